@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: ISC
+# impass: GNU make + pkg-config. O= builds into another directory
+# (make check uses O=build/asan/ for the sanitizer build).
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SPOOLDIR   ?= $(CURDIR)/spool
+O          ?=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+SAN     ?=
+PKGS     = libxml-2.0 gpgme libarchive libgcrypt sqlite3
+# recursive (=) so that a sub-make run after `make deps` sees the new packages
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lcsv -lgpg-error
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+DEFS     = -D_GNU_SOURCE -DIMP_TRUST_DEFAULT='"$(SYSCONFDIR)/impass/trust"' \
+	   -DIMP_SPOOL_DEFAULT='"$(SPOOLDIR)"'
+ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) $(CFLAGS) $(SAN) -Ilib $(PKG_CFLAGS)
+
+PROGS    = ingest inspect
+LIBSRC   = $(wildcard lib/*.c)
+LIBOBJ   = $(LIBSRC:%.c=$(O)%.o)
+LIB      = $(O)lib/libimpass.a
+BINS     = $(PROGS:%=$(O)bin/%)
+TESTBINS = $(O)tests/unit $(O)tests/passthru $(O)tests/maxrss
+GEN      = tests/gen-fixtures
+
+DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
+	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
+	   bats-assert bats-support
+
+.PHONY: all deps check check-build demo bench install uninstall clean
+.SUFFIXES:
+
+all: $(BINS) $(TESTBINS) $(GEN)
+
+$(O)lib/%.o: lib/%.c lib/impass.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(O)bin/%: bin/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(O)tests/%: tests/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+# the generator has no dependencies and is always built optimised
+tests/gen-fixtures: tests/gen-fixtures.c
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -O2 -o $@ $<
+
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: missing Debian packages:$$missing" >&2; \
+	  echo "make deps: run 'make deps' as root, or: apt-get install$$missing" >&2; exit 1; \
+	fi; \
+	echo "make deps: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get install -y --no-install-recommends $$missing || \
+	  { apt-get update && apt-get install -y --no-install-recommends $$missing; }
+
+# the whole suite, on the normal build and on the sanitizer build
+check: deps
+	$(MAKE) all
+	$(MAKE) O=build/asan/ CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' all
+	tests/run bin tests build/asan/bin build/asan/tests
+
+demo: deps
+	$(MAKE) all
+	tests/demo
+
+bench: deps
+	$(MAKE) all
+	tests/bench
+
+install: $(BINS)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	for p in $(PROGS); do \
+	  install -m 755 bin/$$p $(DESTDIR)$(BINDIR)/$$p; \
+	  install -m 644 bin/$$p.1 $(DESTDIR)$(MANDIR)/man1/$$p.1; \
+	done
+	install -m 644 bin/impass.7 $(DESTDIR)$(MANDIR)/man7/impass.7
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
+	rm -f $(DESTDIR)$(MANDIR)/man7/impass.7
+
+clean:
+	rm -rf build lib/*.o lib/*.a $(PROGS:%=bin/%) $(TESTBINS) $(GEN)

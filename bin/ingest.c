@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: ISC */
+/* ingest: CSV exports (or a zip/tar of them) to the first sealed stream. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "impass.h"
+
+#define PROG "ingest"
+#define NOCOL ((size_t)-1)
+
+struct ingest {
+	const struct imp_format *fmt;
+	struct imp_keys keys;
+	struct imp_writer out;
+	struct imp_record *rec;
+	struct imp_buf line;
+	struct imp_run run;
+	const char *batch_opt, *spool;
+	size_t col[64];               /* format column -> position in the file's header */
+	size_t ncols;                 /* fields in the file's header */
+	int started;
+	uint64_t seq;
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: ingest [-k application|citizenship] [-b ID] [-s FPR] [-t FILE]\n"
+	      "              [--spool DIR] [FILE|-]\n", f);
+}
+
+static int
+header(struct ingest *g, const struct imp_csv_row *row, struct imp_err *e)
+{
+	size_t i, j, n;
+	const char *name;
+
+	if (row->n > row->kept)
+		return imp_fail(e, EX_DATAERR, "%s line %lu: the header has %zu columns; an export "
+				"has %zu", row->file, row->line, row->n, g->fmt->ncolumns);
+	for (j = 0; j < g->fmt->ncolumns; j++)
+		g->col[j] = NOCOL;
+	for (i = 0; i < row->kept; i++) {
+		name = row->field[i] + strspn(row->field[i], " ");
+		for (n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
+			;
+		for (j = 0; j < g->fmt->ncolumns; j++)
+			if (strlen(g->fmt->columns[j]) == n &&
+			    strncmp(g->fmt->columns[j], name, n) == 0)
+				break;
+		if (j == g->fmt->ncolumns)
+			return imp_fail(e, EX_DATAERR, "%s line %lu: unknown column '%.*s' (column "
+					"%zu); an %s export has only the columns of SPEC 5: "
+					"rename or remove it", row->file, row->line, (int)n, name,
+					i + 1, g->fmt->kind);
+		if (g->col[j] != NOCOL)
+			return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' appears twice "
+					"(columns %zu and %zu)", row->file, row->line,
+					g->fmt->columns[j], g->col[j] + 1, i + 1);
+		g->col[j] = i;
+	}
+	for (j = 0; j < g->fmt->ncolumns; j++)
+		if (g->col[j] == NOCOL)
+			return imp_fail(e, EX_DATAERR, "%s line %lu: required column '%s' is "
+					"missing; add it to the header (cells may be empty)",
+					row->file, row->line, g->fmt->columns[j]);
+	g->ncols = row->n;
+	return 0;
+}
+
+/* B-YYYYMMDD-NN: NN counts the batches ingested that day, in SPOOL/batch.seq. */
+static int
+next_batch_id(const char *spool, char id[IMP_ID_MAX + 1], struct imp_err *e)
+{
+	char path[4096], buf[64], today[16];
+	unsigned long day = 0, n = 0;
+	time_t t = time(NULL);
+	struct tm tm;
+	ssize_t got;
+	int fd, rc = 0;
+
+	localtime_r(&t, &tm);
+	strftime(today, sizeof today, "%Y%m%d", &tm);
+	snprintf(path, sizeof path, "%s/batch.seq", spool);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return imp_fail(e, EX_CANTCREAT, "cannot keep the batch counter %s: %s; pass "
+				"--batch ID, or --spool DIR / IMPASS_SPOOL", path, strerror(errno));
+	if (flock(fd, LOCK_EX) != 0 || (got = pread(fd, buf, sizeof buf - 1, 0)) < 0) {
+		close(fd);
+		return imp_fail(e, EX_IOERR, "cannot read the batch counter %s", path);
+	}
+	buf[got] = '\0';
+	if (got > 0 && sscanf(buf, "%lu %lu", &day, &n) != 2)
+		rc = imp_fail(e, EX_DATAERR, "batch counter %s is damaged; remove it or pass "
+			      "--batch ID", path);
+	if (rc == 0) {
+		n = day == strtoul(today, NULL, 10) ? n + 1 : 1;
+		snprintf(id, IMP_ID_MAX + 1, "B-%s-%02lu", today, n);
+		got = snprintf(buf, sizeof buf, "%s %lu\n", today, n);
+		if (pwrite(fd, buf, (size_t)got, 0) != got || ftruncate(fd, got) != 0 ||
+		    fsync(fd) != 0)
+			rc = imp_fail(e, EX_IOERR, "cannot update the batch counter %s", path);
+	}
+	close(fd);
+	return rc;
+}
+
+static int
+start(struct ingest *g, struct imp_err *e)
+{
+	char id[IMP_ID_MAX + 1];
+	int rc;
+
+	if (g->batch_opt != NULL)
+		snprintf(id, sizeof id, "%s", g->batch_opt);
+	else if ((rc = next_batch_id(g->spool, id, e)) != 0)
+		return rc;
+	snprintf(g->run.batch, sizeof g->run.batch, "%s", id);
+	g->started = 1;
+	return imp_writer_begin(&g->out, stdout, id, g->fmt->kind, NULL, e);
+}
+
+static const char *
+value(const struct ingest *g, const struct imp_csv_row *row, size_t j)
+{
+	size_t at = g->col[j];
+
+	if (at >= row->kept || row->toolong[at])
+		return "";
+	return row->field[at];
+}
+
+static void
+record_id(struct ingest *g, const struct imp_csv_row *row, struct imp_buf *id)
+{
+	const char *reg;
+
+	if (g->fmt->nattrs == 0) {
+		if (*value(g, row, 0) != '\0')
+			imp_buf_puts(id, value(g, row, 0));
+		else
+			imp_buf_printf(id, "line-%lu", row->line);
+		return;
+	}
+	reg = value(g, row, 0);
+	if (strcmp(reg, "PCC") != 0 && strcmp(reg, "NC") != 0 && strcmp(reg, "RC") != 0)
+		reg = "X";
+	imp_buf_printf(id, "%s-%06" PRIu64, reg, g->seq);
+}
+
+static void
+build(struct ingest *g, const struct imp_csv_row *row)
+{
+	struct imp_buf *b = &g->line, id = { 0 };
+	const struct imp_format *f = g->fmt;
+	size_t j;
+
+	record_id(g, row, &id);
+	imp_buf_reset(b);
+	imp_buf_printf(b, "<record xmlns=\"%s\"", IMP_NS);
+	imp_buf_attr(b, "id", imp_buf_str(&id));
+	imp_buf_printf(b, " status=\"ok\"><%s", f->section);
+	for (j = 0; j < f->nattrs; j++)
+		if (*value(g, row, j) != '\0')
+			imp_buf_attr(b, f->attrs[j], value(g, row, j));
+	imp_buf_add(b, ">", 1);
+	for (j = f->nattrs; j < f->ncolumns; j++)
+		if (*value(g, row, j) != '\0')
+			imp_buf_elem(b, f->columns[j], value(g, row, j), strlen(value(g, row, j)));
+	imp_buf_printf(b, "</%s></record>", f->section);
+	imp_buf_free(&id);
+}
+
+/* The first thing wrong with a row, as a rejecting step; none: the ok step. */
+static int
+step(struct ingest *g, const struct imp_csv_row *row)
+{
+	struct imp_record *r = g->rec;
+	const char *col;
+	size_t i, j;
+
+	if (row->n != g->ncols)
+		return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_FIELD_COUNT", NULL,
+			"%s line %lu has %zu fields where the header has %zu, so values may be "
+			"in the wrong columns; correct the row and submit it again", row->file,
+			row->line, row->n, g->ncols);
+	for (j = 0; j < g->fmt->ncolumns; j++) {
+		i = g->col[j];
+		col = g->fmt->columns[j];
+		if (row->bad[i])
+			return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_CONTROL_CHAR", NULL,
+				"%s line %lu, column %s: a control character at character %zu "
+				"(shown as U+FFFD); correct the value and submit the row again",
+				row->file, row->line, col, row->bad[i]);
+		if (row->toolong[i])
+			return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_FIELD_TOO_LONG", NULL,
+				"%s line %lu, column %s: the value is longer than %d bytes and was "
+				"left out; correct it and submit the row again", row->file,
+				row->line, col, IMP_FIELD_MAX);
+	}
+	if (g->fmt->nattrs == 0 && *value(g, row, 0) == '\0')
+		return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_NO_ID", NULL,
+			"%s line %lu: tracking_id is empty, so the record is named line-%lu; "
+			"give the application its tracking id and submit it again", row->file,
+			row->line, row->line);
+	return imp_record_step(r, PROG, IMP_OK_STATUS, "INGEST_OK", NULL, "read from %s line %lu",
+			       row->file, row->line);
+}
+
+static int
+on_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
+{
+	struct ingest *g = arg;
+	const char *line;
+	size_t len;
+	int rc;
+
+	if (row->header)
+		return header(g, row, e);
+	if (!g->started && (rc = start(g, e)) != 0)
+		return rc;
+	g->seq++;
+	g->run.in++;
+	build(g, row);
+	if (g->line.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_record_load(g->rec, g->line.p, g->line.len, e)) != 0 ||
+	    (rc = step(g, row)) != 0)
+		return rc ? rc : imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_record_line(g->rec, &line, &len);
+	g->run.out[imp_record_status(g->rec)]++;
+	imp_progress(PROG, &g->run, "read", g->run.in, 0);
+	return imp_writer_record(&g->out, line, len, e);
+}
+
+static int
+run(struct ingest *g, const char *input, const char *trust, const char *signer,
+    struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = imp_keys_open(&g->keys, trust, signer, PROG, e)) != 0)
+		return rc;
+	if ((g->rec = imp_record_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	rc = imp_csv_read(input, on_row, g, e);
+	if (rc == 0 && !g->started)
+		rc = start(g, e);
+	imp_progress(PROG, &g->run, "", 0, 1);
+	if (rc == 0)
+		rc = imp_writer_seal(&g->out, g->keys.gpg, PROG, g->keys.signer, e);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "spool", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kind = "application", *trust = NULL, *signer = NULL;
+	struct ingest g;
+	struct imp_err e = { 0 };
+	int c, rc;
+
+	memset(&g, 0, sizeof g);
+	while ((c = getopt_long(argc, argv, "k:b:s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': kind = optarg; break;
+		case 'b': g.batch_opt = optarg; break;
+		case 's': signer = optarg; break;
+		case 't': trust = optarg; break;
+		case 'S': g.spool = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': puts(PROG " " IMP_VERSION); return 0;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	g.fmt = imp_format_for(kind);
+	if (argc - optind > 1 || g.fmt == NULL || strcmp(kind, "printed") == 0) {
+		if (g.fmt == NULL || strcmp(kind, "printed") == 0)
+			imp_warn(PROG, NULL, "kind '%s' unknown; it is application or citizenship",
+				 kind);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (g.batch_opt != NULL && !imp_batch_id_ok(g.batch_opt)) {
+		imp_warn(PROG, NULL, "batch id '%s' is not 1-64 of [A-Za-z0-9._-]", g.batch_opt);
+		return EX_USAGE;
+	}
+	g.spool = imp_spool_path(g.spool);
+	imp_run_init(&g.run);
+	imp_crypto_init();
+	imp_xml_init();
+	rc = run(&g, optind < argc ? argv[optind] : NULL, trust, signer, &e);
+	if (rc != 0)
+		imp_report(PROG, g.run.batch, &e);
+	else
+		imp_summary(PROG, &g.run);
+	imp_record_free(g.rec);
+	imp_buf_free(&g.line);
+	imp_writer_free(&g.out);
+	imp_keys_close(&g.keys);
+	imp_xml_done();
+	c = imp_close_stdout(PROG, g.run.batch);
+	return rc ? rc : c;
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * CSV input (SPEC 5): RFC 4180 through libcsv in strict mode, one physical
+ * line at a time so that every row knows the line it starts on; plain
+ * files, gzip/bzip2/xz, and zip or tar archives of CSV files through
+ * libarchive. Values keep their bytes except that runs of CR, LF and TAB
+ * become one space; other control characters are replaced by U+FFFD and
+ * reported, so that the caller can reject the row.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <csv.h>
+
+#include "impass.h"
+
+#define HEADER_MAX 256               /* columns in a header row */
+#define PENDING_MAX IMP_LINE_MAX     /* bytes of one value still being read */
+#define ROW_NOT_BEGUN 0              /* libcsv's parser state between rows */
+
+struct csv_state {
+	struct csv_parser p;
+	struct imp_lines lines;
+	struct archive *ar;
+	char file[512];
+	unsigned long row_line;
+	size_t keep;                  /* fields to store per row */
+	struct imp_csv_row row;
+	struct imp_buf *vals;         /* keep buffers */
+	imp_row_fn *fn;
+	void *arg;
+	struct imp_err *e;
+	int rc;
+	int header_done;
+};
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+int
+imp_utf8_check(const unsigned char *s, size_t n, size_t *bad)
+{
+	size_t i = 0, k, len;
+	uint32_t c, min;
+
+	while (i < n) {
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, c &= 0x1f, min = 0x80;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, c &= 0x0f, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, c &= 0x07, min = 0x10000;
+		else
+			goto fail;
+		if (i + len > n)
+			goto fail;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				goto fail;
+			c = c << 6 | (s[i + k] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			goto fail;
+		i += len;
+	}
+	return 0;
+fail:
+	*bad = i;
+	return -1;
+}
+
+/* Control characters other than CR, LF, TAB: C0, DEL, C1, and U+FFFE/U+FFFF. */
+static size_t
+control_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	if (n >= 3 && s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
+		return 3;
+	return 0;
+}
+
+static void
+store(struct csv_state *st, size_t i, const unsigned char *s, size_t n)
+{
+	struct imp_buf *b = &st->vals[i];
+	size_t k = 0, c, chars = 0;
+
+	imp_buf_reset(b);
+	st->row.bad[i] = 0;
+	st->row.toolong[i] = n > IMP_FIELD_MAX;
+	while (k < n && !st->row.toolong[i]) {
+		if (s[k] == '\r' || s[k] == '\n' || s[k] == '\t') {
+			while (k < n && (s[k] == '\r' || s[k] == '\n' || s[k] == '\t'))
+				k++;
+			imp_buf_add(b, " ", 1);
+		} else if ((c = control_len(s + k, n - k)) > 0) {
+			if (st->row.bad[i] == 0)
+				st->row.bad[i] = chars + 1;
+			imp_buf_add(b, "\xef\xbf\xbd", 3);
+			k += c;
+		} else {
+			imp_buf_add(b, s + k, 1);
+			k++;
+		}
+		chars += (s[k - 1] & 0xc0) != 0x80;
+	}
+	st->row.field[i] = b->p ? b->p : (char *)"";
+	st->row.len[i] = b->len;
+	if (b->oom)
+		st->rc = imp_fail(st->e, EX_SOFTWARE, "out of memory");
+}
+
+static void
+on_field(void *data, size_t n, void *arg)
+{
+	struct csv_state *st = arg;
+	const unsigned char *s = data ? data : (const unsigned char *)"";
+	size_t bad, i = st->row.n++;
+
+	if (st->rc != 0 || i >= st->keep)
+		return;
+	if (imp_utf8_check(s, n, &bad) != 0) {
+		st->rc = imp_fail(st->e, EX_DATAERR, "%s line %lu, field %zu: invalid UTF-8 "
+				  "(byte 0x%02x at offset %zu); export the file as UTF-8",
+				  st->file, st->row_line, i + 1, s[bad], bad);
+		return;
+	}
+	store(st, i, s, n);
+	st->row.kept = i + 1;
+}
+
+static void
+on_row(int c, void *arg)
+{
+	struct csv_state *st = arg;
+
+	(void)c;
+	st->row.header = !st->header_done;
+	if (st->rc == 0)
+		st->rc = st->fn(st->arg, &st->row, st->e);
+	if (!st->header_done) {
+		st->header_done = 1;
+		st->keep = st->row.n < HEADER_MAX ? st->row.n : HEADER_MAX;
+	}
+	st->row.n = st->row.kept = 0;
+	st->row.line = 0;
+}
+
+static long
+archive_read_fn(void *arg, void *buf, size_t n)
+{
+	la_ssize_t r = archive_read_data((struct archive *)arg, buf, n);
+
+	if (r < 0)
+		errno = EIO;
+	return (long)r;
+}
+
+static int
+alloc_row(struct csv_state *st)
+{
+	st->row.field = calloc(HEADER_MAX, sizeof *st->row.field);
+	st->row.len = calloc(HEADER_MAX, sizeof *st->row.len);
+	st->row.bad = calloc(HEADER_MAX, sizeof *st->row.bad);
+	st->row.toolong = calloc(HEADER_MAX, sizeof *st->row.toolong);
+	st->vals = calloc(HEADER_MAX, sizeof *st->vals);
+	return st->row.field && st->row.len && st->row.bad && st->row.toolong && st->vals ? 0 : -1;
+}
+
+static void
+free_row(struct csv_state *st)
+{
+	size_t i;
+
+	for (i = 0; st->vals != NULL && i < HEADER_MAX; i++)
+		imp_buf_free(&st->vals[i]);
+	free(st->vals);
+	free(st->row.field);
+	free(st->row.len);
+	free(st->row.bad);
+	free(st->row.toolong);
+}
+
+static int
+no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static int
+feed(struct csv_state *st, const char *line, size_t len, int newline)
+{
+	if (st->p.pstate == ROW_NOT_BEGUN) {
+		st->row_line = st->lines.lineno;
+		st->row.line = st->row_line;
+	}
+	if (csv_parse(&st->p, line, len, on_field, on_row, st) != len ||
+	    (newline && csv_parse(&st->p, "\n", 1, on_field, on_row, st) != 1))
+		return st->rc ? st->rc : imp_fail(st->e, EX_DATAERR, "%s line %lu: malformed "
+			"quoting (a quote inside an unquoted value, or text after a closing "
+			"quote); quote the whole value and double the quotes inside it",
+			st->file, st->lines.lineno);
+	if (st->rc == 0 && st->p.entry_pos > PENDING_MAX)
+		return imp_fail(st->e, EX_DATAERR, "%s line %lu: a quoted value runs on for more "
+				"than 1 MiB from line %lu; a quote is probably not closed",
+				st->file, st->lines.lineno, st->row_line);
+	return st->rc;
+}
+
+static int
+parse_file(struct csv_state *st)
+{
+	const char *line;
+	size_t len;
+	int rc;
+
+	csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	csv_set_space_func(&st->p, no_space);
+	st->keep = HEADER_MAX;
+	st->header_done = 0;
+	st->row.file = st->file;
+	if (imp_lines_init(&st->lines, archive_read_fn, st->ar, IMP_LINE_MAX) != 0)
+		rc = imp_fail(st->e, EX_SOFTWARE, "out of memory");
+	else
+		while ((rc = imp_lines_next(&st->lines, &line, &len)) > 0) {
+			if (st->lines.lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+				line += 3, len -= 3;
+			if ((rc = feed(st, line, len, !st->lines.unterminated)) != 0)
+				break;
+		}
+	if (rc < 0)
+		rc = imp_fail(st->e, errno == E2BIG ? EX_DATAERR : EX_IOERR, "%s line %lu: %s",
+			      st->file, st->lines.lineno + 1, errno == E2BIG ?
+			      "longer than 1 MiB; this is not an export of applications" :
+			      archive_error_string(st->ar) ? archive_error_string(st->ar) : "read error");
+	if (rc == 0 && csv_fini(&st->p, on_field, on_row, st) != 0)
+		rc = imp_fail(st->e, EX_DATAERR, "%s: a quote opened on line %lu is never closed",
+			      st->file, st->row_line);
+	if (rc == 0 && st->rc != 0)
+		rc = st->rc;
+	if (rc == 0 && !st->header_done)
+		rc = imp_fail(st->e, EX_DATAERR, "%s is empty: no header row", st->file);
+	csv_free(&st->p);
+	imp_lines_free(&st->lines);
+	return rc;
+}
+
+static int
+name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+}
+
+static int
+each_entry(struct csv_state *st, const char *path)
+{
+	struct archive_entry *ent;
+	int r, rc = 0, files = 0;
+
+	while (rc == 0 && (r = archive_read_next_header(st->ar, &ent)) == ARCHIVE_OK) {
+		if (archive_format(st->ar) == ARCHIVE_FORMAT_RAW) {
+			snprintf(st->file, sizeof st->file, "%s", path);
+		} else {
+			if (archive_entry_filetype(ent) == AE_IFDIR)
+				continue;
+			snprintf(st->file, sizeof st->file, "%s:%s", path,
+				 archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "?");
+			if (archive_entry_filetype(ent) != AE_IFREG || !name_ok(st->file))
+				return imp_fail(st->e, EX_DATAERR, "%s is not a .csv file; an archive "
+						"may hold only CSV files: remove or rename it",
+						st->file);
+		}
+		files++;
+		rc = parse_file(st);
+	}
+	if (rc == 0 && r != ARCHIVE_EOF)
+		rc = imp_fail(st->e, EX_DATAERR, "%s: %s", path, archive_error_string(st->ar));
+	if (rc == 0 && files == 0)
+		rc = imp_fail(st->e, EX_DATAERR, "%s holds no CSV file", path);
+	return rc;
+}
+
+int
+imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
+{
+	struct csv_state st;
+	const char *shown = path && strcmp(path, "-") != 0 ? path : "standard input";
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	st.fn = fn;
+	st.arg = arg;
+	st.e = e;
+	if (alloc_row(&st) != 0 || (st.ar = archive_read_new()) == NULL) {
+		free_row(&st);
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	archive_read_support_filter_gzip(st.ar);
+	archive_read_support_filter_bzip2(st.ar);
+	archive_read_support_filter_xz(st.ar);
+	archive_read_support_format_zip(st.ar);
+	archive_read_support_format_tar(st.ar);
+	archive_read_support_format_raw(st.ar);
+	if ((shown == path ? archive_read_open_filename(st.ar, path, 1 << 16) :
+	     archive_read_open_fd(st.ar, 0, 1 << 16)) != ARCHIVE_OK)
+		rc = imp_fail(e, EX_NOINPUT, "cannot open %s: %s", shown,
+			      archive_error_string(st.ar));
+	else
+		rc = each_entry(&st, shown);
+	archive_read_free(st.ar);
+	free_row(&st);
+	return rc;
+}
+
+/* One CSV cell; protect: defuse spreadsheet formulas (=, @, and +/- before text). */
+void
+imp_csv_cell(struct imp_buf *b, const char *s, int protect)
+{
+	int quote = strpbrk(s, ",\"\r\n") != NULL;
+	int formula = protect && (s[0] == '=' || s[0] == '@' || ((s[0] == '+' || s[0] == '-') &&
+		      strspn(s + 1, "0123456789 -") != strlen(s + 1)));
+
+	if (quote)
+		imp_buf_add(b, "\"", 1);
+	if (formula)
+		imp_buf_add(b, "'", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			imp_buf_add(b, "\"", 1);
+		imp_buf_add(b, s, 1);
+	}
+	if (quote)
+		imp_buf_add(b, "\"", 1);
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * impass: the shared library of the passport batch programs.
+ * One header, one prefix (imp_). Library functions return a status
+ * (0 or a sysexits code) and fill a struct imp_err; only bin/ exits.
+ */
+#ifndef IMPASS_H
+#define IMPASS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#define IMP_VERSION "0.1.0"
+#define IMP_NS "urn:impass:batch:1"
+#define IMP_LINE_MAX (1024 * 1024)   /* a stream line longer than this is an error */
+#define IMP_HASH_LEN 32
+#define IMP_FPR_LEN 40
+#define IMP_ID_MAX 64                /* batch and record ids */
+
+/* ---- err.c: errors and messages ---------------------------------------- */
+
+struct imp_err {
+	int code;                    /* sysexits code, 0 when none */
+	char msg[1024];
+};
+
+int imp_fail(struct imp_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void imp_warn(const char *prog, const char *batch, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int imp_report(const char *prog, const char *batch, const struct imp_err *e);
+int imp_close_stdout(const char *prog, const char *batch);
+double imp_now(void);
+void imp_utc(char out[21]);
+
+/* ---- config.c: where things are: option, else environment, else default -- */
+
+const char *imp_trust_path(const char *opt);  /* --trust, IMPASS_TRUST */
+const char *imp_signer(const char *opt);      /* --signer, IMPASS_SIGNER, else NULL */
+const char *imp_spool_path(const char *opt);  /* --spool, IMPASS_SPOOL */
+
+/* ---- buf.c: growable byte buffers and XML escaping ---------------------- */
+
+struct imp_buf {
+	char *p;
+	size_t len, cap;
+	int oom;                     /* set when an allocation failed */
+};
+
+void imp_buf_add(struct imp_buf *b, const void *s, size_t n);
+void imp_buf_puts(struct imp_buf *b, const char *s);
+void imp_buf_printf(struct imp_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void imp_buf_vprintf(struct imp_buf *b, const char *fmt, va_list ap);
+void imp_buf_insert(struct imp_buf *b, size_t at, const void *s, size_t n);
+void imp_buf_replace(struct imp_buf *b, size_t at, size_t old, const void *s, size_t n);
+void imp_buf_text(struct imp_buf *b, const char *s, size_t n);  /* escaped element text */
+void imp_buf_attr(struct imp_buf *b, const char *name, const char *value);
+void imp_buf_elem(struct imp_buf *b, const char *name, const char *text, size_t n);
+const char *imp_buf_str(struct imp_buf *b);                     /* NUL-terminated view */
+void imp_buf_reset(struct imp_buf *b);
+void imp_buf_free(struct imp_buf *b);
+size_t imp_unescape(char *s);                                   /* in place, the 5 XML entities */
+
+/* ---- lines.c: bounded line reader --------------------------------------- */
+
+typedef long imp_read_fn(void *arg, void *buf, size_t n);       /* like read(2) */
+
+struct imp_lines {
+	imp_read_fn *read;
+	void *arg;
+	char *buf;
+	size_t cap, start, end, max;
+	unsigned long lineno;        /* number of the line last returned */
+	int eof, unterminated;       /* unterminated: last line had no newline */
+};
+
+int imp_lines_init(struct imp_lines *l, imp_read_fn *fn, void *arg, size_t max);
+int imp_lines_next(struct imp_lines *l, const char **line, size_t *len);
+void imp_lines_free(struct imp_lines *l);
+long imp_read_fd(void *arg, void *buf, size_t n);              /* arg: int * */
+
+/* ---- merkle.c: RFC 6962 Merkle tree hash --------------------------------- */
+
+struct imp_merkle {
+	unsigned char stack[64][IMP_HASH_LEN];
+	int top;
+	uint64_t count;
+};
+
+int imp_crypto_init(void);
+void imp_sha256(const void *p, size_t n, unsigned char out[IMP_HASH_LEN]);
+void imp_leaf_hash(const void *p, size_t n, unsigned char out[IMP_HASH_LEN]);
+void imp_node_hash(const unsigned char l[IMP_HASH_LEN], const unsigned char r[IMP_HASH_LEN],
+		   unsigned char out[IMP_HASH_LEN]);
+void imp_merkle_init(struct imp_merkle *m);
+void imp_merkle_add(struct imp_merkle *m, const unsigned char leaf[IMP_HASH_LEN]);
+void imp_merkle_root(const struct imp_merkle *m, unsigned char out[IMP_HASH_LEN]);
+size_t imp_merkle_path(const unsigned char (*leaves)[IMP_HASH_LEN], uint64_t n, uint64_t m,
+		       unsigned char (*path)[IMP_HASH_LEN]);
+int imp_merkle_check_path(const unsigned char leaf[IMP_HASH_LEN], uint64_t m, uint64_t n,
+			  const unsigned char (*path)[IMP_HASH_LEN], size_t len,
+			  unsigned char root[IMP_HASH_LEN]);
+void imp_hex(const unsigned char *p, size_t n, char *out);      /* out: 2n+1 */
+int imp_unhex(const char *s, unsigned char *out, size_t n);     /* exactly 2n hex */
+void imp_b64_encode(const unsigned char *p, size_t n, struct imp_buf *out);
+int imp_b64_decode(const char *s, size_t n, struct imp_buf *out);
+
+/* ---- trust.c: the trust file --------------------------------------------- */
+
+enum { IMP_ROLE_STAGE = 1, IMP_ROLE_APPROVER = 2 };
+
+struct imp_trust_entry {
+	char fpr[IMP_FPR_LEN + 1];   /* upper case */
+	unsigned roles;
+	char *name;
+};
+
+struct imp_trust {
+	struct imp_trust_entry *v;
+	size_t n;
+	char path[4096];
+};
+
+int imp_trust_load(struct imp_trust *t, const char *path, struct imp_err *e);
+int imp_trust_parse(struct imp_trust *t, const char *text, size_t n, struct imp_err *e);
+const struct imp_trust_entry *imp_trust_find(const struct imp_trust *t, const char *fpr);
+const char *imp_trust_name(const struct imp_trust *t, const char *fpr);
+unsigned imp_role_for_stage(const char *stage);
+const char *imp_role_name(unsigned role);
+void imp_trust_free(struct imp_trust *t);
+
+/* ---- seal.c: statements, signatures (GPGME), seal checks ------------------- */
+
+struct imp_sealed {                 /* a seal, or one entry of <provenance> */
+	char stage[33];
+	char signer[IMP_FPR_LEN + 1];
+	uint64_t count;
+	unsigned char root[IMP_HASH_LEN];
+	char created[33];
+};
+
+struct imp_gpg;
+
+int imp_gpg_open(struct imp_gpg **g, struct imp_err *e);
+void imp_gpg_close(struct imp_gpg *g);
+int imp_gpg_signer(struct imp_gpg *g, const char *fpr, char primary[IMP_FPR_LEN + 1],
+		   struct imp_err *e);
+int imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
+		 struct imp_buf *b64, struct imp_err *e);
+int imp_gpg_verify(struct imp_gpg *g, const void *data, size_t n, const char *b64,
+		   size_t b64len, char fpr[IMP_FPR_LEN + 1], struct imp_err *e);
+void imp_statement(struct imp_buf *b, const char *batch, const char *kind,
+		   const struct imp_sealed *s, const unsigned char *prov_hash);
+int imp_seal_check(struct imp_gpg *g, const struct imp_trust *t, const char *batch,
+		   const char *kind, const struct imp_sealed *s, const unsigned char *prov_hash,
+		   const char *b64, size_t b64len, struct imp_err *e);
+int imp_signer_allowed(const struct imp_trust *t, const char *fpr, const char *stage,
+		       struct imp_err *e);
+
+struct imp_keys {                   /* what a program needs to verify and to seal */
+	struct imp_trust trust;
+	struct imp_gpg *gpg;
+	char signer[IMP_FPR_LEN + 1];    /* primary fingerprint, "" when not sealing */
+};
+
+int imp_keys_open(struct imp_keys *k, const char *trust, const char *signer,
+		  const char *stage, struct imp_err *e);
+void imp_keys_close(struct imp_keys *k);
+
+/* ---- stream.c: reading and writing sealed streams ---------------------- */
+
+enum { IMP_OK_STATUS = 0, IMP_HELD = 1, IMP_REJECTED = 2, IMP_NSTATUS = 3 };
+
+struct imp_batch {
+	char id[IMP_ID_MAX + 1];
+	char kind[16];
+	char *prov_line;             /* the <provenance> line, or NULL */
+	size_t prov_len;
+	struct imp_sealed *prov;     /* its entries, oldest first */
+	size_t nprov;
+	struct imp_sealed seal;      /* the stream's own seal */
+	struct imp_buf seal_b64;
+	char *seal_line;             /* the <seal> line as read */
+	size_t seal_len;
+	unsigned char root[IMP_HASH_LEN];    /* recomputed over the record lines */
+	uint64_t count;
+	uint64_t status[IMP_NSTATUS];
+};
+
+/* Called for every record line during verification (pass 1). */
+typedef int imp_line_fn(void *arg, uint64_t index, const char *line, size_t len,
+			const unsigned char leaf[IMP_HASH_LEN], struct imp_err *e);
+
+struct imp_reader;
+
+int imp_reader_open(struct imp_reader **r, const char *path, struct imp_err *e);
+int imp_reader_scan(struct imp_reader *r, struct imp_batch *b, imp_line_fn *fn, void *arg,
+		    struct imp_err *e);
+int imp_reader_rewind(struct imp_reader *r, struct imp_err *e);
+int imp_reader_next(struct imp_reader *r, const char **line, size_t *len, struct imp_err *e);
+int imp_reader_finish(struct imp_reader *r, const struct imp_batch *b, struct imp_err *e);
+const char *imp_reader_name(const struct imp_reader *r);
+void imp_reader_close(struct imp_reader *r);
+void imp_batch_free(struct imp_batch *b);
+int imp_batch_verify(const struct imp_batch *b, struct imp_gpg *g, const struct imp_trust *t,
+		     struct imp_err *e);
+
+int imp_parse_provenance(const char *s, size_t n, struct imp_batch *b);
+int imp_parse_seal(const char *s, size_t n, struct imp_batch *b);
+int imp_record_head(const char *line, size_t len, const char **id, size_t *idlen, int *status);
+const char *imp_status_name(int status);
+int imp_status_parse(const char *s);
+int imp_batch_id_ok(const char *id);
+
+struct imp_writer {
+	FILE *out;
+	char batch[IMP_ID_MAX + 1];
+	char kind[16];
+	struct imp_buf prov;          /* provenance line written, without newline */
+	struct imp_merkle tree;
+	int err;
+};
+
+int imp_writer_begin(struct imp_writer *w, FILE *out, const char *batch, const char *kind,
+		     const struct imp_batch *in, struct imp_err *e);
+int imp_writer_record(struct imp_writer *w, const char *line, size_t len, struct imp_err *e);
+int imp_writer_seal(struct imp_writer *w, struct imp_gpg *g, const char *stage,
+		    const char *signer, struct imp_err *e);
+void imp_writer_free(struct imp_writer *w);
+
+/* ---- record.c: one record line: read lazily, change by splicing ---------- */
+
+struct imp_record;
+struct _xmlNode;
+
+struct imp_record *imp_record_new(void);
+void imp_record_free(struct imp_record *r);
+int imp_record_load(struct imp_record *r, const char *line, size_t len, struct imp_err *e);
+const char *imp_record_id(const struct imp_record *r);
+int imp_record_status(const struct imp_record *r);
+void imp_record_line(const struct imp_record *r, const char **line, size_t *len);
+int imp_record_parse(struct imp_record *r, struct imp_err *e);
+const struct imp_err *imp_record_error(const struct imp_record *r);
+struct _xmlNode *imp_record_root(struct imp_record *r);
+const char *imp_record_field(struct imp_record *r, const char *section, const char *name);
+const char *imp_record_attr(struct imp_record *r, const char *section, const char *name);
+int imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
+		       const char **text);
+int imp_record_step(struct imp_record *r, const char *stage, int result, const char *code,
+		    const char *const *attrs, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+int imp_record_insert(struct imp_record *r, const char *xml, size_t n);
+void imp_xml_init(void);
+void imp_xml_done(void);
+
+/* ---- proof.c: one record's Merkle audit path, with the seal ------------- */
+
+void imp_proof_write(struct imp_buf *out, const struct imp_batch *b, uint64_t index,
+		     const char *line, size_t len, const unsigned char (*path)[IMP_HASH_LEN],
+		     size_t plen);
+int imp_proof_check(const char *text, size_t n, const struct imp_keys *k,
+		    struct imp_batch *b, struct imp_buf *record, uint64_t *index,
+		    struct imp_err *e);
+
+/* ---- stage.c: the stage loop -------------------------------------------- */
+
+struct imp_stage {
+	const char *name;                  /* written as the seal's stage */
+	const char *const *kinds;          /* accepted input kinds, NULL: any */
+	const char *input_stage;           /* required sealer of the input, NULL: any */
+	const char *out_kind;              /* NULL: same as the input */
+	int (*begin)(void *arg, const struct imp_batch *in, struct imp_err *e);
+	int (*record)(void *arg, struct imp_record *r, struct imp_err *e);
+	int (*end)(void *arg, struct imp_err *e);
+	void *arg;
+};
+
+struct imp_stage_opts {
+	const char *input;                 /* file, or NULL / "-" for stdin */
+	const char *trust;                 /* --trust, or NULL */
+	const char *signer;                /* --signer, or NULL */
+};
+
+struct imp_run {
+	char batch[IMP_ID_MAX + 1];
+	uint64_t in;
+	uint64_t out[IMP_NSTATUS];
+	double start, shown;         /* shown: when the progress line was last drawn */
+	int tty;                     /* stderr is a terminal: draw progress */
+};
+
+int imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,
+		  struct imp_run *run, struct imp_err *e);
+void imp_summary(const char *prog, const struct imp_run *run);
+void imp_run_init(struct imp_run *run);
+void imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done);
+
+/* ---- csv.c: RFC 4180 input with line numbers and limits --------------------- */
+
+#define IMP_FIELD_MAX 4096           /* a longer value rejects its record */
+
+struct imp_csv_row {
+	const char *file;             /* file name, archive:member for archives */
+	unsigned long line;           /* physical line where the row starts */
+	int header;                   /* the first row of a file */
+	size_t n;                     /* fields in the row */
+	size_t kept;                  /* fields stored (at most the header's count) */
+	char **field;                 /* NUL-terminated, CR/LF/TAB runs made one space */
+	size_t *len;
+	size_t *bad;                  /* per field: 0, or 1 + offset of a control character */
+	int *toolong;                 /* per field: value exceeded IMP_FIELD_MAX (emptied) */
+};
+
+typedef int imp_row_fn(void *arg, const struct imp_csv_row *row, struct imp_err *e);
+
+int imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e);
+int imp_utf8_check(const unsigned char *s, size_t n, size_t *bad);
+void imp_csv_cell(struct imp_buf *b, const char *s, int protect);
+
+/* ---- fields.c: the record formats of SPEC 5 ------------------------------ */
+
+struct imp_format {
+	const char *kind;             /* stream kind */
+	const char *section;          /* element holding the fields */
+	const char *const *columns;   /* CSV columns, in order */
+	size_t ncolumns;
+	const char *const *attrs;     /* the first nattrs columns are attributes, */
+	size_t nattrs;                /* named so, of the section element */
+};
+
+const struct imp_format *imp_format_for(const char *kind);
+
+#endif

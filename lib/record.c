@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * One record line. It is parsed only when a field is asked for, with one
+ * reused parser context; a stage that only annotates a record splices its
+ * step and status into the line instead of serialising it again.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "impass.h"
+
+#define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+#define TRAIL_END "</trail></record>"
+
+struct imp_record {
+	const char *line;
+	size_t len;
+	struct imp_buf work;         /* the changed line, once a step was spliced in */
+	int changed;
+	struct imp_buf id;
+	int status;
+	size_t status_at;            /* offset of the status value in the line */
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+	xmlChar *copies[8];          /* field texts that had to be copied */
+	int ncopies;
+	struct imp_err err;          /* first error met by a lazy accessor */
+};
+
+static void
+silent(void *ctx, xmlErrorPtr error)
+{
+	(void)ctx;
+	(void)error;
+}
+
+void
+imp_xml_init(void)
+{
+	xmlInitParser();
+	LIBXML_TEST_VERSION
+	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)silent);
+}
+
+void
+imp_xml_done(void)
+{
+	xmlCleanupParser();
+}
+
+struct imp_record *
+imp_record_new(void)
+{
+	struct imp_record *r = calloc(1, sizeof *r);
+
+	if (r != NULL && (r->ctxt = xmlNewParserCtxt()) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+clear(struct imp_record *r)
+{
+	int i;
+
+	xmlFreeDoc(r->doc);
+	r->doc = NULL;
+	for (i = 0; i < r->ncopies; i++)
+		xmlFree(r->copies[i]);
+	r->ncopies = 0;
+	r->changed = 0;
+	imp_buf_reset(&r->work);
+	imp_buf_reset(&r->id);
+	memset(&r->err, 0, sizeof r->err);
+}
+
+void
+imp_record_free(struct imp_record *r)
+{
+	if (r == NULL)
+		return;
+	clear(r);
+	imp_buf_free(&r->work);
+	imp_buf_free(&r->id);
+	xmlFreeParserCtxt(r->ctxt);
+	free(r);
+}
+
+int
+imp_record_load(struct imp_record *r, const char *line, size_t len, struct imp_err *e)
+{
+	const char *id;
+	size_t idlen;
+	int end;
+
+	clear(r);
+	r->line = line;
+	r->len = len;
+	end = imp_record_head(line, len, &id, &idlen, &r->status);
+	if (end == 0 || len < sizeof "</record>" ||
+	    memcmp(line + len - 9, "</record>", 9) != 0)
+		return imp_fail(e, EX_DATAERR, "a record line is not in the canonical form "
+				"<record xmlns=\"%s\" id=... status=...>...</record>", IMP_NS);
+	r->status_at = (size_t)(id + idlen - line) + sizeof "\" status=\"" - 1;
+	imp_buf_add(&r->id, id, idlen);
+	if (r->id.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	r->id.len = imp_unescape(r->id.p);
+	return 0;
+}
+
+const char *
+imp_record_id(const struct imp_record *r)
+{
+	return r->id.p ? r->id.p : "";
+}
+
+int
+imp_record_status(const struct imp_record *r)
+{
+	return r->status;
+}
+
+void
+imp_record_line(const struct imp_record *r, const char **line, size_t *len)
+{
+	*line = r->changed ? r->work.p : r->line;
+	*len = r->changed ? r->work.len : r->len;
+}
+
+const struct imp_err *
+imp_record_error(const struct imp_record *r)
+{
+	return r->err.code ? &r->err : NULL;
+}
+
+int
+imp_record_parse(struct imp_record *r, struct imp_err *e)
+{
+	xmlErrorPtr xe;
+	char why[160] = "?";
+
+	if (r->doc != NULL)
+		return 0;
+	if (r->err.code != 0)
+		goto fail;
+	if (r->len > INT32_MAX)
+		imp_fail(&r->err, EX_DATAERR, "record %s is too long", imp_record_id(r));
+	else if ((r->doc = xmlCtxtReadMemory(r->ctxt, r->line, (int)r->len, NULL, "UTF-8",
+					     XML_OPTS)) == NULL) {
+		xe = xmlCtxtGetLastError(r->ctxt);
+		if (xe != NULL && xe->message != NULL)
+			snprintf(why, sizeof why, "%.*s", (int)strcspn(xe->message, "\n"),
+				 xe->message);
+		imp_fail(&r->err, EX_DATAERR, "record %s is not well-formed XML (column %d: %s)",
+			 imp_record_id(r), xe ? xe->int2 : 0, why);
+	} else if (r->doc->intSubset != NULL) {
+		imp_fail(&r->err, EX_DATAERR, "record %s carries a DOCTYPE", imp_record_id(r));
+	}
+	if (r->err.code == 0)
+		return 0;
+fail:
+	if (e != NULL)
+		*e = r->err;
+	return r->err.code;
+}
+
+struct _xmlNode *
+imp_record_root(struct imp_record *r)
+{
+	if (imp_record_parse(r, NULL) != 0)
+		return NULL;
+	return xmlDocGetRootElement(r->doc);
+}
+
+static xmlNodePtr
+child(xmlNodePtr n, const char *name)
+{
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+/* The text of <section><name>, NULL when absent; valid until the next load. */
+const char *
+imp_record_field(struct imp_record *r, const char *section, const char *name)
+{
+	xmlNodePtr n = child(child(imp_record_root(r), section), name);
+	xmlChar *copy;
+
+	if (n == NULL)
+		return NULL;
+	if (n->children == NULL)
+		return "";
+	if (n->children->type == XML_TEXT_NODE && n->children->next == NULL)
+		return (const char *)n->children->content;
+	if (r->ncopies == (int)(sizeof r->copies / sizeof r->copies[0]) ||
+	    (copy = xmlNodeGetContent(n)) == NULL)
+		return NULL;
+	r->copies[r->ncopies++] = copy;
+	return (const char *)copy;
+}
+
+static const char *prop(xmlNodePtr n, const char *name);
+
+const char *
+imp_record_attr(struct imp_record *r, const char *section, const char *name)
+{
+	xmlNodePtr n = child(imp_record_root(r), section);
+
+	return n ? prop(n, name) : NULL;
+}
+
+static void
+make_working_copy(struct imp_record *r)
+{
+	if (r->changed)
+		return;
+	imp_buf_reset(&r->work);
+	imp_buf_add(&r->work, r->line, r->len);
+	r->changed = 1;
+}
+
+static int
+set_status(struct imp_record *r, int status)
+{
+	const char *old = imp_status_name(r->status), *new = imp_status_name(status);
+
+	make_working_copy(r);
+	imp_buf_replace(&r->work, r->status_at, strlen(old), new, strlen(new));
+	r->status = status;
+	return 0;
+}
+
+/* Appends <step> to the trail (making the trail if there is none). */
+int
+imp_record_step(struct imp_record *r, const char *stage, int result, const char *code,
+		const char *const *attrs, const char *fmt, ...)
+{
+	struct imp_buf step = { 0 }, text = { 0 };
+	size_t at, k = strlen(TRAIL_END);
+	va_list ap;
+	int rc = 0;
+
+	imp_buf_printf(&step, "<step stage=\"%s\" result=\"%s\"", stage, imp_status_name(result));
+	imp_buf_attr(&step, "code", code);
+	for (; attrs != NULL && attrs[0] != NULL && attrs[1] != NULL; attrs += 2)
+		imp_buf_attr(&step, attrs[0], attrs[1]);
+	va_start(ap, fmt);
+	imp_buf_vprintf(&text, fmt, ap);
+	va_end(ap);
+	imp_buf_add(&step, ">", 1);
+	imp_buf_text(&step, imp_buf_str(&text), text.len);
+	imp_buf_puts(&step, "</step>");
+	make_working_copy(r);
+	if (r->work.len >= k && memcmp(r->work.p + r->work.len - k, TRAIL_END, k) == 0) {
+		at = r->work.len - k;
+		imp_buf_insert(&r->work, at, step.p, step.len);
+	} else {
+		at = r->work.len - strlen("</record>");
+		imp_buf_insert(&r->work, at, "<trail></trail>", 15);
+		imp_buf_insert(&r->work, at + 7, step.p, step.len);
+	}
+	if (result != IMP_OK_STATUS)
+		set_status(r, result);
+	if (step.oom || text.oom || r->work.oom)
+		rc = imp_fail(&r->err, EX_SOFTWARE, "out of memory");
+	imp_buf_free(&step);
+	imp_buf_free(&text);
+	return rc;
+}
+
+/* Inserts an element before the trail, e.g. <passport>. */
+int
+imp_record_insert(struct imp_record *r, const char *xml, size_t n)
+{
+	const char *p;
+	size_t at;
+
+	make_working_copy(r);
+	p = strstr(r->work.p, "<trail>");
+	at = p ? (size_t)(p - r->work.p) : r->work.len - strlen("</record>");
+	imp_buf_insert(&r->work, at, xml, n);
+	return r->work.oom ? imp_fail(&r->err, EX_SOFTWARE, "out of memory") : 0;
+}
+
+static const char *
+prop(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a = xmlHasProp(n, (const xmlChar *)name);
+
+	if (a == NULL || a->children == NULL || a->children->type != XML_TEXT_NODE)
+		return a ? "" : NULL;
+	return (const char *)a->children->content;
+}
+
+/* The step that set the record's status (the first one not ok), if any. */
+int
+imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
+		   const char **text)
+{
+	xmlNodePtr n = child(imp_record_root(r), "trail");
+	const char *res;
+
+	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "step") != 0)
+			continue;
+		if ((res = prop(n, "result")) == NULL || strcmp(res, "ok") == 0)
+			continue;
+		*stage = prop(n, "stage");
+		*code = prop(n, "code");
+		*text = n->children && n->children->type == XML_TEXT_NODE ?
+			(const char *)n->children->content : "";
+		return 0;
+	}
+	return -1;
+}

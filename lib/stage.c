@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The stage loop every program stands on: check the signing key, verify
+ * the whole input seal, then hand each ok record to the program and pass
+ * the others through untouched, and seal the output last.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "impass.h"
+
+struct stage_ctx {
+	const char *prog;
+	const struct imp_stage *st;
+	struct imp_run *run;
+	struct imp_keys keys;
+	struct imp_reader *in;
+	struct imp_batch batch;
+	struct imp_writer out;
+	struct imp_record *rec;
+};
+
+void
+imp_run_init(struct imp_run *run)
+{
+	memset(run, 0, sizeof *run);
+	run->start = imp_now();
+	run->tty = isatty(2);
+}
+
+void
+imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done)
+{
+	double now;
+
+	if (!run->tty)
+		return;
+	if (done) {
+		if (run->shown > 0)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if ((n & 1023) != 0 || (now = imp_now()) - run->shown < 0.25)
+		return;
+	run->shown = now;
+	fprintf(stderr, "\r%s: %s: %s %" PRIu64 " records\033[K", prog, run->batch, what, n);
+}
+
+void
+imp_summary(const char *prog, const struct imp_run *run)
+{
+	fprintf(stderr, "%s: %s: %" PRIu64 " in, %" PRIu64 " ok, %" PRIu64 " rejected, %" PRIu64
+		" held, %.1f s\n", prog, run->batch[0] ? run->batch : "-", run->in,
+		run->out[IMP_OK_STATUS], run->out[IMP_REJECTED], run->out[IMP_HELD],
+		imp_now() - run->start);
+}
+
+static int
+scan_progress(void *arg, uint64_t i, const char *line, size_t len,
+	      const unsigned char leaf[IMP_HASH_LEN], struct imp_err *e)
+{
+	struct stage_ctx *c = arg;
+
+	(void)line, (void)len, (void)leaf, (void)e;
+	imp_progress(c->prog, c->run, "verifying", i, 0);
+	return 0;
+}
+
+static int
+accepts(const struct imp_stage *st, const struct imp_batch *b, struct imp_err *e)
+{
+	const char *const *k;
+
+	for (k = st->kinds; k != NULL && *k != NULL; k++)
+		if (strcmp(*k, b->kind) == 0)
+			break;
+	if (st->kinds != NULL && *k == NULL)
+		return imp_fail(e, EX_DATAERR, "%s reads %s%s streams, not %s", st->name,
+				st->kinds[0], st->kinds[1] ? " or other" : "", b->kind);
+	if (st->input_stage != NULL && strcmp(st->input_stage, b->seal.stage) != 0)
+		return imp_fail(e, EX_NOPERM, "%s takes only streams sealed by %s; this one was "
+				"sealed by %s", st->name, st->input_stage, b->seal.stage);
+	return 0;
+}
+
+/* Key, trust and input: everything that must hold before a record is read. */
+static int
+prepare(struct stage_ctx *c, const struct imp_stage_opts *o, struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = imp_keys_open(&c->keys, o->trust, o->signer, c->st->name, e)) != 0 ||
+	    (rc = imp_reader_open(&c->in, o->input, e)) != 0)
+		return rc;
+	rc = imp_reader_scan(c->in, &c->batch, scan_progress, c, e);
+	snprintf(c->run->batch, sizeof c->run->batch, "%s", c->batch.id);
+	if (rc == 0)
+		rc = accepts(c->st, &c->batch, e);
+	if (rc == 0)
+		rc = imp_batch_verify(&c->batch, c->keys.gpg, &c->keys.trust, e);
+	if (rc == 0 && c->st->begin != NULL)
+		rc = c->st->begin(c->st->arg, &c->batch, e);
+	return rc;
+}
+
+static int
+one_record(struct stage_ctx *c, const char *line, size_t len, struct imp_err *e)
+{
+	const struct imp_err *re;
+	int rc;
+
+	if ((rc = imp_record_load(c->rec, line, len, e)) != 0)
+		return rc;
+	if (imp_record_status(c->rec) == IMP_OK_STATUS && c->st->record != NULL) {
+		rc = c->st->record(c->st->arg, c->rec, e);
+		if (rc == 0 && (re = imp_record_error(c->rec)) != NULL) {
+			*e = *re;
+			rc = re->code;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	imp_record_line(c->rec, &line, &len);
+	c->run->out[imp_record_status(c->rec)]++;
+	return imp_writer_record(&c->out, line, len, e);
+}
+
+static int
+records(struct stage_ctx *c, struct imp_err *e)
+{
+	const char *line, *kind = c->st->out_kind ? c->st->out_kind : c->batch.kind;
+	size_t len;
+	int rc;
+
+	if ((c->rec = imp_record_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_writer_begin(&c->out, stdout, c->batch.id, kind, &c->batch, e)) != 0 ||
+	    (rc = imp_reader_rewind(c->in, e)) != 0)
+		return rc;
+	while ((rc = imp_reader_next(c->in, &line, &len, e)) > 0) {
+		c->run->in++;
+		if ((rc = one_record(c, line, len, e)) != 0)
+			return rc;
+		imp_progress(c->prog, c->run, "processed", c->run->in, 0);
+	}
+	if (rc < 0)
+		return e->code;
+	return imp_reader_finish(c->in, &c->batch, e);
+}
+
+int
+imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,
+	      struct imp_run *run, struct imp_err *e)
+{
+	struct stage_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.prog = prog;
+	c.st = st;
+	c.run = run;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	rc = prepare(&c, o, e);
+	if (rc == 0)
+		rc = records(&c, e);
+	if (rc == 0 && st->end != NULL)
+		rc = st->end(st->arg, e);
+	imp_progress(prog, run, "", 0, 1);
+	if (rc == 0)
+		rc = imp_writer_seal(&c.out, c.keys.gpg, st->name, c.keys.signer, e);
+	imp_record_free(c.rec);
+	imp_writer_free(&c.out);
+	imp_reader_close(c.in);
+	imp_batch_free(&c.batch);
+	imp_keys_close(&c.keys);
+	return rc;
+}

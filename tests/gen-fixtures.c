@@ -1,0 +1,1532 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * gen-fixtures: seeded CSV fixtures for tests, the demo and benchmarks.
+ * Person k is a pure function of (seed, k), so every KIND generated with one
+ * seed describes the same people: a test can plant a NADRA record, a
+ * history entry or a control list hit by choosing overlapping indices.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#define PROG "gen-fixtures"
+#define USAGE \
+	"usage: gen-fixtures [--seed N] [--from K] [--date YYYY-MM-DD] KIND COUNT\n" \
+	"       KIND: applications | nadra | pcl | history | registers\n"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define PICK(r, table, type) \
+	(&(table)[pick_weighted((r), (table), NELEM(table), sizeof(type), \
+	    offsetof(type, weight))])
+
+/* The CNIC body and passport numbers carry 8 decimal digits of the index. */
+#define PERSON_LIMIT 100000000ULL
+#define PCL_BASE 50000000ULL
+#define REGISTER_BASE 30000000ULL
+#define GOLDEN 0x9e3779b97f4a7c15ULL
+#define PERSON_MULT 0xd1b54a32d192ed03ULL
+#define EMPTY_SHA256 \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+enum { ROW_MAX = 2048, NAME_LEN = 128, TEXT_LEN = 192, BUF_SIZE = 1 << 20 };
+
+enum salt {
+	SALT_APPLICATION = 0xa1, SALT_NADRA, SALT_PCL, SALT_HISTORY,
+	SALT_REGISTERS, SALT_PHONE, SALT_ADDRESS, SALT_CNIC, SALT_PASSPORT,
+	SALT_RECEIPT, SALT_PHOTO,
+};
+
+struct rng {
+	uint64_t state;
+};
+
+struct choice {
+	const char *text;
+	unsigned weight;
+};
+
+struct city {
+	const char *name;
+	const char *upper;
+	const char *district;
+	const char *offices[3];
+	const char *areas[5];
+	unsigned weight;
+};
+
+struct mission {
+	const char *code;
+	const char *name;
+	unsigned weight;
+};
+
+struct country {
+	const char *name;
+	const char *mission;
+	const char *birth_city;
+	unsigned weight;
+};
+
+struct date {
+	int year, month, day;
+};
+
+struct config;
+struct person;
+struct row;
+
+struct kind {
+	const char *name;
+	const char *header;
+	uint64_t base;
+	void (*write_row)(const struct config *, uint64_t, struct row *);
+};
+
+struct config {
+	uint64_t seed;
+	uint64_t from;
+	uint64_t count;
+	long batch_day;
+	const struct kind *kind;
+	uint64_t cnic_key;
+	uint64_t passport_key;
+	uint64_t receipt_key;
+	uint64_t photo_key;
+};
+
+struct person {
+	uint64_t index;
+	uint64_t seed;
+	char sex;
+	const struct city *birth;
+	const struct city *home;
+	long dob;
+	char given[NAME_LEN];
+	char surname[NAME_LEN];
+	char father[NAME_LEN];
+	char cnic[14];
+};
+
+struct names {
+	char surname[NAME_LEN];
+	char given[NAME_LEN];
+	char father[NAME_LEN];
+};
+
+struct application {
+	const char *office;
+	const char *delivery_office;
+	const char *category;
+	const char *passport_type;
+	const char *delivery_mode;
+	long applied_on;
+	int validity;
+	int pages;
+	int dob_parts;
+	int dashed_cnic;
+	int has_previous;
+	int has_address;
+	int international_phone;
+	int variant;
+};
+
+struct row {
+	char text[ROW_MAX];
+	size_t len;
+	unsigned fields;
+};
+
+/* Ordered by how common they are: rng_skewed favours the head. */
+static const char *const male_names[] = {
+	"ALI", "AHMED", "HASSAN", "HUSSAIN", "USMAN", "BILAL", "IMRAN",
+	"ASIF", "TARIQ", "KAMRAN", "FAISAL", "ZUBAIR", "ABDUL REHMAN",
+	"ABDULLAH", "HAMZA", "SAAD", "UMAR", "ZAHID", "SAJID", "WAQAS",
+	"ADNAN", "NAVEED", "SHAHID", "KHALID", "RASHID", "JAVED", "ARSHAD",
+	"NADEEM", "IRFAN", "SALMAN", "FAHAD", "HARIS", "ZEESHAN", "AAMIR",
+	"YASIR", "ATIF", "SOHAIL", "JUNAID", "SHOAIB", "WASEEM", "NASIR",
+	"AFZAL", "AKRAM", "ASLAM", "IQBAL", "ANWAR", "RIZWAN", "ARSALAN",
+	"MOHSIN", "OWAIS", "TALHA", "HAIDER", "ABBAS", "RAZA", "SHAHZAD",
+	"NOMAN", "UMAIR", "IBRAHIM", "ISMAIL", "YOUSAF", "IDREES", "ZAFAR",
+	"ABDUL QADIR", "ABDUL GHAFFAR", "ABDUL WAHAB", "ABDUL SATTAR",
+	"MASOOD", "SAFDAR", "MUDASSAR", "MUNEEB", "DANIYAL", "AYAN",
+	"RAYYAN", "ZIA UL HAQ", "INAM UL HAQ", "ATTA UR REHMAN",
+	"FAZAL UR REHMAN", "SHER KHAN", "GUL ZAMAN", "WAJID",
+};
+
+static const char *const elder_names[] = {
+	"MUHAMMAD ASLAM", "MUHAMMAD AKRAM", "MUHAMMAD BASHIR", "GHULAM RASOOL",
+	"ALLAH DITTA", "MUHAMMAD SHARIF", "GHULAM MUHAMMAD", "NAZIR AHMED",
+	"BASHIR AHMED", "MUHAMMAD RAFIQ", "GHULAM HUSSAIN", "MUSHTAQ AHMED",
+	"MANZOOR AHMED", "MUHAMMAD SIDDIQUE", "MUHAMMAD YOUNAS", "NOOR MUHAMMAD",
+	"GHULAM MUSTAFA", "FAZAL DIN", "SIRAJ DIN", "KHUDA BUX",
+	"ALLAH BAKHSH", "MEHBOOB ALI", "SULTAN AHMED", "ABDUL HAMEED",
+	"ABDUL MAJEED", "ABDUL RASHEED", "ABDUL LATIF", "RAB NAWAZ",
+	"SHER MUHAMMAD", "PIR BUX",
+};
+
+static const char *const female_names[] = {
+	"AYESHA", "FATIMA", "ZAINAB", "SANA", "MARIAM", "HINA", "SADIA",
+	"KHADIJA", "NOOR", "AMNA", "SAIRA", "RABIA", "NAZIA", "SHAZIA",
+	"FARZANA", "NASREEN", "PARVEEN", "SHAHEEN", "RUKHSANA", "SAMINA",
+	"TAHIRA", "ASMA", "BUSHRA", "IQRA", "HAFSA", "ALEENA", "ANAM",
+	"MAHNOOR", "AREEBA", "KINZA", "LAIBA", "MAHAM", "HUMA", "UZMA",
+	"SOBIA", "SUMAIRA", "NADIA", "RIDA", "ZARA", "EMAN", "HIRA", "SIDRA",
+	"MEHWISH", "FARAH", "SAMRA", "ANEELA", "KOUSAR", "RAZIA", "SHAGUFTA",
+	"SHABANA", "NOOR UL AIN", "UMM E KULSOOM", "QURAT UL AIN",
+	"SYEDA FATIMA",
+};
+
+static const char *const surnames[] = {
+	"KHAN", "MALIK", "AHMED", "ALI", "QURESHI", "BUTT", "CHAUDHRY",
+	"AWAN", "RAJPUT", "SHEIKH", "SYED", "MIRZA", "ABBASI", "HUSSAIN",
+	"SHAH", "JATOI", "BALOCH", "MEMON", "SIDDIQUI", "RANA", "GONDAL",
+	"CHEEMA", "BAJWA", "WARRAICH", "GILL", "KHOKHAR", "JUTT", "ARAIN",
+	"YOUSAFZAI", "AFRIDI", "DURRANI", "KHATTAK", "BANGASH", "MARWAT",
+	"ORAKZAI", "SHINWARI", "MENGAL", "BUGTI", "MARRI", "RIND", "LEGHARI",
+	"MAZARI", "TALPUR", "BHUTTO", "SOOMRO", "CHANDIO", "MAHAR", "SHAIKH",
+	"ANSARI", "HASHMI", "GILANI", "BOKHARI", "NAQVI", "RIZVI", "JAFRI",
+	"KAZMI", "ZAIDI", "TIRMIZI", "PIRZADA", "PARACHA", "SETHI", "LODHI",
+	"NIAZI", "TIWANA", "NOON", "DOGAR", "BHATTI", "KHAWAJA", "KIYANI",
+	"SATTI", "JANJUA", "MINHAS",
+};
+
+/* Punctuation an operator may add to a registered name; the letters stay. */
+static const char *const respellings[][2] = {
+	{ "SAAD", "SA'AD" }, { "MASOOD", "MAS'OOD" }, { "SHOAIB", "SHO'AIB" },
+	{ "ABDUL ", "ABDUL-" }, { " UL ", "-UL-" }, { " UR ", "-UR-" },
+	{ " E ", "-E-" }, { "ALLAH DITTA", "ALLAH-DITTA" },
+	{ "GHULAM ", "GHULAM-" },
+};
+
+static const struct city cities[] = {
+	{ "Karachi", "KARACHI", "4210", { "KHI", "KHI-CLF", "KHI-NN" },
+	  { "Gulshan-e-Iqbal Block 13-D", "North Nazimabad Block H",
+	    "Clifton Block 5", "PECHS Block 2", "Korangi No. 4" }, 200 },
+	{ "Lahore", "LAHORE", "3520", { "LHR", "LHR-GT", "LHR-DHA" },
+	  { "Gulberg III", "Model Town", "Johar Town", "DHA Phase 5",
+	    "Samanabad" }, 150 },
+	{ "Faisalabad", "FAISALABAD", "3310", { "FSD" },
+	  { "Peoples Colony No. 1", "Madina Town", "Jinnah Colony",
+	    "Susan Road", "Ghulam Muhammad Abad" }, 60 },
+	{ "Rawalpindi", "RAWALPINDI", "3740", { "RWP" },
+	  { "Satellite Town", "Saddar", "Bahria Town Phase 7",
+	    "Chaklala Scheme III", "Westridge" }, 50 },
+	{ "Peshawar", "PESHAWAR", "1730", { "PEW" },
+	  { "Hayatabad Phase 3", "University Town", "Gulbahar",
+	    "Dalazak Road", "Warsak Road" }, 50 },
+	{ "Islamabad", "ISLAMABAD", "6110", { "ISB", "ISB-G8" },
+	  { "Sector G-9/2", "Sector F-7/3", "Sector I-8/4", "Sector G-11/1",
+	    "Sector E-11/3" }, 40 },
+	{ "Multan", "MULTAN", "3630", { "MUX" },
+	  { "Gulgasht Colony", "Shah Rukn-e-Alam Colony", "Cantt",
+	    "Bosan Road", "New Multan" }, 40 },
+	{ "Gujranwala", "GUJRANWALA", "3410", { "GRW" },
+	  { "Satellite Town", "Model Town", "Peoples Colony", "DC Road",
+	    "Wapda Town" }, 40 },
+	{ "Hyderabad", "HYDERABAD", "4130", { "HYD" },
+	  { "Latifabad Unit 7", "Qasimabad", "Hirabad", "Citizen Colony" },
+	  40 },
+	{ "Quetta", "QUETTA", "5440", { "QTA" },
+	  { "Jinnah Town", "Satellite Town", "Samungli Road", "Brewery Road",
+	    "Sariab Road" }, 30 },
+	{ "Sialkot", "SIALKOT", "3460", { "SKT" },
+	  { "Cantt", "Model Town", "Rangpura", "Kashmir Road" }, 30 },
+	{ "Sargodha", "SARGODHA", "3840", { "SGD" },
+	  { "Satellite Town", "Civil Lines", "University Road",
+	    "Muslim Town" }, 20 },
+	{ "Bahawalpur", "BAHAWALPUR", "3120", { "BWP" },
+	  { "Model Town A", "Satellite Town", "Shahdrah", "Islamia Colony" },
+	  20 },
+	{ "Sukkur", "SUKKUR", "4550", { "SUK" },
+	  { "Military Road", "Barrage Colony", "New Pind", "Airport Road" },
+	  15 },
+	{ "Abbottabad", "ABBOTTABAD", "1310", { "ABT" },
+	  { "Jinnahabad", "Mandian", "Supply Bazar", "Kakul Road",
+	    "Nawansher" }, 15 },
+	{ "Mardan", "MARDAN", "1610", { "MRD" },
+	  { "Sheikh Maltoon Town", "Bank Road", "Par Hoti", "Shamsi Road" },
+	  15 },
+	{ "Gujrat", "GUJRAT", "3420", { "GRT" },
+	  { "Shadman Colony", "Rehman Shaheed Road", "Jinnah Road" }, 15 },
+	{ "Sheikhupura", "SHEIKHUPURA", "3540", { "SKP" },
+	  { "Housing Colony", "Jandiala Road", "Lahore Road" }, 12 },
+	{ "Sahiwal", "SAHIWAL", "3650", { "SWL" },
+	  { "Farid Town", "Jahaz Ground", "High Street" }, 12 },
+	{ "Rahim Yar Khan", "RAHIM YAR KHAN", "3130", { "RYK" },
+	  { "Model Town", "Shahi Road", "Abbasia Town" }, 12 },
+	{ "Dera Ghazi Khan", "DERA GHAZI KHAN", "3210", { "DGK" },
+	  { "Model Town", "Block 17", "Jampur Road" }, 10 },
+	{ "Larkana", "LARKANA", "4320", { "LRK" },
+	  { "Sachal Colony", "Station Road", "Bakrani Road" }, 10 },
+	{ "Nawabshah", "NAWABSHAH", "4540", { "NWB" },
+	  { "Housing Society", "Sakrand Road", "Masjid Road" }, 8 },
+	{ "Mirpur Khas", "MIRPUR KHAS", "4410", { "MPK" },
+	  { "Satellite Town", "Umerkot Road", "Nawab Colony" }, 8 },
+	{ "Jhelum", "JHELUM", "3730", { "JLM" },
+	  { "Civil Lines", "Machine Mohalla", "GT Road" }, 8 },
+	{ "Chakwal", "CHAKWAL", "3720", { "CKW" },
+	  { "Talagang Road", "Bhaun Road", "Civil Lines" }, 6 },
+	{ "Attock", "ATTOCK", "3710", { "ATK" },
+	  { "Fateh Jang Road", "Kamra Road", "Hazro Road" }, 6 },
+	{ "Swat", "SWAT", "1560", { "SWT" },
+	  { "Mingora, Rahimabad", "Saidu Sharif", "Makan Bagh" }, 10 },
+	{ "Kohat", "KOHAT", "1430", { "KHT" },
+	  { "KDA Township", "Hangu Road", "Cantt" }, 6 },
+	{ "Dera Ismail Khan", "DERA ISMAIL KHAN", "1210", { "DIK" },
+	  { "Circular Road", "Shoukat Abad", "Cantt" }, 8 },
+	{ "Bannu", "BANNU", "1110", { "BNU" },
+	  { "Kohat Road", "Township", "Railway Road" }, 5 },
+	{ "Mirpur", "MIRPUR", "8130", { "MPR" },
+	  { "Sector F-1", "Sector C-4", "Allama Iqbal Road", "Kotli Road" },
+	  10 },
+	{ "Muzaffarabad", "MUZAFFARABAD", "8220", { "MZD" },
+	  { "Upper Chattar", "Gojra", "Domel", "Tariqabad" }, 6 },
+	{ "Gilgit", "GILGIT", "7150", { "GLT" },
+	  { "Jutial", "Kashrote", "Danyore", "Zulfiqarabad" }, 4 },
+	{ "Chitral", "CHITRAL", "1520", { "CTL" },
+	  { "Chew Bazar", "Shahi Masjid Road" }, 2 },
+	{ "Turbat", "TURBAT", "5220", { "TRB" },
+	  { "Main Bazar", "Absar" }, 2 },
+};
+
+static const struct mission missions[] = {
+	{ "DXB", "Dubai", 14 }, { "LON", "London", 12 }, { "JED", "Jeddah", 12 },
+	{ "RUH", "Riyadh", 10 }, { "MAN", "Manchester", 6 },
+	{ "BHX", "Birmingham", 6 }, { "AUH", "Abu Dhabi", 6 },
+	{ "DOH", "Doha", 5 }, { "KWI", "Kuwait", 4 }, { "MCT", "Muscat", 4 },
+	{ "BRD", "Bradford", 3 }, { "BAH", "Bahrain", 3 },
+	{ "NYC", "New York", 3 }, { "TOR", "Toronto", 3 },
+	{ "GLA", "Glasgow", 2 }, { "WAS", "Washington", 2 },
+	{ "HOU", "Houston", 2 }, { "KUL", "Kuala Lumpur", 2 },
+	{ "CHI", "Chicago", 1 }, { "SYD", "Sydney", 1 }, { "BER", "Berlin", 1 },
+	{ "PAR", "Paris", 1 }, { "MIL", "Milan", 1 }, { "MAD", "Madrid", 1 },
+	{ "BCN", "Barcelona", 1 }, { "ATH", "Athens", 1 },
+	{ "OSL", "Oslo", 1 }, { "TYO", "Tokyo", 1 }, { "BJS", "Beijing", 1 },
+};
+
+/* Countries people renounce Pakistani nationality for: no dual nationality. */
+static const struct country renounce_countries[] = {
+	{ "GERMANY", "Berlin", "FRANKFURT", 20 },
+	{ "NORWAY", "Oslo", "OSLO", 12 },
+	{ "NETHERLANDS", "The Hague", "AMSTERDAM", 10 },
+	{ "JAPAN", "Tokyo", "TOKYO", 8 },
+	{ "CHINA", "Beijing", "BEIJING", 6 },
+	{ "SINGAPORE", "Singapore", "SINGAPORE", 5 },
+	{ "MALAYSIA", "Kuala Lumpur", "KUALA LUMPUR", 5 },
+	{ "DENMARK", "Copenhagen", "COPENHAGEN", 5 },
+	{ "AUSTRIA", "Vienna", "VIENNA", 4 },
+	{ "SPAIN", "Madrid", "BARCELONA", 4 },
+	{ "KOREA", "Seoul", "SEOUL", 3 },
+	{ "INDIA", "New Delhi", "DELHI", 3 },
+	{ "UK", "London", "BIRMINGHAM", 5 },
+	{ "USA", "Washington", "NEW YORK", 4 },
+	{ "CANADA", "Ottawa", "TORONTO", 3 },
+	{ "UAE", "Dubai", "DUBAI", 3 },
+};
+
+static const struct country origin_countries[] = {
+	{ "INDIA", "New Delhi", "DELHI", 35 },
+	{ "AFGHANISTAN", "Kabul", "KABUL", 15 },
+	{ "BANGLADESH", "Dhaka", "DHAKA", 15 },
+	{ "BURMA", "Yangon", "RANGOON", 5 },
+	{ "IRAN", "Tehran", "MASHHAD", 5 },
+	{ "UK", "London", "BRADFORD", 8 },
+	{ "USA", "Washington", "CHICAGO", 5 },
+	{ "CANADA", "Ottawa", "TORONTO", 4 },
+	{ "UAE", "Dubai", "SHARJAH", 4 },
+	{ "SRI LANKA", "Colombo", "COLOMBO", 4 },
+};
+
+static const struct choice categories[] = {
+	{ "normal", 80 }, { "urgent", 15 }, { "fasttrack", 5 },
+};
+
+static const struct choice passport_types[] = {
+	{ "ordinary", 97 }, { "official", 2 }, { "diplomatic", 1 },
+};
+
+static const struct choice nadra_statuses[] = {
+	{ "active", 9850 }, { "blocked", 50 }, { "cancelled", 50 },
+	{ "deceased", 50 },
+};
+
+static const struct choice fcl_nationalities[] = {
+	{ "AFG", 60 }, { "IND", 10 }, { "BGD", 8 }, { "GBR", 5 }, { "USA", 5 },
+	{ "IRN", 4 }, { "CHN", 3 }, { "NGA", 3 }, { "SOM", 2 },
+};
+
+static const struct choice pcl_reasons[] = {
+	{ "court order", 20 }, { "FIA request", 18 },
+	{ "loan default (bank)", 12 }, { "deportee", 10 },
+	{ "human smuggling case", 8 }, { "NAB reference", 8 },
+	{ "tax default (FBR)", 5 }, { "proclaimed offender", 5 },
+	{ "Ministry of Interior order", 5 }, { "fake documents", 4 },
+	{ "criminal case, FIR registered", 3 },
+	{ "passport misuse, multiple passports", 3 },
+	{ "deported, \"overstay\" (KSA)", 2 }, { "intelligence report", 2 },
+};
+
+static const char *const month_names[] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+
+static const unsigned short mobile_codes[] = {
+	300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313,
+	314, 315, 316, 317, 318, 320, 321, 322, 323, 324, 330, 331, 332, 333,
+	334, 335, 336, 337, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349,
+	355,
+};
+
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(USAGE, stderr);
+	exit(EX_USAGE);
+}
+
+/* ---- random numbers ---- */
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+	return mix64(x + GOLDEN);
+}
+
+static struct rng rng_salted(uint64_t seed, enum salt salt)
+{
+	struct rng r = { mix64(seed ^ ((uint64_t)salt * GOLDEN)) };
+
+	return r;
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+	r->state += GOLDEN;
+	return mix64(r->state);
+}
+
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
+}
+
+static long rng_between(struct rng *r, long lo, long hi)
+{
+	return lo + (long)rng_below(r, (uint32_t)(hi - lo + 1));
+}
+
+/* A four-round Feistel network on two decimal halves is a bijection of
+ * [0, half^2): numbers are unique per index yet look unrelated, even for
+ * indices 50,000,000 apart. */
+static uint64_t scramble(uint64_t value, uint64_t half, uint64_t key)
+{
+	uint64_t left = value / half, right = value % half, next;
+
+	for (uint64_t round = 0; round < 4; round++) {
+		next = (left + mix64(right ^ key ^ (round * GOLDEN)) % half) %
+		    half;
+		left = right;
+		right = next;
+	}
+	return left * half + right;
+}
+
+static int rng_chance(struct rng *r, uint32_t per_10000)
+{
+	return rng_below(r, 10000) < per_10000;
+}
+
+/* The least of three draws: the head of a list comes up far more often
+ * than its tail, the way a few names are very common. */
+static size_t rng_skewed(struct rng *r, size_t n)
+{
+	uint32_t a = rng_below(r, (uint32_t)n);
+	uint32_t b = rng_below(r, (uint32_t)n);
+	uint32_t c = rng_below(r, (uint32_t)n);
+
+	if (b < a)
+		a = b;
+	return c < a ? c : a;
+}
+
+/* Tables differ in shape but all carry an unsigned weight. */
+static size_t pick_weighted(struct rng *r, const void *table, size_t n,
+    size_t stride, size_t weight_at)
+{
+	const char *base = table;
+	unsigned total = 0, weight, roll;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&weight, base + i * stride + weight_at, sizeof weight);
+		total += weight;
+	}
+	roll = rng_below(r, total);
+	for (i = 0; i < n; i++) {
+		memcpy(&weight, base + i * stride + weight_at, sizeof weight);
+		if (roll < weight)
+			return i;
+		roll -= weight;
+	}
+	return n - 1;
+}
+
+static const char *pick_choice(struct rng *r, const struct choice *table,
+    size_t n)
+{
+	return table[pick_weighted(r, table, n, sizeof *table,
+	    offsetof(struct choice, weight))].text;
+}
+
+/* ---- dates (proleptic Gregorian, days since 1970-01-01) ---- */
+
+static int is_leap(int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+
+	return month == 2 && is_leap(year) ? 29 : days[month - 1];
+}
+
+static long days_from_civil(struct date d)
+{
+	long y = d.year - (d.month <= 2);
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153L * (d.month > 2 ? d.month - 3 : d.month + 9) + 2) / 5
+	    + d.day - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static struct date civil_from_days(long days)
+{
+	long z = days + 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	struct date d;
+
+	d.day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	d.month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	d.year = (int)(yoe + era * 400 + (d.month <= 2));
+	return d;
+}
+
+static long make_day(int year, int month, int day)
+{
+	struct date d = { year, month, day };
+
+	return days_from_civil(d);
+}
+
+/* Same calendar day N years on; 29 February becomes 28 February. */
+static long add_years(long day, int years)
+{
+	struct date d = civil_from_days(day);
+
+	d.year += years;
+	if (d.month == 2 && d.day == 29 && !is_leap(d.year))
+		d.day = 28;
+	return days_from_civil(d);
+}
+
+static int age_on(long birth, long on)
+{
+	struct date b = civil_from_days(birth), o = civil_from_days(on);
+	int age = o.year - b.year;
+
+	if (o.month < b.month || (o.month == b.month && o.day < b.day))
+		age--;
+	return age;
+}
+
+static void put_digits(char *dst, uint64_t value, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		dst[i] = (char)('0' + value % 10);
+		value /= 10;
+	}
+}
+
+/* parts: 3 = YYYY-MM-DD, 2 = YYYY-MM, 1 = YYYY */
+static const char *format_date(char buf[11], long day, int parts)
+{
+	struct date d = civil_from_days(day);
+
+	put_digits(buf, (uint64_t)d.year, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, (uint64_t)d.month, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, (uint64_t)d.day, 2);
+	buf[parts == 3 ? 10 : parts == 2 ? 7 : 4] = '\0';
+	return buf;
+}
+
+static int parse_date(const char *s, long *day)
+{
+	struct date d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	d.year = atoi(s);
+	d.month = atoi(s + 5);
+	d.day = atoi(s + 8);
+	if (d.month < 1 || d.month > 12 || d.day < 1 ||
+	    d.day > days_in_month(d.year, d.month))
+		return -1;
+	*day = days_from_civil(d);
+	return 0;
+}
+
+/* ---- text ---- */
+
+static void text_join(char *dst, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(dst, size, "%s%s%s", a, *a && *b ? " " : "", b);
+
+	if (n < 0 || (size_t)n >= size)
+		die(EX_SOFTWARE, "internal error: text longer than %zu", size);
+}
+
+static void text_copy(char *dst, size_t size, const char *src)
+{
+	text_join(dst, size, src, "");
+}
+
+static void text_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static void text_title(char *s)
+{
+	int start = 1;
+
+	for (; *s; s++) {
+		if (start && *s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+		else if (!start && *s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+		start = *s == ' ' || *s == '-';
+	}
+}
+
+/* Replaces the first occurrence; returns whether there was one. */
+static int text_replace(char *s, size_t size, const char *from,
+    const char *to)
+{
+	char *at = strstr(s, from);
+	size_t from_len = strlen(from), to_len = strlen(to);
+	size_t len = strlen(s);
+
+	if (!at)
+		return 0;
+	if (len - from_len + to_len >= size)
+		return 0;
+	memmove(at + to_len, at + from_len, len - (size_t)(at - s) - from_len
+	    + 1);
+	memcpy(at, to, to_len);
+	return 1;
+}
+
+/* ---- CSV rows ---- */
+
+static void row_raw(struct row *w, const char *s, size_t n)
+{
+	if (n > ROW_MAX - 1 - w->len)
+		die(EX_SOFTWARE, "internal error: row longer than %d", ROW_MAX);
+	memcpy(w->text + w->len, s, n);
+	w->len += n;
+}
+
+static void row_field(struct row *w, const char *s)
+{
+	const char *quote;
+
+	if (w->fields++ > 0)
+		row_raw(w, ",", 1);
+	if (!strpbrk(s, ",\"\r\n")) {
+		row_raw(w, s, strlen(s));
+		return;
+	}
+	row_raw(w, "\"", 1);
+	while ((quote = strchr(s, '"')) != NULL) {
+		row_raw(w, s, (size_t)(quote - s) + 1);
+		row_raw(w, "\"", 1);
+		s = quote + 1;
+	}
+	row_raw(w, s, strlen(s));
+	row_raw(w, "\"", 1);
+}
+
+static void row_char(struct row *w, char c)
+{
+	char buf[2] = { c, '\0' };
+
+	row_field(w, buf);
+}
+
+static void row_number(struct row *w, uint64_t value)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)value);
+	row_field(w, buf);
+}
+
+static void row_date(struct row *w, long day, int parts)
+{
+	char buf[11];
+
+	row_field(w, format_date(buf, day, parts));
+}
+
+static void row_join(struct row *w, const char *a, const char *b)
+{
+	char buf[2 * NAME_LEN];
+
+	text_join(buf, sizeof buf, a, b);
+	row_field(w, buf);
+}
+
+/* ---- people ---- */
+
+static void male_given(struct rng *r, char *dst, size_t size)
+{
+	const char *name = male_names[rng_skewed(r, NELEM(male_names))];
+	const char *second = male_names[rng_skewed(r, NELEM(male_names))];
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < 35)
+		text_join(dst, size, "MUHAMMAD", name);
+	else if (roll < 38)
+		text_copy(dst, size, "MUHAMMAD");
+	else if (roll < 46 && second != name && !strchr(name, ' '))
+		text_join(dst, size, name, second);
+	else
+		text_copy(dst, size, name);
+}
+
+static void female_given(struct rng *r, char *dst, size_t size)
+{
+	const char *name = female_names[rng_skewed(r, NELEM(female_names))];
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < 6)
+		text_join(dst, size, name, "BIBI");
+	else if (roll < 10 && strcmp(name, "NOOR") != 0 && !strchr(name, ' '))
+		text_join(dst, size, "NOOR", name);
+	else
+		text_copy(dst, size, name);
+}
+
+static char draw_sex(struct rng *r)
+{
+	uint32_t roll = rng_below(r, 10000);
+
+	if (roll < 10)
+		return 'X';
+	return roll % 2 ? 'M' : 'F';
+}
+
+/* Fathers belong to an older generation with names of their own. */
+static void draw_father(struct rng *r, struct person *p)
+{
+	char given[NAME_LEN];
+
+	if (rng_chance(r, 5000))
+		text_copy(given, sizeof given,
+		    elder_names[rng_skewed(r, NELEM(elder_names))]);
+	else
+		male_given(r, given, sizeof given);
+	text_join(p->father, sizeof p->father, given, p->surname);
+}
+
+static void draw_names(struct rng *r, struct person *p)
+{
+	int male = p->sex == 'M' || (p->sex == 'X' && rng_chance(r, 5000));
+
+	if (male)
+		male_given(r, p->given, sizeof p->given);
+	else
+		female_given(r, p->given, sizeof p->given);
+	if (rng_chance(r, 300))
+		p->surname[0] = '\0';
+	else
+		text_copy(p->surname, sizeof p->surname,
+		    surnames[rng_skewed(r, NELEM(surnames))]);
+	draw_father(r, p);
+}
+
+/* Most people alive and applying were born 1960-2005; the rest spread
+ * over the whole 1940-2019 range. */
+static long draw_dob(struct rng *r)
+{
+	if (rng_chance(r, 7000))
+		return rng_between(r, make_day(1960, 1, 1),
+		    make_day(2005, 12, 31));
+	return rng_between(r, make_day(1940, 1, 1), make_day(2019, 12, 31));
+}
+
+static char parity_digit(struct rng *r, char sex)
+{
+	uint32_t digit = rng_below(r, 5) * 2;
+
+	if (sex == 'M')
+		digit++;
+	else if (sex == 'X')
+		digit = rng_below(r, 10);
+	return (char)('0' + digit);
+}
+
+/* The district keeps its first four digits; the fifth and the middle
+ * seven encode the index, so uniqueness never depends on the district. */
+static void make_cnic(const struct config *cfg, struct rng *r,
+    struct person *p)
+{
+	uint64_t body = scramble(p->index, 10000, cfg->cnic_key);
+
+	memcpy(p->cnic, p->home->district, 4);
+	put_digits(p->cnic + 4, body, 8);
+	p->cnic[12] = parity_digit(r, p->sex);
+	p->cnic[13] = '\0';
+}
+
+static void make_person(const struct config *cfg, uint64_t index,
+    struct person *p)
+{
+	struct rng r = { splitmix64(cfg->seed * PERSON_MULT + index) };
+
+	p->index = index;
+	p->seed = r.state;
+	p->sex = draw_sex(&r);
+	draw_names(&r, p);
+	p->dob = draw_dob(&r);
+	p->birth = PICK(&r, cities, struct city);
+	p->home = rng_chance(&r, 7000) ? p->birth :
+	    PICK(&r, cities, struct city);
+	make_cnic(cfg, &r, p);
+}
+
+static const char *format_cnic(char buf[16], const char *cnic, int dashed)
+{
+	if (!dashed)
+		return cnic;
+	memcpy(buf, cnic, 5);
+	buf[5] = '-';
+	memcpy(buf + 6, cnic + 5, 7);
+	buf[13] = '-';
+	buf[14] = cnic[12];
+	buf[15] = '\0';
+	return buf;
+}
+
+static const char *passport_number(const struct config *cfg,
+    const struct person *p, char buf[10])
+{
+	static const char first[] = "ABCDEFGHKL";
+	uint64_t v = scramble(p->index, 10000, cfg->passport_key);
+
+	buf[0] = first[v / 10000000];
+	buf[1] = (char)('A' + mix64(p->seed ^ SALT_PASSPORT) % 26);
+	put_digits(buf + 2, v % 10000000, 7);
+	buf[9] = '\0';
+	return buf;
+}
+
+static const char *make_phone(const struct person *p, int international,
+    char *buf, size_t size)
+{
+	struct rng r = rng_salted(p->seed, SALT_PHONE);
+	unsigned code = mobile_codes[rng_below(&r, NELEM(mobile_codes))];
+	uint32_t number = rng_below(&r, 10000000);
+
+	snprintf(buf, size, "%s%u%07u", international ? "+92" : "0", code,
+	    (unsigned)number);
+	return buf;
+}
+
+static size_t area_count(const struct city *c)
+{
+	size_t n = 0;
+
+	while (n < NELEM(c->areas) && c->areas[n])
+		n++;
+	return n;
+}
+
+static const char *make_address(const struct person *p, char *buf,
+    size_t size)
+{
+	struct rng r = rng_salted(p->seed, SALT_ADDRESS);
+	const struct city *c = p->home;
+	const char *area = c->areas[rng_below(&r, (uint32_t)area_count(c))];
+	unsigned house = 1 + rng_below(&r, 899), street = 1 + rng_below(&r, 40);
+	char block = (char)('A' + rng_below(&r, 8));
+
+	switch (rng_below(&r, 4)) {
+	case 0:
+		snprintf(buf, size, "House No. %u, Street %u, %s, %s", house,
+		    street, area, c->name);
+		break;
+	case 1:
+		snprintf(buf, size, "H. No. %u-%c, Block %c, %s, %s", house,
+		    block, block, area, c->name);
+		break;
+	case 2:
+		snprintf(buf, size, "Flat %u, Block %c, %s, %s", street, block,
+		    area, c->name);
+		break;
+	default:
+		snprintf(buf, size, "Plot %u, %s, %s", house, area, c->name);
+	}
+	return buf;
+}
+
+static void make_photo(const struct config *cfg, uint64_t index,
+    char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t h = splitmix64(cfg->photo_key + index * 4);
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = splitmix64(h + (uint64_t)i);
+
+		for (int j = 0; j < 16; j++)
+			out[i * 16 + j] = hex[(v >> (60 - 4 * j)) & 15];
+	}
+	out[64] = '\0';
+	/* The hash of an empty file means no photo: never emit it. */
+	if (strcmp(out, EMPTY_SHA256) == 0)
+		out[0] = 'f';
+}
+
+/* ---- applications ---- */
+
+static unsigned fee_for(const struct application *a)
+{
+	unsigned base = 4500u * (a->pages == 36 ? 2 : a->pages == 72 ? 4 : 6)
+	    * (a->validity == 10 ? 3 : 2) / 4;
+	unsigned times = 3;
+
+	if (strcmp(a->category, "urgent") == 0)
+		times = 5;
+	else if (strcmp(a->category, "fasttrack") == 0)
+		times = 8;
+	return base * times / 3;
+}
+
+static void choose_office(struct rng *r, const struct person *p,
+    struct application *a)
+{
+	const struct city *home = p->home;
+	size_t n = home->offices[2] ? 3 : home->offices[1] ? 2 : 1;
+
+	if (rng_chance(r, 1000)) {
+		a->office = PICK(r, missions, struct mission)->code;
+		a->delivery_office = a->office;
+		a->delivery_mode = "mission";
+		return;
+	}
+	a->office = home->offices[rng_below(r, (uint32_t)n)];
+	a->delivery_office = rng_chance(r, 9500) ? a->office :
+	    p->birth->offices[0];
+	a->delivery_mode = rng_chance(r, 6500) ? "counter" : "courier";
+}
+
+static int choose_dob_parts(struct rng *r)
+{
+	uint32_t roll = rng_below(r, 10000);
+
+	return roll < 100 ? 2 : roll < 200 ? 1 : 3;
+}
+
+static int choose_pages(struct rng *r)
+{
+	uint32_t roll = rng_below(r, 100);
+
+	return roll < 85 ? 36 : roll < 97 ? 72 : 100;
+}
+
+static void decide_application(const struct config *cfg,
+    const struct person *p, struct application *a)
+{
+	struct rng r = rng_salted(p->seed, SALT_APPLICATION);
+
+	choose_office(&r, p, a);
+	a->category = pick_choice(&r, categories, NELEM(categories));
+	a->passport_type = pick_choice(&r, passport_types,
+	    NELEM(passport_types));
+	a->applied_on = rng_between(&r, cfg->batch_day - 9 > p->dob ?
+	    cfg->batch_day - 9 : p->dob, cfg->batch_day);
+	a->validity = age_on(p->dob, a->applied_on) >= 18 &&
+	    rng_chance(&r, 6000) ? 10 : 5;
+	a->pages = choose_pages(&r);
+	a->dob_parts = choose_dob_parts(&r);
+	a->dashed_cnic = rng_chance(&r, 3000);
+	a->has_previous = rng_chance(&r, 4000);
+	a->has_address = strcmp(a->delivery_mode, "courier") == 0 ||
+	    rng_chance(&r, 4000);
+	a->international_phone = rng_chance(&r, 2500);
+	a->variant = rng_chance(&r, 200) ? 1 + (int)rng_below(&r, 5) : 0;
+}
+
+/* Names without a known variant spelling are typed in title case. */
+static void respell(char *s, size_t size)
+{
+	for (size_t i = 0; i < NELEM(respellings); i++)
+		if (text_replace(s, size, respellings[i][0], respellings[i][1]))
+			return;
+	text_title(s);
+}
+
+/* How operators actually type names: case, spacing and punctuation vary,
+ * the letters do not. */
+static void vary_names(int variant, struct names *n)
+{
+	switch (variant) {
+	case 1:
+		text_title(n->surname);
+		text_title(n->given);
+		text_title(n->father);
+		break;
+	case 2:
+		text_lower(n->given);
+		text_lower(n->surname);
+		break;
+	case 3:
+		if (!text_replace(n->given, sizeof n->given, " ", "  "))
+			text_replace(n->father, sizeof n->father, " ", "  ");
+		break;
+	case 4:
+		respell(n->given, sizeof n->given);
+		break;
+	case 5:
+		respell(n->father, sizeof n->father);
+		text_title(n->given);
+		break;
+	}
+}
+
+static void write_application_person(const struct person *p,
+    const struct application *a, struct row *w)
+{
+	struct names n;
+	char dob[11], cnic[16];
+
+	text_copy(n.surname, sizeof n.surname, p->surname);
+	text_copy(n.given, sizeof n.given, p->given);
+	text_copy(n.father, sizeof n.father, p->father);
+	vary_names(a->variant, &n);
+	row_field(w, n.surname);
+	row_field(w, n.given);
+	row_field(w, n.father);
+	row_char(w, p->sex);
+	row_field(w, format_date(dob, p->dob, a->dob_parts));
+	row_field(w, p->birth->upper);
+	row_field(w, format_cnic(cnic, p->cnic, a->dashed_cnic));
+}
+
+static void write_application(const struct config *cfg, uint64_t k,
+    struct row *w)
+{
+	struct person p;
+	struct application a;
+	char buf[TEXT_LEN], passport[10], photo[65];
+
+	make_person(cfg, k, &p);
+	decide_application(cfg, &p, &a);
+	snprintf(buf, sizeof buf, "%s-%04d-%07llu", a.office,
+	    civil_from_days(a.applied_on).year, (unsigned long long)k);
+	row_field(w, buf);
+	row_field(w, a.office);
+	row_field(w, a.category);
+	row_field(w, a.passport_type);
+	write_application_person(&p, &a, w);
+	row_field(w, "PAK");
+	row_number(w, (uint64_t)a.validity);
+	row_number(w, (uint64_t)a.pages);
+	row_field(w, a.has_previous ? passport_number(cfg, &p, passport) : "");
+	row_field(w, a.delivery_office);
+	row_field(w, a.delivery_mode);
+	row_field(w, a.has_address ? make_address(&p, buf, sizeof buf) : "");
+	row_field(w, make_phone(&p, a.international_phone, buf, sizeof buf));
+	make_photo(cfg, k, photo);
+	row_field(w, photo);
+	put_digits(buf, scramble(k, 1000000, cfg->receipt_key), 12);
+	buf[12] = '\0';
+	row_field(w, buf);
+	row_number(w, fee_for(&a));
+	row_date(w, a.applied_on, 3);
+}
+
+/* ---- NADRA extract ---- */
+
+static void write_nadra(const struct config *cfg, uint64_t k, struct row *w)
+{
+	struct person p;
+	struct rng r;
+
+	make_person(cfg, k, &p);
+	r = rng_salted(p.seed, SALT_NADRA);
+	row_field(w, p.cnic);
+	row_join(w, p.given, p.surname);
+	row_field(w, p.father);
+	row_date(w, p.dob, 3);
+	row_char(w, p.sex);
+	row_field(w, pick_choice(&r, nadra_statuses, NELEM(nadra_statuses)));
+}
+
+/* ---- control lists ---- */
+
+static void write_pcl_identity(const struct config *cfg, struct rng *r,
+    const struct person *p, int foreign, struct row *w)
+{
+	char passport[10];
+	uint32_t roll;
+
+	row_field(w, rng_chance(r, foreign ? 8500 : 900) ? "" : p->cnic);
+	row_join(w, p->given, p->surname);
+	row_field(w, rng_chance(r, 1500) ? "" : p->father);
+	roll = rng_below(r, 100);
+	if (roll < 90)
+		row_date(w, p->dob, roll < 70 ? 3 : 1);
+	else
+		row_field(w, "");
+	row_field(w, foreign ? pick_choice(r, fcl_nationalities,
+	    NELEM(fcl_nationalities)) : "PAK");
+	row_field(w, rng_chance(r, 5000) ? "" : passport_number(cfg, p,
+	    passport));
+}
+
+/* Lists were kept from 2000 and mostly name adults. */
+static long placed_after(const struct person *p, long today)
+{
+	long first = make_day(2000, 1, 1);
+	long adult = add_years(p->dob, 18);
+
+	if (adult <= today)
+		return adult > first ? adult : first;
+	return p->dob >= first ? p->dob + 1 : first;
+}
+
+static void write_pcl(const struct config *cfg, uint64_t k, struct row *w)
+{
+	struct person p;
+	struct rng r;
+	char buf[24];
+	int foreign;
+	long placed;
+
+	make_person(cfg, PCL_BASE + k, &p);
+	r = rng_salted(p.seed, SALT_PCL);
+	foreign = rng_chance(&r, 1500);
+	snprintf(buf, sizeof buf, "%s-%07llu", foreign ? "FCL" : "PCL",
+	    (unsigned long long)k + 1);
+	row_field(w, buf);
+	row_field(w, foreign ? "FCL" : "PCL");
+	row_field(w, rng_chance(&r, 6500) ? "A" : "B");
+	write_pcl_identity(cfg, &r, &p, foreign, w);
+	row_field(w, pick_choice(&r, pcl_reasons, NELEM(pcl_reasons)));
+	placed = rng_between(&r, placed_after(&p, cfg->batch_day),
+	    cfg->batch_day);
+	row_date(w, placed, 3);
+	if (rng_chance(&r, 1000) && placed < cfg->batch_day)
+		row_date(w, rng_between(&r, placed + 1, cfg->batch_day), 3);
+	else
+		row_field(w, "");
+}
+
+/* ---- issued passports ---- */
+
+static const char *history_status(struct rng *r, long expires, long today)
+{
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < 2)
+		return "lost";
+	if (roll < 3)
+		return "cancelled";
+	return expires >= today ? "valid" : "expired";
+}
+
+static void write_history(const struct config *cfg, uint64_t k,
+    struct row *w)
+{
+	struct person p;
+	struct rng r;
+	char passport[10];
+	long first, issued, expires;
+	int years;
+
+	make_person(cfg, k, &p);
+	r = rng_salted(p.seed, SALT_HISTORY);
+	first = make_day(2008, 1, 1);
+	issued = rng_between(&r, p.dob > first ? p.dob : first, cfg->batch_day);
+	years = age_on(p.dob, issued) >= 18 && rng_chance(&r, 6000) ? 10 : 5;
+	expires = add_years(issued, years);
+	row_field(w, passport_number(cfg, &p, passport));
+	row_field(w, p.cnic);
+	row_field(w, p.surname);
+	row_field(w, p.given);
+	row_field(w, p.father);
+	row_date(w, p.dob, 3);
+	row_char(w, p.sex);
+	row_date(w, issued, 3);
+	row_date(w, expires, 3);
+	row_field(w, history_status(&r, expires, cfg->batch_day));
+}
+
+/* ---- legacy citizenship registers ---- */
+
+static void format_typed_date(char *buf, size_t size, long day,
+    unsigned style)
+{
+	struct date d = civil_from_days(day);
+	const char *month = month_names[d.month - 1];
+
+	switch (style) {
+	case 0:
+		snprintf(buf, size, "%04d-%02d-%02d", d.year, d.month, d.day);
+		break;
+	case 1:
+		snprintf(buf, size, "%02d.%02d.%04d", d.day, d.month, d.year);
+		break;
+	case 2:
+		snprintf(buf, size, "%02d/%02d/%02d", d.day, d.month,
+		    d.year % 100);
+		break;
+	case 3:
+		snprintf(buf, size, "%02d-%.3s-%04d", d.day, month, d.year);
+		break;
+	case 4:
+		snprintf(buf, size, "%d %s %04d", d.day, month, d.year);
+		break;
+	case 5:
+		snprintf(buf, size, "%02d-%02d-%04d", d.day, d.month, d.year);
+		break;
+	default:
+		snprintf(buf, size, "%d/%d/%04d", d.day, d.month, d.year);
+	}
+}
+
+static unsigned choose_date_style(struct rng *r)
+{
+	static const unsigned weights[] = { 25, 20, 15, 10, 10, 10, 10 };
+	uint32_t roll = rng_below(r, 100);
+	unsigned style = 0;
+
+	while (roll >= weights[style]) {
+		roll -= weights[style];
+		style++;
+	}
+	return style;
+}
+
+static void row_typed_date(struct row *w, long day, unsigned style)
+{
+	char buf[64];
+
+	format_typed_date(buf, sizeof buf, day, style);
+	row_field(w, buf);
+}
+
+static void row_typed_name(struct row *w, const char *a, const char *b,
+    int style)
+{
+	char buf[2 * NAME_LEN];
+
+	text_join(buf, sizeof buf, a, b);
+	if (style == 1)
+		text_title(buf);
+	else if (style == 2)
+		text_lower(buf);
+	row_field(w, buf);
+}
+
+static const char *certificate_no(char *buf, size_t size, struct rng *r,
+    const char *reg, long issued, uint64_t serial)
+{
+	int year = civil_from_days(issued).year;
+
+	if (rng_chance(r, 3500))
+		snprintf(buf, size, "%llu", (unsigned long long)serial);
+	else
+		snprintf(buf, size, "%s/%04d/%05llu", reg, year,
+		    (unsigned long long)serial);
+	return buf;
+}
+
+static const char *register_remarks(char *buf, size_t size, struct rng *r,
+    const char *reg, const struct country *c)
+{
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < 55)
+		return "";
+	if (roll < 70 && strcmp(reg, "RC") == 0)
+		snprintf(buf, size, "renounced to acquire \"%s\" nationality",
+		    c->name);
+	else if (roll < 78)
+		snprintf(buf, size, "see also file no. %u/%02u",
+		    1 + rng_below(r, 9999), rng_below(r, 100));
+	else if (roll < 85)
+		snprintf(buf, size, "name spelling as per old record, %s",
+		    "verified");
+	else if (roll < 92)
+		snprintf(buf, size, "certificate re-issued; original lost");
+	else
+		snprintf(buf, size, "DOB as per school certificate");
+	return buf;
+}
+
+static const struct country *register_country(struct rng *r, int rc)
+{
+	if (rc)
+		return PICK(r, renounce_countries, struct country);
+	return PICK(r, origin_countries, struct country);
+}
+
+static void write_register_origin(struct rng *r, const char *reg,
+    const struct country *c, struct row *w)
+{
+	int rc = strcmp(reg, "RC") == 0;
+	int abroad = rc ? rng_chance(r, 8000) : strcmp(reg, "PCC") == 0 &&
+	    rng_chance(r, 2500);
+
+	row_field(w, rc ? "PAKISTAN" : c->name);
+	row_field(w, rc || abroad ? c->name : "PAKISTAN");
+	row_field(w, abroad ? c->mission : "");
+}
+
+static void write_register_identity(struct rng *r, const struct person *p,
+    const char *reg, const struct country *c, struct row *w)
+{
+	int style = rng_chance(r, 8500) ? 0 : rng_chance(r, 8000) ? 1 : 2;
+	int born_abroad = strcmp(reg, "RC") != 0 && rng_chance(r, 5000);
+	char cnic[16];
+
+	row_typed_name(w, p->given, p->surname, style);
+	row_typed_name(w, p->father, "", style);
+	row_typed_date(w, p->dob, choose_date_style(r));
+	row_typed_name(w, born_abroad ? c->birth_city : p->birth->upper, "",
+	    style);
+	if (rng_chance(r, 7000))
+		row_field(w, format_cnic(cnic, p->cnic, rng_chance(r, 5000)));
+	else
+		row_field(w, "");
+}
+
+static void write_registers(const struct config *cfg, uint64_t k,
+    struct row *w)
+{
+	struct person p;
+	struct rng r;
+	const struct country *c;
+	const char *reg;
+	char buf[TEXT_LEN];
+	long first, issued;
+	unsigned style;
+
+	make_person(cfg, REGISTER_BASE + k, &p);
+	r = rng_salted(p.seed, SALT_REGISTERS);
+	reg = rng_chance(&r, 4000) ? "PCC" : rng_chance(&r, 833) ? "NC" : "RC";
+	c = register_country(&r, strcmp(reg, "RC") == 0);
+	first = make_day(1951, 1, 1);
+	issued = rng_between(&r, p.dob >= first ? p.dob + 1 : first,
+	    cfg->batch_day);
+	style = choose_date_style(&r);
+	row_field(w, reg);
+	row_field(w, certificate_no(buf, sizeof buf, &r, reg, issued, k + 1));
+	row_typed_date(w, issued, style);
+	write_register_identity(&r, &p, reg, c, w);
+	write_register_origin(&r, reg, c, w);
+	row_field(w, register_remarks(buf, sizeof buf, &r, reg, c));
+}
+
+/* ---- driver ---- */
+
+static const struct kind kinds[] = {
+	{ "applications",
+	  "tracking_id,office,category,passport_type,surname,given_names,"
+	  "father_name,sex,date_of_birth,place_of_birth,cnic,nationality,"
+	  "validity_years,pages,previous_passport,delivery_office,"
+	  "delivery_mode,address,phone,photo_sha256,fee_receipt,fee_amount,"
+	  "applied_on", 0, write_application },
+	{ "nadra", "cnic,name,father_name,date_of_birth,sex,status", 0,
+	  write_nadra },
+	{ "pcl",
+	  "entry_id,list,category,cnic,name,father_name,date_of_birth,"
+	  "nationality,passport_no,reason,placed_on,removed_on", PCL_BASE,
+	  write_pcl },
+	{ "history",
+	  "passport_no,cnic,surname,given_names,father_name,date_of_birth,"
+	  "sex,issued_on,expires_on,status", 0, write_history },
+	{ "registers",
+	  "register,certificate_no,issued_on,name,father_name,date_of_birth,"
+	  "place_of_birth,cnic,previous_nationality,country,mission,remarks",
+	  REGISTER_BASE, write_registers },
+};
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const struct kind *find_kind(const char *name)
+{
+	for (size_t i = 0; i < NELEM(kinds); i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+static void parse_option(int opt, const char *arg, struct config *cfg)
+{
+	switch (opt) {
+	case 's':
+		if (parse_u64(arg, UINT64_MAX, &cfg->seed) != 0)
+			usage_error("--seed: not a number: %s", arg);
+		break;
+	case 'f':
+		if (parse_u64(arg, PERSON_LIMIT, &cfg->from) != 0)
+			usage_error("--from: not a number up to %llu: %s",
+			    PERSON_LIMIT, arg);
+		break;
+	case 'd':
+		if (parse_date(arg, &cfg->batch_day) != 0 ||
+		    cfg->batch_day < make_day(2020, 1, 1) ||
+		    cfg->batch_day > make_day(2099, 12, 31))
+			usage_error("--date: not a date YYYY-MM-DD in "
+			    "2020..2099: %s", arg);
+		break;
+	case 'h':
+		fputs(USAGE, stdout);
+		exit(0);
+	default:
+		/* getopt_long has already said what was wrong. */
+		fputs(USAGE, stderr);
+		exit(EX_USAGE);
+	}
+}
+
+static void parse_operands(int argc, char **argv, struct config *cfg)
+{
+	if (argc != 2)
+		usage_error("expected KIND and COUNT");
+	cfg->kind = find_kind(argv[0]);
+	if (!cfg->kind)
+		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
+		    "history or registers", argv[0]);
+	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)
+		usage_error("COUNT: not a number up to %llu: %s",
+		    PERSON_LIMIT, argv[1]);
+	if (cfg->kind->base + cfg->from + cfg->count > PERSON_LIMIT)
+		usage_error("%s: --from + COUNT must not exceed %llu",
+		    cfg->kind->name, PERSON_LIMIT - cfg->kind->base);
+}
+
+static void parse_args(int argc, char **argv, struct config *cfg)
+{
+	static const struct option options[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	cfg->seed = 1;
+	cfg->from = 0;
+	cfg->batch_day = make_day(2026, 11, 27);
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1)
+		parse_option(opt, optarg, cfg);
+	parse_operands(argc - optind, argv + optind, cfg);
+	cfg->cnic_key = splitmix64(cfg->seed ^ SALT_CNIC);
+	cfg->passport_key = splitmix64(cfg->seed ^ SALT_PASSPORT);
+	cfg->receipt_key = splitmix64(cfg->seed ^ SALT_RECEIPT);
+	cfg->photo_key = splitmix64(cfg->seed ^ SALT_PHOTO);
+}
+
+static void finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EX_IOERR, "cannot write to standard output: %s",
+		    strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	static char buffer[BUF_SIZE];
+	struct config cfg;
+	struct row w;
+
+	parse_args(argc, argv, &cfg);
+	setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+	printf("%s\n", cfg.kind->header);
+	for (uint64_t i = 0; i < cfg.count && !ferror(stdout); i++) {
+		w.len = 0;
+		w.fields = 0;
+		cfg.kind->write_row(&cfg, cfg.from + i, &w);
+		row_raw(&w, "\n", 1);
+		fwrite(w.text, 1, w.len, stdout);
+	}
+	finish_output();
+	return 0;
+}
