@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: ISC
+# Shared by every bats suite: throwaway keys, paths, and an independent
+# implementation of the seal (bash + sha256sum + gpg) to check ours against.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TESTS=$(cd "$BATS_TEST_DIRNAME" && pwd)
+IMP_BIN=${IMP_BIN:-$TESTS/../bin}
+IMP_TBIN=${IMP_TBIN:-$TESTS}
+GEN=$TESTS/gen-fixtures
+PATH=$IMP_BIN:$IMP_TBIN:$PATH
+
+# setup_file: one key set per suite, in a short path (gpg-agent sockets)
+keys_setup() {
+	KT=$(mktemp -d /tmp/imp.XXXXXX)
+	"$TESTS/mkkeys" "$KT/k"
+	export KT
+}
+
+keys_teardown() {
+	local h
+	for h in gen g v s; do gpgconf --homedir "$KT/k/$h" --kill gpg-agent 2>/dev/null || true; done
+	rm -rf "$KT"
+}
+
+# setup: each test in its own directory, with the stage key and trust file
+stage_env() {
+	# shellcheck disable=SC1091
+	source "$KT/k/env"
+	export STAGE_FPR APPROVER_FPR OTHER_FPR REVOKED_FPR EXPIRED_FPR STRANGER_FPR
+	export GNUPGHOME=$KT/k/g IMPASS_TRUST=$KT/k/trust IMPASS_SIGNER=$STAGE_FPR
+	export IMPASS_SPOOL=$BATS_TEST_TMPDIR TMPDIR=$BATS_TEST_TMPDIR
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# a sealed stream of N generated applications (default 5) in FILE
+make_stream() {
+	"$GEN" applications "${2:-5}" > "$1.csv"
+	ingest -b "${3:-B-TEST-01}" "$1.csv" > "$1" 2> "$1.err"
+}
+
+# ---- the independent seal implementation ------------------------------------
+
+ind_leaf() { { printf '\0'; printf '%s' "$1"; } | sha256sum | cut -c1-64; }
+ind_node() { printf "\\x01$(sed 's/../\\x&/g' <<< "$1$2")" | sha256sum | cut -c1-64; }
+
+# RFC 6962 MTH over the leaf hashes given as arguments, by its recursive definition
+ind_mth() {
+	local n=$# k=1
+	if [ "$n" -eq 0 ]; then printf '' | sha256sum | cut -c1-64; return; fi
+	if [ "$n" -eq 1 ]; then echo "$1"; return; fi
+	while [ $((k * 2)) -lt "$n" ]; do k=$((k * 2)); done
+	ind_node "$(ind_mth "${@:1:k}")" "$(ind_mth "${@:k+1}")"
+}
+
+ind_root() {
+	local line leaves=()
+	while IFS= read -r line; do leaves+=("$(ind_leaf "$line")"); done < <(grep '^<record ' "$1")
+	ind_mth "${leaves[@]}"
+}
+
+attr() { sed -n "s/.* $2=\"\\([^\"]*\\)\".*/\\1/p" <<< "$1" | head -n 1; }
+
+# statement FILE STAGE COUNT ROOT CREATED: SPEC 3's signed text for FILE's header
+ind_statement() {
+	local head prov
+	head=$(sed -n 2p "$1")
+	printf 'impass-seal/1\nbatch=%s\nkind=%s\nstage=%s\ncount=%s\nroot=sha256:%s\n' \
+		"$(attr "$head" id)" "$(attr "$head" kind)" "$2" "$3" "$4"
+	prov=$(sed -n '3{/^<provenance>/p}' "$1")
+	if [ -n "$prov" ]; then
+		printf 'provenance=sha256:%s\n' "$(printf '%s' "$prov" | sha256sum | cut -c1-64)"
+	fi
+	printf 'created=%s\n' "$5"
+}
+
+# reseal FILE FPR [STAGE] [HOME] [gpg options...]: FILE with its seal made
+# again over its current records, signed by FPR with the gpg command line
+reseal() {
+	local file=$1 fpr=$2 stage=${3:-} home=${4:-$KT/k/gen} seal count root created sig
+	shift $(( $# < 4 ? $# : 4 ))
+	seal=$(grep '^<seal ' "$file")
+	stage=${stage:-$(attr "$seal" stage)}
+	created=$(attr "$seal" created)
+	count=$(grep -c '^<record ' "$file" || true)
+	root=$(ind_root "$file")
+	sig=$(ind_statement "$file" "$stage" "$count" "$root" "$created" |
+		gpg --homedir "$home" --batch --quiet --no-tty "$@" -u "$fpr" --detach-sign | base64 -w0)
+	sed '/^<seal /,$d' "$file"
+	printf '<seal stage="%s" count="%s" root="sha256:%s" signer="%s" created="%s">%s</seal>\n</batch>\n' \
+		"$stage" "$count" "$root" "$fpr" "$created" "$sig"
+}
