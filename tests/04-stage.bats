@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# The stage loop, through tests/passthru: what is examined, what flows
+# through untouched, what is counted, and what happens on failure.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	keys_setup
+	stage_env
+	cd "$KT" || return 1
+	# five rows: two rejected by ingest (field count, empty tracking id)
+	"$GEN" applications 3 > mixed.csv
+	sed -n 2p mixed.csv | sed 's/,[^,]*$//' >> mixed.csv
+	sed -n 3p mixed.csv | sed 's/^[^,]*,/,/' >> mixed.csv
+	ingest -b B-MIXED mixed.csv > mixed.xml 2> /dev/null
+}
+
+teardown_file() {
+	keys_teardown
+}
+
+setup() {
+	stage_env
+	cp "$KT"/mixed.xml .
+}
+
+@test "only ok records are examined; the others pass through byte for byte" {
+	run -0 --separate-stderr passthru --annotate mixed.xml
+	echo "$output" > out.xml
+	assert_equal "$stderr" "passthru: B-MIXED: 5 in, 3 ok, 2 rejected, 0 held, $(sed -n 's/.*held, //p' <<< "$stderr")"
+	diff <(grep 'status="rejected"' mixed.xml) <(grep 'status="rejected"' out.xml)
+	assert_equal "$(grep -c 'code="PASSTHRU_OK">seen </step></trail></record>$' out.xml)" 3
+	assert_equal "$(grep -c 'PASSTHRU_OK' out.xml)" 3
+	run -0 passthru out.xml
+}
+
+@test "a record held by a stage changes status, gains one step and is counted" {
+	id=$(sed -n 3p mixed.xml | sed 's/.* id="\([^"]*\)".*/\1/')
+	run -0 --separate-stderr passthru --hold "$id" mixed.xml
+	echo "$output" > out.xml
+	[[ $stderr == "passthru: B-MIXED: 5 in, 2 ok, 2 rejected, 1 held, "* ]]
+	want=$(sed -n 3p mixed.xml | sed 's/status="ok"/status="held"/; s|</trail></record>$|<step stage="passthru" result="held" code="PASSTHRU_HOLD">held on request</step></trail></record>|')
+	assert_equal "$(sed -n 4p out.xml)" "$want"
+	# held records are not examined again downstream
+	run -0 --separate-stderr passthru --annotate out.xml
+	[[ $stderr == "passthru: B-MIXED: 5 in, 2 ok, 2 rejected, 1 held, "* ]]
+	assert_equal "$(grep 'status="held"' <<< "$output")" "$want"
+}
+
+@test "a stage reads the fields of a record it examines" {
+	cnic=$(sed -n 3p mixed.xml | sed 's/.*<cnic>\([^<]*\)<.*/\1/')
+	run -0 passthru --field cnic mixed.xml
+	assert_line --partial "code=\"PASSTHRU_OK\">seen $cnic</step></trail></record>"
+}
+
+@test "a malformed record inside a validly sealed stream stops the stage unsealed" {
+	sed '3s|</surname>|</surnam>|' mixed.xml > bad0.xml
+	reseal bad0.xml "$STAGE_FPR" > bad.xml
+	run -0 passthru bad.xml
+	run -65 --separate-stderr passthru --field cnic bad.xml
+	[[ $stderr == *"is not well-formed XML"* ]]
+	refute_line --partial '<seal '
+}
+
+@test "three stages chained record the provenance oldest first" {
+	passthru --annotate mixed.xml 2> /dev/null | passthru 2> /dev/null | passthru --stage relay > out.xml 2> /dev/null
+	prov=$(sed -n 3p out.xml)
+	assert_equal "$(grep -o '<sealed stage="[a-z-]*"' <<< "$prov" | cut -d'"' -f2 | tr '\n' ' ')" "ingest passthru passthru "
+	assert_equal "$(grep '^<seal ' out.xml | sed 's/.*stage="\([^"]*\)".*/\1/')" relay
+	run -0 inspect out.xml
+	assert_line --index 5 --partial "provenance  ingest by $STAGE_FPR (Night stage key), 5 records,"
+}
+
+@test "input from a pipe is spooled to a temporary file that does not outlive the run" {
+	mkdir -m 700 tmp
+	run -0 --separate-stderr env TMPDIR="$PWD/tmp" sh -c 'cat mixed.xml | passthru'
+	assert_equal "$(grep -c '^<record ' <<< "$output")" 5
+	assert_equal "$(ls -A tmp)" ""
+}
+
+@test "a pipe with nowhere to spool it is refused with 73" {
+	run -73 --separate-stderr env TMPDIR=/nonexistent sh -c 'cat mixed.xml | passthru'
+	assert_output ''
+	[[ $stderr == *"cannot create a temporary file in /nonexistent"*"set TMPDIR"* ]]
+}
+
+@test "a missing input file is 66, a full disk on output is 74" {
+	run -66 --separate-stderr passthru nothere.xml
+	[[ $stderr == "passthru: cannot open nothere.xml: No such file or directory" ]]
+	run -74 --separate-stderr sh -c 'passthru mixed.xml > /dev/full'
+	[[ $stderr == *"cannot write"* ]]
+}
+
+@test "an input that is not a stream at all is refused with 65" {
+	printf 'tracking_id,office\n' > notastream.xml
+	run -65 --separate-stderr passthru notastream.xml
+	[[ $stderr == "passthru: notastream.xml line 1: not an impass stream"* ]]
+	: > emptyfile
+	run -65 --separate-stderr passthru emptyfile
+	[[ $stderr == "passthru: emptyfile is empty: no stream" ]]
+}
+
+# RSS of CMD... in KiB (an ASan build keeps a quarantine; keep it small here)
+rss() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4:malloc_context_size=2" \
+		maxrss "$@" 3> rss.out > /dev/null 2>&1 || return 1
+	cat rss.out
+}
+
+@test "a 100 MB batch streams in constant memory" {
+	"$GEN" applications 10000 > small.csv
+	"$GEN" applications 105000 > big.csv
+	ingest -b B-SMALL small.csv > small.xml 2> /dev/null
+	ingest -b B-BIG big.csv > big.xml 2> /dev/null
+	[ "$(stat -c %s big.xml)" -gt 100000000 ]
+	for prog in "ingest -b B-M" passthru inspect; do
+		case $prog in ingest*) a=small.csv b=big.csv ;; *) a=small.xml b=big.xml ;; esac
+		small=$(rss $prog $a)
+		big=$(rss $prog $b)
+		echo "# $prog: $small KiB for 10,000 records, $big KiB for 105,000" >&3
+		[ "$big" -lt $((small + 8192)) ] || fail "$prog grew from $small to $big KiB"
+	done
+}
