@@ -36,6 +36,21 @@ usage(FILE *f)
 	      "              [--spool DIR] [FILE|-]\n", f);
 }
 
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Turn a CSV export (or a zip/tar of them) into the first sealed stream.\n"
+	      "  -k, --kind KIND     application (default) or citizenship\n"
+	      "  -b, --batch ID      batch id (default B-YYYYMMDD-NN, counted in SPOOL/batch.seq)\n"
+	      "  -s, --signer FPR    stage key that seals (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
+	      "      --spool DIR     spool root for the batch counter (default $IMPASS_SPOOL)\n"
+	      "  -h, --help          this text;  --version  the version\n"
+	      "A bad file is refused (exit 65); a bad row becomes a rejected record.\n"
+	      "See ingest(1).\n", stdout);
+}
+
 static int
 header(struct ingest *g, const struct imp_csv_row *row, struct imp_err *e)
 {
@@ -286,7 +301,7 @@ main(int argc, char **argv)
 		case 's': signer = optarg; break;
 		case 't': trust = optarg; break;
 		case 'S': g.spool = optarg; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': help(); return 0;
 		case 'V': puts(PROG " " IMP_VERSION); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}

@@ -45,6 +45,21 @@ usage(FILE *f)
 	      "       inspect [-t FILE] --check-proof [FILE|-]\n", f);
 }
 
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Verify a sealed stream and show it; export it; prove one record.\n"
+	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
+	      "  -r, --record ID     print one record with its trail\n"
+	      "  -c, --csv           export tracking_id,status,code,reason,fields... as CSV\n"
+	      "  -p, --prove ID      print the record's Merkle audit path with the seal\n"
+	      "      --check-proof   check such a proof\n"
+	      "  -h, --help          this text;  --version  the version\n"
+	      "Without an option: batch, counts per status, seal verdict, provenance, codes.\n"
+	      "See inspect(1).\n", stdout);
+}
+
 static int
 id_is(const char *line, size_t len, const char *id)
 {
@@ -382,7 +397,7 @@ main(int argc, char **argv)
 		case 'c': s.mode = CSV, modes++; break;
 		case 'p': s.mode = PROVE, s.id = optarg, modes++; break;
 		case 'P': s.mode = CHECK_PROOF, modes++; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': help(); return 0;
 		case 'V': puts(PROG " " IMP_VERSION); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
