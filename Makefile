@@ -42,6 +42,13 @@ $(O)lib/%.o: lib/%.c lib/impass.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# the compiled-in paths live in config.c: rebuild it when they change
+$(O)lib/config.o: $(O)paths.cfg
+$(O)paths.cfg: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DEFS)' | cmp -s - $@ || echo '$(DEFS)' > $@
+FORCE:
+
 $(LIB): $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
@@ -100,4 +107,4 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man7/impass.7
 
 clean:
-	rm -rf build lib/*.o lib/*.a $(PROGS:%=bin/%) $(TESTBINS) $(GEN)
+	rm -rf build paths.cfg lib/*.o lib/*.a $(PROGS:%=bin/%) $(TESTBINS) $(GEN)
