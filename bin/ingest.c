@@ -319,19 +319,11 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	g.spool = imp_spool_path(g.spool);
-	imp_run_init(&g.run);
-	imp_crypto_init();
-	imp_xml_init();
+	imp_init(&g.run);
 	rc = run(&g, optind < argc ? argv[optind] : NULL, trust, signer, &e);
-	if (rc != 0)
-		imp_report(PROG, g.run.batch, &e);
-	else
-		imp_summary(PROG, &g.run);
 	imp_record_free(g.rec);
 	imp_buf_free(&g.line);
 	imp_writer_free(&g.out);
 	imp_keys_close(&g.keys);
-	imp_xml_done();
-	c = imp_close_stdout(PROG, g.run.batch);
-	return rc ? rc : c;
+	return imp_exit(PROG, g.run.batch, &g.run, rc, &e);
 }

@@ -339,7 +339,7 @@ check_proof(struct inspect *s, const char *path, struct imp_err *e)
 }
 
 static int
-run(struct inspect *s, const char *input, struct imp_err *e)
+run_mode(struct inspect *s, const char *input, struct imp_err *e)
 {
 	struct imp_err verdict = { 0 };
 	int rc;
@@ -386,6 +386,8 @@ main(int argc, char **argv)
 	};
 	struct inspect s;
 	struct imp_err e = { 0 };
+	struct imp_run run;
+	char batch[IMP_ID_MAX + 1];
 	const char *trust = NULL;
 	int c, rc, modes = 0;
 
@@ -406,19 +408,15 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	imp_crypto_init();
-	imp_xml_init();
+	imp_init(&run);
 	rc = imp_keys_open(&s.keys, trust, NULL, NULL, &e);
 	if (rc == 0)
-		rc = run(&s, optind < argc ? argv[optind] : NULL, &e);
-	if (rc != 0)
-		imp_report(PROG, s.b.id, &e);
+		rc = run_mode(&s, optind < argc ? argv[optind] : NULL, &e);
+	snprintf(batch, sizeof batch, "%s", s.b.id);
 	imp_record_free(s.rec);
 	imp_reader_close(s.in);
 	imp_batch_free(&s.b);
 	free(s.leaves);
 	imp_keys_close(&s.keys);
-	imp_xml_done();
-	c = imp_close_stdout(PROG, s.b.id);
-	return rc ? rc : c;
+	return imp_exit(PROG, batch, NULL, rc, &e);
 }

@@ -296,6 +296,9 @@ struct imp_run {
 int imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,
 		  struct imp_run *run, struct imp_err *e);
 void imp_summary(const char *prog, const struct imp_run *run);
+void imp_init(struct imp_run *run);
+int imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
+	     const struct imp_err *e);
 void imp_run_init(struct imp_run *run);
 void imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done);
 

@@ -48,6 +48,34 @@ imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n
 	fprintf(stderr, "\r%s: %s: %s %" PRIu64 " records\033[K", prog, run->batch, what, n);
 }
 
+/* The start of every main. */
+void
+imp_init(struct imp_run *run)
+{
+	imp_run_init(run);
+	imp_crypto_init();
+	imp_xml_init();
+}
+
+/*
+ * The end of every main: the error, or the summary line (when there is a
+ * run to count), then standard output checked. Returns the exit status.
+ */
+int
+imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
+	 const struct imp_err *e)
+{
+	int out;
+
+	if (rc != 0)
+		imp_report(prog, batch, e);
+	else if (run != NULL)
+		imp_summary(prog, run);
+	imp_xml_done();
+	out = imp_close_stdout(prog, batch);
+	return rc ? rc : out;
+}
+
 void
 imp_summary(const char *prog, const struct imp_run *run)
 {

@@ -66,15 +66,7 @@ main(int argc, char **argv)
 		}
 	}
 	o.input = optind < argc ? argv[optind] : NULL;
-	imp_run_init(&run);
-	imp_crypto_init();
-	imp_xml_init();
+	imp_init(&run);
 	rc = imp_stage_run(PROG, &st, &o, &run, &e);
-	if (rc != 0)
-		imp_report(PROG, run.batch, &e);
-	else
-		imp_summary(PROG, &run);
-	imp_xml_done();
-	c = imp_close_stdout(PROG, run.batch);
-	return rc ? rc : c;
+	return imp_exit(PROG, run.batch, &run, rc, &e);
 }
