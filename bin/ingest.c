@@ -152,13 +152,19 @@ value(const struct ingest *g, const struct imp_csv_row *row, size_t j)
 	return row->field[at];
 }
 
+static int
+blank(const char *s)
+{
+	return s[strspn(s, " ")] == '\0';
+}
+
 static void
 record_id(struct ingest *g, const struct imp_csv_row *row, struct imp_buf *id)
 {
 	const char *reg;
 
 	if (g->fmt->nattrs == 0) {
-		if (*value(g, row, 0) != '\0')
+		if (!blank(value(g, row, 0)))
 			imp_buf_puts(id, value(g, row, 0));
 		else
 			imp_buf_printf(id, "line-%lu", row->line);
@@ -220,7 +226,7 @@ step(struct ingest *g, const struct imp_csv_row *row)
 				"left out; correct it and submit the row again", row->file,
 				row->line, col, IMP_FIELD_MAX);
 	}
-	if (g->fmt->nattrs == 0 && *value(g, row, 0) == '\0')
+	if (g->fmt->nattrs == 0 && blank(value(g, row, 0)))
 		return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_NO_ID", NULL,
 			"%s line %lu: tracking_id is empty, so the record is named line-%lu; "
 			"give the application its tracking id and submit it again", row->file,
@@ -315,7 +321,7 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (g.batch_opt != NULL && !imp_batch_id_ok(g.batch_opt)) {
-		imp_warn(PROG, NULL, "batch id '%s' is not 1-64 of [A-Za-z0-9._-]", g.batch_opt);
+		imp_warn(PROG, NULL, "batch id '%s' is not 1-64 of [A-Za-z0-9._-] starting with a letter or digit", g.batch_opt);
 		return EX_USAGE;
 	}
 	g.spool = imp_spool_path(g.spool);

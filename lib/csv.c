@@ -30,6 +30,8 @@ struct csv_state {
 	size_t keep;                  /* fields to store per row */
 	struct imp_csv_row row;
 	struct imp_buf *vals;         /* keep buffers */
+	char *names[HEADER_MAX];      /* the header's column names, for messages */
+	size_t nnames;
 	imp_row_fn *fn;
 	void *arg;
 	struct imp_err *e;
@@ -139,6 +141,37 @@ on_field(void *data, size_t n, void *arg)
 }
 
 static void
+free_names(struct csv_state *st)
+{
+	while (st->nnames > 0)
+		free(st->names[--st->nnames]);
+}
+
+static void
+keep_names(struct csv_state *st)
+{
+	size_t i;
+
+	free_names(st);
+	for (i = 0; i < st->row.kept; i++)
+		if ((st->names[st->nnames] = strdup(st->row.field[i])) != NULL)
+			st->nnames++;
+}
+
+/* "field 18 (address)" for the field being read now */
+static const char *
+where(struct csv_state *st, char *buf, size_t size)
+{
+	size_t i = st->row.n;
+
+	if (st->header_done && i < st->nnames)
+		snprintf(buf, size, "field %zu (%s)", i + 1, st->names[i]);
+	else
+		snprintf(buf, size, "field %zu", i + 1);
+	return buf;
+}
+
+static void
 on_row(int c, void *arg)
 {
 	struct csv_state *st = arg;
@@ -150,6 +183,7 @@ on_row(int c, void *arg)
 	if (!st->header_done) {
 		st->header_done = 1;
 		st->keep = st->row.n < HEADER_MAX ? st->row.n : HEADER_MAX;
+		keep_names(st);
 	}
 	st->row.n = st->row.kept = 0;
 	st->row.line = 0;
@@ -200,52 +234,66 @@ no_space(unsigned char c)
 static int
 feed(struct csv_state *st, const char *line, size_t len, int newline)
 {
+	char at[96];
+
 	if (st->p.pstate == ROW_NOT_BEGUN) {
 		st->row_line = st->lines.lineno;
 		st->row.line = st->row_line;
 	}
 	if (csv_parse(&st->p, line, len, on_field, on_row, st) != len ||
 	    (newline && csv_parse(&st->p, "\n", 1, on_field, on_row, st) != 1))
-		return st->rc ? st->rc : imp_fail(st->e, EX_DATAERR, "%s line %lu: malformed "
+		return st->rc ? st->rc : imp_fail(st->e, EX_DATAERR, "%s line %lu, %s: malformed "
 			"quoting (a quote inside an unquoted value, or text after a closing "
 			"quote); quote the whole value and double the quotes inside it",
-			st->file, st->lines.lineno);
+			st->file, st->lines.lineno, where(st, at, sizeof at));
 	if (st->rc == 0 && st->p.entry_pos > PENDING_MAX)
-		return imp_fail(st->e, EX_DATAERR, "%s line %lu: a quoted value runs on for more "
-				"than 1 MiB from line %lu; a quote is probably not closed",
-				st->file, st->lines.lineno, st->row_line);
+		return imp_fail(st->e, EX_DATAERR, "%s line %lu, %s: a quoted value runs on for "
+				"more than 1 MiB from line %lu; a quote is probably not closed",
+				st->file, st->lines.lineno, where(st, at, sizeof at), st->row_line);
 	return st->rc;
 }
 
 static int
-parse_file(struct csv_state *st)
+read_lines(struct csv_state *st)
 {
 	const char *line;
 	size_t len;
 	int rc;
 
+	while ((rc = imp_lines_next(&st->lines, &line, &len)) > 0) {
+		if (st->lines.lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			line += 3, len -= 3;
+		if ((rc = feed(st, line, len, !st->lines.unterminated)) != 0)
+			return rc;
+	}
+	if (rc == 0)
+		return 0;
+	if (errno == E2BIG)
+		return imp_fail(st->e, EX_DATAERR, "%s line %lu is longer than 1 MiB; this is not "
+				"a CSV export", st->file, st->lines.lineno + 1);
+	return imp_fail(st->e, EX_IOERR, "cannot read %s line %lu: %s", st->file,
+			st->lines.lineno + 1, archive_error_string(st->ar) ?
+			archive_error_string(st->ar) : strerror(errno));
+}
+
+static int
+parse_file(struct csv_state *st)
+{
+	char at[96];
+	int rc;
+
+	if (imp_lines_init(&st->lines, archive_read_fn, st->ar, IMP_LINE_MAX) != 0)
+		return imp_fail(st->e, EX_SOFTWARE, "out of memory");
+	st->lines.anynl = 1;
 	csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	csv_set_space_func(&st->p, no_space);
 	st->keep = HEADER_MAX;
 	st->header_done = 0;
 	st->row.file = st->file;
-	if (imp_lines_init(&st->lines, archive_read_fn, st->ar, IMP_LINE_MAX) != 0)
-		rc = imp_fail(st->e, EX_SOFTWARE, "out of memory");
-	else
-		while ((rc = imp_lines_next(&st->lines, &line, &len)) > 0) {
-			if (st->lines.lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
-				line += 3, len -= 3;
-			if ((rc = feed(st, line, len, !st->lines.unterminated)) != 0)
-				break;
-		}
-	if (rc < 0)
-		rc = imp_fail(st->e, errno == E2BIG ? EX_DATAERR : EX_IOERR, "%s line %lu: %s",
-			      st->file, st->lines.lineno + 1, errno == E2BIG ?
-			      "longer than 1 MiB; this is not an export of applications" :
-			      archive_error_string(st->ar) ? archive_error_string(st->ar) : "read error");
+	rc = read_lines(st);
 	if (rc == 0 && csv_fini(&st->p, on_field, on_row, st) != 0)
-		rc = imp_fail(st->e, EX_DATAERR, "%s: a quote opened on line %lu is never closed",
-			      st->file, st->row_line);
+		rc = imp_fail(st->e, EX_DATAERR, "%s line %lu, %s: a quote opened there is never "
+			      "closed", st->file, st->row_line, where(st, at, sizeof at));
 	if (rc == 0 && st->rc != 0)
 		rc = st->rc;
 	if (rc == 0 && !st->header_done)
@@ -314,13 +362,20 @@ imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 	archive_read_support_format_tar(st.ar);
 	archive_read_support_format_raw(st.ar);
 	if ((shown == path ? archive_read_open_filename(st.ar, path, 1 << 16) :
-	     archive_read_open_fd(st.ar, 0, 1 << 16)) != ARCHIVE_OK)
-		rc = imp_fail(e, EX_NOINPUT, "cannot open %s: %s", shown,
-			      archive_error_string(st.ar));
-	else
+	     archive_read_open_fd(st.ar, 0, 1 << 16)) != ARCHIVE_OK) {
+		/* libarchive's raw format will not open an empty input */
+		if (archive_errno(st.ar) == EILSEQ &&   /* ARCHIVE_ERRNO_FILE_FORMAT */
+		    archive_filter_bytes(st.ar, 0) == 0)
+			rc = imp_fail(e, EX_DATAERR, "%s is empty: no header row", shown);
+		else
+			rc = imp_fail(e, EX_NOINPUT, "cannot open %s: %s", shown,
+				      archive_errno(st.ar) > 0 ? strerror(archive_errno(st.ar)) :
+				      archive_error_string(st.ar));
+	} else
 		rc = each_entry(&st, shown);
 	archive_read_free(st.ar);
 	free_row(&st);
+	free_names(&st);
 	return rc;
 }
 

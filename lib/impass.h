@@ -76,6 +76,7 @@ struct imp_lines {
 	size_t cap, start, end, max;
 	unsigned long lineno;        /* number of the line last returned */
 	int eof, unterminated;       /* unterminated: last line had no newline */
+	int anynl;                   /* CR and CRLF end lines too, not only LF */
 };
 
 int imp_lines_init(struct imp_lines *l, imp_read_fn *fn, void *arg, size_t max);

@@ -53,29 +53,42 @@ fill(struct imp_lines *l)
 	return r > 0;
 }
 
+/* The end of the line in [p, end): LF, or with anynl also CR; NULL if none. */
+static char *
+line_end(struct imp_lines *l, char *p, char *end)
+{
+	char *nl = memchr(p, '\n', (size_t)(end - p)), *cr;
+
+	if (!l->anynl)
+		return nl;
+	cr = memchr(p, '\r', (size_t)((nl ? nl : end) - p));
+	return cr ? cr : nl;
+}
+
 /*
- * Returns 1 with the next line (without its newline), 0 at the end,
+ * Returns 1 with the next line (without its line end), 0 at the end,
  * -1 with errno: E2BIG for a line longer than max, else the read error.
+ * With anynl, CR, LF and CRLF all end a line (old Mac CSV files).
  */
 int
 imp_lines_next(struct imp_lines *l, const char **line, size_t *len)
 {
 	char *nl;
-	size_t scanned = 0;
-	int r;
+	size_t scanned = 0, skip;
 
 	for (;;) {
-		nl = memchr(l->buf + l->start + scanned, '\n', l->end - l->start - scanned);
-		if (nl != NULL)
+		nl = line_end(l, l->buf + l->start + scanned, l->buf + l->end);
+		/* a CR at the end of the buffer may be the first half of CRLF */
+		if (nl != NULL && !(*nl == '\r' && nl + 1 == l->buf + l->end && !l->eof))
 			break;
-		scanned = l->end - l->start;
+		scanned = nl ? (size_t)(nl - l->buf) - l->start : l->end - l->start;
 		if (scanned > l->max) {
 			errno = E2BIG;
 			return -1;
 		}
 		if (l->eof)
 			break;
-		if ((r = fill(l)) < 0)
+		if (fill(l) < 0)
 			return -1;
 	}
 	if (nl == NULL && l->end == l->start)
@@ -86,8 +99,9 @@ imp_lines_next(struct imp_lines *l, const char **line, size_t *len)
 		errno = E2BIG;
 		return -1;
 	}
+	skip = nl == NULL ? 0 : (*nl == '\r' && nl + 1 < l->buf + l->end && nl[1] == '\n') ? 2 : 1;
 	l->unterminated = nl == NULL;
-	l->start += *len + (nl != NULL);
+	l->start += *len + skip;
 	l->lineno++;
 	return 1;
 }

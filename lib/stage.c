@@ -65,15 +65,16 @@ int
 imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
 	 const struct imp_err *e)
 {
-	int out;
-
-	if (rc != 0)
+	if (rc != 0) {
 		imp_report(prog, batch, e);
-	else if (run != NULL)
+		fclose(stdout);        /* the error is said; a second one adds nothing */
+		imp_xml_done();
+		return rc;
+	}
+	if (run != NULL)
 		imp_summary(prog, run);
 	imp_xml_done();
-	out = imp_close_stdout(prog, batch);
-	return rc ? rc : out;
+	return imp_close_stdout(prog, batch);
 }
 
 void

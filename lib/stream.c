@@ -6,6 +6,7 @@
  * processed; the second hands out the record lines and hashes them again,
  * so that a file changed between the passes is caught before sealing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
@@ -61,7 +62,8 @@ imp_batch_id_ok(const char *id)
 	size_t n = strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			  "0123456789._-");
 
-	return n > 0 && n <= IMP_ID_MAX && id[n] == '\0';
+	/* starting with a letter or digit: never "." or ".." as a file name */
+	return n > 0 && n <= IMP_ID_MAX && id[n] == '\0' && isalnum((unsigned char)id[0]);
 }
 
 static int
@@ -284,8 +286,8 @@ read_batch_tag(struct imp_reader *r, const char *s, size_t n, struct imp_batch *
 		return imp_fail(e, EX_DATAERR, "%s line 2: not a <batch xmlns=\"%s\" id=... kind=...> "
 				"start tag" HINT, r->name, IMP_NS);
 	if (!imp_batch_id_ok(b->id))
-		return imp_fail(e, EX_DATAERR, "%s line 2: batch id '%s' is not 1-64 of "
-				"[A-Za-z0-9._-]", r->name, b->id);
+		return imp_fail(e, EX_DATAERR, "%s line 2: batch id '%s' is not 1-64 of [A-Za-z0-9._-] "
+				"starting with a letter or digit", r->name, b->id);
 	if (!kind_ok(b->kind))
 		return imp_fail(e, EX_DATAERR, "%s line 2: batch kind '%s' unknown; it is "
 				"application, citizenship or printed", r->name, b->kind);
