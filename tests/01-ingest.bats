@@ -253,7 +253,7 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 	sealed max.xml
 	assert_equal "$(steps max.xml)" '<step stage="ingest" result="rejected" code="INGEST_FIELD_TOO_LONG">max.csv line 2, column office: the value is longer than 4096 bytes and was left out; correct it and submit the row again</step>'
 	sed 's/,A/,AA/' max.csv > over.csv
-	refused 65 "over.csv line 2: longer than 1 MiB" -b B-T over.csv
+	refused 65 "over.csv line 2 is longer than 1 MiB" -b B-T over.csv
 }
 
 @test "an empty file (0 bytes, blank lines, a BOM alone; plain, gzip or stdin) is refused: no header row" {
