@@ -139,9 +139,15 @@ imp_buf_attr(struct imp_buf *b, const char *name, const char *value)
 void
 imp_buf_elem(struct imp_buf *b, const char *name, const char *text, size_t n)
 {
-	imp_buf_printf(b, "<%s>", name);
+	size_t k = strlen(name);
+
+	imp_buf_add(b, "<", 1);
+	imp_buf_add(b, name, k);
+	imp_buf_add(b, ">", 1);
 	escape(b, text, n, 0);
-	imp_buf_printf(b, "</%s>", name);
+	imp_buf_add(b, "</", 2);
+	imp_buf_add(b, name, k);
+	imp_buf_add(b, ">", 1);
 }
 
 const char *

@@ -94,12 +94,18 @@ static void
 store(struct csv_state *st, size_t i, const unsigned char *s, size_t n)
 {
 	struct imp_buf *b = &st->vals[i];
-	size_t k = 0, c, chars = 0;
+	size_t k = 0, run, c, chars = 0;
 
 	imp_buf_reset(b);
 	st->row.bad[i] = 0;
 	st->row.toolong[i] = n > IMP_FIELD_MAX;
 	while (k < n && !st->row.toolong[i]) {
+		for (run = k; run < n && s[run] >= 0x20 && s[run] != 0x7f && s[run] != 0xc2 &&
+		     s[run] != 0xef; run++)
+			chars += (s[run] & 0xc0) != 0x80;
+		imp_buf_add(b, s + k, run - k);
+		if ((k = run) == n)
+			break;
 		if (s[k] == '\r' || s[k] == '\n' || s[k] == '\t') {
 			while (k < n && (s[k] == '\r' || s[k] == '\n' || s[k] == '\t'))
 				k++;
@@ -110,10 +116,10 @@ store(struct csv_state *st, size_t i, const unsigned char *s, size_t n)
 			imp_buf_add(b, "\xef\xbf\xbd", 3);
 			k += c;
 		} else {
-			imp_buf_add(b, s + k, 1);
+			imp_buf_add(b, s + k, 1);   /* a lead byte that starts no control */
 			k++;
 		}
-		chars += (s[k - 1] & 0xc0) != 0x80;
+		chars++;
 	}
 	st->row.field[i] = b->p ? b->p : (char *)"";
 	st->row.len[i] = b->len;
