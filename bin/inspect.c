@@ -31,7 +31,7 @@ struct inspect {
 	unsigned char (*leaves)[IMP_HASH_LEN];
 	uint64_t index;               /* of the first record named id */
 	int found;
-	struct code_count codes[64];
+	struct code_count *codes;
 	size_t ncodes;
 };
 
@@ -98,23 +98,26 @@ on_line(void *arg, uint64_t i, const char *line, size_t len,
 	return 0;
 }
 
-static void
+static int
 count_code(struct inspect *s, const char *code, int status)
 {
+	struct code_count *v;
 	size_t i;
 
 	for (i = 0; i < s->ncodes; i++)
 		if (s->codes[i].status == status && strcmp(s->codes[i].code, code) == 0)
 			break;
 	if (i == s->ncodes) {
-		if (s->ncodes == sizeof s->codes / sizeof s->codes[0])
-			code = "(others)", i--;
-		else
-			s->ncodes++;
-		snprintf(s->codes[i].code, sizeof s->codes[i].code, "%s", code);
-		s->codes[i].status = status;
+		if ((v = realloc(s->codes, (i + 1) * sizeof *v)) == NULL)
+			return -1;
+		s->codes = v;
+		s->ncodes++;
+		snprintf(v[i].code, sizeof v[i].code, "%s", code);
+		v[i].status = status;
+		v[i].n = 0;
 	}
 	s->codes[i].n++;
+	return 0;
 }
 
 /* Pass 2 over the records: fn is called for each one. */
@@ -151,15 +154,19 @@ tally(struct inspect *s, uint64_t i, struct imp_err *e)
 		*e = *imp_record_error(s->rec);
 		return e->code;
 	}
-	count_code(s, code ? code : "(no code)", imp_record_status(s->rec));
+	if (count_code(s, code ? code : "(no code)", imp_record_status(s->rec)) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
 
+/* listed: the seal is not valid, so the name is only what the trust file says */
 static void
-print_sealed(const struct imp_keys *k, const struct imp_sealed *x)
+print_sealed(const struct imp_keys *k, const struct imp_sealed *x, int listed)
 {
-	printf("%s by %s (%s), %" PRIu64 " records, %s\n", x->stage, x->signer,
-	       imp_trust_name(&k->trust, x->signer), x->count, x->created);
+	listed = listed && imp_trust_find(&k->trust, x->signer) != NULL;
+	printf("%s by %s (%s%s), %" PRIu64 " records, %s\n", x->stage, x->signer,
+	       listed ? "listed as " : "", imp_trust_name(&k->trust, x->signer), x->count,
+	       x->created);
 }
 
 static int
@@ -177,12 +184,16 @@ summary(struct inspect *s, const struct imp_err *verdict, struct imp_err *e)
 		printf("seal        good: ");
 	else
 		printf("seal        NOT VALID (%s)\n            claims: ", verdict->msg);
-	print_sealed(&s->keys, &b->seal);
+	print_sealed(&s->keys, &b->seal, verdict->code != 0);
 	imp_hex(b->seal.root, IMP_HASH_LEN, hex);
 	printf("root        sha256:%s\n", hex);
+	if (memcmp(b->seal.root, b->root, IMP_HASH_LEN) != 0) {
+		imp_hex(b->root, IMP_HASH_LEN, hex);
+		printf("            but the records hash to sha256:%s\n", hex);
+	}
 	for (i = 0; i < b->nprov; i++) {
 		printf(i == 0 ? "provenance  " : "            ");
-		print_sealed(&s->keys, &b->prov[i]);
+		print_sealed(&s->keys, &b->prov[i], verdict->code != 0);
 	}
 	if ((rc = each_record(s, tally, e)) != 0)
 		return rc;
@@ -328,8 +339,9 @@ check_proof(struct inspect *s, const char *path, struct imp_err *e)
 		rc = imp_proof_check(text.p ? text.p : "", text.len, &s->keys, &s->b, &record,
 				     &s->index, e);
 	if (rc == 0 && (rc = imp_record_load(s->rec, record.p, record.len, e)) == 0) {
-		printf("proof good: record %s is record %" PRIu64 " of %" PRIu64 " in batch %s, "
+		printf("proof good: record %s (%s) is record %" PRIu64 " of %" PRIu64 " in batch %s, "
 		       "sealed by stage %s, signer %s (%s), %s\n", imp_record_id(s->rec),
+		       imp_status_name(imp_record_status(s->rec)),
 		       s->index + 1, s->b.seal.count, s->b.id, s->b.seal.stage, s->b.seal.signer,
 		       imp_trust_name(&s->keys.trust, s->b.seal.signer), s->b.seal.created);
 	}
@@ -369,6 +381,23 @@ run_mode(struct inspect *s, const char *input, struct imp_err *e)
 	if ((rc = each_record(s, show_record, e)) == 0 && !s->found)
 		rc = imp_fail(e, EX_NOINPUT, "batch %s holds no record %s", s->b.id, s->id);
 	return rc;
+}
+
+/* The summary line counts the records read: the batch, or a proof's one. */
+static void
+counts(const struct inspect *s, struct imp_run *run)
+{
+	int i;
+
+	if (s->mode == CHECK_PROOF) {
+		run->in = s->rec != NULL && s->b.seal.count > 0;
+		if (run->in)
+			run->out[imp_record_status(s->rec)] = 1;
+		return;
+	}
+	run->in = s->b.count;
+	for (i = 0; i < IMP_NSTATUS; i++)
+		run->out[i] = s->b.status[i];
 }
 
 int
@@ -413,10 +442,13 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = run_mode(&s, optind < argc ? argv[optind] : NULL, &e);
 	snprintf(batch, sizeof batch, "%s", s.b.id);
+	snprintf(run.batch, sizeof run.batch, "%s", s.b.id);
+	counts(&s, &run);
 	imp_record_free(s.rec);
 	imp_reader_close(s.in);
 	imp_batch_free(&s.b);
 	free(s.leaves);
+	free(s.codes);
 	imp_keys_close(&s.keys);
-	return imp_exit(PROG, batch, NULL, rc, &e);
+	return imp_exit(PROG, batch, &run, rc, &e);
 }

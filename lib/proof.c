@@ -44,18 +44,24 @@ imp_proof_write(struct imp_buf *out, const struct imp_batch *b, uint64_t index,
 	}
 }
 
-/* The next line if it starts with key=; its value in *v. */
+/*
+ * The next line if it starts with key=; its value in *v. A proof that
+ * went through mail may end its lines in CRLF, or its last line in nothing.
+ */
 static int
 field(const char **s, const char *end, const char *key, const char **v, size_t *n)
 {
 	size_t k = strlen(key);
-	const char *nl = memchr(*s, '\n', (size_t)(end - *s));
+	const char *nl = memchr(*s, '\n', (size_t)(end - *s)), *stop;
 
-	if (nl == NULL || (size_t)(nl - *s) < k + 1 || memcmp(*s, key, k) != 0 || (*s)[k] != '=')
+	stop = nl ? nl : end;
+	if ((size_t)(stop - *s) < k + 1 || memcmp(*s, key, k) != 0 || (*s)[k] != '=')
 		return -1;
 	*v = *s + k + 1;
-	*n = (size_t)(nl - *v);
-	*s = nl + 1;
+	*n = (size_t)(stop - *v);
+	if (*n > 0 && (*v)[*n - 1] == '\r')
+		(*n)--;
+	*s = nl ? nl + 1 : end;
 	return 0;
 }
 
@@ -147,6 +153,9 @@ imp_proof_check(const char *text, size_t n, const struct imp_keys *k, struct imp
 	if ((rc = imp_seal_check(k->gpg, &k->trust, b->id, b->kind, &b->seal,
 				 b->prov_line ? ph : NULL, b->seal_b64.p, b->seal_b64.len, e)) != 0)
 		return rc;
+	if (*index >= b->seal.count)
+		return imp_fail(e, EX_DATAERR, "not a valid proof: index %" PRIu64 " is outside "
+				"batch %s of %" PRIu64 " records", *index, b->id, b->seal.count);
 	imp_leaf_hash(record->p, record->len, leaf);
 	if (imp_merkle_check_path(leaf, *index, b->seal.count, (const void *)path, plen, root) != 0 ||
 	    memcmp(root, b->seal.root, IMP_HASH_LEN) != 0)

@@ -71,9 +71,12 @@ imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
 		imp_xml_done();
 		return rc;
 	}
+	imp_xml_done();
+	/* what was written comes before the summary, which a failed write replaces */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return imp_close_stdout(prog, batch);
 	if (run != NULL)
 		imp_summary(prog, run);
-	imp_xml_done();
 	return imp_close_stdout(prog, batch);
 }
 

@@ -83,7 +83,7 @@ with_trust_line() {                    # a copy of the trust file with one more 
 
 @test "one byte changed in a record is refused" {
 	sed '3s/<surname>./<surname>Q/' base.xml > t.xml
-	! cmp -s base.xml t.xml
+	refute cmp -s base.xml t.xml
 	refused 65 t.xml "the records do not hash to the sealed root"
 }
 

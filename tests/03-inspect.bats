@@ -310,8 +310,9 @@ root        sha256:$EMPTY_ROOT"
 kind        application
 records     7 (ok 4, held 0, rejected 3)
 seal        NOT VALID (the records do not hash to the sealed root: a record was changed, replaced or reordered after sealing)
-            claims: ingest by $STAGE_FPR (Night stage key), 7 records, $(attr "$seal" created)
+            claims: ingest by $STAGE_FPR (listed as Night stage key), 7 records, $(attr "$seal" created)
 root        $(attr "$seal" root)
+            but the records hash to sha256:$(ind_root t.xml)
 codes       rejected    INGEST_FIELD_COUNT           1
             rejected    INGEST_NO_ID                 1
             rejected    INGEST_CONTROL_CHAR          1"
@@ -321,7 +322,7 @@ codes       rejected    INGEST_FIELD_COUNT           1
 	run -65 --separate-stderr inspect t.xml
 	assert_line --index 2 "records     6 (ok 6, held 0, rejected 0)"
 	assert_line --index 3 "seal        NOT VALID (the seal counts 7 records but the stream holds 6: records were added or removed after sealing)"
-	assert_line --index 4 --partial "            claims: ingest by $STAGE_FPR (Night stage key), 7 records, "
+	assert_line --index 4 --partial "            claims: ingest by $STAGE_FPR (listed as Night stage key), 7 records, "
 	[[ $stderr == "inspect: B-TEST-01: the seal counts 7 records but the stream holds 6"* ]] || fail "stderr: $stderr"
 	# the seal line of another batch: same records, only the signed batch id differs
 	grep -v '^<seal ' base.xml | sed '$d' > t.xml
@@ -344,7 +345,7 @@ records     2 (ok 2, held 0, rejected 0)
 seal        NOT VALID (key $OTHER_FPR is not in the trust file $IMPASS_TRUST; only keys listed there may seal)
             claims: passthru by $OTHER_FPR (not in the trust file), 2 records, $(attr "$seal" created)
 root        $(attr "$seal" root)
-provenance  ingest by $STAGE_FPR (Night stage key), 2 records, $(attr "$(seal_of two.xml)" created)"
+provenance  ingest by $STAGE_FPR (listed as Night stage key), 2 records, $(attr "$(seal_of two.xml)" created)"
 	[[ $stderr == "inspect: B-TWO: key $OTHER_FPR is not in the trust file"* ]] || fail "stderr: $stderr"
 	# with a trust file that lists it, the same stream is good
 	run -0 --separate-stderr inspect -t trust t.xml
@@ -359,7 +360,7 @@ provenance  ingest by $STAGE_FPR (Night stage key), 2 records, $(attr "$(seal_of
 	passthru -t trust --signer "$APPROVER_FPR" two.xml > t.xml
 	run -77 --separate-stderr inspect t.xml
 	assert_line --index 3 --partial "seal        NOT VALID (key $APPROVER_FPR (Officer Ayesha Siddiqui) may not seal stage passthru: that needs the stage role"
-	assert_line --index 4 --partial "            claims: passthru by $APPROVER_FPR (Officer Ayesha Siddiqui), 2 records, "
+	assert_line --index 4 --partial "            claims: passthru by $APPROVER_FPR (listed as Officer Ayesha Siddiqui), 2 records, "
 	[[ $stderr == *"may not seal stage passthru: that needs the stage role"* ]] || fail "stderr: $stderr"
 }
 
@@ -561,7 +562,7 @@ path=$(ind_leaf "$r1")"
 	inspect --prove "$(rid one.xml 1)" one.xml > p
 	assert_equal "$(grep -c '^path=' p)" 0
 	run -0 --separate-stderr inspect --check-proof p
-	assert_output --partial "proof good: record $(rid one.xml 1) is record 1 of 1 in batch B-ONE, sealed by stage ingest"
+	assert_output --partial "proof good: record $(rid one.xml 1) (ok) is record 1 of 1 in batch B-ONE, sealed by stage ingest"
 }
 
 @test "a proof for every record of a 7-record stream checks good in a verifier's home; the paths are RFC 9162's" {
@@ -569,11 +570,12 @@ path=$(ind_leaf "$r1")"
 	mapfile -t records < <(grep '^<record ' mixed2.xml)
 	for k in 0 1 2 3 4 5 6; do
 		id=$(attr "${records[k]}" id)
+		st=$(attr "${records[k]}" status)
 		inspect --prove "$id" mixed2.xml > "p$k"
 		assert_equal "$(sed -n 's/^index=//p; s/^record=//p' "p$k")" "$k
 ${records[k]}"
 		GNUPGHOME=$KT/k/v run -0 --separate-stderr inspect --check-proof "p$k"
-		assert_output "proof good: record $id is record $((k + 1)) of 7 in batch B-TEST-01, sealed by stage passthru, signer $STAGE_FPR (Night stage key), $created"
+		assert_output "proof good: record $id ($st) is record $((k + 1)) of 7 in batch B-TEST-01, sealed by stage passthru, signer $STAGE_FPR (Night stage key), $created"
 	done
 	# the audit paths of records 5 and 7 (leaf upwards), computed independently
 	mapfile -t leaves < <(leaves_of mixed2.xml)
@@ -581,9 +583,9 @@ ${records[k]}"
 	assert_equal "$(sed -n 's/^path=//p' p6)" "$(ind_path 6 "${leaves[@]}")"
 	assert_equal "$(grep -c '^path=' p6)" 2
 	run -0 --separate-stderr inspect --check-proof < p4
-	assert_output --partial "proof good: record $(attr "${records[4]}" id) is record 5 of 7"
+	assert_output --partial "proof good: record $(attr "${records[4]}" id) ($(attr "${records[4]}" status)) is record 5 of 7"
 	run -0 --separate-stderr inspect --check-proof - < p6
-	assert_output --partial "proof good: record $(attr "${records[6]}" id) is record 7 of 7"
+	assert_output --partial "proof good: record $(attr "${records[6]}" id) ($(attr "${records[6]}" status)) is record 7 of 7"
 }
 
 @test "a proof with a changed record line is refused" {
@@ -600,9 +602,11 @@ ${records[k]}"
 
 @test "a proof with a changed index is refused" {
 	inspect --prove "$(rid mixed2.xml 5)" mixed2.xml > p
-	for index in 3 7 9999999999999999999; do
+	sed "s/^index=4\$/index=3/" p > t
+	refused 65 "do not lead to the sealed root" --check-proof t
+	for index in 7 9999999999999999999; do
 		sed "s/^index=4\$/index=$index/" p > t
-		refused 65 "do not lead to the sealed root" --check-proof t
+		refused 65 "index $index is outside batch B-TEST-01 of 7 records" --check-proof t
 	done
 	sed 's/^index=4$/index=four/' p > t
 	refused 65 "not a valid proof" --check-proof t
@@ -665,7 +669,7 @@ ${records[k]}"
 	id=$(rid o.xml 2)
 	inspect -t trust --prove "$id" o.xml > p
 	run -0 --separate-stderr inspect -t trust --check-proof p
-	assert_output "proof good: record $id is record 2 of 7 in batch B-TEST-01, sealed by stage passthru, signer $OTHER_FPR (Someone else), $(attr "$(seal_of o.xml)" created)"
+	assert_output "proof good: record $id (ok) is record 2 of 7 in batch B-TEST-01, sealed by stage passthru, signer $OTHER_FPR (Someone else), $(attr "$(seal_of o.xml)" created)"
 	refused 77 "key $OTHER_FPR is not in the trust file" --check-proof p
 }
 
@@ -729,4 +733,13 @@ ${records[k]}"
 	assert_line "            held        X_CODE_63                    1"
 	assert_equal "$(sed -n '/^codes /,$p' <<< "$output" | sed 's/^codes //' |
 		awk '{ n[$1] += $NF } END { print n["held"] + 0, n["rejected"] + 0 }')" "65 2"
+}
+
+@test "a proof that went through mail (CRLF line ends, no final newline) still checks" {
+	id=$(rid mixed2.xml 1)
+	inspect --prove "$id" mixed2.xml > p
+	sed 's/$/\r/' p | head -c -2 > t
+	refute cmp -s p t
+	run -0 --separate-stderr inspect --check-proof t
+	assert_output --partial "proof good: record $id (ok) is record 1 of 7 in batch B-TEST-01"
 }
