@@ -44,25 +44,32 @@ imp_proof_write(struct imp_buf *out, const struct imp_batch *b, uint64_t index,
 	}
 }
 
-/*
- * The next line if it starts with key=; its value in *v. A proof that
- * went through mail may end its lines in CRLF, or its last line in nothing.
- */
+/* The next line if it starts with key=; its value in *v. */
 static int
 field(const char **s, const char *end, const char *key, const char **v, size_t *n)
 {
 	size_t k = strlen(key);
-	const char *nl = memchr(*s, '\n', (size_t)(end - *s)), *stop;
+	const char *nl = memchr(*s, '\n', (size_t)(end - *s));
 
-	stop = nl ? nl : end;
-	if ((size_t)(stop - *s) < k + 1 || memcmp(*s, key, k) != 0 || (*s)[k] != '=')
+	if (nl == NULL || (size_t)(nl - *s) < k + 1 || memcmp(*s, key, k) != 0 || (*s)[k] != '=')
 		return -1;
 	*v = *s + k + 1;
-	*n = (size_t)(stop - *v);
-	if (*n > 0 && (*v)[*n - 1] == '\r')
-		(*n)--;
-	*s = nl ? nl + 1 : end;
+	*n = (size_t)(nl - *v);
+	*s = nl + 1;
 	return 0;
+}
+
+/* A proof that went through mail may end its lines in CRLF, its last in nothing. */
+static void
+unmail(const char *text, size_t n, struct imp_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(text[i] == '\r' && i + 1 < n && text[i + 1] == '\n'))
+			imp_buf_add(out, text + i, 1);
+	if (out->len == 0 || out->p[out->len - 1] != '\n')
+		imp_buf_add(out, "\n", 1);
 }
 
 static int
@@ -143,8 +150,14 @@ imp_proof_check(const char *text, size_t n, const struct imp_keys *k, struct imp
 	size_t plen = 0, idlen;
 	int rc, status;
 
+	struct imp_buf clean = { 0 };
+
 	memset(b, 0, sizeof *b);
-	if ((rc = read_proof(text, n, b, record, index, path, &plen, e)) != 0)
+	unmail(text, n, &clean);
+	rc = clean.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
+	     read_proof(clean.p, clean.len, b, record, index, path, &plen, e);
+	imp_buf_free(&clean);
+	if (rc != 0)
 		return rc;
 	if (record->oom || imp_record_head(record->p, record->len, &id, &idlen, &status) == 0)
 		return BAD("the record= line is not a record");
