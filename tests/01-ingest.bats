@@ -18,25 +18,6 @@ PHOTO=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 USAGE='usage: ingest [-k application|citizenship] [-b ID] [-s FPR] [-t FILE]
               [--spool DIR] [FILE|-]'
 
-# RFC 4180 splitter for one line, as in 09-gen-fixtures.bats (the generator
-# never puts a newline in a field)
-CSV_SPLIT='
-function csv_split(line, out,    n, i, c, field, quoted) {
-	n = 1; field = ""; quoted = 0
-	for (i = 1; i <= length(line); i++) {
-		c = substr(line, i, 1)
-		if (quoted) {
-			if (c != "\"") field = field c
-			else if (substr(line, i + 1, 1) == "\"") { field = field c; i++ }
-			else quoted = 0
-		} else if (c == "\"") quoted = 1
-		else if (c == ",") { out[n++] = field; field = "" }
-		else field = field c
-	}
-	out[n] = field
-	return n
-}'
-
 setup_file() {
 	keys_setup
 }

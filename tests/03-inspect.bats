@@ -116,7 +116,7 @@ level_root() {
 # formula cells with their leading '). Independent of lib/: plain awk.
 csv_check() {
 	awk -v app="tracking_id,status,code,reason,$APP_COLUMNS" \
-	    -v cit="id,status,code,reason,$CIT_COLUMNS" '
+	    -v cit="id,status,code,reason,$CIT_COLUMNS" "$CSV_SPLIT"'
 	function unxml(s) {
 		gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s)
 		gsub(/&apos;/, "\047", s); gsub(/&amp;/, "\\&", s)
@@ -136,21 +136,6 @@ csv_check() {
 	function protect(v) {
 		if (v ~ /^[=@]/ || (v ~ /^[-+]/ && substr(v, 2) ~ /[^-0-9 ]/)) return "\047" v
 		return v
-	}
-	function csv_split(line, out,    n, i, c, field, quoted) {
-		n = 1; field = ""; quoted = 0
-		for (i = 1; i <= length(line); i++) {
-			c = substr(line, i, 1)
-			if (quoted) {
-				if (c != "\"") field = field c
-				else if (substr(line, i + 1, 1) == "\"") { field = field c; i++ }
-				else quoted = 0
-			} else if (c == "\"") quoted = 1
-			else if (c == ",") { out[n++] = field; field = "" }
-			else field = field c
-		}
-		out[n] = field
-		return n
 	}
 	FNR == NR {
 		if (FNR == 2) { kind = xattr($0, "kind"); ncol = split(kind == "citizenship" ? cit : app, col, ",") }

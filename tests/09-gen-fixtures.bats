@@ -2,29 +2,9 @@
 # SPDX-License-Identifier: ISC
 
 bats_require_minimum_version 1.5.0
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load helpers
 
 EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-
-# RFC 4180 splitter for one line (the generator never puts a newline in a
-# field); plain POSIX awk, since gawk's FPAT may not be installed.
-CSV_SPLIT='
-function csv_split(line, out,    n, i, c, field, quoted) {
-	n = 1; field = ""; quoted = 0
-	for (i = 1; i <= length(line); i++) {
-		c = substr(line, i, 1)
-		if (quoted) {
-			if (c != "\"") field = field c
-			else if (substr(line, i + 1, 1) == "\"") { field = field c; i++ }
-			else quoted = 0
-		} else if (c == "\"") quoted = 1
-		else if (c == ",") { out[n++] = field; field = "" }
-		else field = field c
-	}
-	out[n] = field
-	return n
-}'
 
 setup() {
 	GEN="$BATS_TEST_DIRNAME/gen-fixtures"

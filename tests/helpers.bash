@@ -40,6 +40,26 @@ make_stream() {
 	ingest -b "${3:-B-TEST-01}" "$1.csv" > "$1" 2> "$1.err"
 }
 
+# RFC 4180 splitter of one line, for awk programs: awk "$CSV_SPLIT"'...'
+# (plain POSIX awk: gawk's FPAT may not be installed; the generator never
+# puts a newline inside a field)
+CSV_SPLIT='
+function csv_split(line, out,    n, i, c, field, quoted) {
+	n = 1; field = ""; quoted = 0
+	for (i = 1; i <= length(line); i++) {
+		c = substr(line, i, 1)
+		if (quoted) {
+			if (c != "\"") field = field c
+			else if (substr(line, i + 1, 1) == "\"") { field = field c; i++ }
+			else quoted = 0
+		} else if (c == "\"") quoted = 1
+		else if (c == ",") { out[n++] = field; field = "" }
+		else field = field c
+	}
+	out[n] = field
+	return n
+}'
+
 # ---- the independent seal implementation ------------------------------------
 
 ind_leaf() { { printf '\0'; printf '%s' "$1"; } | sha256sum | cut -c1-64; }
