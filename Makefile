@@ -21,9 +21,9 @@ DEFS     = -D_GNU_SOURCE -DIMP_TRUST_DEFAULT='"$(SYSCONFDIR)/impass/trust"' \
 	   -DIMP_SPOOL_DEFAULT='"$(SPOOLDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) $(CFLAGS) $(SAN) -Ilib $(PKG_CFLAGS)
 
-PROGS    = ingest inspect
+PROGS    = ingest inspect validate
 LIBSRC   = $(wildcard lib/*.c)
-LIBOBJ   = $(LIBSRC:%.c=$(O)%.o)
+LIBOBJ   = $(LIBSRC:%.c=$(O)%.o) $(O)gen/schema.o
 LIB      = $(O)lib/libimpass.a
 BINS     = $(PROGS:%=$(O)bin/%)
 TESTBINS = $(O)tests/unit $(O)tests/passthru $(O)tests/maxrss
@@ -41,6 +41,18 @@ all: $(BINS) $(TESTBINS) $(GEN)
 $(O)lib/%.o: lib/%.c lib/impass.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the record schema, compiled into the library as a byte array
+$(O)gen/schema.c: schemas/impass.xsd
+	@mkdir -p $(@D)
+	{ echo '/* generated from schemas/impass.xsd by make */'; \
+	  echo 'const unsigned char imp_schema_xsd[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const unsigned long imp_schema_xsd_len = sizeof imp_schema_xsd;'; } > $@
+
+$(O)gen/schema.o: $(O)gen/schema.c
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 # the compiled-in paths live in config.c: rebuild it when they change
 $(O)lib/config.o: $(O)paths.cfg
@@ -107,4 +119,4 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man7/impass.7
 
 clean:
-	rm -rf build paths.cfg lib/*.o lib/*.a $(PROGS:%=bin/%) $(TESTBINS) $(GEN)
+	rm -rf build gen paths.cfg lib/*.o lib/*.a $(PROGS:%=bin/%) $(TESTBINS) $(GEN)

@@ -325,6 +325,49 @@ int imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 int imp_utf8_check(const unsigned char *s, size_t n, size_t *bad);
 void imp_csv_cell(struct imp_buf *b, const char *s, int protect);
 
+/* ---- names.c: names normalised and transliterated (ICAO 9303-3 6.A) --------- */
+
+enum { IMP_NAME_DIGIT = 1, IMP_NAME_SCRIPT = 2 };
+
+uint32_t imp_utf8_next(const char *s, size_t *len);
+int imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad);
+const char *imp_script_name(uint32_t c);
+
+/* ---- dates.c: calendar dates, partial dates, dates typed from paper ------- */
+
+struct imp_date {
+	int y, m, d;                  /* m, d 0 when not known (a partial date) */
+};
+
+enum { IMP_DATE_OK = 0, IMP_DATE_AMBIGUOUS, IMP_DATE_INVALID, IMP_DATE_UNREADABLE,
+       IMP_DATE_RANGE };
+
+int imp_date_real(int y, int m, int d);
+int imp_date_iso(const char *s, struct imp_date *d);
+int imp_date_partial(const char *s, struct imp_date *d);
+int imp_date_cmp(const struct imp_date *a, const struct imp_date *b);
+void imp_date_str(const struct imp_date *d, char out[11]);
+int imp_date_today(struct imp_date *d);
+int imp_date_messy(const char *s, const struct imp_date *lo, const struct imp_date *hi,
+		   struct imp_date *out, struct imp_buf *why);
+
+/* ---- map.c: a string set/map for the batch (ids seen, and their record) ---- */
+
+struct imp_map;
+
+struct imp_map *imp_map_new(void);
+int imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old);
+void imp_map_free(struct imp_map *m);
+
+/* ---- xsd.c: the record schema, compiled into the library ------------------ */
+
+struct imp_xsd;
+struct _xmlDoc;
+
+int imp_xsd_open(struct imp_xsd **x, struct imp_err *e);
+int imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why);
+void imp_xsd_close(struct imp_xsd *x);
+
 /* ---- fields.c: the record formats of SPEC 5 ------------------------------ */
 
 struct imp_format {

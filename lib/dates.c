@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Calendar dates: the strict forms of SPEC 5 (YYYY-MM-DD, and YYYY-MM or
+ * YYYY for a partly known date of birth), and the forms typed from paper
+ * into the citizenship registers (14.08.1998, 14/08/98, 14-Aug-1998 ...),
+ * read only where exactly one reading fits: never a guess.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "impass.h"
+
+int
+imp_date_real(int y, int m, int d)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= days[m - 1] + (m == 2 && leap);
+}
+
+static int
+digits(const char *s, size_t n, int *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* YYYY, YYYY-MM or YYYY-MM-DD; the parts given must make a real date. */
+int
+imp_date_partial(const char *s, struct imp_date *d)
+{
+	size_t n = strlen(s);
+
+	memset(d, 0, sizeof *d);
+	if ((n != 4 && n != 7 && n != 10) || digits(s, 4, &d->y) != 0 || d->y < 1)
+		return -1;
+	if (n >= 7 && (s[4] != '-' || digits(s + 5, 2, &d->m) != 0 || d->m < 1 || d->m > 12))
+		return -1;
+	if (n == 10 && (s[7] != '-' || digits(s + 8, 2, &d->d) != 0 ||
+			!imp_date_real(d->y, d->m, d->d)))
+		return -1;
+	return 0;
+}
+
+int
+imp_date_iso(const char *s, struct imp_date *d)
+{
+	return strlen(s) == 10 ? imp_date_partial(s, d) : -1;
+}
+
+/* Unknown parts count as the earliest possible. */
+int
+imp_date_cmp(const struct imp_date *a, const struct imp_date *b)
+{
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	if (a->m != b->m)
+		return a->m < b->m ? -1 : 1;
+	return a->d < b->d ? -1 : a->d > b->d;
+}
+
+void
+imp_date_str(const struct imp_date *d, char out[11])
+{
+	unsigned y = (unsigned)d->y % 10000, m = (unsigned)d->m % 100, day = (unsigned)d->d % 100;
+
+	if (m == 0)
+		snprintf(out, 11, "%04u", y);
+	else if (day == 0)
+		snprintf(out, 11, "%04u-%02u", y, m);
+	else
+		snprintf(out, 11, "%04u-%02u-%02u", y, m, day);
+}
+
+int
+imp_date_today(struct imp_date *d)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return -1;
+	d->y = tm.tm_year + 1900;
+	d->m = tm.tm_mon + 1;
+	d->d = tm.tm_mday;
+	return 0;
+}
+
+/* ---- dates typed from paper --------------------------------------------- */
+
+struct token {
+	const char *s;
+	size_t n;
+	int alpha;
+};
+
+static int
+month_named(const struct token *t)
+{
+	static const char *const names[] = { "january", "february", "march", "april", "may",
+		"june", "july", "august", "september", "october", "november", "december" };
+	int i;
+
+	for (i = 0; i < 12; i++)
+		if ((t->n >= 3 && t->n <= strlen(names[i]) &&
+		     strncasecmp(t->s, names[i], t->n) == 0) ||
+		    (t->n == 4 && i == 8 && strncasecmp(t->s, "sept", 4) == 0))
+			return i + 1;
+	return 0;
+}
+
+/* Splits on . / - , and blanks; "14th" counts as 14. At most 3 tokens. */
+static int
+tokens(const char *s, struct token *t)
+{
+	int n = 0;
+	size_t k;
+
+	while (*s != '\0') {
+		s += strspn(s, " ./-,\t");
+		if (*s == '\0')
+			break;
+		if (n == 3)
+			return -1;
+		t[n].s = s;
+		t[n].alpha = isalpha((unsigned char)*s) != 0;
+		k = t[n].alpha ? strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+			       : strspn(s, "0123456789");
+		t[n].n = k;
+		s += k;
+		if (!t[n].alpha && (strncasecmp(s, "st", 2) == 0 || strncasecmp(s, "nd", 2) == 0 ||
+				    strncasecmp(s, "rd", 2) == 0 || strncasecmp(s, "th", 2) == 0))
+			s += 2;
+		if (*s != '\0' && strchr(" ./-,\t", *s) == NULL)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+struct reading {
+	int d, m, y, yy;              /* yy: the year had two digits */
+};
+
+/* Day, month and year as written, before the century is known. */
+static int
+read_parts(const struct token *t, struct reading *r, int *nr)
+{
+	int a, b, y, mon, alpha = t[0].alpha + t[1].alpha + t[2].alpha;
+	const struct token *ty;
+
+	*nr = 0;
+	if (alpha > 1)
+		return -1;
+	if (alpha == 1) {
+		mon = month_named(t[0].alpha ? &t[0] : t[1].alpha ? &t[1] : &t[2]);
+		if (mon == 0 || t[2].alpha)
+			return -1;
+		if (t[0].n == 4 && t[1].alpha)                         /* 1998 Aug 14 */
+			ty = &t[0], digits(t[2].s, t[2].n, &a);
+		else                                                    /* 14 Aug 1998, Aug 14 1998 */
+			ty = &t[2], digits(t[t[0].alpha ? 1 : 0].s, t[t[0].alpha ? 1 : 0].n, &a);
+		r[(*nr)++] = (struct reading){ a, mon, 0, 0 };
+	} else if (t[0].n == 4) {                                      /* 1998-08-14 */
+		ty = &t[0];
+		digits(t[1].s, t[1].n, &b);
+		digits(t[2].s, t[2].n, &a);
+		r[(*nr)++] = (struct reading){ a, b, 0, 0 };
+	} else {                                                       /* day first, or month first */
+		ty = &t[2];
+		if (t[0].n > 2 || t[1].n > 2)
+			return -1;
+		digits(t[0].s, t[0].n, &a);
+		digits(t[1].s, t[1].n, &b);
+		if (b <= 12)                                       /* 14/08/98 */
+			r[(*nr)++] = (struct reading){ a, b, 0, 0 };
+		if ((a <= 12 && a != b) || b > 12)                 /* 08/14/98 */
+			r[(*nr)++] = (struct reading){ b, a, 0, 0 };
+	}
+	if ((ty->n != 2 && ty->n != 4) || digits(ty->s, ty->n, &y) != 0)
+		return -1;
+	for (a = 0; a < *nr; a++) {
+		r[a].y = y;
+		r[a].yy = ty->n == 2;
+	}
+	return 0;
+}
+
+/* Adds each real date of reading r within [lo, hi]; notes what else it met. */
+static void
+candidates(const struct reading *r, const struct imp_date *lo, const struct imp_date *hi,
+	   struct imp_date *out, int *nout, int *real_out_of_range)
+{
+	struct imp_date d;
+	int c, i, dup;
+
+	for (c = r->yy ? 18 : 0; c <= (r->yy ? 20 : 0); c++) {
+		d = (struct imp_date){ r->yy ? c * 100 + r->y : r->y, r->m, r->d };
+		if (!imp_date_real(d.y, d.m, d.d))
+			continue;
+		if (imp_date_cmp(&d, lo) < 0 || imp_date_cmp(&d, hi) > 0) {
+			*real_out_of_range = 1;
+			continue;
+		}
+		for (i = 0, dup = 0; i < *nout; i++)
+			dup |= imp_date_cmp(&out[i], &d) == 0;
+		if (!dup && *nout < 6)
+			out[(*nout)++] = d;
+	}
+}
+
+/*
+ * One date typed from paper, to be within [lo, hi]. IMP_DATE_OK with *out
+ * when exactly one reading fits; otherwise the reason, in words, in why.
+ */
+int
+imp_date_messy(const char *s, const struct imp_date *lo, const struct imp_date *hi,
+	       struct imp_date *out, struct imp_buf *why)
+{
+	struct token t[3];
+	struct reading r[2];
+	struct imp_date found[6];
+	char a[11], b[11];
+	int nr, nfound = 0, range = 0, i;
+
+	imp_buf_reset(why);
+	if (tokens(s, t) != 3 || read_parts(t, r, &nr) != 0) {
+		imp_buf_printf(why, "'%s' is not a date in a known form (14.08.1998, 14/08/98, "
+			       "1998-08-14, 14-Aug-1998)", s);
+		return IMP_DATE_UNREADABLE;
+	}
+	for (i = 0; i < nr; i++)
+		candidates(&r[i], lo, hi, found, &nfound, &range);
+	if (nfound == 1) {
+		*out = found[0];
+		return IMP_DATE_OK;
+	}
+	if (nfound > 1) {
+		imp_buf_printf(why, "'%s' could be", s);
+		for (i = 0; i < nfound; i++) {
+			imp_date_str(&found[i], a);
+			imp_buf_printf(why, "%s %s", i == 0 ? "" : i + 1 == nfound ? " or" : ",", a);
+		}
+		return IMP_DATE_AMBIGUOUS;
+	}
+	imp_date_str(lo, a);
+	imp_date_str(hi, b);
+	if (range) {
+		imp_buf_printf(why, "'%s' is outside %s to %s", s, a, b);
+		return IMP_DATE_RANGE;
+	}
+	imp_buf_printf(why, "'%s' is not a real calendar date", s);
+	return IMP_DATE_INVALID;
+}

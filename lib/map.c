@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: ISC */
+/* A string-keyed hash map (open addressing), e.g. the ids seen in a batch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "impass.h"
+
+struct slot {
+	char *key;
+	uint64_t value;
+};
+
+struct imp_map {
+	struct slot *v;
+	size_t cap, n;
+};
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;      /* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+struct imp_map *
+imp_map_new(void)
+{
+	struct imp_map *m = calloc(1, sizeof *m);
+
+	if (m != NULL && (m->v = calloc(m->cap = 1024, sizeof *m->v)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static struct slot *
+find(struct slot *v, size_t cap, const char *key)
+{
+	size_t i = (size_t)hash(key) & (cap - 1);
+
+	while (v[i].key != NULL && strcmp(v[i].key, key) != 0)
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static int
+grow(struct imp_map *m)
+{
+	struct slot *v = calloc(m->cap * 2, sizeof *v);
+	size_t i;
+
+	if (v == NULL)
+		return -1;
+	for (i = 0; i < m->cap; i++)
+		if (m->v[i].key != NULL)
+			*find(v, m->cap * 2, m->v[i].key) = m->v[i];
+	free(m->v);
+	m->v = v;
+	m->cap *= 2;
+	return 0;
+}
+
+/*
+ * Adds key with value unless it is there: returns 1 with its value in
+ * *old when it was, 0 when added, -1 when out of memory.
+ */
+int
+imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old)
+{
+	struct slot *s;
+
+	if (2 * (m->n + 1) > m->cap && grow(m) != 0)
+		return -1;
+	s = find(m->v, m->cap, key);
+	if (s->key != NULL) {
+		*old = s->value;
+		return 1;
+	}
+	if ((s->key = strdup(key)) == NULL)
+		return -1;
+	s->value = value;
+	m->n++;
+	return 0;
+}
+
+void
+imp_map_free(struct imp_map *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->cap; i++)
+		free(m->v[i].key);
+	free(m->v);
+	free(m);
+}
