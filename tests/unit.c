@@ -415,6 +415,116 @@ test_statement(void)
 	imp_buf_free(&b);
 }
 
+/* ---- names: ICAO 9303-3 transliteration and normal form ---- */
+
+static void
+test_names(void)
+{
+	static const char *const in[] = {
+		"Muhammad  Ali", " d'souza ", "ABDUL-REHMAN", "M. ALI", "MÜLLER", "Ñuñez",
+		"straße", "ÅSA", "Ørsted", "Þór", "Æsir", "KHAN, ALI", "O\xe2\x80\x99NEIL",
+		"...", "Łukasz Żółć", "Ş\xc8\x98", "ĲSSEL",
+	};
+	static const char *const out[] = {
+		"MUHAMMAD ALI", "DSOUZA", "ABDUL REHMAN", "M ALI", "MUELLER", "NUNEZ",
+		"STRASSE", "AASA", "OERSTED", "THOR", "AESIR", "KHAN ALI", "ONEIL",
+		"", "LUKASZ ZOLC", "SS", "IJSSEL",
+	};
+	struct imp_buf b = { 0 };
+	uint32_t bad = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof in / sizeof *in; i++) {
+		CHECK(imp_name_normalise(in[i], &b, &bad) == 0);
+		if (strcmp(imp_buf_str(&b), out[i]) != 0)
+			printf("#   %s -> '%s', want '%s'\n", in[i], imp_buf_str(&b), out[i]);
+		CHECK(strcmp(imp_buf_str(&b), out[i]) == 0);
+	}
+	CHECK(imp_name_normalise("ALI2", &b, &bad) == IMP_NAME_DIGIT && bad == '2');
+	CHECK(imp_name_normalise("\xd8\xae\xd8\xa7\xd9\x86", &b, &bad) == IMP_NAME_SCRIPT &&
+	      bad == 0x62e);
+	CHECK(strcmp(imp_script_name(bad), "Arabic script (Urdu)") == 0);
+	CHECK(imp_name_normalise("\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", &b, &bad) == IMP_NAME_SCRIPT);
+	CHECK(strcmp(imp_script_name(bad), "Cyrillic script") == 0);
+	imp_buf_free(&b);
+}
+
+/* ---- dates: strict, partial, and typed from paper ---- */
+
+static int
+messy(const char *s, int lo_y, int hi_y, const char *want)
+{
+	struct imp_date lo = { lo_y, 1, 1 }, hi = { hi_y, 12, 31 }, d;
+	struct imp_buf why = { 0 };
+	char got[11];
+	int rc = imp_date_messy(s, &lo, &hi, &d, &why), ok;
+
+	imp_date_str(&d, got);
+	ok = want == NULL || (rc == IMP_DATE_OK && strcmp(got, want) == 0);
+	if (!ok)
+		printf("#   %s -> %d %s (%s), want %s\n", s, rc, rc ? "" : got, imp_buf_str(&why), want);
+	imp_buf_free(&why);
+	return want == NULL ? rc : ok ? 0 : -1;
+}
+
+static void
+test_dates(void)
+{
+	struct imp_date d;
+
+	CHECK(imp_date_iso("2024-02-29", &d) == 0 && d.y == 2024 && d.m == 2 && d.d == 29);
+	CHECK(imp_date_iso("2023-02-29", &d) == -1);
+	CHECK(imp_date_iso("1900-02-29", &d) == -1);
+	CHECK(imp_date_iso("2000-02-29", &d) == 0);
+	CHECK(imp_date_iso("2024-2-29", &d) == -1);
+	CHECK(imp_date_iso("1990-05", &d) == -1);
+	CHECK(imp_date_partial("1990-05", &d) == 0 && d.m == 5 && d.d == 0);
+	CHECK(imp_date_partial("1990", &d) == 0 && d.m == 0);
+	CHECK(imp_date_partial("1990-13", &d) == -1);
+	CHECK(imp_date_partial("19900", &d) == -1);
+	CHECK(messy("14.08.1998", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("14/08/98", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("1998-08-14", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("14-Aug-1998", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("14 August 1998", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("Aug 14th, 1998", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("08/14/1998", 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy("31/1/1963", 1951, 2026, "1963-01-31") == 0);
+	CHECK(messy("05/05/98", 1951, 2026, "1998-05-05") == 0);
+	CHECK(messy("14/08/05", 1951, 2026, "2005-08-14") == 0);
+	CHECK(messy("03/04/98", 1951, 2026, NULL) == IMP_DATE_AMBIGUOUS);
+	CHECK(messy("15/05/03", 1890, 2010, NULL) == IMP_DATE_AMBIGUOUS);
+	CHECK(messy("15/05/03", 1890, 1998, "1903-05-15") == 0);
+	CHECK(messy("31/02/1999", 1951, 2026, NULL) == IMP_DATE_INVALID);
+	CHECK(messy("14/13/1999", 1951, 2026, NULL) == IMP_DATE_INVALID);
+	CHECK(messy("14.08.1948", 1951, 2026, NULL) == IMP_DATE_RANGE);
+	CHECK(messy("14/08/40", 1951, 2026, NULL) == IMP_DATE_RANGE);
+	CHECK(messy("sometime 1980", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
+	CHECK(messy("14/08", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
+	CHECK(messy("14/08/1998/1", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
+	CHECK(messy("14-Foo-1998", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
+}
+
+static void
+test_map(void)
+{
+	struct imp_map *m = imp_map_new();
+	char key[16];
+	uint64_t old = 0;
+	int i, fresh = 0, again = 0;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "ID-%d", i);
+		fresh += imp_map_put(m, key, (uint64_t)i, &old) == 0;
+	}
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "ID-%d", i);
+		again += imp_map_put(m, key, 0, &old) == 1 && old == (uint64_t)i;
+	}
+	CHECK(fresh == 5000 && again == 5000);
+	imp_map_free(m);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -431,6 +541,9 @@ static const struct {
 	{ "strict UTF-8", test_utf8 },
 	{ "CSV cells: quoting and formula protection", test_csv_cell },
 	{ "seal statement text", test_statement },
+	{ "names normalised and transliterated (ICAO 9303-3)", test_names },
+	{ "dates: strict, partial, and typed from paper", test_dates },
+	{ "string map keeps the first value of a key", test_map },
 };
 
 int
