@@ -28,9 +28,9 @@ struct problems {
 struct validate {
 	const struct imp_format *fmt;
 	struct imp_date today;
+	char today_s[11];
 	struct imp_xsd *xsd;
 	struct imp_map *ids;
-	uint64_t index;               /* of the record being checked, from 1 */
 	char *v[NCOL];                /* trimmed values by column, NULL when absent */
 	struct imp_buf val[NCOL];
 	struct imp_buf norm, tmp, why;
@@ -195,7 +195,7 @@ require(struct validate *va, const char *const *cols)
 				*cols);
 }
 
-/* A name: normalised into norm; 1 when it has letters. */
+/* A name, if given: normalised into norm; 1 when it has letters. */
 static int
 check_name(struct validate *va, const char *col)
 {
@@ -213,7 +213,9 @@ check_name(struct validate *va, const char *col)
 		problem(va, IMP_REJECTED, "NAME_SCRIPT", "%s '%s' holds U+%04X, %s; enter the "
 			"name in Latin letters as on the applicant's documents", col, v,
 			(unsigned)bad, imp_script_name(bad));
-	else if (va->tmp.len > 0)
+	else if (va->tmp.len == 0)
+		problem(va, IMP_REJECTED, "NAME_MISSING", "%s '%s' has no letters", col, v);
+	else
 		norm(va, col, imp_buf_str(&va->tmp));
 	return rc == 0 && va->tmp.len > 0;
 }
@@ -285,6 +287,8 @@ one_of(const char *v, const char *values)
 	size_t n = strlen(v);
 	const char *p;
 
+	if (n == 0 || strchr(v, ' ') != NULL)
+		return 0;
 	for (p = values; (p = strstr(p, v)) != NULL; p += n)
 		if ((p == values || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return 1;
@@ -300,11 +304,13 @@ check_choice(struct validate *va, const struct choice *c)
 
 	if (v == NULL)
 		return NULL;
+	imp_buf_reset(&va->tmp);
+	imp_buf_puts(&va->tmp, v);                /* as entered, for the message */
 	for (i = 0; v[i] != '\0'; i++)
 		v[i] = (char)(c->upper ? toupper((unsigned char)v[i]) : tolower((unsigned char)v[i]));
 	if (!one_of(v, c->values)) {
-		problem(va, IMP_REJECTED, "VALUE_INVALID", "%s '%s' is not one of: %s", c->col, v,
-			c->values);
+		problem(va, IMP_REJECTED, "VALUE_INVALID", "%s '%s' is not one of: %s", c->col,
+			imp_buf_str(&va->tmp), c->values);
 		return NULL;
 	}
 	if (strcmp(c->col, "nationality") != 0)
@@ -336,7 +342,7 @@ check_tracking_id(struct validate *va, struct imp_record *r)
 	if (!all_of(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", 1, 24))
 		problem(va, IMP_REJECTED, "TRACKING_ID_FORMAT", "tracking_id '%s' is not 1 to 24 "
 			"capital letters, digits and dashes", id);
-	switch (imp_map_put(va->ids, id, va->index, &first)) {
+	switch (imp_map_put(va->ids, id, imp_record_index(r) + 1, &first)) {
 	case 1:
 		problem(va, IMP_REJECTED, "TRACKING_ID_DUPLICATE", "tracking_id %s was already "
 			"used by record %" PRIu64 " of this batch; one application, one tracking "
@@ -359,7 +365,8 @@ check_dates(struct validate *va)
 		problem(va, IMP_REJECTED, "DATE_INVALID", "date_of_birth '%s' is not a real date "
 			"written YYYY-MM-DD (or YYYY-MM, YYYY when only that is known)", dob);
 	else if (dob != NULL && imp_date_cmp(&b, &va->today) > 0)
-		problem(va, IMP_REJECTED, "DOB_FUTURE", "date_of_birth %s is in the future", dob);
+		problem(va, IMP_REJECTED, "DOB_FUTURE", "date_of_birth %s is after today, %s", dob,
+			va->today_s);
 	else if (dob != NULL && b.y < early.y)
 		problem(va, IMP_REJECTED, "DOB_TOO_EARLY", "date_of_birth %s is before 1890", dob);
 	else if (dob != NULL)
@@ -368,7 +375,8 @@ check_dates(struct validate *va)
 		problem(va, IMP_REJECTED, "DATE_INVALID", "applied_on '%s' is not a real date "
 			"written YYYY-MM-DD", app);
 	else if (app != NULL && imp_date_cmp(&a, &va->today) > 0)
-		problem(va, IMP_REJECTED, "APPLIED_FUTURE", "applied_on %s is in the future", app);
+		problem(va, IMP_REJECTED, "APPLIED_FUTURE", "applied_on %s is after today, %s", app,
+			va->today_s);
 	else if (app != NULL)
 		have_a = 1;
 	if (have_a && have_b && imp_date_cmp(&b, &a) > 0)
@@ -442,8 +450,10 @@ check_contact(struct validate *va, const char *mode, const char *type)
 			"of rupees from 1 to 9999999", fee);
 	if (type != NULL && strcmp(type, "ordinary") == 0 && (fee == NULL ||
 							      val(va, "fee_receipt") == NULL))
-		problem(va, IMP_REJECTED, "FEE_MISSING", "an ordinary passport needs fee_receipt "
-			"and fee_amount");
+		problem(va, IMP_REJECTED, "FEE_MISSING", "%s empty; an ordinary passport needs "
+			"fee_receipt and fee_amount", fee == NULL && val(va, "fee_receipt") == NULL ?
+			"fee_receipt and fee_amount are" : fee == NULL ? "fee_amount is" :
+			"fee_receipt is");
 }
 
 static void
@@ -455,7 +465,6 @@ check_application(struct validate *va, struct imp_record *r)
 		"delivery_office", "delivery_mode", "photo_sha256", "applied_on", NULL,
 	};
 	const char *sex, *mode, *type;
-	int names;
 	size_t i;
 
 	check_tracking_id(va, r);
@@ -472,13 +481,12 @@ check_application(struct validate *va, struct imp_record *r)
 	}
 	check_office(va, "office");
 	check_office(va, "delivery_office");
-	names = check_name(va, "surname") + check_name(va, "given_names");
-	if (names == 0 && va->p.result != IMP_REJECTED)
+	check_name(va, "surname");
+	check_name(va, "given_names");
+	if (val(va, "surname") == NULL && val(va, "given_names") == NULL)
 		problem(va, IMP_REJECTED, "NAME_MISSING", "surname and given_names are both "
 			"empty; one of them is required");
-	if (val(va, "father_name") != NULL && !check_name(va, "father_name") &&
-	    va->p.result != IMP_REJECTED)
-		problem(va, IMP_REJECTED, "NAME_MISSING", "father_name has no letters");
+	check_name(va, "father_name");
 	check_cnic(va, sex);
 	check_dates(va);
 	check_photo(va);
@@ -510,7 +518,7 @@ check_messy_date(struct validate *va, const char *col, const struct imp_date *lo
 
 	if (v == NULL)
 		return 0;
-	rc = imp_date_messy(v, lo, hi, out, &va->why);
+	rc = imp_date_messy(v, strcmp(col, "date_of_birth") == 0, lo, hi, out, &va->why);
 	if (rc == IMP_DATE_OK) {
 		imp_date_str(out, s);
 		norm(va, col, s);
@@ -524,22 +532,25 @@ check_messy_date(struct validate *va, const char *col, const struct imp_date *lo
 static void
 check_certificate(struct validate *va)
 {
-	static const char *const required[] = { "certificate_no", "issued_on", NULL };
+	static const char *const required[] = { "register", "certificate_no", "issued_on",
+						"name", NULL };
 	struct imp_date issued, dob, first = { 1951, 1, 1 }, early = { 1890, 1, 1 };
 	char *reg = val(va, "register");
 	int have_issued;
 
-	if (reg != NULL)
-		upper(reg);
-	if (reg == NULL || !one_of(reg, "PCC NC RC"))
-		problem(va, IMP_REJECTED, "REGISTER_INVALID", "register '%s' is not PCC, NC or RC",
-			reg ? reg : "");
-	else
-		norm(va, "register", reg);
 	require(va, required);
+	if (reg != NULL) {
+		imp_buf_reset(&va->tmp);
+		imp_buf_puts(&va->tmp, reg);
+		upper(reg);
+		if (one_of(reg, "PCC NC RC"))
+			norm(va, "register", reg);
+		else
+			problem(va, IMP_REJECTED, "REGISTER_INVALID", "register '%s' is not PCC, NC "
+				"or RC", imp_buf_str(&va->tmp));
+	}
 	check_lengths(va);
-	if (!check_name(va, "name") && va->p.result != IMP_REJECTED)
-		problem(va, IMP_REJECTED, "NAME_MISSING", "name has no letters; it is required");
+	check_name(va, "name");
 	check_name(va, "father_name");
 	check_cnic(va, NULL);
 	have_issued = check_messy_date(va, "issued_on", &first, &va->today, &issued);
@@ -565,7 +576,6 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	struct validate *va = arg;
 	xmlNodePtr root = imp_record_root(r);
 
-	va->index++;
 	va->p.result = IMP_OK_STATUS;
 	imp_buf_reset(&va->p.first);
 	imp_buf_reset(&va->p.rest);
@@ -668,6 +678,7 @@ main(int argc, char **argv)
 		imp_warn(PROG, NULL, "--today '%s' is not a real date written YYYY-MM-DD", today);
 		return EX_USAGE;
 	}
+	imp_date_str(&va.today, va.today_s);
 	o.input = optind < argc ? argv[optind] : NULL;
 	imp_init(&run);
 	rc = imp_stage_run(PROG, &st, &o, &run, &e);

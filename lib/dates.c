@@ -222,22 +222,58 @@ candidates(const struct reading *r, const struct imp_date *lo, const struct imp_
 	}
 }
 
+/* A year alone, or a month and a year (05/1940, May 1940, 1940-05). */
+static int
+read_partial(const struct token *t, int n, struct imp_date *d)
+{
+	const struct token *y = &t[n - 1], *m = n == 2 ? &t[0] : NULL;
+
+	if (n == 2 && t[0].n == 4 && !t[0].alpha)
+		y = &t[0], m = &t[1];
+	memset(d, 0, sizeof *d);
+	if (y->alpha || y->n != 4 || digits(y->s, 4, &d->y) != 0)
+		return -1;
+	if (m != NULL && (m->alpha ? (d->m = month_named(m)) == 0 :
+			  m->n > 2 || digits(m->s, m->n, &d->m) != 0 || d->m < 1 || d->m > 12))
+		return -1;
+	return 0;
+}
+
+/* A partial date within [lo, hi]: some day of it may be. */
+static int
+partial_in_range(const struct imp_date *d, const struct imp_date *lo, const struct imp_date *hi)
+{
+	struct imp_date last = { d->y, d->m ? d->m : 12, 31 }, first = { d->y, d->m ? d->m : 1, 1 };
+
+	return imp_date_cmp(&last, lo) >= 0 && imp_date_cmp(&first, hi) <= 0;
+}
+
 /*
- * One date typed from paper, to be within [lo, hi]. IMP_DATE_OK with *out
- * when exactly one reading fits; otherwise the reason, in words, in why.
+ * One date typed from paper, to be within [lo, hi]; with partial, a year
+ * alone or a month and year will do. IMP_DATE_OK with *out when exactly one
+ * reading fits; otherwise the reason, in words, in why.
  */
 int
-imp_date_messy(const char *s, const struct imp_date *lo, const struct imp_date *hi,
-	       struct imp_date *out, struct imp_buf *why)
+imp_date_messy(const char *s, int partial, const struct imp_date *lo,
+	       const struct imp_date *hi, struct imp_date *out, struct imp_buf *why)
 {
 	struct token t[3];
 	struct reading r[2];
 	struct imp_date found[6];
 	char a[11], b[11];
-	int nr, nfound = 0, range = 0, i;
+	int nr, nfound = 0, range = 0, i, n;
 
 	imp_buf_reset(why);
-	if (tokens(s, t) != 3 || read_parts(t, r, &nr) != 0) {
+	n = tokens(s, t);
+	if (partial && (n == 1 || n == 2) && read_partial(t, n, out) == 0) {
+		if (partial_in_range(out, lo, hi))
+			return IMP_DATE_OK;
+		imp_date_str(lo, a);
+		imp_date_str(hi, b);
+		imp_buf_printf(why, "'%s' is outside %s to %s", s, a, b);
+		return IMP_DATE_RANGE;
+	}
+	if (n != 3 || read_parts(t, r, &nr) != 0) {
 		imp_buf_printf(why, "'%s' is not a date in a known form (14.08.1998, 14/08/98, "
 			       "1998-08-14, 14-Aug-1998)", s);
 		return IMP_DATE_UNREADABLE;

@@ -242,6 +242,8 @@ struct imp_record *imp_record_new(void);
 void imp_record_free(struct imp_record *r);
 int imp_record_load(struct imp_record *r, const char *line, size_t len, struct imp_err *e);
 const char *imp_record_id(const struct imp_record *r);
+void imp_record_set_index(struct imp_record *r, uint64_t index);
+uint64_t imp_record_index(const struct imp_record *r);
 int imp_record_status(const struct imp_record *r);
 void imp_record_line(const struct imp_record *r, const char **line, size_t *len);
 int imp_record_parse(struct imp_record *r, struct imp_err *e);
@@ -274,6 +276,7 @@ struct imp_stage {
 	const char *const *kinds;          /* accepted input kinds, NULL: any */
 	const char *input_stage;           /* required sealer of the input, NULL: any */
 	const char *out_kind;              /* NULL: same as the input */
+	int repeatable;                    /* may run twice on one batch (test stages) */
 	int (*begin)(void *arg, const struct imp_batch *in, struct imp_err *e);
 	int (*record)(void *arg, struct imp_record *r, struct imp_err *e);
 	int (*end)(void *arg, struct imp_err *e);
@@ -348,8 +351,8 @@ int imp_date_partial(const char *s, struct imp_date *d);
 int imp_date_cmp(const struct imp_date *a, const struct imp_date *b);
 void imp_date_str(const struct imp_date *d, char out[11]);
 int imp_date_today(struct imp_date *d);
-int imp_date_messy(const char *s, const struct imp_date *lo, const struct imp_date *hi,
-		   struct imp_date *out, struct imp_buf *why);
+int imp_date_messy(const char *s, int partial, const struct imp_date *lo,
+		   const struct imp_date *hi, struct imp_date *out, struct imp_buf *why);
 
 /* ---- map.c: a string set/map for the batch (ids seen, and their record) ---- */
 

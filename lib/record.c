@@ -30,6 +30,7 @@ struct imp_record {
 	xmlChar *copies[8];          /* field texts that had to be copied */
 	int ncopies;
 	struct imp_err err;          /* first error met by a lazy accessor */
+	uint64_t index;              /* position in the batch, from 0, when known */
 };
 
 static void
@@ -120,6 +121,18 @@ const char *
 imp_record_id(const struct imp_record *r)
 {
 	return r->id.p ? r->id.p : "";
+}
+
+void
+imp_record_set_index(struct imp_record *r, uint64_t index)
+{
+	r->index = index;
+}
+
+uint64_t
+imp_record_index(const struct imp_record *r)
+{
+	return r->index;
 }
 
 int

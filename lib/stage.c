@@ -103,17 +103,31 @@ scan_progress(void *arg, uint64_t i, const char *line, size_t len,
 static int
 accepts(const struct imp_stage *st, const struct imp_batch *b, struct imp_err *e)
 {
+	struct imp_buf kinds = { 0 };
 	const char *const *k;
+	size_t i;
+	int rc;
 
 	for (k = st->kinds; k != NULL && *k != NULL; k++)
 		if (strcmp(*k, b->kind) == 0)
 			break;
-	if (st->kinds != NULL && *k == NULL)
-		return imp_fail(e, EX_DATAERR, "%s reads %s%s streams, not %s", st->name,
-				st->kinds[0], st->kinds[1] ? " or other" : "", b->kind);
+	if (st->kinds != NULL && *k == NULL) {
+		for (k = st->kinds; *k != NULL; k++)
+			imp_buf_printf(&kinds, "%s%s", k == st->kinds ? "" : k[1] ? ", " : " or ", *k);
+		rc = imp_fail(e, EX_DATAERR, "%s reads %s streams, not %s", st->name,
+			      imp_buf_str(&kinds), b->kind);
+		imp_buf_free(&kinds);
+		return rc;
+	}
 	if (st->input_stage != NULL && strcmp(st->input_stage, b->seal.stage) != 0)
 		return imp_fail(e, EX_NOPERM, "%s takes only streams sealed by %s; this one was "
 				"sealed by %s", st->name, st->input_stage, b->seal.stage);
+	/* a stage runs once on a batch: a second pass would add its steps twice */
+	for (i = 0; i <= b->nprov && !st->repeatable; i++)
+		if (strcmp(i < b->nprov ? b->prov[i].stage : b->seal.stage, st->name) == 0)
+			return imp_fail(e, EX_DATAERR, "batch %s has been through %s already; run %s "
+					"on the stream that came before it", b->id, st->name,
+					st->name);
 	return 0;
 }
 
@@ -145,6 +159,7 @@ one_record(struct stage_ctx *c, const char *line, size_t len, struct imp_err *e)
 
 	if ((rc = imp_record_load(c->rec, line, len, e)) != 0)
 		return rc;
+	imp_record_set_index(c->rec, c->run->in - 1);
 	if (imp_record_status(c->rec) == IMP_OK_STATUS && c->st->record != NULL) {
 		rc = c->st->record(c->st->arg, c->rec, e);
 		if (rc == 0 && (re = imp_record_error(c->rec)) != NULL) {

@@ -47,7 +47,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts po = { 0 };
-	struct imp_stage st = { .name = PROG, .record = each, .arg = &po };
+	struct imp_stage st = { .name = PROG, .record = each, .arg = &po, .repeatable = 1 };
 	struct imp_stage_opts o = { 0 };
 	struct imp_err e = { 0 };
 	struct imp_run run;

@@ -457,7 +457,7 @@ messy(const char *s, int lo_y, int hi_y, const char *want)
 	struct imp_date lo = { lo_y, 1, 1 }, hi = { hi_y, 12, 31 }, d;
 	struct imp_buf why = { 0 };
 	char got[11];
-	int rc = imp_date_messy(s, &lo, &hi, &d, &why), ok;
+	int rc = imp_date_messy(s, 1, &lo, &hi, &d, &why), ok;
 
 	imp_date_str(&d, got);
 	ok = want == NULL || (rc == IMP_DATE_OK && strcmp(got, want) == 0);
@@ -503,6 +503,13 @@ test_dates(void)
 	CHECK(messy("14/08", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
 	CHECK(messy("14/08/1998/1", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
 	CHECK(messy("14-Foo-1998", 1951, 2026, NULL) == IMP_DATE_UNREADABLE);
+	CHECK(messy("1940", 1890, 2026, "1940") == 0);
+	CHECK(messy("05/1940", 1890, 2026, "1940-05") == 0);
+	CHECK(messy("May 1940", 1890, 2026, "1940-05") == 0);
+	CHECK(messy("1940-05", 1890, 2026, "1940-05") == 0);
+	CHECK(messy("1890", 1890, 2026, "1890") == 0);
+	CHECK(messy("1889", 1890, 2026, NULL) == IMP_DATE_RANGE);
+	CHECK(messy("13/1940", 1890, 2026, NULL) == IMP_DATE_UNREADABLE);
 }
 
 static void
