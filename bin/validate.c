@@ -18,13 +18,6 @@
 #define NCOL 32
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-struct problems {
-	int result;                   /* the worst so far */
-	char code[48];                /* the first problem of that result */
-	struct imp_buf first;         /* its sentence */
-	struct imp_buf rest;          /* "; also CODE: sentence" for the others */
-};
-
 struct validate {
 	const struct imp_format *fmt;
 	struct imp_date today;
@@ -34,38 +27,9 @@ struct validate {
 	char *v[NCOL];                /* trimmed values by column, NULL when absent */
 	struct imp_buf val[NCOL];
 	struct imp_buf norm, tmp, why;
-	struct problems p;
+	struct imp_verdict p;
 	int oom;
 };
-
-/* ---- problems: one step per record, every problem in its sentence -------- */
-
-static void
-problem(struct validate *va, int result, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void
-problem(struct validate *va, int result, const char *code, const char *fmt, ...)
-{
-	struct problems *p = &va->p;
-	va_list ap;
-
-	if (result > p->result) {
-		if (p->first.len > 0)
-			imp_buf_printf(&p->rest, "; also %s: %s", p->code, p->first.p);
-		p->result = result;
-		snprintf(p->code, sizeof p->code, "%s", code);
-		imp_buf_reset(&p->first);
-		va_start(ap, fmt);
-		imp_buf_vprintf(&p->first, fmt, ap);
-		va_end(ap);
-		return;
-	}
-	imp_buf_printf(&p->rest, "; also %s: ", code);
-	va_start(ap, fmt);
-	imp_buf_vprintf(&p->rest, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- values -------------------------------------------------------------- */
 
@@ -182,7 +146,7 @@ check_lengths(struct validate *va)
 
 	for (i = 0; i < sizeof limits / sizeof *limits; i++)
 		if ((v = val(va, limits[i].col)) != NULL && chars(v) > limits[i].max)
-			problem(va, IMP_REJECTED, "FIELD_TOO_LONG", "%s has %zu characters, more "
+			imp_verdict_add(&va->p, IMP_REJECTED, "FIELD_TOO_LONG", "%s has %zu characters, more "
 				"than the %zu allowed", limits[i].col, chars(v), limits[i].max);
 }
 
@@ -191,7 +155,7 @@ require(struct validate *va, const char *const *cols)
 {
 	for (; *cols != NULL; cols++)
 		if (val(va, *cols) == NULL)
-			problem(va, IMP_REJECTED, "FIELD_MISSING", "%s is empty; it is required",
+			imp_verdict_add(&va->p, IMP_REJECTED, "FIELD_MISSING", "%s is empty; it is required",
 				*cols);
 }
 
@@ -207,14 +171,14 @@ check_name(struct validate *va, const char *col)
 		return 0;
 	rc = imp_name_normalise(v, &va->tmp, &bad);
 	if (rc == IMP_NAME_DIGIT)
-		problem(va, IMP_REJECTED, "NAME_DIGITS", "%s '%s' holds the digit %c; a name "
+		imp_verdict_add(&va->p, IMP_REJECTED, "NAME_DIGITS", "%s '%s' holds the digit %c; a name "
 			"has letters only", col, v, (char)bad);
 	else if (rc == IMP_NAME_SCRIPT)
-		problem(va, IMP_REJECTED, "NAME_SCRIPT", "%s '%s' holds U+%04X, %s; enter the "
+		imp_verdict_add(&va->p, IMP_REJECTED, "NAME_SCRIPT", "%s '%s' holds U+%04X, %s; enter the "
 			"name in Latin letters as on the applicant's documents", col, v,
 			(unsigned)bad, imp_script_name(bad));
 	else if (va->tmp.len == 0)
-		problem(va, IMP_REJECTED, "NAME_MISSING", "%s '%s' has no letters", col, v);
+		imp_verdict_add(&va->p, IMP_REJECTED, "NAME_MISSING", "%s '%s' has no letters", col, v);
 	else
 		norm(va, col, imp_buf_str(&va->tmp));
 	return rc == 0 && va->tmp.len > 0;
@@ -251,13 +215,13 @@ check_cnic(struct validate *va, const char *sex)
 	if (v == NULL)
 		return;
 	if (cnic_digits(v, digits) != 0) {
-		problem(va, IMP_REJECTED, "CNIC_FORMAT", "cnic '%s' is not 13 digits (written "
+		imp_verdict_add(&va->p, IMP_REJECTED, "CNIC_FORMAT", "cnic '%s' is not 13 digits (written "
 			"1234512345671 or 12345-1234567-1)", v);
 		return;
 	}
 	odd = (digits[12] - '0') % 2;
 	if (sex != NULL && ((strcmp(sex, "M") == 0 && !odd) || (strcmp(sex, "F") == 0 && odd)))
-		problem(va, IMP_REJECTED, "CNIC_SEX_MISMATCH", "cnic %s ends in %s digit but sex "
+		imp_verdict_add(&va->p, IMP_REJECTED, "CNIC_SEX_MISMATCH", "cnic %s ends in %s digit but sex "
 			"is %s; the last digit is odd for men and even for women: check both",
 			digits, odd ? "an odd" : "an even", sex);
 	norm(va, "cnic", digits);
@@ -309,7 +273,7 @@ check_choice(struct validate *va, const struct choice *c)
 	for (i = 0; v[i] != '\0'; i++)
 		v[i] = (char)(c->upper ? toupper((unsigned char)v[i]) : tolower((unsigned char)v[i]));
 	if (!one_of(v, c->values)) {
-		problem(va, IMP_REJECTED, "VALUE_INVALID", "%s '%s' is not one of: %s", c->col,
+		imp_verdict_add(&va->p, IMP_REJECTED, "VALUE_INVALID", "%s '%s' is not one of: %s", c->col,
 			imp_buf_str(&va->tmp), c->values);
 		return NULL;
 	}
@@ -327,7 +291,7 @@ check_office(struct validate *va, const char *col)
 		return;
 	upper(v);
 	if (!all_of(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", 2, 12))
-		problem(va, IMP_REJECTED, "OFFICE_FORMAT", "%s '%s' is not an office code of 2 "
+		imp_verdict_add(&va->p, IMP_REJECTED, "OFFICE_FORMAT", "%s '%s' is not an office code of 2 "
 			"to 12 letters, digits and dashes", col, v);
 	else
 		norm(va, col, v);
@@ -340,11 +304,11 @@ check_tracking_id(struct validate *va, struct imp_record *r)
 	uint64_t first;
 
 	if (!all_of(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", 1, 24))
-		problem(va, IMP_REJECTED, "TRACKING_ID_FORMAT", "tracking_id '%s' is not 1 to 24 "
+		imp_verdict_add(&va->p, IMP_REJECTED, "TRACKING_ID_FORMAT", "tracking_id '%s' is not 1 to 24 "
 			"capital letters, digits and dashes", id);
 	switch (imp_map_put(va->ids, id, imp_record_index(r) + 1, &first)) {
 	case 1:
-		problem(va, IMP_REJECTED, "TRACKING_ID_DUPLICATE", "tracking_id %s was already "
+		imp_verdict_add(&va->p, IMP_REJECTED, "TRACKING_ID_DUPLICATE", "tracking_id %s was already "
 			"used by record %" PRIu64 " of this batch; one application, one tracking "
 			"id", id, first);
 		break;
@@ -362,25 +326,25 @@ check_dates(struct validate *va)
 	char s[11];
 
 	if (dob != NULL && imp_date_partial(dob, &b) != 0)
-		problem(va, IMP_REJECTED, "DATE_INVALID", "date_of_birth '%s' is not a real date "
+		imp_verdict_add(&va->p, IMP_REJECTED, "DATE_INVALID", "date_of_birth '%s' is not a real date "
 			"written YYYY-MM-DD (or YYYY-MM, YYYY when only that is known)", dob);
 	else if (dob != NULL && imp_date_cmp(&b, &va->today) > 0)
-		problem(va, IMP_REJECTED, "DOB_FUTURE", "date_of_birth %s is after today, %s", dob,
+		imp_verdict_add(&va->p, IMP_REJECTED, "DOB_FUTURE", "date_of_birth %s is after today, %s", dob,
 			va->today_s);
 	else if (dob != NULL && b.y < early.y)
-		problem(va, IMP_REJECTED, "DOB_TOO_EARLY", "date_of_birth %s is before 1890", dob);
+		imp_verdict_add(&va->p, IMP_REJECTED, "DOB_TOO_EARLY", "date_of_birth %s is before 1890", dob);
 	else if (dob != NULL)
 		have_b = 1;
 	if (app != NULL && imp_date_iso(app, &a) != 0)
-		problem(va, IMP_REJECTED, "DATE_INVALID", "applied_on '%s' is not a real date "
+		imp_verdict_add(&va->p, IMP_REJECTED, "DATE_INVALID", "applied_on '%s' is not a real date "
 			"written YYYY-MM-DD", app);
 	else if (app != NULL && imp_date_cmp(&a, &va->today) > 0)
-		problem(va, IMP_REJECTED, "APPLIED_FUTURE", "applied_on %s is after today, %s", app,
+		imp_verdict_add(&va->p, IMP_REJECTED, "APPLIED_FUTURE", "applied_on %s is after today, %s", app,
 			va->today_s);
 	else if (app != NULL)
 		have_a = 1;
 	if (have_a && have_b && imp_date_cmp(&b, &a) > 0)
-		problem(va, IMP_REJECTED, "DATE_ORDER", "date_of_birth %s is after applied_on %s",
+		imp_verdict_add(&va->p, IMP_REJECTED, "DATE_ORDER", "date_of_birth %s is after applied_on %s",
 			dob, app);
 	if (have_b) {
 		imp_date_str(&b, s);
@@ -401,10 +365,10 @@ check_photo(struct validate *va)
 	for (i = 0; v[i] != '\0'; i++)
 		v[i] = (char)tolower((unsigned char)v[i]);
 	if (!all_of(v, "0123456789abcdef", 64, 64))
-		problem(va, IMP_REJECTED, "PHOTO_HASH", "photo_sha256 '%s' is not 64 hex digits",
+		imp_verdict_add(&va->p, IMP_REJECTED, "PHOTO_HASH", "photo_sha256 '%s' is not 64 hex digits",
 			v);
 	else if (strcmp(v, EMPTY_SHA256) == 0)
-		problem(va, IMP_REJECTED, "PHOTO_EMPTY", "photo_sha256 is the hash of an empty "
+		imp_verdict_add(&va->p, IMP_REJECTED, "PHOTO_EMPTY", "photo_sha256 is the hash of an empty "
 			"file: the photo is missing; capture it again");
 }
 
@@ -425,7 +389,7 @@ check_previous(struct validate *va)
 	    all_of(pp + 2, "0123456789", 7, 7))
 		norm(va, "previous_passport", pp);
 	else
-		problem(va, IMP_HELD, "PREVIOUS_PASSPORT_FORMAT", "previous_passport '%s' is not "
+		imp_verdict_add(&va->p, IMP_HELD, "PREVIOUS_PASSPORT_FORMAT", "previous_passport '%s' is not "
 			"two letters and seven digits; check the old passport",
 			val(va, "previous_passport"));
 }
@@ -437,20 +401,20 @@ check_contact(struct validate *va, const char *mode, const char *type)
 	size_t ndigits = 0;
 
 	if (mode != NULL && strcmp(mode, "courier") == 0 && val(va, "address") == NULL)
-		problem(va, IMP_REJECTED, "ADDRESS_MISSING", "delivery_mode is courier but the "
+		imp_verdict_add(&va->p, IMP_REJECTED, "ADDRESS_MISSING", "delivery_mode is courier but the "
 			"address is empty");
 	for (p = phone; p != NULL && *p != '\0'; p++)
 		ndigits += isdigit((unsigned char)*p) != 0;
 	if (phone != NULL && (!all_of(phone, "0123456789 +-()", 1, 24) || ndigits < 7 ||
 			      ndigits > 15))
-		problem(va, IMP_REJECTED, "PHONE_FORMAT", "phone '%s' is not a telephone number "
+		imp_verdict_add(&va->p, IMP_REJECTED, "PHONE_FORMAT", "phone '%s' is not a telephone number "
 			"of 7 to 15 digits", phone);
 	if (fee != NULL && (!all_of(fee, "0123456789", 1, 7) || atol(fee) < 1))
-		problem(va, IMP_REJECTED, "FEE_INVALID", "fee_amount '%s' is not a whole number "
+		imp_verdict_add(&va->p, IMP_REJECTED, "FEE_INVALID", "fee_amount '%s' is not a whole number "
 			"of rupees from 1 to 9999999", fee);
 	if (type != NULL && strcmp(type, "ordinary") == 0 && (fee == NULL ||
 							      val(va, "fee_receipt") == NULL))
-		problem(va, IMP_REJECTED, "FEE_MISSING", "%s empty; an ordinary passport needs "
+		imp_verdict_add(&va->p, IMP_REJECTED, "FEE_MISSING", "%s empty; an ordinary passport needs "
 			"fee_receipt and fee_amount", fee == NULL && val(va, "fee_receipt") == NULL ?
 			"fee_receipt and fee_amount are" : fee == NULL ? "fee_amount is" :
 			"fee_receipt is");
@@ -484,7 +448,7 @@ check_application(struct validate *va, struct imp_record *r)
 	check_name(va, "surname");
 	check_name(va, "given_names");
 	if (val(va, "surname") == NULL && val(va, "given_names") == NULL)
-		problem(va, IMP_REJECTED, "NAME_MISSING", "surname and given_names are both "
+		imp_verdict_add(&va->p, IMP_REJECTED, "NAME_MISSING", "surname and given_names are both "
 			"empty; one of them is required");
 	check_name(va, "father_name");
 	check_cnic(va, sex);
@@ -524,7 +488,7 @@ check_messy_date(struct validate *va, const char *col, const struct imp_date *lo
 		norm(va, col, s);
 		return 1;
 	}
-	problem(va, verdicts[rc].result, verdicts[rc].code, "%s %s; %s", col,
+	imp_verdict_add(&va->p, verdicts[rc].result, verdicts[rc].code, "%s %s; %s", col,
 		imp_buf_str(&va->why), verdicts[rc].hint);
 	return 0;
 }
@@ -546,7 +510,7 @@ check_certificate(struct validate *va)
 		if (one_of(reg, "PCC NC RC"))
 			norm(va, "register", reg);
 		else
-			problem(va, IMP_REJECTED, "REGISTER_INVALID", "register '%s' is not PCC, NC "
+			imp_verdict_add(&va->p, IMP_REJECTED, "REGISTER_INVALID", "register '%s' is not PCC, NC "
 				"or RC", imp_buf_str(&va->tmp));
 	}
 	check_lengths(va);
@@ -576,9 +540,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	struct validate *va = arg;
 	xmlNodePtr root = imp_record_root(r);
 
-	va->p.result = IMP_OK_STATUS;
-	imp_buf_reset(&va->p.first);
-	imp_buf_reset(&va->p.rest);
+	imp_verdict_reset(&va->p);
 	imp_buf_reset(&va->norm);
 	if (root == NULL)
 		return 0;                      /* the loop reports the parse error */
@@ -590,18 +552,16 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 		check_application(va, r);
 	else
 		check_certificate(va);
-	if (va->oom || va->p.first.oom || va->p.rest.oom || va->norm.oom)
+	if (va->oom || va->norm.oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if (va->p.result != IMP_REJECTED && va->norm.len > 0) {
 		imp_buf_insert(&va->norm, 0, "<normalised>", 12);
 		imp_buf_puts(&va->norm, "</normalised>");
 		imp_record_insert(r, va->norm.p, va->norm.len);
 	}
-	if (va->p.result == IMP_OK_STATUS)
-		return imp_record_step(r, PROG, IMP_OK_STATUS, "VALIDATE_OK", NULL,
-				       "every field valid");
-	return imp_record_step(r, PROG, va->p.result, va->p.code, NULL, "%s%s",
-			       imp_buf_str(&va->p.first), imp_buf_str(&va->p.rest));
+	if (imp_verdict_step(&va->p, r, PROG, "VALIDATE_OK", "every field valid", NULL) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
 }
 
 static void
@@ -634,8 +594,7 @@ cleanup(struct validate *va)
 	imp_buf_free(&va->norm);
 	imp_buf_free(&va->tmp);
 	imp_buf_free(&va->why);
-	imp_buf_free(&va->p.first);
-	imp_buf_free(&va->p.rest);
+	imp_verdict_free(&va->p);
 }
 
 int

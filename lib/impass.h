@@ -269,6 +269,22 @@ int imp_proof_check(const char *text, size_t n, const struct imp_keys *k,
 		    struct imp_batch *b, struct imp_buf *record, uint64_t *index,
 		    struct imp_err *e);
 
+/* ---- verdict.c: every problem of a record in one step ---------------------- */
+
+struct imp_verdict {
+	int result;                   /* the worst so far */
+	char code[48];                /* the first problem of that result, "" when none */
+	struct imp_buf first;         /* its sentence */
+	struct imp_buf rest;          /* "; also CODE: sentence" for the others */
+};
+
+void imp_verdict_reset(struct imp_verdict *v);
+void imp_verdict_add(struct imp_verdict *v, int result, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int imp_verdict_step(struct imp_verdict *v, struct imp_record *r, const char *stage,
+		     const char *ok_code, const char *ok_text, const char *const *attrs);
+void imp_verdict_free(struct imp_verdict *v);
+
 /* ---- stage.c: the stage loop -------------------------------------------- */
 
 struct imp_stage {
