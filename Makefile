@@ -21,9 +21,9 @@ DEFS     = -D_GNU_SOURCE -DIMP_TRUST_DEFAULT='"$(SYSCONFDIR)/impass/trust"' \
 	   -DIMP_SPOOL_DEFAULT='"$(SPOOLDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) $(CFLAGS) $(SAN) -Ilib $(PKG_CFLAGS)
 
-PROGS    = ingest inspect validate
+PROGS    = ingest inspect validate verify-nadra
 LIBSRC   = $(wildcard lib/*.c)
-LIBOBJ   = $(LIBSRC:%.c=$(O)%.o) $(O)gen/schema.o
+LIBOBJ   = $(LIBSRC:%.c=$(O)%.o) $(O)gen/schema.o $(O)gen/names.o
 LIB      = $(O)lib/libimpass.a
 BINS     = $(PROGS:%=$(O)bin/%)
 TESTBINS = $(O)tests/unit $(O)tests/passthru $(O)tests/maxrss
@@ -42,16 +42,15 @@ $(O)lib/%.o: lib/%.c lib/impass.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# the record schema, compiled into the library as a byte array
+# data compiled into the library as byte arrays: the record schema and the
+# name variants
 $(O)gen/schema.c: schemas/impass.xsd
 	@mkdir -p $(@D)
-	{ echo '/* generated from schemas/impass.xsd by make */'; \
-	  echo 'const unsigned char imp_schema_xsd[] = {'; \
-	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
-	  echo '};'; \
-	  echo 'const unsigned long imp_schema_xsd_len = sizeof imp_schema_xsd;'; } > $@
-
-$(O)gen/schema.o: $(O)gen/schema.c
+	tests/embed imp_schema_xsd $< > $@
+$(O)gen/names.c: lib/names.txt
+	@mkdir -p $(@D)
+	tests/embed imp_names_txt $< > $@
+$(O)gen/%.o: $(O)gen/%.c
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 # the compiled-in paths live in config.c: rebuild it when they change

@@ -42,6 +42,11 @@ const char *imp_trust_path(const char *opt);  /* --trust, IMPASS_TRUST */
 const char *imp_signer(const char *opt);      /* --signer, IMPASS_SIGNER, else NULL */
 const char *imp_spool_path(const char *opt);  /* --spool, IMPASS_SPOOL */
 
+/* ---- file.c: files written whole or not at all -------------------------- */
+
+int imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e);
+void imp_sync_dir(const char *path);
+
 /* ---- buf.c: growable byte buffers and XML escaping ---------------------- */
 
 struct imp_buf {
@@ -293,6 +298,7 @@ struct imp_stage {
 	const char *input_stage;           /* required sealer of the input, NULL: any */
 	const char *out_kind;              /* NULL: same as the input */
 	int repeatable;                    /* may run twice on one batch (test stages) */
+	const char *after;                 /* a stage the batch must have been through */
 	int (*begin)(void *arg, const struct imp_batch *in, struct imp_err *e);
 	int (*record)(void *arg, struct imp_record *r, struct imp_err *e);
 	int (*end)(void *arg, struct imp_err *e);
@@ -352,6 +358,13 @@ uint32_t imp_utf8_next(const char *s, size_t *len);
 int imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad);
 const char *imp_script_name(uint32_t c);
 
+struct imp_names;                     /* the variant tables of lib/names.txt */
+
+int imp_names_open(struct imp_names **n, struct imp_err *e);
+void imp_names_close(struct imp_names *n);
+double imp_name_similarity(const struct imp_names *n, const char *a, const char *b);
+void imp_name_canonical(const struct imp_names *n, const char *name, struct imp_buf *out);
+
 /* ---- dates.c: calendar dates, partial dates, dates typed from paper ------- */
 
 struct imp_date {
@@ -376,7 +389,27 @@ struct imp_map;
 
 struct imp_map *imp_map_new(void);
 int imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old);
+int imp_map_get(const struct imp_map *m, const char *key, uint64_t *value);
+int imp_map_each(const struct imp_map *m, int (*fn)(void *arg, const char *key,
+		 uint64_t value), void *arg);
 void imp_map_free(struct imp_map *m);
+
+/* ---- nadra.c: the NADRA extract, indexed by CNIC --------------------------- */
+
+struct imp_nadra;
+
+struct imp_citizen {                  /* one register row, fields as in the extract */
+	const char *name, *father_name, *date_of_birth, *sex, *status;
+};
+
+int imp_cnic_parse(const char *s, uint64_t *out);
+int imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped,
+		    struct imp_err *e);
+int imp_nadra_open(const char *path, struct imp_nadra **n, struct imp_err *e);
+uint64_t imp_nadra_rows(const struct imp_nadra *n);
+size_t imp_nadra_find(const struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
+		      size_t max);
+void imp_nadra_close(struct imp_nadra *n);
 
 /* ---- xsd.c: the record schema, compiled into the library ------------------ */
 

@@ -87,6 +87,32 @@ imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old)
 	return 0;
 }
 
+/* 0 with the value of key, -1 when key is not there. */
+int
+imp_map_get(const struct imp_map *m, const char *key, uint64_t *value)
+{
+	const struct slot *s = find(m->v, m->cap, key);
+
+	if (s->key == NULL)
+		return -1;
+	*value = s->value;
+	return 0;
+}
+
+/* Calls fn for each key in no particular order; stops at a non-zero return. */
+int
+imp_map_each(const struct imp_map *m, int (*fn)(void *arg, const char *key, uint64_t value),
+	     void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->v[i].key != NULL && (rc = fn(arg, m->v[i].key, m->v[i].value)) != 0)
+			return rc;
+	return 0;
+}
+
 void
 imp_map_free(struct imp_map *m)
 {

@@ -177,3 +177,302 @@ imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad)
 		imp_buf_add(out, "", 0);
 	return 0;
 }
+
+/* ---- comparing names ------------------------------------------------------- */
+
+extern const unsigned char imp_names_txt[];
+extern const unsigned long imp_names_txt_len;
+
+#define TOKENS 16
+#define TOKEN_MAX 48
+
+struct imp_names {
+	struct imp_map *canonical;    /* spelling -> index in words */
+	struct imp_map *honorific;
+	struct imp_map *weak;
+	char **words;                 /* canonical spellings */
+	size_t nwords;
+};
+
+struct tokens {
+	char t[TOKENS][TOKEN_MAX];
+	int weak[TOKENS];
+	size_t n;
+};
+
+/* Doubled letters made single: HUSSAIN and HUSAIN are one spelling. */
+static void
+single(const char *s, size_t n, char *out, size_t size)
+{
+	size_t k = 0, i;
+
+	for (i = 0; i < n && k + 1 < size; i++)
+		if (k == 0 || out[k - 1] != s[i])
+			out[k++] = s[i];
+	out[k] = '\0';
+}
+
+static int
+add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsigned long lineno,
+	 struct imp_err *e)
+{
+	char key[TOKEN_MAX];
+	uint64_t old;
+	int rc;
+
+	single(w, len, key, sizeof key);
+	if (strcmp(kind, "honorific") == 0)
+		rc = imp_map_put(nm->honorific, key, 1, &old);
+	else if (strcmp(kind, "weak") == 0)
+		rc = imp_map_put(nm->weak, key, 1, &old);
+	else
+		rc = imp_map_put(nm->canonical, key, nm->nwords, &old);
+	if (rc < 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (rc == 1 && strcmp(kind, "variant") == 0 && old != nm->nwords)
+		return imp_fail(e, EX_SOFTWARE, "lib/names.txt line %lu: %.*s is a spelling of %s "
+				"already", lineno, (int)len, w, nm->words[old]);
+	return 0;
+}
+
+/* One line of lib/names.txt: KIND WORD... */
+static int
+names_line(struct imp_names *nm, const char *s, const char *end, unsigned long lineno,
+	   struct imp_err *e)
+{
+	char kind[16] = "", canon[TOKEN_MAX] = "";
+	const char *w;
+	size_t n;
+	int rc, first = 1;
+	char **v;
+
+	while (s < end) {
+		while (s < end && *s == ' ')
+			s++;
+		for (w = s; s < end && *s != ' '; s++)
+			;
+		if ((n = (size_t)(s - w)) == 0)
+			break;
+		if (kind[0] == '\0') {
+			snprintf(kind, sizeof kind, "%.*s", (int)n, w);
+			if (strcmp(kind, "honorific") && strcmp(kind, "weak") && strcmp(kind, "variant"))
+				return imp_fail(e, EX_SOFTWARE, "lib/names.txt line %lu: unknown "
+						"kind %s", lineno, kind);
+			continue;
+		}
+		if (first && strcmp(kind, "variant") == 0) {
+			single(w, n, canon, sizeof canon);
+			if ((v = realloc(nm->words, (nm->nwords + 1) * sizeof *v)) == NULL ||
+			    (v[nm->nwords] = strdup(canon)) == NULL)
+				return imp_fail(e, EX_SOFTWARE, "out of memory");
+			nm->words = v;
+		}
+		first = 0;
+		if ((rc = add_word(nm, kind, w, n, lineno, e)) != 0)
+			return rc;
+	}
+	if (!first && strcmp(kind, "variant") == 0)
+		nm->nwords++;
+	return 0;
+}
+
+int
+imp_names_open(struct imp_names **np, struct imp_err *e)
+{
+	const char *s = (const char *)imp_names_txt, *end = s + imp_names_txt_len, *nl;
+	struct imp_names *nm;
+	unsigned long lineno = 0;
+	int rc = 0;
+
+	if ((nm = *np = calloc(1, sizeof *nm)) == NULL || (nm->canonical = imp_map_new()) == NULL ||
+	    (nm->honorific = imp_map_new()) == NULL || (nm->weak = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	for (; s < end && rc == 0; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		lineno++;
+		if (*s != '#' && nl > s)
+			rc = names_line(nm, s, nl, lineno, e);
+	}
+	return rc;
+}
+
+void
+imp_names_close(struct imp_names *nm)
+{
+	size_t i;
+
+	if (nm == NULL)
+		return;
+	imp_map_free(nm->canonical);
+	imp_map_free(nm->honorific);
+	imp_map_free(nm->weak);
+	for (i = 0; i < nm->nwords; i++)
+		free(nm->words[i]);
+	free(nm->words);
+	free(nm);
+}
+
+/* The comparable words of a normalised name; honorifics left out unless all are. */
+static void
+tokenise(const struct imp_names *nm, const char *name, struct tokens *tk)
+{
+	struct tokens all;
+	char key[TOKEN_MAX];
+	const char *w;
+	uint64_t v;
+	size_t n, i;
+
+	memset(&all, 0, sizeof all);
+	tk->n = 0;
+	for (; *name != '\0' && all.n < TOKENS; name += n) {
+		name += strspn(name, " ");
+		if ((n = strcspn(w = name, " ")) == 0)
+			break;
+		single(w, n, key, sizeof key);
+		if (imp_map_get(nm->canonical, key, &v) == 0)
+			snprintf(key, sizeof key, "%s", nm->words[v]);
+		snprintf(all.t[all.n], TOKEN_MAX, "%s", key);
+		all.weak[all.n] = imp_map_get(nm->weak, key, &v) == 0;
+		if (imp_map_get(nm->honorific, key, &v) != 0) {
+			memcpy(tk->t[tk->n], all.t[all.n], TOKEN_MAX);
+			tk->weak[tk->n++] = all.weak[all.n];
+		}
+		all.n++;
+	}
+	if (tk->n == 0)
+		*tk = all;
+	for (i = tk->n; i < TOKENS; i++)
+		tk->weak[i] = 0;
+}
+
+static size_t
+levenshtein(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[2 * TOKEN_MAX + 1], prev, tmp;
+
+	if (lb > 2 * TOKEN_MAX)
+		return lb;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = d[j];
+			d[j] = a[i - 1] == b[j - 1] ? prev : 1 + (prev < d[j] ? (prev < d[j - 1] ? prev : d[j - 1])
+									   : (d[j] < d[j - 1] ? d[j] : d[j - 1]));
+			prev = tmp;
+		}
+	}
+	return d[lb];
+}
+
+/* How alike two words are: same, an initial, one or two typos. */
+static double
+word_similarity(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), min = la < lb ? la : lb, d;
+
+	if (strcmp(a, b) == 0)
+		return 1.0;
+	if ((la == 1 || lb == 1) && a[0] == b[0])
+		return 0.8;
+	if (min < 4)
+		return 0.0;
+	d = levenshtein(a, b);
+	return d == 1 ? 0.9 : d == 2 && min >= 8 ? 0.85 : 0.0;
+}
+
+struct pairing {
+	double sum;                   /* of the pairs' similarities, each counted per word */
+	int used_a[TOKENS], used_b[TOKENS];
+};
+
+/* The best unused pair, a word against a word or against two joined (ABDURREHMAN). */
+static int
+best_pair(const struct tokens *a, const struct tokens *b, struct pairing *p)
+{
+	char joined[2 * TOKEN_MAX];
+	double best = 0, s;
+	size_t i, j, bi = 0, bj = 0;
+	int two, bt = 0;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++) {
+			if (p->used_a[i] || p->used_b[j])
+				continue;
+			for (two = 0; two < 3; two++) {
+				if (two == 1 && (j + 1 >= b->n || p->used_b[j + 1]))
+					continue;
+				if (two == 2 && (i + 1 >= a->n || p->used_a[i + 1]))
+					continue;
+				if (two == 0)
+					s = word_similarity(a->t[i], b->t[j]);
+				else {
+					snprintf(joined, sizeof joined, "%s%s", two == 1 ? b->t[j] : a->t[i],
+						 two == 1 ? b->t[j + 1] : a->t[i + 1]);
+					single(joined, strlen(joined), joined, sizeof joined);
+					s = strlen(joined) >= 8 ? word_similarity(two == 1 ? a->t[i] : b->t[j],
+										  joined) : 0;
+					s = s >= 0.9 ? s : 0;
+				}
+				s *= two ? 3 : 2;             /* the words the pair covers */
+				if (s > best)
+					best = s, bi = i, bj = j, bt = two;
+			}
+		}
+	if (best == 0)
+		return 0;
+	p->used_a[bi] = p->used_b[bj] = 1;
+	if (bt == 1)
+		p->used_b[bj + 1] = 1;
+	if (bt == 2)
+		p->used_a[bi + 1] = 1;
+	p->sum += best;
+	return 1;
+}
+
+/*
+ * Similarity of two normalised names, 0 to 1, whatever the order of their
+ * words: 2 × matched / (words of a + words of b), where words that were
+ * left unmatched and are weak (MUHAMMAD) do not count.
+ */
+double
+imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
+{
+	struct tokens ta, tb;
+	struct pairing p;
+	size_t i, words = 0;
+
+	tokenise(nm, a, &ta);
+	tokenise(nm, b, &tb);
+	if (ta.n == 0 || tb.n == 0)
+		return 0;
+	memset(&p, 0, sizeof p);
+	while (best_pair(&ta, &tb, &p))
+		;
+	for (i = 0; i < ta.n; i++)
+		words += p.used_a[i] || !ta.weak[i];
+	for (i = 0; i < tb.n; i++)
+		words += p.used_b[i] || !tb.weak[i];
+	return words ? p.sum / (double)words : 0;
+}
+
+/* The words compared, canonical and space separated (for messages and keys). */
+void
+imp_name_canonical(const struct imp_names *nm, const char *name, struct imp_buf *out)
+{
+	struct tokens tk;
+	size_t i;
+
+	tokenise(nm, name, &tk);
+	imp_buf_reset(out);
+	for (i = 0; i < tk.n; i++) {
+		if (i > 0)
+			imp_buf_add(out, " ", 1);
+		imp_buf_puts(out, tk.t[i]);
+	}
+	if (out->p == NULL)
+		imp_buf_add(out, "", 0);
+}

@@ -101,11 +101,21 @@ scan_progress(void *arg, uint64_t i, const char *line, size_t len,
 }
 
 static int
+been_through(const struct imp_batch *b, const char *stage)
+{
+	size_t i;
+
+	for (i = 0; i < b->nprov; i++)
+		if (strcmp(b->prov[i].stage, stage) == 0)
+			return 1;
+	return strcmp(b->seal.stage, stage) == 0;
+}
+
+static int
 accepts(const struct imp_stage *st, const struct imp_batch *b, struct imp_err *e)
 {
 	struct imp_buf kinds = { 0 };
 	const char *const *k;
-	size_t i;
 	int rc;
 
 	for (k = st->kinds; k != NULL && *k != NULL; k++)
@@ -122,12 +132,13 @@ accepts(const struct imp_stage *st, const struct imp_batch *b, struct imp_err *e
 	if (st->input_stage != NULL && strcmp(st->input_stage, b->seal.stage) != 0)
 		return imp_fail(e, EX_NOPERM, "%s takes only streams sealed by %s; this one was "
 				"sealed by %s", st->name, st->input_stage, b->seal.stage);
+	if (st->after != NULL && !been_through(b, st->after))
+		return imp_fail(e, EX_DATAERR, "batch %s has not been through %s; %s reads its "
+				"output", b->id, st->after, st->name);
 	/* a stage runs once on a batch: a second pass would add its steps twice */
-	for (i = 0; i <= b->nprov && !st->repeatable; i++)
-		if (strcmp(i < b->nprov ? b->prov[i].stage : b->seal.stage, st->name) == 0)
-			return imp_fail(e, EX_DATAERR, "batch %s has been through %s already; run %s "
-					"on the stream that came before it", b->id, st->name,
-					st->name);
+	if (!st->repeatable && been_through(b, st->name))
+		return imp_fail(e, EX_DATAERR, "batch %s has been through %s already; run %s "
+				"on the stream that came before it", b->id, st->name, st->name);
 	return 0;
 }
 

@@ -513,6 +513,46 @@ test_dates(void)
 }
 
 static void
+test_name_similarity(void)
+{
+	static const struct { const char *a, *b; int same; } cases[] = {
+		{ "MUHAMMAD ALI KHAN", "MOHAMMAD ALI KHAN", 1 },
+		{ "MOHD ALI KHAN", "MUHAMMAD ALI KHAN", 1 },
+		{ "ALI KHAN", "MUHAMMAD ALI KHAN", 1 },
+		{ "SYED ALI RAZA", "ALI RAZA", 1 },
+		{ "CH MUHAMMAD ASLAM", "MUHAMMAD ASLAM CHAUDHRY", 1 },
+		{ "HUSSAIN SHAH", "HUSAIN SHAH", 1 },
+		{ "KHAN IMRAN", "IMRAN KHAN", 1 },
+		{ "ABDUR REHMAN", "ABDURREHMAN", 1 },
+		{ "ABDUL RAHMAN KHAN", "ABDURREHMAN KHAN", 1 },
+		{ "AYESHA BIBI", "AISHA", 1 },
+		{ "M ALI", "MUHAMMAD ALI", 1 },
+		{ "MUHAMMAD IMRAN", "MUHAMMAD IMRAAN", 1 },
+		{ "MALIK TARIQ MEHMOOD", "TARIQ MAHMOOD", 1 },
+		{ "NASREEN AKHTAR", "NASREEN AKHTER", 1 },
+		{ "IMRAN KHAN", "IMRAN AHMED", 0 },
+		{ "ALI RAZA", "ALI HASSAN", 0 },
+		{ "FATIMA BUTT", "ZAINAB BUTT", 0 },
+		{ "MUHAMMAD ALI", "MUHAMMAD ASIF", 0 },
+		{ "ALI RAZA KHAN", "ALI", 0 },
+	};
+	struct imp_names *nm = NULL;
+	struct imp_err e = { 0 };
+	double s;
+	size_t i;
+
+	CHECK(imp_names_open(&nm, &e) == 0);
+	for (i = 0; nm != NULL && i < sizeof cases / sizeof *cases; i++) {
+		s = imp_name_similarity(nm, cases[i].a, cases[i].b);
+		if ((s >= 0.85) != cases[i].same)
+			printf("#   %s ~ %s: %.2f\n", cases[i].a, cases[i].b, s);
+		CHECK((s >= 0.85) == cases[i].same);
+		CHECK(s == imp_name_similarity(nm, cases[i].b, cases[i].a));
+	}
+	imp_names_close(nm);
+}
+
+static void
 test_map(void)
 {
 	struct imp_map *m = imp_map_new();
@@ -551,6 +591,7 @@ static const struct {
 	{ "names normalised and transliterated (ICAO 9303-3)", test_names },
 	{ "dates: strict, partial, and typed from paper", test_dates },
 	{ "string map keeps the first value of a key", test_map },
+	{ "name similarity: variants, honorifics, order, joined words", test_name_similarity },
 };
 
 int

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * verify-nadra: every applicant against the national identity register:
+ * the CNIC exists and is active, the citizen has not renounced, and name,
+ * father's name, date of birth and sex agree. Also builds the register's
+ * index, and the block list of renounced citizens whose CNIC is active.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+
+#include "impass.h"
+
+#define PROG "verify-nadra"
+#define MAX_ROWS 4
+
+struct renounced {
+	char *certificate, *issued, *name, *father;
+};
+
+struct verify {
+	struct imp_nadra *nadra;
+	struct imp_names *names;
+	struct imp_map *renounced;    /* CNIC (13 digits) -> index in ren */
+	struct renounced *ren;
+	size_t nren;
+	double threshold;
+	struct imp_verdict v;
+	struct imp_buf a, b;
+};
+
+/* ---- renunciations ----------------------------------------------------------- */
+
+struct ren_csv {
+	struct verify *vf;
+	size_t col[6];                /* register, cnic, certificate_no, issued_on, name, father */
+};
+
+static const char *const ren_columns[] = {
+	"register", "cnic", "certificate_no", "issued_on", "name", "father_name",
+};
+
+static int
+add_renounced(struct verify *vf, const char *cnic, const char *cert, const char *issued,
+	      const char *name, const char *father)
+{
+	struct renounced *r;
+	char key[14];
+	uint64_t c, old;
+	int rc;
+
+	if (imp_cnic_parse(cnic, &c) != 0)
+		return 0;                      /* no CNIC: nothing to match an applicant by */
+	snprintf(key, sizeof key, "%013" PRIu64, c);
+	if ((rc = imp_map_put(vf->renounced, key, vf->nren, &old)) != 0)
+		return rc < 0 ? -1 : 0;
+	if ((r = realloc(vf->ren, (vf->nren + 1) * sizeof *r)) == NULL)
+		return -1;
+	vf->ren = r;
+	r += vf->nren++;
+	r->certificate = strdup(cert);
+	r->issued = strdup(issued);
+	r->name = strdup(name);
+	r->father = strdup(father);
+	return r->certificate && r->issued && r->name && r->father ? 0 : -1;
+}
+
+static const char *
+trimmed_upper(const char *s, char *buf, size_t size)
+{
+	size_t i = 0;
+
+	s += strspn(s, " ");
+	for (; *s != '\0' && *s != ' ' && i + 1 < size; s++)
+		buf[i++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
+	buf[i] = '\0';
+	return buf;
+}
+
+static int
+ren_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
+{
+	struct ren_csv *rc = arg;
+	char reg[8];
+	size_t i, j;
+
+	if (row->header) {
+		for (j = 0; j < 6; j++) {
+			for (i = 0; i < row->kept && strcmp(row->field[i], ren_columns[j]); i++)
+				;
+			if (i == row->kept)
+				return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' is missing; "
+						"renunciations are register rows (SPEC 5.3)",
+						row->file, row->line, ren_columns[j]);
+			rc->col[j] = i;
+		}
+		return 0;
+	}
+	for (j = 0; j < 6; j++)
+		if (rc->col[j] >= row->kept)
+			return 0;
+	if (strcmp(trimmed_upper(row->field[rc->col[0]], reg, sizeof reg), "RC") != 0)
+		return 0;
+	if (add_renounced(rc->vf, row->field[rc->col[1]], row->field[rc->col[2]],
+			  row->field[rc->col[3]], row->field[rc->col[4]], row->field[rc->col[5]]))
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* A record of a citizenship stream, whatever its status: a renunciation is one. */
+static int
+ren_record(struct verify *vf, struct imp_record *r)
+{
+	const char *reg = imp_record_attr(r, "certificate", "register"), *f;
+	const char *v[4];
+	char buf[8];
+	size_t i;
+	static const char *const names[] = { "cnic", "issued_on", "name", "father_name" };
+
+	if (reg == NULL || strcmp(trimmed_upper(reg, buf, sizeof buf), "RC") != 0)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		f = imp_record_field(r, "normalised", names[i]);
+		v[i] = f ? f : (f = imp_record_field(r, "certificate", names[i])) ? f : "";
+	}
+	f = imp_record_attr(r, "certificate", "number");
+	return add_renounced(vf, v[0], f ? f : "", v[1], v[2], v[3]);
+}
+
+static int
+load_stream(struct verify *vf, const char *path, const char *trust, struct imp_err *e)
+{
+	struct imp_keys keys;
+	struct imp_reader *in = NULL;
+	struct imp_batch b;
+	struct imp_record *r = imp_record_new();
+	const char *line;
+	size_t len;
+	int rc, n = 0;
+
+	memset(&b, 0, sizeof b);
+	if (r == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0 &&
+	    (rc = imp_reader_open(&in, path, e)) == 0 &&
+	    (rc = imp_reader_scan(in, &b, NULL, NULL, e)) == 0 &&
+	    (rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
+	    (rc = strcmp(b.kind, "citizenship") ? imp_fail(e, EX_DATAERR, "renunciations %s "
+			"are a stream of kind %s, not citizenship", path, b.kind) : 0) == 0 &&
+	    (rc = imp_reader_rewind(in, e)) == 0) {
+		while (rc == 0 && (n = imp_reader_next(in, &line, &len, e)) > 0)
+			if ((rc = imp_record_load(r, line, len, e)) == 0 && ren_record(vf, r) != 0)
+				rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+		if (rc == 0)
+			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
+	}
+	imp_record_free(r);
+	imp_reader_close(in);
+	imp_batch_free(&b);
+	imp_keys_close(&keys);
+	return rc;
+}
+
+/* RC rows of a register CSV, or the records of a sealed citizenship stream. */
+static int
+load_renunciations(struct verify *vf, const char *path, const char *trust, struct imp_err *e)
+{
+	struct ren_csv rc = { vf, { 0 } };
+	char head[6] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return imp_fail(e, EX_NOINPUT, "cannot open renunciations %s: %s", path,
+				strerror(errno));
+	if (read(fd, head, 5) < 0)
+		head[0] = '\0';
+	close(fd);
+	if (strncmp(head, "<?xml", 5) == 0)
+		return load_stream(vf, path, trust, e);
+	return imp_csv_read(path, ren_row, &rc, e);
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+static const char *
+norm(struct imp_record *r, const char *name)
+{
+	return imp_record_field(r, "normalised", name);
+}
+
+/* Applicant's date (perhaps partial) against the register's full one. */
+static int
+dates_agree(const char *app, const char *reg)
+{
+	struct imp_date a, g;
+
+	if (imp_date_partial(app, &a) != 0 || imp_date_iso(reg, &g) != 0)
+		return 0;
+	return a.y == g.y && (a.m == 0 || a.m == g.m) && (a.d == 0 || a.d == g.d);
+}
+
+static void
+check_names(struct verify *vf, struct imp_record *r, const struct imp_citizen *c)
+{
+	const char *given = norm(r, "given_names"), *sur = norm(r, "surname");
+	const char *father = norm(r, "father_name");
+	uint32_t bad;
+
+	imp_buf_reset(&vf->a);
+	imp_buf_printf(&vf->a, "%s%s%s", given ? given : "", given && sur ? " " : "",
+		       sur ? sur : "");
+	if (imp_name_normalise(c->name, &vf->b, &bad) != 0 ||
+	    imp_name_similarity(vf->names, vf->a.p, vf->b.p) < vf->threshold)
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_NAME_MISMATCH", "applicant %s, register "
+				"%s", vf->a.p, c->name);
+	if (father == NULL)
+		return;
+	if (imp_name_normalise(c->father_name, &vf->b, &bad) != 0 ||
+	    imp_name_similarity(vf->names, father, vf->b.p) < vf->threshold)
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_FATHER_MISMATCH", "father's name: "
+				"applicant %s, register %s", father, c->father_name);
+}
+
+static void
+check_status(struct verify *vf, const char *cnic, const struct imp_citizen *c)
+{
+	static const struct {
+		const char *status, *code, *why;
+	} refused[] = {
+		{ "blocked", "NADRA_BLOCKED", "is blocked in the register" },
+		{ "cancelled", "NADRA_CANCELLED", "is cancelled in the register" },
+		{ "deceased", "NADRA_DECEASED", "belongs to a citizen registered as deceased" },
+	};
+	size_t i;
+
+	if (strcmp(c->status, "active") == 0)
+		return;
+	for (i = 0; i < sizeof refused / sizeof *refused; i++)
+		if (strcmp(c->status, refused[i].status) == 0) {
+			imp_verdict_add(&vf->v, IMP_REJECTED, refused[i].code, "CNIC %s %s", cnic,
+					refused[i].why);
+			return;
+		}
+	imp_verdict_add(&vf->v, IMP_HELD, "NADRA_STATUS_UNKNOWN", "CNIC %s has status '%s' in "
+			"the register, which is none of active, blocked, cancelled, deceased",
+			cnic, c->status);
+}
+
+static void
+check_citizen(struct verify *vf, struct imp_record *r, const char *cnic,
+	      const struct imp_citizen *c)
+{
+	const char *dob = norm(r, "date_of_birth"), *sex = norm(r, "sex");
+
+	check_status(vf, cnic, c);
+	if (dob != NULL && !dates_agree(dob, c->date_of_birth))
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_DOB_MISMATCH", "date of birth: applicant "
+				"%s, register %s", dob, c->date_of_birth);
+	if (sex != NULL && strcmp(sex, c->sex) != 0)
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_SEX_MISMATCH", "sex: applicant %s, "
+				"register %s", sex, c->sex);
+	check_names(vf, r, c);
+}
+
+static int
+each(void *arg, struct imp_record *r, struct imp_err *e)
+{
+	struct verify *vf = arg;
+	struct imp_citizen c[MAX_ROWS];
+	const char *cnic = norm(r, "cnic");
+	const struct renounced *rn;
+	uint64_t n, k;
+
+	imp_verdict_reset(&vf->v);
+	if (imp_record_error(r) != NULL)
+		return 0;
+	if (cnic == NULL || imp_cnic_parse(cnic, &n) != 0)
+		return imp_record_step(r, PROG, IMP_HELD, "NADRA_NO_CNIC", NULL, "the record has no "
+				       "normalised CNIC; it must come through validate");
+	if (imp_map_get(vf->renounced, cnic, &k) == 0) {
+		rn = &vf->ren[k];
+		imp_verdict_add(&vf->v, IMP_REJECTED, "CITIZENSHIP_RENOUNCED", "CNIC %s renounced "
+				"Pakistani citizenship: RC certificate %s issued %s to %s", cnic,
+				rn->certificate, rn->issued, rn->name);
+	}
+	switch (imp_nadra_find(vf->nadra, n, c, MAX_ROWS)) {
+	case 0:
+		imp_verdict_add(&vf->v, IMP_REJECTED, "NADRA_NOT_FOUND", "CNIC %s is not in the "
+				"NADRA register", cnic);
+		break;
+	case 1:
+		check_citizen(vf, r, cnic, &c[0]);
+		break;
+	default:
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_DUPLICATE", "CNIC %s appears more than "
+				"once in the NADRA register", cnic);
+	}
+	if (imp_verdict_step(&vf->v, r, PROG, "NADRA_OK", "CNIC active in the register; name, "
+			     "father's name, date of birth and sex agree", NULL) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* ---- the block list ----------------------------------------------------------- */
+
+struct block {
+	struct verify *vf;
+	uint64_t *cnics;
+	size_t n;
+};
+
+static int
+collect(void *arg, const char *key, uint64_t value)
+{
+	struct block *bl = arg;
+	struct imp_citizen c;
+	uint64_t cnic;
+
+	(void)value;
+	if (imp_cnic_parse(key, &cnic) != 0 || imp_nadra_find(bl->vf->nadra, cnic, &c, 1) == 0 ||
+	    strcmp(c.status, "active") != 0)
+		return 0;
+	bl->cnics[bl->n++] = cnic;
+	return 0;
+}
+
+static int
+by_number(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+block_rows(struct verify *vf, const struct block *bl, struct imp_buf *out)
+{
+	const struct renounced *rn;
+	struct imp_citizen c;
+	char key[14];
+	uint64_t k;
+	size_t i;
+
+	imp_buf_puts(out, "cnic,certificate_no,issued_on,name,father_name,register_name,"
+		     "register_father_name,register_status\n");
+	for (i = 0; i < bl->n; i++) {
+		snprintf(key, sizeof key, "%013" PRIu64, bl->cnics[i]);
+		imp_map_get(vf->renounced, key, &k);
+		imp_nadra_find(vf->nadra, bl->cnics[i], &c, 1);
+		rn = &vf->ren[k];
+		imp_buf_printf(out, "%s,", key);
+		imp_csv_cell(out, rn->certificate, 1);
+		imp_buf_add(out, ",", 1);
+		imp_csv_cell(out, rn->issued, 1);
+		imp_buf_add(out, ",", 1);
+		imp_csv_cell(out, rn->name, 1);
+		imp_buf_add(out, ",", 1);
+		imp_csv_cell(out, rn->father, 1);
+		imp_buf_add(out, ",", 1);
+		imp_csv_cell(out, c.name, 1);
+		imp_buf_add(out, ",", 1);
+		imp_csv_cell(out, c.father_name, 1);
+		imp_buf_printf(out, ",%s\n", c.status);
+	}
+}
+
+/* The renounced citizens whose CNIC is still active, sorted by CNIC, written atomically. */
+static int
+write_blocklist(struct verify *vf, const char *path, size_t *rows, struct imp_err *e)
+{
+	struct block bl = { vf, calloc(vf->nren + 1, sizeof(uint64_t)), 0 };
+	struct imp_buf out = { 0 };
+	int rc;
+
+	if (bl.cnics == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_map_each(vf->renounced, collect, &bl);
+	qsort(bl.cnics, bl.n, sizeof *bl.cnics, by_number);
+	block_rows(vf, &bl, &out);
+	*rows = bl.n;
+	rc = out.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
+	     imp_write_file(path, out.p, out.len, e);
+	imp_buf_free(&out);
+	free(bl.cnics);
+	return rc;
+}
+
+/* ---- index mode ---------------------------------------------------------------- */
+
+static int
+build_index(const char *csv, const char *out, struct imp_err *e)
+{
+	uint64_t rows = 0, skipped = 0;
+	double t0 = imp_now();
+	char tmp[4096];
+	int fd, rc;
+
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", out);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", tmp, strerror(errno));
+	rc = imp_nadra_build(csv, fd, &rows, &skipped, e);
+	if (close(fd) != 0 && rc == 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, out) != 0)
+		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, out,
+			      strerror(errno));
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	imp_sync_dir(out);
+	fprintf(stderr, "%s: indexed %" PRIu64 " rows of %s into %s, %" PRIu64 " left out, "
+		"%.1f s\n", PROG, rows, csv, out, skipped, imp_now() - t0);
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: verify-nadra --nadra FILE [--renunciations FILE] [--blocklist OUT]\n"
+	      "                    [--threshold X] [-s FPR] [-t FILE] [FILE|-]\n"
+	      "       verify-nadra --index CSV -o OUT\n", f);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Verify applicants against the NADRA register; build its index; list renounced\n"
+	      "citizens whose CNIC is still active.\n"
+	      "  -n, --nadra FILE          the NADRA extract (CSV) or its index\n"
+	      "  -r, --renunciations FILE  RC register rows (CSV) or a citizenship stream\n"
+	      "  -b, --blocklist OUT       write the block list CSV; no stream is read then\n"
+	      "                            unless FILE or - is given\n"
+	      "      --threshold X         name similarity needed, 0 to 1 (default 0.85)\n"
+	      "  -s, --signer FPR          stage key that seals (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE          trust file (default $IMPASS_TRUST)\n"
+	      "      --index CSV -o OUT    build the index of a NADRA extract\n"
+	      "  -h, --help                this text;  --version  the version\n"
+	      "See verify-nadra(1).\n", stdout);
+}
+
+struct opts {
+	const char *nadra, *ren, *blocklist, *index, *out, *trust, *signer, *input;
+	double threshold;
+};
+
+static int
+parse_threshold(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || end == s || *end != '\0' || *out < 0 || *out > 1 ? -1 : 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "nadra", required_argument, NULL, 'n' },
+		{ "renunciations", required_argument, NULL, 'r' },
+		{ "blocklist", required_argument, NULL, 'b' },
+		{ "threshold", required_argument, NULL, 'T' },
+		{ "index", required_argument, NULL, 'I' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->threshold = 0.85;
+	while ((c = getopt_long(argc, argv, "n:r:b:o:s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o->nadra = optarg; break;
+		case 'r': o->ren = optarg; break;
+		case 'b': o->blocklist = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'I': o->index = optarg; break;
+		case 's': o->signer = optarg; break;
+		case 't': o->trust = optarg; break;
+		case 'T':
+			if (parse_threshold(optarg, &o->threshold) != 0) {
+				imp_warn(PROG, NULL, "--threshold '%s' is not a number from 0 to 1",
+					 optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h': help(); exit(0);
+		case 'V': puts(PROG " " IMP_VERSION); exit(0);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	o->input = optind < argc ? argv[optind] : NULL;
+	if (argc - optind > 1 || (o->index != NULL) != (o->out != NULL) ||
+	    (o->index == NULL && o->nadra == NULL) || (o->index && (o->nadra || o->input))) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int
+run(struct verify *vf, const struct opts *o, struct imp_run *run, struct imp_err *e)
+{
+	static const char *const kinds[] = { "application", NULL };
+	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "validate",
+				.record = each, .arg = vf };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	size_t rows = 0;
+	int rc = 0;
+
+	if ((vf->renounced = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_names_open(&vf->names, e)) != 0 ||
+	    (rc = imp_nadra_open(o->nadra, &vf->nadra, e)) != 0 ||
+	    (o->ren && (rc = load_renunciations(vf, o->ren, o->trust, e)) != 0))
+		return rc;
+	if (o->blocklist == NULL || o->input != NULL)
+		rc = imp_stage_run(PROG, &st, &so, run, e);
+	if (rc == 0 && o->blocklist != NULL && (rc = write_blocklist(vf, o->blocklist, &rows, e)) == 0)
+		imp_warn(PROG, run->batch, "block list %s: %zu renounced citizens with an active "
+			 "CNIC, of %zu renunciations with a CNIC", o->blocklist, rows, vf->nren);
+	return rc;
+}
+
+static void
+cleanup(struct verify *vf)
+{
+	size_t i;
+
+	for (i = 0; i < vf->nren; i++) {
+		free(vf->ren[i].certificate);
+		free(vf->ren[i].issued);
+		free(vf->ren[i].name);
+		free(vf->ren[i].father);
+	}
+	free(vf->ren);
+	imp_map_free(vf->renounced);
+	imp_nadra_close(vf->nadra);
+	imp_names_close(vf->names);
+	imp_verdict_free(&vf->v);
+	imp_buf_free(&vf->a);
+	imp_buf_free(&vf->b);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct verify vf;
+	struct opts o;
+	struct imp_err e = { 0 };
+	struct imp_run r;
+	int rc;
+
+	memset(&vf, 0, sizeof vf);
+	memset(&o, 0, sizeof o);
+	if ((rc = parse_opts(argc, argv, &o)) != 0)
+		return rc;
+	vf.threshold = o.threshold;
+	imp_init(&r);
+	if (o.index != NULL)
+		rc = build_index(o.index, o.out, &e);
+	else
+		rc = run(&vf, &o, &r, &e);
+	cleanup(&vf);
+	return imp_exit(PROG, r.batch, o.index || (o.blocklist && !o.input) ? NULL : &r, rc, &e);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: ISC */
+/* Files written whole or not at all: temporary beside, fsync, rename, fsync the folder. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "impass.h"
+
+void
+imp_sync_dir(const char *path)
+{
+	char copy[4096];
+	int fd;
+
+	snprintf(copy, sizeof copy, "%s", path);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Writes path (mode 0600: it may hold personal data) atomically. */
+int
+imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)
+{
+	char tmp[4096];
+	size_t done = 0;
+	ssize_t w;
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", tmp, strerror(errno));
+	while (done < n && rc == 0) {
+		if ((w = write(fd, (const char *)data + done, n - done)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+		else
+			done += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (close(fd) != 0 && rc == 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, path,
+			      strerror(errno));
+	if (rc != 0)
+		unlink(tmp);
+	else
+		imp_sync_dir(path);
+	return rc;
+}
