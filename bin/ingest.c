@@ -13,7 +13,6 @@
 #include "impass.h"
 
 #define PROG "ingest"
-#define NOCOL ((size_t)-1)
 
 struct ingest {
 	const struct imp_format *fmt;
@@ -54,40 +53,10 @@ help(void)
 static int
 header(struct ingest *g, const struct imp_csv_row *row, struct imp_err *e)
 {
-	size_t i, j, n;
-	const char *name;
+	const char *what = g->fmt->nattrs ? "a citizenship register" : "an application export";
 
-	if (row->n > row->kept)
-		return imp_fail(e, EX_DATAERR, "%s line %lu: the header has %zu columns; an export "
-				"has %zu", row->file, row->line, row->n, g->fmt->ncolumns);
-	for (j = 0; j < g->fmt->ncolumns; j++)
-		g->col[j] = NOCOL;
-	for (i = 0; i < row->kept; i++) {
-		name = row->field[i] + strspn(row->field[i], " ");
-		for (n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
-			;
-		for (j = 0; j < g->fmt->ncolumns; j++)
-			if (strlen(g->fmt->columns[j]) == n &&
-			    strncmp(g->fmt->columns[j], name, n) == 0)
-				break;
-		if (j == g->fmt->ncolumns)
-			return imp_fail(e, EX_DATAERR, "%s line %lu: unknown column '%.*s' (column "
-					"%zu); an %s export has only the columns of SPEC 5: "
-					"rename or remove it", row->file, row->line, (int)n, name,
-					i + 1, g->fmt->kind);
-		if (g->col[j] != NOCOL)
-			return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' appears twice "
-					"(columns %zu and %zu)", row->file, row->line,
-					g->fmt->columns[j], g->col[j] + 1, i + 1);
-		g->col[j] = i;
-	}
-	for (j = 0; j < g->fmt->ncolumns; j++)
-		if (g->col[j] == NOCOL)
-			return imp_fail(e, EX_DATAERR, "%s line %lu: required column '%s' is "
-					"missing; add it to the header (cells may be empty)",
-					row->file, row->line, g->fmt->columns[j]);
 	g->ncols = row->n;
-	return 0;
+	return imp_csv_header(row, what, g->fmt->columns, g->fmt->ncolumns, g->col, e);
 }
 
 /* B-YYYYMMDD-NN: NN counts the batches ingested that day, in SPOOL/batch.seq. */

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libxml/tree.h>
@@ -32,19 +33,37 @@ struct verify {
 	size_t nren;
 	double threshold;
 	struct imp_verdict v;
-	struct imp_buf a, b;
+	struct imp_buf a, b, note, ok;
+	char issued[11];
+	const char *blocklist;        /* written before the output is sealed */
+	char batch[IMP_ID_MAX + 1];
+	size_t blocked;
 };
 
 /* ---- renunciations ----------------------------------------------------------- */
 
 struct ren_csv {
 	struct verify *vf;
-	size_t col[6];                /* register, cnic, certificate_no, issued_on, name, father */
+	size_t col[12];               /* the columns of SPEC 5.3, in its order */
+	unsigned long bad;            /* RC rows whose CNIC is not 13 digits */
 };
 
-static const char *const ren_columns[] = {
-	"register", "cnic", "certificate_no", "issued_on", "name", "father_name",
-};
+enum { REN_REGISTER, REN_NUMBER, REN_ISSUED, REN_NAME, REN_FATHER, REN_DOB, REN_POB, REN_CNIC };
+
+/* A date typed from paper as YYYY-MM-DD when it reads one way only, else as typed. */
+static const char *
+iso_date(const char *s, char *buf, size_t size)
+{
+	struct imp_date lo = { 1951, 1, 1 }, hi = { 9999, 12, 31 }, d;
+	struct imp_buf why = { 0 };
+	int rc = imp_date_messy(s, 0, &lo, &hi, &d, &why);
+
+	imp_buf_free(&why);
+	if (rc != IMP_DATE_OK || size < 11)
+		return s;
+	imp_date_str(&d, buf);
+	return buf;
+}
 
 static int
 add_renounced(struct verify *vf, const char *cnic, const char *cert, const char *issued,
@@ -57,6 +76,7 @@ add_renounced(struct verify *vf, const char *cnic, const char *cert, const char 
 
 	if (imp_cnic_parse(cnic, &c) != 0)
 		return 0;                      /* no CNIC: nothing to match an applicant by */
+	issued = iso_date(issued, vf->issued, sizeof vf->issued);
 	snprintf(key, sizeof key, "%013" PRIu64, c);
 	if ((rc = imp_map_put(vf->renounced, key, vf->nren, &old)) != 0)
 		return rc < 0 ? -1 : 0;
@@ -86,29 +106,25 @@ trimmed_upper(const char *s, char *buf, size_t size)
 static int
 ren_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 {
+	const struct imp_format *f = imp_format_for("citizenship");
 	struct ren_csv *rc = arg;
+	const char *cnic;
+	uint64_t c;
 	char reg[8];
-	size_t i, j;
 
-	if (row->header) {
-		for (j = 0; j < 6; j++) {
-			for (i = 0; i < row->kept && strcmp(row->field[i], ren_columns[j]); i++)
-				;
-			if (i == row->kept)
-				return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' is missing; "
-						"renunciations are register rows (SPEC 5.3)",
-						row->file, row->line, ren_columns[j]);
-			rc->col[j] = i;
-		}
+	if (row->header)
+		return imp_csv_header(row, "a citizenship register", f->columns, f->ncolumns,
+				      rc->col, e);
+	if (row->n != f->ncolumns ||
+	    strcmp(trimmed_upper(row->field[rc->col[REN_REGISTER]], reg, sizeof reg), "RC") != 0)
 		return 0;
-	}
-	for (j = 0; j < 6; j++)
-		if (rc->col[j] >= row->kept)
-			return 0;
-	if (strcmp(trimmed_upper(row->field[rc->col[0]], reg, sizeof reg), "RC") != 0)
-		return 0;
-	if (add_renounced(rc->vf, row->field[rc->col[1]], row->field[rc->col[2]],
-			  row->field[rc->col[3]], row->field[rc->col[4]], row->field[rc->col[5]]))
+	cnic = row->field[rc->col[REN_CNIC]];
+	if (*cnic != '\0' && imp_cnic_parse(cnic, &c) != 0 && ++rc->bad <= 5)
+		imp_warn(PROG, NULL, "%s line %lu: renunciation with CNIC '%s', not 13 digits: it "
+			 "cannot be matched; correct the register", row->file, row->line, cnic);
+	if (add_renounced(rc->vf, cnic, row->field[rc->col[REN_NUMBER]],
+			  row->field[rc->col[REN_ISSUED]], row->field[rc->col[REN_NAME]],
+			  row->field[rc->col[REN_FATHER]]))
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -160,6 +176,13 @@ load_stream(struct verify *vf, const char *path, const char *trust, struct imp_e
 		if (rc == 0)
 			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
 	}
+	if (rc != 0 && strncmp(e->msg, "renunciations", 13) != 0) {
+		struct imp_buf msg = { 0 };
+
+		imp_buf_printf(&msg, "renunciations %s: %s", path, e->msg);
+		snprintf(e->msg, sizeof e->msg, "%.*s", (int)sizeof e->msg - 1, imp_buf_str(&msg));
+		imp_buf_free(&msg);
+	}
 	imp_record_free(r);
 	imp_reader_close(in);
 	imp_batch_free(&b);
@@ -171,9 +194,9 @@ load_stream(struct verify *vf, const char *path, const char *trust, struct imp_e
 static int
 load_renunciations(struct verify *vf, const char *path, const char *trust, struct imp_err *e)
 {
-	struct ren_csv rc = { vf, { 0 } };
+	struct ren_csv rc = { vf, { 0 }, 0 };
 	char head[6] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int n, fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return imp_fail(e, EX_NOINPUT, "cannot open renunciations %s: %s", path,
@@ -183,7 +206,10 @@ load_renunciations(struct verify *vf, const char *path, const char *trust, struc
 	close(fd);
 	if (strncmp(head, "<?xml", 5) == 0)
 		return load_stream(vf, path, trust, e);
-	return imp_csv_read(path, ren_row, &rc, e);
+	if ((n = imp_csv_read(path, ren_row, &rc, e)) == 0 && rc.bad > 5)
+		imp_warn(PROG, NULL, "%s: %lu renunciations with a CNIC that is not 13 digits",
+			 path, rc.bad);
+	return n;
 }
 
 /* ---- checks ------------------------------------------------------------------ */
@@ -205,26 +231,54 @@ dates_agree(const char *app, const char *reg)
 	return a.y == g.y && (a.m == 0 || a.m == g.m) && (a.d == 0 || a.d == g.d);
 }
 
+/* A register field folded for comparing: spaces around it dropped, lower case. */
+static const char *
+folded(const char *s, char *buf, size_t size)
+{
+	size_t i = 0;
+
+	s += strspn(s, " ");
+	for (; *s != '\0' && i + 1 < size; s++)
+		buf[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+	while (i > 0 && buf[i - 1] == ' ')
+		i--;
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 check_names(struct verify *vf, struct imp_record *r, const struct imp_citizen *c)
 {
 	const char *given = norm(r, "given_names"), *sur = norm(r, "surname");
 	const char *father = norm(r, "father_name");
 	uint32_t bad;
+	double sim;
 
 	imp_buf_reset(&vf->a);
 	imp_buf_printf(&vf->a, "%s%s%s", given ? given : "", given && sur ? " " : "",
 		       sur ? sur : "");
-	if (imp_name_normalise(c->name, &vf->b, &bad) != 0 ||
-	    imp_name_similarity(vf->names, vf->a.p, vf->b.p) < vf->threshold)
-		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_NAME_MISMATCH", "applicant %s, register "
-				"%s", vf->a.p, c->name);
+	sim = imp_name_normalise(c->name, &vf->b, &bad) != 0 ? 0 :
+	      imp_name_similarity(vf->names, vf->a.p, vf->b.p);
+	if (sim < vf->threshold)
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_NAME_MISMATCH", "applicant %s (given names "
+				"%s, surname %s), register %s: similarity %.2f, %.2f needed", vf->a.p,
+				given ? given : "none", sur ? sur : "none", c->name, sim,
+				vf->threshold);
+	else if (strcmp(vf->a.p, vf->b.p) != 0)
+		imp_buf_printf(&vf->note, "; the register writes the name %s", c->name);
 	if (father == NULL)
 		return;
-	if (imp_name_normalise(c->father_name, &vf->b, &bad) != 0 ||
-	    imp_name_similarity(vf->names, father, vf->b.p) < vf->threshold)
+	if (*c->father_name == '\0') {
 		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_FATHER_MISMATCH", "father's name: "
-				"applicant %s, register %s", father, c->father_name);
+				"applicant %s, the register has none", father);
+		return;
+	}
+	sim = imp_name_normalise(c->father_name, &vf->b, &bad) != 0 ? 0 :
+	      imp_name_similarity(vf->names, father, vf->b.p);
+	if (sim < vf->threshold)
+		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_FATHER_MISMATCH", "father's name: "
+				"applicant %s, register %s: similarity %.2f, %.2f needed", father,
+				c->father_name, sim, vf->threshold);
 }
 
 static void
@@ -237,12 +291,14 @@ check_status(struct verify *vf, const char *cnic, const struct imp_citizen *c)
 		{ "cancelled", "NADRA_CANCELLED", "is cancelled in the register" },
 		{ "deceased", "NADRA_DECEASED", "belongs to a citizen registered as deceased" },
 	};
+	char status[16];
 	size_t i;
 
-	if (strcmp(c->status, "active") == 0)
+	folded(c->status, status, sizeof status);
+	if (strcmp(status, "active") == 0)
 		return;
 	for (i = 0; i < sizeof refused / sizeof *refused; i++)
-		if (strcmp(c->status, refused[i].status) == 0) {
+		if (strcmp(status, refused[i].status) == 0) {
 			imp_verdict_add(&vf->v, IMP_REJECTED, refused[i].code, "CNIC %s %s", cnic,
 					refused[i].why);
 			return;
@@ -257,15 +313,31 @@ check_citizen(struct verify *vf, struct imp_record *r, const char *cnic,
 	      const struct imp_citizen *c)
 {
 	const char *dob = norm(r, "date_of_birth"), *sex = norm(r, "sex");
+	char rsex[4];
 
 	check_status(vf, cnic, c);
 	if (dob != NULL && !dates_agree(dob, c->date_of_birth))
 		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_DOB_MISMATCH", "date of birth: applicant "
 				"%s, register %s", dob, c->date_of_birth);
-	if (sex != NULL && strcmp(sex, c->sex) != 0)
+	if (sex != NULL && strcasecmp(sex, folded(c->sex, rsex, sizeof rsex)) != 0)
 		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_SEX_MISMATCH", "sex: applicant %s, "
 				"register %s", sex, c->sex);
 	check_names(vf, r, c);
+}
+
+/* A CNIC twice in the register: the rows named, for the officer to settle. */
+static void
+duplicate(struct verify *vf, const char *cnic, const struct imp_citizen *c, size_t rows)
+{
+	size_t i;
+
+	imp_buf_reset(&vf->b);
+	for (i = 0; i < rows && i < MAX_ROWS; i++)
+		imp_buf_printf(&vf->b, "%s%s, father %s, born %s, %s", i ? "; " : "", c[i].name,
+			       c[i].father_name, c[i].date_of_birth, c[i].status);
+	imp_verdict_add(&vf->v, IMP_HELD, "NADRA_DUPLICATE", "CNIC %s is in the NADRA register "
+			"%zu times: %s%s", cnic, rows, imp_buf_str(&vf->b), rows > MAX_ROWS ?
+			"; ..." : "");
 }
 
 static int
@@ -276,8 +348,11 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	const char *cnic = norm(r, "cnic");
 	const struct renounced *rn;
 	uint64_t n, k;
+	size_t rows;
 
 	imp_verdict_reset(&vf->v);
+	imp_buf_reset(&vf->note);
+	imp_buf_reset(&vf->ok);
 	if (imp_record_error(r) != NULL)
 		return 0;
 	if (cnic == NULL || imp_cnic_parse(cnic, &n) != 0)
@@ -289,7 +364,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 				"Pakistani citizenship: RC certificate %s issued %s to %s", cnic,
 				rn->certificate, rn->issued, rn->name);
 	}
-	switch (imp_nadra_find(vf->nadra, n, c, MAX_ROWS)) {
+	switch (rows = imp_nadra_find(vf->nadra, n, c, MAX_ROWS)) {
 	case 0:
 		imp_verdict_add(&vf->v, IMP_REJECTED, "NADRA_NOT_FOUND", "CNIC %s is not in the "
 				"NADRA register", cnic);
@@ -298,11 +373,11 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 		check_citizen(vf, r, cnic, &c[0]);
 		break;
 	default:
-		imp_verdict_add(&vf->v, IMP_HELD, "NADRA_DUPLICATE", "CNIC %s appears more than "
-				"once in the NADRA register", cnic);
+		duplicate(vf, cnic, c, rows);
 	}
-	if (imp_verdict_step(&vf->v, r, PROG, "NADRA_OK", "CNIC active in the register; name, "
-			     "father's name, date of birth and sex agree", NULL) != 0)
+	imp_buf_printf(&vf->ok, "CNIC active in the register; name, father's name, date of "
+		       "birth and sex agree%s", imp_buf_str(&vf->note));
+	if (imp_verdict_step(&vf->v, r, PROG, "NADRA_OK", imp_buf_str(&vf->ok), NULL) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -391,6 +466,32 @@ write_blocklist(struct verify *vf, const char *path, size_t *rows, struct imp_er
 	return rc;
 }
 
+static int
+begin(void *arg, const struct imp_batch *in, struct imp_err *e)
+{
+	struct verify *vf = arg;
+
+	(void)e;
+	snprintf(vf->batch, sizeof vf->batch, "%s", in->id);
+	return 0;
+}
+
+/* Before the output is sealed: a block list that cannot be written fails the run. */
+static int
+end(void *arg, struct imp_err *e)
+{
+	struct verify *vf = arg;
+	size_t rows = 0;
+	int rc;
+
+	if (vf->blocklist == NULL)
+		return 0;
+	if ((rc = write_blocklist(vf, vf->blocklist, &rows, e)) == 0)
+		imp_warn(PROG, vf->batch, "block list %s: %zu renounced citizens with an active "
+			 "CNIC, of %zu renunciations with a CNIC", vf->blocklist, rows, vf->nren);
+	return rc;
+}
+
 /* ---- index mode ---------------------------------------------------------------- */
 
 static int
@@ -460,7 +561,7 @@ parse_threshold(const char *s, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno || end == s || *end != '\0' || *out < 0 || *out > 1 ? -1 : 0;
+	return errno || end == s || *end != '\0' || !(*out >= 0 && *out <= 1) ? -1 : 0;
 }
 
 static int
@@ -516,10 +617,9 @@ run(struct verify *vf, const struct opts *o, struct imp_run *run, struct imp_err
 {
 	static const char *const kinds[] = { "application", NULL };
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "validate",
-				.record = each, .arg = vf };
+				.begin = begin, .record = each, .end = end, .arg = vf };
 	struct imp_stage_opts so = { o->input, o->trust, o->signer };
-	size_t rows = 0;
-	int rc = 0;
+	int rc;
 
 	if ((vf->renounced = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -527,12 +627,10 @@ run(struct verify *vf, const struct opts *o, struct imp_run *run, struct imp_err
 	    (rc = imp_nadra_open(o->nadra, &vf->nadra, e)) != 0 ||
 	    (o->ren && (rc = load_renunciations(vf, o->ren, o->trust, e)) != 0))
 		return rc;
+	vf->blocklist = o->blocklist;
 	if (o->blocklist == NULL || o->input != NULL)
-		rc = imp_stage_run(PROG, &st, &so, run, e);
-	if (rc == 0 && o->blocklist != NULL && (rc = write_blocklist(vf, o->blocklist, &rows, e)) == 0)
-		imp_warn(PROG, run->batch, "block list %s: %zu renounced citizens with an active "
-			 "CNIC, of %zu renunciations with a CNIC", o->blocklist, rows, vf->nren);
-	return rc;
+		return imp_stage_run(PROG, &st, &so, run, e);
+	return end(vf, e);
 }
 
 static void
@@ -553,6 +651,8 @@ cleanup(struct verify *vf)
 	imp_verdict_free(&vf->v);
 	imp_buf_free(&vf->a);
 	imp_buf_free(&vf->b);
+	imp_buf_free(&vf->note);
+	imp_buf_free(&vf->ok);
 }
 
 int

@@ -405,3 +405,45 @@ imp_csv_cell(struct imp_buf *b, const char *s, int protect)
 	if (quote)
 		imp_buf_add(b, "\"", 1);
 }
+
+/*
+ * Maps a header row onto the columns of a format (SPEC 5): every column
+ * named once, none unknown, none missing; spaces around names are ignored.
+ * col[j] is the position of columns[j]. what names the file's kind.
+ */
+int
+imp_csv_header(const struct imp_csv_row *row, const char *what, const char *const *columns,
+	       size_t n, size_t *col, struct imp_err *e)
+{
+	const char *name;
+	size_t i, j, len;
+
+	if (row->n > row->kept)
+		return imp_fail(e, EX_DATAERR, "%s line %lu: the header has %zu columns; %s has "
+				"%zu", row->file, row->line, row->n, what, n);
+	for (j = 0; j < n; j++)
+		col[j] = (size_t)-1;
+	for (i = 0; i < row->kept; i++) {
+		name = row->field[i] + strspn(row->field[i], " ");
+		for (len = strlen(name); len > 0 && name[len - 1] == ' '; len--)
+			;
+		for (j = 0; j < n; j++)
+			if (strlen(columns[j]) == len && strncmp(columns[j], name, len) == 0)
+				break;
+		if (j == n)
+			return imp_fail(e, EX_DATAERR, "%s line %lu: unknown column '%.*s' (column "
+					"%zu); %s has only the columns of SPEC 5: rename or remove "
+					"it", row->file, row->line, (int)len, name, i + 1, what);
+		if (col[j] != (size_t)-1)
+			return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' appears twice "
+					"(columns %zu and %zu)", row->file, row->line, columns[j],
+					col[j] + 1, i + 1);
+		col[j] = i;
+	}
+	for (j = 0; j < n; j++)
+		if (col[j] == (size_t)-1)
+			return imp_fail(e, EX_DATAERR, "%s line %lu: required column '%s' is "
+					"missing; add it to the header (cells may be empty)",
+					row->file, row->line, columns[j]);
+	return 0;
+}

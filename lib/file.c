@@ -33,22 +33,21 @@ imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)
 
 	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", tmp, strerror(errno));
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", path, strerror(errno));
 	while (done < n && rc == 0) {
 		if ((w = write(fd, (const char *)data + done, n - done)) < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+			rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
 		else
 			done += (size_t)w;
 	}
 	if (rc == 0 && fsync(fd) != 0)
-		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
 	if (close(fd) != 0 && rc == 0)
-		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
 	if (rc == 0 && rename(tmp, path) != 0)
-		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, path,
-			      strerror(errno));
+		rc = imp_fail(e, EX_CANTCREAT, "cannot write %s: %s", path, strerror(errno));
 	if (rc != 0)
 		unlink(tmp);
 	else

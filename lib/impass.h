@@ -347,6 +347,8 @@ struct imp_csv_row {
 typedef int imp_row_fn(void *arg, const struct imp_csv_row *row, struct imp_err *e);
 
 int imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e);
+int imp_csv_header(const struct imp_csv_row *row, const char *what, const char *const *columns,
+		   size_t n, size_t *col, struct imp_err *e);
 int imp_utf8_check(const unsigned char *s, size_t n, size_t *bad);
 void imp_csv_cell(struct imp_buf *b, const char *s, int protect);
 

@@ -9,6 +9,7 @@
  * The file is in this machine's byte order: build it where it is used.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ struct build {
 	struct entry *v;
 	uint64_t n, cap, skipped;
 	size_t col[NCOL];
+	size_t ncols;                 /* fields in the header */
 	char buf[1 << 16];
 	size_t used;
 	struct imp_err *e;
@@ -113,18 +115,8 @@ put(struct build *b, const char *s, size_t n)
 static int
 header_row(struct build *b, const struct imp_csv_row *row, struct imp_err *e)
 {
-	size_t i, j;
-
-	for (j = 0; j < NCOL; j++) {
-		for (i = 0; i < row->kept && strcmp(row->field[i], columns[j]) != 0; i++)
-			;
-		if (i == row->kept)
-			return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' is missing; a NADRA "
-					"extract has cnic,name,father_name,date_of_birth,sex,status",
-					row->file, row->line, columns[j]);
-		b->col[j] = i;
-	}
-	return 0;
+	b->ncols = row->n;
+	return imp_csv_header(row, "a NADRA extract", columns, NCOL, b->col, e);
 }
 
 static int
@@ -135,7 +127,7 @@ data_row(struct build *b, const struct imp_csv_row *row, struct imp_err *e)
 	size_t j;
 	int rc;
 
-	if (row->n != row->kept || imp_cnic_parse(row->field[b->col[0]], &cnic) != 0) {
+	if (row->n != b->ncols || imp_cnic_parse(row->field[b->col[0]], &cnic) != 0) {
 		b->skipped++;
 		if (b->skipped <= 5)
 			imp_warn("verify-nadra", NULL, "%s line %lu: no CNIC of 13 digits, or the "
@@ -228,7 +220,8 @@ map_index(struct imp_nadra *n, int fd, const char *path, struct imp_err *e)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0 || st.st_size < HEADER)
-		return imp_fail(e, EX_DATAERR, "%s is not a NADRA extract or index", path);
+		return imp_fail(e, EX_DATAERR, "NADRA index %s is damaged: build it again with "
+				"verify-nadra --index", path);
 	n->size = (size_t)st.st_size;
 	n->map = mmap(NULL, n->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (n->map == MAP_FAILED) {
@@ -284,6 +277,9 @@ imp_nadra_open(const char *path, struct imp_nadra **np, struct imp_err *e)
 			close(fd);
 			return rc;
 		}
+		if (skipped > 0)
+			imp_warn("verify-nadra", NULL, "%s: %" PRIu64 " rows of %" PRIu64 " left out",
+				 path, skipped, rows + skipped);
 	}
 	rc = map_index(n, fd, path, e);
 	close(fd);

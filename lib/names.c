@@ -196,7 +196,7 @@ struct imp_names {
 
 struct tokens {
 	char t[TOKENS][TOKEN_MAX];
-	int weak[TOKENS];
+	int weak[TOKENS], honorific[TOKENS];
 	size_t n;
 };
 
@@ -313,37 +313,66 @@ imp_names_close(struct imp_names *nm)
 	free(nm);
 }
 
-/* The comparable words of a normalised name; honorifics left out unless all are. */
+/* The words of a normalised name in their canonical spelling. */
 static void
 tokenise(const struct imp_names *nm, const char *name, struct tokens *tk)
 {
-	struct tokens all;
 	char key[TOKEN_MAX];
 	const char *w;
 	uint64_t v;
-	size_t n, i;
+	size_t n;
 
-	memset(&all, 0, sizeof all);
-	tk->n = 0;
-	for (; *name != '\0' && all.n < TOKENS; name += n) {
+	memset(tk, 0, sizeof *tk);
+	for (; *name != '\0' && tk->n < TOKENS; name += n) {
 		name += strspn(name, " ");
 		if ((n = strcspn(w = name, " ")) == 0)
 			break;
 		single(w, n, key, sizeof key);
 		if (imp_map_get(nm->canonical, key, &v) == 0)
 			snprintf(key, sizeof key, "%s", nm->words[v]);
-		snprintf(all.t[all.n], TOKEN_MAX, "%s", key);
-		all.weak[all.n] = imp_map_get(nm->weak, key, &v) == 0;
-		if (imp_map_get(nm->honorific, key, &v) != 0) {
-			memcpy(tk->t[tk->n], all.t[all.n], TOKEN_MAX);
-			tk->weak[tk->n++] = all.weak[all.n];
-		}
-		all.n++;
+		snprintf(tk->t[tk->n], TOKEN_MAX, "%s", key);
+		tk->weak[tk->n] = imp_map_get(nm->weak, key, &v) == 0;
+		tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
+		tk->n++;
 	}
-	if (tk->n == 0)
-		*tk = all;
-	for (i = tk->n; i < TOKENS; i++)
-		tk->weak[i] = 0;
+}
+
+/* Leaves out the honorifics, unless that would leave no word. */
+static void
+drop_honorifics(struct tokens *tk)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < tk->n; i++)
+		k += !tk->honorific[i];
+	if (k == 0)
+		return;
+	for (i = 0, k = 0; i < tk->n; i++)
+		if (!tk->honorific[i]) {
+			memmove(tk->t[k], tk->t[i], TOKEN_MAX);
+			tk->weak[k++] = tk->weak[i];
+		}
+	tk->n = k;
+}
+
+/* Both names carry honorifics and none in common: then they are names. */
+static int
+honorifics_differ(const struct tokens *a, const struct tokens *b)
+{
+	size_t i, j;
+	int ha = 0, hb = 0;
+
+	for (i = 0; i < a->n; i++)
+		ha += a->honorific[i];
+	for (j = 0; j < b->n; j++)
+		hb += b->honorific[j];
+	if (ha == 0 || hb == 0)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++)
+			if (a->honorific[i] && b->honorific[j] && strcmp(a->t[i], b->t[j]) == 0)
+				return 0;
+	return 1;
 }
 
 static size_t
@@ -368,17 +397,21 @@ levenshtein(const char *a, const char *b)
 	return d[lb];
 }
 
-/* How alike two words are: same, an initial, one or two typos. */
+/*
+ * How alike two words are: the same; an initial (for MUHAMMAD, as good as
+ * the word); one typo in a word of five letters or more, two in one of
+ * eight or more, never in the first letter.
+ */
 static double
-word_similarity(const char *a, const char *b)
+word_similarity(const char *a, const char *b, int weak)
 {
 	size_t la = strlen(a), lb = strlen(b), min = la < lb ? la : lb, d;
 
 	if (strcmp(a, b) == 0)
 		return 1.0;
 	if ((la == 1 || lb == 1) && a[0] == b[0])
-		return 0.8;
-	if (min < 4)
+		return weak ? 1.0 : 0.6;
+	if (min < 5 || a[0] != b[0])
 		return 0.0;
 	d = levenshtein(a, b);
 	return d == 1 ? 0.9 : d == 2 && min >= 8 ? 0.85 : 0.0;
@@ -408,13 +441,13 @@ best_pair(const struct tokens *a, const struct tokens *b, struct pairing *p)
 				if (two == 2 && (i + 1 >= a->n || p->used_a[i + 1]))
 					continue;
 				if (two == 0)
-					s = word_similarity(a->t[i], b->t[j]);
+					s = word_similarity(a->t[i], b->t[j], a->weak[i] || b->weak[j]);
 				else {
 					snprintf(joined, sizeof joined, "%s%s", two == 1 ? b->t[j] : a->t[i],
 						 two == 1 ? b->t[j + 1] : a->t[i + 1]);
 					single(joined, strlen(joined), joined, sizeof joined);
 					s = strlen(joined) >= 8 ? word_similarity(two == 1 ? a->t[i] : b->t[j],
-										  joined) : 0;
+										  joined, 0) : 0;
 					s = s >= 0.9 ? s : 0;
 				}
 				s *= two ? 3 : 2;             /* the words the pair covers */
@@ -447,6 +480,10 @@ imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
 
 	tokenise(nm, a, &ta);
 	tokenise(nm, b, &tb);
+	if (!honorifics_differ(&ta, &tb)) {
+		drop_honorifics(&ta);
+		drop_honorifics(&tb);
+	}
 	if (ta.n == 0 || tb.n == 0)
 		return 0;
 	memset(&p, 0, sizeof p);
@@ -467,6 +504,7 @@ imp_name_canonical(const struct imp_names *nm, const char *name, struct imp_buf 
 	size_t i;
 
 	tokenise(nm, name, &tk);
+	drop_honorifics(&tk);
 	imp_buf_reset(out);
 	for (i = 0; i < tk.n; i++) {
 		if (i > 0)

@@ -535,6 +535,12 @@ test_name_similarity(void)
 		{ "FATIMA BUTT", "ZAINAB BUTT", 0 },
 		{ "MUHAMMAD ALI", "MUHAMMAD ASIF", 0 },
 		{ "ALI RAZA KHAN", "ALI", 0 },
+		{ "ASIF MALIK", "ASIF RANA", 0 },
+		{ "SYED ASIF MALIK", "ASIF MALIK", 1 },
+		{ "ATIF KHAN", "ASIF KHAN", 0 },
+		{ "SAJID KHAN", "MAJID KHAN", 0 },
+		{ "A KHAN", "ASIF KHAN", 0 },
+		{ "SHAIKH ALI", "ALI SHEIKH", 1 },
 	};
 	struct imp_names *nm = NULL;
 	struct imp_err e = { 0 };
