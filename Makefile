@@ -15,13 +15,13 @@ SAN     ?=
 PKGS     = libxml-2.0 gpgme libarchive libgcrypt sqlite3
 # recursive (=) so that a sub-make run after `make deps` sees the new packages
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lcsv -lgpg-error
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lcsv -lgpg-error -lm
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 DEFS     = -D_GNU_SOURCE -DIMP_TRUST_DEFAULT='"$(SYSCONFDIR)/impass/trust"' \
 	   -DIMP_SPOOL_DEFAULT='"$(SPOOLDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) $(CFLAGS) $(SAN) -Ilib $(PKG_CFLAGS)
 
-PROGS    = ingest inspect validate verify-nadra
+PROGS    = ingest inspect validate verify-nadra screen-pcl
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(LIBSRC:%.c=$(O)%.o) $(O)gen/schema.o $(O)gen/names.o
 LIB      = $(O)lib/libimpass.a

@@ -262,6 +262,8 @@ int imp_record_step(struct imp_record *r, const char *stage, int result, const c
 		    const char *const *attrs, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 int imp_record_insert(struct imp_record *r, const char *xml, size_t n);
+int imp_line_field(const char *line, size_t len, const char *section, const char *name,
+		   struct imp_buf *out);
 void imp_xml_init(void);
 void imp_xml_done(void);
 
@@ -299,6 +301,8 @@ struct imp_stage {
 	const char *out_kind;              /* NULL: same as the input */
 	int repeatable;                    /* may run twice on one batch (test stages) */
 	const char *after;                 /* a stage the batch must have been through */
+	/* every record line while the input is verified, unparsed (see imp_line_field) */
+	int (*scan)(void *arg, const char *line, size_t len, struct imp_err *e);
 	int (*begin)(void *arg, const struct imp_batch *in, struct imp_err *e);
 	int (*record)(void *arg, struct imp_record *r, struct imp_err *e);
 	int (*end)(void *arg, struct imp_err *e);
@@ -362,10 +366,22 @@ const char *imp_script_name(uint32_t c);
 
 struct imp_names;                     /* the variant tables of lib/names.txt */
 
+#define IMP_NAME_WORDS 12
+#define IMP_WORD_MAX 32
+
+struct imp_name_words {               /* a name's words in canonical spelling */
+	char t[IMP_NAME_WORDS][IMP_WORD_MAX];
+	unsigned char weak[IMP_NAME_WORDS], honorific[IMP_NAME_WORDS];
+	size_t n;
+};
+
 int imp_names_open(struct imp_names **n, struct imp_err *e);
 void imp_names_close(struct imp_names *n);
 double imp_name_similarity(const struct imp_names *n, const char *a, const char *b);
+void imp_name_words(const struct imp_names *n, const char *name, struct imp_name_words *w);
+double imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b);
 void imp_name_canonical(const struct imp_names *n, const char *name, struct imp_buf *out);
+int imp_name_weak(const struct imp_names *n, const char *word);
 
 /* ---- dates.c: calendar dates, partial dates, dates typed from paper ------- */
 
@@ -392,6 +408,7 @@ struct imp_map;
 struct imp_map *imp_map_new(void);
 int imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old);
 int imp_map_get(const struct imp_map *m, const char *key, uint64_t *value);
+int imp_map_set(struct imp_map *m, const char *key, uint64_t value);
 int imp_map_each(const struct imp_map *m, int (*fn)(void *arg, const char *key,
 		 uint64_t value), void *arg);
 void imp_map_free(struct imp_map *m);

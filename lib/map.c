@@ -87,6 +87,18 @@ imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old)
 	return 0;
 }
 
+/* Sets key to value, adding it if needed; -1 when out of memory. */
+int
+imp_map_set(struct imp_map *m, const char *key, uint64_t value)
+{
+	uint64_t old;
+	int rc = imp_map_put(m, key, value, &old);
+
+	if (rc == 1)
+		find(m->v, m->cap, key)->value = value;
+	return rc < 0 ? -1 : 0;
+}
+
 /* 0 with the value of key, -1 when key is not there. */
 int
 imp_map_get(const struct imp_map *m, const char *key, uint64_t *value)

@@ -183,8 +183,8 @@ imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad)
 extern const unsigned char imp_names_txt[];
 extern const unsigned long imp_names_txt_len;
 
-#define TOKENS 16
-#define TOKEN_MAX 48
+#define TOKENS IMP_NAME_WORDS
+#define TOKEN_MAX IMP_WORD_MAX
 
 struct imp_names {
 	struct imp_map *canonical;    /* spelling -> index in words */
@@ -194,11 +194,6 @@ struct imp_names {
 	size_t nwords;
 };
 
-struct tokens {
-	char t[TOKENS][TOKEN_MAX];
-	int weak[TOKENS], honorific[TOKENS];
-	size_t n;
-};
 
 /* Doubled letters made single: HUSSAIN and HUSAIN are one spelling. */
 static void
@@ -313,9 +308,11 @@ imp_names_close(struct imp_names *nm)
 	free(nm);
 }
 
-/* The words of a normalised name in their canonical spelling. */
+static int has_word(const struct imp_name_words *w, const char *t);
+
+/* The words of a normalised name in their canonical spelling, each once. */
 static void
-tokenise(const struct imp_names *nm, const char *name, struct tokens *tk)
+tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk)
 {
 	char key[TOKEN_MAX];
 	const char *w;
@@ -330,6 +327,8 @@ tokenise(const struct imp_names *nm, const char *name, struct tokens *tk)
 		single(w, n, key, sizeof key);
 		if (imp_map_get(nm->canonical, key, &v) == 0)
 			snprintf(key, sizeof key, "%s", nm->words[v]);
+		if (has_word(tk, key))
+			continue;                      /* MALIK AYESHA MALIK: one MALIK */
 		snprintf(tk->t[tk->n], TOKEN_MAX, "%s", key);
 		tk->weak[tk->n] = imp_map_get(nm->weak, key, &v) == 0;
 		tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
@@ -337,19 +336,32 @@ tokenise(const struct imp_names *nm, const char *name, struct tokens *tk)
 	}
 }
 
-/* Leaves out the honorifics, unless that would leave no word. */
+static int
+has_word(const struct imp_name_words *w, const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->t[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+/* Leaves out the honorifics that other lacks (all, when other is NULL),
+ * unless that would leave no word. */
 static void
-drop_honorifics(struct tokens *tk)
+drop_honorifics(struct imp_name_words *tk, const struct imp_name_words *other)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < tk->n; i++)
-		k += !tk->honorific[i];
+		k += !tk->honorific[i] || (other && has_word(other, tk->t[i]));
 	if (k == 0)
 		return;
 	for (i = 0, k = 0; i < tk->n; i++)
-		if (!tk->honorific[i]) {
+		if (!tk->honorific[i] || (other && has_word(other, tk->t[i]))) {
 			memmove(tk->t[k], tk->t[i], TOKEN_MAX);
+			tk->honorific[k] = tk->honorific[i];
 			tk->weak[k++] = tk->weak[i];
 		}
 	tk->n = k;
@@ -357,7 +369,7 @@ drop_honorifics(struct tokens *tk)
 
 /* Both names carry honorifics and none in common: then they are names. */
 static int
-honorifics_differ(const struct tokens *a, const struct tokens *b)
+honorifics_differ(const struct imp_name_words *a, const struct imp_name_words *b)
 {
 	size_t i, j;
 	int ha = 0, hb = 0;
@@ -399,8 +411,9 @@ levenshtein(const char *a, const char *b)
 
 /*
  * How alike two words are: the same; an initial (for MUHAMMAD, as good as
- * the word); one typo in a word of five letters or more, two in one of
- * eight or more, never in the first letter.
+ * the word); one typo where one of the words has five letters or more
+ * (and the other four), two in words of eight or more, never in the first
+ * letter.
  */
 static double
 word_similarity(const char *a, const char *b, int weak)
@@ -411,7 +424,7 @@ word_similarity(const char *a, const char *b, int weak)
 		return 1.0;
 	if ((la == 1 || lb == 1) && a[0] == b[0])
 		return weak ? 1.0 : 0.6;
-	if (min < 5 || a[0] != b[0])
+	if (min < 4 || (la < 5 && lb < 5) || a[0] != b[0])
 		return 0.0;
 	d = levenshtein(a, b);
 	return d == 1 ? 0.9 : d == 2 && min >= 8 ? 0.85 : 0.0;
@@ -424,7 +437,7 @@ struct pairing {
 
 /* The best unused pair, a word against a word or against two joined (ABDURREHMAN). */
 static int
-best_pair(const struct tokens *a, const struct tokens *b, struct pairing *p)
+best_pair(const struct imp_name_words *a, const struct imp_name_words *b, struct pairing *p)
 {
 	char joined[2 * TOKEN_MAX];
 	double best = 0, s;
@@ -471,18 +484,29 @@ best_pair(const struct tokens *a, const struct tokens *b, struct pairing *p)
  * words: 2 × matched / (words of a + words of b), where words that were
  * left unmatched and are weak (MUHAMMAD) do not count.
  */
-double
-imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
+/* The words of a normalised name, as the comparison sees them. */
+void
+imp_name_words(const struct imp_names *nm, const char *name, struct imp_name_words *w)
 {
-	struct tokens ta, tb;
+	tokenise(nm, name, w);
+}
+
+/*
+ * Similarity of two names, 0 to 1, whatever the order of their words:
+ * 2 × matched / (words of a + words of b), where words that were left
+ * unmatched and are weak (MUHAMMAD) do not count.
+ */
+double
+imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name_words *b0)
+{
+	struct imp_name_words ta = *a0, tb = *b0;
 	struct pairing p;
 	size_t i, words = 0;
 
-	tokenise(nm, a, &ta);
-	tokenise(nm, b, &tb);
+	/* an honorific on one side only comes and goes; on both it is a word */
 	if (!honorifics_differ(&ta, &tb)) {
-		drop_honorifics(&ta);
-		drop_honorifics(&tb);
+		drop_honorifics(&ta, b0);
+		drop_honorifics(&tb, a0);
 	}
 	if (ta.n == 0 || tb.n == 0)
 		return 0;
@@ -496,15 +520,25 @@ imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
 	return words ? p.sum / (double)words : 0;
 }
 
+double
+imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
+{
+	struct imp_name_words ta, tb;
+
+	tokenise(nm, a, &ta);
+	tokenise(nm, b, &tb);
+	return imp_name_words_similarity(&ta, &tb);
+}
+
 /* The words compared, canonical and space separated (for messages and keys). */
 void
 imp_name_canonical(const struct imp_names *nm, const char *name, struct imp_buf *out)
 {
-	struct tokens tk;
+	struct imp_name_words tk;
 	size_t i;
 
 	tokenise(nm, name, &tk);
-	drop_honorifics(&tk);
+	drop_honorifics(&tk, NULL);
 	imp_buf_reset(out);
 	for (i = 0; i < tk.n; i++) {
 		if (i > 0)
@@ -513,4 +547,13 @@ imp_name_canonical(const struct imp_names *nm, const char *name, struct imp_buf 
 	}
 	if (out->p == NULL)
 		imp_buf_add(out, "", 0);
+}
+
+/* Whether a canonical word is weak (MUHAMMAD): present or not, it says little. */
+int
+imp_name_weak(const struct imp_names *nm, const char *word)
+{
+	uint64_t v;
+
+	return imp_map_get(nm->weak, word, &v) == 0;
 }

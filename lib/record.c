@@ -336,3 +336,36 @@ imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
 	}
 	return -1;
 }
+
+/*
+ * The text of <section><name> in a record line without parsing it, for a
+ * quick look at many records (screen-pcl counts names while the input is
+ * verified). Only for plain values such as validate's normalised names.
+ */
+int
+imp_line_field(const char *line, size_t len, const char *section, const char *name,
+	       struct imp_buf *out)
+{
+	char open[64], close[64];
+	const char *end = line + len, *p, *q;
+	size_t n;
+
+	snprintf(open, sizeof open, "<%s>", section);
+	if ((p = memmem(line, len, open, strlen(open))) == NULL)
+		return -1;
+	snprintf(close, sizeof close, "</%s>", section);
+	if ((q = memmem(p, (size_t)(end - p), close, strlen(close))) != NULL)
+		end = q;
+	snprintf(open, sizeof open, "<%s>", name);
+	if ((p = memmem(p, (size_t)(end - p), open, strlen(open))) == NULL)
+		return -1;
+	p += strlen(open);
+	snprintf(close, sizeof close, "</%s>", name);
+	if ((q = memmem(p, (size_t)(end - p), close, strlen(close))) == NULL)
+		return -1;
+	n = (size_t)(q - p);
+	imp_buf_reset(out);
+	imp_buf_add(out, p, n);
+	out->len = imp_unescape(out->p);
+	return out->oom ? -1 : 0;
+}

@@ -95,9 +95,9 @@ scan_progress(void *arg, uint64_t i, const char *line, size_t len,
 {
 	struct stage_ctx *c = arg;
 
-	(void)line, (void)len, (void)leaf, (void)e;
+	(void)leaf;
 	imp_progress(c->prog, c->run, "verifying", i, 0);
-	return 0;
+	return c->st->scan != NULL ? c->st->scan(c->st->arg, line, len, e) : 0;
 }
 
 static int

@@ -18,6 +18,7 @@
 #define PROG "gen-fixtures"
 #define USAGE \
 	"usage: gen-fixtures [--seed N] [--from K] [--date YYYY-MM-DD] KIND COUNT\n" \
+	"       gen-fixtures [--seed N] [--list-size L] [--truth FILE] screening COUNT\n" \
 	"       KIND: applications | nadra | pcl | history | registers\n"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -98,6 +99,7 @@ struct config {
 	uint64_t passport_key;
 	uint64_t receipt_key;
 	uint64_t photo_key;
+	uint64_t list_size;           /* screening: the entries of the pcl kind */
 };
 
 struct person {
@@ -1072,18 +1074,23 @@ static void write_application_person(const struct person *p,
 	row_field(w, format_cnic(cnic, p->cnic, a->dashed_cnic));
 }
 
-static void write_application(const struct config *cfg, uint64_t k,
+/* Row k for person p; id NULL: the usual tracking id; previous: the
+ * passport being renewed, NULL to decide as usual. */
+static void write_application_row(const struct config *cfg, uint64_t k,
+    const struct person *pp, const char *id, const char *previous, int variant,
     struct row *w)
 {
-	struct person p;
+	struct person p = *pp;
 	struct application a;
 	char buf[TEXT_LEN], passport[10], photo[65];
 
-	make_person(cfg, k, &p);
 	decide_application(cfg, &p, &a);
-	snprintf(buf, sizeof buf, "%s-%04d-%07llu", a.office,
-	    civil_from_days(a.applied_on).year, (unsigned long long)k);
-	row_field(w, buf);
+	if (variant >= 0)
+		a.variant = variant;
+	if (id == NULL)
+		snprintf(buf, sizeof buf, "%s-%04d-%07llu", a.office,
+		    civil_from_days(a.applied_on).year, (unsigned long long)k);
+	row_field(w, id ? id : buf);
 	row_field(w, a.office);
 	row_field(w, a.category);
 	row_field(w, a.passport_type);
@@ -1091,7 +1098,10 @@ static void write_application(const struct config *cfg, uint64_t k,
 	row_field(w, "PAK");
 	row_number(w, (uint64_t)a.validity);
 	row_number(w, (uint64_t)a.pages);
-	row_field(w, a.has_previous ? passport_number(cfg, &p, passport) : "");
+	if (previous != NULL)
+		row_field(w, previous);
+	else
+		row_field(w, a.has_previous ? passport_number(cfg, &p, passport) : "");
 	row_field(w, a.delivery_office);
 	row_field(w, a.delivery_mode);
 	row_field(w, a.has_address ? make_address(&p, buf, sizeof buf) : "");
@@ -1103,6 +1113,15 @@ static void write_application(const struct config *cfg, uint64_t k,
 	row_field(w, buf);
 	row_number(w, fee_for(&a));
 	row_date(w, a.applied_on, 3);
+}
+
+static void write_application(const struct config *cfg, uint64_t k,
+    struct row *w)
+{
+	struct person p;
+
+	make_person(cfg, k, &p);
+	write_application_row(cfg, k, &p, NULL, NULL, -1, w);
 }
 
 /* ---- NADRA extract ---- */
@@ -1124,25 +1143,17 @@ static void write_nadra(const struct config *cfg, uint64_t k, struct row *w)
 
 /* ---- control lists ---- */
 
-static void write_pcl_identity(const struct config *cfg, struct rng *r,
-    const struct person *p, int foreign, struct row *w)
-{
-	char passport[10];
-	uint32_t roll;
-
-	row_field(w, rng_chance(r, foreign ? 8500 : 900) ? "" : p->cnic);
-	row_join(w, p->given, p->surname);
-	row_field(w, rng_chance(r, 1500) ? "" : p->father);
-	roll = rng_below(r, 100);
-	if (roll < 90)
-		row_date(w, p->dob, roll < 70 ? 3 : 1);
-	else
-		row_field(w, "");
-	row_field(w, foreign ? pick_choice(r, fcl_nationalities,
-	    NELEM(fcl_nationalities)) : "PAK");
-	row_field(w, rng_chance(r, 5000) ? "" : passport_number(cfg, p,
-	    passport));
-}
+/* One entry of the control list, decided before it is written, so that
+ * the screening kind can plant applicants that match it. */
+struct pcl_entry {
+	struct person p;
+	char id[24];
+	int foreign;
+	char category;
+	int has_cnic, has_father, dob_parts, has_passport;
+	const char *reason;
+	long placed, removed;         /* removed 0: still active */
+};
 
 /* Lists were kept from 2000 and mostly name adults. */
 static long placed_after(const struct person *p, long today)
@@ -1155,31 +1166,227 @@ static long placed_after(const struct person *p, long today)
 	return p->dob >= first ? p->dob + 1 : first;
 }
 
+static void pcl_entry(const struct config *cfg, uint64_t k, struct pcl_entry *e)
+{
+	struct rng r;
+	uint32_t roll;
+
+	make_person(cfg, PCL_BASE + k, &e->p);
+	r = rng_salted(e->p.seed, SALT_PCL);
+	e->foreign = rng_chance(&r, 1500);
+	snprintf(e->id, sizeof e->id, "%s-%07llu", e->foreign ? "FCL" : "PCL",
+	    (unsigned long long)k + 1);
+	e->category = rng_chance(&r, 6500) ? 'A' : 'B';
+	e->has_cnic = !rng_chance(&r, e->foreign ? 8500 : 900);
+	e->has_father = !rng_chance(&r, 1500);
+	roll = rng_below(&r, 100);
+	e->dob_parts = roll < 70 ? 3 : roll < 90 ? 1 : 0;
+	e->has_passport = !rng_chance(&r, 5000);
+	e->reason = pick_choice(&r, pcl_reasons, NELEM(pcl_reasons));
+	e->placed = rng_between(&r, placed_after(&e->p, cfg->batch_day),
+	    cfg->batch_day);
+	e->removed = rng_chance(&r, 1000) && e->placed < cfg->batch_day ?
+	    rng_between(&r, e->placed + 1, cfg->batch_day) : 0;
+}
+
 static void write_pcl(const struct config *cfg, uint64_t k, struct row *w)
 {
-	struct person p;
+	struct pcl_entry e;
 	struct rng r;
-	char buf[24];
-	int foreign;
-	long placed;
+	char passport[10];
 
-	make_person(cfg, PCL_BASE + k, &p);
-	r = rng_salted(p.seed, SALT_PCL);
-	foreign = rng_chance(&r, 1500);
-	snprintf(buf, sizeof buf, "%s-%07llu", foreign ? "FCL" : "PCL",
-	    (unsigned long long)k + 1);
-	row_field(w, buf);
-	row_field(w, foreign ? "FCL" : "PCL");
-	row_field(w, rng_chance(&r, 6500) ? "A" : "B");
-	write_pcl_identity(cfg, &r, &p, foreign, w);
-	row_field(w, pick_choice(&r, pcl_reasons, NELEM(pcl_reasons)));
-	placed = rng_between(&r, placed_after(&p, cfg->batch_day),
-	    cfg->batch_day);
-	row_date(w, placed, 3);
-	if (rng_chance(&r, 1000) && placed < cfg->batch_day)
-		row_date(w, rng_between(&r, placed + 1, cfg->batch_day), 3);
+	pcl_entry(cfg, k, &e);
+	r = rng_salted(e.p.seed ^ 0x5a5a, SALT_PCL);
+	row_field(w, e.id);
+	row_field(w, e.foreign ? "FCL" : "PCL");
+	row_char(w, e.category);
+	row_field(w, e.has_cnic ? e.p.cnic : "");
+	row_join(w, e.p.given, e.p.surname);
+	row_field(w, e.has_father ? e.p.father : "");
+	if (e.dob_parts)
+		row_date(w, e.p.dob, e.dob_parts);
 	else
 		row_field(w, "");
+	row_field(w, e.foreign ? pick_choice(&r, fcl_nationalities,
+	    NELEM(fcl_nationalities)) : "PAK");
+	row_field(w, e.has_passport ? passport_number(cfg, &e.p, passport) : "");
+	row_field(w, e.reason);
+	row_date(w, e.placed, 3);
+	if (e.removed)
+		row_date(w, e.removed, 3);
+	else
+		row_field(w, "");
+}
+
+/* ---- screening: a batch with planted list hits, and its truth ---- */
+
+/*
+ * Most rows are ordinary applicants (person k, as in applications). Some
+ * are people on the control list applying again under another CNIC and a
+ * varied name (planted hits, expected held), some people on removed
+ * entries (expected clear), some namesakes of listed people with their own
+ * father and date of birth (expected clear). --truth names them all.
+ */
+enum plant { PLANT_NONE, PLANT_HIT, PLANT_REMOVED, PLANT_NAMESAKE };
+
+static const char *const variations[] = {
+	"cnic", "passport", "exact", "spelling", "honorific", "order", "dropped",
+	"typo", "father",
+};
+
+/* Spellings the names module must see through (lib/names.txt). */
+static const char *const spellings[][2] = {
+	{ "MUHAMMAD", "MOHAMMAD" }, { "HUSSAIN", "HUSAIN" }, { "AHMED", "AHMAD" },
+	{ "REHMAN", "RAHMAN" }, { "USMAN", "OSMAN" }, { "UMAR", "UMER" },
+	{ "YOUSAF", "YOUSUF" }, { "FAISAL", "FAYSAL" }, { "JAVED", "JAVAID" },
+	{ "TARIQ", "TARIK" }, { "MAHMOOD", "MEHMOOD" }, { "AYESHA", "AISHA" },
+	{ "FATIMA", "FATIMAH" }, { "ZAINAB", "ZAINEB" }, { "MARIAM", "MARYAM" },
+	{ "QURESHI", "QURAISHI" }, { "SIDDIQUI", "SIDDIQI" }, { "ABDULLAH", "ABDULLA" },
+	{ "HASSAN", "HASAN" }, { "ALI", "ALY" }, { "IMRAN", "IMRAAN" }, { "KHAN", "KHAAN" },
+};
+
+static FILE *truth;
+
+static void write_truth(const char *id, int hold, const char *entry, const char *kind)
+{
+	if (truth != NULL)
+		fprintf(truth, "%s,%s,%s,%s\n", id, hold ? "hold" : "clear", entry, kind);
+}
+
+static enum plant plant_of(const struct config *cfg, uint64_t i)
+{
+	struct rng r = rng_salted(splitmix64(cfg->seed ^ (i * GOLDEN)), SALT_PCL);
+	uint32_t roll = rng_below(&r, 10000);
+
+	return roll < 120 ? PLANT_HIT : roll < 140 ? PLANT_REMOVED :
+	    roll < 190 ? PLANT_NAMESAKE : PLANT_NONE;
+}
+
+/* The first entry from a place decided by i that has what the plant needs. */
+static void find_entry(const struct config *cfg, uint64_t i, enum plant kind,
+    const char *variation, struct pcl_entry *e)
+{
+	uint64_t k = scramble(i, 1000, cfg->cnic_key) % cfg->list_size, n;
+
+	for (n = 0; n < cfg->list_size; n++, k = (k + 1) % cfg->list_size) {
+		pcl_entry(cfg, k, e);
+		if ((kind == PLANT_REMOVED) != (e->removed != 0))
+			continue;
+		if (kind == PLANT_REMOVED && !e->has_cnic)
+			continue;
+		if (kind == PLANT_NAMESAKE && !e->has_father && !e->dob_parts)
+			continue;
+		if (strcmp(variation, "cnic") == 0 && !e->has_cnic)
+			continue;
+		if (strcmp(variation, "passport") == 0 && !e->has_passport)
+			continue;
+		return;
+	}
+	die(EX_USAGE, "no control list entry fits; use a larger --list-size");
+}
+
+static int respell_word(char *s, size_t size)
+{
+	for (size_t i = 0; i < NELEM(spellings); i++)
+		if (text_replace(s, size, spellings[i][0], spellings[i][1]))
+			return 1;
+	return 0;
+}
+
+/* One letter of the longest word changed, never the first. */
+static void typo(char *s, struct rng *r)
+{
+	char *w = s, *best = NULL;
+	size_t n, bestn = 0;
+
+	for (; *w != '\0'; w += n) {
+		w += strspn(w, " ");
+		n = strcspn(w, " ");
+		if (n > bestn)
+			best = w, bestn = n;
+	}
+	if (best != NULL && bestn >= 5) {
+		size_t at = 2 + rng_below(r, (uint32_t)(bestn - 2));
+		best[at] = best[at] == 'E' ? 'A' : 'E';
+	}
+}
+
+static void drop_word(char *given)
+{
+	char *sp = strchr(given, ' ');
+
+	if (sp != NULL)
+		memmove(given, sp + 1, strlen(sp + 1) + 1);
+}
+
+static void vary(struct person *q, const char *variation, struct rng *r)
+{
+	char buf[2 * NAME_LEN];
+
+	if (strcmp(variation, "spelling") == 0) {
+		if (!respell_word(q->given, sizeof q->given))
+			respell_word(q->surname, sizeof q->surname);
+	} else if (strcmp(variation, "honorific") == 0) {
+		snprintf(buf, sizeof buf, "%s %s", rng_chance(r, 5000) ? "SYED" : "MALIK", q->given);
+		text_copy(q->given, sizeof q->given, buf);
+	} else if (strcmp(variation, "order") == 0) {
+		text_copy(buf, sizeof buf, q->surname);
+		text_copy(q->surname, sizeof q->surname, q->given);
+		text_copy(q->given, sizeof q->given, buf[0] ? buf : q->surname);
+		if (!buf[0])
+			q->surname[0] = '\0';
+	} else if (strcmp(variation, "dropped") == 0) {
+		drop_word(q->given);
+	} else if (strcmp(variation, "typo") == 0) {
+		typo(q->given, r);
+	} else if (strcmp(variation, "father") == 0) {
+		if (!respell_word(q->father, sizeof q->father))
+			typo(q->father, r);
+	}
+}
+
+/* A CNIC nobody else has, with the right parity for q's sex. */
+static void other_cnic(const struct config *cfg, uint64_t i, struct person *q)
+{
+	struct rng r = rng_salted(q->seed, SALT_CNIC);
+
+	q->index = 60000000ULL + i;
+	make_cnic(cfg, &r, q);
+}
+
+static void write_screening(const struct config *cfg, uint64_t i, struct row *w)
+{
+	enum plant kind = plant_of(cfg, i);
+	const char *variation = variations[i % NELEM(variations)];
+	struct pcl_entry e;
+	struct person own;
+	struct rng r;
+	char id[32], passport[10];
+
+	if (kind == PLANT_NONE) {
+		write_application(cfg, i, w);
+		return;
+	}
+	if (kind == PLANT_REMOVED)
+		variation = "cnic";
+	if (kind == PLANT_NAMESAKE)
+		variation = "exact";
+	find_entry(cfg, i, kind, variation, &e);
+	r = rng_salted(e.p.seed ^ i, SALT_APPLICATION);
+	if (kind == PLANT_NAMESAKE) {                 /* the name only */
+		make_person(cfg, i, &own);
+		text_copy(e.p.father, sizeof e.p.father, own.father);
+		e.p.dob = own.dob;
+	}
+	passport_number(cfg, &e.p, passport);      /* the list's, before the CNIC changes */
+	if (strcmp(variation, "cnic") != 0)
+		other_cnic(cfg, i, &e.p);
+	vary(&e.p, variation, &r);
+	snprintf(id, sizeof id, "SCR-%07llu", (unsigned long long)i);
+	write_truth(id, kind == PLANT_HIT, e.id, kind == PLANT_HIT ? variation :
+	    kind == PLANT_REMOVED ? "removed" : "namesake");
+	write_application_row(cfg, i, &e.p, id, strcmp(variation, "passport") == 0 ?
+	    passport : "", 0, w);
 }
 
 /* ---- issued passports ---- */
@@ -1411,6 +1618,12 @@ static const struct kind kinds[] = {
 	  "register,certificate_no,issued_on,name,father_name,date_of_birth,"
 	  "place_of_birth,cnic,previous_nationality,country,mission,remarks",
 	  REGISTER_BASE, write_registers },
+	{ "screening",
+	  "tracking_id,office,category,passport_type,surname,given_names,"
+	  "father_name,sex,date_of_birth,place_of_birth,cnic,nationality,"
+	  "validity_years,pages,previous_passport,delivery_office,"
+	  "delivery_mode,address,phone,photo_sha256,fee_receipt,fee_amount,"
+	  "applied_on", 0, write_screening },
 };
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -1455,6 +1668,15 @@ static void parse_option(int opt, const char *arg, struct config *cfg)
 			usage_error("--date: not a date YYYY-MM-DD in "
 			    "2020..2099: %s", arg);
 		break;
+	case 'l':
+		if (parse_u64(arg, PERSON_LIMIT, &cfg->list_size) != 0 || cfg->list_size == 0)
+			usage_error("--list-size: not a number from 1: %s", arg);
+		break;
+	case 't':
+		if ((truth = fopen(arg, "w")) == NULL)
+			die(EX_CANTCREAT, "cannot create %s: %s", arg, strerror(errno));
+		fputs("tracking_id,expected,entry_id,kind\n", truth);
+		break;
 	case 'h':
 		fputs(USAGE, stdout);
 		exit(0);
@@ -1472,7 +1694,7 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	cfg->kind = find_kind(argv[0]);
 	if (!cfg->kind)
 		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
-		    "history or registers", argv[0]);
+		    "history, registers or screening", argv[0]);
 	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)
 		usage_error("COUNT: not a number up to %llu: %s",
 		    PERSON_LIMIT, argv[1]);
@@ -1487,6 +1709,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "seed", required_argument, NULL, 's' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "date", required_argument, NULL, 'd' },
+		{ "list-size", required_argument, NULL, 'l' },
+		{ "truth", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1495,6 +1719,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	cfg->seed = 1;
 	cfg->from = 0;
 	cfg->batch_day = make_day(2026, 11, 27);
+	cfg->list_size = 78000;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1)
 		parse_option(opt, optarg, cfg);
 	parse_operands(argc - optind, argv + optind, cfg);
@@ -1506,6 +1731,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 
 static void finish_output(void)
 {
+	if (truth != NULL && fclose(truth) != 0)
+		die(EX_IOERR, "cannot write the truth file: %s", strerror(errno));
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(EX_IOERR, "cannot write to standard output: %s",
 		    strerror(errno));

@@ -1,0 +1,978 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * screen-pcl: applicants against the Passport and Foreign Control Lists.
+ * An equal CNIC or passport number holds at once; otherwise a person match
+ * is scored: the names compared by the names module, corroborated (or
+ * contradicted) by father's name and date of birth, and weighed by how
+ * common the name is in the lists and the batch. Candidates come from an
+ * index of name keys built at start-up, never from a scan of every entry.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "impass.h"
+
+#define PROG "screen-pcl"
+#define POSTING_CAP 300               /* keys this common give no candidates */
+#define POSTING_CAP_ONE 3000          /* ... for a name of one word, which has few keys */
+#define MAX_HITS 8
+
+struct entry {
+	char *id, *name, *father, *canon, *category;
+	struct imp_name_words wname, wfather;
+	char list[4];
+	uint64_t cnic;
+	char passport[12];
+	struct imp_date dob;          /* y 0: unknown */
+	uint32_t n_name;              /* people in lists and batch with its name */
+	uint32_t n_father, n_family;  /* fathers with its father's name, and of that family */
+};
+
+/* What the first test of a candidate needs, kept small and together: the
+ * entries themselves are large and scattered in memory. */
+struct brief {
+	float most;                   /* the most its name and father's name can give */
+	struct imp_date dob;
+};
+
+struct posting {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+struct screen {
+	struct imp_names *names;
+	struct entry *e;
+	size_t n, cap;
+	uint64_t removed, refused;
+	struct imp_map *keys;         /* name key -> posting */
+	struct posting *post;
+	size_t npost;
+	struct imp_map *cnics, *passports;   /* -> entry index + 1 (first of them) */
+	struct imp_map *counts;       /* name, father and name|father keys -> people */
+	uint64_t people;              /* in the lists and the batch */
+	struct brief *brief;          /* per entry */
+	uint16_t *weight;             /* per entry, while an applicant is looked up */
+	uint32_t *touched;
+	size_t ntouched;
+	double threshold;
+	int explain;
+	struct imp_buf a, b, key, sentence, canon, out;
+	struct imp_verdict v;
+};
+
+/* ---- keys ----------------------------------------------------------------------- */
+
+/* The consonants of a word after its first letter: typos in vowels vanish. */
+static void
+skeleton(const char *w, size_t n, struct imp_buf *out)
+{
+	size_t i;
+
+	char last = w[0];
+
+	imp_buf_add(out, w, 1);
+	for (i = 1; i < n; i++)
+		if (strchr("AEIOUY", w[i]) == NULL && w[i] != last) {
+			last = w[i];
+			imp_buf_add(out, &last, 1);
+		}
+}
+
+struct words {
+	const char *w[16];
+	size_t len[16], n;
+};
+
+static void words_of_all(const struct screen *s, const char *canon, struct words *ws);
+
+/* The strong words of a canonical name: weak ones (MUHAMMAD) left out. */
+static void
+words_in(const struct screen *s, const char *canon, struct words *ws, int all)
+{
+	const char *start = canon;
+	char word[64];
+	size_t n;
+
+	ws->n = 0;
+	for (; *canon != '\0' && ws->n < 16; canon += n) {
+		canon += strspn(canon, " ");
+		if ((n = strcspn(canon, " ")) == 0)
+			break;
+		snprintf(word, sizeof word, "%.*s", (int)n, canon);
+		if (imp_name_weak(s->names, word) && !all)
+			continue;
+		ws->w[ws->n] = canon;
+		ws->len[ws->n++] = n;
+	}
+	if (ws->n == 0 && !all)
+		words_of_all(s, start, ws);        /* a name of weak words only (MUHAMMAD) */
+}
+
+static void
+words_of(const struct screen *s, const char *canon, struct words *ws)
+{
+	words_in(s, canon, ws, 0);
+}
+
+static void
+words_of_all(const struct screen *s, const char *canon, struct words *ws)
+{
+	words_in(s, canon, ws, 1);
+}
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The name as a set: strong words sorted, so that order does not matter. */
+static void
+full_key(const struct words *ws, struct imp_buf *out)
+{
+	char w[16][64];
+	const char *p[16];
+	size_t i;
+
+	for (i = 0; i < ws->n; i++) {
+		snprintf(w[i], sizeof w[i], "%.*s", (int)ws->len[i], ws->w[i]);
+		p[i] = w[i];
+	}
+	qsort(p, ws->n, sizeof *p, cmp_word);
+	imp_buf_reset(out);
+	imp_buf_add(out, "N:", 2);
+	for (i = 0; i < ws->n; i++)
+		imp_buf_printf(out, "%s%s", i ? " " : "", p[i]);
+}
+
+/* Word i by its first two letters, word j whole: one typo in word i (never
+ * in its first letters) still finds the pair. */
+static int
+typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j,
+	  int (*fn)(struct screen *, const char *, int, void *), void *arg)
+{
+	if (ws->len[i] < 5)
+		return 0;
+	imp_buf_reset(&s->key);
+	imp_buf_printf(&s->key, "Q:%.2s %.*s", ws->w[i], (int)ws->len[j], ws->w[j]);
+	return fn(s, s->key.p, 2, arg);
+}
+
+/* Calls fn for every key of a name with its weight: 2 for the whole name and
+ * for a pair of words, 1 for a word and for its consonants. */
+static int
+each_key(struct screen *s, const struct words *ws,
+	 int (*fn)(struct screen *, const char *, int, void *), void *arg)
+{
+	size_t i, j;
+	int rc;
+
+	full_key(ws, &s->key);
+	if ((rc = fn(s, s->key.p, 2, arg)) != 0)
+		return rc;
+	for (i = 0; i < ws->n; i++) {
+		imp_buf_reset(&s->key);
+		imp_buf_printf(&s->key, "T:%.*s", (int)ws->len[i], ws->w[i]);
+		if ((rc = fn(s, s->key.p, 1, arg)) != 0)
+			return rc;
+		imp_buf_reset(&s->key);
+		imp_buf_add(&s->key, "S:", 2);
+		skeleton(ws->w[i], ws->len[i], &s->key);
+		if ((rc = fn(s, s->key.p, 1, arg)) != 0)
+			return rc;
+		for (j = i + 1; j < ws->n; j++) {
+			imp_buf_reset(&s->key);
+			if (strncmp(ws->w[i], ws->w[j], ws->len[i] < ws->len[j] ? ws->len[i] :
+				    ws->len[j]) < 0)
+				imp_buf_printf(&s->key, "P:%.*s %.*s", (int)ws->len[i], ws->w[i],
+					       (int)ws->len[j], ws->w[j]);
+			else
+				imp_buf_printf(&s->key, "P:%.*s %.*s", (int)ws->len[j], ws->w[j],
+					       (int)ws->len[i], ws->w[i]);
+			if ((rc = fn(s, s->key.p, 2, arg)) != 0 ||
+			    (rc = typo_pair(s, ws, i, j, fn, arg)) != 0 ||
+			    (rc = typo_pair(s, ws, j, i, fn, arg)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+post(struct screen *s, const char *key, int weight, void *arg)
+{
+	uint32_t idx = *(const uint32_t *)arg, *v;
+	struct posting *p, *np;
+	uint64_t slot;
+	int rc;
+
+	(void)weight;
+	if ((rc = imp_map_put(s->keys, key, s->npost, &slot)) < 0)
+		return -1;
+	if (rc == 0) {
+		if ((np = realloc(s->post, (s->npost + 1) * sizeof *np)) == NULL)
+			return -1;
+		s->post = np;
+		memset(&s->post[s->npost], 0, sizeof *s->post);
+		slot = s->npost++;
+	}
+	p = &s->post[slot];
+	if (p->n > 0 && p->v[p->n - 1] == idx)
+		return 0;                      /* a key twice in one name */
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 4;
+		if ((v = realloc(p->v, p->cap * sizeof *v)) == NULL)
+			return -1;
+		p->v = v;
+	}
+	p->v[p->n++] = idx;
+	return 0;
+}
+
+/* ---- how many people share a name ------------------------------------------------ */
+
+/* A name's words for counting: weak ones and honorifics left out (ANAM
+ * matches ANAM CHAUDHRY and ANAM MALIK: all of them bear it), sorted. */
+static void
+count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf *out)
+{
+	const char *p[IMP_NAME_WORDS];
+	size_t i, n = 0;
+	/* a father's name is counted whole, family name and all, like its family */
+	int keep = out->len >= 2 && (out->p[0] == 'F' || out->p[0] == 'G');
+
+	for (i = 0; i < w->n; i++)
+		if (!w->weak[i] && (keep || !w->honorific[i]))
+			p[n++] = w->t[i];
+	for (i = 0; n == 0 && i < w->n; i++)
+		p[n++] = w->t[i];
+	qsort(p, n, sizeof *p, cmp_word);
+	for (i = 0; i < n; i++)
+		imp_buf_printf(out, "%s%s", i ? " " : "", p[i]);
+	(void)s;
+}
+
+static int
+bump(struct screen *s, const char *key)
+{
+	uint64_t n = 0;
+
+	imp_map_get(s->counts, key, &n);
+	return imp_map_set(s->counts, key, n + 1);
+}
+
+/* The family of a father's name: its last word (KHAN of AHMED KHAN). */
+static void
+family_key(const struct imp_name_words *father, struct imp_buf *out)
+{
+	imp_buf_reset(out);
+	imp_buf_printf(out, "G:%s", father->n ? father->t[father->n - 1] : "");
+}
+
+/*
+ * Counts a person in s->counts: N: the name, F: the father's name, G: the
+ * fathers' names of that family. A father's name is rarer or commoner
+ * within its family: MUHAMMAD ASLAM is common among QURESHIs.
+ */
+static int
+count_person(struct screen *s, const struct imp_name_words *name,
+	     const struct imp_name_words *father)
+{
+	s->people++;
+	imp_buf_reset(&s->key);
+	imp_buf_add(&s->key, "N:", 2);
+	count_key(s, name, &s->key);
+	if (bump(s, s->key.p) != 0)
+		return -1;
+	if (father == NULL || father->n == 0)
+		return 0;
+	imp_buf_reset(&s->key);
+	imp_buf_add(&s->key, "F:", 2);
+	count_key(s, father, &s->key);
+	if (bump(s, s->key.p) != 0)
+		return -1;
+	family_key(father, &s->key);
+	return bump(s, s->key.p);
+}
+
+static uint32_t
+count_of(struct screen *s, const char *prefix, const struct imp_name_words *w)
+{
+	uint64_t n = 0;
+
+	if (strcmp(prefix, "G:") == 0) {
+		family_key(w, &s->key);
+	} else {
+		imp_buf_reset(&s->key);
+		imp_buf_add(&s->key, prefix, 2);
+		count_key(s, w, &s->key);
+	}
+	imp_map_get(s->counts, s->key.p, &n);
+	return n > 0 ? (uint32_t)n : 1;
+}
+
+/* ---- the lists -------------------------------------------------------------------- */
+
+static const char *const list_columns[] = {
+	"entry_id", "list", "category", "cnic", "name", "father_name", "date_of_birth",
+	"nationality", "passport_no", "reason", "placed_on", "removed_on",
+};
+enum { L_ID, L_LIST, L_CATEGORY, L_CNIC, L_NAME, L_FATHER, L_DOB, L_NAT, L_PASSPORT,
+       L_REASON, L_PLACED, L_REMOVED, L_NCOL };
+
+struct list_file {
+	struct screen *s;
+	size_t col[L_NCOL];
+	size_t ncols;
+};
+
+static int
+blank(const char *v)
+{
+	return v[strspn(v, " ")] == '\0';
+}
+
+static void
+passport_key(const char *v, char out[12])
+{
+	size_t k = 0;
+
+	for (; *v != '\0' && k < 11; v++)
+		if (*v != ' ' && *v != '-')
+			out[k++] = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
+	out[k] = '\0';
+}
+
+static char *
+normalised(struct screen *s, const char *v)
+{
+	uint32_t bad;
+
+	if (blank(v) || imp_name_normalise(v, &s->b, &bad) != 0 || s->b.len == 0)
+		return NULL;
+	return strdup(s->b.p);
+}
+
+static int
+add_maps(struct screen *s, const struct entry *en, uint32_t idx)
+{
+	char key[24];
+	uint64_t old;
+
+	if (en->cnic != 0) {
+		snprintf(key, sizeof key, "%013" PRIu64, en->cnic);
+		if (imp_map_put(s->cnics, key, idx + 1, &old) < 0)
+			return -1;
+	}
+	if (en->passport[0] != '\0' && imp_map_put(s->passports, en->passport, idx + 1, &old) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
+	  struct imp_err *e)
+{
+	struct entry *en, *v;
+	struct words ws;
+	uint32_t idx = (uint32_t)s->n;
+	const char *f = row->field[col[L_LIST]];
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		if ((v = realloc(s->e, s->cap * sizeof *v)) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		s->e = v;
+	}
+	en = &s->e[s->n];
+	memset(en, 0, sizeof *en);
+	snprintf(en->list, sizeof en->list, "%s", strcmp(f, "FCL") == 0 ? "FCL" : "PCL");
+	en->id = strdup(row->field[col[L_ID]]);
+	en->category = strdup(row->field[col[L_CATEGORY]]);
+	en->name = normalised(s, row->field[col[L_NAME]]);
+	en->father = normalised(s, row->field[col[L_FATHER]]);
+	if (imp_cnic_parse(row->field[col[L_CNIC]], &en->cnic) != 0)
+		en->cnic = 0;
+	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
+		memset(&en->dob, 0, sizeof en->dob);
+	passport_key(row->field[col[L_PASSPORT]], en->passport);
+	if (en->name != NULL) {
+		imp_name_canonical(s->names, en->name, &s->a);
+		en->canon = strdup(s->a.p);
+		imp_name_words(s->names, en->name, &en->wname);
+	}
+	if (en->father != NULL)
+		imp_name_words(s->names, en->father, &en->wfather);
+	if (en->id == NULL || en->category == NULL || (en->name != NULL && en->canon == NULL))
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	s->n++;
+	if (add_maps(s, en, idx) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (en->canon == NULL)
+		return 0;
+	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	words_of(s, en->canon, &ws);
+	return each_key(s, &ws, post, &idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+static int
+list_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
+{
+	struct list_file *lf = arg;
+	const char *list;
+
+	if (row->header) {
+		lf->ncols = row->n;
+		return imp_csv_header(row, "a control list", list_columns, L_NCOL, lf->col, e);
+	}
+	if (row->n != lf->ncols)
+		return imp_fail(e, EX_DATAERR, "%s line %lu has %zu fields where the header has "
+				"%zu: a list entry cannot be left out, so the list is refused; "
+				"correct it", row->file, row->line, row->n, lf->ncols);
+	if (!blank(row->field[lf->col[L_REMOVED]])) {
+		lf->s->removed++;
+		return 0;
+	}
+	list = row->field[lf->col[L_LIST]];
+	if (strcmp(list, "PCL") != 0 && strcmp(list, "FCL") != 0)
+		return imp_fail(e, EX_DATAERR, "%s line %lu: list '%s' is neither PCL nor FCL",
+				row->file, row->line, list);
+	if (blank(row->field[lf->col[L_NAME]]) && blank(row->field[lf->col[L_CNIC]]) &&
+	    blank(row->field[lf->col[L_PASSPORT]]))
+		return imp_fail(e, EX_DATAERR, "%s line %lu: entry %s has no name, CNIC or passport "
+				"number to screen by", row->file, row->line,
+				row->field[lf->col[L_ID]]);
+	return add_entry(lf->s, row, lf->col, e);
+}
+
+/* ---- the batch's names, counted while it is verified ---------------------------- */
+
+static int
+count_name(struct screen *s, const char *line, size_t len)
+{
+	struct imp_name_words name, father;
+	int have;
+
+	/* a and b as scratch: the batch is counted before any record is checked */
+	imp_buf_reset(&s->a);
+	have = imp_line_field(line, len, "normalised", "given_names", &s->b) == 0;
+	if (have)
+		imp_buf_puts(&s->a, s->b.p);
+	if (imp_line_field(line, len, "normalised", "surname", &s->b) == 0) {
+		imp_buf_printf(&s->a, "%s%s", have ? " " : "", s->b.p);
+		have = 1;
+	}
+	if (!have)
+		return 0;
+	imp_name_words(s->names, s->a.p, &name);
+	have = imp_line_field(line, len, "normalised", "father_name", &s->b) == 0;
+	if (have)
+		imp_name_words(s->names, s->b.p, &father);
+	return count_person(s, &name, have ? &father : NULL);
+}
+
+static int
+scan(void *arg, const char *line, size_t len, struct imp_err *e)
+{
+	const char *id;
+	size_t idlen;
+	int status;
+
+	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
+		return 0;
+	return count_name(arg, line, len) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+/* ---- scoring ---------------------------------------------------------------------- */
+
+struct applicant {
+	const char *full, *father, *cnic, *previous;
+	struct imp_name_words wname, wfather;
+	struct imp_date dob;
+	int have_dob;
+	struct words ws;
+};
+
+struct match {
+	uint32_t entry;
+	double score;
+	const char *how;              /* "name", "CNIC", "passport" */
+};
+
+static int
+gather(struct screen *s, const char *key, int weight, void *arg)
+{
+	uint64_t slot;
+	const struct posting *p;
+	uint32_t i;
+
+	(void)arg;
+	if (imp_map_get(s->keys, key, &slot) != 0)
+		return 0;
+	p = &s->post[slot];
+	if (p->n > (arg ? POSTING_CAP_ONE : POSTING_CAP) && strncmp(key, "N:", 2) != 0)
+		return 0;
+	for (i = 0; i < p->n; i++) {
+		if (s->weight[p->v[i]] == 0)
+			s->touched[s->ntouched++] = p->v[i];
+		s->weight[p->v[i]] = (uint16_t)(s->weight[p->v[i]] + weight);
+	}
+	return 0;
+}
+
+/* Words for the evidence, when someone will read them (why not NULL). */
+static void
+note(struct imp_buf *why, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+note(struct imp_buf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL)
+		return;
+	va_start(ap, fmt);
+	imp_buf_vprintf(why, fmt, ap);
+	va_end(ap);
+}
+
+/* The bits the dates of birth give: 14 the same day, 10 the same month
+ * (one of them without the day), 6 the same year; -12 when they differ. */
+static double
+dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf *why)
+{
+	if (a->y == 0 || b->y == 0) {
+		note(why, "%s", "; date of birth not on the list");
+		return 0;
+	}
+	if (a->y != b->y || (a->m && b->m && a->m != b->m) ||
+	    (a->d && b->d && a->m == b->m && a->d != b->d)) {
+		note(why, "; date of birth differs");
+		return -12;
+	}
+	if (a->d && b->d) {
+		note(why, "%s", "; date of birth equal");
+		return 14;
+	}
+	if (a->m && b->m) {
+		note(why, "%s", "; month and year of birth equal");
+		return 10;
+	}
+	note(why, "%s", "; year of birth equal");
+	return 6;
+}
+
+static double
+father_evidence(const struct applicant *ap, const struct entry *en, struct imp_buf *why)
+{
+	const char *a = ap->father, *b = en->father;
+	double f;
+
+	if (a == NULL || b == NULL) {
+		note(why, "%s", b == NULL ? "; father's name not on the list" :
+			     "; applicant gave no father's name");
+		return 0;
+	}
+	f = imp_name_words_similarity(&ap->wfather, &en->wfather);
+	if (f >= 0.99)
+		note(why, "%s", "; father's name equal");
+	else if (f >= 0.85)
+		note(why, "; father's name alike (%s, list %s)", a, b);
+	else
+		note(why, "; father's name differs (%s, list %s)", a, b);
+	return f >= 0.85 ? 1 : -1;
+}
+
+/*
+ * The evidence that applicant and entry are one person, in bits: what the
+ * name says, by how few people in the lists and the batch bear it (scaled
+ * by how alike the names are); what an agreeing father's name adds, by how
+ * rare it is among the fathers of its family (MUHAMMAD ASLAM QURESHI says
+ * little, HASSAN ZUBAIR MEMON much); plus what the dates of birth say
+ * (dob_evidence); minus 8 for a father's name that differs.
+ */
+static double
+score(struct screen *s, const struct applicant *ap, const struct entry *en, struct imp_buf *why)
+{
+	double bits, name, ev;
+
+	if (why != NULL)
+		imp_buf_reset(why);
+	name = imp_name_words_similarity(&ap->wname, &en->wname);
+	if (name < 0.75)
+		return -99;
+	bits = log2((double)s->people / en->n_name) * name;
+	note(why, "name %s ~ list %s (%.2f; %u people bear it)", ap->full, en->name, name,
+	     en->n_name);
+	ev = father_evidence(ap, en, why);
+	if (ev > 0)
+		note(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
+	if (ev > 0 && en->n_family > en->n_father)
+		bits += log2((double)en->n_family / en->n_father);
+	else if (ev < 0)
+		bits -= 8;
+	if (ap->have_dob)
+		bits += dob_evidence(&ap->dob, &en->dob, why);
+	else
+		note(why, "; applicant gave no date of birth");
+	return bits;
+}
+
+/* ---- one applicant ------------------------------------------------------------------ */
+
+static void
+explain(const struct screen *s, const char *id, const struct entry *en, double sc,
+	struct imp_buf *why)
+{
+	if (s->explain)
+		fprintf(stderr, "%s: %s ~ %s %s: %.2f: %s\n", PROG, id, en->list, en->id, sc,
+			imp_buf_str(why));
+}
+
+static void
+add_match(struct match *m, size_t *n, uint32_t entry, double sc, const char *how)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (m[i].entry == entry) {
+			if (sc > m[i].score)
+				m[i] = (struct match){ entry, sc, how };
+			return;
+		}
+	if (*n < MAX_HITS)
+		m[(*n)++] = (struct match){ entry, sc, how };
+}
+
+static void
+exact_matches(struct screen *s, const struct applicant *ap, struct match *m, size_t *n)
+{
+	char pp[12];
+	uint64_t idx;
+
+	if (ap->cnic != NULL && imp_map_get(s->cnics, ap->cnic, &idx) == 0)
+		add_match(m, n, (uint32_t)(idx - 1), 99, "CNIC");
+	if (ap->previous != NULL) {
+		passport_key(ap->previous, pp);
+		if (imp_map_get(s->passports, pp, &idx) == 0)
+			add_match(m, n, (uint32_t)(idx - 1), 99, "passport");
+	}
+}
+
+static void
+person_matches(struct screen *s, const char *id, const struct applicant *ap, struct match *m,
+	       size_t *n)
+{
+	size_t i;
+	uint32_t k;
+	double sc;
+	int need = ap->ws.n > 1 ? 2 : 1;
+
+	s->ntouched = 0;
+	each_key(s, &ap->ws, gather, ap->ws.n == 1 ? (void *)s : NULL);
+	for (i = 0; i < s->ntouched; i++) {
+		k = s->touched[i];
+		if (s->weight[k] >= need && (s->explain || s->brief[k].most + (ap->have_dob ?
+		    dob_evidence(&ap->dob, &s->brief[k].dob, NULL) : 0) >= s->threshold)) {
+			sc = score(s, ap, &s->e[k], s->explain ? &s->sentence : NULL);
+			if (sc > 0)
+				explain(s, id, &s->e[k], sc, &s->sentence);
+			if (sc >= s->threshold)
+				add_match(m, n, k, sc, "name");
+		}
+		s->weight[k] = 0;
+	}
+}
+
+static int
+by_score(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+
+	return x->score < y->score ? 1 : x->score > y->score ? -1 : (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+static void
+load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
+{
+	const char *given = imp_record_field(r, "normalised", "given_names");
+	const char *sur = imp_record_field(r, "normalised", "surname");
+	const char *dob = imp_record_field(r, "normalised", "date_of_birth");
+
+	memset(ap, 0, sizeof *ap);
+	imp_buf_reset(&s->a);
+	imp_buf_printf(&s->a, "%s%s%s", given ? given : "", given && sur ? " " : "",
+		       sur ? sur : "");
+	ap->full = s->a.p;
+	ap->father = imp_record_field(r, "normalised", "father_name");
+	ap->cnic = imp_record_field(r, "normalised", "cnic");
+	ap->previous = imp_record_field(r, "normalised", "previous_passport");
+	ap->have_dob = dob != NULL && imp_date_partial(dob, &ap->dob) == 0;
+	imp_name_words(s->names, ap->full, &ap->wname);
+	if (ap->father != NULL)
+		imp_name_words(s->names, ap->father, &ap->wfather);
+	imp_name_canonical(s->names, ap->full, &s->canon);
+	words_of(s, s->canon.p, &ap->ws);
+
+}
+
+static int
+hold(struct screen *s, struct imp_record *r, const struct applicant *ap, struct match *m,
+     size_t n)
+{
+	const struct entry *en = &s->e[m[0].entry];
+	char code[24], points[16];
+	const char *attrs[] = { "list", en->list, "entry", en->id, "score", points, NULL };
+	size_t i;
+
+	qsort(m, n, sizeof *m, by_score);
+	en = &s->e[m[0].entry];
+	attrs[1] = en->list;
+	attrs[3] = en->id;
+	snprintf(points, sizeof points, "%.1f", m[0].score);
+	imp_buf_reset(&s->out);
+	for (i = 0; i < n; i++) {
+		en = &s->e[m[i].entry];
+		if (i > 0)
+			imp_buf_puts(&s->out, "; also ");
+		imp_buf_printf(&s->out, "%s %s (category %s)", en->list, en->id, en->category);
+		if (strcmp(m[i].how, "name") == 0) {
+			score(s, ap, en, &s->sentence);
+			imp_buf_printf(&s->out, ": %.1f bits of evidence: %s", m[i].score,
+				       s->sentence.p);
+		} else {
+			imp_buf_printf(&s->out, ": %s equal", m[i].how);
+		}
+	}
+	en = &s->e[m[0].entry];
+	snprintf(code, sizeof code, "%s_%s", en->list, strcmp(m[0].how, "name") == 0 ? "MATCH" :
+		 strcmp(m[0].how, "CNIC") == 0 ? "CNIC" : "PASSPORT");
+	return imp_record_step(r, PROG, IMP_HELD, code, attrs, "%s", s->out.p);
+}
+
+static int
+each(void *arg, struct imp_record *r, struct imp_err *e)
+{
+	struct screen *s = arg;
+	struct applicant ap;
+	struct match m[MAX_HITS];
+	size_t n = 0;
+	int rc;
+
+	load_applicant(s, r, &ap);
+	if (imp_record_error(r) != NULL)
+		return 0;
+	exact_matches(s, &ap, m, &n);
+	if (ap.ws.n > 0)
+		person_matches(s, imp_record_id(r), &ap, m, &n);
+	if (n > 0)
+		rc = hold(s, r, &ap, m, n);
+	else
+		rc = imp_record_step(r, PROG, IMP_OK_STATUS, "SCREEN_CLEAR", NULL, "no active entry "
+				     "of the control lists matches the CNIC, previous passport or "
+				     "person");
+	return rc != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+static int
+begin(void *arg, const struct imp_batch *in, struct imp_err *e)
+{
+	struct screen *s = arg;
+
+	size_t i;
+
+	(void)in;
+	for (i = 0; i < s->n; i++)
+		if (s->e[i].name != NULL) {
+			s->e[i].n_name = count_of(s, "N:", &s->e[i].wname);
+			s->e[i].n_father = count_of(s, "F:", &s->e[i].wfather);
+			s->e[i].n_family = count_of(s, "G:", &s->e[i].wfather);
+		}
+	if ((s->brief = calloc(s->n + 1, sizeof *s->brief)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < s->n; i++) {
+		const struct entry *en = &s->e[i];
+
+		s->brief[i].dob = en->dob;
+		s->brief[i].most = en->name == NULL ? -1000 : (float)(log2((double)s->people /
+			en->n_name) + (en->father && en->n_family > en->n_father ?
+			log2((double)en->n_family / en->n_father) : 0));
+	}
+	if ((s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||
+	    (s->touched = calloc(s->n + 1, sizeof *s->touched)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: screen-pcl --list FILE [--list FILE ...] [--threshold X] [--explain]\n"
+	      "                  [-s FPR] [-t FILE] [FILE|-]\n", f);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Screen applicants against the Passport and Foreign Control Lists.\n"
+	      "  -l, --list FILE       a control list (SPEC 5.4), repeatable\n"
+	      "      --threshold BITS  evidence from which a person match is held (default 20)\n"
+	      "      --explain         every candidate weighed, with its evidence, on stderr\n"
+	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
+	      "  -h, --help            this text;  --version  the version\n"
+	      "See screen-pcl(1).\n", stdout);
+}
+
+struct opts {
+	const char *lists[16];
+	size_t nlists;
+	const char *trust, *signer, *input;
+};
+
+static int
+parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
+{
+	static const struct option longopts[] = {
+		{ "list", required_argument, NULL, 'l' },
+		{ "threshold", required_argument, NULL, 'T' },
+		{ "explain", no_argument, NULL, 'x' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	s->threshold = 20;
+	while ((c = getopt_long(argc, argv, "l:s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (o->nlists == sizeof o->lists / sizeof *o->lists) {
+				imp_warn(PROG, NULL, "at most 16 lists");
+				return EX_USAGE;
+			}
+			o->lists[o->nlists++] = optarg;
+			break;
+		case 'T':
+			errno = 0;
+			s->threshold = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(s->threshold >= 1 &&
+								 s->threshold <= 60)) {
+				imp_warn(PROG, NULL, "--threshold '%s' is not a number of bits from 1 "
+					 "to 60", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'x': s->explain = 1; break;
+		case 's': o->signer = optarg; break;
+		case 't': o->trust = optarg; break;
+		case 'h': help(); exit(0);
+		case 'V': puts(PROG " " IMP_VERSION); exit(0);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	o->input = optind < argc ? argv[optind] : NULL;
+	if (argc - optind > 1 || o->nlists == 0) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int
+load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
+{
+	struct list_file lf;
+	size_t i;
+	int rc;
+
+	if ((s->keys = imp_map_new()) == NULL || (s->cnics = imp_map_new()) == NULL ||
+	    (s->passports = imp_map_new()) == NULL || (s->counts = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_names_open(&s->names, e)) != 0)
+		return rc;
+	for (i = 0; i < o->nlists; i++) {
+		memset(&lf, 0, sizeof lf);
+		lf.s = s;
+		if ((rc = imp_csv_read(o->lists[i], list_row, &lf, e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+cleanup(struct screen *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->e[i].id);
+		free(s->e[i].name);
+		free(s->e[i].father);
+		free(s->e[i].canon);
+		free(s->e[i].category);
+	}
+	free(s->e);
+	for (i = 0; i < s->npost; i++)
+		free(s->post[i].v);
+	free(s->post);
+	imp_map_free(s->keys);
+	imp_map_free(s->cnics);
+	imp_map_free(s->passports);
+	imp_map_free(s->counts);
+	imp_names_close(s->names);
+	free(s->weight);
+	free(s->brief);
+	free(s->touched);
+	imp_buf_free(&s->a);
+	imp_buf_free(&s->b);
+	imp_buf_free(&s->key);
+	imp_buf_free(&s->sentence);
+	imp_buf_free(&s->canon);
+	imp_buf_free(&s->out);
+	imp_verdict_free(&s->v);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const kinds[] = { "application", NULL };
+	struct screen s;
+	struct opts o;
+	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "validate", .scan = scan,
+				.begin = begin, .record = each, .arg = &s };
+	struct imp_stage_opts so;
+	struct imp_err e = { 0 };
+	struct imp_run run;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	memset(&o, 0, sizeof o);
+	if ((rc = parse_opts(argc, argv, &o, &s)) != 0)
+		return rc;
+	so = (struct imp_stage_opts){ o.input, o.trust, o.signer };
+	imp_init(&run);
+	if ((rc = load_lists(&s, &o, &e)) == 0) {
+		if (s.explain || isatty(2))
+			imp_warn(PROG, NULL, "%zu active entries, %" PRIu64 " removed ones left out, "
+				 "%.1f s", s.n, s.removed, imp_now() - run.start);
+		rc = imp_stage_run(PROG, &st, &so, &run, &e);
+	}
+	cleanup(&s);
+	return imp_exit(PROG, run.batch, &run, rc, &e);
+}
