@@ -309,6 +309,38 @@ imp_names_close(struct imp_names *nm)
 }
 
 static int has_word(const struct imp_name_words *w, const char *t);
+static size_t levenshtein(const char *a, const char *b);
+
+struct near {
+	const char *word;
+	int found;
+};
+
+static int
+near_weak(void *arg, const char *key, uint64_t v)
+{
+	struct near *n = arg;
+
+	(void)v;
+	if (key[0] == n->word[0] && levenshtein(key, n->word) == 1)
+		n->found = 1;
+	return n->found;
+}
+
+/* A weak word, or one typo of a weak word of six letters or more (MUHAMAE):
+ * a mistyped MUHAMMAD says as little as MUHAMMAD. */
+static int
+weak_word(const struct imp_names *nm, const char *key)
+{
+	struct near n = { key, 0 };
+	uint64_t v;
+
+	if (imp_map_get(nm->weak, key, &v) == 0)
+		return 1;
+	if (strlen(key) >= 6 && imp_map_get(nm->canonical, key, &v) != 0)
+		imp_map_each(nm->weak, near_weak, &n);
+	return n.found;
+}
 
 /* The words of a normalised name in their canonical spelling, each once. */
 static void
@@ -330,7 +362,7 @@ tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk
 		if (has_word(tk, key))
 			continue;                      /* MALIK AYESHA MALIK: one MALIK */
 		snprintf(tk->t[tk->n], TOKEN_MAX, "%s", key);
-		tk->weak[tk->n] = imp_map_get(nm->weak, key, &v) == 0;
+		tk->weak[tk->n] = weak_word(nm, key);
 		tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
 		tk->n++;
 	}
@@ -553,7 +585,5 @@ imp_name_canonical(const struct imp_names *nm, const char *name, struct imp_buf 
 int
 imp_name_weak(const struct imp_names *nm, const char *word)
 {
-	uint64_t v;
-
-	return imp_map_get(nm->weak, word, &v) == 0;
+	return weak_word(nm, word);
 }
