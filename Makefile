@@ -21,7 +21,8 @@ DEFS     = -D_GNU_SOURCE -DIMP_TRUST_DEFAULT='"$(SYSCONFDIR)/impass/trust"' \
 	   -DIMP_SPOOL_DEFAULT='"$(SPOOLDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) $(CFLAGS) $(SAN) -Ilib $(PKG_CFLAGS)
 
-PROGS    = ingest inspect validate verify-nadra screen-pcl
+# every bin/NAME.c is a program (bin/NAME, with its manual page bin/NAME.1)
+PROGS    = $(sort $(basename $(notdir $(wildcard bin/*.c))))
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(LIBSRC:%.c=$(O)%.o) $(O)gen/schema.o $(O)gen/names.o
 LIB      = $(O)lib/libimpass.a
@@ -38,7 +39,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev li
 
 all: $(BINS) $(TESTBINS) $(GEN)
 
-$(O)lib/%.o: lib/%.c lib/impass.h
+$(O)lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -64,11 +65,11 @@ $(LIB): $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
-$(O)bin/%: bin/%.c $(LIB)
+$(O)bin/%: bin/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
-$(O)tests/%: tests/%.c $(LIB)
+$(O)tests/%: tests/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
