@@ -99,6 +99,16 @@ imp_date_today(struct imp_date *d)
 	return 0;
 }
 
+/* The same calendar day n years on; 29 February becomes 28 February. */
+struct imp_date
+imp_date_add_years(struct imp_date d, int n)
+{
+	d.y += n;
+	if (d.m == 2 && d.d == 29 && !imp_date_real(d.y, 2, 29))
+		d.d = 28;
+	return d;
+}
+
 /* ---- dates typed from paper --------------------------------------------- */
 
 struct token {

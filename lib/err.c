@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "impass.h"
 
@@ -87,4 +90,18 @@ imp_utc(char out[21])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * A crash on purpose, for the crash tests: when $IMPASS_FAULT names this
+ * point the program is killed there (SIGKILL: no clean-up, no flush), as
+ * by a power cut or kill -9.
+ */
+void
+imp_fault(const char *point)
+{
+	const char *f = getenv("IMPASS_FAULT");
+
+	if (f != NULL && strcmp(f, point) == 0)
+		kill(getpid(), SIGKILL);
 }

@@ -34,6 +34,7 @@ void imp_warn(const char *prog, const char *batch, const char *fmt, ...)
 int imp_report(const char *prog, const char *batch, const struct imp_err *e);
 int imp_close_stdout(const char *prog, const char *batch);
 double imp_now(void);
+void imp_fault(const char *point);
 void imp_utc(char out[21]);
 
 /* ---- config.c: where things are: option, else environment, else default -- */
@@ -398,6 +399,7 @@ int imp_date_partial(const char *s, struct imp_date *d);
 int imp_date_cmp(const struct imp_date *a, const struct imp_date *b);
 void imp_date_str(const struct imp_date *d, char out[11]);
 int imp_date_today(struct imp_date *d);
+struct imp_date imp_date_add_years(struct imp_date d, int n);
 int imp_date_messy(const char *s, int partial, const struct imp_date *lo,
 		   const struct imp_date *hi, struct imp_date *out, struct imp_buf *why);
 

@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * render-mrz: each ok application gets its passport: a number from the
+ * series, issue and expiry dates, the document code and the two lines of
+ * the machine readable zone (ICAO 9303, SPEC.md section 9). The numbers
+ * are given in one transaction once the input has verified, and become
+ * issued only after the output was sealed: a re-run of the batch takes
+ * the same numbers again. Also a plain filter (--tsv) and a checker of
+ * presented MRZs (--check) for forensic examiners.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mrz.h"
+#include "series.h"
+
+#define PROG "render-mrz"
+#define TSV_LINE_MAX 4096
+
+enum mode { RENDER, TSV, CHECK, ADD_RANGE, REPORT, VOID };
+
+struct opts {
+	enum mode mode;
+	const char *state, *trust, *signer, *input, *batch, *range_name, *range;
+	struct imp_date issue;
+};
+
+struct render {
+	sqlite3 *db;
+	struct imp_date issue;
+	char **ids;                   /* the ok records, in order (pass 1) */
+	size_t n, cap;
+	char (*numbers)[IMP_NUMBER_LEN + 1];
+	struct imp_map *index;        /* tracking id -> index in ids */
+	char **issued;                /* the ids that got their passport, for the seal */
+	size_t nissued;
+	struct imp_buf xml, why, sentence;
+};
+
+/* ---- the stage ------------------------------------------------------------------ */
+
+static int
+scan(void *arg, const char *line, size_t len, struct imp_err *e)
+{
+	struct render *rd = arg;
+	const char *id;
+	size_t idlen;
+	int status;
+	char **v;
+
+	(void)len;
+	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
+		return 0;
+	if (rd->n == rd->cap) {
+		rd->cap = rd->cap ? 2 * rd->cap : 1024;
+		if ((v = realloc(rd->ids, rd->cap * sizeof *v)) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		rd->ids = v;
+	}
+	if ((rd->ids[rd->n] = strndup(id, idlen)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_unescape(rd->ids[rd->n++]);
+	return 0;
+}
+
+static int
+begin(void *arg, const struct imp_batch *in, struct imp_err *e)
+{
+	struct render *rd = arg;
+	struct imp_series_use use = { 0 };
+	uint64_t old;
+	size_t i;
+	int rc;
+
+	if ((rd->numbers = calloc(rd->n + 1, sizeof *rd->numbers)) == NULL ||
+	    (rd->issued = calloc(rd->n + 1, sizeof *rd->issued)) == NULL ||
+	    (rd->index = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < rd->n; i++)
+		if (imp_map_put(rd->index, rd->ids[i], i, &old) < 0)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_fault("before-give");
+	rc = imp_series_assign(rd->db, in->id, rd->ids, rd->n, rd->numbers, &use, e);
+	if (use.warn.len > 0)
+		imp_warn(PROG, in->id, "warning: %s; add a range soon (render-mrz --add-range)",
+			 imp_buf_str(&use.warn));
+	imp_buf_free(&use.warn);
+	if (rc == 0 && use.reused > 0)
+		imp_warn(PROG, in->id, "%" PRIu64 " records have the numbers an earlier run of "
+			 "this batch gave them, %" PRIu64 " get new ones", use.reused, use.fresh);
+	imp_fault("given");
+	return rc;
+}
+
+static const char *
+doc_code(const char *type, const struct imp_date *issue)
+{
+	static const struct imp_date harmonised = { 2028, 1, 1 };
+
+	if (type == NULL)
+		return NULL;
+	if (strcmp(type, "ordinary") == 0)
+		return imp_date_cmp(issue, &harmonised) < 0 ? "P<" : "PP";
+	if (strcmp(type, "official") == 0)
+		return "PO";
+	if (strcmp(type, "diplomatic") == 0)
+		return "PD";
+	return NULL;
+}
+
+/* The passport of one record, or a sentence saying what it lacks. */
+static int
+passport(struct render *rd, struct imp_record *r, const char *number, char l1[45], char l2[45],
+	 struct imp_mrz *m)
+{
+	const char *type = imp_record_field(r, "normalised", "passport_type");
+	const char *years = imp_record_field(r, "normalised", "validity_years");
+	const char *dob = imp_record_field(r, "normalised", "date_of_birth");
+	const char *sex = imp_record_field(r, "normalised", "sex");
+
+	memset(m, 0, sizeof *m);
+	imp_buf_reset(&rd->why);
+	m->doc_code = doc_code(type, &rd->issue);
+	if (m->doc_code == NULL || years == NULL || (strcmp(years, "5") && strcmp(years, "10")) ||
+	    dob == NULL || imp_date_partial(dob, &m->dob) != 0 || sex == NULL || sex[1] != '\0') {
+		imp_buf_printf(&rd->why, "the record lacks a normalised %s", m->doc_code == NULL ?
+			       "passport_type" : years == NULL || (strcmp(years, "5") &&
+			       strcmp(years, "10")) ? "validity_years of 5 or 10" : dob == NULL ||
+			       imp_date_partial(dob, &m->dob) != 0 ? "date_of_birth" : "sex");
+		return -1;
+	}
+	m->state = m->nationality = "PAK";
+	m->surname = imp_record_field(r, "normalised", "surname");
+	m->given_names = imp_record_field(r, "normalised", "given_names");
+	m->number = number;
+	m->sex = sex[0];
+	m->expiry = imp_date_add_years(rd->issue, atoi(years));
+	m->optional = imp_record_field(r, "normalised", "cnic");
+	return imp_mrz_render(m, l1, l2, &rd->why);
+}
+
+static int
+each(void *arg, struct imp_record *r, struct imp_err *e)
+{
+	struct render *rd = arg;
+	const char *id = imp_record_id(r);
+	const char *attrs[] = { "number", NULL, NULL };
+	char l1[45], l2[45], issued[11], expires[11];
+	struct imp_mrz m;
+	uint64_t k;
+	int rc;
+
+	if (imp_map_get(rd->index, id, &k) != 0)
+		return imp_fail(e, EX_SOFTWARE, "record %s was not counted in the first pass", id);
+	if (k == rd->n / 2)
+		imp_fault("write");
+	if (passport(rd, r, rd->numbers[k], l1, l2, &m) != 0) {
+		rc = imp_record_step(r, PROG, IMP_REJECTED, "MRZ_NO_DATA", NULL, "no passport: "
+				     "%s; the number %s given to it becomes void when the output "
+				     "is sealed", imp_buf_str(&rd->why), rd->numbers[k]);
+		return rc != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+	}
+	imp_date_str(&rd->issue, issued);
+	imp_date_str(&m.expiry, expires);
+	imp_buf_reset(&rd->xml);
+	imp_buf_puts(&rd->xml, "<passport");
+	imp_buf_attr(&rd->xml, "number", rd->numbers[k]);
+	imp_buf_attr(&rd->xml, "issued", issued);
+	imp_buf_attr(&rd->xml, "expires", expires);
+	imp_buf_attr(&rd->xml, "type", m.doc_code);
+	imp_buf_puts(&rd->xml, ">");
+	imp_buf_elem(&rd->xml, "mrz", l1, IMP_MRZ_LEN);
+	imp_buf_elem(&rd->xml, "mrz", l2, IMP_MRZ_LEN);
+	imp_buf_puts(&rd->xml, "</passport>");
+	if (rd->xml.oom || imp_record_insert(r, rd->xml.p, rd->xml.len) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	attrs[1] = rd->numbers[k];
+	rd->issued[rd->nissued++] = rd->ids[k];
+	rc = imp_record_step(r, PROG, IMP_OK_STATUS, "MRZ_RENDERED", attrs, "passport %s (%s), "
+			     "issued %s, expires %s", rd->numbers[k], m.doc_code, issued, expires);
+	return rc != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+static void
+render_free(struct render *rd)
+{
+	size_t i;
+
+	for (i = 0; i < rd->n; i++)
+		free(rd->ids[i]);
+	free(rd->ids);
+	free(rd->numbers);
+	free(rd->issued);
+	imp_map_free(rd->index);
+	imp_buf_free(&rd->xml);
+	imp_buf_free(&rd->why);
+	imp_buf_free(&rd->sentence);
+}
+
+static int
+run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
+{
+	static const char *const kinds[] = { "application", NULL };
+	struct render rd;
+	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "validate", .scan = scan,
+				.begin = begin, .record = each, .arg = &rd };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_buf voided = { 0 };
+	int rc;
+
+	memset(&rd, 0, sizeof rd);
+	rd.issue = o->issue;
+	if ((rc = imp_state_open(o->state, 30000, &rd.db, e)) == 0 &&
+	    (rc = imp_series_init(rd.db, e)) == 0)
+		rc = imp_stage_run(PROG, &st, &so, run, e);
+	/* the numbers are issued only once the sealed output is out of our hands */
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write the output: %s; its numbers stay "
+			      "unsealed for a re-run", strerror(errno));
+	if (rc == 0) {
+		imp_fault("sealed");
+		rc = imp_series_sealed(rd.db, run->batch, rd.issued, rd.nissued, &voided, e);
+	}
+	if (rc == 0 && voided.len > 0)
+		imp_warn(PROG, run->batch, "void, given in an earlier run to records not ok now:\n%s",
+			 imp_buf_str(&voided));
+	imp_buf_free(&voided);
+	render_free(&rd);
+	sqlite3_close(rd.db);
+	return rc;
+}
+
+/* ---- the state commands ---------------------------------------------------------- */
+
+static int
+state_command(const struct opts *o, struct imp_err *e)
+{
+	sqlite3 *db;
+	struct imp_buf voided = { 0 };
+	char first[16], *dash;
+	int rc;
+
+	if ((rc = imp_state_open(o->state, 30000, &db, e)) != 0)
+		return rc;
+	if (o->mode == ADD_RANGE) {
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(o->range, "-"), o->range);
+		dash = strchr(o->range, '-');
+		rc = imp_series_add_range(db, o->range_name, first, dash ? dash + 1 : "", e);
+		if (rc == 0)
+			fprintf(stderr, "%s: range %s %s added\n", PROG, o->range_name, o->range);
+	} else if (o->mode == REPORT) {
+		rc = imp_series_report(db, stdout, e);
+	} else {
+		rc = imp_series_void(db, o->batch, "voided by an operator: the batch was never "
+				     "sealed and will not run again", &voided, e);
+		if (rc == 0)
+			fprintf(stderr, "%s: %s: %s", PROG, o->batch, voided.len ? "void:\n" :
+				"no number was given and left unsealed\n");
+		if (rc == 0 && voided.len)
+			fputs(imp_buf_str(&voided), stderr);
+	}
+	imp_buf_free(&voided);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* ---- --tsv and --check: plain filters ------------------------------------------- */
+
+static const char *const tsv_columns[] = {
+	"doc_code", "issuing_state", "surname", "given_names", "passport_no", "nationality",
+	"date_of_birth", "sex", "date_of_expiry", "optional_data",
+};
+enum { T_DOC, T_STATE, T_SURNAME, T_GIVEN, T_NUMBER, T_NAT, T_DOB, T_SEX, T_EXPIRY, T_OPT,
+       T_NCOL };
+
+static size_t
+split_tabs(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+
+	for (;;) {
+		if (n == max)
+			return max + 1;
+		f[n++] = line;
+		if ((line = strchr(line, '\t')) == NULL)
+			return n;
+		*line++ = '\0';
+	}
+}
+
+static int
+tsv_header(char **f, size_t n, size_t col[T_NCOL], const char *file, struct imp_err *e)
+{
+	size_t i, k;
+
+	for (k = 0; k < T_NCOL; k++) {
+		for (i = 0; i < n && strcmp(f[i], tsv_columns[k]) != 0; i++)
+			;
+		if (i == n)
+			return imp_fail(e, EX_DATAERR, "%s line 1: the header has no column %s; it "
+					"must name: doc_code issuing_state surname given_names "
+					"passport_no nationality date_of_birth sex date_of_expiry "
+					"optional_data (tab-separated)", file, tsv_columns[k]);
+		col[k] = i;
+	}
+	if (n != T_NCOL)
+		return imp_fail(e, EX_DATAERR, "%s line 1: the header has %zu columns, not the %d "
+				"of --tsv", file, n, T_NCOL);
+	return 0;
+}
+
+/* One row of --tsv to LINE1<TAB>LINE2, or why not. */
+static int
+tsv_row(char **f, const size_t col[T_NCOL], char l1[45], char l2[45], struct imp_buf *why)
+{
+	struct imp_mrz m = { 0 };
+
+	m.doc_code = f[col[T_DOC]];
+	m.state = f[col[T_STATE]];
+	m.surname = f[col[T_SURNAME]];
+	m.given_names = f[col[T_GIVEN]];
+	m.number = f[col[T_NUMBER]];
+	m.nationality = f[col[T_NAT]];
+	m.optional = f[col[T_OPT]];
+	if (imp_date_partial(f[col[T_DOB]], &m.dob) != 0) {
+		imp_buf_printf(why, "date_of_birth '%s' is not YYYY-MM-DD, YYYY-MM or YYYY",
+			       f[col[T_DOB]]);
+		return -1;
+	}
+	if (imp_date_iso(f[col[T_EXPIRY]], &m.expiry) != 0) {
+		imp_buf_printf(why, "date_of_expiry '%s' is not a date YYYY-MM-DD", f[col[T_EXPIRY]]);
+		return -1;
+	}
+	if (strlen(f[col[T_SEX]]) != 1) {
+		imp_buf_printf(why, "sex '%s' is not M, F or X", f[col[T_SEX]]);
+		return -1;
+	}
+	m.sex = f[col[T_SEX]][0];
+	return imp_mrz_render(&m, l1, l2, why);
+}
+
+static int
+filter(const struct opts *o, struct imp_err *e)
+{
+	struct imp_lines lines;
+	struct imp_buf why = { 0 };
+	const char *file = o->input && strcmp(o->input, "-") ? o->input : "stdin";
+	const char *line;
+	char *copy = NULL, *f[T_NCOL + 1], l1[45], l2[45];
+	size_t len, n, col[T_NCOL];
+	unsigned long bad = 0, rows = 0;
+	int fd = 0, rc = 0, got;
+
+	if (o->input && strcmp(o->input, "-") && (fd = open(o->input, O_RDONLY | O_CLOEXEC)) < 0)
+		return imp_fail(e, EX_NOINPUT, "cannot open %s: %s", o->input, strerror(errno));
+	if (imp_lines_init(&lines, imp_read_fd, &fd, TSV_LINE_MAX) != 0) {
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	lines.anynl = 1;
+	while (rc == 0 && (got = imp_lines_next(&lines, &line, &len)) > 0) {
+		free(copy);
+		if ((copy = strndup(line, len)) == NULL) {
+			rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+			break;
+		}
+		if (strlen(copy) != len) {
+			rc = imp_fail(e, EX_DATAERR, "%s line %lu has a NUL byte", file, lines.lineno);
+			break;
+		}
+		imp_buf_reset(&why);
+		if (o->mode == CHECK) {
+			n = split_tabs(copy, f, 2);
+			rows++;
+			if (n != 2) {
+				bad++;
+				printf("%s line %lu: wrong: not LINE1<TAB>LINE2\n", file, lines.lineno);
+			} else if (imp_mrz_check(f[0], f[1], &why) != 0) {
+				bad++;
+				printf("%s line %lu: wrong: %s\n", file, lines.lineno, imp_buf_str(&why));
+			} else {
+				printf("%s line %lu: ok\n", file, lines.lineno);
+			}
+			continue;
+		}
+		n = split_tabs(copy, f, T_NCOL);
+		if (lines.lineno == 1) {
+			rc = tsv_header(f, n, col, file, e);
+			continue;
+		}
+		rows++;
+		if (n != T_NCOL) {
+			bad++;
+			printf("error: %s line %lu has %zu fields, not %d\n", file, lines.lineno,
+			       n > T_NCOL ? n : n, T_NCOL);
+		} else if (tsv_row(f, col, l1, l2, &why) != 0) {
+			bad++;
+			printf("error: %s line %lu: %s\n", file, lines.lineno, imp_buf_str(&why));
+		} else {
+			printf("%s\t%s\n", l1, l2);
+		}
+	}
+	if (rc == 0 && got < 0)
+		rc = errno == E2BIG ? imp_fail(e, EX_DATAERR, "%s line %lu is longer than %d bytes",
+					       file, lines.lineno + 1, TSV_LINE_MAX) :
+			imp_fail(e, EX_IOERR, "cannot read %s: %s", file, strerror(errno));
+	if (rc == 0 && o->mode == TSV && lines.lineno == 0)
+		rc = imp_fail(e, EX_DATAERR, "%s is empty: --tsv needs a header line", file);
+	if (rc == 0 && bad > 0)
+		rc = imp_fail(e, EX_DATAERR, "%lu of %lu rows %s", bad, rows, o->mode == CHECK ?
+			      "are wrong" : "could not be rendered");
+	imp_lines_free(&lines);
+out:
+	free(copy);
+	imp_buf_free(&why);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: render-mrz [--state FILE] [--issue-date YYYY-MM-DD] [-s FPR] [-t FILE] "
+	      "[FILE|-]\n"
+	      "       render-mrz --tsv [FILE|-]\n"
+	      "       render-mrz --check [FILE|-]\n"
+	      "       render-mrz [--state FILE] --add-range NAME FIRST-LAST | --report | "
+	      "--void BATCH\n", f);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Give each ok application its passport number, dates and TD3 MRZ.\n"
+	      "      --state FILE       the state database (default $IMPASS_SPOOL/state.db)\n"
+	      "      --issue-date DATE  the date of issue (default today)\n"
+	      "      --tsv              render rows of a TSV file, no stream or seal\n"
+	      "      --check            check LINE1<TAB>LINE2 rows of presented MRZs\n"
+	      "      --add-range NAME FIRST-LAST\n"
+	      "                         add a range of numbers (AB1000000-AB1999999)\n"
+	      "      --report           the ranges, and numbers given but never sealed\n"
+	      "      --void BATCH       void the numbers given to BATCH and never sealed\n"
+	      "  -s, --signer FPR       stage key that seals (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE       trust file (default $IMPASS_TRUST)\n"
+	      "  -h, --help             this text;  --version  the version\n"
+	      "See render-mrz(1).\n", stdout);
+}
+
+static int
+set_mode(struct opts *o, enum mode m)
+{
+	if (o->mode != RENDER && o->mode != m) {
+		imp_warn(PROG, NULL, "--tsv, --check, --add-range, --report and --void exclude "
+			 "each other");
+		return EX_USAGE;
+	}
+	o->mode = m;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 'S' },
+		{ "issue-date", required_argument, NULL, 'I' },
+		{ "tsv", no_argument, NULL, 'T' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "add-range", required_argument, NULL, 'A' },
+		{ "report", no_argument, NULL, 'R' },
+		{ "void", required_argument, NULL, 'O' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0, dated = 0;
+
+	while (rc == 0 && (c = getopt_long(argc, argv, "s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'S': o->state = optarg; break;
+		case 'I':
+			if (imp_date_iso(optarg, &o->issue) != 0) {
+				imp_warn(PROG, NULL, "--issue-date '%s' is not a date YYYY-MM-DD", optarg);
+				return EX_USAGE;
+			}
+			dated = 1;
+			break;
+		case 'T': rc = set_mode(o, TSV); break;
+		case 'C': rc = set_mode(o, CHECK); break;
+		case 'A': rc = set_mode(o, ADD_RANGE); o->range_name = optarg; break;
+		case 'R': rc = set_mode(o, REPORT); break;
+		case 'O': rc = set_mode(o, VOID); o->batch = optarg; break;
+		case 's': o->signer = optarg; break;
+		case 't': o->trust = optarg; break;
+		case 'h': help(); exit(0);
+		case 'V': puts(PROG " " IMP_VERSION); exit(0);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (rc != 0)
+		return rc;
+	if (o->mode == ADD_RANGE) {
+		if (argc - optind != 1) {
+			usage(stderr);
+			return EX_USAGE;
+		}
+		o->range = argv[optind];
+		return 0;
+	}
+	o->input = optind < argc ? argv[optind] : NULL;
+	if (argc - optind > 1 || ((o->mode == REPORT || o->mode == VOID) && optind < argc)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!dated && imp_date_today(&o->issue) != 0) {
+		imp_warn(PROG, NULL, "cannot read the clock");
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct imp_err e = { 0 };
+	struct imp_run run;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	if ((rc = parse_opts(argc, argv, &o)) != 0)
+		return rc;
+	imp_init(&run);
+	if (o.mode == RENDER)
+		return imp_exit(PROG, run.batch, &run, run_stage(&o, &run, &e), &e);
+	rc = o.mode == TSV || o.mode == CHECK ? filter(&o, &e) : state_command(&o, &e);
+	if (rc != 0)
+		imp_report(PROG, NULL, &e);
+	if (imp_close_stdout(PROG, NULL) != 0 && rc == 0)
+		rc = EX_IOERR;
+	return rc;
+}
