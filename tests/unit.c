@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "impass.h"
+#include "mrz.h"
+#include "series.h"
 
 static int failed;                    /* checks failed in the current test */
 
@@ -578,6 +583,216 @@ test_map(void)
 	imp_map_free(m);
 }
 
+/* ---- the MRZ: ICAO 9303 specimen and truncation examples, SPEC 9 ---------- */
+
+static int
+name_is(const char *surname, const char *given, const char *want)
+{
+	struct imp_buf why = { 0 };
+	char got[IMP_MRZ_NAME + 1];
+	int ok = imp_mrz_name(surname, given, got, &why) == 0 && strncmp(got, want,
+		 strlen(want)) == 0 && strspn(got + strlen(want), "<") == IMP_MRZ_NAME - strlen(want);
+
+	if (!ok)
+		printf("#   %s / %s: got %s, want %s\n", surname, given, got, want);
+	imp_buf_free(&why);
+	return ok;
+}
+
+static void
+test_mrz_specimen(void)
+{
+	struct imp_mrz m = { "P<", "UTO", "Eriksson", "Anna María", "L898902C3", "UTO",
+			     { 1974, 8, 12 }, 'F', { 2012, 4, 15 }, "ZE184226B" };
+	struct imp_buf why = { 0 };
+	char l1[45], l2[45];
+
+	CHECK(imp_mrz_digit("L898902C3", 9) == '6');
+	CHECK(imp_mrz_digit("740812", 6) == '2');
+	CHECK(imp_mrz_digit("120415", 6) == '9');
+	CHECK(imp_mrz_digit("<<<<<<", 6) == '0');
+	CHECK(imp_mrz_digit("a", 1) == 0);
+	CHECK(imp_mrz_render(&m, l1, l2, &why) == 0);
+	CHECK(strcmp(l1, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<") == 0);
+	CHECK(strcmp(l2, "L898902C36UTO7408122F1204159ZE184226B<<<<<10") == 0);
+	CHECK(imp_mrz_check(l1, l2, &why) == 0);
+	/* SPEC 9: no optional data is 14 '<' and check digit 0; X is '<'; partial dates */
+	m.optional = NULL;
+	m.sex = 'X';
+	m.dob = (struct imp_date){ 1974, 8, 0 };
+	CHECK(imp_mrz_render(&m, l1, l2, &why) == 0);
+	CHECK(strncmp(l2 + 13, "7408<<", 6) == 0 && l2[20] == '<');
+	CHECK(strncmp(l2 + 28, "<<<<<<<<<<<<<<0", 15) == 0);
+	CHECK(imp_mrz_check(l1, l2, &why) == 0);
+	m.dob = (struct imp_date){ 1974, 0, 0 };
+	CHECK(imp_mrz_render(&m, l1, l2, &why) == 0 && strncmp(l2 + 13, "74<<<<", 6) == 0);
+	m.sex = 'Q';
+	CHECK(imp_mrz_render(&m, l1, l2, &why) == -1 && strstr(why.p, "sex") != NULL);
+	imp_buf_free(&why);
+}
+
+static void
+test_mrz_names(void)
+{
+	/* ICAO 9303 Part 4 (and Part 7) examples */
+	CHECK(name_is("Nilavadhanananda", "Chayapa Dejthamrong Krasuang",
+		      "NILAVADHANANANDA<<CHAYAPA<DEJTHAMRONG<K"));
+	CHECK(name_is("NILAVADHANANANDA", "ARNPOL PETCH CHARONGUANG",
+		      "NILAVADHANANANDA<<ARNPOL<PETCH<CHARONGU"));
+	CHECK(name_is("PAPANDROPOULOUS", "JONATHON WARREN TREVOR",
+		      "PAPANDROPOULOUS<<JONATHON<WARREN<TREVOR"));
+	CHECK(name_is("HENG", "DEBORAH MING LO", "HENG<<DEBORAH<MING<LO"));
+	CHECK(name_is("SMITH-JONES", "SUSIE MARGARET", "SMITH<JONES<<SUSIE<MARGARET"));
+	CHECK(name_is("O'CONNOR", "ENYA SIOBHAN", "OCONNOR<<ENYA<SIOBHAN"));
+	CHECK(name_is("VAN DER MUELLEN", "MARTIN", "VAN<DER<MUELLEN<<MARTIN"));
+	CHECK(name_is("", "ARKFREITH", "ARKFREITH"));
+	CHECK(name_is("ARKFREITH", "", "ARKFREITH"));
+	/* SPEC 9: a surname over 36 is cut to 36 first */
+	CHECK(name_is("BENNELONG WOOLOOMOOLOO WARRANDYTE WARNAMBOOL", "DINGO POTOROO",
+		      "BENNELONG<WOOLOOMOOLOO<WARRANDYTE<WA<<D"));
+	CHECK(name_is("ABCDEFGHIJKLMNOPQRSTUVWXYZ ABCDEFGHIJK", "QQ",
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ<ABCDEFGHI<<Q"));
+	/* a cut ending on '<': the component before loses a letter, the next's initial */
+	CHECK(name_is("KHAN", "MUHAMMAD ABDUL REHMAN QURESHI AL BCD",
+		      "KHAN<<MUHAMMAD<ABDUL<REHMAN<QURESHI<A<B"));
+	CHECK(name_is("KHAN", "MUHAMMAD ABDUL REHMAN QURESHIX A BCD",
+		      "KHAN<<MUHAMMAD<ABDUL<REHMAN<QURESHI<A<B"));
+	CHECK(name_is("ABCDEFGHIJKLMNOPQRSTUVWXYZ ABCDEFGHIJK LMNOP", "",
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ<ABCDEFGHIJ<L"));
+	/* transliteration (9303-3 6.A, first value) and punctuation */
+	CHECK(name_is("Müller", "Jürgen", "MUELLER<<JUERGEN"));
+	CHECK(name_is("Groß, Ñandú", "Åsa Øystein", "GROSS<NANDU<<AASA<OEYSTEIN"));
+	CHECK(name_is("  al-Hussain  ", "Abd'ul  Rahman", "AL<HUSSAIN<<ABDUL<RAHMAN"));
+	{
+		struct imp_buf why = { 0 };
+		char got[IMP_MRZ_NAME + 1];
+
+		CHECK(imp_mrz_name("محمد", "ALI", got, &why) == -1 &&
+		      strstr(why.p, "U+0645") != NULL);
+		CHECK(imp_mrz_name("", " - ", got, &why) == -1);
+		imp_buf_free(&why);
+	}
+}
+
+static void
+test_mrz_check(void)
+{
+	static const char l1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+	static const char l2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+	static const struct {
+		int line, at;
+		char c;
+		const char *field;
+	} bad[] = {
+		{ 2, 9, '5', "document number check digit" },
+		{ 2, 19, '3', "date of birth check digit" },
+		{ 2, 15, '1', "date of birth '741312'" },
+		{ 2, 27, '0', "date of expiry check digit" },
+		{ 2, 42, '2', "optional data check digit" },
+		{ 2, 43, '1', "composite check digit" },
+		{ 2, 20, 'Z', "sex" },
+		{ 2, 10, '<', "nationality" },
+		{ 1, 0, 'V', "document code" },
+		{ 1, 5, '<', "name" },
+		{ 1, 20, 'a', "line 1" },
+	};
+	struct imp_buf why = { 0 };
+	char a[45], b[45];
+	size_t i;
+
+	CHECK(imp_mrz_check(l1, l2, &why) == 0);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memcpy(a, l1, sizeof l1);
+		memcpy(b, l2, sizeof l2);
+		(bad[i].line == 1 ? a : b)[bad[i].at] = bad[i].c;
+		if (bad[i].line == 2 && bad[i].at == 15)
+			b[15] = '1', b[16] = '3', b[19] = imp_mrz_digit(b + 13, 6);
+		if (!(imp_mrz_check(a, b, &why) == -1 && strstr(why.p, bad[i].field) != NULL)) {
+			printf("#   case %zu: %s\n", i, why.p ? why.p : "(accepted)");
+			failed++;
+		}
+	}
+	CHECK(imp_mrz_check(l1, "L898902C36UTO", &why) == -1 && strstr(why.p, "line 2"));
+	CHECK(imp_mrz_check("P<UTOERIKSSON<<ANNA<<MARIA<<<<<<<<<<<<<<<<<<", l2, &why) == -1 &&
+	      strstr(why.p, "more than one <<") != NULL);
+	imp_buf_free(&why);
+}
+
+static void
+test_add_years(void)
+{
+	struct imp_date d = imp_date_add_years((struct imp_date){ 2028, 2, 29 }, 5);
+
+	CHECK(d.y == 2033 && d.m == 2 && d.d == 28);
+	d = imp_date_add_years((struct imp_date){ 2028, 2, 29 }, 4);
+	CHECK(d.y == 2032 && d.m == 2 && d.d == 29);
+	d = imp_date_add_years((struct imp_date){ 2026, 11, 28 }, 10);
+	CHECK(d.y == 2036 && d.m == 11 && d.d == 28);
+}
+
+/* ---- the number series ---------------------------------------------------- */
+
+static void
+test_series(void)
+{
+	char path[] = "/tmp/impass-unit-XXXXXX", db_path[64], (*num)[IMP_NUMBER_LEN + 1];
+	char *ids[] = { "T-1", "T-2", "T-3" }, *ids2[] = { "T-1", "T-3" };
+	struct imp_series_use use = { 0 };
+	struct imp_buf voided = { 0 };
+	struct imp_err e = { 0 };
+	sqlite3 *db;
+
+	num = calloc(4, sizeof *num);
+	CHECK(mkdtemp(path) != NULL);
+	snprintf(db_path, sizeof db_path, "%s/state.db", path);
+	CHECK(imp_state_open(db_path, 1000, &db, &e) == 0);
+	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000004", &e) == 0);
+	CHECK(imp_series_add_range(db, "B", "AB0000004", "AB0000009", &e) == EX_DATAERR &&
+	      strstr(e.msg, "overlaps") != NULL);
+	CHECK(imp_series_add_range(db, "A", "AC0000001", "AC0000009", &e) == EX_DATAERR);
+	CHECK(imp_series_add_range(db, "B", "AB0000009", "AB0000005", &e) == EX_USAGE);
+	CHECK(imp_series_add_range(db, "B", "ZZ0000001", "ZZ0000002", &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, 3, num, &use, &e) == 0);
+	CHECK(strcmp(num[0], "AB0000001") == 0 && strcmp(num[2], "AB0000003") == 0);
+	CHECK(use.fresh == 3 && use.reused == 0 && use.warn.len == 0);
+	/* the same batch again: the same numbers */
+	memset(num, 0, 4 * sizeof *num);
+	CHECK(imp_series_assign(db, "B1", ids, 3, num, &use, &e) == 0);
+	CHECK(strcmp(num[1], "AB0000002") == 0 && use.reused == 3 && use.fresh == 0);
+	/* sealed without T-2: its number is void */
+	CHECK(imp_series_sealed(db, "B1", ids2, 2, &voided, &e) == 0);
+	CHECK(voided.p != NULL && strcmp(voided.p, "AB0000002 (record T-2 of batch B1)\n") == 0);
+	/* 1 left in A (the void one is never given again), 2 in B: 4 do not fit and
+	 * nothing is given, 3 do */
+	{
+		char *five[] = { "U-1", "U-2", "U-3", "U-4", "U-5" };
+		char (*n5)[IMP_NUMBER_LEN + 1] = calloc(5, sizeof *n5);
+
+		CHECK(imp_series_assign(db, "B2", five, 4, n5, &use, &e) == EX_UNAVAILABLE &&
+		      strstr(e.msg, "3 numbers left and the batch needs 4") != NULL);
+		CHECK(imp_series_assign(db, "B2", five, 3, n5, &use, &e) == 0);
+		CHECK(strcmp(n5[0], "AB0000004") == 0 && strcmp(n5[1], "ZZ0000001") == 0 &&
+		      strcmp(n5[2], "ZZ0000002") == 0);
+		CHECK(use.warn.p != NULL && strstr(use.warn.p, "range A is used up") != NULL);
+		imp_buf_reset(&voided);
+		CHECK(imp_series_void(db, "B2", "test", &voided, &e) == 0);
+		CHECK(voided.p != NULL && strstr(voided.p, "ZZ0000002 (record U-3") != NULL);
+		free(n5);
+	}
+	imp_buf_free(&use.warn);
+	imp_buf_free(&voided);
+	sqlite3_close(db);
+	{
+		struct stat st;
+		char cmd[128];
+
+		CHECK(stat(db_path, &st) == 0 && (st.st_mode & 0777) == 0600);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", path);
+		CHECK(system(cmd) == 0);
+	}
+	free(num);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -598,6 +813,12 @@ static const struct {
 	{ "dates: strict, partial, and typed from paper", test_dates },
 	{ "string map keeps the first value of a key", test_map },
 	{ "name similarity: variants, honorifics, order, joined words", test_name_similarity },
+	{ "MRZ: the ICAO 9303 specimen, check digits, SPEC 9 optional data and dates",
+	  test_mrz_specimen },
+	{ "MRZ names: ICAO truncation examples, SPEC 9 cuts, transliteration", test_mrz_names },
+	{ "MRZ checker names the first wrong field", test_mrz_check },
+	{ "expiry: the same day n years on, 29 February to 28", test_add_years },
+	{ "number series: ranges, re-runs, void, exhaustion, file mode", test_series },
 };
 
 int
