@@ -301,6 +301,7 @@ struct imp_stage {
 	const char *input_stage;           /* required sealer of the input, NULL: any */
 	const char *out_kind;              /* NULL: same as the input */
 	int repeatable;                    /* may run twice on one batch (test stages) */
+	int four_eyes;                     /* the signer may not have sealed the batch's ingest */
 	const char *after;                 /* a stage the batch must have been through */
 	/* every record line while the input is verified, unparsed (see imp_line_field) */
 	int (*scan)(void *arg, const char *line, size_t len, struct imp_err *e);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "impass.h"
@@ -142,6 +143,23 @@ accepts(const struct imp_stage *st, const struct imp_batch *b, struct imp_err *e
 	return 0;
 }
 
+/* Four eyes: the key that approves a batch did not put it in (SPEC 6). */
+static int
+other_eyes(const struct imp_batch *b, const struct imp_keys *k, struct imp_err *e)
+{
+	const struct imp_sealed *s;
+	size_t i;
+
+	for (i = 0; i <= b->nprov; i++) {
+		s = i < b->nprov ? &b->prov[i] : &b->seal;
+		if (strcmp(s->stage, "ingest") == 0 && strcasecmp(s->signer, k->signer) == 0)
+			return imp_fail(e, EX_NOPERM, "the key %s (%s) sealed this batch's ingest; "
+					"four eyes: another approver must sign it", k->signer,
+					imp_trust_name(&k->trust, k->signer));
+	}
+	return 0;
+}
+
 /* Key, trust and input: everything that must hold before a record is read. */
 static int
 prepare(struct stage_ctx *c, const struct imp_stage_opts *o, struct imp_err *e)
@@ -157,6 +175,8 @@ prepare(struct stage_ctx *c, const struct imp_stage_opts *o, struct imp_err *e)
 		rc = accepts(c->st, &c->batch, e);
 	if (rc == 0)
 		rc = imp_batch_verify(&c->batch, c->keys.gpg, &c->keys.trust, e);
+	if (rc == 0 && c->st->four_eyes)
+		rc = other_eyes(&c->batch, &c->keys, e);
 	if (rc == 0 && c->st->begin != NULL)
 		rc = c->st->begin(c->st->arg, &c->batch, e);
 	return rc;
