@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mrz.h"
@@ -26,7 +27,7 @@ enum mode { RENDER, TSV, CHECK, ADD_RANGE, REPORT, VOID };
 
 struct opts {
 	enum mode mode;
-	const char *state, *trust, *signer, *input, *batch, *range_name, *range;
+	const char *state, *trust, *signer, *input, *batch, *range_name, *range, *proof;
 	struct imp_date issue;
 };
 
@@ -39,7 +40,8 @@ struct render {
 	struct imp_map *index;        /* tracking id -> index in ids */
 	char **issued;                /* the ids that got their passport, for the seal */
 	size_t nissued;
-	struct imp_buf xml, why, sentence;
+	struct imp_buf xml, why, sentence, svg;
+	const char *proof;            /* --proof DIR, or NULL */
 };
 
 /* ---- the stage ------------------------------------------------------------------ */
@@ -144,6 +146,86 @@ passport(struct render *rd, struct imp_record *r, const char *number, char l1[45
 	return imp_mrz_render(m, l1, l2, &rd->why);
 }
 
+/* ---- --proof: the data page as SVG, for a person to look at ------------------ */
+
+static void
+page_date(const struct imp_date *d, char out[16])
+{
+	static const char *const mon[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG",
+					   "SEP", "OCT", "NOV", "DEC" };
+
+	if (d->m == 0)
+		snprintf(out, 16, "%04d", d->y);
+	else if (d->d == 0)
+		snprintf(out, 16, "%s %04d", mon[d->m - 1], d->y);
+	else
+		snprintf(out, 16, "%02d %s %04d", d->d, mon[d->m - 1], d->y);
+}
+
+static void
+svg_text(struct imp_buf *b, double x, double y, const char *style, const char *text)
+{
+	imp_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" %s>", x, y, style);
+	imp_buf_text(b, text ? text : "", text ? strlen(text) : 0);
+	imp_buf_puts(b, "</text>\n");
+}
+
+static void
+svg_field(struct imp_buf *b, double x, double y, const char *label, const char *value)
+{
+	svg_text(b, x, y, "font-size=\"2\" fill=\"#555\"", label);
+	svg_text(b, x, y + 3.4, "font-size=\"3\" font-weight=\"bold\"", value);
+}
+
+/* A TD3 data page, 125 x 88 mm: photo box, the fields, the MRZ in a
+ * monospace face like OCR-B. */
+static int
+write_proof(struct render *rd, struct imp_record *r, const struct imp_mrz *m, const char *l1,
+	    const char *l2, struct imp_err *e)
+{
+	const char *sex = m->sex == 'X' ? "X" : m->sex == 'M' ? "M" : "F";
+	char path[4096], dob[16], issued[16], expires[16];
+	struct imp_buf *b = &rd->svg;
+
+	page_date(&m->dob, dob);
+	page_date(&rd->issue, issued);
+	page_date(&m->expiry, expires);
+	imp_buf_reset(b);
+	imp_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"125mm\" height=\"88mm\" "
+		     "viewBox=\"0 0 125 88\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
+		     "<rect width=\"125\" height=\"88\" rx=\"3\" fill=\"#eef3ea\" stroke=\"#345\" "
+		     "stroke-width=\"0.3\"/>\n"
+		     "<rect x=\"4\" y=\"13\" width=\"30\" height=\"40\" fill=\"#fff\" stroke=\"#777\" "
+		     "stroke-width=\"0.3\" stroke-dasharray=\"1 1\"/>\n");
+	svg_text(b, 4, 7, "font-size=\"3.4\" font-weight=\"bold\"",
+		 "ISLAMIC REPUBLIC OF PAKISTAN \xc2\xb7 PASSPORT");
+	svg_text(b, 13, 34, "font-size=\"2.6\" fill=\"#777\"", "PHOTO");
+	svg_field(b, 38, 12, "Type", m->doc_code[1] == '<' ? "P" : m->doc_code);
+	svg_field(b, 52, 12, "Country code", m->state);
+	svg_field(b, 78, 12, "Passport number", m->number);
+	svg_field(b, 38, 20, "Surname", m->surname ? m->surname : "");
+	svg_field(b, 38, 28, "Given names", m->given_names ? m->given_names : "");
+	svg_field(b, 38, 36, "Nationality", "PAKISTANI");
+	svg_field(b, 78, 36, "Sex", sex);
+	svg_field(b, 38, 44, "Date of birth", dob);
+	svg_field(b, 78, 44, "Place of birth",
+		  imp_record_field(r, "application", "place_of_birth"));
+	svg_field(b, 38, 52, "Date of issue", issued);
+	svg_field(b, 78, 52, "Date of expiry", expires);
+	svg_field(b, 38, 60, "Citizenship number", m->optional ? m->optional : "");
+	svg_field(b, 78, 60, "Authority", "DGI&P ISLAMABAD");
+	imp_buf_puts(b, "<g font-family=\"OCR B, OCR-B, OCRB, DejaVu Sans Mono, Courier New, "
+		     "monospace\" font-size=\"4.1\">\n");
+	svg_text(b, 4, 77, "textLength=\"117\" lengthAdjust=\"spacing\"", l1);
+	svg_text(b, 4, 83.5, "textLength=\"117\" lengthAdjust=\"spacing\"", l2);
+	imp_buf_puts(b, "</g>\n</svg>\n");
+	if (b->oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	snprintf(path, sizeof path, "%s/%s.svg", rd->proof, m->number);
+	return imp_write_file(path, b->p, b->len, e);
+}
+
 static int
 each(void *arg, struct imp_record *r, struct imp_err *e)
 {
@@ -179,6 +261,8 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	imp_buf_puts(&rd->xml, "</passport>");
 	if (rd->xml.oom || imp_record_insert(r, rd->xml.p, rd->xml.len) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (rd->proof != NULL && write_proof(rd, r, &m, l1, l2, e) != 0)
+		return e->code;
 	attrs[1] = rd->numbers[k];
 	rd->issued[rd->nissued++] = rd->ids[k];
 	rc = imp_record_step(r, PROG, IMP_OK_STATUS, "MRZ_RENDERED", attrs, "passport %s (%s), "
@@ -200,6 +284,7 @@ render_free(struct render *rd)
 	imp_buf_free(&rd->xml);
 	imp_buf_free(&rd->why);
 	imp_buf_free(&rd->sentence);
+	imp_buf_free(&rd->svg);
 }
 
 static int
@@ -215,6 +300,10 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 
 	memset(&rd, 0, sizeof rd);
 	rd.issue = o->issue;
+	rd.proof = o->proof;
+	if (o->proof != NULL && mkdir(o->proof, 0700) != 0 && errno != EEXIST)
+		return imp_fail(e, EX_CANTCREAT, "cannot create the proof folder %s: %s", o->proof,
+				strerror(errno));
 	if ((rc = imp_state_open(o->state, 30000, &rd.db, e)) == 0 &&
 	    (rc = imp_series_init(rd.db, e)) == 0)
 		rc = imp_stage_run(PROG, &st, &so, run, e);
@@ -428,8 +517,8 @@ out:
 static void
 usage(FILE *f)
 {
-	fputs("usage: render-mrz [--state FILE] [--issue-date YYYY-MM-DD] [-s FPR] [-t FILE] "
-	      "[FILE|-]\n"
+	fputs("usage: render-mrz [--state FILE] [--issue-date YYYY-MM-DD] [--proof DIR] [-s FPR]\n"
+	      "                  [-t FILE] [FILE|-]\n"
 	      "       render-mrz --tsv [FILE|-]\n"
 	      "       render-mrz --check [FILE|-]\n"
 	      "       render-mrz [--state FILE] --add-range NAME FIRST-LAST | --report | "
@@ -443,6 +532,7 @@ help(void)
 	fputs("Give each ok application its passport number, dates and TD3 MRZ.\n"
 	      "      --state FILE       the state database (default $IMPASS_SPOOL/state.db)\n"
 	      "      --issue-date DATE  the date of issue (default today)\n"
+	      "      --proof DIR        an SVG proof of each data page, DIR/NUMBER.svg\n"
 	      "      --tsv              render rows of a TSV file, no stream or seal\n"
 	      "      --check            check LINE1<TAB>LINE2 rows of presented MRZs\n"
 	      "      --add-range NAME FIRST-LAST\n"
@@ -478,6 +568,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "add-range", required_argument, NULL, 'A' },
 		{ "report", no_argument, NULL, 'R' },
 		{ "void", required_argument, NULL, 'O' },
+		{ "proof", required_argument, NULL, 'P' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -501,6 +592,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'A': rc = set_mode(o, ADD_RANGE); o->range_name = optarg; break;
 		case 'R': rc = set_mode(o, REPORT); break;
 		case 'O': rc = set_mode(o, VOID); o->batch = optarg; break;
+		case 'P': o->proof = optarg; break;
 		case 's': o->signer = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'h': help(); exit(0);
