@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: ISC
+# Shared by pipelines/nightly, pipelines/courier and pipelines/migrate-citizenship:
+# the configuration, the lock, the run folder, one stage, the logs.
+# shellcheck shell=bash
+
+umask 077
+PROG=${PROG:-$(basename "$0")}
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() {                           # die CODE MESSAGE
+	local code=$1
+	shift
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit "$code"
+}
+
+# The configuration: KEY=VALUE lines, # comments; only known keys, never
+# run as shell. Values may be quoted with "..." or '...'.
+CONFIG_KEYS="IMPASS_TRUST GNUPGHOME STAGE_KEY APPROVER_KEY NADRA PCL_LISTS HISTORY SPOOL RUNS
+QUEUES LAMINATES OFFICES COURIERS BUNDLES SYSLOG_TAG BIN"
+
+load_config() {                   # load_config FILE
+	local file=$1 line key value n=0
+	[ -r "$file" ] || die 66 "cannot read the configuration $file"
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		line=${line%%$'\r'}
+		case $line in '' | '#'*) continue ;; esac
+		case $line in
+		*=*) key=${line%%=*} value=${line#*=} ;;
+		*) die 78 "$file line $n: not KEY=VALUE" ;;
+		esac
+		key=${key//[[:space:]]/}
+		case " ${CONFIG_KEYS//$'\n'/ } " in
+		*" $key "*) ;;
+		*) die 78 "$file line $n: unknown key $key (known: ${CONFIG_KEYS//$'\n'/ })" ;;
+		esac
+		case $value in
+		\"*\") value=${value#\"} value=${value%\"} ;;
+		\'*\') value=${value#\'} value=${value%\'} ;;
+		esac
+		printf -v "CFG_$key" '%s' "$value"
+	done < "$file"
+	SPOOL=${CFG_SPOOL:-${IMPASS_SPOOL:-/var/spool/impass}}
+	RUNS=${CFG_RUNS:-$SPOOL/runs}
+	SYSLOG_TAG=${CFG_SYSLOG_TAG:-impass}
+	[ -n "${CFG_BIN:-}" ] && PATH=$CFG_BIN:$PATH
+	[ -n "${CFG_IMPASS_TRUST:-}" ] && export IMPASS_TRUST=$CFG_IMPASS_TRUST
+	[ -n "${CFG_GNUPGHOME:-}" ] && export GNUPGHOME=$CFG_GNUPGHOME
+	[ -n "${CFG_STAGE_KEY:-}" ] && export IMPASS_SIGNER=$CFG_STAGE_KEY
+	export IMPASS_SPOOL=$SPOOL
+	mkdir -p -m 0700 "$SPOOL" "$RUNS" || die 73 "cannot create $SPOOL or $RUNS"
+	return 0
+}
+
+# One run of a pipeline at a time: flock on a lock file, exit 75 when busy.
+take_lock() {                     # take_lock NAME
+	exec 9> "$RUNS/.$1.lock" || die 73 "cannot create the lock $RUNS/.$1.lock"
+	flock -n 9 || die 75 "another $1 run holds $RUNS/.$1.lock; try again when it has finished"
+}
+
+log() {                           # to the run folder's log, stderr and syslog
+	printf '%s %s\n' "$(date -u +%FT%TZ)" "$*" >> "$RUNDIR/run.log"
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	logger -t "$SYSLOG_TAG" -- "$PROG: $*" 2> /dev/null || true
+}
+
+# stage NAME OUT IN COMMAND...: runs COMMAND < IN > OUT.tmp, renames it to OUT
+# when it succeeds; a stage whose OUT exists already is done (resume).
+# Its stderr goes to NAME.log; its summary line to the run log and syslog.
+stage() {
+	local name=$1 out=$2 in=$3 rc=0 summary
+	shift 3
+	if [ -e "$out" ]; then
+		log "$name: done before, $(basename "$out") kept"
+		return 0
+	fi
+	# 9>&-: a daemon a stage starts (gpg-agent) must not keep the run's lock
+	"$@" < "$in" > "$out.tmp" 2> "$RUNDIR/$name.log" 9>&- || rc=$?
+	summary=$(grep -E "^[a-z-]+: [^:]+: [0-9]+ in, " "$RUNDIR/$name.log" | tail -n 1 || true)
+	if [ "$rc" -ne 0 ]; then
+		rm -f "$out.tmp"
+		log "$name FAILED (exit $rc): $(tail -n 1 "$RUNDIR/$name.log")"
+		log "fix the cause and resume: $PROG --resume $RUNDIR"
+		exit "$rc"
+	fi
+	mv "$out.tmp" "$out"
+	log "${summary:-$name: done}"
+}
+
+# The ok/held/rejected counts of a stage's summary line in its log.
+counts_of() {                     # counts_of NAME -> "in ok rejected held"
+	sed -n 's/^[a-z-]*: [^:]*: \([0-9]*\) in, \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) held.*/\1 \2 \3 \4/p' \
+		"$RUNDIR/$1.log" 2> /dev/null | tail -n 1
+}
