@@ -1,0 +1,315 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# spool-print (SPEC 3, 6, 8): only a batch approved by sign with an approver
+# key is spooled; one job per ok record, delivered tmp/ -> new/ after the
+# seal verified, exactly once across crashes and re-runs; held and rejected
+# records parked with their reasons; laminates assigned, collected and
+# reconciled; --collect writes the printed stream, --reprint the spoiled
+# applications for a new number. tests/fake-printer plays the printers.
+# One approved batch of 12 (1 rejected, 1 held, 10 ok: 1 fast track,
+# 1 urgent) is made through the real pipeline once in setup_file.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+USAGE='usage: spool-print [-d DIR] [-q N|LIST] [-l FILE] [-w] [-t FILE] [FILE|-]'
+
+setup_file() {
+	keys_setup
+	stage_env
+	cd "$KT" || return 1
+	"$GEN" applications 12 > a.csv
+	# row 2 rejected (CNIC), row 3 held (previous passport), row 4 fast
+	# track, row 5 urgent, the rest normal
+	sed -i -e '2s/,[0-9]\{5\}-[0-9]\{7\}-[0-9],/,123,/' \
+		-e '3s/,\(5\|10\),\(36\|72\|100\),[^,]*,/,\1,\2,XYZ,/' \
+		-e '4s/^\([^,]*,[^,]*,\)[a-z]*,/\1fasttrack,/' \
+		-e '5s/^\([^,]*,[^,]*,\)[a-z]*,/\1urgent,/' \
+		-e '6,$s/^\([^,]*,[^,]*,\)[a-z]*,/\1normal,/' a.csv
+	ingest -b B-SPOOL-01 a.csv 2> /dev/null | validate 2> /dev/null > valid.xml
+	render-mrz --state "$KT/mrz.db" --add-range T AA1000000-AA1999999 2> /dev/null
+	render-mrz --state "$KT/mrz.db" valid.xml > mrz.xml 2> /dev/null
+	IMPASS_SIGNER=$APPROVER_FPR sign --require validate,render-mrz mrz.xml > approved.xml 2> /dev/null
+	seq -f 'SL%08g' 1 30 > laminates.txt
+}
+
+teardown_file() {
+	keys_teardown
+}
+
+setup() {
+	stage_env
+	cp "$KT"/approved.xml "$KT"/mrz.xml "$KT"/laminates.txt .
+	export IMPASS_SPOOL=$BATS_TEST_TMPDIR/spool
+	umask 022
+}
+
+ok_numbers() { grep 'status="ok"' "${1:-approved.xml}" | sed 's/.*<passport number="\([A-Z0-9]*\)".*/\1/' | sort; }
+# every job file anywhere in the spool's queues and archive, by number
+jobs_in() { find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.xml' -print 2>/dev/null | sed 's/.*-\([A-Z0-9]*\)\.xml$/\1/' | sort; }
+new_jobs() { find spool/print -path '*/new/*' -type f 2>/dev/null | wc -l; }
+spooled() { spool-print --queues 4 --laminates laminates.txt "${@:-approved.xml}"; }
+
+nothing_spooled() {
+	assert_equal "$(new_jobs)" 0
+	assert_equal "$(find spool/held spool/rejected -type f 2>/dev/null | wc -l)" 0
+	run -0 spool-print --reconcile
+	assert_line --index 0 'laminates issued: 0'
+}
+
+@test "--help starts with the usage line of the manual page" {
+	run -0 spool-print --help
+	assert_line --index 0 "$USAGE"
+	grep -q '^\.Nm spool-print$' "$TESTS/../bin/spool-print.1"
+	run -64 spool-print --collect approved.xml
+	run -64 spool-print --queues 0 approved.xml
+	run -64 spool-print --queues 'p1,P2' approved.xml
+}
+
+@test "one job per ok record in new/, valid print jobs, 0600 files in 0700 folders" {
+	run -0 --separate-stderr spooled
+	assert_equal "${stderr_lines[0]}" 'spool-print: B-SPOOL-01: 30 laminates from laminates.txt added to the stock'
+	stderr=${stderr_lines[1]}
+	assert_equal "$stderr" "spool-print: B-SPOOL-01: 12 in, 10 jobs (10 delivered now), 1 held, 1 rejected, $(sed -n 's/.*rejected, //p' <<< "$stderr")"
+	assert_equal "$output" ''
+	diff <(ok_numbers) <(jobs_in)
+	assert_equal "$(find spool/print -path '*/new/*' -type f | wc -l)" 10
+	for f in spool/print/*/new/*; do
+		xmllint --noout --schema "$TESTS/../schemas/printjob.xsd" "$f" 2> /dev/null
+	done
+	assert_equal "$(find spool -type f ! -perm 600 | wc -l)" 0
+	assert_equal "$(find spool -type d ! -perm 700 | wc -l)" 0
+	assert_equal "$(find spool/print/*/tmp -type f | wc -l)" 0
+	# every laminate given once
+	assert_equal "$(cat spool/print/*/new/* | grep -o 'laminate="SL[0-9]*"' | sort -u | wc -l)" 10
+}
+
+@test "held and rejected records get one file each with their reasons; in = jobs + held + rejected" {
+	run -0 spooled
+	rej=$(grep 'status="rejected"' approved.xml | sed 's/.* id="\([^"]*\)".*/\1/')
+	held=$(grep 'status="held"' approved.xml | sed 's/.* id="\([^"]*\)".*/\1/')
+	assert_equal "$(ls spool/rejected)" "B-SPOOL-01.$rej"
+	assert_equal "$(ls spool/held)" "B-SPOOL-01.$held"
+	run cat "spool/rejected/B-SPOOL-01.$rej"
+	assert_line --index 0 'batch: B-SPOOL-01'
+	assert_line --index 1 "record: $rej"
+	assert_line --index 2 'status: rejected'
+	assert_line --index 3 'stage: validate'
+	assert_line --index 4 'code: CNIC_FORMAT'
+	assert_line --partial 'reason: '
+	assert_line "$(grep "id=\"$rej\"" approved.xml)"
+	run cat "spool/held/B-SPOOL-01.$held"
+	assert_line --index 4 'code: PREVIOUS_PASSPORT_FORMAT'
+	in=$(grep -c '^<record ' approved.xml)
+	assert_equal $(( $(new_jobs) + $(ls spool/held | wc -l) + $(ls spool/rejected | wc -l) )) "$in"
+}
+
+@test "fast track, then urgent, then normal: the priority leads the job's name and the printer takes it first" {
+	run -0 spooled
+	ft=$(grep '<category>fasttrack</category>' approved.xml | grep 'status="ok"' | sed 's/.*<passport number="\([A-Z0-9]*\)".*/\1/')
+	ur=$(grep '<category>urgent</category>' approved.xml | grep 'status="ok"' | sed 's/.*<passport number="\([A-Z0-9]*\)".*/\1/')
+	[ -f spool/print/p01/new/0-"$ft".xml ] || [ -f spool/print/p02/new/0-"$ft".xml ] ||
+		[ -f spool/print/p03/new/0-"$ft".xml ] || [ -f spool/print/p04/new/0-"$ft".xml ]
+	grep -q 'priority="1"' spool/print/*/new/1-"$ur".xml
+	assert_equal "$(ls spool/print/*/new | grep -c '^2-')" 8
+	run -0 fake-printer spool
+	# in each queue the first job printed is the one of the lowest priority digit
+	for q in p01 p02 p03 p04; do
+		assert_equal "$(grep "^$q " <<< "$output" | head -n 1 | cut -d' ' -f2)" \
+			"$(ls spool/print/$q/done | sort | head -n 1)"
+	done
+}
+
+@test "jobs are spread evenly over the queues; a list names them" {
+	run -0 spooled
+	for q in p01 p02 p03 p04; do counts+=("$(ls spool/print/$q/new | wc -l)"); done
+	assert_equal "$(printf '%s\n' "${counts[@]}" | sort -n | tr '\n' ' ')" "2 2 3 3 "
+	rm -rf spool
+	run -0 spool-print --queues lhr-1,isb-2 --laminates laminates.txt approved.xml
+	assert_equal "$(ls spool/print)" "$(printf 'isb-2\nlhr-1')"
+	assert_equal "$(ls spool/print/lhr-1/new | wc -l)" 5
+	grep -q 'queue="isb-2"' spool/print/isb-2/new/*
+}
+
+@test "a re-run of the batch does nothing new and says so" {
+	run -0 spooled
+	before=$(find spool -type f ! -name 'state.db*' -exec stat -c '%n %Y.%y %s' {} + | sort)
+	run -0 --separate-stderr spooled
+	assert_regex "$stderr" '^spool-print: B-SPOOL-01: spooled already at [0-9T:Z-]+ \(12 in: 10 jobs, 1 held, 1 rejected\); nothing new was written$'
+	assert_equal "$(find spool -type f ! -name 'state.db*' -exec stat -c '%n %Y.%y %s' {} + | sort)" "$before"
+	diff <(ok_numbers) <(jobs_in)
+	assert_equal "$(find spool/print -type f | wc -l)" 10
+}
+
+@test "a stream sealed by sign with a stage key is refused (77): nothing spooled" {
+	reseal approved.xml "$STAGE_FPR" sign > stage.xml
+	run -77 --separate-stderr spooled stage.xml
+	assert_regex "$stderr" "may not seal stage sign: that needs the approver role"
+	nothing_spooled
+}
+
+@test "a stream signed by a key outside the trust file is refused (77): nothing spooled" {
+	reseal approved.xml "$OTHER_FPR" sign > other.xml
+	run -77 --separate-stderr spooled other.xml
+	assert_regex "$stderr" "is not in the trust file"
+	nothing_spooled
+}
+
+@test "a stream not sealed by sign (render-mrz's output) is refused (77): nothing spooled" {
+	run -77 --separate-stderr spooled mrz.xml
+	assert_regex "$stderr" "takes only streams sealed by sign .*sealed by render-mrz"
+	nothing_spooled
+}
+
+@test "a tampered approved stream is refused (65): nothing spooled" {
+	sed '4s/<surname>[A-Z]*</<surname>MALLORY</' approved.xml > tampered.xml
+	! cmp -s approved.xml tampered.xml
+	run -65 --separate-stderr spooled tampered.xml
+	assert_regex "$stderr" "do not hash to the sealed root"
+	nothing_spooled
+	head -n -3 approved.xml > cut.xml
+	run -65 spooled cut.xml
+	nothing_spooled
+}
+
+@test "too few laminates: 69 before anything is delivered, and the stock untouched" {
+	head -n 9 laminates.txt > few.txt
+	run -69 --separate-stderr spool-print --laminates few.txt approved.xml
+	assert_regex "$stderr" '10 approved records need 10 laminates but 9 are in stock; nothing was spooled'
+	assert_equal "$(new_jobs)" 0
+	run -0 spool-print --reconcile
+	assert_line '  in stock                                   9'
+	printf 'SL00000001\nSL0000002X\n' > bad.txt
+	run -65 --separate-stderr spool-print --laminates bad.txt approved.xml
+	assert_regex "$stderr" "bad.txt line 2: 'SL0000002X' is not a laminate serial"
+}
+
+@test "a second run on the same spool exits 75 while the first holds the lock; --wait waits" {
+	mkdir -p spool
+	flock spool/lock sleep 2 &
+	sleep 0.3
+	run -75 --separate-stderr spooled
+	assert_regex "$stderr" 'another spool-print is running on .*spool'
+	assert_equal "$(new_jobs)" 0
+	run -0 spool-print --wait --queues 4 --laminates laminates.txt approved.xml
+	wait
+	assert_equal "$(new_jobs)" 10
+}
+
+@test "each crash point, then a re-run: every job exactly once, no leftovers" {
+	for point in tmp-written planned delivered-half delivered journalled; do
+		rm -rf spool
+		run -137 env IMPASS_FAULT=$point spool-print --queues 4 --laminates laminates.txt approved.xml
+		run -0 spooled
+		diff <(ok_numbers) <(jobs_in) || { echo "after $point"; false; }
+		assert_equal "$(find spool/print/*/tmp spool/held spool/rejected -name '.*' -o -path '*/tmp/*' -type f | wc -l)" 0
+		run -0 spool-print --reconcile
+		assert_line '  at the printers (spooled, not collected)   10'
+		run -0 --separate-stderr spooled
+		assert_regex "$stderr" 'nothing new was written'
+	done
+}
+
+@test "kill -9 at random moments of spooling and collecting, then re-runs: each job exactly once" {
+	RANDOM=8
+	for i in $(seq 1 20); do
+		rm -rf spool printed-*.xml
+		spool-print --queues 4 --laminates laminates.txt approved.xml 2> /dev/null &
+		sleep "0.$((RANDOM % 30))"
+		kill -9 $! 2> /dev/null || true
+		wait || true
+		run -0 spooled
+		diff <(ok_numbers) <(jobs_in) || { echo "iteration $i, spooling"; false; }
+		fake-printer --seed "$i" --fail 20 spool > /dev/null
+		spool-print --collect > printed-1.xml 2> /dev/null &
+		sleep "0.$((RANDOM % 30))"
+		kill -9 $! 2> /dev/null || true
+		wait || true
+		run -0 --separate-stderr spool-print --collect
+		echo "$output" > printed-2.xml
+		run -0 --separate-stderr spool-print --collect
+		assert_equal "$output" ''
+		# every job collected once: archived once, and the laminate account balanced
+		diff <(ok_numbers) <(find spool/archive -name '*.xml' | sed 's/.*-\([A-Z0-9]*\)\.xml$/\1/' | sort)
+		assert_equal "$(find spool/print -type f | wc -l)" 0
+		run -0 spool-print --reconcile
+		assert_line '  at the printers (spooled, not collected)   0'
+		used=$(sed -n 's/^  used (printed) *//p' <<< "$output")
+		# the printed jobs are in a sealed stream once (a collection cut off
+		# before its seal was written again whole under the same batch id)
+		sealed=$(grep -l '^<seal ' printed-1.xml printed-2.xml || true)
+		[ -n "$sealed" ]
+		assert_equal "$(cat $sealed | grep '^<record ' | grep -o 'job="[A-Z0-9]*"' | sort -u | wc -l)" "$used"
+	done
+}
+
+@test "--collect: printed stream of the done jobs, spoiled ones recorded, files archived, a second collect finds nothing" {
+	run -0 spooled
+	run -0 fake-printer --seed 3 --fail 30 spool
+	done_n=$(grep -c ' done$' <<< "$output")
+	failed_n=$(grep -c ' failed$' <<< "$output")
+	run -0 --separate-stderr spool-print --collect
+	echo "$output" > printed.xml
+	assert_regex "$stderr" "spool-print: PRINTED-[0-9]{8}-0001: 10 collected: $done_n printed, $failed_n spoiled"
+	run -0 --separate-stderr inspect printed.xml
+	assert_line --regexp '^kind +printed$'
+	assert_line --regexp "^seal +good: spool-print by $STAGE_FPR"
+	assert_equal "$(grep -c '^<record .*<print queue="p0[1-4]" job="[A-Z0-9]*" laminate="SL[0-9]*" printed="[0-9T:Z-]*"/><trail>.*code="PRINT_DONE"' printed.xml)" "$done_n"
+	assert_equal "$(find spool/print -type f | wc -l)" 0
+	assert_equal "$(find spool/archive -path '*/failed/*.why' | wc -l)" "$failed_n"
+	run -0 --separate-stderr spool-print --collect
+	assert_equal "$output" ''
+	assert_equal "$stderr" 'spool-print: nothing new to collect'
+	run -0 spool-print --reconcile
+	assert_line "  used (printed)                             $done_n"
+	assert_line "  spoiled                                    $failed_n"
+	assert_line --regexp '^balance: issued 30 = '
+}
+
+@test "a job file unknown to the journal is left where it is" {
+	run -0 spooled
+	mkdir -p spool/print/p01/done
+	cp "$TESTS/fixtures/printjob.xml" spool/print/p01/done/2-ZZ9999999.xml
+	run -0 --separate-stderr spool-print --collect
+	assert_regex "$stderr" 'p01/done/2-ZZ9999999.xml is not a job of the journal; left where it is'
+	[ -f spool/print/p01/done/2-ZZ9999999.xml ]
+}
+
+@test "--reconcile names a laminate whose job vanished, and one missing from the shelf (65)" {
+	run -0 spooled
+	run -0 spool-print --reconcile
+	assert_line 'balance: issued 30 = used 0 + spoiled 0 + at the printers 10 + in stock 20'
+	gone=$(ls spool/print/p02/new | head -n 1)
+	lam=$(grep -o 'laminate="SL[0-9]*"' "spool/print/p02/new/$gone" | cut -d'"' -f2)
+	rm "spool/print/p02/new/$gone"
+	run -65 --separate-stderr spool-print --reconcile
+	assert_line --regexp "^unaccounted: $lam: assigned to passport .* \(batch B-SPOOL-01, queue p02\), but its job is in no folder"
+	assert_line 'does not balance: 1 laminates unaccounted for'
+	# the shelf: the 20 in stock counted, less one that vanished
+	sed -n '12,30p' laminates.txt > shelf.txt
+	run -65 spool-print --reconcile --laminates shelf.txt
+	assert_line 'unaccounted: SL00000011: in stock by the account, but not on the shelf (shelf.txt)'
+	assert_line 'does not balance: 2 laminates unaccounted for'
+}
+
+@test "--reprint: the spoiled applications without their passport, ready for render-mrz | sign | spool-print" {
+	run -0 spooled
+	run -0 fake-printer --seed 3 --fail 30 spool
+	spoiled=$(grep ' failed$' <<< "$output" | sed 's/.*-\([A-Z0-9]*\)\.xml.*/\1/' | sort)
+	[ -n "$spoiled" ]
+	run -0 --separate-stderr spool-print --collect --reprint re.xml
+	assert_regex "$stderr" "B-SPOOL-01-R1: $(wc -l <<< "$spoiled") spoiled applications of batch B-SPOOL-01 written to re.xml"
+	run -0 inspect re.xml
+	assert_line --regexp '^kind +application$'
+	assert_equal "$(grep -c '<passport ' re.xml)" 0
+	assert_equal "$(grep -c 'code="PRINT_SPOILED">booklet AA[0-9]* spoiled on p0[1-4] (spoiled: ' re.xml)" "$(wc -l <<< "$spoiled")"
+	render-mrz --state "$KT/mrz.db" re.xml 2> /dev/null > re-mrz.xml
+	IMPASS_SIGNER=$APPROVER_FPR sign --require validate,render-mrz re-mrz.xml > re-ok.xml 2> /dev/null
+	run -0 spool-print re-ok.xml
+	fresh=$(ok_numbers re-ok.xml)
+	assert_equal "$(comm -12 <(echo "$spoiled") <(echo "$fresh"))" ''
+	assert_equal "$(find spool/print -path '*/new/*' -type f | wc -l)" "$(wc -l <<< "$spoiled")"
+	run -0 --separate-stderr spool-print --reprint again.xml
+	assert_regex "$stderr" 'no spoiled job waits for a reprint'
+	[ ! -e again.xml ]
+}
