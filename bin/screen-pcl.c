@@ -22,6 +22,7 @@
 #define POSTING_CAP 300               /* keys this common give no candidates */
 #define POSTING_CAP_ONE 3000          /* ... for a name of one word, which has few keys */
 #define MAX_HITS 8
+#define NOT_ALIKE -99.0               /* names too unlike to be weighed */
 
 struct entry {
 	char *id, *name, *father, *canon, *category;
@@ -32,6 +33,7 @@ struct entry {
 	struct imp_date dob;          /* y 0: unknown */
 	uint32_t n_name;              /* people in lists and batch with its name */
 	uint32_t n_father, n_family;  /* fathers with its father's name, and of that family */
+	uint32_t same_cnic, same_passport;   /* the next entry with its CNIC / passport, + 1 */
 };
 
 /* What the first test of a candidate needs, kept small and together: the
@@ -387,20 +389,56 @@ normalised(struct screen *s, const char *v)
 	return strdup(s->b.p);
 }
 
+/* key -> the last entry with it + 1; each entry links to the one before */
 static int
-add_maps(struct screen *s, const struct entry *en, uint32_t idx)
+chain(struct imp_map *m, const char *key, uint32_t idx, uint32_t *next)
+{
+	uint64_t old;
+	int rc = imp_map_put(m, key, idx + 1, &old);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {                 /* the key was there: this entry goes first */
+		*next = (uint32_t)old;
+		return imp_map_set(m, key, idx + 1);
+	}
+	return 0;
+}
+
+static int
+add_maps(struct screen *s, struct entry *en, uint32_t idx)
 {
 	char key[24];
-	uint64_t old;
 
 	if (en->cnic != 0) {
 		snprintf(key, sizeof key, "%013" PRIu64, en->cnic);
-		if (imp_map_put(s->cnics, key, idx + 1, &old) < 0)
+		if (chain(s->cnics, key, idx, &en->same_cnic) != 0)
 			return -1;
 	}
-	if (en->passport[0] != '\0' && imp_map_put(s->passports, en->passport, idx + 1, &old) < 0)
+	if (en->passport[0] != '\0' && chain(s->passports, en->passport, idx,
+					      &en->same_passport) != 0)
 		return -1;
 	return 0;
+}
+
+/* A list's CNIC, spaces around it aside: 0 when blank, -1 when not a CNIC. */
+static int
+list_cnic(const char *v, uint64_t *cnic)
+{
+	char t[32];
+	size_t n;
+
+	*cnic = 0;
+	v += strspn(v, " ");
+	for (n = strlen(v); n > 0 && v[n - 1] == ' '; n--)
+		;
+	if (n == 0)
+		return 0;
+	if (n >= sizeof t)
+		return -1;
+	memcpy(t, v, n);
+	t[n] = '\0';
+	return imp_cnic_parse(t, cnic);
 }
 
 static int
@@ -425,8 +463,7 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	en->category = strdup(row->field[col[L_CATEGORY]]);
 	en->name = normalised(s, row->field[col[L_NAME]]);
 	en->father = normalised(s, row->field[col[L_FATHER]]);
-	if (imp_cnic_parse(row->field[col[L_CNIC]], &en->cnic) != 0)
-		en->cnic = 0;
+	list_cnic(row->field[col[L_CNIC]], &en->cnic);
 	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
 		memset(&en->dob, 0, sizeof en->dob);
 	passport_key(row->field[col[L_PASSPORT]], en->passport);
@@ -455,6 +492,7 @@ list_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 {
 	struct list_file *lf = arg;
 	const char *list;
+	uint64_t cnic;
 
 	if (row->header) {
 		lf->ncols = row->n;
@@ -472,6 +510,11 @@ list_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	if (strcmp(list, "PCL") != 0 && strcmp(list, "FCL") != 0)
 		return imp_fail(e, EX_DATAERR, "%s line %lu: list '%s' is neither PCL nor FCL",
 				row->file, row->line, list);
+	if (list_cnic(row->field[lf->col[L_CNIC]], &cnic) != 0)
+		return imp_fail(e, EX_DATAERR, "%s line %lu: entry %s: cnic '%s' is not 13 digits "
+				"(12345-1234567-1); a listed CNIC must not be lost, so the list is "
+				"refused: correct it", row->file, row->line,
+				row->field[lf->col[L_ID]], row->field[lf->col[L_CNIC]]);
 	if (blank(row->field[lf->col[L_NAME]]) && blank(row->field[lf->col[L_CNIC]]) &&
 	    blank(row->field[lf->col[L_PASSPORT]]))
 		return imp_fail(e, EX_DATAERR, "%s line %lu: entry %s has no name, CNIC or passport "
@@ -638,7 +681,7 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 		imp_buf_reset(why);
 	name = imp_name_words_similarity(&ap->wname, &en->wname);
 	if (name < 0.75)
-		return -99;
+		return NOT_ALIKE;
 	/* a part of a name says no more than the commoner of the two names:
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */
 	bearers = ap->n_name > en->n_name ? ap->n_name : en->n_name;
@@ -692,11 +735,13 @@ exact_matches(struct screen *s, const struct applicant *ap, struct match *m, siz
 	uint64_t idx;
 
 	if (ap->cnic != NULL && imp_map_get(s->cnics, ap->cnic, &idx) == 0)
-		add_match(m, n, (uint32_t)(idx - 1), 99, "CNIC");
+		for (; idx != 0; idx = s->e[idx - 1].same_cnic)
+			add_match(m, n, (uint32_t)(idx - 1), 99, "CNIC");
 	if (ap->previous != NULL) {
 		passport_key(ap->previous, pp);
 		if (imp_map_get(s->passports, pp, &idx) == 0)
-			add_match(m, n, (uint32_t)(idx - 1), 99, "passport");
+			for (; idx != 0; idx = s->e[idx - 1].same_passport)
+				add_match(m, n, (uint32_t)(idx - 1), 99, "passport");
 	}
 }
 
@@ -716,7 +761,7 @@ person_matches(struct screen *s, const char *id, const struct applicant *ap, str
 		if (s->weight[k] >= need && (s->explain || s->brief[k].most + (ap->have_dob ?
 		    dob_evidence(&ap->dob, &s->brief[k].dob, NULL) : 0) >= s->threshold)) {
 			sc = score(s, ap, &s->e[k], s->explain ? &s->sentence : NULL);
-			if (sc > 0)
+			if (sc > NOT_ALIKE)
 				explain(s, id, &s->e[k], sc, &s->sentence);
 			if (sc >= s->threshold)
 				add_match(m, n, k, sc, "name");
