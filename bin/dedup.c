@@ -1,0 +1,1808 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dedup: one person, one valid passport. Holds the applications of a batch
+ * that share a CNIC or a photo, or that are one person spelled otherwise;
+ * and those whose applicant already holds a valid passport, under this CNIC
+ * or another, in the issued-passport history (lib/store.c). In a
+ * citizenship stream, holds a certificate typed twice.
+ *
+ * The batch is indexed in memory while its seal is verified (blocking keys
+ * of CNIC, photo, date of birth and names); the history is asked by index
+ * for each applicant. A person match is counted in bits of evidence: each
+ * part that agrees adds by how rare the agreement is, a differing date of
+ * birth, father's name, sex or given name vetoes it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "impass.h"
+#include "store.h"
+
+#define PROG "dedup"
+#define POSTING_CAP 200               /* batch keys borne by more records give no pairs */
+#define HISTORY_LIMIT 200             /* history candidates per key */
+#define SHOWN 5                       /* other parties told per code */
+#define VETO -40.0
+
+enum code { C_PHOTO, C_OTHER_ID, C_VALID, C_CNIC, C_PERSON, C_CERT, NCODES };
+
+static const char *const code_name[NCODES] = {
+	"DEDUP_SAME_PHOTO", "DEDUP_OTHER_IDENTITY", "DEDUP_VALID_PASSPORT", "DEDUP_SAME_CNIC",
+	"DEDUP_SAME_PERSON", "DEDUP_SAME_CERTIFICATE",
+};
+
+/* ---- people ------------------------------------------------------------------------ */
+
+struct words {                        /* a name's canonical words, in order */
+	char buf[IMP_NAME_WORDS * IMP_WORD_MAX];
+	const char *w[IMP_NAME_WORDS];
+	size_t len[IMP_NAME_WORDS], n;
+	unsigned weak, hon;           /* bit i: word i is weak, an honorific */
+};
+
+struct who {                          /* one side of a comparison */
+	const char *id, *full, *father_full, *photo;
+	const char *address;          /* its words, sorted; "" when none */
+	struct words name, father;
+	char cnic[14], sex;
+	struct imp_date dob;          /* y 0: not known */
+};
+
+/* An ok record of the batch; strings are offsets in the pool. */
+struct rec {
+	uint32_t index;               /* position in the stream */
+	uint32_t id, full, father_full, name, father, photo, previous, applied, address;
+	uint32_t reg, number, issued; /* a certificate's register, number, issue date */
+	uint16_t name_weak, name_hon, father_weak, father_hon;
+	char cnic[14], sex;
+	struct imp_date dob;
+};
+
+struct key {
+	uint64_t h;
+	uint32_t rec;
+	int exact;                    /* an identifier: its groups are never too large */
+};
+
+struct edge {
+	uint32_t a, b;                /* rec indices: a is held naming b */
+	uint8_t code;
+	float bits;
+};
+
+struct party {                        /* a reason to hold one record */
+	int code;
+	double rank, bits;            /* the first of a code is the highest ranked */
+	char other[IMP_ID_MAX + 1];
+	struct imp_buf text;
+};
+
+struct dedup {
+	struct imp_names *names;
+	struct imp_store *store;
+	const char *history;
+	int citizenship, explain;
+	double threshold;
+	char batch[IMP_ID_MAX + 1];
+	char today[11];
+	/* the batch */
+	struct imp_buf pool;
+	struct rec *r;
+	size_t n, cap;
+	uint64_t seen;                /* record lines scanned */
+	struct key *keys;
+	size_t nkeys, kcap;
+	struct edge *edges;
+	size_t nedges, ecap;
+	size_t *first_edge;           /* per rec: its first edge in edges (sorted by a) */
+	struct imp_map *counts;       /* n:WORD f:WORD in the batch, N: F: in the history */
+	uint64_t npass;               /* passports in the history */
+	/* one record */
+	struct party *parties;
+	size_t nparties, pcap;
+	struct imp_buf notes, why, tmp, line;
+	struct who me, them;
+	uint32_t cur;                 /* rec of the record being looked up */
+	char seen_pp[64][17];         /* history passports weighed for it */
+	size_t nseen_pp;
+	struct imp_verdict v;
+};
+
+static const char *
+at(const struct dedup *d, uint32_t off)
+{
+	return d->pool.p + off;
+}
+
+static uint32_t
+intern(struct dedup *d, const char *s)
+{
+	uint32_t off;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	off = (uint32_t)d->pool.len;
+	imp_buf_add(&d->pool, s, strlen(s) + 1);
+	return off;
+}
+
+/* Canonical words into pool form, "W1 W2", with their masks. */
+static uint32_t
+intern_words(struct dedup *d, const char *name, uint16_t *weak, uint16_t *hon)
+{
+	struct imp_name_words w;
+	size_t i;
+	uint32_t off = (uint32_t)d->pool.len;
+
+	*weak = *hon = 0;
+	if (name == NULL || *name == '\0')
+		return 0;
+	imp_name_words(d->names, name, &w);
+	if (w.n == 0)
+		return 0;
+	for (i = 0; i < w.n; i++) {
+		imp_buf_printf(&d->pool, "%s%s", i ? " " : "", w.t[i]);
+		*weak |= (uint16_t)(w.weak[i] << i);
+		*hon |= (uint16_t)(w.honorific[i] << i);
+	}
+	imp_buf_add(&d->pool, "", 1);
+	return off;
+}
+
+static void
+split_words(const char *s, unsigned weak, unsigned hon, struct words *w)
+{
+	size_t k = 0, n;
+
+	w->n = 0;
+	w->weak = weak;
+	w->hon = hon;
+	if (s == NULL)
+		return;
+	snprintf(w->buf, sizeof w->buf, "%s", s);
+	for (s = w->buf; *s != '\0' && w->n < IMP_NAME_WORDS; s += n) {
+		s += strspn(s, " ");
+		if ((n = strcspn(s, " ")) == 0)
+			break;
+		w->w[w->n] = s;
+		w->len[w->n++] = n;
+		k = (size_t)(s - w->buf) + n;
+		if (w->buf[k] == ' ')
+			w->buf[k++] = '\0', n++;
+	}
+}
+
+static void
+from_name_words(const struct imp_name_words *nw, struct words *w)
+{
+	size_t i, k = 0;
+
+	w->n = 0;
+	w->weak = w->hon = 0;
+	for (i = 0; i < nw->n; i++) {
+		size_t len = strlen(nw->t[i]);
+
+		memcpy(w->buf + k, nw->t[i], len + 1);
+		w->w[i] = w->buf + k;
+		w->len[i] = len;
+		w->weak |= (unsigned)nw->weak[i] << i;
+		w->hon |= (unsigned)nw->honorific[i] << i;
+		k += len + 1;
+	}
+	w->n = nw->n;
+}
+
+static void
+rec_who(const struct dedup *d, const struct rec *r, struct who *w)
+{
+	w->id = at(d, r->id);
+	w->full = at(d, r->full);
+	w->father_full = at(d, r->father_full);
+	w->photo = at(d, r->photo);
+	w->address = at(d, r->address);
+	split_words(r->name ? at(d, r->name) : NULL, r->name_weak, r->name_hon, &w->name);
+	split_words(r->father ? at(d, r->father) : NULL, r->father_weak, r->father_hon, &w->father);
+	memcpy(w->cnic, r->cnic, sizeof w->cnic);
+	w->sex = r->sex;
+	w->dob = r->dob;
+}
+
+/* ---- how rare a word is ----------------------------------------------------------------- */
+
+static uint64_t
+history_count(struct dedup *d, const char *word, int father)
+{
+	char key[IMP_WORD_MAX + 4];
+	uint64_t n = 0;
+	struct imp_err e;
+
+	if (d->store == NULL || d->npass == 0)
+		return 0;
+	snprintf(key, sizeof key, "%s%s", father ? "F:" : "N:", word);
+	if (imp_map_get(d->counts, key, &n) == 0)
+		return n;
+	if (imp_store_word(d->store, word, father, &n, &e) != 0)
+		n = 0;
+	imp_map_set(d->counts, key, n);
+	return n;
+}
+
+/* People bearing the word, in the batch and the history. */
+static uint64_t
+bearers(struct dedup *d, const char *w, size_t len, int father)
+{
+	char key[IMP_WORD_MAX + 4], word[IMP_WORD_MAX];
+	uint64_t n = 0;
+
+	snprintf(word, sizeof word, "%.*s", (int)len, w);
+	snprintf(key, sizeof key, "%s%s", father ? "f:" : "n:", word);
+	imp_map_get(d->counts, key, &n);
+	return n + history_count(d, word, father);
+}
+
+static double
+population(const struct dedup *d)
+{
+	return (double)(d->n + d->npass);
+}
+
+/* A word borne by so few, or so much fewer than the other, that it may be a
+ * typo of it: two established names a letter apart (ZAHID, ZAHIR) are two
+ * names. */
+static int
+typo_of(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, int father)
+{
+	double na = (double)bearers(d, a, la, father), nb = (double)bearers(d, b, lb, father);
+	double few = population(d) / 2000, least = na < nb ? na : nb, most = na < nb ? nb : na;
+
+	return least <= (few > 2 ? few : 2) || least * 8 <= most;
+}
+
+/* ---- comparing ------------------------------------------------------------------------- */
+
+static int
+vowel(char c)
+{
+	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
+}
+
+/* Optimal string alignment distance, 0..3 (3: three or more). */
+static int
+distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	int d[IMP_WORD_MAX * 2 + 1][IMP_WORD_MAX * 2 + 1];
+	size_t i, j;
+	int best;
+
+	if (la > 2 * IMP_WORD_MAX || lb > 2 * IMP_WORD_MAX || (la > lb ? la - lb : lb - la) > 2)
+		return 3;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1];
+
+			best = d[i - 1][j - 1] + cost;
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb] < 3 ? d[la][lb] : 3;
+}
+
+/*
+ * How alike two canonical words are: the same (1); a spelling, the same
+ * letters but for vowels (SHAHZAD, SHEHZAD: 0.9); a typo, one letter
+ * changed, added, dropped or two swapped, or two in a long word, when one
+ * of the words is rare (two common names a letter apart, ZAHID and ZAHIR,
+ * are two names: 0.8, 0.7); an initial (0.5, MUHAMMAD's 1).
+ */
+static double
+word_like(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, int weak,
+	  int father)
+{
+	size_t i, min = la < lb ? la : lb;
+	int k;
+
+	if (la == lb && memcmp(a, b, la) == 0)
+		return 1;
+	if (la == 1 || lb == 1)
+		return a[0] != b[0] ? 0 : weak ? 1 : 0.5;
+	if (la == lb && la >= 4 && a[0] == b[0]) {
+		for (i = 1; i < la && (a[i] == b[i] || (vowel(a[i]) && vowel(b[i]))); i++)
+			;
+		if (i == la)
+			return 0.9;
+	}
+	if (min < 3)
+		return 0;
+	k = distance(a, la, b, lb);
+	if (k == 1 && typo_of(d, a, la, b, lb, father))
+		return 0.8;
+	if (k == 2 && min >= 7 && typo_of(d, a, la, b, lb, father))
+		return 0.7;
+	return 0;
+}
+
+struct name_cmp {
+	double bits;
+	int matched, conflict, extra, differ;   /* differ: word pairs that differ */
+};
+
+/* Both names carry honorifics and none in common: then they are names. */
+static int
+honorifics_differ(const struct words *a, const struct words *b)
+{
+	size_t i, j;
+
+	if (a->hon == 0 || b->hon == 0)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++)
+			if ((a->hon >> i & 1) && (b->hon >> j & 1) && a->len[i] == b->len[j] &&
+			    memcmp(a->w[i], b->w[j], a->len[i]) == 0)
+				return 0;
+	return 1;
+}
+
+static int
+in_words(const struct words *w, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->len[i] == len && memcmp(w->w[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+note(struct imp_buf *why, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+note(struct imp_buf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL)
+		return;
+	va_start(ap, fmt);
+	imp_buf_vprintf(why, fmt, ap);
+	va_end(ap);
+}
+
+struct pairing {
+	int used_a[IMP_NAME_WORDS], used_b[IMP_NAME_WORDS];
+	int skip_a[IMP_NAME_WORDS], skip_b[IMP_NAME_WORDS];
+};
+
+/* The best pair left: a word with a word, or with two written as one
+ * (ABDURREHMAN, SMITHSON). Returns its similarity, 0 when none. */
+static double
+best_pair(struct dedup *d, const struct words *a, const struct words *b, struct pairing *p,
+	  int father, size_t *bi, size_t *bj, int *two)
+{
+	char joined[2 * IMP_WORD_MAX];
+	double best = 0, s;
+	size_t i, j;
+	int t, n;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++) {
+			if (p->used_a[i] || p->used_b[j] || p->skip_a[i] || p->skip_b[j])
+				continue;
+			for (t = 0; t < 3; t++) {
+				if (t == 0) {
+					s = word_like(d, a->w[i], a->len[i], b->w[j], b->len[j],
+						      (a->weak >> i & 1) || (b->weak >> j & 1), father);
+				} else if (t == 1 && j + 1 < b->n && !p->used_b[j + 1] &&
+					   !p->skip_b[j + 1]) {
+					n = snprintf(joined, sizeof joined, "%.*s%.*s", (int)b->len[j],
+						     b->w[j], (int)b->len[j + 1], b->w[j + 1]);
+					s = word_like(d, a->w[i], a->len[i], joined, (size_t)n, 0,
+						      father) * 1.5;
+				} else if (t == 2 && i + 1 < a->n && !p->used_a[i + 1] &&
+					   !p->skip_a[i + 1]) {
+					n = snprintf(joined, sizeof joined, "%.*s%.*s", (int)a->len[i],
+						     a->w[i], (int)a->len[i + 1], a->w[i + 1]);
+					s = word_like(d, joined, (size_t)n, b->w[j], b->len[j], 0,
+						      father) * 1.5;
+				} else {
+					continue;
+				}
+				if (s > best)
+					best = s, *bi = i, *bj = j, *two = t;
+			}
+		}
+	return *two ? best / 1.5 : best;
+}
+
+static double
+rarity(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, int father)
+{
+	uint64_t na = bearers(d, a, la, father), nb = bearers(d, b, lb, father);
+	double bits = log2(population(d) / (double)(na > nb ? (na ? na : 1) : (nb ? nb : 1)));
+
+	return bits > 0.5 ? bits : 0.5;
+}
+
+/* Words of both names paired; what agrees counts by its rarity, words on
+ * both sides left unpaired mean two names. own_a, own_b: for a father's
+ * name, the people's own names, whose family name says little again. */
+static void
+compare_words(struct dedup *d, const struct words *a, const struct words *b, int father,
+	      const struct words *own_a, const struct words *own_b, struct name_cmp *c,
+	      struct imp_buf *why)
+{
+	struct pairing p;
+	size_t i, j, ua = 0, ub = 0;
+	int two = 0, keep = honorifics_differ(a, b), first = 1;
+	double s, bits;
+
+	memset(&p, 0, sizeof p);
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < a->n; i++)
+		p.skip_a[i] = (a->hon >> i & 1) && !keep && !in_words(b, a->w[i], a->len[i]);
+	for (j = 0; j < b->n; j++)
+		p.skip_b[j] = (b->hon >> j & 1) && !keep && !in_words(a, b->w[j], b->len[j]);
+	while ((s = best_pair(d, a, b, &p, father, &i, &j, &two)) > 0) {
+		p.used_a[i] = p.used_b[j] = 1;
+		if (two == 1)
+			p.used_b[j + 1] = 1;
+		if (two == 2)
+			p.used_a[i + 1] = 1;
+		bits = s * rarity(d, a->w[i], a->len[i], b->w[j], b->len[j], father);
+		if (father && own_a && own_b && in_words(own_a, a->w[i], a->len[i]) &&
+		    in_words(own_b, b->w[j], b->len[j]))
+			bits = 0.5;                /* the family name, counted with the name */
+		c->bits += bits;
+		c->matched++;
+		if (s >= 1 && two == 0)
+			note(why, "%s%.*s", first ? "" : ", ", (int)a->len[i], a->w[i]);
+		else
+			note(why, "%s%.*s%s ~ %.*s%s", first ? "" : ", ", (int)a->len[i], a->w[i],
+			     two == 2 ? " +1" : "", (int)b->len[j], b->w[j], two == 1 ? " +1" : "");
+		note(why, " (1 in %.0f)", pow(2, bits / s));
+		first = 0;
+	}
+	for (i = 0; i < a->n; i++)
+		ua += !p.used_a[i] && !p.skip_a[i] && !(a->weak >> i & 1);
+	for (j = 0; j < b->n; j++)
+		ub += !p.used_b[j] && !p.skip_b[j] && !(b->weak >> j & 1);
+	c->conflict = (ua > 0 && ub > 0) || c->matched == 0;
+	c->differ = (int)(ua < ub ? ua : ub);
+	c->extra = (int)(ua + ub) - 2 * c->differ;
+	if (c->matched > 0)
+		note(why, " agree%s", c->matched == 1 && first == 0 ? "s" : "");
+	if (c->conflict && c->matched > 0)
+		note(why, "; %d word%s of each differ%s", c->differ, c->differ > 1 ? "s" : "",
+		     c->extra ? "" : "");
+	if (c->extra > 0)
+		note(why, "; %d word%s on one side only", c->extra, c->extra > 1 ? "s" : "");
+	c->bits -= 3 * c->extra;
+}
+
+/* Dates of birth: 14 bits the same day, 10 the same month, 6 the same year;
+ * a typo (one digit, two swapped, day and month swapped) 3; else a veto. */
+static double
+dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf *why)
+{
+	char sa[11], sb[11];
+	int diff = 0, i, first = -1;
+
+	if (a->y == 0 || b->y == 0) {
+		note(why, "; date of birth not known on %s", a->y == 0 && b->y == 0 ? "either side" :
+		     "one side");
+		return 0;
+	}
+	imp_date_str(a, sa);
+	imp_date_str(b, sb);
+	if (a->d && b->d) {
+		if (strcmp(sa, sb) == 0) {
+			note(why, "; date of birth %s equal", sa);
+			return 14;
+		}
+		for (i = 0; i < 10; i++)
+			if (sa[i] != sb[i] && diff++ == 0)
+				first = i;
+		if (diff == 1 || (diff == 2 && first < 9 && sa[first] == sb[first + 1] &&
+				  sa[first + 1] == sb[first] && first != 3 && first != 6) ||
+		    (a->y == b->y && a->m == b->d && a->d == b->m)) {
+			note(why, "; date of birth %s ~ %s (a typo)", sa, sb);
+			return 3;
+		}
+	} else if (a->y == b->y && (a->m == 0 || b->m == 0 || a->m == b->m)) {
+		note(why, "; %s of birth equal", a->m && b->m ? "month and year" : "year");
+		return a->m && b->m ? 10 : 6;
+	}
+	note(why, "; date of birth %s differs from %s", sa, sb);
+	return VETO;
+}
+
+/* Addresses: the words both share, each by how few addresses of the batch
+ * have it, scaled by the share of the words in common; at most 12 bits (an
+ * address is a household's, not a person's). */
+static double
+address_evidence(struct dedup *d, const char *a, const char *b, struct imp_buf *why)
+{
+	struct words wa, wb;
+	char key[IMP_WORD_MAX + 4];
+	size_t i = 0, j = 0, shared = 0;
+	double bits = 0;
+	uint64_t n;
+	int c;
+
+	if (*a == '\0' || *b == '\0')
+		return 0;
+	split_words(a, 0, 0, &wa);
+	split_words(b, 0, 0, &wb);
+	while (i < wa.n && j < wb.n) {
+		c = strcmp(wa.w[i], wb.w[j]);
+		if (c == 0) {
+			snprintf(key, sizeof key, "a:%s", wa.w[i]);
+			n = 1;
+			imp_map_get(d->counts, key, &n);
+			bits += log2((double)d->n / (double)(n ? n : 1));
+			shared++;
+		}
+		i += c <= 0;
+		j += c >= 0;
+	}
+	bits *= (double)shared / (double)(wa.n > wb.n ? wa.n : wb.n);
+	if (bits > 12)
+		bits = 12;
+	if (shared > 0)
+		note(why, "; address shares %zu of %zu words (%.1f bits)", shared,
+		     wa.n > wb.n ? wa.n : wb.n, bits);
+	return bits;
+}
+
+static void
+person_words(const struct who *w, struct imp_buf *b)
+{
+	imp_buf_printf(b, "%s", *w->full ? w->full : "(no name)");
+	if (*w->father_full)
+		imp_buf_printf(b, " s/o %s", w->father_full);
+	if (w->dob.y) {
+		char s[11];
+
+		imp_date_str(&w->dob, s);
+		imp_buf_printf(b, ", born %s", s);
+	}
+}
+
+static int
+cnic_typo(const char *a, const char *b, struct imp_buf *why)
+{
+	int i, diff = 0, first = -1;
+
+	for (i = 0; i < 13; i++)
+		if (a[i] != b[i] && diff++ == 0)
+			first = i;
+	if (diff == 1) {
+		note(why, "; CNIC %s ~ %s (one digit differs)", a, b);
+		return 1;
+	}
+	if (diff == 2 && first < 12 && a[first] == b[first + 1] && a[first + 1] == b[first]) {
+		note(why, "; CNIC %s ~ %s (two digits swapped)", a, b);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The evidence, in bits, that a and b are one person: the names (each
+ * agreeing word by how few bear it), the date of birth, the father's name
+ * (its words but the family name), a CNIC one typo away. A name, father's
+ * name, date of birth or sex that differs is a veto (VETO or less).
+ */
+static double
+evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_buf *why)
+{
+	struct name_cmp nc, fc;
+	double bits = 0;
+
+	if (why != NULL) {
+		imp_buf_reset(why);
+		note(why, "name ");
+	}
+	if (a->name.n == 0 || b->name.n == 0) {
+		note(why, "not given");
+	} else {
+		compare_words(d, &a->name, &b->name, 0, NULL, NULL, &nc, why);
+		if (!nc.matched) {
+			note(why, "%s ~ %s differs", a->full, b->full);
+			bits += VETO;
+		} else if (nc.conflict && a->father.n > 0 && b->father.n > 0) {
+			/* a given name that differs, with fathers to compare: twins,
+			 * brothers and sisters */
+			bits += VETO;
+		} else {
+			bits += nc.bits - 12 * nc.differ;
+		}
+	}
+	bits += dob_evidence(&a->dob, &b->dob, why);
+	if (a->father.n > 0 && b->father.n > 0) {
+		note(why, "; father's name ");
+		compare_words(d, &a->father, &b->father, 1, &a->name, &b->name, &fc, why);
+		if (fc.conflict) {
+			if (!fc.matched)
+				note(why, "%s ~ %s differs", a->father_full, b->father_full);
+			bits += VETO;
+		} else {
+			bits += fc.bits;
+		}
+	}
+	if ((a->sex == 'M' && b->sex == 'F') || (a->sex == 'F' && b->sex == 'M')) {
+		note(why, "; sex differs");
+		bits += VETO;
+	}
+	bits += address_evidence(d, a->address, b->address, why);
+	if (a->cnic[0] && b->cnic[0]) {
+		if (strcmp(a->cnic, b->cnic) == 0) {
+			note(why, "; CNIC equal");
+			bits += 20;
+		} else if (cnic_typo(a->cnic, b->cnic, why)) {
+			bits += 16;
+		}
+	}
+	return bits;
+}
+
+/* The evidence a match needs among n people: log2 n, and the threshold. */
+static double
+needed(const struct dedup *d, double n)
+{
+	return log2(n > 2 ? n : 2) + d->threshold;
+}
+
+/* ---- reading a record's fields -------------------------------------------------------------- */
+
+/* A field, normalised by validate, else as entered; "" when neither. */
+static const char *
+line_value(struct dedup *d, const char *line, size_t len, const char *section,
+	   const char *name, int *raw)
+{
+	*raw = 0;
+	if (imp_line_field(line, len, "normalised", name, &d->tmp) == 0)
+		return imp_buf_str(&d->tmp);
+	*raw = 1;
+	if (imp_line_field(line, len, section, name, &d->tmp) == 0)
+		return imp_buf_str(&d->tmp);
+	return "";
+}
+
+/* An attribute of the section's start tag, e.g. the certificate's number. */
+static const char *
+line_attr(struct dedup *d, const char *line, size_t len, const char *section, const char *name)
+{
+	char open[64], want[64];
+	const char *p, *end, *q;
+
+	snprintf(open, sizeof open, "<%s ", section);
+	snprintf(want, sizeof want, " %s=\"", name);
+	if ((p = memmem(line, len, open, strlen(open))) == NULL ||
+	    (end = memchr(p, '>', len - (size_t)(p - line))) == NULL ||
+	    (p = memmem(p, (size_t)(end - p), want, strlen(want))) == NULL ||
+	    (q = memchr(p + strlen(want), '"', (size_t)(end - p - strlen(want)))) == NULL)
+		return "";
+	p += strlen(want);
+	imp_buf_reset(&d->tmp);
+	imp_buf_add(&d->tmp, p, (size_t)(q - p));
+	d->tmp.len = imp_unescape(d->tmp.p);
+	return imp_buf_str(&d->tmp);
+}
+
+static uint32_t
+intern_name(struct dedup *d, const char *v, int raw)
+{
+	uint32_t bad;
+
+	if (!raw || *v == '\0')
+		return intern(d, v);
+	if (imp_name_normalise(v, &d->why, &bad) != 0)
+		return 0;
+	return intern(d, imp_buf_str(&d->why));
+}
+
+static void
+read_cnic(const char *v, char out[14])
+{
+	uint64_t c;
+
+	out[0] = '\0';
+	if (*v != '\0' && imp_cnic_parse(v, &c) == 0)
+		snprintf(out, 14, "%013" PRIu64, c);
+}
+
+/* previous_passport without spaces and dashes, upper case */
+static void
+passport_key(const char *v, char *out, size_t size)
+{
+	size_t k = 0;
+
+	for (; *v != '\0' && k + 1 < size; v++)
+		if (*v != ' ' && *v != '-')
+			out[k++] = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
+	out[k] = '\0';
+}
+
+static void
+photo_key(const char *v, char out[65])
+{
+	size_t i;
+
+	out[0] = '\0';
+	if (strlen(v) != 64)
+		return;
+	for (i = 0; i < 64; i++) {
+		char c = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return;
+		out[i] = c;
+	}
+	out[64] = '\0';
+}
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* An address as its words (letters and digits, upper case), sorted, each once. */
+static uint32_t
+intern_address(struct dedup *d, const char *v)
+{
+	char buf[512], *w[64], *p;
+	size_t n = 0, i, k = 0;
+	uint32_t off = (uint32_t)d->pool.len;
+
+	for (; *v != '\0' && k + 1 < sizeof buf; v++) {
+		char c = *v >= 'a' && *v <= 'z' ? (char)(*v - 32) : *v;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			buf[k++] = c;
+		else if (k > 0 && buf[k - 1] != ' ')
+			buf[k++] = ' ';
+	}
+	buf[k] = '\0';
+	for (p = strtok(buf, " "); p != NULL && n < 64; p = strtok(NULL, " "))
+		w[n++] = p;
+	if (n == 0)
+		return 0;
+	qsort(w, n, sizeof *w, cmp_word);
+	for (i = 0, k = 0; i < n; i++)
+		if (i == 0 || strcmp(w[i], w[i - 1]) != 0)
+			imp_buf_printf(&d->pool, "%s%s", k++ ? " " : "", w[i]);
+	imp_buf_add(&d->pool, "", 1);
+	return off;
+}
+
+static void
+read_names(struct dedup *d, struct rec *r, const char *line, size_t len, const char *section)
+{
+	int raw, raw2;
+	const char *v;
+
+	if (d->citizenship) {
+		v = line_value(d, line, len, section, "name", &raw);
+		r->full = intern_name(d, v, raw);
+	} else {
+		/* given names first: the order names are spoken and compared in */
+		v = line_value(d, line, len, section, "given_names", &raw);
+		imp_buf_reset(&d->line);
+		imp_buf_puts(&d->line, v);
+		v = line_value(d, line, len, section, "surname", &raw2);
+		if (raw2 && !raw && *v != '\0') {
+			uint32_t bad;
+
+			if (imp_name_normalise(v, &d->why, &bad) == 0)
+				v = imp_buf_str(&d->why);
+		}
+		imp_buf_printf(&d->line, "%s%s", d->line.len && *v ? " " : "", v);
+		r->full = intern_name(d, imp_buf_str(&d->line), raw || raw2);
+	}
+	v = line_value(d, line, len, section, "father_name", &raw);
+	r->father_full = intern_name(d, v, raw);
+	/* the pool may have moved: copy before taking words */
+	imp_buf_reset(&d->line);
+	imp_buf_puts(&d->line, at(d, r->full));
+	r->name = intern_words(d, imp_buf_str(&d->line), &r->name_weak, &r->name_hon);
+	imp_buf_reset(&d->line);
+	imp_buf_puts(&d->line, at(d, r->father_full));
+	r->father = intern_words(d, imp_buf_str(&d->line), &r->father_weak, &r->father_hon);
+}
+
+static void
+read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
+{
+	const char *section = d->citizenship ? "certificate" : "application", *v;
+	char buf[72];
+	int raw;
+
+	read_names(d, r, line, len, section);
+	read_cnic(line_value(d, line, len, section, "cnic", &raw), r->cnic);
+	v = line_value(d, line, len, section, "date_of_birth", &raw);
+	if (imp_date_partial(v, &r->dob) != 0)
+		memset(&r->dob, 0, sizeof r->dob);
+	if (d->citizenship) {
+		r->reg = intern(d, line_value(d, line, len, section, "register", &raw));
+		if (r->reg == 0)
+			r->reg = intern(d, line_attr(d, line, len, section, "register"));
+		r->number = intern(d, line_attr(d, line, len, section, "number"));
+		v = line_value(d, line, len, section, "issued_on", &raw);
+		r->issued = intern(d, v);
+		return;
+	}
+	v = line_value(d, line, len, section, "sex", &raw);
+	r->sex = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
+	photo_key(line_value(d, line, len, section, "photo_sha256", &raw), buf);
+	r->photo = intern(d, buf);
+	passport_key(line_value(d, line, len, section, "previous_passport", &raw), buf,
+		     sizeof buf);
+	r->previous = intern(d, buf);
+	r->applied = intern(d, line_value(d, line, len, section, "applied_on", &raw));
+	r->address = intern_address(d, line_value(d, line, len, section, "address", &raw));
+}
+
+/* ---- the batch, indexed while it is verified ------------------------------------------------ */
+
+static int
+count_words(struct dedup *d, const struct rec *r)
+{
+	struct words w;
+	char key[IMP_WORD_MAX + 4];
+	uint64_t n;
+	size_t i;
+	int f;
+
+	for (f = 0; f < 3; f++) {
+		uint32_t off = f == 2 ? r->address : f ? r->father : r->name;
+
+		split_words(off ? at(d, off) : NULL, 0, 0, &w);
+		for (i = 0; i < w.n; i++) {
+			snprintf(key, sizeof key, "%s%.*s", f == 2 ? "a:" : f ? "f:" : "n:",
+				 (int)w.len[i], w.w[i]);
+			n = 0;
+			imp_map_get(d->counts, key, &n);
+			if (imp_map_set(d->counts, key, n + 1) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+scan(void *arg, const char *line, size_t len, struct imp_err *e)
+{
+	struct dedup *d = arg;
+	struct rec *r;
+	const char *id;
+	size_t idlen;
+	int status;
+
+	d->seen++;
+	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 1024;
+		struct rec *v = realloc(d->r, cap * sizeof *v);
+
+		if (v == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		d->r = v;
+		d->cap = cap;
+	}
+	r = &d->r[d->n];
+	memset(r, 0, sizeof *r);
+	r->index = (uint32_t)(d->seen - 1);
+	imp_buf_reset(&d->line);
+	imp_buf_add(&d->line, id, idlen);
+	r->id = intern(d, imp_buf_str(&d->line));
+	read_fields(d, r, line, len);
+	d->n++;
+	if (d->pool.oom || count_words(d, r) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static int
+add_key(struct dedup *d, uint32_t rec, int exact, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+add_key(struct dedup *d, uint32_t rec, int exact, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (d->nkeys == d->kcap) {
+		size_t cap = d->kcap ? 2 * d->kcap : 4096;
+		struct key *v = realloc(d->keys, cap * sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		d->keys = v;
+		d->kcap = cap;
+	}
+	d->keys[d->nkeys++] = (struct key){ hash_str(buf), rec, exact };
+	return 0;
+}
+
+/* The keys that bring two records of one person together: the CNIC with a
+ * digit left out (finds one changed or two swapped), the photo, the date of
+ * birth, the set of the name's words; a certificate's number. */
+static int
+batch_keys(struct dedup *d, uint32_t i)
+{
+	const struct rec *r = &d->r[i];
+	struct imp_name_words nw;
+	const char *w[4];
+	char dob[11], set[4 * IMP_WORD_MAX + 4];
+	size_t k, n, len = 0;
+	int rc = 0;
+
+	for (k = 0; r->cnic[0] && k < 13 && rc == 0; k++)
+		rc = add_key(d, i, 1, "C|%.*s%s", (int)k, r->cnic, r->cnic + k + 1);
+	if (r->photo && rc == 0)
+		rc = add_key(d, i, 1, "P|%s", at(d, r->photo));
+	if (r->dob.y && rc == 0) {
+		imp_date_str(&r->dob, dob);
+		rc = add_key(d, i, 0, "D|%s", dob);
+	}
+	if (r->name && rc == 0) {
+		imp_name_words(d->names, at(d, r->full), &nw);
+		n = imp_strong_words(&nw, w, 4);
+		for (k = 0; k < n; k++)
+			len += (size_t)snprintf(set + len, sizeof set - len, "%s%s", k ? " " : "", w[k]);
+		if (n > 0)
+			rc = add_key(d, i, 0, "N|%s", set);
+	}
+	if (r->number && rc == 0) {
+		passport_key(at(d, r->number), set, sizeof set);
+		rc = add_key(d, i, 1, "R|%s", set);
+	}
+	return rc;
+}
+
+static int
+cmp_key(const void *x, const void *y)
+{
+	const struct key *a = x, *b = y;
+
+	return a->h != b->h ? (a->h > b->h) - (a->h < b->h) : (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Every two records that share a key, once. */
+static int
+candidate_pairs(struct dedup *d, uint64_t **out, size_t *np)
+{
+	uint64_t *v = NULL, *nv;
+	size_t s, e, i, j, n = 0, cap = 0;
+
+	qsort(d->keys, d->nkeys, sizeof *d->keys, cmp_key);
+	for (s = 0; s < d->nkeys; s = e) {
+		for (e = s + 1; e < d->nkeys && d->keys[e].h == d->keys[s].h; e++)
+			;
+		if (e - s > (d->keys[s].exact ? 10 * POSTING_CAP : POSTING_CAP))
+			continue;
+		for (i = s; i < e; i++)
+			for (j = i + 1; j < e; j++) {
+				if (d->keys[i].rec == d->keys[j].rec)
+					continue;
+				if (n == cap) {
+					cap = cap ? 2 * cap : 4096;
+					if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+						free(v);
+						return -1;
+					}
+					v = nv;
+				}
+				v[n++] = (uint64_t)d->keys[i].rec << 32 | d->keys[j].rec;
+			}
+	}
+	qsort(v, n, sizeof *v, cmp_u64);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || v[i] != v[j - 1])
+			v[j++] = v[i];
+	*out = v;
+	*np = j;
+	return 0;
+}
+
+static int
+add_edge(struct dedup *d, uint32_t a, uint32_t b, int code, double bits)
+{
+	struct edge *v;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (d->nedges == d->ecap) {
+			size_t cap = d->ecap ? 2 * d->ecap : 1024;
+
+			if ((v = realloc(d->edges, cap * sizeof *v)) == NULL)
+				return -1;
+			d->edges = v;
+			d->ecap = cap;
+		}
+		d->edges[d->nedges++] = (struct edge){ k ? b : a, k ? a : b, (uint8_t)code,
+						       (float)bits };
+	}
+	return 0;
+}
+
+static int
+same_text(const struct dedup *d, uint32_t a, uint32_t b)
+{
+	return a && b && strcmp(at(d, a), at(d, b)) == 0;
+}
+
+/* A certificate typed twice: the same number (in its register, or another
+ * register with a name that does not differ), or the same person and date. */
+static int
+certificate_pair(struct dedup *d, uint32_t i, uint32_t j, double bits, int *code)
+{
+	const struct rec *a = &d->r[i], *b = &d->r[j];
+	char na[72], nb[72];
+
+	*code = C_CERT;
+	if (a->number && b->number) {
+		passport_key(at(d, a->number), na, sizeof na);
+		passport_key(at(d, b->number), nb, sizeof nb);
+		if (strcmp(na, nb) == 0 && (same_text(d, a->reg, b->reg) || bits > VETO / 2))
+			return 1;
+	}
+	return same_text(d, a->issued, b->issued) && bits > VETO / 2 &&
+	       bits >= needed(d, (double)d->n);
+}
+
+static void
+explain(const struct dedup *d, const char *a, const char *b, double bits, double need,
+	struct imp_buf *why)
+{
+	if (d->explain)
+		fprintf(stderr, "%s: %s ~ %s: %.1f bits (%.1f needed): %s\n", PROG, a, b, bits, need,
+			imp_buf_str(why));
+}
+
+static int
+weigh_pair(struct dedup *d, uint32_t i, uint32_t j)
+{
+	const struct rec *a = &d->r[i], *b = &d->r[j];
+	double bits, need = needed(d, (double)d->n);
+	int code = -1;
+
+	rec_who(d, a, &d->me);
+	rec_who(d, b, &d->them);
+	bits = evidence(d, &d->me, &d->them, d->explain ? &d->why : NULL);
+	explain(d, d->me.id, d->them.id, bits, need, &d->why);
+	if (d->citizenship) {
+		if (!certificate_pair(d, i, j, bits, &code))
+			return 0;
+	} else if (a->cnic[0] && strcmp(a->cnic, b->cnic) == 0) {
+		code = C_CNIC;
+	} else if (a->photo && same_text(d, a->photo, b->photo)) {
+		code = C_PHOTO;
+	} else if (bits >= need) {
+		code = C_PERSON;
+	} else {
+		return 0;
+	}
+	return add_edge(d, i, j, code, bits);
+}
+
+static int
+cmp_edge(const void *x, const void *y)
+{
+	const struct edge *a = x, *b = y;
+
+	if (a->a != b->a)
+		return (a->a > b->a) - (a->a < b->a);
+	if (a->code != b->code)
+		return a->code - b->code;
+	if (a->code == C_PERSON && a->bits != b->bits)
+		return a->bits < b->bits ? 1 : -1;
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* After the seal verified: the batch's pairs weighed, the held ones kept. */
+static int
+begin(void *arg, const struct imp_batch *in, struct imp_err *e)
+{
+	struct dedup *d = arg;
+	uint64_t *pairs = NULL;
+	size_t np = 0, i, k;
+	uint32_t a;
+
+	snprintf(d->batch, sizeof d->batch, "%s", in->id);
+	d->citizenship = strcmp(in->kind, "citizenship") == 0;
+	for (i = 0; i < d->n; i++)
+		if (batch_keys(d, (uint32_t)i) != 0)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (candidate_pairs(d, &pairs, &np) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < np; i++)
+		if (weigh_pair(d, (uint32_t)(pairs[i] >> 32), (uint32_t)pairs[i]) != 0) {
+			free(pairs);
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		}
+	free(pairs);
+	free(d->keys);
+	d->keys = NULL;
+	qsort(d->edges, d->nedges, sizeof *d->edges, cmp_edge);
+	if ((d->first_edge = calloc(d->n + 1, sizeof *d->first_edge)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	for (a = 0, k = 0; a <= d->n; a++) {
+		while (k < d->nedges && d->edges[k].a < a)
+			k++;
+		d->first_edge[a] = k;
+	}
+	if (d->store != NULL && d->npass == 0 && !d->citizenship)
+		imp_warn(PROG, d->batch, "the history %s has no passports: only duplicates inside "
+			 "the batch are found; load it with dedup --import-history",
+			 imp_store_path(d->store));
+	return 0;
+}
+
+/* ---- one record: its parties ------------------------------------------------------------- */
+
+static struct party *
+new_party(struct dedup *d, int code, double rank, double bits, const char *other)
+{
+	struct party *p;
+	size_t i;
+
+	for (i = 0; i < d->nparties; i++)
+		if (d->parties[i].code == code && strcmp(d->parties[i].other, other) == 0)
+			return NULL;
+	if (d->nparties == d->pcap) {
+		size_t cap = d->pcap ? 2 * d->pcap : 16;
+
+		if ((p = realloc(d->parties, cap * sizeof *p)) == NULL)
+			return NULL;
+		memset(p + d->pcap, 0, (cap - d->pcap) * sizeof *p);
+		d->parties = p;
+		d->pcap = cap;
+	}
+	p = &d->parties[d->nparties++];
+	p->code = code;
+	p->rank = rank;
+	p->bits = bits;
+	snprintf(p->other, sizeof p->other, "%s", other);
+	imp_buf_reset(&p->text);
+	return p;
+}
+
+static void
+batch_party(struct dedup *d, const struct edge *g)
+{
+	const struct rec *o = &d->r[g->b];
+	struct party *p;
+	double bits;
+
+	rec_who(d, o, &d->them);
+	bits = evidence(d, &d->me, &d->them, &d->why);
+	/* the others of a CNIC, a photo, a certificate: the earliest first */
+	if ((p = new_party(d, g->code, g->code == C_PERSON ? bits : -(double)o->index, bits,
+			   d->them.id)) == NULL)
+		return;
+	imp_buf_reset(&d->tmp);
+	person_words(&d->them, &d->tmp);
+	switch (g->code) {
+	case C_CNIC:
+		imp_buf_printf(&p->text, "CNIC %s is also on application %s (%s): %s", d->me.cnic,
+			       d->them.id, imp_buf_str(&d->tmp), imp_buf_str(&d->why));
+		break;
+	case C_PHOTO:
+		imp_buf_printf(&p->text, "the photo %.16s... is also on application %s (%s, CNIC %s): "
+			       "one face, two identities; %s", d->me.photo, d->them.id,
+			       imp_buf_str(&d->tmp), d->them.cnic[0] ? d->them.cnic : "none",
+			       imp_buf_str(&d->why));
+		break;
+	case C_PERSON:
+		imp_buf_printf(&p->text, "application %s (%s, CNIC %s) is likely the same person: "
+			       "%.1f bits of evidence, %.1f needed among %zu applications: %s",
+			       d->them.id, imp_buf_str(&d->tmp), d->them.cnic[0] ? d->them.cnic :
+			       "none", bits, needed(d, (double)d->n), d->n, imp_buf_str(&d->why));
+		break;
+	default:
+		imp_buf_printf(&p->text, "certificate %s of register %s is also record %s (register "
+			       "%s, certificate %s, %s): %s", at(d, d->r[d->cur].number),
+			       at(d, d->r[d->cur].reg), d->them.id, at(d, o->reg), at(d, o->number),
+			       imp_buf_str(&d->tmp), imp_buf_str(&d->why));
+	}
+}
+
+static void
+passport_who(struct dedup *d, const struct imp_passport *pp, struct who *w)
+{
+	struct imp_name_words nw;
+
+	imp_buf_reset(&d->line);
+	imp_buf_printf(&d->line, "%s%s%s", pp->given_names, *pp->given_names && *pp->surname ?
+		       " " : "", pp->surname);
+	w->id = pp->number;
+	w->full = imp_buf_str(&d->line);
+	w->father_full = pp->father_name;
+	w->photo = pp->photo_sha256;
+	w->address = "";
+	imp_name_words(d->names, w->full, &nw);
+	from_name_words(&nw, &w->name);
+	imp_name_words(d->names, pp->father_name, &nw);
+	from_name_words(&nw, &w->father);
+	snprintf(w->cnic, sizeof w->cnic, "%s", pp->cnic);
+	w->sex = pp->sex[0];
+	if (imp_date_partial(pp->date_of_birth, &w->dob) != 0)
+		memset(&w->dob, 0, sizeof w->dob);
+}
+
+static const char *
+valid_on(const struct dedup *d)
+{
+	const char *applied = at(d, d->r[d->cur].applied);
+	struct imp_date x;
+
+	return imp_date_iso(applied, &x) == 0 ? applied : d->today;
+}
+
+static int
+counts(const struct dedup *d, const struct imp_passport *p)
+{
+	return strcmp(p->status, "valid") == 0 && strcmp(p->expires_on, valid_on(d)) >= 0;
+}
+
+static int
+seen_before(struct dedup *d, const char *number)
+{
+	size_t i;
+
+	for (i = 0; i < d->nseen_pp; i++)
+		if (strcmp(d->seen_pp[i], number) == 0)
+			return 1;
+	if (d->nseen_pp < sizeof d->seen_pp / sizeof *d->seen_pp)
+		snprintf(d->seen_pp[d->nseen_pp++], sizeof *d->seen_pp, "%s", number);
+	return 0;
+}
+
+static int
+by_cnic(void *arg, const struct imp_passport *pp)
+{
+	struct dedup *d = arg;
+	const char *prev = at(d, d->r[d->cur].previous);
+	struct party *p;
+	double bits;
+
+	seen_before(d, pp->number);
+	if (!counts(d, pp)) {
+		imp_buf_printf(&d->notes, "; passport %s of this CNIC is %s (valid until %s): not "
+			       "counted", pp->number, strcmp(pp->status, "valid") ? pp->status :
+			       "expired", *pp->expires_on ? pp->expires_on : "?");
+		return 0;
+	}
+	if (strcmp(prev, pp->number) == 0) {
+		imp_buf_printf(&d->notes, "; renews passport %s (valid until %s)", pp->number,
+			       pp->expires_on);
+		return 0;
+	}
+	passport_who(d, pp, &d->them);
+	bits = evidence(d, &d->me, &d->them, &d->why);
+	if ((p = new_party(d, C_VALID, bits, bits, pp->number)) == NULL)
+		return 0;
+	imp_buf_reset(&d->tmp);
+	person_words(&d->them, &d->tmp);
+	imp_buf_printf(&p->text, "passport %s, issued %s, valid until %s, was issued to this CNIC "
+		       "(%s); the application %s%s: %s", pp->number, *pp->issued_on ?
+		       pp->issued_on : "?", pp->expires_on, imp_buf_str(&d->tmp), *prev ?
+		       "renews another passport, " : "names no previous passport", prev,
+		       imp_buf_str(&d->why));
+	return 0;
+}
+
+static int
+by_photo(void *arg, const struct imp_passport *pp)
+{
+	struct dedup *d = arg;
+	struct party *p;
+	double bits;
+
+	seen_before(d, pp->number);
+	if (strcmp(pp->cnic, d->me.cnic) == 0 && d->me.cnic[0])
+		return 0;
+	passport_who(d, pp, &d->them);
+	bits = evidence(d, &d->me, &d->them, &d->why);
+	if ((p = new_party(d, C_PHOTO, bits, bits, pp->number)) == NULL)
+		return 0;
+	imp_buf_reset(&d->tmp);
+	person_words(&d->them, &d->tmp);
+	imp_buf_printf(&p->text, "the photo %.16s... is that of passport %s (%s, until %s) issued "
+		       "to CNIC %s (%s): one face, two identities; %s", d->me.photo, pp->number,
+		       pp->status, *pp->expires_on ? pp->expires_on : "?", *pp->cnic ? pp->cnic :
+		       "none", imp_buf_str(&d->tmp), imp_buf_str(&d->why));
+	return 0;
+}
+
+static int
+by_key(void *arg, const struct imp_passport *pp)
+{
+	struct dedup *d = arg;
+	double bits, need = needed(d, (double)d->npass);
+	struct party *p;
+	int code;
+
+	if (seen_before(d, pp->number) || (d->me.cnic[0] && strcmp(pp->cnic, d->me.cnic) == 0))
+		return 0;
+	passport_who(d, pp, &d->them);
+	bits = evidence(d, &d->me, &d->them, &d->why);
+	explain(d, d->me.id, pp->number, bits, need, &d->why);
+	if (bits < need)
+		return 0;
+	/* a passport without a CNIC held by the same person is a valid passport */
+	code = *pp->cnic ? C_OTHER_ID : C_VALID;
+	if ((p = new_party(d, code, bits, bits, pp->number)) == NULL)
+		return 0;
+	imp_buf_reset(&d->tmp);
+	person_words(&d->them, &d->tmp);
+	imp_buf_printf(&p->text, "valid passport %s (until %s) was issued to %s%s (%s), likely the "
+		       "same person: %.1f bits of evidence, %.1f needed among %" PRIu64
+		       " passports: %s", pp->number, pp->expires_on, *pp->cnic ? "CNIC " :
+		       "no CNIC", pp->cnic, imp_buf_str(&d->tmp), bits, need, d->npass,
+		       imp_buf_str(&d->why));
+	if (strcmp(at(d, d->r[d->cur].previous), pp->number) == 0)
+		imp_buf_printf(&p->text, "; the application renews it, under another CNIC");
+	return 0;
+}
+
+static int
+history(struct dedup *d, struct imp_err *e)
+{
+	const struct rec *r = &d->r[d->cur];
+	struct imp_name_words nw;
+	uint64_t keys[IMP_HISTORY_KEYS];
+	char dob[11] = "", valid[11];
+	size_t n, i;
+	int rc;
+
+	d->nseen_pp = 0;
+	if (r->cnic[0] && (rc = imp_store_by_cnic(d->store, r->cnic, by_cnic, d, e)) != 0)
+		return rc;
+	if (r->photo && (rc = imp_store_by_photo(d->store, at(d, r->photo), by_photo, d, e)) != 0)
+		return rc;
+	if (r->dob.y)
+		imp_date_str(&r->dob, dob);
+	imp_name_words(d->names, at(d, r->full), &nw);
+	n = imp_history_keys(&nw, dob, keys, IMP_HISTORY_KEYS);
+	snprintf(valid, sizeof valid, "%s", valid_on(d));
+	for (i = 0; i < n; i++)
+		if ((rc = imp_store_by_key(d->store, keys[i], valid, HISTORY_LIMIT, by_key, d,
+					   e)) != 0)
+			return rc;
+	return 0;
+}
+
+static int
+cmp_party(const void *x, const void *y)
+{
+	const struct party *a = x, *b = y;
+
+	if (a->code != b->code)
+		return a->code - b->code;
+	return a->rank < b->rank ? 1 : a->rank > b->rank ? -1 : 0;
+}
+
+static int
+find_rec(const struct dedup *d, uint64_t index, uint32_t *out)
+{
+	size_t lo = 0, hi = d->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (d->r[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == d->n || d->r[lo].index != index)
+		return -1;
+	*out = (uint32_t)lo;
+	return 0;
+}
+
+static int
+step(struct dedup *d, struct imp_record *r)
+{
+	char score[24];
+	const char *attrs[] = { "other", NULL, "score", score, NULL };
+	size_t i, shown = 0, more = 0;
+	int code = -1;
+
+	if (d->nparties == 0) {
+		if (d->citizenship)
+			return imp_record_step(r, PROG, IMP_OK_STATUS, "DEDUP_CLEAR", NULL, "no other "
+					       "record of the batch has this certificate or person");
+		return imp_record_step(r, PROG, IMP_OK_STATUS, "DEDUP_CLEAR", NULL, "no duplicate "
+				       "among the %zu applications of the batch%s%s", d->n,
+				       d->store ? " and the passports of the history" : "",
+				       imp_buf_str(&d->notes));
+	}
+	/* the batch's parties keep their order: exact ones by position */
+	qsort(d->parties, d->nparties, sizeof *d->parties, cmp_party);
+	imp_verdict_reset(&d->v);
+	for (i = 0; i < d->nparties; i++) {
+		struct party *p = &d->parties[i];
+
+		shown = p->code == code ? shown + 1 : 1;
+		code = p->code;
+		if (shown <= SHOWN)
+			imp_verdict_add(&d->v, IMP_HELD, code_name[code], "%s", imp_buf_str(&p->text));
+		else
+			more++;
+	}
+	if (more > 0)
+		imp_buf_printf(&d->v.rest, "; and %zu more, not shown", more);
+	attrs[1] = d->parties[0].other;
+	snprintf(score, sizeof score, "%.1f", d->parties[0].bits);
+	return imp_verdict_step(&d->v, r, PROG, "DEDUP_CLEAR", "", attrs);
+}
+
+static int
+each(void *arg, struct imp_record *r, struct imp_err *e)
+{
+	struct dedup *d = arg;
+	size_t k;
+	int rc;
+
+	if (find_rec(d, imp_record_index(r), &d->cur) != 0)
+		return imp_fail(e, EX_SOFTWARE, "record %s was not seen while the batch was "
+				"verified", imp_record_id(r));
+	d->nparties = 0;
+	imp_buf_reset(&d->notes);
+	rec_who(d, &d->r[d->cur], &d->me);
+	for (k = d->first_edge[d->cur]; k < d->first_edge[d->cur + 1]; k++)
+		batch_party(d, &d->edges[k]);
+	if (d->store != NULL && !d->citizenship && d->npass > 0 && (rc = history(d, e)) != 0)
+		return rc;
+	rc = step(d, r);
+	return rc != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+/* ---- --import-history and --record --------------------------------------------------------- */
+
+static int
+import(const char *csv, const char *path, struct imp_err *e)
+{
+	struct imp_store *s = NULL;
+	struct imp_store_tally t;
+	double t0 = imp_now();
+	int rc;
+
+	if ((rc = imp_store_open(path, IMP_STORE_CREATE, &s, e)) == 0 &&
+	    (rc = imp_store_import(s, csv, &t, e)) == 0)
+		fprintf(stderr, "%s: %s: %" PRIu64 " rows: %" PRIu64 " added, %" PRIu64 " changed, "
+			"%" PRIu64 " already there; the history %s holds %" PRIu64 " passports; "
+			"%.1f s (%.0f rows/s)\n", PROG, csv, t.rows, t.added, t.changed, t.same,
+			imp_store_path(s), imp_store_passports(s), imp_now() - t0,
+			t.rows / (imp_now() - t0 > 1e-3 ? imp_now() - t0 : 1e-3));
+	imp_store_close(s);
+	return rc;
+}
+
+struct printed {
+	struct imp_store *s;
+	struct imp_buf names[3];
+	uint64_t in, added, changed, same, skipped;
+};
+
+static const char *
+record_value(struct imp_record *r, const char *name, struct imp_buf *norm, int is_name)
+{
+	const char *v = imp_record_field(r, "normalised", name);
+	uint32_t bad;
+
+	if (v != NULL)
+		return v;
+	if ((v = imp_record_field(r, "application", name)) == NULL)
+		return "";
+	if (!is_name)
+		return v;
+	return imp_name_normalise(v, norm, &bad) == 0 ? imp_buf_str(norm) : "";
+}
+
+/* A printed record's passport into the history: a record not ok, or without
+ * a passport number, is not a passport issued. */
+static int
+add_printed(struct printed *pr, struct imp_record *r, const char *batch, struct imp_err *e)
+{
+	struct imp_passport p;
+	char cnic[14], photo[65], sex[2] = "";
+	struct imp_date x;
+	int outcome, rc;
+
+	pr->in++;
+	memset(&p, 0, sizeof p);
+	p.number = imp_record_attr(r, "passport", "number");
+	p.issued_on = imp_record_attr(r, "passport", "issued");
+	p.expires_on = imp_record_attr(r, "passport", "expires");
+	if (imp_record_status(r) != IMP_OK_STATUS || p.number == NULL || *p.number == '\0' ||
+	    p.expires_on == NULL || imp_date_iso(p.expires_on, &x) != 0) {
+		pr->skipped++;
+		return imp_record_error(r) ? imp_record_error(r)->code : 0;
+	}
+	read_cnic(record_value(r, "cnic", NULL, 0), cnic);
+	photo_key(record_value(r, "photo_sha256", NULL, 0), photo);
+	sex[0] = *record_value(r, "sex", NULL, 0);
+	p.cnic = cnic;
+	p.surname = record_value(r, "surname", &pr->names[0], 1);
+	p.given_names = record_value(r, "given_names", &pr->names[1], 1);
+	p.father_name = record_value(r, "father_name", &pr->names[2], 1);
+	p.date_of_birth = record_value(r, "date_of_birth", NULL, 0);
+	if (imp_date_partial(p.date_of_birth, &x) != 0)
+		p.date_of_birth = "";
+	p.sex = sex;
+	p.status = "valid";
+	p.photo_sha256 = photo;
+	p.batch = batch;
+	p.tracking_id = imp_record_id(r);
+	if ((rc = imp_store_put(pr->s, &p, &outcome, e)) != 0)
+		return rc;
+	pr->added += outcome == IMP_STORE_ADDED;
+	pr->changed += outcome == IMP_STORE_CHANGED;
+	pr->same += outcome == IMP_STORE_SAME;
+	return 0;
+}
+
+static int
+read_printed(struct printed *pr, const char *input, const char *trust, char *batch,
+	     struct imp_err *e)
+{
+	struct imp_keys keys;
+	struct imp_reader *in = NULL;
+	struct imp_batch b;
+	struct imp_record *r = imp_record_new();
+	const char *line;
+	size_t len;
+	int rc, n = 0;
+
+	memset(&b, 0, sizeof b);
+	memset(&keys, 0, sizeof keys);
+	if (r == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0 &&
+	    (rc = imp_reader_open(&in, input, e)) == 0 &&
+	    (rc = imp_reader_scan(in, &b, NULL, NULL, e)) == 0) {
+		snprintf(batch, IMP_ID_MAX + 1, "%s", b.id);
+		if ((rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
+		    strcmp(b.kind, "printed") != 0)
+			rc = imp_fail(e, EX_DATAERR, "--record reads a stream of printed passports "
+				      "(kind printed, from spool-print --collect), not %s", b.kind);
+	}
+	if (rc == 0 && (rc = imp_reader_rewind(in, e)) == 0 &&
+	    (rc = imp_store_begin(pr->s, e)) == 0) {
+		while (rc == 0 && (n = imp_reader_next(in, &line, &len, e)) > 0)
+			if ((rc = imp_record_load(r, line, len, e)) == 0)
+				rc = add_printed(pr, r, b.id, e);
+		if (rc == 0)
+			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
+		imp_fault("dedup-record");
+		if (rc == 0)
+			rc = imp_store_commit(pr->s, e);
+		else
+			imp_store_rollback(pr->s);
+	}
+	imp_record_free(r);
+	imp_reader_close(in);
+	imp_batch_free(&b);
+	imp_keys_close(&keys);
+	return rc;
+}
+
+static int
+record(const char *input, const char *path, const char *trust, char *batch,
+       struct imp_err *e)
+{
+	struct printed pr;
+	double t0 = imp_now();
+	size_t i;
+	int rc;
+
+	memset(&pr, 0, sizeof pr);
+	if ((rc = imp_store_open(path, IMP_STORE_CREATE, &pr.s, e)) == 0 &&
+	    (rc = read_printed(&pr, input, trust, batch, e)) == 0)
+		fprintf(stderr, "%s: %s: %" PRIu64 " in, %" PRIu64 " passports added to the history, "
+			"%" PRIu64 " changed, %" PRIu64 " there already, %" PRIu64 " not issued (not "
+			"ok, or no passport); %.1f s\n", PROG, batch, pr.in, pr.added, pr.changed,
+			pr.same, pr.skipped, imp_now() - t0);
+	for (i = 0; i < 3; i++)
+		imp_buf_free(&pr.names[i]);
+	imp_store_close(pr.s);
+	return rc;
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: dedup [-H FILE] [--threshold BITS] [--explain] [-s FPR] [-t FILE] [FILE|-]\n"
+	      "       dedup --import-history CSV [-H FILE]\n"
+	      "       dedup --record [-H FILE] [-t FILE] [FILE|-]\n", f);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Hold duplicate applications, in the batch and against the issued passports.\n"
+	      "  -H, --history FILE      the history (default $IMPASS_SPOOL/state.db)\n"
+	      "      --threshold BITS    evidence beyond chance for a person match (default 12)\n"
+	      "      --explain           every pair weighed, with its evidence, on stderr\n"
+	      "      --import-history CSV  load issued passports (SPEC 5.5) into the history\n"
+	      "      --record            add the passports of a printed stream to the history\n"
+	      "  -s, --signer FPR        stage key that seals (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE        trust file (default $IMPASS_TRUST)\n"
+	      "  -h, --help              this text;  --version  the version\n"
+	      "See dedup(1).\n", stdout);
+}
+
+struct opts {
+	const char *history, *import, *trust, *signer, *input;
+	int record;
+};
+
+static int
+parse_opts(int argc, char **argv, struct opts *o, struct dedup *d)
+{
+	static const struct option longopts[] = {
+		{ "history", required_argument, NULL, 'H' },
+		{ "threshold", required_argument, NULL, 'T' },
+		{ "explain", no_argument, NULL, 'x' },
+		{ "import-history", required_argument, NULL, 'I' },
+		{ "record", no_argument, NULL, 'R' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	d->threshold = 12;
+	while ((c = getopt_long(argc, argv, "H:s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': o->history = optarg; break;
+		case 'I': o->import = optarg; break;
+		case 'R': o->record = 1; break;
+		case 'x': d->explain = 1; break;
+		case 's': o->signer = optarg; break;
+		case 't': o->trust = optarg; break;
+		case 'T':
+			errno = 0;
+			d->threshold = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(d->threshold >= 0 &&
+								 d->threshold <= 60)) {
+				imp_warn(PROG, NULL, "--threshold '%s' is not a number of bits from 0 "
+					 "to 60", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h': help(); exit(0);
+		case 'V': puts(PROG " " IMP_VERSION); exit(0);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	o->input = optind < argc ? argv[optind] : NULL;
+	if (argc - optind > 1 || (o->import && (o->record || o->input))) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int
+run(struct dedup *d, const struct opts *o, struct imp_run *r, struct imp_err *e)
+{
+	static const char *const kinds[] = { "application", "citizenship", NULL };
+	struct imp_stage st = { .name = PROG, .kinds = kinds, .scan = scan, .begin = begin,
+				.record = each, .arg = d };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_date today;
+	int rc;
+
+	imp_date_today(&today);
+	imp_date_str(&today, d->today);
+	if ((d->counts = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_buf_add(&d->pool, "", 1);            /* offset 0: no value */
+	if ((rc = imp_names_open(&d->names, e)) != 0 ||
+	    (rc = imp_store_open(o->history, IMP_STORE_LOOKUP, &d->store, e)) != 0)
+		return rc;
+	d->npass = imp_store_passports(d->store);
+	return imp_stage_run(PROG, &st, &so, r, e);
+}
+
+static void
+cleanup(struct dedup *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->pcap; i++)
+		imp_buf_free(&d->parties[i].text);
+	free(d->parties);
+	free(d->r);
+	free(d->keys);
+	free(d->edges);
+	free(d->first_edge);
+	imp_map_free(d->counts);
+	imp_names_close(d->names);
+	imp_store_close(d->store);
+	imp_buf_free(&d->pool);
+	imp_buf_free(&d->notes);
+	imp_buf_free(&d->why);
+	imp_buf_free(&d->tmp);
+	imp_buf_free(&d->line);
+	imp_verdict_free(&d->v);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dedup d;
+	struct opts o;
+	struct imp_err e = { 0 };
+	struct imp_run r;
+	char batch[IMP_ID_MAX + 1] = "";
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	memset(&o, 0, sizeof o);
+	if ((rc = parse_opts(argc, argv, &o, &d)) != 0)
+		return rc;
+	imp_init(&r);
+	if (o.import != NULL)
+		rc = import(o.import, o.history, &e);
+	else if (o.record)
+		rc = record(o.input, o.history, o.trust, batch, &e);
+	else
+		rc = run(&d, &o, &r, &e);
+	cleanup(&d);
+	if (o.import || o.record)
+		return imp_exit(PROG, batch, NULL, rc, &e);
+	return imp_exit(PROG, r.batch, &r, rc, &e);
+}

@@ -1,0 +1,783 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The issued-passport history, kept in the state database beside the
+ * number series (tables history_*):
+ *
+ *   history_passport  one row per passport number ever issued (SPEC 5.5),
+ *                     names normalised, the photo's hash when it came from
+ *                     a printed stream
+ *   history_key       blocking keys of name and date of birth -> passport
+ *   history_word      how many passports bear each word, in the name and in
+ *                     the father's name: how rare a name is
+ *   history_meta      the number of passports
+ *
+ * A passport number is the key: loading the same passports again changes
+ * nothing, a row that changed is updated. A load is one transaction; the
+ * secondary indexes of an empty history are built after its first load.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "series.h"
+#include "store.h"
+
+struct imp_store {
+	sqlite3 *db;
+	char path[4096];
+	struct imp_names *names;
+	sqlite3_stmt *insert, *update, *key, *by_cnic, *by_photo, *by_key, *word;
+	struct imp_map *count_name, *count_father;   /* words of passports added now */
+	uint64_t passports, added;
+	int in_tx;
+	struct imp_buf full;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS history_passport ("
+	" passport_no TEXT PRIMARY KEY, cnic TEXT, surname TEXT, given_names TEXT,"
+	" father_name TEXT, date_of_birth TEXT, sex TEXT, issued_on TEXT, expires_on TEXT,"
+	" status TEXT NOT NULL CHECK (status IN ('valid', 'cancelled', 'lost', 'expired')),"
+	" photo_sha256 TEXT, batch TEXT, tracking_id TEXT) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS history_key ("
+	" key INTEGER NOT NULL, passport_no TEXT NOT NULL,"
+	" PRIMARY KEY (key, passport_no)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS history_word ("
+	" word TEXT PRIMARY KEY, n_name INTEGER NOT NULL, n_father INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS history_meta ("
+	" name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;";
+
+static const char indexes[] =
+	"CREATE INDEX IF NOT EXISTS history_passport_cnic ON history_passport (cnic)"
+	" WHERE cnic IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS history_passport_photo ON history_passport (photo_sha256)"
+	" WHERE photo_sha256 IS NOT NULL;";
+
+#define COLUMNS "passport_no, cnic, surname, given_names, father_name, date_of_birth, sex, " \
+	"issued_on, expires_on, status, photo_sha256, batch, tracking_id"
+
+static int
+fail(struct imp_store *s, struct imp_err *e, const char *what)
+{
+	char msg[sizeof e->msg];
+	int rc = imp_state_fail(s->db, e, what);
+
+	snprintf(msg, sizeof msg, "%s", e->msg);
+	return imp_fail(e, rc, "history %s: %s", s->path, msg);
+}
+
+static int
+prepare(struct imp_store *s, const char *sql, sqlite3_stmt **st, struct imp_err *e)
+{
+	if (*st != NULL)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return fail(s, e, "preparing a statement");
+	return 0;
+}
+
+static int
+exec(struct imp_store *s, const char *sql, struct imp_err *e)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, e, "updating");
+	return 0;
+}
+
+static int
+read_count(struct imp_store *s, struct imp_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = prepare(s, "SELECT value FROM history_meta WHERE name = 'passports'", &st,
+			  e)) != 0)
+		return rc;
+	s->passports = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		s->passports = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "reading");
+}
+
+int
+imp_store_open(const char *path, int mode, struct imp_store **sp, struct imp_err *e)
+{
+	struct imp_store *s;
+	struct stat sb;
+	int rc;
+
+	if ((s = *sp = calloc(1, sizeof *s)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (path != NULL && *path != '\0')
+		snprintf(s->path, sizeof s->path, "%s", path);
+	else
+		snprintf(s->path, sizeof s->path, "%s/state.db", imp_spool_path(NULL));
+	if (mode == IMP_STORE_LOOKUP && stat(s->path, &sb) != 0)
+		return imp_fail(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "cannot open the "
+				"history %s: %s; load it with dedup --import-history, or give "
+				"its place with --history", s->path, strerror(errno));
+	if ((rc = imp_state_open(s->path, 10000, &s->db, e)) != 0)
+		return rc;
+	if ((rc = imp_names_open(&s->names, e)) != 0)
+		return rc;
+	if ((s->count_name = imp_map_new()) == NULL || (s->count_father = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = exec(s, schema, e)) != 0 || (rc = read_count(s, e)) != 0)
+		return rc;
+	/* a history not loaded yet gets its indexes after its first load */
+	return s->passports > 0 ? exec(s, indexes, e) : 0;
+}
+
+void
+imp_store_close(struct imp_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		imp_store_rollback(s);
+	sqlite3_finalize(s->insert);
+	sqlite3_finalize(s->update);
+	sqlite3_finalize(s->key);
+	sqlite3_finalize(s->by_cnic);
+	sqlite3_finalize(s->by_photo);
+	sqlite3_finalize(s->by_key);
+	sqlite3_finalize(s->word);
+	sqlite3_close(s->db);
+	imp_names_close(s->names);
+	imp_map_free(s->count_name);
+	imp_map_free(s->count_father);
+	imp_buf_free(&s->full);
+	free(s);
+}
+
+const char *
+imp_store_path(const struct imp_store *s)
+{
+	return s->path;
+}
+
+uint64_t
+imp_store_passports(const struct imp_store *s)
+{
+	return s->passports;
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+static uint64_t
+hash64(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;      /* FNV-1a, then a finaliser */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+void
+imp_word_skeleton(const char *w, char *out)
+{
+	size_t k = 0;
+	char last;
+
+	if ((out[k++] = last = w[0]) == '\0')
+		return;
+	for (w++; *w != '\0' && k + 1 < IMP_WORD_MAX; w++)
+		if (strchr("AEIOUY", *w) == NULL && *w != last)
+			out[k++] = last = *w;
+	out[k] = '\0';
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t
+imp_strong_words(const struct imp_name_words *w, const char **out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->n && n < max; i++)
+		if (!w->weak[i] && !w->honorific[i])
+			out[n++] = w->t[i];
+	if (n == 0)                        /* MUHAMMAD alone: its words are all it has */
+		for (i = 0; i < w->n && n < max; i++)
+			out[n++] = w->t[i];
+	qsort(out, n, sizeof *out, cmp_str);
+	return n;
+}
+
+size_t
+imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *keys,
+		 size_t max)
+{
+	const char *w[4];
+	char buf[4 * IMP_WORD_MAX + 32], skel[IMP_WORD_MAX], initials[8];
+	size_t n = imp_strong_words(name, w, 4), i, k = 0, len = 0;
+	int have_dob = dob != NULL && *dob != '\0';
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n && have_dob && k < max; i++) {
+		imp_word_skeleton(w[i], skel);
+		snprintf(buf, sizeof buf, "W|%s|%s", skel, dob);
+		keys[k++] = hash64(buf);
+		initials[i] = w[i][0];
+	}
+	if (have_dob && k < max) {
+		initials[n] = '\0';
+		snprintf(buf, sizeof buf, "I|%s|%s", initials, dob);
+		keys[k++] = hash64(buf);
+	}
+	len = (size_t)snprintf(buf, sizeof buf, "N|");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "", w[i]);
+	if (k < max)
+		keys[k++] = hash64(buf);
+	return k;
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+int
+imp_store_begin(struct imp_store *s, struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != 0)
+		return rc;
+	s->in_tx = 1;
+	s->added = 0;
+	return 0;
+}
+
+void
+imp_store_rollback(struct imp_store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+	s->added = 0;
+	imp_map_free(s->count_name);
+	imp_map_free(s->count_father);
+	s->count_name = imp_map_new();
+	s->count_father = imp_map_new();
+}
+
+struct flush {
+	struct imp_store *s;
+	sqlite3_stmt *st;
+	int father, rc;
+};
+
+static int
+flush_word(void *arg, const char *word, uint64_t n)
+{
+	struct flush *f = arg;
+
+	sqlite3_bind_text(f->st, 1, word, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(f->st, 2, f->father ? 0 : (sqlite3_int64)n);
+	sqlite3_bind_int64(f->st, 3, f->father ? (sqlite3_int64)n : 0);
+	if (sqlite3_step(f->st) != SQLITE_DONE)
+		f->rc = -1;
+	sqlite3_reset(f->st);
+	return f->rc;
+}
+
+/* The words of the passports added, and their number, into the tables. */
+static int
+flush_counts(struct imp_store *s, struct imp_err *e)
+{
+	struct flush f = { s, NULL, 0, 0 };
+	sqlite3_stmt *meta = NULL;
+	int rc;
+
+	if ((rc = prepare(s, "INSERT INTO history_word VALUES (?1, ?2, ?3) ON CONFLICT (word) "
+			  "DO UPDATE SET n_name = n_name + excluded.n_name, n_father = "
+			  "n_father + excluded.n_father", &f.st, e)) != 0)
+		return rc;
+	imp_map_each(s->count_name, flush_word, &f);
+	f.father = 1;
+	if (f.rc == 0)
+		imp_map_each(s->count_father, flush_word, &f);
+	sqlite3_finalize(f.st);
+	if (f.rc != 0)
+		return fail(s, e, "counting the words of names");
+	if ((rc = prepare(s, "INSERT INTO history_meta VALUES ('passports', ?1) ON CONFLICT "
+			  "(name) DO UPDATE SET value = value + excluded.value", &meta, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(meta, 1, (sqlite3_int64)s->added);
+	rc = sqlite3_step(meta) == SQLITE_DONE ? 0 : fail(s, e, "counting the passports");
+	sqlite3_finalize(meta);
+	return rc;
+}
+
+int
+imp_store_commit(struct imp_store *s, struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = flush_counts(s, e)) != 0 || (rc = exec(s, indexes, e)) != 0) {
+		imp_store_rollback(s);
+		return rc;
+	}
+	imp_fault("history-commit");
+	if ((rc = exec(s, "COMMIT", e)) != 0) {
+		imp_store_rollback(s);
+		return rc;
+	}
+	s->in_tx = 0;
+	s->passports += s->added;
+	s->added = 0;
+	imp_map_free(s->count_name);
+	imp_map_free(s->count_father);
+	s->count_name = imp_map_new();
+	s->count_father = imp_map_new();
+	return s->count_name && s->count_father ? 0 : imp_fail(e, EX_SOFTWARE, "out of memory");
+}
+
+static void
+bind(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_passport(sqlite3_stmt *st, const struct imp_passport *p)
+{
+	bind(st, 1, p->number);
+	bind(st, 2, p->cnic);
+	bind(st, 3, p->surname);
+	bind(st, 4, p->given_names);
+	bind(st, 5, p->father_name);
+	bind(st, 6, p->date_of_birth);
+	bind(st, 7, p->sex);
+	bind(st, 8, p->issued_on);
+	bind(st, 9, p->expires_on);
+	bind(st, 10, p->status);
+	bind(st, 11, p->photo_sha256);
+	bind(st, 12, p->batch);
+	bind(st, 13, p->tracking_id);
+}
+
+static void
+full_name(struct imp_buf *b, const char *given, const char *surname)
+{
+	int g = given != NULL && *given != '\0', f = surname != NULL && *surname != '\0';
+
+	imp_buf_reset(b);
+	imp_buf_printf(b, "%s%s%s", g ? given : "", g && f ? " " : "", f ? surname : "");
+}
+
+static int
+count_words(struct imp_map *m, const struct imp_name_words *w)
+{
+	const char *v[IMP_NAME_WORDS];
+	size_t n = imp_strong_words(w, v, IMP_NAME_WORDS), i;
+	uint64_t c;
+
+	for (i = 0; i < n; i++) {
+		c = 0;
+		imp_map_get(m, v[i], &c);
+		if (imp_map_set(m, v[i], c + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_keys(struct imp_store *s, const struct imp_passport *p, const struct imp_name_words *w,
+	 struct imp_err *e)
+{
+	uint64_t keys[IMP_HISTORY_KEYS];
+	size_t n = imp_history_keys(w, p->date_of_birth, keys, IMP_HISTORY_KEYS), i;
+	int rc;
+
+	if ((rc = prepare(s, "INSERT OR IGNORE INTO history_key VALUES (?1, ?2)", &s->key, e)) != 0)
+		return rc;
+	sqlite3_bind_text(s->key, 2, p->number, -1, SQLITE_STATIC);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(s->key, 1, (sqlite3_int64)keys[i]);
+		rc = sqlite3_step(s->key);
+		sqlite3_reset(s->key);
+		if (rc != SQLITE_DONE)
+			return fail(s, e, "adding a passport's keys");
+	}
+	return 0;
+}
+
+int
+imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
+	      struct imp_err *e)
+{
+	struct imp_name_words name, father;
+	int rc;
+
+	if ((rc = prepare(s, "INSERT OR IGNORE INTO history_passport (" COLUMNS ") VALUES (?1, "
+			  "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s->insert,
+			  e)) != 0 ||
+	    (rc = prepare(s, "UPDATE history_passport SET cnic = ?2, surname = ?3, given_names = "
+			  "?4, father_name = ?5, date_of_birth = ?6, sex = ?7, issued_on = ?8, "
+			  "expires_on = ?9, status = ?10, photo_sha256 = coalesce(?11, "
+			  "photo_sha256), batch = coalesce(?12, batch), tracking_id = "
+			  "coalesce(?13, tracking_id) WHERE passport_no = ?1 AND NOT (cnic IS ?2 "
+			  "AND surname IS ?3 AND given_names IS ?4 AND father_name IS ?5 AND "
+			  "date_of_birth IS ?6 AND sex IS ?7 AND issued_on IS ?8 AND expires_on "
+			  "IS ?9 AND status IS ?10 AND (?11 IS NULL OR photo_sha256 IS ?11) AND "
+			  "(?12 IS NULL OR batch IS ?12) AND (?13 IS NULL OR tracking_id IS ?13))",
+			  &s->update, e)) != 0)
+		return rc;
+	bind_passport(s->insert, p);
+	rc = sqlite3_step(s->insert);
+	sqlite3_reset(s->insert);
+	if (rc != SQLITE_DONE)
+		return fail(s, e, "adding a passport");
+	*outcome = IMP_STORE_ADDED;
+	if (sqlite3_changes(s->db) == 0) {
+		bind_passport(s->update, p);
+		rc = sqlite3_step(s->update);
+		sqlite3_reset(s->update);
+		if (rc != SQLITE_DONE)
+			return fail(s, e, "updating a passport");
+		*outcome = sqlite3_changes(s->db) ? IMP_STORE_CHANGED : IMP_STORE_SAME;
+	}
+	if (*outcome == IMP_STORE_SAME)
+		return 0;
+	full_name(&s->full, p->given_names, p->surname);
+	imp_name_words(s->names, imp_buf_str(&s->full), &name);
+	if ((rc = add_keys(s, p, &name, e)) != 0)
+		return rc;
+	if (*outcome != IMP_STORE_ADDED)
+		return 0;               /* a changed row keeps its count (and its old keys) */
+	s->added++;
+	imp_name_words(s->names, p->father_name ? p->father_name : "", &father);
+	if (count_words(s->count_name, &name) != 0 || count_words(s->count_father, &father) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* ---- the CSV of SPEC 5.5 ----------------------------------------------------------- */
+
+static const char *const history_columns[] = {
+	"passport_no", "cnic", "surname", "given_names", "father_name", "date_of_birth", "sex",
+	"issued_on", "expires_on", "status",
+};
+enum { H_NUMBER, H_CNIC, H_SURNAME, H_GIVEN, H_FATHER, H_DOB, H_SEX, H_ISSUED, H_EXPIRES,
+       H_STATUS, H_NCOL };
+
+struct load {
+	struct imp_store *s;
+	struct imp_store_tally *t;
+	size_t col[H_NCOL], ncols;
+	int header;
+	struct imp_buf name[3];
+	char number[17], cnic[14], dob[11], issued[11], expires[11], status[10], sex[2];
+};
+
+static const char *
+trimmed(const char *v, char *out, size_t size, int upper)
+{
+	size_t k = 0;
+
+	for (; *v != '\0' && k + 1 < size; v++)
+		if (*v != ' ')
+			out[k++] = (char)(upper && *v >= 'a' && *v <= 'z' ? *v - 32 :
+					  !upper && *v >= 'A' && *v <= 'Z' ? *v + 32 : *v);
+	out[k] = '\0';
+	return out;
+}
+
+static int
+bad_row(const struct imp_csv_row *row, struct imp_err *e, const char *col, const char *v,
+	const char *want)
+{
+	return imp_fail(e, EX_DATAERR, "%s line %lu: %s '%s' is not %s; a passport cannot be "
+			"left out of the history, so the file is refused: correct the row and "
+			"load it again", row->file, row->line, col, v, want);
+}
+
+static int
+load_number(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
+{
+	const char *v = row->field[l->col[H_NUMBER]];
+	size_t k = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == ' ' || *v == '-')
+			continue;
+		if (k + 1 >= sizeof l->number || !((*v >= 'A' && *v <= 'Z') ||
+		    (*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9')))
+			return bad_row(row, e, "passport_no", row->field[l->col[H_NUMBER]],
+				       "1 to 16 letters and digits");
+		l->number[k++] = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
+	}
+	l->number[k] = '\0';
+	return k == 0 ? bad_row(row, e, "passport_no", "", "1 to 16 letters and digits") : 0;
+}
+
+static int
+load_dates(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
+{
+	struct imp_date d;
+	const char *v;
+
+	v = row->field[l->col[H_DOB]];
+	l->dob[0] = '\0';
+	if (*v != '\0' && imp_date_partial(v, &d) != 0)
+		return bad_row(row, e, "date_of_birth", v, "a date YYYY-MM-DD (or YYYY-MM, YYYY)");
+	if (*v != '\0')
+		snprintf(l->dob, sizeof l->dob, "%s", v);
+	v = row->field[l->col[H_ISSUED]];
+	l->issued[0] = '\0';
+	if (*v != '\0' && imp_date_iso(v, &d) != 0)
+		return bad_row(row, e, "issued_on", v, "a date YYYY-MM-DD");
+	snprintf(l->issued, sizeof l->issued, "%s", v);
+	v = row->field[l->col[H_EXPIRES]];
+	if (*v == '\0' && strcmp(l->status, "valid") == 0)
+		return bad_row(row, e, "expires_on", v, "a date YYYY-MM-DD (a valid passport "
+			       "expires)");
+	if (*v != '\0' && imp_date_iso(v, &d) != 0)
+		return bad_row(row, e, "expires_on", v, "a date YYYY-MM-DD");
+	snprintf(l->expires, sizeof l->expires, "%s", v);
+	return 0;
+}
+
+static int
+load_names(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
+{
+	static const int cols[] = { H_SURNAME, H_GIVEN, H_FATHER };
+	uint32_t bad;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		const char *v = row->field[l->col[cols[i]]];
+
+		if (imp_name_normalise(v, &l->name[i], &bad) != 0)
+			return bad_row(row, e, history_columns[cols[i]], v, "a name in Latin "
+				       "letters");
+	}
+	return 0;
+}
+
+static int
+load_fields(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
+{
+	const char *v;
+	uint64_t c;
+	int rc;
+
+	if ((rc = load_number(l, row, e)) != 0)
+		return rc;
+	v = row->field[l->col[H_CNIC]];
+	l->cnic[0] = '\0';
+	if (*v != '\0' && imp_cnic_parse(v, &c) != 0)
+		return bad_row(row, e, "cnic", v, "13 digits (12345-1234567-1)");
+	if (*v != '\0')
+		snprintf(l->cnic, sizeof l->cnic, "%013" PRIu64, c);
+	trimmed(row->field[l->col[H_STATUS]], l->status, sizeof l->status, 0);
+	if (strcmp(l->status, "valid") && strcmp(l->status, "cancelled") &&
+	    strcmp(l->status, "lost") && strcmp(l->status, "expired"))
+		return bad_row(row, e, "status", row->field[l->col[H_STATUS]],
+			       "valid, cancelled, lost or expired");
+	trimmed(row->field[l->col[H_SEX]], l->sex, sizeof l->sex, 1);
+	if (strlen(row->field[l->col[H_SEX]]) > 1 || (l->sex[0] && !strchr("MFX", l->sex[0])))
+		return bad_row(row, e, "sex", row->field[l->col[H_SEX]], "M, F or X");
+	if ((rc = load_dates(l, row, e)) != 0)
+		return rc;
+	return load_names(l, row, e);
+}
+
+static int
+load_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
+{
+	struct load *l = arg;
+	struct imp_passport p;
+	size_t i;
+	int rc, outcome;
+
+	if (row->header) {
+		l->header = 1;
+		l->ncols = row->n;
+		return imp_csv_header(row, "an issued-passport history", history_columns, H_NCOL,
+				      l->col, e);
+	}
+	if (row->n != l->ncols)
+		return imp_fail(e, EX_DATAERR, "%s line %lu has %zu fields where the header has "
+				"%zu; a passport cannot be left out of the history, so the file is "
+				"refused: correct the row and load it again", row->file, row->line,
+				row->n, l->ncols);
+	for (i = 0; i < row->kept; i++)
+		if (row->bad[i] || row->toolong[i])
+			return imp_fail(e, EX_DATAERR, "%s line %lu: field %zu %s; the file is "
+					"refused: correct the row and load it again", row->file,
+					row->line, i + 1, row->bad[i] ? "holds a control character" :
+					"is longer than 4096 bytes");
+	if ((rc = load_fields(l, row, e)) != 0)
+		return rc;
+	memset(&p, 0, sizeof p);
+	p.number = l->number;
+	p.cnic = l->cnic;
+	p.surname = imp_buf_str(&l->name[0]);
+	p.given_names = imp_buf_str(&l->name[1]);
+	p.father_name = imp_buf_str(&l->name[2]);
+	p.date_of_birth = l->dob;
+	p.sex = l->sex;
+	p.issued_on = l->issued;
+	p.expires_on = l->expires;
+	p.status = l->status;
+	if ((rc = imp_store_put(l->s, &p, &outcome, e)) != 0)
+		return rc;
+	l->t->rows++;
+	l->t->added += outcome == IMP_STORE_ADDED;
+	l->t->changed += outcome == IMP_STORE_CHANGED;
+	l->t->same += outcome == IMP_STORE_SAME;
+	return 0;
+}
+
+int
+imp_store_import(struct imp_store *s, const char *csv, struct imp_store_tally *t,
+		 struct imp_err *e)
+{
+	struct load l;
+	size_t i;
+	int rc;
+
+	memset(&l, 0, sizeof l);
+	memset(t, 0, sizeof *t);
+	l.s = s;
+	l.t = t;
+	/* a bulk load: a large page cache, and the indexes of an empty history after it */
+	if ((rc = exec(s, "PRAGMA cache_size = -262144", e)) != 0 ||
+	    (rc = imp_store_begin(s, e)) != 0)
+		return rc;
+	if (s->passports == 0)
+		rc = exec(s, "DROP INDEX IF EXISTS history_passport_cnic; DROP INDEX IF EXISTS "
+			  "history_passport_photo", e);
+	if (rc == 0)
+		rc = imp_csv_read(csv, load_row, &l, e);
+	if (rc == 0 && !l.header)
+		rc = imp_fail(e, EX_DATAERR, "%s is empty: an issued-passport history has a "
+			      "header row (SPEC 5.5)", csv);
+	for (i = 0; i < 3; i++)
+		imp_buf_free(&l.name[i]);
+	imp_fault("history-import");
+	if (rc == 0)
+		rc = imp_store_commit(s, e);
+	else
+		imp_store_rollback(s);
+	exec(s, "PRAGMA cache_size = -16384", e);
+	return rc;
+}
+
+/* ---- lookups ------------------------------------------------------------------------ */
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return v ? (const char *)v : "";
+}
+
+static int
+each(struct imp_store *s, sqlite3_stmt *st, imp_passport_fn *fn, void *arg, struct imp_err *e)
+{
+	struct imp_passport p;
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p.number = col(st, 0);
+		p.cnic = col(st, 1);
+		p.surname = col(st, 2);
+		p.given_names = col(st, 3);
+		p.father_name = col(st, 4);
+		p.date_of_birth = col(st, 5);
+		p.sex = col(st, 6);
+		p.issued_on = col(st, 7);
+		p.expires_on = col(st, 8);
+		p.status = col(st, 9);
+		p.photo_sha256 = col(st, 10);
+		p.batch = col(st, 11);
+		p.tracking_id = col(st, 12);
+		stop = fn(arg, &p);
+	}
+	sqlite3_reset(st);
+	if (!stop && rc != SQLITE_DONE)
+		return fail(s, e, "looking up passports");
+	return 0;
+}
+
+int
+imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn, void *arg,
+		  struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE cnic = ?1 ORDER BY "
+			  "issued_on, passport_no", &s->by_cnic, e)) != 0)
+		return rc;
+	sqlite3_bind_text(s->by_cnic, 1, cnic, -1, SQLITE_STATIC);
+	return each(s, s->by_cnic, fn, arg, e);
+}
+
+int
+imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *fn, void *arg,
+		   struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE photo_sha256 = ?1 "
+			  "ORDER BY issued_on, passport_no", &s->by_photo, e)) != 0)
+		return rc;
+	sqlite3_bind_text(s->by_photo, 1, photo, -1, SQLITE_STATIC);
+	return each(s, s->by_photo, fn, arg, e);
+}
+
+int
+imp_store_by_key(struct imp_store *s, uint64_t key, const char *valid_on, int limit,
+		 imp_passport_fn *fn, void *arg, struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = prepare(s, "SELECT p.passport_no, p.cnic, p.surname, p.given_names, "
+			  "p.father_name, p.date_of_birth, p.sex, p.issued_on, p.expires_on, "
+			  "p.status, p.photo_sha256, p.batch, p.tracking_id FROM history_key k "
+			  "JOIN history_passport p ON p.passport_no = k.passport_no WHERE k.key = "
+			  "?1 AND p.status = 'valid' AND p.expires_on >= ?2 LIMIT ?3", &s->by_key,
+			  e)) != 0)
+		return rc;
+	sqlite3_bind_int64(s->by_key, 1, (sqlite3_int64)key);
+	sqlite3_bind_text(s->by_key, 2, valid_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s->by_key, 3, limit);
+	return each(s, s->by_key, fn, arg, e);
+}
+
+int
+imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *n,
+	       struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = prepare(s, "SELECT n_name, n_father FROM history_word WHERE word = ?1",
+			  &s->word, e)) != 0)
+		return rc;
+	sqlite3_bind_text(s->word, 1, word, -1, SQLITE_STATIC);
+	*n = 0;
+	if ((rc = sqlite3_step(s->word)) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s->word, father ? 1 : 0);
+	sqlite3_reset(s->word);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "counting a name");
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store.c: the issued-passport history (SPEC 5.5) in the state database
+ * (SPOOL/state.db, tables history_*): passports by number, CNIC, photo
+ * and blocking keys of name and date of birth; how many passports bear a
+ * name word. Bulk loaded from CSV in one transaction; added to from
+ * printed streams. Lookups go by index: the history is never read whole.
+ */
+#ifndef IMPASS_STORE_H
+#define IMPASS_STORE_H
+
+#include "impass.h"
+
+#define IMP_HISTORY_KEYS 8            /* blocking keys of one person, at most */
+
+struct imp_store;
+
+/* One issued passport; strings NULL or "" when absent. Names normalised. */
+struct imp_passport {
+	const char *number, *cnic, *surname, *given_names, *father_name, *date_of_birth,
+		*sex, *issued_on, *expires_on, *status, *photo_sha256, *batch, *tracking_id;
+};
+
+enum { IMP_STORE_LOOKUP = 0, IMP_STORE_CREATE = 1 };
+enum { IMP_STORE_SAME = 0, IMP_STORE_ADDED = 1, IMP_STORE_CHANGED = 2 };
+
+struct imp_store_tally {
+	uint64_t rows, added, changed, same;
+};
+
+/*
+ * Opens the history in the state database at path (NULL: the spool's
+ * state.db). IMP_STORE_LOOKUP: the file must exist (66 when not);
+ * IMP_STORE_CREATE: created 0600 when missing (73 when it cannot be).
+ */
+int imp_store_open(const char *path, int mode, struct imp_store **s, struct imp_err *e);
+void imp_store_close(struct imp_store *s);
+const char *imp_store_path(const struct imp_store *s);
+uint64_t imp_store_passports(const struct imp_store *s);
+
+/* The SPEC 5.5 CSV, in one transaction: a bad row refuses the file (65). */
+int imp_store_import(struct imp_store *s, const char *csv, struct imp_store_tally *t,
+		     struct imp_err *e);
+
+/* Passports one at a time, inside begin .. commit (rollback on failure). */
+int imp_store_begin(struct imp_store *s, struct imp_err *e);
+int imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
+		  struct imp_err *e);
+int imp_store_commit(struct imp_store *s, struct imp_err *e);
+void imp_store_rollback(struct imp_store *s);
+
+/* Lookups: fn is called for each passport found (a nonzero return stops). */
+typedef int imp_passport_fn(void *arg, const struct imp_passport *p);
+
+int imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn, void *arg,
+		      struct imp_err *e);
+int imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *fn, void *arg,
+		       struct imp_err *e);
+/* valid passports expiring on or after valid_on that share a key, at most limit */
+int imp_store_by_key(struct imp_store *s, uint64_t key, const char *valid_on, int limit,
+		     imp_passport_fn *fn, void *arg, struct imp_err *e);
+/* How many passports bear a canonical word in the name (father 0) or the
+ * father's name (father 1). */
+int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *n,
+		   struct imp_err *e);
+
+/*
+ * The blocking keys of a person: each strong word of the name (weak words
+ * and honorifics aside) by its consonants with the date of birth, the
+ * initials with the date of birth, and the set of words alone. The same
+ * keys are stored and looked up. Returns how many (at most max).
+ */
+size_t imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *keys,
+			size_t max);
+/* The words that count: strong ones, or all when there are no strong ones. */
+size_t imp_strong_words(const struct imp_name_words *w, const char **out, size_t max);
+/* A word's consonants after its first letter, doubled ones once (out: IMP_WORD_MAX). */
+void imp_word_skeleton(const char *w, char *out);
+
+#endif
