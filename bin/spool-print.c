@@ -221,7 +221,8 @@ parse_queues(struct spool *sp, const char *arg, struct imp_err *e)
 			return imp_fail(e, EX_USAGE, "--queues %s: give 1 to %d queues", arg,
 					MAX_QUEUES);
 		for (sp->nq = 0; sp->nq < (size_t)n; sp->nq++)
-			snprintf(sp->queue[sp->nq], sizeof sp->queue[0], "p%02zu", sp->nq + 1);
+			snprintf(sp->queue[sp->nq], sizeof sp->queue[0], "p%02d",
+				 (int)(sp->nq + 1) % 100);
 		return 0;
 	}
 	if (strlen(arg) >= sizeof copy)

@@ -112,7 +112,7 @@ nothing_spooled() {
 		[ -f spool/print/p03/new/0-"$ft".xml ] || [ -f spool/print/p04/new/0-"$ft".xml ]
 	grep -q 'priority="1"' spool/print/*/new/1-"$ur".xml
 	assert_equal "$(ls spool/print/*/new | grep -c '^2-')" 8
-	run -0 fake-printer spool
+	run -0 "$TESTS"/fake-printer spool
 	# in each queue the first job printed is the one of the lowest priority digit
 	for q in p01 p02 p03 p04; do
 		assert_equal "$(grep "^$q " <<< "$output" | head -n 1 | cut -d' ' -f2)" \
@@ -220,7 +220,7 @@ nothing_spooled() {
 		wait || true
 		run -0 spooled
 		diff <(ok_numbers) <(jobs_in) || { echo "iteration $i, spooling"; false; }
-		fake-printer --seed "$i" --fail 20 spool > /dev/null
+		"$TESTS"/fake-printer --seed "$i" --fail 20 spool > /dev/null
 		spool-print --collect > printed-1.xml 2> /dev/null &
 		sleep "0.$((RANDOM % 30))"
 		kill -9 $! 2> /dev/null || true
@@ -247,7 +247,7 @@ nothing_spooled() {
 
 @test "--collect: printed stream of the done jobs, spoiled ones recorded, files archived, a second collect finds nothing" {
 	run -0 spooled
-	run -0 fake-printer --seed 3 --fail 30 spool
+	run -0 "$TESTS"/fake-printer --seed 3 --fail 30 spool
 	done_n=$(grep -c ' done$' <<< "$output")
 	failed_n=$(grep -c ' failed$' <<< "$output")
 	run -0 --separate-stderr spool-print --collect
@@ -296,7 +296,7 @@ nothing_spooled() {
 
 @test "--reprint: the spoiled applications without their passport, ready for render-mrz | sign | spool-print" {
 	run -0 spooled
-	run -0 fake-printer --seed 3 --fail 30 spool
+	run -0 "$TESTS"/fake-printer --seed 3 --fail 30 spool
 	spoiled=$(grep ' failed$' <<< "$output" | sed 's/.*-\([A-Z0-9]*\)\.xml.*/\1/' | sort)
 	[ -n "$spoiled" ]
 	run -0 --separate-stderr spool-print --collect --reprint re.xml
