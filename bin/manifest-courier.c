@@ -16,10 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
+#include <gpgme.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +91,8 @@ struct courier {
 	size_t ngroups, gcap;
 	struct imp_map *group_index;
 	struct imp_keys keys;
+	gpgme_ctx_t sign_ctx;         /* one context, the signer set once: a bundle costs */
+	gpgme_key_t sign_key;         /* one gpg run, not a key lookup as well */
 	sqlite3 *db;
 	char batch[IMP_ID_MAX + 1];
 	char date[11];
@@ -787,7 +792,7 @@ manifest_item(struct courier *c, struct group *g, const char *number, const char
 	imp_csv_cell(&g->csv, category, 1);
 	imp_buf_puts(&g->csv, ",");
 	imp_csv_cell(&g->csv, g->home && address ? address : "", 1);
-	imp_buf_puts(&g->csv, "\r\n");
+	imp_buf_puts(&g->csv, "\n");
 	imp_buf_puts(&g->xml, "<item");
 	imp_buf_attr(&g->xml, "passport", number);
 	imp_buf_attr(&g->xml, "tracking_id", id);
@@ -958,14 +963,73 @@ write_archive(struct courier *c, const struct group *g, int fd, const char *path
 }
 
 static int
+signer_ready(struct courier *c, struct imp_err *e)
+{
+	gpgme_error_t err;
+
+	if (c->sign_ctx != NULL)
+		return 0;
+	if ((err = gpgme_new(&c->sign_ctx)) != 0)
+		return imp_fail(e, EX_UNAVAILABLE, "cannot start GPGME: %s", gpgme_strerror(err));
+	gpgme_set_protocol(c->sign_ctx, GPGME_PROTOCOL_OpenPGP);
+	gpgme_set_armor(c->sign_ctx, 0);
+	gpgme_set_offline(c->sign_ctx, 1);
+	gpgme_set_keylist_mode(c->sign_ctx, GPGME_KEYLIST_MODE_LOCAL);
+	gpgme_set_pinentry_mode(c->sign_ctx, GPGME_PINENTRY_MODE_ERROR);
+	if ((err = gpgme_get_key(c->sign_ctx, c->keys.signer, &c->sign_key, 1)) != 0 ||
+	    (err = gpgme_signers_add(c->sign_ctx, c->sign_key)) != 0)
+		return imp_fail(e, EX_UNAVAILABLE, "no secret key %s: %s", c->keys.signer,
+				gpgme_strerror(err));
+	return 0;
+}
+
+/* The detached binary signature over SHA256SUMS, checked to be the signer's. */
+static int
+sign_sums(struct courier *c, const struct imp_buf *sums, struct imp_buf *sig, struct imp_err *e)
+{
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_sign_result_t res;
+	gpgme_subkey_t sk;
+	gpgme_error_t err;
+	char *p = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if ((rc = signer_ready(c, e)) != 0)
+		return rc;
+	if ((err = gpgme_data_new_from_mem(&in, sums->p, sums->len, 0)) != 0 ||
+	    (err = gpgme_data_new(&out)) != 0 ||
+	    (err = gpgme_op_sign(c->sign_ctx, in, out, GPGME_SIG_MODE_DETACH)) != 0)
+		rc = imp_fail(e, EX_UNAVAILABLE, "cannot sign SHA256SUMS with key %s: %s (a key "
+			      "with a passphrase needs it preset in gpg-agent)", c->keys.signer,
+			      gpgme_strerror(err));
+	res = rc == 0 ? gpgme_op_sign_result(c->sign_ctx) : NULL;
+	if (rc == 0 && (res == NULL || res->invalid_signers != NULL || res->signatures == NULL ||
+			res->signatures->next != NULL || res->signatures->fpr == NULL))
+		rc = imp_fail(e, EX_UNAVAILABLE, "GnuPG refused the signing key %s", c->keys.signer);
+	for (sk = rc == 0 ? c->sign_key->subkeys : NULL; sk != NULL; sk = sk->next)
+		if (sk->fpr != NULL && strcasecmp(sk->fpr, res->signatures->fpr) == 0)
+			break;
+	if (rc == 0 && sk == NULL)
+		rc = imp_fail(e, EX_SOFTWARE, "GnuPG signed with another key than %s", c->keys.signer);
+	if (out != NULL)
+		p = gpgme_data_release_and_get_mem(out, &n);
+	if (rc == 0 && (p == NULL || n == 0))
+		rc = imp_fail(e, EX_SOFTWARE, "GnuPG produced no signature");
+	if (rc == 0)
+		imp_buf_add(sig, p, n);
+	gpgme_free(p);
+	gpgme_data_release(in);
+	return rc == 0 && sig->oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : rc;
+}
+
+static int
 sums_and_signature(struct courier *c, struct member *m, struct imp_buf *sums, struct imp_buf *sig,
 		   struct imp_err *e)
 {
 	unsigned char h[IMP_HASH_LEN];
 	char hex[2 * IMP_HASH_LEN + 1];
-	struct imp_buf b64 = { 0 };
 	size_t i;
-	int rc;
 
 	for (i = 0; i < 3; i++) {
 		imp_sha256(m[i].data->p, m[i].data->len, h);
@@ -974,11 +1038,7 @@ sums_and_signature(struct courier *c, struct member *m, struct imp_buf *sums, st
 	}
 	if (sums->oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	rc = imp_gpg_sign(c->keys.gpg, c->keys.signer, sums->p, sums->len, &b64, e);
-	if (rc == 0 && imp_b64_decode(b64.p, b64.len, sig) != 0)
-		rc = imp_fail(e, EX_SOFTWARE, "the signature of SHA256SUMS is not base64");
-	imp_buf_free(&b64);
-	return rc;
+	return sign_sums(c, sums, sig, e);
 }
 
 static int
@@ -1000,7 +1060,7 @@ write_bundle(struct courier *c, const struct group *g, struct imp_err *e)
 			       { "SHA256SUMS.sig", &sig } };
 	int fd = -1, rc;
 
-	imp_buf_puts(&csv, "consignment,passport,tracking_id,name,destination,category,address\r\n");
+	imp_buf_puts(&csv, "consignment,passport,tracking_id,name,destination,category,address\n");
 	imp_buf_add(&csv, g->csv.p, g->csv.len);
 	manifest_xml(c, g, &xml);
 	summary_text(c, g, &txt);
@@ -1056,6 +1116,30 @@ bundle_exists(struct courier *c, const struct group *g)
 	return found;
 }
 
+/* What a run killed while writing this consignment left: its temporary files. */
+static void
+remove_leftovers(struct courier *c, const struct group *g)
+{
+	struct imp_buf p = { 0 };
+	glob_t gl;
+	size_t i;
+
+	imp_buf_printf(&p, "%s/.%s.??????", c->o->out, g->number);
+	if (!p.oom && glob(p.p, 0, NULL, &gl) == 0) {
+		for (i = 0; i < gl.gl_pathc; i++)
+			unlink(gl.gl_pathv[i]);
+		globfree(&gl);
+	}
+	imp_buf_reset(&p);
+	imp_buf_printf(&p, "%s/%s.txt.??????", c->o->out, g->number);
+	if (!p.oom && glob(p.p, 0, NULL, &gl) == 0) {
+		for (i = 0; i < gl.gl_pathc; i++)
+			unlink(gl.gl_pathv[i]);
+		globfree(&gl);
+	}
+	imp_buf_free(&p);
+}
+
 static int
 mark_written(struct courier *c, const struct group *g, struct imp_err *e)
 {
@@ -1083,6 +1167,7 @@ end(void *arg, struct imp_err *e)
 		if (g->written || bundle_exists(c, g)) {
 			c->written_before++;
 		} else {
+			remove_leftovers(c, g);
 			if ((rc = write_bundle(c, g, e)) != 0)
 				return rc;
 			c->written_now++;
@@ -1148,6 +1233,8 @@ courier_free(struct courier *c)
 	imp_buf_free(&c->a);
 	imp_buf_free(&c->b);
 	imp_buf_free(&c->line);
+	gpgme_key_unref(c->sign_key);
+	gpgme_release(c->sign_ctx);
 	imp_keys_close(&c->keys);
 	sqlite3_close(c->db);
 }
@@ -1202,8 +1289,9 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 		snprintf(c.date, sizeof c.date, "%s", o->date);
 	else if (imp_date_today(&today) == 0)
 		imp_date_str(&today, c.date);
-	if ((rc = load_config(&c, e)) == 0 && (rc = out_dir(o->out, e)) == 0 &&
+	if ((rc = load_config(&c, e)) == 0 &&
 	    (rc = imp_keys_open(&c.keys, o->trust, o->signer, PROG, e)) == 0 &&
+	    (rc = out_dir(o->out, e)) == 0 &&
 	    (rc = imp_state_open(o->state, 30000, &c.db, e)) == 0 &&
 	    (rc = imp_state_exec(c.db, schema_sql, e)) == 0)
 		rc = imp_stage_run(PROG, &st, &so, run, e);
