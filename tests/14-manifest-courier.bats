@@ -307,7 +307,7 @@ ok_numbers() { grep '^<record [^>]*status="ok"' "$1" | grep -o '<passport number
 	IMPASS_SIGNER=$APPROVER_FPR sign --require validate,render-mrz mrz.xml > approved.xml 2> /dev/null
 	seq -f 'SL%08g' 1 60 > lam.txt
 	spool-print --spool sp --queues 3 --laminates lam.txt approved.xml 2> /dev/null
-	fake-printer sp > /dev/null
+	"$TESTS/fake-printer" sp > /dev/null
 	spool-print --spool sp --collect > collected.xml 2> /dev/null
 	run -0 --separate-stderr courier -o out collected.xml
 	echo "$output" > man.xml
