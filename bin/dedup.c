@@ -26,7 +26,7 @@
 
 #define PROG "dedup"
 #define POSTING_CAP 200               /* batch keys borne by more records give no pairs */
-#define HISTORY_LIMIT 200             /* history candidates per key */
+#define HISTORY_LIMIT 400             /* history candidates of one applicant */
 #define SHOWN 5                       /* other parties told per code */
 #define VETO -40.0
 
@@ -109,6 +109,7 @@ struct dedup {
 	struct imp_buf notes, why, tmp, line;
 	struct who me, them;
 	uint32_t cur;                 /* rec of the record being looked up */
+	const char *norm, *norm_end, *raw, *raw_end;   /* sections of the line scanned */
 	char seen_pp[64][17];         /* history passports weighed for it */
 	size_t nseen_pp;
 	struct imp_verdict v;
@@ -158,23 +159,30 @@ intern_words(struct dedup *d, const char *name, uint16_t *weak, uint16_t *hon)
 static void
 split_words(const char *s, unsigned weak, unsigned hon, struct words *w)
 {
-	size_t k = 0, n;
+	size_t i = 0, n = s ? strlen(s) : 0;
 
 	w->n = 0;
 	w->weak = weak;
 	w->hon = hon;
-	if (s == NULL)
+	if (n >= sizeof w->buf)
+		n = sizeof w->buf - 1;
+	if (n == 0)
 		return;
-	snprintf(w->buf, sizeof w->buf, "%s", s);
-	for (s = w->buf; *s != '\0' && w->n < IMP_NAME_WORDS; s += n) {
-		s += strspn(s, " ");
-		if ((n = strcspn(s, " ")) == 0)
+	memcpy(w->buf, s, n);
+	w->buf[n] = '\0';
+	while (i < n && w->n < IMP_NAME_WORDS) {
+		size_t start;
+
+		while (i < n && w->buf[i] == ' ')
+			i++;
+		if (i == n)
 			break;
-		w->w[w->n] = s;
-		w->len[w->n++] = n;
-		k = (size_t)(s - w->buf) + n;
-		if (w->buf[k] == ' ')
-			w->buf[k++] = '\0', n++;
+		start = i;
+		while (i < n && w->buf[i] != ' ')
+			i++;
+		w->buf[i++] = '\0';
+		w->w[w->n] = w->buf + start;
+		w->len[w->n++] = i - 1 - start;
 	}
 }
 
@@ -216,18 +224,16 @@ rec_who(const struct dedup *d, const struct rec *r, struct who *w)
 /* ---- how rare a word is ----------------------------------------------------------------- */
 
 static uint64_t
-history_count(struct dedup *d, const char *word, int father)
+history_count(struct dedup *d, const char *key)
 {
-	char key[IMP_WORD_MAX + 4];
 	uint64_t n = 0;
 	struct imp_err e;
 
 	if (d->store == NULL || d->npass == 0)
 		return 0;
-	snprintf(key, sizeof key, "%s%s", father ? "F:" : "N:", word);
 	if (imp_map_get(d->counts, key, &n) == 0)
 		return n;
-	if (imp_store_word(d->store, word, father, &n, &e) != 0)
+	if (imp_store_word(d->store, key + 2, key[0] == 'F', &n, &e) != 0)
 		n = 0;
 	imp_map_set(d->counts, key, n);
 	return n;
@@ -237,13 +243,18 @@ history_count(struct dedup *d, const char *word, int father)
 static uint64_t
 bearers(struct dedup *d, const char *w, size_t len, int father)
 {
-	char key[IMP_WORD_MAX + 4], word[IMP_WORD_MAX];
+	char key[IMP_WORD_MAX * 2 + 4];
 	uint64_t n = 0;
 
-	snprintf(word, sizeof word, "%.*s", (int)len, w);
-	snprintf(key, sizeof key, "%s%s", father ? "f:" : "n:", word);
+	if (len > IMP_WORD_MAX * 2)
+		len = IMP_WORD_MAX * 2;
+	key[0] = father ? 'f' : 'n';
+	key[1] = ':';
+	memcpy(key + 2, w, len);
+	key[len + 2] = '\0';
 	imp_map_get(d->counts, key, &n);
-	return n + history_count(d, word, father);
+	key[0] = father ? 'F' : 'N';
+	return n + history_count(d, key);
 }
 
 static double
@@ -390,6 +401,19 @@ struct pairing {
 	int skip_a[IMP_NAME_WORDS], skip_b[IMP_NAME_WORDS];
 };
 
+/* Words i and i+1 written as one (out: 2 * IMP_WORD_MAX). */
+static size_t
+join(char *out, const struct words *w, size_t i)
+{
+	size_t a = w->len[i] < IMP_WORD_MAX ? w->len[i] : IMP_WORD_MAX - 1;
+	size_t b = w->len[i + 1] < IMP_WORD_MAX ? w->len[i + 1] : IMP_WORD_MAX - 1;
+
+	memcpy(out, w->w[i], a);
+	memcpy(out + a, w->w[i + 1], b);
+	out[a + b] = '\0';
+	return a + b;
+}
+
 /* The best pair left: a word with a word, or with two written as one
  * (ABDURREHMAN, SMITHSON). Returns its similarity, 0 when none. */
 static double
@@ -398,8 +422,8 @@ best_pair(struct dedup *d, const struct words *a, const struct words *b, struct 
 {
 	char joined[2 * IMP_WORD_MAX];
 	double best = 0, s;
-	size_t i, j;
-	int t, n;
+	size_t i, j, n;
+	int t;
 
 	for (i = 0; i < a->n; i++)
 		for (j = 0; j < b->n; j++) {
@@ -411,16 +435,12 @@ best_pair(struct dedup *d, const struct words *a, const struct words *b, struct 
 						      (a->weak >> i & 1) || (b->weak >> j & 1), father);
 				} else if (t == 1 && j + 1 < b->n && !p->used_b[j + 1] &&
 					   !p->skip_b[j + 1]) {
-					n = snprintf(joined, sizeof joined, "%.*s%.*s", (int)b->len[j],
-						     b->w[j], (int)b->len[j + 1], b->w[j + 1]);
-					s = word_like(d, a->w[i], a->len[i], joined, (size_t)n, 0,
-						      father) * 1.5;
+					n = join(joined, b, j);
+					s = word_like(d, a->w[i], a->len[i], joined, n, 0, father) * 1.5;
 				} else if (t == 2 && i + 1 < a->n && !p->used_a[i + 1] &&
 					   !p->skip_a[i + 1]) {
-					n = snprintf(joined, sizeof joined, "%.*s%.*s", (int)a->len[i],
-						     a->w[i], (int)a->len[i + 1], a->w[i + 1]);
-					s = word_like(d, joined, (size_t)n, b->w[j], b->len[j], 0,
-						      father) * 1.5;
+					n = join(joined, a, i);
+					s = word_like(d, joined, n, b->w[j], b->len[j], 0, father) * 1.5;
 				} else {
 					continue;
 				}
@@ -672,16 +692,70 @@ needed(const struct dedup *d, double n)
 
 /* ---- reading a record's fields -------------------------------------------------------------- */
 
+/* Where a section of the record line is: [*p, *end), or *p NULL. */
+static void
+section_of(const char *line, size_t len, const char *section, const char **p,
+	   const char **end)
+{
+	char tag[40];
+	size_t n = strlen(section);
+	const char *q;
+
+	*p = NULL;
+	tag[0] = '<';
+	memcpy(tag + 1, section, n);
+	tag[n + 1] = '>';
+	if ((q = memmem(line, len, tag, n + 2)) == NULL)
+		return;
+	*p = q + n + 2;
+	tag[1] = '/';
+	memcpy(tag + 2, section, n);
+	tag[n + 2] = '>';
+	*end = memmem(*p, len - (size_t)(*p - line), tag, n + 3);
+	if (*end == NULL)
+		*end = line + len;
+}
+
+/* The text of element name in [p, end), unescaped, into out; -1 when none. */
+static int
+field_in(const char *p, const char *end, const char *name, struct imp_buf *out)
+{
+	char tag[40];
+	size_t n = strlen(name);
+	const char *q;
+
+	if (p == NULL || n + 3 > sizeof tag)
+		return -1;
+	tag[0] = '<';
+	memcpy(tag + 1, name, n);
+	tag[n + 1] = '>';
+	if ((p = memmem(p, (size_t)(end - p), tag, n + 2)) == NULL)
+		return -1;
+	p += n + 2;
+	tag[1] = '/';
+	memcpy(tag + 2, name, n);
+	tag[n + 2] = '>';
+	if ((q = memmem(p, (size_t)(end - p), tag, n + 3)) == NULL)
+		return -1;
+	imp_buf_reset(out);
+	imp_buf_add(out, p, (size_t)(q - p));
+	out->len = imp_unescape(out->p);
+	return out->oom ? -1 : 0;
+}
+
 /* A field, normalised by validate, else as entered; "" when neither. */
 static const char *
 line_value(struct dedup *d, const char *line, size_t len, const char *section,
 	   const char *name, int *raw)
 {
+	(void)line;
+	(void)len;
+	(void)section;
 	*raw = 0;
-	if (imp_line_field(line, len, "normalised", name, &d->tmp) == 0)
+	if (field_in(d->norm, d->norm_end, name, &d->tmp) == 0)
 		return imp_buf_str(&d->tmp);
 	*raw = 1;
-	if (imp_line_field(line, len, section, name, &d->tmp) == 0)
+	if (field_in(d->raw, d->raw_end, name, &d->tmp) == 0)
 		return imp_buf_str(&d->tmp);
 	return "";
 }
@@ -836,6 +910,9 @@ read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
 	char buf[72];
 	int raw;
 
+	section_of(line, len, "normalised", &d->norm, &d->norm_end);
+	section_of(line, len, section, &d->raw, &d->raw_end);
+
 	read_names(d, r, line, len, section);
 	read_cnic(line_value(d, line, len, section, "cnic", &raw), r->cnic);
 	v = line_value(d, line, len, section, "date_of_birth", &raw);
@@ -960,7 +1037,9 @@ add_key(struct dedup *d, uint32_t rec, int exact, const char *fmt, ...)
 
 /* The keys that bring two records of one person together: the CNIC with a
  * digit left out (finds one changed or two swapped), the photo, the date of
- * birth, the set of the name's words; a certificate's number. */
+ * birth, the set of the name's words with two of the date's three parts (a
+ * typo in the third), or alone when there is no date; a certificate's
+ * number. */
 static int
 batch_keys(struct dedup *d, uint32_t i)
 {
@@ -984,8 +1063,14 @@ batch_keys(struct dedup *d, uint32_t i)
 		n = imp_strong_words(&nw, w, 4);
 		for (k = 0; k < n; k++)
 			len += (size_t)snprintf(set + len, sizeof set - len, "%s%s", k ? " " : "", w[k]);
-		if (n > 0)
+		if (n > 0 && r->dob.y == 0)
 			rc = add_key(d, i, 0, "N|%s", set);
+		if (n > 0 && r->dob.y && rc == 0)
+			rc = add_key(d, i, 0, "Y|%s|%04d-%02d", set, r->dob.y, r->dob.m);
+		if (n > 0 && r->dob.d && rc == 0)
+			rc = add_key(d, i, 0, "M|%s|%02d-%02d", set, r->dob.m, r->dob.d);
+		if (n > 0 && r->dob.d && rc == 0)
+			rc = add_key(d, i, 0, "E|%s|%04d-%02d", set, r->dob.y, r->dob.d);
 	}
 	if (r->number && rc == 0) {
 		passport_key(at(d, r->number), set, sizeof set);
@@ -1017,7 +1102,8 @@ candidate_pairs(struct dedup *d, uint64_t **out, size_t *np)
 	uint64_t *v = NULL, *nv;
 	size_t s, e, i, j, n = 0, cap = 0;
 
-	qsort(d->keys, d->nkeys, sizeof *d->keys, cmp_key);
+	if (d->nkeys > 0)
+		qsort(d->keys, d->nkeys, sizeof *d->keys, cmp_key);
 	for (s = 0; s < d->nkeys; s = e) {
 		for (e = s + 1; e < d->nkeys && d->keys[e].h == d->keys[s].h; e++)
 			;
@@ -1038,7 +1124,8 @@ candidate_pairs(struct dedup *d, uint64_t **out, size_t *np)
 				v[n++] = (uint64_t)d->keys[i].rec << 32 | d->keys[j].rec;
 			}
 	}
-	qsort(v, n, sizeof *v, cmp_u64);
+	if (n > 0)
+		qsort(v, n, sizeof *v, cmp_u64);
 	for (i = j = 0; i < n; i++)
 		if (j == 0 || v[i] != v[j - 1])
 			v[j++] = v[i];
@@ -1166,7 +1253,8 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	free(pairs);
 	free(d->keys);
 	d->keys = NULL;
-	qsort(d->edges, d->nedges, sizeof *d->edges, cmp_edge);
+	if (d->nedges > 0)
+		qsort(d->edges, d->nedges, sizeof *d->edges, cmp_edge);
 	if ((d->first_edge = calloc(d->n + 1, sizeof *d->first_edge)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	for (a = 0, k = 0; a <= d->n; a++) {
@@ -1178,6 +1266,17 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 		imp_warn(PROG, d->batch, "the history %s has no passports: only duplicates inside "
 			 "the batch are found; load it with dedup --import-history",
 			 imp_store_path(d->store));
+	return d->npass > 0 ? imp_store_read(d->store, e) : 0;
+}
+
+static int
+end(void *arg, struct imp_err *e)
+{
+	struct dedup *d = arg;
+
+	(void)e;
+	if (d->store != NULL)
+		imp_store_done(d->store);
 	return 0;
 }
 
@@ -1369,10 +1468,11 @@ by_key(void *arg, const struct imp_passport *pp)
 	if (seen_before(d, pp->number) || (d->me.cnic[0] && strcmp(pp->cnic, d->me.cnic) == 0))
 		return 0;
 	passport_who(d, pp, &d->them);
-	bits = evidence(d, &d->me, &d->them, &d->why);
+	bits = evidence(d, &d->me, &d->them, d->explain ? &d->why : NULL);
 	explain(d, d->me.id, pp->number, bits, need, &d->why);
 	if (bits < need)
 		return 0;
+	evidence(d, &d->me, &d->them, &d->why);
 	/* a passport without a CNIC held by the same person is a valid passport */
 	code = *pp->cnic ? C_OTHER_ID : C_VALID;
 	if ((p = new_party(d, code, bits, bits, pp->number)) == NULL)
@@ -1396,7 +1496,7 @@ history(struct dedup *d, struct imp_err *e)
 	struct imp_name_words nw;
 	uint64_t keys[IMP_HISTORY_KEYS];
 	char dob[11] = "", valid[11];
-	size_t n, i;
+	size_t n;
 	int rc;
 
 	d->nseen_pp = 0;
@@ -1409,11 +1509,7 @@ history(struct dedup *d, struct imp_err *e)
 	imp_name_words(d->names, at(d, r->full), &nw);
 	n = imp_history_keys(&nw, dob, keys, IMP_HISTORY_KEYS);
 	snprintf(valid, sizeof valid, "%s", valid_on(d));
-	for (i = 0; i < n; i++)
-		if ((rc = imp_store_by_key(d->store, keys[i], valid, HISTORY_LIMIT, by_key, d,
-					   e)) != 0)
-			return rc;
-	return 0;
+	return imp_store_by_keys(d->store, keys, n, valid, HISTORY_LIMIT, by_key, d, e);
 }
 
 static int
@@ -1740,7 +1836,7 @@ run(struct dedup *d, const struct opts *o, struct imp_run *r, struct imp_err *e)
 {
 	static const char *const kinds[] = { "application", "citizenship", NULL };
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .scan = scan, .begin = begin,
-				.record = each, .arg = d };
+				.record = each, .end = end, .arg = d };
 	struct imp_stage_opts so = { o->input, o->trust, o->signer };
 	struct imp_date today;
 	int rc;

@@ -5,8 +5,10 @@
  *
  *   history_passport  one row per passport number ever issued (SPEC 5.5),
  *                     names normalised, the photo's hash when it came from
- *                     a printed stream
- *   history_key       blocking keys of name and date of birth -> passport
+ *                     a printed stream; an integer id for the keys
+ *   history_key       blocking keys of name and date of birth -> passport, with
+ *                     its expiry when it is valid: a lookup for the valid
+ *                     passports does not read the others
  *   history_word      how many passports bear each word, in the name and in
  *                     the father's name: how rare a name is
  *   history_meta      the number of passports
@@ -31,7 +33,7 @@ struct imp_store {
 	sqlite3 *db;
 	char path[4096];
 	struct imp_names *names;
-	sqlite3_stmt *insert, *update, *key, *by_cnic, *by_photo, *by_key, *word;
+	sqlite3_stmt *insert, *update, *old, *key, *unkey, *by_cnic, *by_photo, *by_key, *word;
 	struct imp_map *count_name, *count_father;   /* words of passports added now */
 	uint64_t passports, added;
 	int in_tx;
@@ -40,13 +42,14 @@ struct imp_store {
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS history_passport ("
-	" passport_no TEXT PRIMARY KEY, cnic TEXT, surname TEXT, given_names TEXT,"
+	" id INTEGER PRIMARY KEY, passport_no TEXT NOT NULL UNIQUE, cnic TEXT, surname TEXT,"
+	" given_names TEXT,"
 	" father_name TEXT, date_of_birth TEXT, sex TEXT, issued_on TEXT, expires_on TEXT,"
 	" status TEXT NOT NULL CHECK (status IN ('valid', 'cancelled', 'lost', 'expired')),"
-	" photo_sha256 TEXT, batch TEXT, tracking_id TEXT) WITHOUT ROWID;"
+	" photo_sha256 TEXT, batch TEXT, tracking_id TEXT);"
 	"CREATE TABLE IF NOT EXISTS history_key ("
-	" key INTEGER NOT NULL, passport_no TEXT NOT NULL,"
-	" PRIMARY KEY (key, passport_no)) WITHOUT ROWID;"
+	" key INTEGER NOT NULL, id INTEGER NOT NULL, valid_until TEXT,"
+	" PRIMARY KEY (key, id)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS history_word ("
 	" word TEXT PRIMARY KEY, n_name INTEGER NOT NULL, n_father INTEGER NOT NULL)"
 	" WITHOUT ROWID;"
@@ -144,7 +147,9 @@ imp_store_close(struct imp_store *s)
 		imp_store_rollback(s);
 	sqlite3_finalize(s->insert);
 	sqlite3_finalize(s->update);
+	sqlite3_finalize(s->old);
 	sqlite3_finalize(s->key);
+	sqlite3_finalize(s->unkey);
 	sqlite3_finalize(s->by_cnic);
 	sqlite3_finalize(s->by_photo);
 	sqlite3_finalize(s->by_key);
@@ -223,28 +228,44 @@ imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *k
 		 size_t max)
 {
 	const char *w[4];
-	char buf[4 * IMP_WORD_MAX + 32], skel[IMP_WORD_MAX], initials[8];
+	char buf[4 * IMP_WORD_MAX + 32], skel[IMP_WORD_MAX], initials[8], set[4 * IMP_WORD_MAX];
 	size_t n = imp_strong_words(name, w, 4), i, k = 0, len = 0;
-	int have_dob = dob != NULL && *dob != '\0';
+	struct imp_date d;
 
 	if (n == 0)
 		return 0;
-	for (i = 0; i < n && have_dob && k < max; i++) {
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(set + len, sizeof set - len, "%s%s", i ? " " : "", w[i]);
+		initials[i] = w[i][0];
+	}
+	initials[n] = '\0';
+	if (dob == NULL || imp_date_partial(dob, &d) != 0) {
+		snprintf(buf, sizeof buf, "N|%s|", set);
+		keys[k++] = hash64(buf);
+		return k;
+	}
+	for (i = 0; i < n && k < max; i++) {
 		imp_word_skeleton(w[i], skel);
 		snprintf(buf, sizeof buf, "W|%s|%s", skel, dob);
 		keys[k++] = hash64(buf);
-		initials[i] = w[i][0];
 	}
-	if (have_dob && k < max) {
-		initials[n] = '\0';
+	if (k < max) {
 		snprintf(buf, sizeof buf, "I|%s|%s", initials, dob);
 		keys[k++] = hash64(buf);
 	}
-	len = (size_t)snprintf(buf, sizeof buf, "N|");
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "", w[i]);
-	if (k < max)
+	/* a typo in the date: the name with two of its three parts */
+	if (k < max) {
+		snprintf(buf, sizeof buf, "Y|%s|%04d-%02d", set, d.y, d.m);
 		keys[k++] = hash64(buf);
+	}
+	if (k < max && d.d) {
+		snprintf(buf, sizeof buf, "M|%s|%02d-%02d", set, d.m, d.d);
+		keys[k++] = hash64(buf);
+	}
+	if (k < max && d.d) {
+		snprintf(buf, sizeof buf, "D|%s|%04d-%02d", set, d.y, d.d);
+		keys[k++] = hash64(buf);
+	}
 	return k;
 }
 
@@ -398,25 +419,69 @@ count_words(struct imp_map *m, const struct imp_name_words *w)
 	return 0;
 }
 
+static const char *col(sqlite3_stmt *st, int i);
+
+/* The keys of a passport (names, date of birth) in or out of history_key. */
 static int
-add_keys(struct imp_store *s, const struct imp_passport *p, const struct imp_name_words *w,
-	 struct imp_err *e)
+set_keys(struct imp_store *s, sqlite3_int64 id, const char *given, const char *surname,
+	 const char *dob, const char *valid_until, int add, struct imp_err *e)
 {
+	struct imp_name_words w;
 	uint64_t keys[IMP_HISTORY_KEYS];
-	size_t n = imp_history_keys(w, p->date_of_birth, keys, IMP_HISTORY_KEYS), i;
+	sqlite3_stmt *st;
+	size_t n, i;
 	int rc;
 
-	if ((rc = prepare(s, "INSERT OR IGNORE INTO history_key VALUES (?1, ?2)", &s->key, e)) != 0)
+	if ((rc = prepare(s, "INSERT OR REPLACE INTO history_key VALUES (?1, ?2, ?3)", &s->key,
+			  e)) != 0 ||
+	    (rc = prepare(s, "DELETE FROM history_key WHERE key = ?1 AND id = ?2",
+			  &s->unkey, e)) != 0)
 		return rc;
-	sqlite3_bind_text(s->key, 2, p->number, -1, SQLITE_STATIC);
+	full_name(&s->full, given, surname);
+	imp_name_words(s->names, imp_buf_str(&s->full), &w);
+	n = imp_history_keys(&w, dob, keys, IMP_HISTORY_KEYS);
+	st = add ? s->key : s->unkey;
+	sqlite3_bind_int64(st, 2, id);
+	if (add)
+		bind(st, 3, valid_until);
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(s->key, 1, (sqlite3_int64)keys[i]);
-		rc = sqlite3_step(s->key);
-		sqlite3_reset(s->key);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)keys[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
-			return fail(s, e, "adding a passport's keys");
+			return fail(s, e, "updating a passport's keys");
 	}
 	return 0;
+}
+
+/* A passport there already: its id, and its old keys out (it may have
+ * changed: a status, a name). */
+static int
+forget_keys(struct imp_store *s, const char *number, sqlite3_int64 *id, struct imp_err *e)
+{
+	char given[256], surname[256], dob[16];
+	int rc;
+
+	if ((rc = prepare(s, "SELECT id, given_names, surname, date_of_birth FROM "
+			  "history_passport WHERE passport_no = ?1", &s->old, e)) != 0)
+		return rc;
+	sqlite3_bind_text(s->old, 1, number, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s->old)) != SQLITE_ROW) {
+		sqlite3_reset(s->old);
+		return fail(s, e, "reading a passport");
+	}
+	*id = sqlite3_column_int64(s->old, 0);
+	snprintf(given, sizeof given, "%s", col(s->old, 1));
+	snprintf(surname, sizeof surname, "%s", col(s->old, 2));
+	snprintf(dob, sizeof dob, "%s", col(s->old, 3));
+	sqlite3_reset(s->old);
+	return set_keys(s, *id, given, surname, dob, NULL, 0, e);
+}
+
+static int
+valid(const struct imp_passport *p)
+{
+	return p->status != NULL && strcmp(p->status, "valid") == 0;
 }
 
 int
@@ -424,6 +489,8 @@ imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 	      struct imp_err *e)
 {
 	struct imp_name_words name, father;
+	const char *until = valid(p) ? p->expires_on : NULL;
+	sqlite3_int64 id;
 	int rc;
 
 	if ((rc = prepare(s, "INSERT OR IGNORE INTO history_passport (" COLUMNS ") VALUES (?1, "
@@ -446,7 +513,10 @@ imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 	if (rc != SQLITE_DONE)
 		return fail(s, e, "adding a passport");
 	*outcome = IMP_STORE_ADDED;
+	id = sqlite3_last_insert_rowid(s->db);
 	if (sqlite3_changes(s->db) == 0) {
+		if ((rc = forget_keys(s, p->number, &id, e)) != 0)
+			return rc;
 		bind_passport(s->update, p);
 		rc = sqlite3_step(s->update);
 		sqlite3_reset(s->update);
@@ -454,15 +524,11 @@ imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 			return fail(s, e, "updating a passport");
 		*outcome = sqlite3_changes(s->db) ? IMP_STORE_CHANGED : IMP_STORE_SAME;
 	}
-	if (*outcome == IMP_STORE_SAME)
-		return 0;
-	full_name(&s->full, p->given_names, p->surname);
-	imp_name_words(s->names, imp_buf_str(&s->full), &name);
-	if ((rc = add_keys(s, p, &name, e)) != 0)
-		return rc;
-	if (*outcome != IMP_STORE_ADDED)
-		return 0;               /* a changed row keeps its count (and its old keys) */
+	if ((rc = set_keys(s, id, p->given_names, p->surname, p->date_of_birth, until, 1,
+			   e)) != 0 || *outcome != IMP_STORE_ADDED)
+		return rc;              /* a changed passport keeps its count */
 	s->added++;
+	imp_name_words(s->names, imp_buf_str(&s->full), &name);
 	imp_name_words(s->names, p->father_name ? p->father_name : "", &father);
 	if (count_words(s->count_name, &name) != 0 || count_words(s->count_father, &father) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -684,6 +750,27 @@ imp_store_import(struct imp_store *s, const char *csv, struct imp_store_tally *t
 
 /* ---- lookups ------------------------------------------------------------------------ */
 
+int
+imp_store_read(struct imp_store *s, struct imp_err *e)
+{
+	int rc;
+
+	/* a page cache for the lookups of a batch: memory stays flat however large */
+	if ((rc = exec(s, "PRAGMA cache_size = -65536", e)) != 0 ||
+	    (rc = exec(s, "BEGIN", e)) != 0)
+		return rc;
+	s->in_tx = 1;
+	return 0;
+}
+
+void
+imp_store_done(struct imp_store *s)
+{
+	if (s->in_tx)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	s->in_tx = 0;
+}
+
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -726,8 +813,8 @@ imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn, vo
 {
 	int rc;
 
-	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE cnic = ?1 ORDER BY "
-			  "issued_on, passport_no", &s->by_cnic, e)) != 0)
+	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE cnic = ?1",
+			  &s->by_cnic, e)) != 0)
 		return rc;
 	sqlite3_bind_text(s->by_cnic, 1, cnic, -1, SQLITE_STATIC);
 	return each(s, s->by_cnic, fn, arg, e);
@@ -739,30 +826,32 @@ imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *fn, 
 {
 	int rc;
 
-	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE photo_sha256 = ?1 "
-			  "ORDER BY issued_on, passport_no", &s->by_photo, e)) != 0)
+	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE photo_sha256 = ?1",
+			  &s->by_photo, e)) != 0)
 		return rc;
 	sqlite3_bind_text(s->by_photo, 1, photo, -1, SQLITE_STATIC);
 	return each(s, s->by_photo, fn, arg, e);
 }
 
 int
-imp_store_by_key(struct imp_store *s, uint64_t key, const char *valid_on, int limit,
-		 imp_passport_fn *fn, void *arg, struct imp_err *e)
+imp_store_by_keys(struct imp_store *s, const uint64_t *keys, size_t n, const char *valid_on,
+		  int limit, imp_passport_fn *fn, void *arg, struct imp_err *e)
 {
+	size_t i;
 	int rc;
 
 	if ((rc = prepare(s, "SELECT p.passport_no, p.cnic, p.surname, p.given_names, "
 			  "p.father_name, p.date_of_birth, p.sex, p.issued_on, p.expires_on, "
 			  "p.status, p.photo_sha256, p.batch, p.tracking_id FROM history_key k "
-			  "JOIN history_passport p ON p.passport_no = k.passport_no WHERE k.key = "
-			  "?1 AND p.status = 'valid' AND p.expires_on >= ?2 LIMIT ?3", &s->by_key,
-			  e)) != 0)
+			  "JOIN history_passport p ON p.id = k.id WHERE k.key IN "
+			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) AND k.valid_until >= ?9 LIMIT ?10",
+			  &s->by_key, e)) != 0)
 		return rc;
-	sqlite3_bind_int64(s->by_key, 1, (sqlite3_int64)key);
-	sqlite3_bind_text(s->by_key, 2, valid_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s->by_key, 3, limit);
-	return each(s, s->by_key, fn, arg, e);
+	for (i = 0; i < IMP_HISTORY_KEYS; i++)
+		sqlite3_bind_int64(s->by_key, (int)i + 1, (sqlite3_int64)keys[i < n ? i : 0]);
+	sqlite3_bind_text(s->by_key, 9, valid_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s->by_key, 10, limit);
+	return n > 0 ? each(s, s->by_key, fn, arg, e) : 0;
 }
 
 int

@@ -49,16 +49,22 @@ int imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcom
 int imp_store_commit(struct imp_store *s, struct imp_err *e);
 void imp_store_rollback(struct imp_store *s);
 
-/* Lookups: fn is called for each passport found (a nonzero return stops). */
+/* Lookups: fn is called for each passport found (a nonzero return stops).
+ * imp_store_read .. imp_store_done make them one read transaction (one
+ * snapshot, and no lock taken per lookup). */
+int imp_store_read(struct imp_store *s, struct imp_err *e);
+void imp_store_done(struct imp_store *s);
 typedef int imp_passport_fn(void *arg, const struct imp_passport *p);
 
 int imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn, void *arg,
 		      struct imp_err *e);
 int imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *fn, void *arg,
 		       struct imp_err *e);
-/* valid passports expiring on or after valid_on that share a key, at most limit */
-int imp_store_by_key(struct imp_store *s, uint64_t key, const char *valid_on, int limit,
-		     imp_passport_fn *fn, void *arg, struct imp_err *e);
+/* The valid passports, expiring on or after valid_on, that share one of the
+ * keys (at most IMP_HISTORY_KEYS); at most limit rows, a passport perhaps
+ * more than once. */
+int imp_store_by_keys(struct imp_store *s, const uint64_t *keys, size_t n, const char *valid_on,
+		      int limit, imp_passport_fn *fn, void *arg, struct imp_err *e);
 /* How many passports bear a canonical word in the name (father 0) or the
  * father's name (father 1). */
 int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *n,
@@ -67,8 +73,9 @@ int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *
 /*
  * The blocking keys of a person: each strong word of the name (weak words
  * and honorifics aside) by its consonants with the date of birth, the
- * initials with the date of birth, and the set of words alone. The same
- * keys are stored and looked up. Returns how many (at most max).
+ * initials with the date of birth, the set of words with two of the three
+ * parts of the date (the set alone when there is no date). The same keys
+ * are stored and looked up. Returns how many (at most max).
  */
 size_t imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *keys,
 			size_t max);

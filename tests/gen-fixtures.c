@@ -19,6 +19,7 @@
 #define USAGE \
 	"usage: gen-fixtures [--seed N] [--from K] [--date YYYY-MM-DD] KIND COUNT\n" \
 	"       gen-fixtures [--seed N] [--list-size L] [--truth FILE] screening COUNT\n" \
+	"       gen-fixtures [--seed N] [--history-size H] [--truth FILE] dedup COUNT\n" \
 	"       KIND: applications | nadra | pcl | history | registers\n"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -100,6 +101,7 @@ struct config {
 	uint64_t receipt_key;
 	uint64_t photo_key;
 	uint64_t list_size;           /* screening: the entries of the pcl kind */
+	uint64_t history_size;        /* dedup: the rows of the history kind */
 };
 
 struct person {
@@ -1075,10 +1077,11 @@ static void write_application_person(const struct person *p,
 }
 
 /* Row k for person p; id NULL: the usual tracking id; previous: the
- * passport being renewed, NULL to decide as usual. */
+ * passport being renewed, NULL to decide as usual; the photo of row
+ * photo_k. */
 static void write_application_row(const struct config *cfg, uint64_t k,
     const struct person *pp, const char *id, const char *previous, int variant,
-    struct row *w)
+    uint64_t photo_k, struct row *w)
 {
 	struct person p = *pp;
 	struct application a;
@@ -1106,7 +1109,7 @@ static void write_application_row(const struct config *cfg, uint64_t k,
 	row_field(w, a.delivery_mode);
 	row_field(w, a.has_address ? make_address(&p, buf, sizeof buf) : "");
 	row_field(w, make_phone(&p, a.international_phone, buf, sizeof buf));
-	make_photo(cfg, k, photo);
+	make_photo(cfg, photo_k, photo);
 	row_field(w, photo);
 	put_digits(buf, scramble(k, 1000000, cfg->receipt_key), 12);
 	buf[12] = '\0';
@@ -1121,7 +1124,7 @@ static void write_application(const struct config *cfg, uint64_t k,
 	struct person p;
 
 	make_person(cfg, k, &p);
-	write_application_row(cfg, k, &p, NULL, NULL, -1, w);
+	write_application_row(cfg, k, &p, NULL, NULL, -1, k, w);
 }
 
 /* ---- NADRA extract ---- */
@@ -1386,7 +1389,7 @@ static void write_screening(const struct config *cfg, uint64_t i, struct row *w)
 	write_truth(id, kind == PLANT_HIT, e.id, kind == PLANT_HIT ? variation :
 	    kind == PLANT_REMOVED ? "removed" : "namesake");
 	write_application_row(cfg, i, &e.p, id, strcmp(variation, "passport") == 0 ?
-	    passport : "", 0, w);
+	    passport : "", 0, i, w);
 }
 
 /* ---- issued passports ---- */
@@ -1402,31 +1405,342 @@ static const char *history_status(struct rng *r, long expires, long today)
 	return expires >= today ? "valid" : "expired";
 }
 
+/* Person k's passport in the history, decided before it is written, so that
+ * the dedup kind can plant applicants who hold one. */
+struct passport_entry {
+	struct person p;
+	char number[10];
+	long issued, expires;
+	const char *status;
+};
+
+static void history_entry(const struct config *cfg, uint64_t k,
+    struct passport_entry *h)
+{
+	struct rng r;
+	long first;
+	int years;
+
+	make_person(cfg, k, &h->p);
+	r = rng_salted(h->p.seed, SALT_HISTORY);
+	first = make_day(2008, 1, 1);
+	h->issued = rng_between(&r, h->p.dob > first ? h->p.dob : first,
+	    cfg->batch_day);
+	years = age_on(h->p.dob, h->issued) >= 18 && rng_chance(&r, 6000) ? 10 : 5;
+	h->expires = add_years(h->issued, years);
+	passport_number(cfg, &h->p, h->number);
+	h->status = history_status(&r, h->expires, cfg->batch_day);
+}
+
 static void write_history(const struct config *cfg, uint64_t k,
     struct row *w)
 {
-	struct person p;
-	struct rng r;
-	char passport[10];
-	long first, issued, expires;
-	int years;
+	struct passport_entry h;
 
-	make_person(cfg, k, &p);
-	r = rng_salted(p.seed, SALT_HISTORY);
-	first = make_day(2008, 1, 1);
-	issued = rng_between(&r, p.dob > first ? p.dob : first, cfg->batch_day);
-	years = age_on(p.dob, issued) >= 18 && rng_chance(&r, 6000) ? 10 : 5;
-	expires = add_years(issued, years);
-	row_field(w, passport_number(cfg, &p, passport));
-	row_field(w, p.cnic);
-	row_field(w, p.surname);
-	row_field(w, p.given);
-	row_field(w, p.father);
-	row_date(w, p.dob, 3);
-	row_char(w, p.sex);
-	row_date(w, issued, 3);
-	row_date(w, expires, 3);
-	row_field(w, history_status(&r, expires, cfg->batch_day));
+	history_entry(cfg, k, &h);
+	row_field(w, h.number);
+	row_field(w, h.p.cnic);
+	row_field(w, h.p.surname);
+	row_field(w, h.p.given);
+	row_field(w, h.p.father);
+	row_date(w, h.p.dob, 3);
+	row_char(w, h.p.sex);
+	row_date(w, h.issued, 3);
+	row_date(w, h.expires, 3);
+	row_field(w, h.status);
+}
+
+/* ---- dedup: a batch with planted duplicates, and its truth ---- */
+
+/*
+ * Rows come in pairs 2j, 2j+1. Most pairs are two ordinary applicants (the
+ * people of index DEDUP_BASE + row, who hold no passport). A planted pair
+ * is one of: the same person twice (same CNIC; another CNIC and the name
+ * respelled; another face under another CNIC with the first's photo); two
+ * people who are not duplicates (twins, brothers and sisters, namesakes
+ * with another father or date of birth); or a person of the history (the
+ * history kind with --history-size rows) applying again: holding a valid
+ * passport, renewing it, under another CNIC, or after the passport was
+ * cancelled, lost or has expired. --truth names every planted record with
+ * the step code it must get and the other party.
+ */
+#define DEDUP_BASE 70000000ULL
+#define DEDUP_OTHER_CNIC 80000000ULL
+
+enum dedup_plant {
+	DP_NONE, DP_SAME_CNIC, DP_SAME_PHOTO, DP_RESPELLED, DP_CNIC_TYPO, DP_TWINS,
+	DP_SIBLINGS, DP_NAMESAKE_FATHER, DP_NAMESAKE_DOB, DP_VALID, DP_RENEWAL,
+	DP_OTHER_IDENTITY, DP_CANCELLED, DP_LOST, DP_EXPIRED,
+};
+
+static const struct {
+	const char *name;
+	unsigned weight;                /* per 10,000 pairs */
+} dedup_plants[] = {
+	[DP_NONE] = { "none", 0 }, [DP_SAME_CNIC] = { "same_cnic", 120 },
+	[DP_SAME_PHOTO] = { "same_photo", 80 }, [DP_RESPELLED] = { "respelled", 300 },
+	[DP_CNIC_TYPO] = { "cnic_typo", 80 }, [DP_TWINS] = { "twins", 150 },
+	[DP_SIBLINGS] = { "siblings", 80 }, [DP_NAMESAKE_FATHER] = { "namesake_father", 100 },
+	[DP_NAMESAKE_DOB] = { "namesake_dob", 100 }, [DP_VALID] = { "valid_passport", 150 },
+	[DP_RENEWAL] = { "renewal", 150 }, [DP_OTHER_IDENTITY] = { "other_identity", 150 },
+	[DP_CANCELLED] = { "cancelled", 80 }, [DP_LOST] = { "lost", 80 },
+	[DP_EXPIRED] = { "expired", 100 },
+};
+
+/* Spellings of respelled duplicates: the way a second office types a name. */
+static const char *const respell_variations[] = {
+	"spelling", "honorific", "order", "dropped", "typo", "father",
+};
+
+static enum dedup_plant dedup_plant_of(const struct config *cfg, uint64_t pair)
+{
+	struct rng r = rng_salted(splitmix64(cfg->seed ^ (pair * GOLDEN)), SALT_HISTORY);
+	uint32_t roll = rng_below(&r, 10000);
+
+	for (size_t k = 1; k < NELEM(dedup_plants); k++) {
+		if (roll < dedup_plants[k].weight)
+			return (enum dedup_plant)k;
+		roll -= dedup_plants[k].weight;
+	}
+	return DP_NONE;
+}
+
+static void dedup_id(uint64_t row, char id[32])
+{
+	snprintf(id, 32, "DDP-%07llu", (unsigned long long)row);
+}
+
+static void dedup_truth(uint64_t row, const char *code, const char *other,
+    enum dedup_plant kind)
+{
+	char id[32];
+
+	dedup_id(row, id);
+	if (truth != NULL)
+		fprintf(truth, "%s,%s,%s,%s\n", id, code, other, dedup_plants[kind].name);
+}
+
+/* p under another CNIC, with the parity of its sex. */
+static void new_cnic(const struct config *cfg, uint64_t index, struct person *p)
+{
+	struct rng r = rng_salted(p->seed ^ index, SALT_CNIC);
+
+	p->index = index;
+	make_cnic(cfg, &r, p);
+}
+
+/* Whether two names share a word. */
+static int shares_word(const char *a, const char *b)
+{
+	char wa[NAME_LEN], *w, *save;
+
+	text_copy(wa, sizeof wa, a);
+	for (w = strtok_r(wa, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
+		size_t n = strlen(w);
+
+		for (const char *p = b; (p = strstr(p, w)) != NULL; p += n)
+			if ((p == b || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+				return 1;
+	}
+	return 0;
+}
+
+/* A given name unlike the one of p: no word in common, another first
+ * letter, from the table of its sex. -1 when p is MUHAMMAD alone (which
+ * any name may complete). */
+static int other_given(struct rng *r, const struct person *p, const char *was, char *dst,
+    size_t size)
+{
+	if (strcmp(was, "MUHAMMAD") == 0)
+		return -1;
+	for (int tries = 0; tries < 1000; tries++) {
+		if (p->sex == 'F')
+			female_given(r, dst, size);
+		else
+			male_given(r, dst, size);
+		if (!shares_word(dst, was) && dst[0] != was[0])
+			return 0;
+	}
+	return -1;
+}
+
+/* A father's name of the family of p with given names p's father has not. */
+static int other_father(struct rng *r, const struct person *p, char *dst, size_t size)
+{
+	char given[NAME_LEN], was[NAME_LEN];
+	size_t n = strlen(p->father), k = strlen(p->surname);
+
+	text_copy(was, sizeof was, p->father);
+	if (k > 0 && n > k)
+		was[n - k - 1] = '\0';           /* the father's given names */
+	for (int tries = 0; tries < 1000; tries++) {
+		if (rng_chance(r, 5000))
+			text_copy(given, sizeof given, elder_names[rng_skewed(r, NELEM(elder_names))]);
+		else
+			male_given(r, given, sizeof given);
+		if (!shares_word(given, was) && strcmp(given, "MUHAMMAD") != 0) {
+			text_join(dst, size, given, p->surname);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A history person whose passport has the status wanted ("valid": and not
+ * expired), among those of index pair + m * pairs: no two pairs share one.
+ * -1 when there is none. */
+static int find_passport(const struct config *cfg, uint64_t pair, const char *want,
+    struct passport_entry *h)
+{
+	uint64_t pairs = (cfg->from + cfg->count + 1) / 2, k;
+
+	for (k = pair; k < cfg->history_size; k += pairs) {
+		history_entry(cfg, k, h);
+		if (strcmp(h->status, want) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Another day of birth, far from a typo of the first: no digit of one in
+ * the other's place, no two swapped. */
+static long far_day(long day, long shift)
+{
+	char a[11], b[11];
+	int diff;
+
+	for (;; shift += 37) {
+		format_date(a, day, 3);
+		format_date(b, day - shift, 3);
+		diff = 0;
+		for (int i = 0; i < 10; i++)
+			diff += a[i] != b[i];
+		if (diff >= 3)
+			return day - shift;
+	}
+}
+
+static void one_digit_off(char cnic[14], struct rng *r)
+{
+	int at = 5 + (int)rng_below(r, 7);       /* the middle seven digits */
+
+	cnic[at] = (char)('0' + (cnic[at] - '0' + 1 + rng_below(r, 8)) % 10);
+}
+
+/* The second row of an in-batch pair: the first row's person, changed. */
+static int dedup_second(const struct config *cfg, uint64_t row, enum dedup_plant kind,
+    struct person *q, const struct person *first, uint64_t *photo_k)
+{
+	struct rng r = rng_salted(first->seed ^ row, SALT_APPLICATION);
+	struct person own;
+
+	*q = *first;
+	*photo_k = row;
+	switch (kind) {
+	case DP_SAME_CNIC:
+		return 0;
+	case DP_SAME_PHOTO:
+		make_person(cfg, DEDUP_BASE + row, q);
+		*photo_k = row - 1;
+		return 0;
+	case DP_RESPELLED:
+		new_cnic(cfg, DEDUP_OTHER_CNIC + row, q);
+		vary(q, respell_variations[(row / 2) % NELEM(respell_variations)], &r);
+		return 0;
+	case DP_CNIC_TYPO:
+		one_digit_off(q->cnic, &r);
+		return 0;
+	case DP_TWINS:
+	case DP_SIBLINGS:
+		if (rng_chance(&r, 5000))
+			q->sex = q->sex == 'M' ? 'F' : 'M';
+		new_cnic(cfg, DEDUP_OTHER_CNIC + row, q);
+		if (other_given(&r, q, first->given, q->given, sizeof q->given) != 0)
+			return -1;
+		if (kind == DP_SIBLINGS)
+			q->dob = far_day(first->dob, 400 + rng_below(&r, 3000));
+		return 0;
+	case DP_NAMESAKE_FATHER:
+	case DP_NAMESAKE_DOB:
+		make_person(cfg, DEDUP_BASE + row, &own);
+		new_cnic(cfg, DEDUP_OTHER_CNIC + row, q);
+		q->seed = own.seed;
+		q->home = own.home;
+		if (kind == DP_NAMESAKE_FATHER)
+			return other_father(&r, first, q->father, sizeof q->father);
+		else
+			q->dob = far_day(first->dob, 1000 + rng_below(&r, 5000));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static const char *const dedup_code[] = {
+	[DP_SAME_CNIC] = "DEDUP_SAME_CNIC", [DP_SAME_PHOTO] = "DEDUP_SAME_PHOTO",
+	[DP_RESPELLED] = "DEDUP_SAME_PERSON", [DP_CNIC_TYPO] = "DEDUP_SAME_PERSON",
+	[DP_TWINS] = "DEDUP_CLEAR", [DP_SIBLINGS] = "DEDUP_CLEAR",
+	[DP_NAMESAKE_FATHER] = "DEDUP_CLEAR", [DP_NAMESAKE_DOB] = "DEDUP_CLEAR",
+	[DP_VALID] = "DEDUP_VALID_PASSPORT", [DP_RENEWAL] = "DEDUP_CLEAR",
+	[DP_OTHER_IDENTITY] = "DEDUP_OTHER_IDENTITY", [DP_CANCELLED] = "DEDUP_CLEAR",
+	[DP_LOST] = "DEDUP_CLEAR", [DP_EXPIRED] = "DEDUP_CLEAR",
+};
+
+/* The first row of a history pair: a person of the history applying. */
+static int dedup_history(const struct config *cfg, uint64_t row, enum dedup_plant kind,
+    struct row *w)
+{
+	static const char *const want[] = {
+		[DP_VALID] = "valid", [DP_RENEWAL] = "valid", [DP_OTHER_IDENTITY] = "valid",
+		[DP_CANCELLED] = "cancelled", [DP_LOST] = "lost", [DP_EXPIRED] = "expired",
+	};
+	struct passport_entry h;
+	struct rng r;
+	char id[32], previous[12] = "";
+
+	if (find_passport(cfg, row / 2, want[kind], &h) != 0)
+		return -1;
+	r = rng_salted(h.p.seed ^ row, SALT_APPLICATION);
+	if (kind == DP_RENEWAL)
+		snprintf(previous, sizeof previous, rng_chance(&r, 5000) ? "%.2s %s" : "%.2s-%s",
+		    h.number, h.number + 2);
+	if (kind == DP_OTHER_IDENTITY) {
+		new_cnic(cfg, DEDUP_OTHER_CNIC + row, &h.p);
+		if (rng_chance(&r, 5000))
+			vary(&h.p, "spelling", &r);
+	}
+	dedup_id(row, id);
+	dedup_truth(row, dedup_code[kind], kind == DP_VALID || kind == DP_OTHER_IDENTITY ?
+	    h.number : "", kind);
+	write_application_row(cfg, row, &h.p, id, previous, -1, row, w);
+	return 0;
+}
+
+static void write_dedup(const struct config *cfg, uint64_t row, struct row *w)
+{
+	enum dedup_plant kind = dedup_plant_of(cfg, row / 2);
+	struct person first, q;
+	uint64_t photo_k = row;
+	char id[32], other[32];
+	int hold;
+
+	if (row % 2 == 0 && kind >= DP_VALID && dedup_history(cfg, row, kind, w) == 0)
+		return;
+	make_person(cfg, DEDUP_BASE + (row & ~1ULL), &first);
+	dedup_id(row, id);
+	if (row % 2 == 0 || kind == DP_NONE || kind >= DP_VALID ||
+	    dedup_second(cfg, row, kind, &q, &first, &photo_k) != 0) {
+		if (row % 2 == 1)
+			make_person(cfg, DEDUP_BASE + row, &first);
+		/* the first of an in-batch pair: its truth is written with the second */
+		write_application_row(cfg, row, &first, id, "", -1, row, w);
+		return;
+	}
+	hold = strcmp(dedup_code[kind], "DEDUP_CLEAR") != 0;
+	dedup_id(row - 1, other);
+	dedup_truth(row - 1, dedup_code[kind], hold ? id : "", kind);
+	dedup_truth(row, dedup_code[kind], hold ? other : "", kind);
+	write_application_row(cfg, row, &q, id, "", kind == DP_SAME_CNIC ? 1 : -1, photo_k, w);
 }
 
 /* ---- legacy citizenship registers ---- */
@@ -1624,6 +1938,12 @@ static const struct kind kinds[] = {
 	  "validity_years,pages,previous_passport,delivery_office,"
 	  "delivery_mode,address,phone,photo_sha256,fee_receipt,fee_amount,"
 	  "applied_on", 0, write_screening },
+	{ "dedup",
+	  "tracking_id,office,category,passport_type,surname,given_names,"
+	  "father_name,sex,date_of_birth,place_of_birth,cnic,nationality,"
+	  "validity_years,pages,previous_passport,delivery_office,"
+	  "delivery_mode,address,phone,photo_sha256,fee_receipt,fee_amount,"
+	  "applied_on", 0, write_dedup },
 };
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -1675,7 +1995,11 @@ static void parse_option(int opt, const char *arg, struct config *cfg)
 	case 't':
 		if ((truth = fopen(arg, "w")) == NULL)
 			die(EX_CANTCREAT, "cannot create %s: %s", arg, strerror(errno));
-		fputs("tracking_id,expected,entry_id,kind\n", truth);
+		break;
+	case 'H':
+		if (parse_u64(arg, PERSON_LIMIT, &cfg->history_size) != 0 ||
+		    cfg->history_size == 0)
+			usage_error("--history-size: not a number from 1: %s", arg);
 		break;
 	case 'h':
 		fputs(USAGE, stdout);
@@ -1694,7 +2018,7 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	cfg->kind = find_kind(argv[0]);
 	if (!cfg->kind)
 		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
-		    "history, registers or screening", argv[0]);
+		    "history, registers, screening or dedup", argv[0]);
 	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)
 		usage_error("COUNT: not a number up to %llu: %s",
 		    PERSON_LIMIT, argv[1]);
@@ -1711,6 +2035,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "date", required_argument, NULL, 'd' },
 		{ "list-size", required_argument, NULL, 'l' },
 		{ "truth", required_argument, NULL, 't' },
+		{ "history-size", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1720,9 +2045,14 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	cfg->from = 0;
 	cfg->batch_day = make_day(2026, 11, 27);
 	cfg->list_size = 78000;
+	cfg->history_size = 20000;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1)
 		parse_option(opt, optarg, cfg);
 	parse_operands(argc - optind, argv + optind, cfg);
+	if (truth != NULL)
+		fputs(strcmp(cfg->kind->name, "dedup") == 0 ?
+		    "tracking_id,expected,other,kind\n" :
+		    "tracking_id,expected,entry_id,kind\n", truth);
 	cfg->cnic_key = splitmix64(cfg->seed ^ SALT_CNIC);
 	cfg->passport_key = splitmix64(cfg->seed ^ SALT_PASSPORT);
 	cfg->receipt_key = splitmix64(cfg->seed ^ SALT_RECEIPT);
