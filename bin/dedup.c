@@ -106,7 +106,7 @@ struct dedup {
 	/* one record */
 	struct party *parties;
 	size_t nparties, pcap;
-	struct imp_buf notes, why, tmp, line;
+	struct imp_buf notes, why, tmp, line, pairs;
 	struct who me, them;
 	uint32_t cur;                 /* rec of the record being looked up */
 	const char *norm, *norm_end, *raw, *raw_end;   /* sections of the line scanned */
@@ -460,21 +460,46 @@ rarity(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, int 
 	return bits > 0.5 ? bits : 0.5;
 }
 
+/* The evidence of paired words, in words: "A ~ B: W (1 in N), X ~ Y (...) agree". */
+static void
+note_pairs(struct imp_buf *why, const char *fa, const char *fb, const struct imp_buf *pairs,
+	   const struct name_cmp *c)
+{
+	if (why == NULL)
+		return;
+	if (strcmp(fa, fb) == 0)
+		note(why, "%s: ", fa);
+	else
+		note(why, "%s ~ %s: ", fa, fb);
+	if (c->matched == 0) {
+		note(why, "no word in common");
+		return;
+	}
+	note(why, "%s agree%s", imp_buf_str((struct imp_buf *)pairs), c->matched == 1 ? "s" : "");
+	if (c->differ > 0)
+		note(why, "; %d word%s of each differ%s", c->differ, c->differ > 1 ? "s" : "",
+		     c->differ > 1 ? "" : "s");
+	if (c->extra > 0)
+		note(why, "; %d word%s on one side only", c->extra, c->extra > 1 ? "s" : "");
+}
+
 /* Words of both names paired; what agrees counts by its rarity, words on
  * both sides left unpaired mean two names. own_a, own_b: for a father's
  * name, the people's own names, whose family name says little again. */
 static void
 compare_words(struct dedup *d, const struct words *a, const struct words *b, int father,
 	      const struct words *own_a, const struct words *own_b, struct name_cmp *c,
-	      struct imp_buf *why)
+	      struct imp_buf *pairs)
 {
 	struct pairing p;
-	size_t i, j, ua = 0, ub = 0;
-	int two = 0, keep = honorifics_differ(a, b), first = 1;
+	size_t i, j, ua = 0, ub = 0, wa = 0, wb = 0;
+	int two = 0, keep = honorifics_differ(a, b);
 	double s, bits;
 
 	memset(&p, 0, sizeof p);
 	memset(c, 0, sizeof *c);
+	if (pairs != NULL)
+		imp_buf_reset(pairs);
 	for (i = 0; i < a->n; i++)
 		p.skip_a[i] = (a->hon >> i & 1) && !keep && !in_words(b, a->w[i], a->len[i]);
 	for (j = 0; j < b->n; j++)
@@ -490,29 +515,26 @@ compare_words(struct dedup *d, const struct words *a, const struct words *b, int
 		    in_words(own_b, b->w[j], b->len[j]))
 			bits = 0.5;                /* the family name, counted with the name */
 		c->bits += bits;
-		c->matched++;
 		if (s >= 1 && two == 0)
-			note(why, "%s%.*s", first ? "" : ", ", (int)a->len[i], a->w[i]);
+			note(pairs, "%s%.*s", c->matched ? ", " : "", (int)a->len[i], a->w[i]);
 		else
-			note(why, "%s%.*s%s ~ %.*s%s", first ? "" : ", ", (int)a->len[i], a->w[i],
-			     two == 2 ? " +1" : "", (int)b->len[j], b->w[j], two == 1 ? " +1" : "");
-		note(why, " (1 in %.0f)", pow(2, bits / s));
-		first = 0;
+			note(pairs, "%s%.*s%s ~ %.*s%s", c->matched ? ", " : "", (int)a->len[i],
+			     a->w[i], two == 2 ? " +1" : "", (int)b->len[j], b->w[j],
+			     two == 1 ? " +1" : "");
+		note(pairs, " (1 in %.0f)", pow(2, bits / s));
+		c->matched++;
 	}
 	for (i = 0; i < a->n; i++)
-		ua += !p.used_a[i] && !p.skip_a[i] && !(a->weak >> i & 1);
+		if (!p.used_a[i] && !p.skip_a[i])
+			a->weak >> i & 1 ? wa++ : ua++;
 	for (j = 0; j < b->n; j++)
-		ub += !p.used_b[j] && !p.skip_b[j] && !(b->weak >> j & 1);
-	c->conflict = (ua > 0 && ub > 0) || c->matched == 0;
-	c->differ = (int)(ua < ub ? ua : ub);
-	c->extra = (int)(ua + ub) - 2 * c->differ;
-	if (c->matched > 0)
-		note(why, " agree%s", c->matched == 1 && first == 0 ? "s" : "");
-	if (c->conflict && c->matched > 0)
-		note(why, "; %d word%s of each differ%s", c->differ, c->differ > 1 ? "s" : "",
-		     c->extra ? "" : "");
-	if (c->extra > 0)
-		note(why, "; %d word%s on one side only", c->extra, c->extra > 1 ? "s" : "");
+		if (!p.used_b[j] && !p.skip_b[j])
+			b->weak >> j & 1 ? wb++ : ub++;
+	/* words left on both sides are two names; MUHAMMAD counts then too
+	 * (MUHAMMAD KHAN is not UMAR KHAN), alone it comes and goes */
+	c->conflict = c->matched == 0 || (ua > 0 && ub + wb > 0) || (ub > 0 && ua + wa > 0);
+	c->differ = c->conflict ? (int)(ua + wa < ub + wb ? ua + wa : ub + wb) : 0;
+	c->extra = !c->conflict ? (int)(ua + ub) : ua > ub ? (int)(ua - ub) : (int)(ub - ua);
 	c->bits -= 3 * c->extra;
 }
 
@@ -634,42 +656,38 @@ static double
 evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_buf *why)
 {
 	struct name_cmp nc, fc;
-	double bits = 0;
+	struct imp_buf *pairs = why ? &d->pairs : NULL;
+	double bits = 0, dob;
+	int veto = 0;
 
-	if (why != NULL) {
+	if (why != NULL)
 		imp_buf_reset(why);
-		note(why, "name ");
-	}
+	note(why, "name ");
 	if (a->name.n == 0 || b->name.n == 0) {
-		note(why, "not given");
+		note(why, "not given on %s", a->name.n == 0 && b->name.n == 0 ? "either side" :
+		     "one side");
 	} else {
-		compare_words(d, &a->name, &b->name, 0, NULL, NULL, &nc, why);
-		if (!nc.matched) {
-			note(why, "%s ~ %s differs", a->full, b->full);
-			bits += VETO;
-		} else if (nc.conflict && a->father.n > 0 && b->father.n > 0) {
-			/* a given name that differs, with fathers to compare: twins,
-			 * brothers and sisters */
-			bits += VETO;
-		} else {
-			bits += nc.bits - 12 * nc.differ;
-		}
+		compare_words(d, &a->name, &b->name, 0, NULL, NULL, &nc, pairs);
+		note_pairs(why, a->full, b->full, pairs, &nc);
+		/* a given name that differs, with fathers to compare: twins,
+		 * brothers and sisters; without them, evidence against */
+		if (!nc.matched || (nc.conflict && a->father.n > 0 && b->father.n > 0))
+			veto = 1;
+		bits += nc.bits - 12 * nc.differ;
 	}
-	bits += dob_evidence(&a->dob, &b->dob, why);
+	dob = dob_evidence(&a->dob, &b->dob, why);
+	veto |= dob == VETO;
+	bits += dob;
 	if (a->father.n > 0 && b->father.n > 0) {
 		note(why, "; father's name ");
-		compare_words(d, &a->father, &b->father, 1, &a->name, &b->name, &fc, why);
-		if (fc.conflict) {
-			if (!fc.matched)
-				note(why, "%s ~ %s differs", a->father_full, b->father_full);
-			bits += VETO;
-		} else {
-			bits += fc.bits;
-		}
+		compare_words(d, &a->father, &b->father, 1, &a->name, &b->name, &fc, pairs);
+		note_pairs(why, a->father_full, b->father_full, pairs, &fc);
+		veto |= fc.conflict;
+		bits += fc.bits;
 	}
 	if ((a->sex == 'M' && b->sex == 'F') || (a->sex == 'F' && b->sex == 'M')) {
 		note(why, "; sex differs");
-		bits += VETO;
+		veto = 1;
 	}
 	bits += address_evidence(d, a->address, b->address, why);
 	if (a->cnic[0] && b->cnic[0]) {
@@ -680,7 +698,8 @@ evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_b
 			bits += 16;
 		}
 	}
-	return bits;
+	/* what differs is a veto, whatever agrees */
+	return veto && bits > VETO ? VETO : bits;
 }
 
 /* The evidence a match needs among n people: log2 n, and the threshold. */
@@ -974,7 +993,9 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	size_t idlen;
 	int status;
 
-	d->seen++;
+	/* the batch's kind is known after its seal: a certificate tells it first */
+	if (d->seen++ == 0)
+		d->citizenship = memmem(line, len, "<certificate ", 13) != NULL;
 	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
 		return 0;
 	if (d->n == d->cap) {
@@ -1173,11 +1194,10 @@ certificate_pair(struct dedup *d, uint32_t i, uint32_t j, double bits, int *code
 	if (a->number && b->number) {
 		passport_key(at(d, a->number), na, sizeof na);
 		passport_key(at(d, b->number), nb, sizeof nb);
-		if (strcmp(na, nb) == 0 && (same_text(d, a->reg, b->reg) || bits > VETO / 2))
+		if (strcmp(na, nb) == 0 && (same_text(d, a->reg, b->reg) || bits > VETO))
 			return 1;
 	}
-	return same_text(d, a->issued, b->issued) && bits > VETO / 2 &&
-	       bits >= needed(d, (double)d->n);
+	return same_text(d, a->issued, b->issued) && bits >= needed(d, (double)d->n);
 }
 
 static void
@@ -1239,7 +1259,10 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	uint32_t a;
 
 	snprintf(d->batch, sizeof d->batch, "%s", in->id);
-	d->citizenship = strcmp(in->kind, "citizenship") == 0;
+	if (d->citizenship != (strcmp(in->kind, "citizenship") == 0))
+		return imp_fail(e, EX_DATAERR, "batch %s is of kind %s but its records %s "
+				"certificates", d->batch, in->kind, d->citizenship ? "are" :
+				"are not");
 	for (i = 0; i < d->n; i++)
 		if (batch_keys(d, (uint32_t)i) != 0)
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -1410,9 +1433,9 @@ by_cnic(void *arg, const struct imp_passport *pp)
 
 	seen_before(d, pp->number);
 	if (!counts(d, pp)) {
-		imp_buf_printf(&d->notes, "; passport %s of this CNIC is %s (valid until %s): not "
-			       "counted", pp->number, strcmp(pp->status, "valid") ? pp->status :
-			       "expired", *pp->expires_on ? pp->expires_on : "?");
+		imp_buf_printf(&d->notes, "; passport %s of this CNIC (expiry %s) is %s: not "
+			       "counted", pp->number, *pp->expires_on ? pp->expires_on : "not known",
+			       strcmp(pp->status, "valid") ? pp->status : "expired");
 		return 0;
 	}
 	if (strcmp(prev, pp->number) == 0) {
@@ -1507,7 +1530,7 @@ history(struct dedup *d, struct imp_err *e)
 	if (r->dob.y)
 		imp_date_str(&r->dob, dob);
 	imp_name_words(d->names, at(d, r->full), &nw);
-	n = imp_history_keys(&nw, dob, keys, IMP_HISTORY_KEYS);
+	n = imp_history_keys(&nw, dob, 0, keys, IMP_HISTORY_KEYS);
 	snprintf(valid, sizeof valid, "%s", valid_on(d));
 	return imp_store_by_keys(d->store, keys, n, valid, HISTORY_LIMIT, by_key, d, e);
 }
@@ -1873,6 +1896,7 @@ cleanup(struct dedup *d)
 	imp_buf_free(&d->why);
 	imp_buf_free(&d->tmp);
 	imp_buf_free(&d->line);
+	imp_buf_free(&d->pairs);
 	imp_verdict_free(&d->v);
 }
 

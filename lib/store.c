@@ -224,7 +224,7 @@ imp_strong_words(const struct imp_name_words *w, const char **out, size_t max)
 }
 
 size_t
-imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *keys,
+imp_history_keys(const struct imp_name_words *name, const char *dob, int stored, uint64_t *keys,
 		 size_t max)
 {
 	const char *w[4];
@@ -254,7 +254,7 @@ imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *k
 		keys[k++] = hash64(buf);
 	}
 	/* a typo in the date: the name with two of its three parts */
-	if (k < max) {
+	if (k < max && d.m) {
 		snprintf(buf, sizeof buf, "Y|%s|%04d-%02d", set, d.y, d.m);
 		keys[k++] = hash64(buf);
 	}
@@ -264,6 +264,11 @@ imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *k
 	}
 	if (k < max && d.d) {
 		snprintf(buf, sizeof buf, "D|%s|%04d-%02d", set, d.y, d.d);
+		keys[k++] = hash64(buf);
+	}
+	/* the name with the year: looked up for a date known only in part */
+	if (k < max && (stored || d.d == 0)) {
+		snprintf(buf, sizeof buf, "N|%s|%04d", set, d.y);
 		keys[k++] = hash64(buf);
 	}
 	return k;
@@ -439,7 +444,7 @@ set_keys(struct imp_store *s, sqlite3_int64 id, const char *given, const char *s
 		return rc;
 	full_name(&s->full, given, surname);
 	imp_name_words(s->names, imp_buf_str(&s->full), &w);
-	n = imp_history_keys(&w, dob, keys, IMP_HISTORY_KEYS);
+	n = imp_history_keys(&w, dob, 1, keys, IMP_HISTORY_KEYS);
 	st = add ? s->key : s->unkey;
 	sqlite3_bind_int64(st, 2, id);
 	if (add)
@@ -843,14 +848,14 @@ imp_store_by_keys(struct imp_store *s, const uint64_t *keys, size_t n, const cha
 	if ((rc = prepare(s, "SELECT p.passport_no, p.cnic, p.surname, p.given_names, "
 			  "p.father_name, p.date_of_birth, p.sex, p.issued_on, p.expires_on, "
 			  "p.status, p.photo_sha256, p.batch, p.tracking_id FROM history_key k "
-			  "JOIN history_passport p ON p.id = k.id WHERE k.key IN "
-			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) AND k.valid_until >= ?9 LIMIT ?10",
+			  "JOIN history_passport p ON p.id = k.id WHERE k.key IN (?1, ?2, ?3, ?4, "
+			  "?5, ?6, ?7, ?8, ?9, ?10) AND k.valid_until >= ?11 LIMIT ?12",
 			  &s->by_key, e)) != 0)
 		return rc;
 	for (i = 0; i < IMP_HISTORY_KEYS; i++)
 		sqlite3_bind_int64(s->by_key, (int)i + 1, (sqlite3_int64)keys[i < n ? i : 0]);
-	sqlite3_bind_text(s->by_key, 9, valid_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s->by_key, 10, limit);
+	sqlite3_bind_text(s->by_key, IMP_HISTORY_KEYS + 1, valid_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s->by_key, IMP_HISTORY_KEYS + 2, limit);
 	return n > 0 ? each(s, s->by_key, fn, arg, e) : 0;
 }
 

@@ -11,7 +11,7 @@
 
 #include "impass.h"
 
-#define IMP_HISTORY_KEYS 8            /* blocking keys of one person, at most */
+#define IMP_HISTORY_KEYS 10           /* blocking keys of one person, at most */
 
 struct imp_store;
 
@@ -74,11 +74,13 @@ int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *
  * The blocking keys of a person: each strong word of the name (weak words
  * and honorifics aside) by its consonants with the date of birth, the
  * initials with the date of birth, the set of words with two of the three
- * parts of the date (the set alone when there is no date). The same keys
- * are stored and looked up. Returns how many (at most max).
+ * parts of the date (a typo in the third), with the year alone, or alone
+ * when there is no date. stored 1: every key, to store; 0: the keys to look
+ * a person up by (the set with the year only for a date known in part).
+ * Returns how many (at most max).
  */
-size_t imp_history_keys(const struct imp_name_words *name, const char *dob, uint64_t *keys,
-			size_t max);
+size_t imp_history_keys(const struct imp_name_words *name, const char *dob, int stored,
+			uint64_t *keys, size_t max);
 /* The words that count: strong ones, or all when there are no strong ones. */
 size_t imp_strong_words(const struct imp_name_words *w, const char **out, size_t max);
 /* A word's consonants after its first letter, doubled ones once (out: IMP_WORD_MAX). */

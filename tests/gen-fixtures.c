@@ -1076,13 +1076,21 @@ static void write_application_person(const struct person *p,
 	row_field(w, format_cnic(cnic, p->cnic, a->dashed_cnic));
 }
 
-/* Row k for person p; id NULL: the usual tracking id; previous: the
- * passport being renewed, NULL to decide as usual; the photo of row
- * photo_k. */
+/* How a row differs from the usual one for its person. */
+struct row_choice {
+	const char *id;               /* NULL: the usual tracking id */
+	const char *previous;         /* the passport renewed, NULL: decided as usual */
+	int variant;                  /* how names are typed, -1: decided as usual */
+	uint64_t photo_k;             /* the photo of that row */
+	int full_dob;                 /* the whole date of birth given */
+};
+
+/* Row k for person p, as chosen in c. */
 static void write_application_row(const struct config *cfg, uint64_t k,
-    const struct person *pp, const char *id, const char *previous, int variant,
-    uint64_t photo_k, struct row *w)
+    const struct person *pp, const struct row_choice *c, struct row *w)
 {
+	const char *id = c->id, *previous = c->previous;
+	int variant = c->variant;
 	struct person p = *pp;
 	struct application a;
 	char buf[TEXT_LEN], passport[10], photo[65];
@@ -1090,6 +1098,8 @@ static void write_application_row(const struct config *cfg, uint64_t k,
 	decide_application(cfg, &p, &a);
 	if (variant >= 0)
 		a.variant = variant;
+	if (c->full_dob)
+		a.dob_parts = 3;
 	if (id == NULL)
 		snprintf(buf, sizeof buf, "%s-%04d-%07llu", a.office,
 		    civil_from_days(a.applied_on).year, (unsigned long long)k);
@@ -1109,7 +1119,7 @@ static void write_application_row(const struct config *cfg, uint64_t k,
 	row_field(w, a.delivery_mode);
 	row_field(w, a.has_address ? make_address(&p, buf, sizeof buf) : "");
 	row_field(w, make_phone(&p, a.international_phone, buf, sizeof buf));
-	make_photo(cfg, photo_k, photo);
+	make_photo(cfg, c->photo_k, photo);
 	row_field(w, photo);
 	put_digits(buf, scramble(k, 1000000, cfg->receipt_key), 12);
 	buf[12] = '\0';
@@ -1124,7 +1134,7 @@ static void write_application(const struct config *cfg, uint64_t k,
 	struct person p;
 
 	make_person(cfg, k, &p);
-	write_application_row(cfg, k, &p, NULL, NULL, -1, k, w);
+	write_application_row(cfg, k, &p, &(struct row_choice){ NULL, NULL, -1, k, 0 }, w);
 }
 
 /* ---- NADRA extract ---- */
@@ -1388,8 +1398,8 @@ static void write_screening(const struct config *cfg, uint64_t i, struct row *w)
 	snprintf(id, sizeof id, "SCR-%07llu", (unsigned long long)i);
 	write_truth(id, kind == PLANT_HIT, e.id, kind == PLANT_HIT ? variation :
 	    kind == PLANT_REMOVED ? "removed" : "namesake");
-	write_application_row(cfg, i, &e.p, id, strcmp(variation, "passport") == 0 ?
-	    passport : "", 0, i, w);
+	write_application_row(cfg, i, &e.p, &(struct row_choice){ id,
+	    strcmp(variation, "passport") == 0 ? passport : "", 0, i, 0 }, w);
 }
 
 /* ---- issued passports ---- */
@@ -1712,7 +1722,9 @@ static int dedup_history(const struct config *cfg, uint64_t row, enum dedup_plan
 	dedup_id(row, id);
 	dedup_truth(row, dedup_code[kind], kind == DP_VALID || kind == DP_OTHER_IDENTITY ?
 	    h.number : "", kind);
-	write_application_row(cfg, row, &h.p, id, previous, -1, row, w);
+	/* another identity is told by the whole date of birth */
+	write_application_row(cfg, row, &h.p, &(struct row_choice){ id, previous, -1, row,
+	    kind == DP_OTHER_IDENTITY }, w);
 	return 0;
 }
 
@@ -1733,14 +1745,16 @@ static void write_dedup(const struct config *cfg, uint64_t row, struct row *w)
 		if (row % 2 == 1)
 			make_person(cfg, DEDUP_BASE + row, &first);
 		/* the first of an in-batch pair: its truth is written with the second */
-		write_application_row(cfg, row, &first, id, "", -1, row, w);
+		write_application_row(cfg, row, &first, &(struct row_choice){ id, "", -1, row, 0 },
+		    w);
 		return;
 	}
 	hold = strcmp(dedup_code[kind], "DEDUP_CLEAR") != 0;
 	dedup_id(row - 1, other);
 	dedup_truth(row - 1, dedup_code[kind], hold ? id : "", kind);
 	dedup_truth(row, dedup_code[kind], hold ? other : "", kind);
-	write_application_row(cfg, row, &q, id, "", kind == DP_SAME_CNIC ? 1 : -1, photo_k, w);
+	write_application_row(cfg, row, &q, &(struct row_choice){ id, "",
+	    kind == DP_SAME_CNIC ? 1 : -1, photo_k, 0 }, w);
 }
 
 /* ---- legacy citizenship registers ---- */
