@@ -86,7 +86,6 @@ struct party {                        /* a reason to hold one record */
 struct dedup {
 	struct imp_names *names;
 	struct imp_store *store;
-	const char *history;
 	int citizenship, explain;
 	double threshold;
 	char batch[IMP_ID_MAX + 1];
@@ -762,14 +761,11 @@ field_in(const char *p, const char *end, const char *name, struct imp_buf *out)
 	return out->oom ? -1 : 0;
 }
 
-/* A field, normalised by validate, else as entered; "" when neither. */
+/* A field of the line being scanned: normalised by validate, else as
+ * entered (*raw 1); "" when neither. */
 static const char *
-line_value(struct dedup *d, const char *line, size_t len, const char *section,
-	   const char *name, int *raw)
+line_value(struct dedup *d, const char *name, int *raw)
 {
-	(void)line;
-	(void)len;
-	(void)section;
 	*raw = 0;
 	if (field_in(d->norm, d->norm_end, name, &d->tmp) == 0)
 		return imp_buf_str(&d->tmp);
@@ -888,20 +884,20 @@ intern_address(struct dedup *d, const char *v)
 }
 
 static void
-read_names(struct dedup *d, struct rec *r, const char *line, size_t len, const char *section)
+read_names(struct dedup *d, struct rec *r)
 {
 	int raw, raw2;
 	const char *v;
 
 	if (d->citizenship) {
-		v = line_value(d, line, len, section, "name", &raw);
+		v = line_value(d, "name", &raw);
 		r->full = intern_name(d, v, raw);
 	} else {
 		/* given names first: the order names are spoken and compared in */
-		v = line_value(d, line, len, section, "given_names", &raw);
+		v = line_value(d, "given_names", &raw);
 		imp_buf_reset(&d->line);
 		imp_buf_puts(&d->line, v);
-		v = line_value(d, line, len, section, "surname", &raw2);
+		v = line_value(d, "surname", &raw2);
 		if (raw2 && !raw && *v != '\0') {
 			uint32_t bad;
 
@@ -911,7 +907,7 @@ read_names(struct dedup *d, struct rec *r, const char *line, size_t len, const c
 		imp_buf_printf(&d->line, "%s%s", d->line.len && *v ? " " : "", v);
 		r->full = intern_name(d, imp_buf_str(&d->line), raw || raw2);
 	}
-	v = line_value(d, line, len, section, "father_name", &raw);
+	v = line_value(d, "father_name", &raw);
 	r->father_full = intern_name(d, v, raw);
 	/* the pool may have moved: copy before taking words */
 	imp_buf_reset(&d->line);
@@ -932,29 +928,29 @@ read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
 	section_of(line, len, "normalised", &d->norm, &d->norm_end);
 	section_of(line, len, section, &d->raw, &d->raw_end);
 
-	read_names(d, r, line, len, section);
-	read_cnic(line_value(d, line, len, section, "cnic", &raw), r->cnic);
-	v = line_value(d, line, len, section, "date_of_birth", &raw);
+	read_names(d, r);
+	read_cnic(line_value(d, "cnic", &raw), r->cnic);
+	v = line_value(d, "date_of_birth", &raw);
 	if (imp_date_partial(v, &r->dob) != 0)
 		memset(&r->dob, 0, sizeof r->dob);
 	if (d->citizenship) {
-		r->reg = intern(d, line_value(d, line, len, section, "register", &raw));
+		r->reg = intern(d, line_value(d, "register", &raw));
 		if (r->reg == 0)
 			r->reg = intern(d, line_attr(d, line, len, section, "register"));
 		r->number = intern(d, line_attr(d, line, len, section, "number"));
-		v = line_value(d, line, len, section, "issued_on", &raw);
+		v = line_value(d, "issued_on", &raw);
 		r->issued = intern(d, v);
 		return;
 	}
-	v = line_value(d, line, len, section, "sex", &raw);
+	v = line_value(d, "sex", &raw);
 	r->sex = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
-	photo_key(line_value(d, line, len, section, "photo_sha256", &raw), buf);
+	photo_key(line_value(d, "photo_sha256", &raw), buf);
 	r->photo = intern(d, buf);
-	passport_key(line_value(d, line, len, section, "previous_passport", &raw), buf,
+	passport_key(line_value(d, "previous_passport", &raw), buf,
 		     sizeof buf);
 	r->previous = intern(d, buf);
-	r->applied = intern(d, line_value(d, line, len, section, "applied_on", &raw));
-	r->address = intern_address(d, line_value(d, line, len, section, "address", &raw));
+	r->applied = intern(d, line_value(d, "applied_on", &raw));
+	r->address = intern_address(d, line_value(d, "address", &raw));
 }
 
 /* ---- the batch, indexed while it is verified ------------------------------------------------ */
@@ -1623,21 +1619,31 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 
 /* ---- --import-history and --record --------------------------------------------------------- */
 
+static void
+loaded(void *arg, uint64_t rows)
+{
+	imp_progress(PROG, arg, "loaded", rows, 0);
+}
+
 static int
-import(const char *csv, const char *path, struct imp_err *e)
+import(const char *csv, const char *path, struct imp_run *run, struct imp_err *e)
 {
 	struct imp_store *s = NULL;
 	struct imp_store_tally t;
-	double t0 = imp_now();
+	double secs;
 	int rc;
 
-	if ((rc = imp_store_open(path, IMP_STORE_CREATE, &s, e)) == 0 &&
-	    (rc = imp_store_import(s, csv, &t, e)) == 0)
+	snprintf(run->batch, sizeof run->batch, "%s", csv);      /* for the progress line */
+	if ((rc = imp_store_open(path, IMP_STORE_CREATE, &s, e)) == 0)
+		rc = imp_store_import(s, csv, loaded, run, &t, e);
+	imp_progress(PROG, run, "", 0, 1);
+	secs = imp_now() - run->start;
+	if (rc == 0)
 		fprintf(stderr, "%s: %s: %" PRIu64 " rows: %" PRIu64 " added, %" PRIu64 " changed, "
 			"%" PRIu64 " already there; the history %s holds %" PRIu64 " passports; "
 			"%.1f s (%.0f rows/s)\n", PROG, csv, t.rows, t.added, t.changed, t.same,
-			imp_store_path(s), imp_store_passports(s), imp_now() - t0,
-			t.rows / (imp_now() - t0 > 1e-3 ? imp_now() - t0 : 1e-3));
+			imp_store_path(s), imp_store_passports(s), secs,
+			t.rows / (secs > 1e-3 ? secs : 1e-3));
 	imp_store_close(s);
 	return rc;
 }
@@ -1916,7 +1922,7 @@ main(int argc, char **argv)
 		return rc;
 	imp_init(&r);
 	if (o.import != NULL)
-		rc = import(o.import, o.history, &e);
+		rc = import(o.import, o.history, &r, &e);
 	else if (o.record)
 		rc = record(o.input, o.history, o.trust, batch, &e);
 	else

@@ -552,6 +552,8 @@ enum { H_NUMBER, H_CNIC, H_SURNAME, H_GIVEN, H_FATHER, H_DOB, H_SEX, H_ISSUED, H
 struct load {
 	struct imp_store *s;
 	struct imp_store_tally *t;
+	imp_store_progress_fn *progress;
+	void *arg;
 	size_t col[H_NCOL], ncols;
 	int header;
 	struct imp_buf name[3];
@@ -715,12 +717,14 @@ load_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	l->t->added += outcome == IMP_STORE_ADDED;
 	l->t->changed += outcome == IMP_STORE_CHANGED;
 	l->t->same += outcome == IMP_STORE_SAME;
+	if (l->progress != NULL)
+		l->progress(l->arg, l->t->rows);
 	return 0;
 }
 
 int
-imp_store_import(struct imp_store *s, const char *csv, struct imp_store_tally *t,
-		 struct imp_err *e)
+imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *progress,
+		 void *arg, struct imp_store_tally *t, struct imp_err *e)
 {
 	struct load l;
 	size_t i;
@@ -730,6 +734,8 @@ imp_store_import(struct imp_store *s, const char *csv, struct imp_store_tally *t
 	memset(t, 0, sizeof *t);
 	l.s = s;
 	l.t = t;
+	l.progress = progress;
+	l.arg = arg;
 	/* a bulk load: a large page cache, and the indexes of an empty history after it */
 	if ((rc = exec(s, "PRAGMA cache_size = -262144", e)) != 0 ||
 	    (rc = imp_store_begin(s, e)) != 0)

@@ -38,9 +38,12 @@ void imp_store_close(struct imp_store *s);
 const char *imp_store_path(const struct imp_store *s);
 uint64_t imp_store_passports(const struct imp_store *s);
 
-/* The SPEC 5.5 CSV, in one transaction: a bad row refuses the file (65). */
-int imp_store_import(struct imp_store *s, const char *csv, struct imp_store_tally *t,
-		     struct imp_err *e);
+/* The SPEC 5.5 CSV, in one transaction: a bad row refuses the file (65).
+ * progress, when not NULL, is told the rows read after each row. */
+typedef void imp_store_progress_fn(void *arg, uint64_t rows);
+
+int imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *progress,
+		     void *arg, struct imp_store_tally *t, struct imp_err *e);
 
 /* Passports one at a time, inside begin .. commit (rollback on failure). */
 int imp_store_begin(struct imp_store *s, struct imp_err *e);
