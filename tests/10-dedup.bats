@@ -669,12 +669,15 @@ printed() {
 	run --separate-stderr dedup --help
 	assert_success
 	assert_line --index 0 "$USAGE"
-	for opt in $(grep -o 'Fl Fl [a-z-]*' "$TESTS/../bin/dedup.1" | sort -u | cut -d' ' -f3); do
+	# every option of the manual page's OPTIONS section
+	options=$(sed -n '/^\.Sh OPTIONS/,/^\.Sh EXIT STATUS/p' "$TESTS/../bin/dedup.1")
+	for opt in $(grep -o 'Fl Fl [a-z-]*' <<< "$options" | sort -u | cut -d' ' -f3); do
 		[[ $output == *"--$opt"* ]] || fail "--help does not mention --$opt of dedup.1"
 	done
-	for opt in $(grep -o '^\.It Fl [A-Za-z] ' "$TESTS/../bin/dedup.1" | cut -d' ' -f3); do
+	for opt in $(grep -o '^\.It Fl [A-Za-z] ' <<< "$options" | cut -d' ' -f3); do
 		[[ $output == *"  -$opt, --"* ]] || fail "--help does not mention -$opt of dedup.1"
 	done
+	[ "$(grep -c '^\.It Fl' <<< "$options")" -eq 9 ]
 	run --separate-stderr dedup --version
 	assert_output "dedup 0.1.0"
 }
