@@ -1484,7 +1484,8 @@ by_key(void *arg, const struct imp_passport *pp)
 	struct party *p;
 	int code;
 
-	if (seen_before(d, pp->number) || (d->me.cnic[0] && strcmp(pp->cnic, d->me.cnic) == 0))
+	if (seen_before(d, pp->number) || (d->me.cnic[0] && strcmp(pp->cnic, d->me.cnic) == 0) ||
+	    !counts(d, pp))
 		return 0;
 	passport_who(d, pp, &d->them);
 	bits = evidence(d, &d->me, &d->them, d->explain ? &d->why : NULL);

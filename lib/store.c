@@ -33,7 +33,9 @@ struct imp_store {
 	sqlite3 *db;
 	char path[4096];
 	struct imp_names *names;
-	sqlite3_stmt *insert, *update, *old, *key, *unkey, *by_cnic, *by_photo, *by_key, *word;
+	sqlite3_stmt *insert, *update, *old, *key, *unkey, *stage, *by_cnic, *by_photo, *by_key,
+		*word;
+	int staging;                  /* keys go to temp.history_load, sorted in at the end */
 	struct imp_map *count_name, *count_father;   /* words of passports added now */
 	uint64_t passports, added;
 	int in_tx;
@@ -150,6 +152,7 @@ imp_store_close(struct imp_store *s)
 	sqlite3_finalize(s->old);
 	sqlite3_finalize(s->key);
 	sqlite3_finalize(s->unkey);
+	sqlite3_finalize(s->stage);
 	sqlite3_finalize(s->by_cnic);
 	sqlite3_finalize(s->by_photo);
 	sqlite3_finalize(s->by_key);
@@ -442,10 +445,13 @@ set_keys(struct imp_store *s, sqlite3_int64 id, const char *given, const char *s
 	    (rc = prepare(s, "DELETE FROM history_key WHERE key = ?1 AND id = ?2",
 			  &s->unkey, e)) != 0)
 		return rc;
+	if (s->staging && (rc = prepare(s, "INSERT INTO temp.history_load VALUES (?1, ?2, ?3)",
+					&s->stage, e)) != 0)
+		return rc;
 	full_name(&s->full, given, surname);
 	imp_name_words(s->names, imp_buf_str(&s->full), &w);
 	n = imp_history_keys(&w, dob, 1, keys, IMP_HISTORY_KEYS);
-	st = add ? s->key : s->unkey;
+	st = !add ? s->unkey : s->staging ? s->stage : s->key;
 	sqlite3_bind_int64(st, 2, id);
 	if (add)
 		bind(st, 3, valid_until);
@@ -736,13 +742,17 @@ imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *pr
 	l.t = t;
 	l.progress = progress;
 	l.arg = arg;
-	/* a bulk load: a large page cache, and the indexes of an empty history after it */
+	/* a bulk load: a large page cache; into an empty history, the keys
+	 * appended to a temporary table and sorted in at the end, the indexes
+	 * built after the rows */
 	if ((rc = exec(s, "PRAGMA cache_size = -262144", e)) != 0 ||
 	    (rc = imp_store_begin(s, e)) != 0)
 		return rc;
-	if (s->passports == 0)
-		rc = exec(s, "DROP INDEX IF EXISTS history_passport_cnic; DROP INDEX IF EXISTS "
-			  "history_passport_photo", e);
+	if (s->passports == 0 &&
+	    (rc = exec(s, "DROP INDEX IF EXISTS history_passport_cnic; DROP INDEX IF EXISTS "
+		       "history_passport_photo; CREATE TEMP TABLE history_load (key INTEGER, "
+		       "id INTEGER, valid_until TEXT)", e)) == 0)
+		s->staging = 1;
 	if (rc == 0)
 		rc = imp_csv_read(csv, load_row, &l, e);
 	if (rc == 0 && !l.header)
@@ -750,6 +760,12 @@ imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *pr
 			      "header row (SPEC 5.5)", csv);
 	for (i = 0; i < 3; i++)
 		imp_buf_free(&l.name[i]);
+	if (rc == 0 && s->staging)
+		rc = exec(s, "INSERT OR REPLACE INTO history_key SELECT key, id, valid_until FROM "
+			  "temp.history_load ORDER BY key, id; DROP TABLE temp.history_load", e);
+	sqlite3_finalize(s->stage);
+	s->stage = NULL;
+	s->staging = 0;
 	imp_fault("history-import");
 	if (rc == 0)
 		rc = imp_store_commit(s, e);
