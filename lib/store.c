@@ -124,7 +124,8 @@ imp_store_open(const char *path, int mode, struct imp_store **sp, struct imp_err
 		snprintf(s->path, sizeof s->path, "%s", path);
 	else
 		snprintf(s->path, sizeof s->path, "%s/state.db", imp_spool_path(NULL));
-	if (mode == IMP_STORE_LOOKUP && stat(s->path, &sb) != 0)
+	/* a history named that is not there is a mistake; the spool's is made */
+	if (mode == IMP_STORE_LOOKUP && path != NULL && *path != '\0' && stat(s->path, &sb) != 0)
 		return imp_fail(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "cannot open the "
 				"history %s: %s; load it with dedup --import-history, or give "
 				"its place with --history", s->path, strerror(errno));

@@ -30,8 +30,9 @@ struct imp_store_tally {
 
 /*
  * Opens the history in the state database at path (NULL: the spool's
- * state.db). IMP_STORE_LOOKUP: the file must exist (66 when not);
- * IMP_STORE_CREATE: created 0600 when missing (73 when it cannot be).
+ * state.db, created 0600 when missing). IMP_STORE_LOOKUP: a path given
+ * must exist (66 when not); IMP_STORE_CREATE: created 0600 when missing
+ * (73 when it cannot be).
  */
 int imp_store_open(const char *path, int mode, struct imp_store **s, struct imp_err *e);
 void imp_store_close(struct imp_store *s);

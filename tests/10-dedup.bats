@@ -521,6 +521,18 @@ planted() {
 	held_as HOLDER od.xml DEDUP_VALID_PASSPORT AB1000201
 }
 
+@test "no history yet: the spool's state.db is made 0600, the batch alone searched, a warning" {
+	[ ! -e "$IMPASS_SPOOL/state.db" ]
+	run --separate-stderr dedup v.xml
+	assert_success
+	echo "$output" > on.xml
+	[[ $stderr == *"dedup: B-DEDUP: the history $IMPASS_SPOOL/state.db has no passports: only duplicates inside the batch are found; load it with dedup --import-history"* ]] ||
+		fail "$stderr"
+	assert_equal "$(stat -c %a "$IMPASS_SPOOL/state.db")" 600
+	clear HOLDER on.xml
+	held_as CNIC-2 on.xml DEDUP_SAME_CNIC CNIC-1
+}
+
 @test "an empty history: duplicates in the batch only, and a warning" {
 	head -n 1 h.csv > empty.csv
 	dedup -H e.db --import-history empty.csv 2> /dev/null
