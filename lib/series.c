@@ -9,6 +9,7 @@
  * or that an operator voids (render-mrz --void): never one given twice,
  * never one lost without a row saying so.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,19 @@ rollback(sqlite3 *db)
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A range name is a short label an operator types: it fits the fixed
+ * buffer load_ranges() reads it into, and never needs quoting. */
+static int
+range_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && s[n] != '-' && s[n] != '_')
+			return 0;
+	return n >= 1 && n <= 32;
+}
+
 int
 imp_series_add_range(sqlite3 *db, const char *name, const char *first, const char *last,
 		     struct imp_err *e)
@@ -77,6 +91,9 @@ imp_series_add_range(sqlite3 *db, const char *name, const char *first, const cha
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	if (!range_name_ok(name))
+		return imp_fail(e, EX_USAGE, "range name '%s' is not 1 to 32 letters, digits, "
+				"'-' or '_' (SERIES-2028)", name);
 	if (parse_number(first, p1, &a) != 0 || parse_number(last, p2, &b) != 0 ||
 	    strcmp(p1, p2) != 0 || a > b)
 		return imp_fail(e, EX_USAGE, "range %s-%s is not two numbers of two letters and "
@@ -291,7 +308,8 @@ imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, size_t n,
 		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
 		goto out;
 	}
-	memcpy(before, r, nr * sizeof *r);
+	if (nr > 0)
+		memcpy(before, r, nr * sizeof *r);
 	if ((rc = give(db, r, nr, batch, ids, n, numbers, e)) != 0)
 		goto out;
 	low_ranges(r, nr, before, &use->warn);
