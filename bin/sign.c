@@ -18,6 +18,8 @@ static const char *const known[] = {
 	"validate", "verify-nadra", "screen-pcl", "dedup", "render-mrz", NULL,
 };
 
+#define MRZ_OK "<step stage=\"render-mrz\" result=\"ok\""
+
 struct sign {
 	const char *need[MAX_STAGES + 1];
 	size_t n;
@@ -27,12 +29,16 @@ struct sign {
 };
 
 /* Whether the record line has an ok step of the stage. Values are escaped
- * in a record line, so "<step" is only ever a step's start tag. */
+ * in a record line, so "<step" is only ever a step's start tag. render-mrz
+ * counts only while the record holds its passport: a reprint (spool-print
+ * --reprint) keeps the old step but takes the spoiled passport away. */
 static int
 passed(struct sign *sg, const char *line, size_t len, const char *stage)
 {
 	snprintf(sg->needle, sizeof sg->needle, "<step stage=\"%s\" result=\"ok\"", stage);
-	return memmem(line, len, sg->needle, strlen(sg->needle)) != NULL;
+	if (memmem(line, len, sg->needle, strlen(sg->needle)) == NULL)
+		return 0;
+	return strcmp(stage, "render-mrz") != 0 || memmem(line, len, "<passport ", 10) != NULL;
 }
 
 static int
@@ -48,7 +54,10 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	imp_buf_reset(&sg->passed);
 	for (i = 0; i < sg->n; i++)
 		if (!passed(sg, line, len, sg->need[i]))
-			imp_buf_printf(&sg->missing, "%s%s", nmissing++ ? ", " : "", sg->need[i]);
+			imp_buf_printf(&sg->missing, "%s%s%s", nmissing++ ? ", " : "", sg->need[i],
+				       strcmp(sg->need[i], "render-mrz") == 0 &&
+				       memmem(line, len, MRZ_OK, sizeof MRZ_OK - 1) != NULL ? " since its passport was taken back "
+				       "(a reprint runs render-mrz again)" : "");
 		else
 			imp_buf_printf(&sg->passed, "%s%s", sg->passed.len ? ", " : "", sg->need[i]);
 	if (nmissing > 0)
@@ -87,19 +96,25 @@ add_stage(struct sign *sg, const char *s)
 	return 0;
 }
 
-/* --require a,b,c: stages from the list of known ones. */
+/* --require a,b,c: stages from the list of known ones, blanks around a
+ * name allowed; an empty name or an empty list is a usage error. */
 static int
 parse_require(struct sign *sg, char *list)
 {
-	char *s, *save = NULL;
+	char *s, *end, *next;
 
 	sg->n = 0;
-	for (s = strtok_r(list, ",", &save); s != NULL; s = strtok_r(NULL, ",", &save)) {
+	for (s = list; s != NULL; s = next) {
+		if ((next = strchr(s, ',')) != NULL)
+			*next++ = '\0';
 		s += strspn(s, " ");
-		s[strcspn(s, " ")] = '\0';
+		for (end = s + strlen(s); end > s && end[-1] == ' '; end--)
+			;
+		*end = '\0';
 		if (!known_stage(s)) {
 			imp_warn(PROG, NULL, "--require: '%s' is not a stage (validate, "
-				 "verify-nadra, screen-pcl, dedup, render-mrz)", s);
+				 "verify-nadra, screen-pcl, dedup, render-mrz); give them "
+				 "comma-separated", s);
 			return EX_USAGE;
 		}
 		add_stage(sg, s);
