@@ -5,6 +5,7 @@
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+SHAREDIR   ?= $(PREFIX)/share/impass
 SYSCONFDIR ?= /etc
 SPOOLDIR   ?= $(CURDIR)/spool
 O          ?=
@@ -29,6 +30,10 @@ LIB      = $(O)lib/libimpass.a
 BINS     = $(PROGS:%=$(O)bin/%)
 TESTBINS = $(O)tests/unit $(O)tests/passthru $(O)tests/maxrss
 GEN      = tests/gen-fixtures
+# the operators' scripts, installed under SHAREDIR/pipelines (crontab.example)
+PIPELINES = pipelines/nightly pipelines/courier pipelines/migrate-citizenship pipelines/report
+PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv \
+	    pipelines/impass.conf.example pipelines/crontab.example
 
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
@@ -113,10 +118,14 @@ install: $(BINS)
 	  install -m 644 bin/$$p.1 $(DESTDIR)$(MANDIR)/man1/$$p.1; \
 	done
 	install -m 644 bin/impass.7 $(DESTDIR)$(MANDIR)/man7/impass.7
+	mkdir -p $(DESTDIR)$(SHAREDIR)/pipelines
+	install -m 755 $(PIPELINES) $(DESTDIR)$(SHAREDIR)/pipelines/
+	install -m 644 $(PIPEDATA) $(DESTDIR)$(SHAREDIR)/pipelines/
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/impass.7
+	rm -rf $(DESTDIR)$(SHAREDIR)/pipelines
 
 clean:
 	rm -rf build gen paths.cfg lib/*.o lib/*.a $(PROGS:%=bin/%) $(TESTBINS) $(GEN)
