@@ -379,22 +379,6 @@ in_words(const struct words *w, const char *s, size_t len)
 	return 0;
 }
 
-static void
-note(struct imp_buf *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-note(struct imp_buf *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL)
-		return;
-	va_start(ap, fmt);
-	imp_buf_vprintf(why, fmt, ap);
-	va_end(ap);
-}
-
 struct pairing {
 	int used_a[IMP_NAME_WORDS], used_b[IMP_NAME_WORDS];
 	int skip_a[IMP_NAME_WORDS], skip_b[IMP_NAME_WORDS];
@@ -467,19 +451,19 @@ note_pairs(struct imp_buf *why, const char *fa, const char *fb, const struct imp
 	if (why == NULL)
 		return;
 	if (strcmp(fa, fb) == 0)
-		note(why, "%s: ", fa);
+		imp_buf_printf(why, "%s: ", fa);
 	else
-		note(why, "%s ~ %s: ", fa, fb);
+		imp_buf_printf(why, "%s ~ %s: ", fa, fb);
 	if (c->matched == 0) {
-		note(why, "no word in common");
+		imp_buf_printf(why, "no word in common");
 		return;
 	}
-	note(why, "%s agree%s", imp_buf_str((struct imp_buf *)pairs), c->matched == 1 ? "s" : "");
+	imp_buf_printf(why, "%s agree%s", imp_buf_str((struct imp_buf *)pairs), c->matched == 1 ? "s" : "");
 	if (c->differ > 0)
-		note(why, "; %d word%s of each differ%s", c->differ, c->differ > 1 ? "s" : "",
+		imp_buf_printf(why, "; %d word%s of each differ%s", c->differ, c->differ > 1 ? "s" : "",
 		     c->differ > 1 ? "" : "s");
 	if (c->extra > 0)
-		note(why, "; %d word%s on one side only", c->extra, c->extra > 1 ? "s" : "");
+		imp_buf_printf(why, "; %d word%s on one side only", c->extra, c->extra > 1 ? "s" : "");
 }
 
 /* Words of both names paired; what agrees counts by its rarity, words on
@@ -515,12 +499,12 @@ compare_words(struct dedup *d, const struct words *a, const struct words *b, int
 			bits = 0.5;                /* the family name, counted with the name */
 		c->bits += bits;
 		if (s >= 1 && two == 0)
-			note(pairs, "%s%.*s", c->matched ? ", " : "", (int)a->len[i], a->w[i]);
+			imp_buf_printf(pairs, "%s%.*s", c->matched ? ", " : "", (int)a->len[i], a->w[i]);
 		else
-			note(pairs, "%s%.*s%s ~ %.*s%s", c->matched ? ", " : "", (int)a->len[i],
+			imp_buf_printf(pairs, "%s%.*s%s ~ %.*s%s", c->matched ? ", " : "", (int)a->len[i],
 			     a->w[i], two == 2 ? " +1" : "", (int)b->len[j], b->w[j],
 			     two == 1 ? " +1" : "");
-		note(pairs, " (1 in %.0f)", pow(2, bits / s));
+		imp_buf_printf(pairs, " (1 in %.0f)", pow(2, bits / s));
 		c->matched++;
 	}
 	for (i = 0; i < a->n; i++)
@@ -546,7 +530,7 @@ dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf 
 	int diff = 0, i, first = -1;
 
 	if (a->y == 0 || b->y == 0) {
-		note(why, "; date of birth not known on %s", a->y == 0 && b->y == 0 ? "either side" :
+		imp_buf_printf(why, "; date of birth not known on %s", a->y == 0 && b->y == 0 ? "either side" :
 		     "one side");
 		return 0;
 	}
@@ -554,7 +538,7 @@ dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf 
 	imp_date_str(b, sb);
 	if (a->d && b->d) {
 		if (strcmp(sa, sb) == 0) {
-			note(why, "; date of birth %s equal", sa);
+			imp_buf_printf(why, "; date of birth %s equal", sa);
 			return 14;
 		}
 		for (i = 0; i < 10; i++)
@@ -563,14 +547,14 @@ dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf 
 		if (diff == 1 || (diff == 2 && first < 9 && sa[first] == sb[first + 1] &&
 				  sa[first + 1] == sb[first] && first != 3 && first != 6) ||
 		    (a->y == b->y && a->m == b->d && a->d == b->m)) {
-			note(why, "; date of birth %s ~ %s (a typo)", sa, sb);
+			imp_buf_printf(why, "; date of birth %s ~ %s (a typo)", sa, sb);
 			return 3;
 		}
 	} else if (a->y == b->y && (a->m == 0 || b->m == 0 || a->m == b->m)) {
-		note(why, "; %s of birth equal", a->m && b->m ? "month and year" : "year");
+		imp_buf_printf(why, "; %s of birth equal", a->m && b->m ? "month and year" : "year");
 		return a->m && b->m ? 10 : 6;
 	}
-	note(why, "; date of birth %s differs from %s", sa, sb);
+	imp_buf_printf(why, "; date of birth %s differs from %s", sa, sb);
 	return VETO;
 }
 
@@ -607,7 +591,7 @@ address_evidence(struct dedup *d, const char *a, const char *b, struct imp_buf *
 	if (bits > 12)
 		bits = 12;
 	if (shared > 0)
-		note(why, "; address shares %zu of %zu words (%.1f bits)", shared,
+		imp_buf_printf(why, "; address shares %zu of %zu words (%.1f bits)", shared,
 		     wa.n > wb.n ? wa.n : wb.n, bits);
 	return bits;
 }
@@ -635,11 +619,11 @@ cnic_typo(const char *a, const char *b, struct imp_buf *why)
 		if (a[i] != b[i] && diff++ == 0)
 			first = i;
 	if (diff == 1) {
-		note(why, "; CNIC %s ~ %s (one digit differs)", a, b);
+		imp_buf_printf(why, "; CNIC %s ~ %s (one digit differs)", a, b);
 		return 1;
 	}
 	if (diff == 2 && first < 12 && a[first] == b[first + 1] && a[first + 1] == b[first]) {
-		note(why, "; CNIC %s ~ %s (two digits swapped)", a, b);
+		imp_buf_printf(why, "; CNIC %s ~ %s (two digits swapped)", a, b);
 		return 1;
 	}
 	return 0;
@@ -661,9 +645,9 @@ evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_b
 
 	if (why != NULL)
 		imp_buf_reset(why);
-	note(why, "name ");
+	imp_buf_printf(why, "name ");
 	if (a->name.n == 0 || b->name.n == 0) {
-		note(why, "not given on %s", a->name.n == 0 && b->name.n == 0 ? "either side" :
+		imp_buf_printf(why, "not given on %s", a->name.n == 0 && b->name.n == 0 ? "either side" :
 		     "one side");
 	} else {
 		compare_words(d, &a->name, &b->name, 0, NULL, NULL, &nc, pairs);
@@ -678,20 +662,20 @@ evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_b
 	veto |= dob == VETO;
 	bits += dob;
 	if (a->father.n > 0 && b->father.n > 0) {
-		note(why, "; father's name ");
+		imp_buf_printf(why, "; father's name ");
 		compare_words(d, &a->father, &b->father, 1, &a->name, &b->name, &fc, pairs);
 		note_pairs(why, a->father_full, b->father_full, pairs, &fc);
 		veto |= fc.conflict;
 		bits += fc.bits;
 	}
 	if ((a->sex == 'M' && b->sex == 'F') || (a->sex == 'F' && b->sex == 'M')) {
-		note(why, "; sex differs");
+		imp_buf_printf(why, "; sex differs");
 		veto = 1;
 	}
 	bits += address_evidence(d, a->address, b->address, why);
 	if (a->cnic[0] && b->cnic[0]) {
 		if (strcmp(a->cnic, b->cnic) == 0) {
-			note(why, "; CNIC equal");
+			imp_buf_printf(why, "; CNIC equal");
 			bits += 20;
 		} else if (cnic_typo(a->cnic, b->cnic, why)) {
 			bits += 16;

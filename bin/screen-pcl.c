@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <math.h>
@@ -599,46 +598,29 @@ gather(struct screen *s, const char *key, int weight, void *arg)
 	return 0;
 }
 
-/* Words for the evidence, when someone will read them (why not NULL). */
-static void
-note(struct imp_buf *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-note(struct imp_buf *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL)
-		return;
-	va_start(ap, fmt);
-	imp_buf_vprintf(why, fmt, ap);
-	va_end(ap);
-}
-
 /* The bits the dates of birth give: 14 the same day, 10 the same month
  * (one of them without the day), 6 the same year; -12 when they differ. */
 static double
 dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf *why)
 {
 	if (a->y == 0 || b->y == 0) {
-		note(why, "%s", "; date of birth not on the list");
+		imp_buf_printf(why, "%s", "; date of birth not on the list");
 		return 0;
 	}
 	if (a->y != b->y || (a->m && b->m && a->m != b->m) ||
 	    (a->d && b->d && a->m == b->m && a->d != b->d)) {
-		note(why, "; date of birth differs");
+		imp_buf_printf(why, "; date of birth differs");
 		return -12;
 	}
 	if (a->d && b->d) {
-		note(why, "%s", "; date of birth equal");
+		imp_buf_printf(why, "%s", "; date of birth equal");
 		return 14;
 	}
 	if (a->m && b->m) {
-		note(why, "%s", "; month and year of birth equal");
+		imp_buf_printf(why, "%s", "; month and year of birth equal");
 		return 10;
 	}
-	note(why, "%s", "; year of birth equal");
+	imp_buf_printf(why, "%s", "; year of birth equal");
 	return 6;
 }
 
@@ -649,17 +631,17 @@ father_evidence(const struct applicant *ap, const struct entry *en, struct imp_b
 	double f;
 
 	if (a == NULL || b == NULL) {
-		note(why, "%s", b == NULL ? "; father's name not on the list" :
+		imp_buf_printf(why, "%s", b == NULL ? "; father's name not on the list" :
 			     "; applicant gave no father's name");
 		return 0;
 	}
 	f = imp_name_words_similarity(&ap->wfather, &en->wfather);
 	if (f >= 0.99)
-		note(why, "%s", "; father's name equal");
+		imp_buf_printf(why, "%s", "; father's name equal");
 	else if (f >= 0.85)
-		note(why, "; father's name alike (%s, list %s)", a, b);
+		imp_buf_printf(why, "; father's name alike (%s, list %s)", a, b);
 	else
-		note(why, "; father's name differs (%s, list %s)", a, b);
+		imp_buf_printf(why, "; father's name differs (%s, list %s)", a, b);
 	return f >= 0.85 ? 1 : -1;
 }
 
@@ -686,11 +668,11 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */
 	bearers = ap->n_name > en->n_name ? ap->n_name : en->n_name;
 	bits = log2((double)s->people / bearers) * name;
-	note(why, "name %s ~ list %s (%.2f; %u people bear %s)", ap->full, en->name, name,
+	imp_buf_printf(why, "name %s ~ list %s (%.2f; %u people bear %s)", ap->full, en->name, name,
 	     bearers, bearers == en->n_name ? "it" : "the applicant's");
 	ev = father_evidence(ap, en, why);
 	if (ev > 0)
-		note(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
+		imp_buf_printf(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
 	if (ev > 0 && en->n_family > en->n_father)
 		bits += log2((double)en->n_family / en->n_father);
 	else if (ev < 0)
@@ -698,7 +680,7 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 	if (ap->have_dob)
 		bits += dob_evidence(&ap->dob, &en->dob, why);
 	else
-		note(why, "; applicant gave no date of birth");
+		imp_buf_printf(why, "; applicant gave no date of birth");
 	return bits;
 }
 

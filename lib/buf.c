@@ -55,6 +55,8 @@ imp_buf_vprintf(struct imp_buf *b, const char *fmt, va_list ap)
 	va_list copy;
 	int n;
 
+	if (b == NULL)
+		return;
 	va_copy(copy, ap);
 	n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);

@@ -58,6 +58,8 @@ struct imp_buf {
 
 void imp_buf_add(struct imp_buf *b, const void *s, size_t n);
 void imp_buf_puts(struct imp_buf *b, const char *s);
+/* imp_buf_printf(NULL, ...) does nothing: the words of an explanation
+ * nobody asked for (screen-pcl, dedup) cost no formatting. */
 void imp_buf_printf(struct imp_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void imp_buf_vprintf(struct imp_buf *b, const char *fmt, va_list ap);
