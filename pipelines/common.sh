@@ -68,6 +68,10 @@ log() {                           # to the run folder's log, stderr and syslog
 # stage NAME OUT IN COMMAND...: runs COMMAND < IN > OUT.tmp, renames it to OUT
 # when it succeeds; a stage whose OUT exists already is done (resume).
 # Its stderr goes to NAME.log; its summary line to the run log and syslog.
+# With KEEP_TMP=1 (a stage whose output must not be made twice, e.g. the
+# collection of printed jobs, which spool-print hands out once), an OUT.tmp
+# left by a run killed after the stage finished is kept when it is a whole
+# stream with a good seal (inspect), instead of running the stage again.
 stage() {
 	local name=$1 out=$2 in=$3 rc=0 summary
 	shift 3
@@ -75,9 +79,16 @@ stage() {
 		log "$name: done before, $(basename "$out") kept"
 		return 0
 	fi
+	if [ "${KEEP_TMP:-0}" = 1 ] && [ -s "$out.tmp" ] &&
+		inspect "$out.tmp" > /dev/null 2> "$RUNDIR/$name.inspect" 9>&-; then
+		mv "$out.tmp" "$out"
+		log "$name: $(basename "$out").tmp of the interrupted run is whole and its seal good: kept, $name not run again"
+		return 0
+	fi
 	# 9>&-: a daemon a stage starts (gpg-agent) must not keep the run's lock
 	"$@" < "$in" > "$out.tmp" 2> "$RUNDIR/$name.log" 9>&- || rc=$?
-	summary=$(grep -E "^[a-z-]+: [^:]+: [0-9]+ in, " "$RUNDIR/$name.log" | tail -n 1 || true)
+	summary=$(grep -E "^[a-z-]+: ([^:]+: [0-9]+ (in, |collected: |spoiled applications )|nothing new|no spoiled job)" \
+		"$RUNDIR/$name.log" | tail -n 1 || true)
 	if [ "$rc" -ne 0 ]; then
 		rm -f "$out.tmp"
 		log "$name FAILED (exit $rc): $(tail -n 1 "$RUNDIR/$name.log")"
