@@ -9,8 +9,8 @@
 # registers 30) split into three files, one per register: pcc-1998.csv
 # without a register column (the register comes from the file name),
 # NC.csv and rc.csv with it; planted rows: dates typed in every form the
-# SPEC names and worse, one certificate typed twice in the PCC register,
-# one typed into both PCC and NC, and renunciations whose CNIC NADRA has as
+# SPEC names and worse, one certificate typed twice in the PCC register
+# and one in the RC register, one typed into both PCC and NC, and renunciations whose CNIC NADRA has as
 # active, deceased, cancelled or not at all. The migration of the three
 # files runs once, with the NADRA extract; the tests read its run folder.
 
@@ -36,7 +36,8 @@ PCC/2001/ 90020,15.03.2001,FAISAL JAVED,JAVED IQBAL,05.05.1970,AMRITSAR,35202123
 NC_PLANTED='NC,2003/90030,05-May-2003,Hamza Rauf,Abdul Rauf,07-Jul-1975,Jalandhar,,INDIA,PAKISTAN,,same certificate as in the PCC book'
 RC_PLANTED='RC,RC/2010/90040,2010-02-02,ADNAN SAMI,ARSHAD SAMI,1971-08-15,LAHORE,61101-1111111-1,PAKISTAN,CANADA,Ottawa,
 RC,RC/2011/90041,2011-02-02,JAVED MIANDAD,NOOR MIANDAD,1957-06-12,KARACHI,6110122222222,PAKISTAN,UAE,Dubai,
-RC,RC/2012/90042,2012-02-02,MOHSIN KHAN,NAZIR KHAN,1955-03-15,LAHORE,61101-3333333-3,PAKISTAN,UK,London,"renounced to acquire ""UK"" nationality"'
+RC,RC/2012/90042,2012-02-02,MOHSIN KHAN,NAZIR KHAN,1955-03-15,LAHORE,61101-3333333-3,PAKISTAN,UK,London,"renounced to acquire ""UK"" nationality"
+RC,RC/2012/90042,2 February 2012,Mohsin Khan,Nazir Khan,15-Mar-1955,Lahore,6110133333333,PAKISTAN,UK,London,'
 
 # the CNICs NADRA has active for a renunciation of rc.csv, sorted
 BLOCKED='3120497700530
@@ -127,16 +128,16 @@ run_dirs() { find "$1/runs" -mindepth 1 -maxdepth 1 -name 'migrate-*' | sort; }
 	run cat "$KT/err"
 	assert_line --regexp '^migrate-citizenship: run folder .*/spool/runs/migrate-[0-9]{8}-[0-9]{6}-[0-9]+, 3 register file\(s\) from 3 input\(s\)$'
 	assert_line 'migrate-citizenship: pcc-1998.csv: no register column; register PCC from the file name'
-	assert_line --regexp '^migrate-citizenship: ingest: B-[0-9]{8}-[0-9]{2}: 45 in, 45 ok, 0 rejected, 0 held, '
-	assert_line --regexp '^migrate-citizenship: validate: B-[0-9]{8}-[0-9]{2}: 45 in, 28 ok, 2 rejected, 15 held, '
-	assert_line --regexp '^migrate-citizenship: dedup: B-[0-9]{8}-[0-9]{2}: 45 in, 24 ok, 2 rejected, 19 held, '
-	assert_line --regexp '^migrate-citizenship: sign: B-[0-9]{8}-[0-9]{2}: 45 in, 24 ok, 2 rejected, 19 held, '
-	assert_line 'migrate-citizenship: review.csv: 21 certificates held or rejected'
+	assert_line --regexp '^migrate-citizenship: ingest: B-[0-9]{8}-[0-9]{2}: 46 in, 46 ok, 0 rejected, 0 held, '
+	assert_line --regexp '^migrate-citizenship: validate: B-[0-9]{8}-[0-9]{2}: 46 in, 29 ok, 2 rejected, 15 held, '
+	assert_line --regexp '^migrate-citizenship: dedup: B-[0-9]{8}-[0-9]{2}: 46 in, 23 ok, 2 rejected, 21 held, '
+	assert_line --regexp '^migrate-citizenship: sign: B-[0-9]{8}-[0-9]{2}: 46 in, 23 ok, 2 rejected, 21 held, '
+	assert_line 'migrate-citizenship: review.csv: 23 certificates held or rejected'
 	assert_line 'migrate-citizenship: blocklist.csv: 11 renounced citizens with an active CNIC'
 	[ "$(run_dirs "$KT/spool" | wc -l)" -eq 1 ]
 	[ -s "$KT/out" ]
 	cmp "$KT/out" "$RUN/report.txt"
-	echo "# 45 certificates migrated in $(cat "$KT/ms") ms" >&3
+	echo "# 46 certificates migrated in $(cat "$KT/ms") ms" >&3
 }
 
 @test "migrate: the stream is sealed by sign with the approver key and verifies with inspect" {
@@ -144,17 +145,17 @@ run_dirs() { find "$1/runs" -mindepth 1 -maxdepth 1 -name 'migrate-*' | sort; }
 	seal=$(grep '^<seal ' "$S")
 	[ "$(attr "$seal" stage)" = sign ]
 	[ "$(attr "$seal" signer)" = "$APPROVER_FPR" ]
-	[ "$(attr "$seal" count)" = 45 ]
+	[ "$(attr "$seal" count)" = 46 ]
 	grep -q '^<batch xmlns="urn:impass:batch:1" id="B-[0-9]*-[0-9]*" kind="citizenship">$' "$S"
 	cmp "$S" "$RUN/04-sign.xml"
 	# a verifier's home: the public keys of stage and approver only
 	GNUPGHOME=$KT/k/v run -0 inspect "$S"
-	assert_line 'records     45 (ok 24, held 19, rejected 2)'
+	assert_line 'records     46 (ok 23, held 21, rejected 2)'
 	assert_line "root        $(attr "$seal" root)"
-	assert_line --regexp "^seal        good: sign by $APPROVER_FPR \\(Officer Ayesha Siddiqui\\), 45 records, "
-	assert_line --regexp "^provenance  ingest by $STAGE_FPR \\(Night stage key\\), 45 records, "
-	assert_line --regexp "^            validate by $STAGE_FPR .*, 45 records, "
-	assert_line --regexp "^            dedup by $STAGE_FPR .*, 45 records, "
+	assert_line --regexp "^seal        good: sign by $APPROVER_FPR \\(Officer Ayesha Siddiqui\\), 46 records, "
+	assert_line --regexp "^provenance  ingest by $STAGE_FPR \\(Night stage key\\), 46 records, "
+	assert_line --regexp "^            validate by $STAGE_FPR .*, 46 records, "
+	assert_line --regexp "^            dedup by $STAGE_FPR .*, 46 records, "
 	xmllint --noout --schema "$TESTS/../schemas/impass.xsd" "$S"
 	# one changed letter and it does not verify
 	sed 's/<name>ZAFAR IQBAL</<name>ZAFAR IQBAK</' "$S" > t.xml
@@ -198,8 +199,8 @@ date_is() {
 	date_is NC/2009/00009 ok '<register>NC</register><name>ALI RAJPUT</name><father_name>ALLAH DITTA RAJPUT</father_name><cnic>1730754520723</cnic><issued_on>2009-11-26</issued_on><date_of_birth>2004-01-29</date_of_birth>'
 	# the text as typed stays
 	record_of "$(id_of_number PCC/1998/90002 "$S")" "$S" | grep -qF '<issued_on>14/08/98</issued_on><name>TARIQ MEHMOOD</name><father_name>MEHMOOD AHMED</father_name><date_of_birth>14 August 1960</date_of_birth>'
-	# every outcome of validate: 28 ok, 15 held for a date, 2 rejected
-	[ "$(grep -c 'code="VALIDATE_OK"' "$S")" -eq 28 ]
+	# every outcome of validate: 29 ok, 15 held for a date, 2 rejected
+	[ "$(grep -c 'code="VALIDATE_OK"' "$S")" -eq 29 ]
 	[ "$(grep -c '<step stage="validate" result="held" code="DATE_AMBIGUOUS"' "$S")" -eq 14 ]
 	[ "$(grep -c '<step stage="validate" result="held" code="DATE_UNREADABLE"' "$S")" -eq 1 ]
 	[ "$(grep -c '<step stage="validate" result="rejected"' "$S")" -eq 2 ]
@@ -209,7 +210,7 @@ date_is() {
 	[ "$(grep -c '^<record [^>]* id="PCC-[0-9]*" ' "$S")" -eq 22 ]
 	[ "$(grep -c '<certificate register="PCC" ' "$S")" -eq 22 ]
 	[ "$(grep -c '<certificate register="NC" ' "$S")" -eq 3 ]
-	[ "$(grep -c '<certificate register="RC" ' "$S")" -eq 20 ]
+	[ "$(grep -c '<certificate register="RC" ' "$S")" -eq 21 ]
 	# the quoted remark with a comma and quotes is one field still
 	record_of "$(id_of_number PCC/1998/90008 "$S")" "$S" | grep -qF '<remarks>typed "as is", from the old book</remarks></certificate>'
 	grep -qF '<step stage="ingest" result="ok" code="INGEST_OK">read from registers.tar:pcc-1998.csv line 23</step>' "$S"
@@ -231,11 +232,15 @@ date_is() {
 	[[ $(step_of "$b" dedup "$S") == '<step stage="dedup" result="held" code="DEDUP_SAME_CERTIFICATE" other="PCC-000020" score="'*'">certificate PCC/2001/ 90020 of register PCC is also record PCC-000020 (register PCC, certificate PCC/2001/90020, FAISAL JAVED s/o JAVED IQBAL, born 1970-05-05): '*'; CNIC equal</step>' ]]
 	[[ $(step_of "$c" dedup "$S") == '<step stage="dedup" result="held" code="DEDUP_SAME_CERTIFICATE" other="NC-000025" score="'*'">certificate 2003/90030 of register PCC is also record NC-000025 (register NC, certificate 2003/90030, HAMZA RAUF s/o ABDUL RAUF, born 1975-07-07): '*'</step>' ]]
 	[[ $(step_of "$d" dedup "$S") == '<step stage="dedup" result="held" code="DEDUP_SAME_CERTIFICATE" other="PCC-000021" score="'*'">certificate 2003/90030 of register NC is also record PCC-000021 (register PCC, certificate 2003/90030, HAMZA RAUF s/o ABDUL RAUF, born 1975-07-07): '*'</step>' ]]
+	# in the RC register, typed otherwise
+	[ "$(id_of_number RC/2012/90042 "$S" | tr '\n' ' ')" = "RC-000045 RC-000046 " ]
+	[[ $(step_of RC-000045 dedup "$S") == '<step stage="dedup" result="held" code="DEDUP_SAME_CERTIFICATE" other="RC-000046" score="'*'">certificate RC/2012/90042 of register RC is also record RC-000046 (register RC, certificate RC/2012/90042, MOHSIN KHAN s/o NAZIR KHAN, born 1955-03-15): '*'</step>' ]]
+	[[ $(step_of RC-000046 dedup "$S") == '<step stage="dedup" result="held" code="DEDUP_SAME_CERTIFICATE" other="RC-000045" score="'*'">certificate RC/2012/90042 of register RC is also record RC-000045 (register RC, certificate RC/2012/90042, MOHSIN KHAN s/o NAZIR KHAN, born 1955-03-15): '*'</step>' ]]
 	# nothing else is a duplicate: dedup held these four, cleared every other ok record
 	grep -o '<step stage="dedup" result="held"[^>]* other="[^"]*"' "$S" | sed 's/.* other=//' | sort > held
-	printf '"%s"\n' NC-000025 PCC-000020 PCC-000021 PCC-000022 | diff - held
-	[ "$(grep -c '<step stage="dedup" result="ok" code="DEDUP_CLEAR">' "$S")" -eq 24 ]
-	[ "$(grep -c '<step stage="dedup" ' "$S")" -eq 28 ]
+	printf '"%s"\n' NC-000025 PCC-000020 PCC-000021 PCC-000022 RC-000045 RC-000046 | diff - held
+	[ "$(grep -c '<step stage="dedup" result="ok" code="DEDUP_CLEAR">' "$S")" -eq 23 ]
+	[ "$(grep -c '<step stage="dedup" ' "$S")" -eq 29 ]
 	# in review.csv, both are named
 	run grep -c '^PCC-000020,held,DEDUP_SAME_CERTIFICATE,"certificate PCC/2001/90020 of register PCC is also record PCC-000022 ' "$RUN/review.csv"
 	assert_output 1
@@ -251,11 +256,11 @@ date_is() {
 	{ ids_status "$S" held; ids_status "$S" rejected; } | sort > want
 	tail -n +2 "$RUN/review.csv" | cut -d, -f1 > got
 	sort got | diff want -
-	[ "$(wc -l < got)" -eq 21 ]
-	[ "$(sort -u got | wc -l)" -eq 21 ]
+	[ "$(wc -l < got)" -eq 23 ]
+	[ "$(sort -u got | wc -l)" -eq 23 ]
 	# each row's status, code and reason are its record's, from the step that held or rejected it
 	tail -n +2 "$RUN/review.csv" | awk "$CSV_SPLIT"'{ csv_split($0, f); printf "%s\t%s\t%s\t%s\n", f[1], f[2], f[3], f[4] }' > rows
-	[ "$(wc -l < rows)" -eq 21 ]
+	[ "$(wc -l < rows)" -eq 23 ]
 	while IFS=$'\t' read -r id status code reason; do
 		step=$(record_of "$id" "$S" | grep -o "<step stage=\"[a-z-]*\" result=\"$status\" code=\"$code\"[^>]*>[^<]*</step>")
 		[ "${step#*>}" = "$reason</step>" ] || { echo "$id: $reason / $step"; return 1; }
@@ -268,23 +273,23 @@ date_is() {
 	ids "$RUN/01-ingest.xml" > in
 	ids "$S" > out
 	diff in out
-	[ "$(wc -l < in)" -eq 45 ]
-	[ "$(sort -u in | wc -l)" -eq 45 ]
+	[ "$(wc -l < in)" -eq 46 ]
+	[ "$(sort -u in | wc -l)" -eq 46 ]
 	ids_status "$S" ok > ok
 	ids_status "$S" held > held
 	ids_status "$S" rejected > rejected
-	[ "$(wc -l < ok) $(wc -l < held) $(wc -l < rejected)" = "24 19 2" ]
+	[ "$(wc -l < ok) $(wc -l < held) $(wc -l < rejected)" = "23 21 2" ]
 	sort ok held rejected | diff <(sort in) -
 	# every ok certificate is approved
-	[ "$(grep -c '<step stage="sign" result="ok" code="SIGN_APPROVED">approved: passed validate, dedup</step>' "$S")" -eq 24 ]
+	[ "$(grep -c '<step stage="sign" result="ok" code="SIGN_APPROVED">approved: passed validate, dedup</step>' "$S")" -eq 23 ]
 	local s n i o r h
 	for s in ingest validate dedup sign; do
 		read -r n o r h < <(sed -n 's/^[a-z-]*: [^:]*: \([0-9]*\) in, \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) held.*/\1 \2 \3 \4/p' "$RUN/$s.log")
-		[ "$n" -eq 45 ] && [ $((o + r + h)) -eq "$n" ] || { echo "$s: $n $o $r $h"; return 1; }
+		[ "$n" -eq 46 ] && [ $((o + r + h)) -eq "$n" ] || { echo "$s: $n $o $r $h"; return 1; }
 		grep -q "^[0-9T:-]*Z $s: B-[0-9-]*: $n in, $o ok, $r rejected, $h held, " "$RUN/run.log"
 	done
 	i=$(grep -c '^<record ' "$RUN/02-validate.xml")
-	[ "$i" -eq 45 ]
+	[ "$i" -eq 46 ]
 }
 
 @test "migrate: the block list has the renounced citizens whose CNIC NADRA has active, and no one else" {
@@ -292,6 +297,9 @@ date_is() {
 	echo 'cnic,certificate_no,issued_on,name,father_name,register_name,register_father_name,register_status' | diff - h
 	tail -n +2 "$RUN/blocklist.csv" | cut -d, -f1 > got
 	diff <(echo "$BLOCKED") got
+	# once, though the certificate was typed twice
+	run grep -c '^6110133333333,' "$RUN/blocklist.csv"
+	assert_output 1
 	grep -qx '6110133333333,RC/2012/90042,2012-02-02,MOHSIN KHAN,NAZIR KHAN,MOHSIN KHAN,NAZIR KHAN,active' "$RUN/blocklist.csv"
 	# not listed: not in NADRA, deceased, cancelled; a PCC with a CNIC
 	run grep -E '^(6110111111111|6110122222222|4550876095761|3520212345671),' "$RUN/blocklist.csv"
@@ -299,6 +307,7 @@ date_is() {
 	# the list is the RC records with an active CNIC, whatever their status
 	[ "$(tail -n +2 "$RUN/blocklist.csv" | cut -d, -f8 | sort -u)" = active ]
 	run cat "$RUN/blocklist.log"
+	# (the CNIC typed twice counted once)
 	assert_output --regexp ': 11 renounced citizens with an active CNIC, of 14 renunciations with a CNIC$'
 }
 
@@ -352,7 +361,7 @@ migrate() {
 	assert_line 'migrate-citizenship: ingest: done before, 01-ingest.xml kept'
 	assert_line 'migrate-citizenship: validate: done before, 02-validate.xml kept'
 	assert_line 'migrate-citizenship: dedup: done before, 03-dedup.xml kept'
-	assert_line --regexp '^migrate-citizenship: sign: B-[0-9-]*: 45 in, 24 ok, 2 rejected, 19 held, '
+	assert_line --regexp '^migrate-citizenship: sign: B-[0-9-]*: 46 in, 23 ok, 2 rejected, 21 held, '
 	[ "$(cd "$RUN2" && sha256sum 01-ingest.xml 02-validate.xml 03-dedup.xml registers.tar)" = "$(grep -v 04-sign <<< "$before")" ]
 	diff <(records "$S") <(records "$S2")
 	cmp "$RUN/review.csv" "$RUN2/review.csv"
