@@ -130,25 +130,11 @@ exists(const char *path)
 static int
 write_all(const char *path, const void *p, size_t n, struct imp_err *e)
 {
-	size_t done = 0;
-	ssize_t w;
-	int fd, rc = 0;
+	int fd;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", path, strerror(errno));
-	while (done < n && rc == 0) {
-		if ((w = write(fd, (const char *)p + done, n - done)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
-		else
-			done += (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
-	return rc;
+	return imp_write_fd(fd, path, p, n, e);
 }
 
 static int

@@ -22,20 +22,16 @@ imp_sync_dir(const char *path)
 	}
 }
 
-/* Writes path (mode 0600: it may hold personal data) atomically. */
+/* Writes all of p to fd, fsyncs and closes it; errors name path. */
 int
-imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)
+imp_write_fd(int fd, const char *path, const void *p, size_t n, struct imp_err *e)
 {
-	char tmp[4096];
 	size_t done = 0;
 	ssize_t w;
-	int fd, rc = 0;
+	int rc = 0;
 
-	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", path, strerror(errno));
 	while (done < n && rc == 0) {
-		if ((w = write(fd, (const char *)data + done, n - done)) < 0 && errno == EINTR)
+		if ((w = write(fd, (const char *)p + done, n - done)) < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
@@ -46,6 +42,20 @@ imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
 	if (close(fd) != 0 && rc == 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
+	return rc;
+}
+
+/* Writes path (mode 0600: it may hold personal data) atomically. */
+int
+imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)
+{
+	char tmp[4096];
+	int fd, rc;
+
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", path, strerror(errno));
+	rc = imp_write_fd(fd, path, data, n, e);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = imp_fail(e, EX_CANTCREAT, "cannot write %s: %s", path, strerror(errno));
 	if (rc != 0)

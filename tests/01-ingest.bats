@@ -85,7 +85,6 @@ refused() {
 	[[ $stderr == *"$text"* ]] || fail "stderr lacks '$text': $stderr"
 }
 
-records() { grep '^<record ' "$1"; }
 steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 
 @test "a generated file round-trips: one ok record per row, every value as in the CSV" {

@@ -238,7 +238,6 @@ setup() {
 	cp "$KT"/i.xml "$KT"/v.xml "$KT"/ri.xml "$KT"/rv.xml "$KT"/*.err .
 }
 
-records() { grep '^<record ' "$1"; }
 
 # pick KEY FILE: RECS, the record lines of FILE with id KEY or (certificates)
 # remarks KEY; REC, the first. The last pick is kept (FILE is not rewritten
@@ -275,15 +274,6 @@ norm() {
 	if [[ $REC =~ $re ]]; then printf '%s\n' "${BASH_REMATCH[1]}"; fi
 }
 
-# small FILE ID...: FILE cut down to these records (to be resealed: the
-# shell seal of helpers.bash is slow on a whole batch)
-small() {
-	local id
-	sed '/^<record /,$d' "$1"
-	for id in "${@:2}"; do record_of "$id" "$1"; done
-	grep '^<seal ' "$1"
-	echo '</batch>'
-}
 
 status_of() {
 	local re='^<record [^>]* status="([a-z]*)">'
@@ -314,32 +304,12 @@ step_starts() { verdict starts "$@"; }
 
 ok_step() { step_is "$1" "$2" ok VALIDATE_OK 'every field valid'; }
 
-# conserved STDERR STREAM BATCH: STDERR is validate's summary line and its
-# counts are those of STREAM: in = ok + rejected + held = the record lines
-conserved() {
-	local err=$1 file=$2 batch=$3 n ok rej held
-	n=$(grep -c '^<record ' "$file")
-	ok=$(grep -c '^<record [^>]* status="ok">' "$file" || true)
-	rej=$(grep -c '^<record [^>]* status="rejected">' "$file" || true)
-	held=$(grep -c '^<record [^>]* status="held">' "$file" || true)
-	[[ $err =~ ^validate:\ $batch:\ $n\ in,\ $ok\ ok,\ $rej\ rejected,\ $held\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
-		fail "summary '$err' does not match $n records: $ok ok, $rej rejected, $held held"
-	[ "$n" -eq $((ok + rej + held)) ]
-}
 
-# every record ok in IN got exactly one validate step; every other one is
-# byte for byte as in IN
-one_step_each() {
-	run awk 'NR == FNR { in_[FNR] = $0; next }
-	{
-		n = gsub(/<step stage="validate" /, "&")
-		if (in_[FNR] ~ /^<record [^>]* status="ok">/) { if (n != 1) print "record " FNR ": " n " validate steps" }
-		else if ($0 != in_[FNR]) print "record " FNR " not ok on input, but changed"
-	}' <(records "$1") <(records "$2")
-	assert_output ''
-}
 
 # ---- the stage: what is examined, what is kept, what is counted -----------------
+
+conserved() { stage_conserved validate "$@"; }
+one_step_each() { stage_one_step_each validate "$@"; }
 
 @test "one step for every ok record; records already rejected pass byte for byte; the counts add up" {
 	assert_equal "$(grep -c '^<record ' v.xml)" "$(grep -c '^<record ' i.xml)"

@@ -230,7 +230,6 @@ setup() {
 	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err "$KT"/n.idx .
 }
 
-records() { grep '^<record ' "$1"; }
 
 # pick KEY FILE: RECS, the record lines of FILE with id KEY; REC, the first.
 # The last pick is kept (FILE is not rewritten in a test once read).
@@ -291,45 +290,14 @@ ok_variant() {
 	[[ $REC =~ $re ]] || fail "$1: not NADRA_OK with the register's spelling: $REC"
 }
 
-# conserved STDERR STREAM BATCH: STDERR ends with verify-nadra's summary line
-# and its counts are those of STREAM: in = ok + rejected + held = the records
-conserved() {
-	local err=${1##*$'\n'} file=$2 batch=$3 n ok rej held
-	n=$(grep -c '^<record ' "$file")
-	ok=$(grep -c '^<record [^>]* status="ok">' "$file" || true)
-	rej=$(grep -c '^<record [^>]* status="rejected">' "$file" || true)
-	held=$(grep -c '^<record [^>]* status="held">' "$file" || true)
-	[[ $err =~ ^verify-nadra:\ $batch:\ $n\ in,\ $ok\ ok,\ $rej\ rejected,\ $held\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
-		fail "summary '$err' does not match $n records: $ok ok, $rej rejected, $held held"
-	[ "$n" -eq $((ok + rej + held)) ]
-}
 
-# every record ok in IN got exactly one verify-nadra step in OUT; every
-# other one is byte for byte as in IN
-one_step_each() {
-	run awk 'NR == FNR { in_[FNR] = $0; next }
-	{
-		n = gsub(/<step stage="verify-nadra" /, "&")
-		if (in_[FNR] ~ /^<record [^>]* status="ok">/) { if (n != 1) print "record " FNR ": " n " verify-nadra steps" }
-		else if ($0 != in_[FNR]) print "record " FNR " not ok on input, but changed"
-	}' <(records "$1") <(records "$2")
-	assert_output ''
-	assert_equal "$(grep -c '^<record ' "$2")" "$(grep -c '^<record ' "$1")"
-}
 
-# FILE without its seal line (the signature and time differ from run to run)
-unsealed() { grep -v '^<seal ' "$1"; }
 
-# small FILE ID...: FILE cut down to these records (to be resealed)
-small() {
-	local id
-	sed '/^<record /,$d' "$1"
-	for id in "${@:2}"; do record_of "$id" "$1"; done
-	grep '^<seal ' "$1"
-	echo '</batch>'
-}
 
 # ---- the inputs are what the tests think they are ---------------------------------
+
+conserved() { stage_conserved verify-nadra "$@"; }
+one_step_each() { stage_one_step_each verify-nadra "$@"; }
 
 @test "the fixtures: every application but BAD-PHOTO passed validate; the register stream has its RC rows" {
 	run -0 grep -c '^<record [^>]* status="ok">' v.xml

@@ -163,7 +163,6 @@ setup() {
 	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err .
 }
 
-records() { grep '^<record ' "$1"; }
 
 # pick KEY FILE: RECS, the record lines of FILE with id KEY; REC, the first.
 pick() {
@@ -213,34 +212,8 @@ held_match() {
 		"$3 $4 (category A): $5 bits of evidence: $6"
 }
 
-# conserved STDERR STREAM BATCH: STDERR ends with screen-pcl's summary line
-# and its counts are those of STREAM: in = ok + rejected + held = the records
-conserved() {
-	local err=${1##*$'\n'} file=$2 batch=$3 n ok rej held
-	n=$(grep -c '^<record ' "$file")
-	ok=$(grep -c '^<record [^>]* status="ok">' "$file" || true)
-	rej=$(grep -c '^<record [^>]* status="rejected">' "$file" || true)
-	held=$(grep -c '^<record [^>]* status="held">' "$file" || true)
-	[[ $err =~ ^screen-pcl:\ $batch:\ $n\ in,\ $ok\ ok,\ $rej\ rejected,\ $held\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
-		fail "summary '$err' does not match $n records: $ok ok, $rej rejected, $held held"
-	[ "$n" -eq $((ok + rej + held)) ]
-}
 
-# every record ok in IN got exactly one screen-pcl step in OUT; every
-# other one is byte for byte as in IN
-one_step_each() {
-	run awk 'NR == FNR { in_[FNR] = $0; next }
-	{
-		n = gsub(/<step stage="screen-pcl" /, "&")
-		if (in_[FNR] ~ /^<record [^>]* status="ok">/) { if (n != 1) print "record " FNR ": " n " screen-pcl steps" }
-		else if ($0 != in_[FNR]) print "record " FNR " not ok on input, but changed"
-	}' <(records "$1") <(records "$2")
-	assert_output ''
-	assert_equal "$(grep -c '^<record ' "$2")" "$(grep -c '^<record ' "$1")"
-}
 
-# FILE without its seal line (the signature and time differ from run to run)
-unsealed() { grep -v '^<seal ' "$1"; }
 
 # people: those in the lists and the batch, over whom rarity is counted: the
 # active entries with a name, and the ok applicants
@@ -261,6 +234,9 @@ bits() {
 }
 
 # ---- the inputs are what the tests think they are ---------------------------------
+
+conserved() { stage_conserved screen-pcl "$@"; }
+one_step_each() { stage_one_step_each screen-pcl "$@"; }
 
 @test "the fixtures: every application but BAD-PHOTO passed validate; the list has the hand-written entries and the padding" {
 	run -0 grep -c '^<record [^>]* status="ok">' v.xml

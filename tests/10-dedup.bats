@@ -183,7 +183,6 @@ setup() {
 	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err "$KT"/*.db .
 }
 
-records() { grep '^<record ' "$1"; }
 
 # step_of ID FILE: dedup's step of that record (or nothing)
 step_of() {
@@ -222,17 +221,6 @@ says() {
 	[[ $step == *"$3"* ]] || fail "$1: the step does not say '$3': $step"
 }
 
-# conserved STDERR STREAM BATCH: the summary line's counts are the stream's
-conserved() {
-	local err=${1##*$'\n'} file=$2 batch=$3 n ok rej held
-	n=$(grep -c '^<record ' "$file")
-	ok=$(grep -c '^<record [^>]* status="ok">' "$file" || true)
-	rej=$(grep -c '^<record [^>]* status="rejected">' "$file" || true)
-	held=$(grep -c '^<record [^>]* status="held">' "$file" || true)
-	[[ $err =~ ^dedup:\ $batch:\ $n\ in,\ $ok\ ok,\ $rej\ rejected,\ $held\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
-		fail "summary '$err' does not match $n records: $ok ok, $rej rejected, $held held"
-	[ "$n" -eq $((ok + rej + held)) ]
-}
 
 # planted KIND: every record of the truth file of that kind got the code and
 # names the other party it says (none for DEDUP_CLEAR); at least one such
@@ -251,6 +239,8 @@ planted() {
 }
 
 # ---- the seeded fixture ------------------------------------------------------
+
+conserved() { stage_conserved dedup "$@"; }
 
 @test "fixture: the batch has every kind planted, the output verifies, counts are kept" {
 	run --separate-stderr cut -d, -f4 truth.csv

@@ -99,11 +99,8 @@ setup() {
 
 # ---- helpers ---------------------------------------------------------------------------
 
-records() { grep '^<record ' "$1"; }
 record_of() { grep -F -e " id=\"$1\" " "$2"; }
 
-# FILE without its seal line (its signature and time differ from run to run)
-unsealed() { grep -v '^<seal ' "$1"; }
 
 # numbers FILE: the passport numbers of FILE's records, in record order
 numbers() { LC_ALL=C grep -o '<passport number="[A-Z0-9]*"' "$1" | cut -d'"' -f2; }
@@ -151,18 +148,6 @@ passport_is() {
 	[[ $rec =~ ^\<record\ [^\>]*\ status=\"ok\"\> ]] || fail "$id: status not ok"
 }
 
-# conserved STDERR STREAM BATCH: STDERR ends with render-mrz's summary line
-# and its counts are those of STREAM: in = ok + rejected + held = the records
-conserved() {
-	local err=${1##*$'\n'} file=$2 batch=$3 n ok rej held
-	n=$(grep -c '^<record ' "$file")
-	ok=$(grep -c '^<record [^>]* status="ok">' "$file" || true)
-	rej=$(grep -c '^<record [^>]* status="rejected">' "$file" || true)
-	held=$(grep -c '^<record [^>]* status="held">' "$file" || true)
-	[[ $err =~ ^render-mrz:\ $batch:\ $n\ in,\ $ok\ ok,\ $rej\ rejected,\ $held\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
-		fail "summary '$err' does not match $n records: $ok ok, $rej rejected, $held held"
-	[ "$n" -eq $((ok + rej + held)) ]
-}
 
 # An independent reading of the MRZ (ICAO 9303-3 4.9, 9303-4 4.2.2, SPEC 9),
 # written apart from lib/mrz.c: for every record with a <passport>, both
@@ -236,6 +221,8 @@ function bad(what) { print id ": " what; nbad++ }
 END { print "checked " n + 0 }'
 
 # ---- the ICAO specimen and the name field (--tsv) -----------------------------------------
+
+conserved() { stage_conserved render-mrz "$@"; }
 
 @test "--tsv: the ICAO 9303 specimen (ERIKSSON ANNA MARIA, L898902C3) exactly" {
 	printf '%s\n' "$TSV_HEADER" "P<${T}UTO${T}ERIKSSON${T}ANNA MARIA${T}L898902C3${T}UTO${T}1974-08-12${T}F${T}2012-04-15${T}ZE184226B" > s.tsv

@@ -73,7 +73,6 @@ setup() {
 	cp "$KT"/*.xml "$KT"/*.csv .
 }
 
-records() { grep '^<record ' "$1"; }
 seal_of() { grep '^<seal ' "$1"; }
 id_of() { sed 's/^<record [^>]* id="\([^"]*\)".*/\1/'; }
 record_of() { grep -F -e " id=\"$1\" " "$2"; }

@@ -111,3 +111,46 @@ reseal() {
 	printf '<seal stage="%s" count="%s" root="sha256:%s" signer="%s" created="%s">%s</seal>\n</batch>\n' \
 		"$stage" "$count" "$root" "$fpr" "$created" "$sig"
 }
+
+# ---- shared by the stage suites ----------------------------------------------
+
+records() { grep '^<record ' "$1"; }
+
+# FILE without its seal line (the signature and time differ from run to run)
+unsealed() { grep -v '^<seal ' "$1"; }
+
+# small FILE ID...: FILE cut down to these records (to be resealed); the
+# suite's record_of finds a record
+small() {
+	local id
+	sed '/^<record /,$d' "$1"
+	for id in "${@:2}"; do record_of "$id" "$1"; done
+	grep '^<seal ' "$1"
+	echo '</batch>'
+}
+
+# stage_conserved STAGE STDERR FILE BATCH: the last line of STDERR is STAGE's
+# summary of FILE: in = ok + rejected + held, each counted in FILE
+stage_conserved() {
+	local stage=$1 err=${2##*$'\n'} file=$3 batch=$4 n ok rej held
+	n=$(grep -c '^<record ' "$file")
+	ok=$(grep -c '^<record [^>]* status="ok">' "$file" || true)
+	rej=$(grep -c '^<record [^>]* status="rejected">' "$file" || true)
+	held=$(grep -c '^<record [^>]* status="held">' "$file" || true)
+	[[ $err =~ ^$stage:\ $batch:\ $n\ in,\ $ok\ ok,\ $rej\ rejected,\ $held\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
+		fail "summary '$err' does not match $n records: $ok ok, $rej rejected, $held held"
+	[ "$n" -eq $((ok + rej + held)) ]
+}
+
+# stage_one_step_each STAGE IN OUT: every record ok in IN got exactly one
+# STAGE step in OUT; every other one is byte for byte as in IN
+stage_one_step_each() {
+	run awk -v stage="$1" 'NR == FNR { in_[FNR] = $0; next }
+	{
+		n = gsub("<step stage=\"" stage "\" ", "&")
+		if (in_[FNR] ~ /^<record [^>]* status="ok">/) { if (n != 1) print "record " FNR ": " n " " stage " steps" }
+		else if ($0 != in_[FNR]) print "record " FNR " not ok on input, but changed"
+	}' <(records "$2") <(records "$3")
+	assert_output ''
+	assert_equal "$(grep -c '^<record ' "$3")" "$(grep -c '^<record ' "$2")"
+}
