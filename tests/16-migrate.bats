@@ -403,6 +403,12 @@ migrate() {
 	mkdir adir
 	run -66 "$MIGRATE" --config c adir
 	assert_output 'migrate-citizenship: cannot read adir'
+	if [ "$(id -u)" != 0 ]; then          # root reads a file of mode 0
+		cp NC.csv closed.csv
+		chmod 000 closed.csv
+		run -66 "$MIGRATE" --config c closed.csv
+		assert_output 'migrate-citizenship: cannot read closed.csv'
+	fi
 	run -66 "$MIGRATE" --config c --nadra missing.csv NC.csv
 	assert_output 'migrate-citizenship: cannot read the NADRA extract missing.csv'
 	run -66 "$MIGRATE" --config missing.conf NC.csv
