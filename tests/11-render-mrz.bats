@@ -459,6 +459,30 @@ conserved() { stage_conserved render-mrz "$@"; }
 	run -1 grep -c '<step stage="render-mrz" [^>]*>[^<]*</step><step ' "$KT/o-2027-12-31.xml"
 }
 
+@test "--proof DIR: one SVG data page per passport (NUMBER.svg, 0600 in a 0700 folder) with its number, names and both MRZ lines" {
+	fresh s.db
+	run -0 --separate-stderr render-mrz --state s.db --issue-date 2027-12-31 --proof pages "$KT/v.xml"
+	printf '%s\n' "$output" > p.xml
+	assert_equal "$(stat -c %a pages)" 700
+	diff <(numbers p.xml | sed 's/$/.svg/' | sort) <(ls pages)
+	assert_equal "$(find pages -type f ! -perm 600 | wc -l)" 0
+	local n l1 l2 svg sur
+	while IFS=$'\t' read -r l1 l2; do
+		n=${l2:0:9}
+		n=${n%%<*}
+		svg=pages/$n.svg
+		run -0 xmllint --noout "$svg"
+		grep -qF ">${l1//</\&lt;}</text>" "$svg" || fail "$svg: no first MRZ line $l1"
+		grep -qF ">${l2//</\&lt;}</text>" "$svg" || fail "$svg: no second MRZ line $l2"
+		grep -qF ">$n</text>" "$svg" || fail "$svg: no passport number $n"
+		# the surname as in the MRZ, its fillers as blanks
+		sur=${l1:5}
+		sur=${sur%%<<*}
+		grep -qF ">${sur//</ }</text>" "$svg" || fail "$svg: no surname ${sur//</ }"
+	done < <(mrz_pairs p.xml)
+	assert_equal "$(ls pages | wc -l)" 15
+}
+
 @test "the output verifies (inspect): sealed by render-mrz, provenance ingest and validate; the summary line adds up" {
 	local d
 	for d in 2027-12-31 2028-01-01 2028-02-29; do
