@@ -1,0 +1,575 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# pipelines/nightly, pipelines/courier, pipelines/report (issue 10): a
+# seeded batch of 2000 applications with planted defects (invalid sex:
+# validate rejects; another father's name: verify-nadra holds; applicants
+# added to the PCL: screen-pcl holds; 20 rows applied twice under another
+# tracking id: dedup holds) goes nightly -> printers -> courier. Every
+# record ends in exactly one place (a print job then a manifest line or
+# reprint.xml, or spool/held, or spool/rejected), the report's counts are
+# the streams', a re-run changes nothing, a run killed at any stage and
+# resumed ends as the uninterrupted one, the lock (75), the approval wait,
+# configuration errors (78), modes 0700/0600, and the HTML report.
+#
+# setup_file makes the keys, the data and one uninterrupted reference run
+# ($KT/ref). The printers are print_jobs below: tests/fake-printer's moves
+# (new/ -> cur/ -> done/ or failed/ with NAME.why), in bulk, every fifth job
+# of a queue (name order) spoiled: fake-printer forks three times per job,
+# which is too slow for thousands of jobs under the sanitizers.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+PIPES=$TESTS/../pipelines
+PROGS="ingest validate verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
+
+# data: apps.csv (2000), nadra.csv, pcl.csv with 22 planted entries
+make_data() {
+	"$GEN" --seed 7 applications 1980 > base.csv
+	"$GEN" --seed 7 nadra 1980 > nadra.csv
+	"$GEN" --seed 7 pcl 3000 > pcl.csv
+	awk -F, -v OFS=, 'NR == 1 { print; next }
+		NR % 101 == 0 { $8 = "Q" }
+		NR % 103 == 0 { $7 = "ZORAWAR KHAN" }
+		{ print }
+		NR % 97 == 0 { d = $0; sub(/^[^,]*/, sprintf("DUP-%04d", NR), d); dup[++n] = d }
+		END { for (i = 1; i <= n; i++) print dup[i] }' base.csv > apps.csv
+	awk "$CSV_SPLIT"'NR > 1 && NR % 89 == 0 { csv_split($0, f)
+		printf "PCLX-%04d,PCL,A,%s,%s %s,%s,%s,PAK,,planted,2020-01-01,\n", NR, f[11], f[6], f[5], f[7], f[9] }' \
+		apps.csv >> pcl.csv
+	head -n 101 apps.csv > small.csv
+	seq -f 'SL%08g' 1 6000 > lam.txt
+}
+
+# mkcase DIR [APPROVER [BIN]]: a configuration DIR/impass.conf whose spool
+# (DIR/spool, with a number range) and bundles (DIR/out) are named relative
+# to DIR: the pipelines are run from DIR, and a copy of DIR works as well
+mkcase() {
+	mkdir -p "$1"
+	cat > "$1/impass.conf" <<-EOF
+	# test configuration
+	BIN=${3:-$IMP_BIN}
+	GNUPGHOME=$KT/k/g
+	IMPASS_TRUST=$KT/k/trust
+	STAGE_KEY=$STAGE_FPR
+	APPROVER_KEY=${2-$APPROVER_FPR}
+	NADRA=$KT/nadra.csv
+	PCL_LISTS="$KT/pcl.csv"
+	SPOOL=spool
+	QUEUES=3
+	LAMINATES=$KT/lam.txt
+	OFFICES=$PIPES/offices.csv
+	COURIERS=$PIPES/couriers.csv
+	BUNDLES=out
+	EOF
+	(cd "$1" && IMPASS_SPOOL=spool render-mrz --add-range STOCK-1 AB1000000-AB1999999 2> /dev/null)
+}
+
+nightly() { "$PIPES/nightly" --config impass.conf "$@"; }
+courier() { "$PIPES/courier" --config impass.conf "$@"; }
+
+# print_jobs SPOOL: every job waiting in new/ printed; every fifth of a
+# queue (name order) spoiled, with NAME.why written before it is moved
+print_jobs() {
+	local q
+	for q in "$1"/print/*/; do
+		(
+			cd "$q/new" || exit 1
+			shopt -s nullglob
+			set -- *
+			[ $# -gt 0 ] || exit 0
+			mv -- "$@" ../cur/
+			cd ../cur && touch -- "$@"
+			local i=0 f ok=() bad=()
+			for f; do
+				i=$((i + 1))
+				if [ $((i % 5)) -eq 0 ]; then
+					printf 'spoiled: ribbon jam\n' > "../failed/$f.why"
+					bad+=("$f")
+				else
+					ok+=("$f")
+				fi
+			done
+			[ ${#bad[@]} -eq 0 ] || mv -- "${bad[@]}" ../failed/
+			[ ${#ok[@]} -eq 0 ] || mv -- "${ok[@]}" ../done/
+		)
+	done
+}
+
+# the run folders of a case (one nightly, one courier in the reference)
+rundir() { ls -d "${2:+$2/}"spool/runs/"$1"* | head -n 1; }
+
+# tracking ids: of a CSV; of a stream's records (optionally of a status)
+csv_ids() { tail -n +2 "$1" | cut -d, -f1 | sort; }
+ids_of() { grep "^<record [^>]*status=\"${2:-[a-z]*}\"" "$1" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/' | sort; }
+# the record ids of spool/held or spool/rejected (files BATCH.ID)
+spooled_ids() { find "$1" -maxdepth 1 -type f -printf '%f\n' | sed 's/^[^.]*\.//' | sort; }
+
+# every print job of a spool, wherever it is (queue folders, archive):
+# "tracking_id number queue laminate priority outcome", batch ids left out
+jobs_of() {
+	find "$1/print" "$1/archive" -name '*.xml' -path '*/*/*/*' 2> /dev/null |
+		xargs -r awk '{
+			n = split(FILENAME, p, "/"); state = p[n - 1]; if (state == "new" || state == "cur") state = "waiting"
+			match($0, /tracking_id="[^"]*"/); t = substr($0, RSTART + 13, RLENGTH - 14)
+			match($0, / number="[^"]*"/); num = substr($0, RSTART + 9, RLENGTH - 10)
+			match($0, / queue="[^"]*"/); q = substr($0, RSTART + 8, RLENGTH - 9)
+			match($0, / laminate="[^"]*"/); l = substr($0, RSTART + 11, RLENGTH - 12)
+			match($0, / priority="[^"]*"/); pr = substr($0, RSTART + 11, RLENGTH - 12)
+			if (t != "") print t, num, q, l, pr, state
+		}' | sort
+}
+
+# what the courier made of the printed: "id number consignment" per
+# manifested record, the spoiled ids of reprint.xml, the bundles' names
+courier_state() {
+	local c=$1
+	grep '^<record ' "$c/02-manifest-courier.xml" |
+		sed 's/^<record [^>]* id="\([^"]*\)".*<passport number="\([A-Z0-9]*\)".*<step stage="manifest-courier" [^>]*>consignment \([A-Z0-9-]*\):.*/\1 \2 \3/' | sort
+	echo "spoiled:"
+	ids_of "$c/reprint.xml"
+	echo "bundles:"
+	ls "$c/../../../out"
+}
+
+# the report's row of a stage: "in ok rejected held"
+report_row() { awk -v s="$1" '$1 == s { print $2, $3, $4, $5 }' "$2"; }
+# inspect's counts of a stream: "in ok rejected held"
+inspect_row() {
+	inspect "$1" 2> /dev/null | sed -n 's/^records *\([0-9]*\) (ok \([0-9]*\), held \([0-9]*\), rejected \([0-9]*\))$/\1 \2 \4 \3/p'
+}
+
+setup_file() {
+	keys_setup
+	stage_env
+	cd "$KT" || return 1
+	make_data
+	# the wrapped programs of the crash tests: the real one, except the
+	# one named by KILL_STAGE (and KILL_ARG among its arguments), which is
+	# killed (KILL_MODE fault: at IMPASS_FAULT=KILL_FAULT; mid: its output
+	# cut off; after: when it has finished), and then its run, kill -9
+	mkdir wrap
+	cat > wrap/wrapper <<-'EOF'
+	#!/usr/bin/env bash
+	name=${0##*/}
+	real=$REAL_BIN/$name
+	[ "$name" = "${KILL_STAGE:-}" ] || exec "$real" "$@"
+	if [ -n "${KILL_ARG:-}" ]; then
+		case " $* " in *" $KILL_ARG "*) ;; *) exec "$real" "$@" ;; esac
+	fi
+	case $KILL_MODE in
+	fault) IMPASS_FAULT=$KILL_FAULT "$real" "$@" ;;
+	mid) "$real" "$@" | head -c 30000 ;;
+	after) "$real" "$@" ;;
+	esac
+	kill -9 "$PPID"
+	kill -9 $$
+	EOF
+	chmod +x wrap/wrapper
+	for p in $PROGS; do ln -s wrapper "wrap/$p"; done
+	# the reference: one uninterrupted night, the printers, the courier
+	mkcase ref
+	cd ref || return 1
+	local t0=$SECONDS
+	nightly "$KT/apps.csv" > nightly.out 2> nightly.err || { cat nightly.err >&3; return 1; }
+	echo "# reference nightly, 2000 applications: $((SECONDS - t0)) s" >&3
+	print_jobs spool
+	t0=$SECONDS
+	courier > courier.out 2> courier.err || { cat courier.err >&3; return 1; }
+	echo "# reference courier: $((SECONDS - t0)) s" >&3
+}
+
+teardown_file() {
+	keys_teardown
+}
+
+setup() {
+	stage_env
+	export REAL_BIN=$IMP_BIN
+	unset KILL_STAGE KILL_MODE KILL_FAULT KILL_ARG
+	N=$(($(wc -l < "$KT/apps.csv") - 1))
+	REF=$KT/ref
+}
+
+@test "the seeded batch: 2000 applications, with rejected and held records from several stages" {
+	assert_equal "$N" 2000
+	n=$(rundir 2 "$REF")
+	run inspect_row "$n/07-sign.xml"
+	assert_output "2000 1866 56 78"
+	for code in VALUE_INVALID NADRA_FATHER_MISMATCH PCL_CNIC DEDUP_SAME_CNIC; do
+		grep -q "code=\"$code\"" "$n/07-sign.xml" || fail "no $code in the batch"
+	done
+}
+
+@test "every record ends in exactly one place: print job, held or rejected; printed in a manifest or spoiled in reprint.xml" {
+	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
+	jobs_of "$REF/spool" | cut -d' ' -f1 > jobs
+	spooled_ids "$REF/spool/held" > held
+	spooled_ids "$REF/spool/rejected" > rejected
+	# in = ok + held + rejected, as sets: no record lost, none in two places
+	sort jobs held rejected > placed
+	csv_ids "$KT/apps.csv" > in
+	run diff in placed
+	assert_success
+	assert_equal "$(wc -l < jobs) $(wc -l < held) $(wc -l < rejected)" "1866 78 56"
+	# the places are the stream's verdicts
+	assert_equal "$(ids_of "$n/07-sign.xml" ok)" "$(cat jobs | sort)"
+	assert_equal "$(ids_of "$n/07-sign.xml" held)" "$(cat held)"
+	assert_equal "$(ids_of "$n/07-sign.xml" rejected)" "$(cat rejected)"
+	# no job waits; each printed once; printed = manifested, spoiled = reprint.xml
+	run jobs_of "$REF/spool"
+	refute_output --regexp ' waiting$'
+	jobs_of "$REF/spool" | awk '$6 == "done" { print $1 }' > done
+	jobs_of "$REF/spool" | awk '$6 == "failed" { print $1 }' > failed
+	assert_equal "$(ids_of "$c/02-manifest-courier.xml" ok)" "$(cat done)"
+	assert_equal "$(ids_of "$c/reprint.xml")" "$(cat failed)"
+	[ -s done ] && [ -s failed ]
+	assert_equal "$(sort done failed | uniq -d)" ""
+	# every printed passport in one consignment, the bundles' counts add up
+	total=$(sed -n 's/^Passports: *\([0-9]*\)$/\1/p' "$REF"/out/*.txt | awk '{ s += $1 } END { print s }')
+	assert_equal "$total" "$(wc -l < done)"
+	assert_equal "$(ls "$REF"/out/*.tar.gz | wc -l)" "$(ls "$REF"/out/*.txt | wc -l)"
+	# the history took the printed passports
+	run grep -c . "$c/record.log"
+	grep -q "^dedup: PRINTED-[0-9-]*: $(wc -l < done) in, $(wc -l < done) passports added to the history" "$c/record.log"
+}
+
+@test "report.txt: every stage's counts are the streams' (inspect), the spool's and the courier's" {
+	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
+	head -n 2 "$n/report.txt" > head
+	run cat head
+	assert_line --index 0 "impass nightly run $(basename "$n")"
+	assert_line --index 1 --regexp '^batch B-[0-9]{8}-01, complete$'
+	for f in "$n"/0[1-7]-*.xml; do
+		s=$(basename "$f" .xml)
+		s=${s#0?-}
+		assert_equal "$s $(report_row "$s" "$n/report.txt")" "$s $(inspect_row "$f")"
+	done
+	# spool-print: in, jobs = files spooled, rejected and held = spool files
+	assert_equal "$(report_row spool-print "$n/report.txt")" \
+		"2000 $(jobs_of "$REF/spool" | wc -l) $(ls "$REF/spool/rejected" | wc -l) $(ls "$REF/spool/held" | wc -l)"
+	grep -q '^spool-print  .* 1866 jobs, 1866 delivered now$' "$n/report.txt"
+	# the held and rejected codes, with inspect's counts
+	run grep -E '^(held|rejected) ' "$n/report.txt"
+	assert_line --regexp '^held +DEDUP_SAME_CNIC +38  '
+	assert_line --regexp '^rejected +VALUE_INVALID +19  sex .Q. is not one of'
+	assert_equal "${#lines[@]}" "$(inspect "$n/07-sign.xml" 2> /dev/null | grep -cE '(held|rejected) +[A-Z_]+ +[0-9]+$')"
+	# the courier's report: its own title, collect = printed + spoiled
+	printed=$(grep -c '^<record ' "$c/01-collect.xml")
+	spoiled=$(grep -c '^<record ' "$c/reprint.xml")
+	run cat "$c/report.txt"
+	assert_line --index 0 "impass courier run $(basename "$c")"
+	refute_output --partial nightly\ run
+	assert_line --regexp "^collect +1866 +$printed +- +-  $printed printed, $spoiled spoiled$"
+	assert_line --regexp "^manifest-courier +$(inspect_row "$c/02-manifest-courier.xml" | sed 's/ / +/g')\$"
+	assert_line --regexp "^record +$printed +$printed +- +-  $printed added, 0 changed, 0 there already, 0 not issued$"
+	assert_line --regexp "^reprint +$spoiled +- +- +-  $spoiled spoiled of B-[0-9]+-01 in B-[0-9]+-01-R1$"
+	rel=spool/runs/$(basename "$c")/reprint.xml
+	assert_line "$spoiled spoiled jobs of batch $(sed -n '2s/.* id="\([^"]*\)".*/\1/p' "$c/reprint.xml") wait in $rel: reprint them with nightly --reprint $rel"
+	assert_equal "$((printed + spoiled))" 1866
+}
+
+@test "run.log: one summary line per stage, as the stage printed it" {
+	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
+	for s in ingest validate verify-nadra screen-pcl dedup render-mrz sign; do
+		run grep -E "^[0-9-]{10}T[0-9:]{8}Z $s: B-[0-9]+-01: 2000 in, [0-9]+ ok, [0-9]+ rejected, [0-9]+ held, [0-9.]+ s$" "$n/run.log"
+		assert_success
+		assert_equal "${#lines[@]}" 1
+		assert_equal "${lines[0]#* }" "$(tail -n 1 "$n/$s.log")"
+	done
+	grep -qE '^[0-9TZ:-]+ spool-print: B-[0-9]+-01: 2000 in, 1866 jobs \(1866 delivered now\), 78 held, 56 rejected, [0-9.]+ s$' "$n/run.log"
+	grep -qE '^[0-9TZ:-]+ spool-print: PRINTED-[0-9]+-0001: 1866 collected: [0-9]+ printed, [0-9]+ spoiled, [0-9.]+ s$' "$c/run.log"
+	grep -qE '^[0-9TZ:-]+ manifest-courier: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ ok, 0 rejected, 0 held, [0-9.]+ s$' "$c/run.log"
+	grep -qE '^[0-9TZ:-]+ dedup: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ passports added to the history, ' "$c/run.log"
+	grep -qE '^[0-9TZ:-]+ spool-print: B-[0-9]+-01-R1: [0-9]+ spoiled applications of batch ' "$c/run.log"
+	grep -qE "^[0-9TZ:-]+ [0-9]+ spoiled jobs wait in .*: print them again with nightly --reprint spool/runs/$(basename "$c")/reprint.xml$" "$c/run.log"
+}
+
+@test "run folders 0700, every file in them 0600" {
+	n=$(rundir 2 "$REF")
+	assert_equal "$(stat -c %a "$REF/spool/runs" "$n")" "$(printf '700\n700')"
+	run find "$REF/spool/runs" \( -type d ! -perm 700 \) -o \( -type f ! -perm 600 \)
+	assert_output ''
+	# the check can fail: a file made 0644 is found
+	chmod 644 "$n/report.txt"
+	run find "$REF/spool/runs" \( -type d ! -perm 700 \) -o \( -type f ! -perm 600 \)
+	chmod 600 "$n/report.txt"
+	assert_output "$n/report.txt"
+}
+
+# the state a re-run must leave as it was: spool folders, bundles, streams
+snapshot() {
+	find spool/print spool/archive spool/held spool/rejected out -type f -exec sha256sum {} + | sort -k2
+	find spool/runs -name '0[0-9]-*' -size +0 -exec sha256sum {} + | sort -k2
+	sha256sum spool/runs/*/reprint.xml
+}
+
+@test "a re-run changes nothing: nightly --resume of a finished run, courier again" {
+	cp -a "$REF" t && cd t
+	n=$(rundir 2)
+	snapshot > before
+	run nightly --resume "$n"
+	assert_success
+	for s in ingest validate verify-nadra screen-pcl dedup render-mrz spool-print; do
+		assert_line --regexp "^nightly: $s: done before, 0[0-8]-$s\.(xml|txt) kept$"
+	done
+	run courier
+	assert_success
+	assert_line 'courier: nothing printed since the last collection'
+	assert_line "courier: spool-print: no spoiled job waits for a reprint; $(ls -d spool/runs/courier-* | tail -n 1)/reprint.xml not written"
+	snapshot > after
+	run diff before after
+	assert_success
+	assert_equal "$(jobs_of spool | wc -l)" 1866
+	# the check can fail: one more job file is seen
+	cp "$(find spool/archive -name '*.xml' | head -n 1)" spool/print/p01/new/
+	snapshot > after
+	run diff before after
+	assert_failure
+}
+
+@test "a second run of the same approved batch spools nothing twice (spool-print journal)" {
+	cp -a "$REF" t && cd t
+	n=$(rundir 2)
+	run spool-print --spool spool < "$n/07-sign.xml"
+	assert_success
+	assert_equal "$(jobs_of spool | wc -l)" 1866
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+}
+
+# crash CMD...: the run, killed (137) where KILL_* say
+crash() {
+	run -137 "$@"
+}
+
+@test "nightly killed at every stage, resumed each time: the same batch as the uninterrupted run" {
+	mkcase "$KT/chain" "$APPROVER_FPR" "$KT/wrap"
+	cd "$KT/chain"
+	export KILL_STAGE=ingest KILL_MODE=mid
+	crash nightly "$KT/apps.csv"
+	r=$(rundir 2)
+	[ -e "$r/01-ingest.xml.tmp" ] && [ ! -e "$r/01-ingest.xml" ]
+	steps="validate:after:2 verify-nadra:mid:3 screen-pcl:after:4 dedup:mid:5 render-mrz:fault:6:given
+		sign:after:7 spool-print:fault:8:delivered-half"
+	for step in $steps; do
+		IFS=: read -r KILL_STAGE KILL_MODE k KILL_FAULT <<< "$step"
+		export KILL_STAGE KILL_MODE KILL_FAULT
+		crash nightly --resume "$r"
+		[ -e "$r/0$((k - 1))"-*.xml ] || fail "$KILL_STAGE: the stage before did not finish"
+		[ ! -e "$r/0$k-$KILL_STAGE.xml" ] && [ ! -e "$r/0$k-$KILL_STAGE.txt" ] ||
+			fail "$KILL_STAGE was not cut off"
+	done
+	# spool-print was killed with half the jobs delivered
+	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -gt 0 ]
+	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -lt 1866 ]
+	unset KILL_STAGE
+	run nightly --resume "$r"
+	assert_success
+	# the same records (passport numbers and MRZ included), jobs, places
+	# (the ingest step names the run folder's input.csv)
+	norm() { records "$1" | sed 's#>read from spool/runs/[^/]*/input.csv line #>read from RUNDIR/input.csv line #'; }
+	run diff <(norm "$(rundir 2 "$REF")/07-sign.xml") <(norm "$r/07-sign.xml")
+	output=${output:0:3000}
+	assert_success
+	jobs_of "$REF/spool" | awk '{ print $1, $2, $3, $4, $5 }' > ref.jobs
+	jobs_of spool > jobs
+	run awk '$6 != "waiting"' jobs
+	assert_output ''
+	run diff ref.jobs <(cut -d' ' -f1-5 jobs)
+	assert_success
+	assert_equal "$(spooled_ids spool/held)" "$(spooled_ids "$REF/spool/held")"
+	assert_equal "$(spooled_ids spool/rejected)" "$(spooled_ids "$REF/spool/rejected")"
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 1866
+	# no number given twice, none left unsealed
+	run render-mrz --state spool/state.db --report
+	assert_success
+	refute_output --regexp 'unsealed +[1-9]'
+}
+
+@test "courier killed at every stage (collect, manifest-courier, dedup --record, reprint): the same consignments and reprint" {
+	[ -d "$KT/chain/spool/print" ] || fail "the nightly crash test did not leave its spool"
+	cd "$KT/chain"
+	print_jobs spool
+	export KILL_STAGE=spool-print KILL_ARG=--collect KILL_MODE=fault KILL_FAULT=sealed
+	crash courier
+	c=$(rundir courier)
+	[ -s "$c/01-collect.xml.tmp" ] && [ ! -e "$c/01-collect.xml" ]
+	# the next courier (cron's, without --resume) finishes the run: the
+	# collection, handed out once, is kept, not collected again
+	export KILL_STAGE=manifest-courier KILL_ARG= KILL_FAULT=half
+	crash courier
+	assert_line "courier: $c did not finish: resuming it"
+	assert_line "courier: collect: 01-collect.xml.tmp of the interrupted run is whole and its seal good: kept, collect not run again"
+	export KILL_STAGE=dedup KILL_ARG=--record KILL_FAULT=history-commit
+	crash courier --resume "$c"
+	[ -e "$c/02-manifest-courier.xml" ] && [ ! -e "$c/03-record.txt" ]
+	export KILL_STAGE=spool-print KILL_ARG=--reprint KILL_FAULT=reprint-written
+	crash courier --resume "$c"
+	[ -e "$c/03-record.txt" ] && [ ! -e "$c/04-reprint.txt" ]
+	unset KILL_STAGE
+	run courier
+	assert_success
+	assert_line "courier: $c did not finish: resuming it"
+	assert_equal "$(ls -d spool/runs/courier-* | wc -l)" 1
+	assert_equal "$(sed -n 's/^dedup: [^:]*: //p' "$c/record.log" | sed 's/; [0-9.]* s$//')" \
+		"$(sed -n 's/^dedup: [^:]*: //p' "$(rundir courier "$REF")/record.log" | sed 's/; [0-9.]* s$//')"
+	# the same consignments, passports and spoiled jobs as the reference
+	run diff <(courier_state "$(rundir courier "$REF")") <(courier_state "$c")
+	assert_success
+	# a further courier run: nothing new, the collected files archived
+	run courier
+	assert_success
+	assert_line 'courier: nothing printed since the last collection'
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	run diff <(jobs_of "$REF/spool" | cut -d' ' -f1-2,6) <(jobs_of spool | cut -d' ' -f1-2,6)
+	assert_success
+}
+
+@test "the spoiled jobs go back to the printers: nightly --reprint reprint.xml, once" {
+	cp -a "$REF" t && cd t
+	c=$(rundir courier)
+	spoiled=$(ids_of "$c/reprint.xml")
+	old=$(jobs_of spool | cut -d' ' -f2 | sort)
+	run nightly --reprint "$c/reprint.xml"
+	assert_success
+	r=$(rundir reprint)
+	grep -q " reprint run folder $r, input $c/reprint.xml$" "$r/run.log"
+	[ -e "$r/05-reprint.xml" ] && [ -e "$r/08-spool-print.txt" ]
+	[ ! -e "$r/01-ingest.xml" ]
+	assert_line "impass reprint run $(basename "$r")"
+	# one new job per spoiled application, each with a new number
+	find spool/print -name '*.xml' -exec grep -ho 'tracking_id="[^"]*"' {} + | cut -d'"' -f2 | sort > new
+	assert_equal "$(cat new)" "$spoiled"
+	find spool/print -name '*.xml' -exec grep -ho ' number="[^"]*"' {} + | cut -d'"' -f2 | sort > numbers
+	assert_equal "$(comm -12 numbers <(printf '%s\n' "$old"))" ""
+	assert_equal "$(sort -u numbers | wc -l)" "$(wc -l < new)"
+	grep -q "^spool-print: B-[0-9]*-01-R1: $(wc -l < new) in, $(wc -l < new) jobs ($(wc -l < new) delivered now)" "$r/spool-print.log"
+	# the same file again: nothing spooled twice
+	find spool/print -type f | sort > before
+	run nightly --reprint "$c/reprint.xml"
+	find spool/print -type f | sort > after
+	run diff before after
+	assert_success
+}
+
+@test "exit 75 while another run holds the lock; nothing made" {
+	mkcase c
+	cd c
+	mkdir -p spool/runs
+	# this shell holds the locks (another open file: flock conflicts)
+	exec 7> spool/runs/.nightly.lock 8> spool/runs/.courier.lock
+	flock -n 7 && flock -n 8
+	run nightly "$KT/small.csv"
+	run2=$status out2=$output
+	run courier
+	exec 7>&- 8>&-
+	assert_equal "$run2" 75
+	[[ $out2 == *"nightly: another nightly run holds spool/runs/.nightly.lock; try again when it has finished"* ]]
+	assert_equal "$status" 75
+	assert_output --partial "courier: another courier run holds spool/runs/.courier.lock"
+	assert_equal "$(ls spool/runs)" ""
+}
+
+@test "APPROVER_KEY empty: the run waits after render-mrz; nightly --approve RUNDIR --signer FPR finishes it" {
+	mkcase c ''
+	cd c
+	run nightly "$KT/small.csv"
+	assert_success
+	r=$(rundir 2)
+	assert_line "nightly: waiting for approval: an approver runs nightly --approve $r --signer FPR"
+	[ -e "$r/WAITING" ] && [ -e "$r/06-render-mrz.xml" ] && [ ! -e "$r/07-sign.xml" ]
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	run cat "$r/report.txt"
+	assert_line --regexp '^batch B-[0-9]+-01, waiting for approval$'
+	# the stage key may not approve (four eyes): still waiting
+	run nightly --approve "$r" --signer "$STAGE_FPR"
+	assert_failure
+	[ -e "$r/WAITING" ] && [ ! -e "$r/07-sign.xml" ]
+	run nightly --approve "$r" --signer "$APPROVER_FPR"
+	assert_success
+	[ ! -e "$r/WAITING" ]
+	run inspect "$r/07-sign.xml"
+	assert_line --regexp "^seal +good: sign by $APPROVER_FPR "
+	ok=$(grep -c '^<record [^>]*status="ok"' "$r/07-sign.xml")
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$ok"
+	grep -q ', complete$' "$r/report.txt"
+}
+
+@test "configuration errors: an unknown key, no NADRA, no control lists (78), before any run folder" {
+	mkcase c
+	cd c
+	cp impass.conf good.conf
+	echo 'APPROVERKEY=x' >> impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 78
+	assert_output --regexp '^nightly: impass.conf line 15: unknown key APPROVERKEY \(known: '
+	run courier
+	assert_equal "$status" 78
+	grep -v '^NADRA=' good.conf > impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 78
+	assert_output 'nightly: impass.conf: NADRA (the register extract or its index) is not set'
+	grep -v '^PCL_LISTS=' good.conf > impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 78
+	assert_output 'nightly: impass.conf: PCL_LISTS (the control lists) is not set'
+	echo 'not a pair' >> impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 78
+	assert_output 'nightly: impass.conf line 14: not KEY=VALUE'
+	assert_equal "$(ls spool/runs 2> /dev/null)" ""
+}
+
+@test "usage: no input (64), a run folder that is none (66), an unreadable input (66)" {
+	mkcase c
+	cd c
+	run nightly
+	assert_equal "$status" 64
+	assert_line --index 0 'usage: nightly [--config FILE] INPUT.csv'
+	run nightly --resume /nonexistent
+	assert_equal "$status" 66
+	assert_output --partial '/nonexistent is not a nightly run folder'
+	run nightly --reprint /nonexistent
+	assert_equal "$status" 66
+	run nightly "$KT/small.csv" --resume x
+	assert_equal "$status" 64
+}
+
+@test "report.html: well-formed, the counts of report.txt in its tables, the courier's titled as such" {
+	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
+	for f in "$n/report.html" "$c/report.html"; do
+		run xmllint --noout "$f"
+		assert_success
+		assert_output ''
+		run xmllint --html --noout "$f"
+		assert_success
+	done
+	for s in ingest validate verify-nadra screen-pcl dedup render-mrz sign spool-print; do
+		read -r in ok rej held <<< "$(report_row "$s" "$n/report.txt")"
+		grep -qF "<tr><td class=\"l\">$s</td><td>$in</td><td>$ok</td><td>$rej</td><td>$held</td>" "$n/report.html" ||
+			fail "$s: $in $ok $rej $held not in report.html"
+	done
+	grep -qF '<td class="l">DEDUP_SAME_CNIC</td><td>38</td>' "$n/report.html"
+	grep -q '<title>impass nightly run ' "$n/report.html"
+	grep -q '<title>impass courier run ' "$c/report.html"
+	run grep -c 'nightly run' "$c/report.html"
+	assert_output 0
+	grep -q '<p id="reprint">' "$c/report.html"
+	run grep -ci '<script' "$n/report.html"
+	assert_output 0
+}
+
+@test "report.html renders in a headless browser" {
+	browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+	[ -n "$browser" ] || skip "no chromium on this machine (apt-get install chromium to run this test)"
+	n=$(rundir 2 "$REF")
+	cp "$n/report.html" r.html
+	run timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" --dump-dom "file://$PWD/r.html"
+	assert_success
+	assert_output --partial '<table id="stages">'
+	assert_output --regexp '<td class="l">dedup</td><td>2000</td><td>1866</td><td>56</td><td>78</td>'
+	timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" \
+		--window-size=900,1400 --screenshot="$PWD/r.png" "file://$PWD/r.html" 2> /dev/null
+	[ "$(head -c 8 r.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+	[ "$(stat -c %s r.png)" -gt 10000 ]
+}
