@@ -188,6 +188,14 @@ field(const char *v, size_t n, char *out, const char *what, struct imp_buf *why)
 	return 0;
 }
 
+/* A state or nationality code: a letter, then letters or '<' ("PAK", "D<<"). */
+static int
+code_ok(const char *s)
+{
+	return s[0] >= 'A' && s[0] <= 'Z' && (value(s[1]) >= 10 || s[1] == '<') &&
+	       (value(s[2]) >= 10 || s[2] == '<');
+}
+
 int
 imp_mrz_render(const struct imp_mrz *m, char line1[IMP_MRZ_LEN + 1],
 	       char line2[IMP_MRZ_LEN + 1], struct imp_buf *why)
@@ -210,6 +218,19 @@ imp_mrz_render(const struct imp_mrz *m, char line1[IMP_MRZ_LEN + 1],
 	    field(m->nationality, 3, line2 + 10, "nationality", why) != 0 ||
 	    field(m->optional, 14, line2 + 28, "optional data", why) != 0)
 		return -1;
+	/* what the checker requires: codes of letters, a number that is there */
+	if (!code_ok(line1 + 2) || !code_ok(line2 + 10) || line2[0] == '<') {
+		imp_buf_reset(why);
+		if (!code_ok(line1 + 2))
+			imp_buf_printf(why, "issuing state '%s' is not a code of letters",
+				       m->state ? m->state : "");
+		else if (!code_ok(line2 + 10))
+			imp_buf_printf(why, "nationality '%s' is not a code of letters",
+				       m->nationality ? m->nationality : "");
+		else
+			imp_buf_puts(why, "the document number is empty");
+		return -1;
+	}
 	if (m->sex != 'M' && m->sex != 'F' && m->sex != 'X') {
 		imp_buf_reset(why);
 		imp_buf_printf(why, "sex '%c' is not M, F or X", m->sex ? m->sex : ' ');
