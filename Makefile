@@ -39,7 +39,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev li
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
 	   bats-assert bats-support
 
-.PHONY: all deps check check-build demo bench install uninstall clean
+.PHONY: all deps check check-build demo bench install uninstall clean fuzz
 .SUFFIXES:
 
 all: $(BINS) $(TESTBINS) $(GEN)
@@ -110,6 +110,40 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	tests/bench
+
+# libFuzzer harnesses (tests/fuzz/README): `make fuzz FUZZ_SECONDS=N` runs
+# each for N seconds, one after the other; FUZZ_TARGETS=stream picks some.
+# Needs clang and its fuzzer runtime (Debian: clang libclang-rt-14-dev);
+# not in DEB_PKGS: make check does not fuzz, it replays tests/fuzz/run-regress.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_ARGS    ?=
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer
+
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || \
+	  { echo "make fuzz: $(FUZZ_CC) not found; install it: apt-get install clang libclang-rt-14-dev" >&2; exit 69; }
+	@printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | \
+	  $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null || \
+	  { echo "make fuzz: $(FUZZ_CC) cannot link -fsanitize=fuzzer; install the runtime: apt-get install libclang-rt-14-dev (apt-cache search libclang-rt)" >&2; exit 69; }
+	$(MAKE) O=build/fuzz/ CC='$(FUZZ_CC)' CFLAGS='$(FUZZ_CFLAGS)' \
+	  SAN='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' build/fuzz/lib/libimpass.a
+	@mkdir -p build/fuzz/tests/fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "$(FUZZ_CC) ... -o build/fuzz/tests/fuzz/fuzz-$$t tests/fuzz/fuzz-$$t.c"; \
+	  $(FUZZ_CC) -std=c11 $(WARN) $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -Ilib \
+	    $(PKG_CFLAGS) -o build/fuzz/tests/fuzz/fuzz-$$t tests/fuzz/fuzz-$$t.c \
+	    build/fuzz/lib/libimpass.a $(PKG_LIBS); \
+	done
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/crash/$$t tests/fuzz/corpus/$$t tests/fuzz/regress/$$t; \
+	  echo "make fuzz: $$t for $(FUZZ_SECONDS) s (new inputs in build/fuzz/corpus/$$t, crashes in build/fuzz/crash/$$t)"; \
+	  build/fuzz/tests/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crash/$$t/ -dict=tests/fuzz/$$t.dict $(FUZZ_ARGS) \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t tests/fuzz/regress/$$t || rc=1; \
+	done; exit $$rc
 
 install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
