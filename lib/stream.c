@@ -294,15 +294,25 @@ read_batch_tag(struct imp_reader *r, const char *s, size_t n, struct imp_batch *
 	return 0;
 }
 
-/* A <provenance> line: its <sealed> entries, oldest first. */
+/*
+ * A <provenance> line: its <sealed> entries, oldest first. The line must
+ * end with the end tag itself (no space, comment or PI after it): the next
+ * writer appends its entry in front of those last 13 bytes.
+ */
 int
 imp_parse_provenance(const char *s, size_t n, struct imp_batch *b)
 {
-	xmlDocPtr doc = parse_line(s, n, NULL);
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, c;
+	static const char close[] = "</provenance>";
+	xmlDocPtr doc;
+	xmlNodePtr root, c;
 	size_t k = 0;
-	int ok = is_elem(root, "provenance") && count_attrs(root) == 0;
+	int ok;
 
+	if (n < sizeof close - 1 || memcmp(s + n - (sizeof close - 1), close, sizeof close - 1) != 0)
+		return -1;
+	doc = parse_line(s, n, NULL);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	ok = is_elem(root, "provenance") && count_attrs(root) == 0;
 	for (c = ok ? root->children : NULL; c != NULL; c = c->next)
 		k++;
 	if (ok && k > 0 && (b->prov = calloc(k, sizeof *b->prov)) != NULL)
