@@ -75,8 +75,12 @@ seal_line(const struct imp_trust *t, const char *s, size_t n)
 static void
 provenance_line(const char *s, size_t n)
 {
-	struct imp_batch b;
-	size_t i;
+	struct imp_batch b, back;
+	struct imp_writer w;
+	struct imp_err e;
+	char *text = NULL;
+	size_t i, tn = 0;
+	FILE *f;
 
 	memset(&b, 0, sizeof b);
 	if (imp_parse_provenance(s, n, &b) == 0) {
@@ -84,6 +88,26 @@ provenance_line(const char *s, size_t n)
 		for (i = 0; i < b.nprov; i++)
 			FUZZ_ASSERT(b.prov[i].stage[0] != '\0' &&
 				    strlen(b.prov[i].signer) == IMP_FPR_LEN);
+		/* the next stage appends the seal it verified, and its own
+		 * next stage must read that line back */
+		snprintf(b.id, sizeof b.id, "B-1");
+		snprintf(b.kind, sizeof b.kind, "application");
+		snprintf(b.seal.stage, sizeof b.seal.stage, "validate");
+		memset(b.seal.signer, 'A', IMP_FPR_LEN);
+		snprintf(b.seal.created, sizeof b.seal.created, "2026-11-27T22:10:04Z");
+		b.seal.count = 7;
+		if ((f = open_memstream(&text, &tn)) != NULL) {
+			if (imp_writer_begin(&w, f, b.id, b.kind, &b, &e) == 0) {
+				memset(&back, 0, sizeof back);
+				FUZZ_ASSERT(imp_parse_provenance(w.prov.p, w.prov.len, &back) == 0);
+				FUZZ_ASSERT(back.nprov == b.nprov + 1);
+				FUZZ_ASSERT(back.prov[b.nprov].count == 7);
+				imp_batch_free(&back);
+			}
+			imp_writer_free(&w);
+			fclose(f);
+			free(text);
+		}
 	}
 	imp_batch_free(&b);
 }
