@@ -66,12 +66,15 @@ component(const char *text, struct imp_buf *out, const char *what, struct imp_bu
  * Cut at 39; when the cut ends on a '<', the last component with two
  * letters or more before it loses its last letter and the next
  * component's initial is appended, so that position 44 is a letter.
+ * When every component before the cut is one letter, none can lose one
+ * without leaving a second "<<" behind: the cut stays, ending on '<'.
  */
 static void
 cut(const char *full, size_t len, char out[IMP_MRZ_NAME + 1])
 {
 	char r[IMP_MRZ_NAME + 1];
 	long j, end, start;
+	int shortened = 0;
 
 	memset(out, '<', IMP_MRZ_NAME);
 	out[IMP_MRZ_NAME] = '\0';
@@ -91,10 +94,15 @@ cut(const char *full, size_t len, char out[IMP_MRZ_NAME + 1])
 		start = j + 1;
 		if (end - start >= 1) {
 			memmove(r + end, r + end + 1, (size_t)(IMP_MRZ_NAME - 2 - end));
+			shortened = 1;
 			break;
 		}
 		while (j >= 0 && r[j] == '<')
 			j--;
+	}
+	if (!shortened) {
+		memcpy(out, r, IMP_MRZ_NAME);
+		return;
 	}
 	r[IMP_MRZ_NAME - 2] = '<';
 	r[IMP_MRZ_NAME - 1] = full[IMP_MRZ_NAME];
