@@ -4,7 +4,7 @@
  * input is read as a stream through both passes of the reader. Properties:
  * a stream that scans reads back in pass 2 to the same records and root;
  * every record line it accepts loads as a record; a step spliced into a
- * parsed record keeps the line canonical; the provenance a writer makes
+ * parsed record keeps the line canonical and well-formed; the provenance a writer makes
  * from the batch parses back with one more entry.
  */
 #include <string.h>
@@ -15,6 +15,7 @@
 struct ctx {
 	struct imp_record *rec;
 	struct imp_buf val;
+	struct imp_buf copy;          /* a spliced line, loaded again */
 };
 
 static int
@@ -48,6 +49,12 @@ on_line(void *arg, uint64_t index, const char *line, size_t len,
 		FUZZ_ASSERT(imp_record_head(out, outlen, &id, &idlen, &status) > 0);
 		FUZZ_ASSERT(status == IMP_HELD);
 		FUZZ_ASSERT(outlen >= 9 && memcmp(out + outlen - 9, "</record>", 9) == 0);
+		/* and still one well-formed record */
+		imp_buf_reset(&c->copy);
+		imp_buf_add(&c->copy, out, outlen);
+		FUZZ_ASSERT(!c->copy.oom);
+		FUZZ_ASSERT(imp_record_load(c->rec, c->copy.p, c->copy.len, e) == 0);
+		FUZZ_ASSERT(imp_record_parse(c->rec, e) == 0);
 	}
 	return 0;
 }
