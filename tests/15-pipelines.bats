@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: ISC
 # pipelines/nightly, pipelines/courier, pipelines/report (issue 10): a
-# seeded batch of 1000 applications with planted defects (invalid sex:
+# seeded batch of 500 applications (PIPELINES_N=3000 bats ... for more)
+# with planted defects (invalid sex:
 # validate rejects; another father's name: verify-nadra holds; applicants
-# added to the PCL: screen-pcl holds; 10 rows applied twice under another
+# added to the PCL: screen-pcl holds; every 97th row applied twice under another
 # tracking id: dedup holds) goes nightly -> printers -> courier. Every
 # record ends in exactly one place (a print job then a manifest line or
 # reprint.xml, or spool/held, or spool/rejected), the report's counts are
@@ -23,17 +24,18 @@ load helpers
 PIPES=$TESTS/../pipelines
 PROGS="ingest validate verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
 
-# data: apps.csv (1000), nadra.csv, pcl.csv with 11 planted entries
+# data: apps.csv (PN applications), nadra.csv, pcl.csv with planted entries
+PN=${PIPELINES_N:-500}
 make_data() {
-	"$GEN" --seed 7 applications 990 > base.csv
-	"$GEN" --seed 7 nadra 990 > nadra.csv
+	"$GEN" --seed 7 applications "$PN" > base.csv
+	"$GEN" --seed 7 nadra "$PN" > nadra.csv
 	"$GEN" --seed 7 pcl 3000 > pcl.csv
 	awk -F, -v OFS=, 'NR == 1 { print; next }
 		NR % 101 == 0 { $8 = "Q" }
 		NR % 103 == 0 { $7 = "ZORAWAR KHAN" }
 		{ print }
-		NR % 97 == 0 { d = $0; sub(/^[^,]*/, sprintf("DUP-%04d", NR), d); dup[++n] = d }
-		END { for (i = 1; i <= n; i++) print dup[i] }' base.csv > apps.csv
+		NR % 97 == 0 { sub(/^[^,]*/, sprintf("DUP-%04d", NR)); print }' base.csv |
+		head -n $((PN + 1)) > apps.csv
 	awk "$CSV_SPLIT"'NR > 1 && NR % 89 == 0 { csv_split($0, f)
 		printf "PCLX-%04d,PCL,A,%s,%s %s,%s,%s,PAK,,planted,2020-01-01,\n", NR, f[11], f[6], f[5], f[7], f[9] }' \
 		apps.csv >> pcl.csv
@@ -172,7 +174,7 @@ setup_file() {
 	cd ref || return 1
 	local t0=$SECONDS
 	nightly "$KT/apps.csv" > nightly.out 2> nightly.err || { cat nightly.err >&3; return 1; }
-	echo "# reference nightly, 1000 applications: $((SECONDS - t0)) s" >&3
+	echo "# reference nightly, $PN applications: $((SECONDS - t0)) s" >&3
 	print_jobs spool
 	t0=$SECONDS
 	courier > courier.out 2> courier.err || { cat courier.err >&3; return 1; }
@@ -189,13 +191,24 @@ setup() {
 	unset KILL_STAGE KILL_MODE KILL_FAULT KILL_ARG
 	N=$(($(wc -l < "$KT/apps.csv") - 1))
 	REF=$KT/ref
+	# the reference's verdicts (the tests check the places against them)
+	local s
+	s=$(rundir 2 "$REF")/07-sign.xml
+	OK=$(grep -c '^<record [^>]*status="ok"' "$s" || true)
+	HELD=$(grep -c '^<record [^>]*status="held"' "$s" || true)
+	REJ=$(grep -c '^<record [^>]*status="rejected"' "$s" || true)
+	NDUP=$(grep -c '<step stage="dedup" result="held" code="DEDUP_SAME_CNIC"' "$s" || true)
+	NINV=$(grep -c '<step stage="validate" result="rejected" code="VALUE_INVALID"' "$s" || true)
 }
 
-@test "the seeded batch: 1000 applications, with rejected and held records from several stages" {
-	assert_equal "$N" 1000
+@test "the seeded batch: PN applications, with rejected and held records from several stages" {
+	assert_equal "$N" "$PN"
 	n=$(rundir 2 "$REF")
 	run inspect_row "$n/07-sign.xml"
-	assert_output "1000 932 30 38"
+	assert_output "$N $OK $REJ $HELD"
+	[ "$PN" != 500 ] || assert_output "500 469 12 19"
+	[ "$HELD" -gt 0 ] && [ "$REJ" -gt 0 ]
+	[ "$PN" != 500 ] || assert_equal "$NDUP $NINV" "10 4"
 	for code in VALUE_INVALID NADRA_FATHER_MISMATCH PCL_CNIC DEDUP_SAME_CNIC; do
 		grep -q "code=\"$code\"" "$n/07-sign.xml" || fail "no $code in the batch"
 	done
@@ -211,7 +224,7 @@ setup() {
 	csv_ids "$KT/apps.csv" > in
 	run diff in placed
 	assert_success
-	assert_equal "$(wc -l < jobs) $(wc -l < held) $(wc -l < rejected)" "932 38 30"
+	assert_equal "$(wc -l < jobs) $(wc -l < held) $(wc -l < rejected)" "$OK $HELD $REJ"
 	# the places are the stream's verdicts
 	assert_equal "$(ids_of "$n/07-sign.xml" ok)" "$(cat jobs | sort)"
 	assert_equal "$(ids_of "$n/07-sign.xml" held)" "$(cat held)"
@@ -247,12 +260,12 @@ setup() {
 	done
 	# spool-print: in, jobs = files spooled, rejected and held = spool files
 	assert_equal "$(report_row spool-print "$n/report.txt")" \
-		"1000 $(jobs_of "$REF/spool" | wc -l) $(ls "$REF/spool/rejected" | wc -l) $(ls "$REF/spool/held" | wc -l)"
-	grep -q '^spool-print  .* 932 jobs, 932 delivered now$' "$n/report.txt"
+		"$N $(jobs_of "$REF/spool" | wc -l) $(ls "$REF/spool/rejected" | wc -l) $(ls "$REF/spool/held" | wc -l)"
+	grep -q "^spool-print  .* $OK jobs, $OK delivered now\$" "$n/report.txt"
 	# the held and rejected codes, with inspect's counts
 	run grep -E '^(held|rejected) ' "$n/report.txt"
-	assert_line --regexp '^held +DEDUP_SAME_CNIC +18  '
-	assert_line --regexp '^rejected +VALUE_INVALID +9  sex .Q. is not one of'
+	assert_line --regexp "^held +DEDUP_SAME_CNIC +$NDUP  "
+	assert_line --regexp "^rejected +VALUE_INVALID +$NINV  sex .Q. is not one of"
 	assert_equal "${#lines[@]}" "$(inspect "$n/07-sign.xml" 2> /dev/null | grep -cE '(held|rejected) +[A-Z_]+ +[0-9]+$')"
 	# the courier's report: its own title, collect = printed + spoiled
 	printed=$(grep -c '^<record ' "$c/01-collect.xml")
@@ -260,25 +273,25 @@ setup() {
 	run cat "$c/report.txt"
 	assert_line --index 0 "impass courier run $(basename "$c")"
 	refute_output --partial nightly\ run
-	assert_line --regexp "^collect +932 +$printed +- +-  $printed printed, $spoiled spoiled$"
+	assert_line --regexp "^collect +$OK +$printed +- +-  $printed printed, $spoiled spoiled$"
 	assert_line --regexp "^manifest-courier +$(inspect_row "$c/02-manifest-courier.xml" | sed 's/ / +/g')\$"
 	assert_line --regexp "^record +$printed +$printed +- +-  $printed added, 0 changed, 0 there already, 0 not issued$"
 	assert_line --regexp "^reprint +$spoiled +- +- +-  $spoiled spoiled of B-[0-9]+-01 in B-[0-9]+-01-R1$"
 	rel=spool/runs/$(basename "$c")/reprint.xml
 	assert_line "$spoiled spoiled jobs of batch $(sed -n '2s/.* id="\([^"]*\)".*/\1/p' "$c/reprint.xml") wait in $rel: reprint them with nightly --reprint $rel"
-	assert_equal "$((printed + spoiled))" 932
+	assert_equal "$((printed + spoiled))" "$OK"
 }
 
 @test "run.log: one summary line per stage, as the stage printed it" {
 	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
 	for s in ingest validate verify-nadra screen-pcl dedup render-mrz sign; do
-		run grep -E "^[0-9-]{10}T[0-9:]{8}Z $s: B-[0-9]+-01: 1000 in, [0-9]+ ok, [0-9]+ rejected, [0-9]+ held, [0-9.]+ s$" "$n/run.log"
+		run grep -E "^[0-9-]{10}T[0-9:]{8}Z $s: B-[0-9]+-01: $N in, [0-9]+ ok, [0-9]+ rejected, [0-9]+ held, [0-9.]+ s$" "$n/run.log"
 		assert_success
 		assert_equal "${#lines[@]}" 1
 		assert_equal "${lines[0]#* }" "$(tail -n 1 "$n/$s.log")"
 	done
-	grep -qE '^[0-9TZ:-]+ spool-print: B-[0-9]+-01: 1000 in, 932 jobs \(932 delivered now\), 38 held, 30 rejected, [0-9.]+ s$' "$n/run.log"
-	grep -qE '^[0-9TZ:-]+ spool-print: PRINTED-[0-9]+-0001: 932 collected: [0-9]+ printed, [0-9]+ spoiled, [0-9.]+ s$' "$c/run.log"
+	grep -qE "^[0-9TZ:-]+ spool-print: B-[0-9]+-01: $N in, $OK jobs \\($OK delivered now\\), $HELD held, $REJ rejected, [0-9.]+ s\$" "$n/run.log"
+	grep -qE "^[0-9TZ:-]+ spool-print: PRINTED-[0-9]+-0001: $OK collected: [0-9]+ printed, [0-9]+ spoiled, [0-9.]+ s\$" "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ manifest-courier: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ ok, 0 rejected, 0 held, [0-9.]+ s$' "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ dedup: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ passports added to the history, ' "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ spool-print: B-[0-9]+-01-R1: [0-9]+ spoiled applications of batch ' "$c/run.log"
@@ -320,7 +333,15 @@ snapshot() {
 	snapshot > after
 	run diff before after
 	assert_success
-	assert_equal "$(jobs_of spool | wc -l)" 932
+	assert_equal "$(jobs_of spool | wc -l)" "$OK"
+	# the same export again is refused: it would be a second batch
+	run nightly "$KT/apps.csv"
+	assert_equal "$status" 65
+	assert_output "nightly: $KT/apps.csv was the input of $n already (same SHA-256): resume that run with nightly --resume $n, or move that folder out of spool/runs if this really is a new batch"
+	assert_equal "$(ls spool/runs | wc -l)" 3
+	snapshot > after
+	run diff before after
+	assert_success
 	# the check can fail: one more job file is seen
 	cp "$(find spool/archive -name '*.xml' | head -n 1)" spool/print/p01/new/
 	snapshot > after
@@ -333,7 +354,7 @@ snapshot() {
 	n=$(rundir 2)
 	run spool-print --spool spool < "$n/07-sign.xml"
 	assert_success
-	assert_equal "$(jobs_of spool | wc -l)" 932
+	assert_equal "$(jobs_of spool | wc -l)" "$OK"
 	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
 }
 
@@ -361,7 +382,7 @@ crash() {
 	done
 	# spool-print was killed with half the jobs delivered
 	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -gt 0 ]
-	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -lt 932 ]
+	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -lt "$OK" ]
 	unset KILL_STAGE
 	run nightly --resume "$r"
 	assert_success
@@ -379,7 +400,7 @@ crash() {
 	assert_success
 	assert_equal "$(spooled_ids spool/held)" "$(spooled_ids "$REF/spool/held")"
 	assert_equal "$(spooled_ids spool/rejected)" "$(spooled_ids "$REF/spool/rejected")"
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 932
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$OK"
 	# no number given twice, none left unsealed
 	run render-mrz --state spool/state.db --report
 	assert_success
@@ -549,7 +570,7 @@ crash() {
 		grep -qF "<tr><td class=\"l\">$s</td><td>$in</td><td>$ok</td><td>$rej</td><td>$held</td>" "$n/report.html" ||
 			fail "$s: $in $ok $rej $held not in report.html"
 	done
-	grep -qF '<td class="l">DEDUP_SAME_CNIC</td><td>18</td>' "$n/report.html"
+	grep -qF '<td class="l">DEDUP_SAME_CNIC</td><td>'"$NDUP"'</td>' "$n/report.html"
 	grep -q '<title>impass nightly run ' "$n/report.html"
 	grep -q '<title>impass courier run ' "$c/report.html"
 	run grep -c 'nightly run' "$c/report.html"
@@ -567,9 +588,5 @@ crash() {
 	run timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" --dump-dom "file://$PWD/r.html"
 	assert_success
 	assert_output --partial '<table id="stages">'
-	assert_output --regexp '<td class="l">dedup</td><td>1000</td><td>932</td><td>30</td><td>38</td>'
-	timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" \
-		--window-size=900,1400 --screenshot="$PWD/r.png" "file://$PWD/r.html" 2> /dev/null
-	[ "$(head -c 8 r.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
-	[ "$(stat -c %s r.png)" -gt 10000 ]
+	assert_output --partial "<td class=\"l\">dedup</td><td>$N</td><td>$OK</td><td>$REJ</td><td>$HELD</td>"
 }
