@@ -87,7 +87,7 @@ stage() {
 	fi
 	# 9>&-: a daemon a stage starts (gpg-agent) must not keep the run's lock
 	"$@" < "$in" > "$out.tmp" 2> "$RUNDIR/$name.log" 9>&- || rc=$?
-	summary=$(grep -E "^[a-z-]+: ([^:]+: [0-9]+ (in, |collected: |spoiled applications )|nothing new|no spoiled job)" \
+	summary=$(grep -E "^[a-z-]+: ([^:]+: ([0-9]+ (in, |collected: |spoiled applications )|spooled already )|nothing new|no spoiled job)" \
 		"$RUNDIR/$name.log" | tail -n 1 || true)
 	if [ "$rc" -ne 0 ]; then
 		rm -f "$out.tmp"

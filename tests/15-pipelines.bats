@@ -29,7 +29,7 @@ PN=${PIPELINES_N:-500}
 make_data() {
 	"$GEN" --seed 7 applications "$PN" > base.csv
 	"$GEN" --seed 7 nadra "$PN" > nadra.csv
-	"$GEN" --seed 7 pcl 3000 > pcl.csv
+	"$GEN" --seed 7 pcl 400 > pcl.csv
 	awk -F, -v OFS=, 'NR == 1 { print; next }
 		NR % 101 == 0 { $8 = "Q" }
 		NR % 103 == 0 { $7 = "ZORAWAR KHAN" }
@@ -465,9 +465,15 @@ crash() {
 	assert_equal "$(comm -12 numbers <(printf '%s\n' "$old"))" ""
 	assert_equal "$(sort -u numbers | wc -l)" "$(wc -l < new)"
 	grep -q "^spool-print: B-[0-9]*-01-R1: $(wc -l < new) in, $(wc -l < new) jobs ($(wc -l < new) delivered now)" "$r/spool-print.log"
-	# the same file again: nothing spooled twice
+	# the same file again: the same numbers, nothing spooled twice
 	find spool/print -type f | sort > before
 	run nightly --reprint "$c/reprint.xml"
+	assert_success
+	r2=$(ls -d spool/runs/reprint-* | tail -n 1)
+	[ "$r2" != "$r" ]
+	assert_equal "$(grep -o '<passport number="[A-Z0-9]*"' "$r2/06-render-mrz.xml")" "$(grep -o '<passport number="[A-Z0-9]*"' "$r/06-render-mrz.xml")"
+	assert_line --regexp "^nightly: spool-print: B-[0-9]+-01-R1: spooled already at .* \($(wc -l < new) in: $(wc -l < new) jobs, 0 held, 0 rejected\); nothing new was written$"
+	assert_line --regexp "^spool-print +$(wc -l < new) +$(wc -l < new) +0 +0  spooled already: nothing new written$"
 	find spool/print -type f | sort > after
 	run diff before after
 	assert_success
