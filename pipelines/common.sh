@@ -5,6 +5,7 @@
 
 umask 077
 PROG=${PROG:-$(basename "$0")}
+# shellcheck disable=SC2034 # used by the scripts that source this file
 here=$(cd "$(dirname "$0")" && pwd)
 
 die() {                           # die CODE MESSAGE
@@ -49,6 +50,7 @@ load_config() {                   # load_config FILE
 	[ -n "${CFG_GNUPGHOME:-}" ] && export GNUPGHOME=$CFG_GNUPGHOME
 	[ -n "${CFG_STAGE_KEY:-}" ] && export IMPASS_SIGNER=$CFG_STAGE_KEY
 	export IMPASS_SPOOL=$SPOOL
+	# shellcheck disable=SC2174 # only the folders made here are 0700
 	mkdir -p -m 0700 "$SPOOL" "$RUNS" || die 73 "cannot create $SPOOL or $RUNS"
 	return 0
 }
