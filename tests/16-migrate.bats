@@ -137,6 +137,11 @@ run_dirs() { find "$1/runs" -mindepth 1 -maxdepth 1 -name 'migrate-*' | sort; }
 	[ "$(run_dirs "$KT/spool" | wc -l)" -eq 1 ]
 	[ -s "$KT/out" ]
 	cmp "$KT/out" "$RUN/report.txt"
+	run -0 cat "$RUN/report.txt"
+	assert_line --index 0 "impass migration run ${RUN##*/}"
+	assert_line --regexp '^sign +46 +23 +2 +21$'
+	assert_line 'review.csv: 23 certificates held or rejected, with their reasons'
+	assert_line 'blocklist.csv: 11 renounced citizens whose CNIC is still active'
 	echo "# 46 certificates migrated in $(cat "$KT/ms") ms" >&3
 }
 
