@@ -437,3 +437,32 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 	run bash -c 'for f in out/*.tar.gz; do bsdtar -tvf "$f"; done | grep -v "^-rw------- \|^drwx------ "'
 	assert_output ''
 }
+
+@test "umask 000: pipelines/nightly and courier leave run folders, spool and bundles 0600 in 0700 folders" {
+	umask 000
+	"$GEN" applications 12 > a.csv
+	"$GEN" nadra 12 > n.csv
+	seq -f 'SL%08g' 1 50 > lam.txt
+	cat > impass.conf <<-CONF
+	BIN=$IMP_BIN
+	GNUPGHOME=$GNUPGHOME
+	IMPASS_TRUST=$IMPASS_TRUST
+	STAGE_KEY=$STAGE_FPR
+	APPROVER_KEY=$APPROVER_FPR
+	NADRA=$PWD/n.csv
+	PCL_LISTS="$PWD/pcl.csv"
+	SPOOL=spool
+	QUEUES=2
+	LAMINATES=$PWD/lam.txt
+	OFFICES=$PIPES/offices.csv
+	COURIERS=$PIPES/couriers.csv
+	BUNDLES=out
+	CONF
+	IMPASS_SPOOL=spool render-mrz --add-range S AB1000000-AB1999999 2> /dev/null
+	"$PIPES"/nightly --config impass.conf a.csv > nightly.out 2>&1 || fail "nightly: $(cat nightly.out)"
+	"$TESTS"/fake-printer spool > /dev/null
+	"$PIPES"/courier --config impass.conf > courier.out 2>&1 || fail "courier: $(cat courier.out)"
+	[ -n "$(ls spool/runs/*/07-sign.xml)" ] && [ -n "$(ls out/*.tar.gz)" ] || fail "$(find spool out | sort)"
+	run loose spool out
+	assert_output ''
+}
