@@ -124,7 +124,7 @@ each_reader() {
 		refused 65 "$prog: $2" $cmd "$1"
 	done < <($list)
 	RSS_QUIET=
-	RSS_LOG+="$RSS_PEAK KiB: the most of $n readers of $1"$'\n'
+	RSS_LOG+="$RSS_PEAK KiB: the highest of $n runs on $1"$'\n'
 }
 
 # a record line of SIZE bytes of 'a' in a surname, between base.xml's lines 2
@@ -148,6 +148,7 @@ timed() {
 	assert_output ''
 	assert_equal "$stderr" "$3"
 	bounded "$1, $(( (t1 - t0) / 1000000 )) ms"
+	[ $(( (t1 - t0) / 1000000 )) -lt 10000 ] || fail "$1 took $(( (t1 - t0) / 1000000 )) ms: the input was read past the limit"
 }
 
 teardown() {
@@ -211,7 +212,7 @@ teardown() {
 
 # ---- the 2 GB line, through a pipe --------------------------------------------------
 
-@test "a 2 GB record line through a pipe: inspect, validate, verify-nadra refuse at 1 MiB, RSS < 64 MiB, < 5 s" {
+@test "a 2 GB record line through a pipe: inspect, validate, verify-nadra refuse at 1 MiB, RSS < 64 MiB, < 10 s each" {
 	export -f big_stream
 	export R
 	local cmd
@@ -220,7 +221,6 @@ teardown() {
 			"${cmd%% *}: B-H: standard input line 3 is longer than 1 MiB; $DAMAGED" \
 			"big_stream 2G | maxrss $cmd 3> rss.out"
 	done
-	[ "$SECONDS" -lt 15 ] || fail "took $SECONDS s"
 }
 
 @test "a 2 GB line in the batch start tag or with no newline at the end: refused at 1 MiB" {
@@ -433,6 +433,10 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 		[ -n "$(ls proofs/*.svg)" ] || fail "$(find . | sort)"
 	run loose "$IMPASS_SPOOL/spool" "$IMPASS_SPOOL/out" "$IMPASS_SPOOL/proofs" "$TMPDIR"/*.db* "$IMPASS_SPOOL"/batch.seq
 	assert_output ''
+	# the check can fail
+	chmod 644 hist.db
+	run loose hist.db
+	assert_output "-rw-r--r-- hist.db"
 	# inside the bundles: NUMBER/ 0700, its files 0600
 	run bash -c 'for f in out/*.tar.gz; do bsdtar -tvf "$f"; done | grep -v "^-rw------- \|^drwx------ "'
 	assert_output ''
