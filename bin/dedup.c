@@ -1714,10 +1714,11 @@ read_printed(struct printed *pr, const char *input, const char *trust, char *bat
 	if (r == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0 &&
-	    (rc = imp_reader_open(&in, input, e)) == 0 &&
-	    (rc = imp_reader_scan(in, &b, NULL, NULL, e)) == 0) {
-		snprintf(batch, IMP_ID_MAX + 1, "%s", b.id);
-		if ((rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
+	    (rc = imp_reader_open(&in, input, e)) == 0) {
+		rc = imp_reader_scan(in, &b, NULL, NULL, e);
+		if (b.id[0] != '\0')      /* known from the <batch> line, even when a later line is bad */
+			snprintf(batch, IMP_ID_MAX + 1, "%s", b.id);
+		if (rc == 0 && (rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
 		    strcmp(b.kind, "printed") != 0)
 			rc = imp_fail(e, EX_DATAERR, "--record reads a stream of printed passports "
 				      "(kind printed, from spool-print --collect), not %s", b.kind);

@@ -173,7 +173,8 @@ finish(struct build *b)
 
 	if (b->at % 8 != 0 && (rc = put(b, zeros, 8 - b->at % 8)) != 0)
 		return rc;                     /* the array is read in place: align it */
-	qsort(b->v, b->n, sizeof *b->v, by_cnic);
+	if (b->n > 0)
+		qsort(b->v, b->n, sizeof *b->v, by_cnic);
 	memset(&h, 0, sizeof h);
 	h.count = b->n;
 	h.entries = b->at;

@@ -168,8 +168,7 @@ teardown() {
 	each_reader dt.xml "B-H: dt.xml line 3: expected a record or the <seal> line; $DAMAGED" effect_readers
 }
 
-@test "BUG: dedup --record names the batch in a stream error, as every other reader does" {
-	skip "BUG (bin/dedup.c --record): on a damaged record line its message is 'dedup: dt.xml line 3: expected a record or the <seal> line; ...' without 'B-H: ' (SPEC 7: every error names the batch; validate, sign, spool-print ... all do)"
+@test "dedup --record names the batch in a stream error, as every other reader does" {
 	hostile base.xml dt.xml 3 's|^|<!DOCTYPE record [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>|'
 	refused 65 "dedup: B-H: dt.xml line 3: expected a record or the <seal> line; $DAMAGED" dedup --record dt.xml
 }
@@ -370,7 +369,6 @@ hostile_lists() {
 }
 
 @test "verify-nadra --index: a row of 100,001 fields is left out, the index has no rows" {
-	[ "$SAN" = 0 ] || skip "BUG (lib/nadra.c:176 finish): qsort(b->v = NULL, 0, ...) when no row was good: UBSan 'null pointer passed as argument 1, which is declared to never be null', exit 1 (any extract whose rows are all left out; guard with if (b->n > 0))"
 	hostile_lists nadra.csv
 	run -0 --separate-stderr maxrss verify-nadra --index row.csv -o n.idx 3> rss.out
 	bounded "verify-nadra --index row.csv"
