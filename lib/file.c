@@ -22,9 +22,10 @@ imp_sync_dir(const char *path)
 	}
 }
 
-/* Writes all of p to fd, fsyncs and closes it; errors name path. */
+/* Writes all of p to fd, fsyncs it (when sync) and closes it; errors name
+ * path. Without sync the caller makes the data durable itself (syncfs). */
 int
-imp_write_fd(int fd, const char *path, const void *p, size_t n, struct imp_err *e)
+imp_write_fd(int fd, const char *path, const void *p, size_t n, int sync, struct imp_err *e)
 {
 	size_t done = 0;
 	ssize_t w;
@@ -38,7 +39,7 @@ imp_write_fd(int fd, const char *path, const void *p, size_t n, struct imp_err *
 		else
 			done += (size_t)w;
 	}
-	if (rc == 0 && fsync(fd) != 0)
+	if (rc == 0 && sync && fsync(fd) != 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
 	if (close(fd) != 0 && rc == 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", path, strerror(errno));
@@ -55,7 +56,7 @@ imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)
 	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", path, strerror(errno));
-	rc = imp_write_fd(fd, path, data, n, e);
+	rc = imp_write_fd(fd, path, data, n, 1, e);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = imp_fail(e, EX_CANTCREAT, "cannot write %s: %s", path, strerror(errno));
 	if (rc != 0)

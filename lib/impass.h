@@ -46,7 +46,8 @@ const char *imp_spool_path(const char *opt);  /* --spool, IMPASS_SPOOL */
 /* ---- file.c: files written whole or not at all -------------------------- */
 
 int imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e);
-int imp_write_fd(int fd, const char *path, const void *p, size_t n, struct imp_err *e);
+int imp_write_fd(int fd, const char *path, const void *p, size_t n, int sync,
+		 struct imp_err *e);
 void imp_sync_dir(const char *path);
 
 /* ---- buf.c: growable byte buffers and XML escaping ---------------------- */
