@@ -186,13 +186,20 @@ next_line(struct imp_reader *r, const char **line, size_t *len, struct imp_err *
 	return -imp_fail(e, EX_IOERR, "cannot read %s: %s", r->name, strerror(errno));
 }
 
-/* Parses one small line (the batch tag, provenance, seal) with libxml2. */
+/*
+ * Parses one small line (the batch tag, provenance, seal) with libxml2.
+ * A NUL byte fails it: libxml2 stops at a NUL and takes what came before
+ * as the whole document, while the line's bytes are kept and hashed to
+ * their end (and a copy made with strndup would be shorter than them).
+ */
 static xmlDocPtr
 parse_line(const char *s, size_t n, const char *close)
 {
 	struct imp_buf b = { 0 };
 	xmlDocPtr doc;
 
+	if (memchr(s, '\0', n) != NULL)
+		return NULL;
 	imp_buf_add(&b, s, n);
 	if (close != NULL)
 		imp_buf_puts(&b, close);
@@ -424,6 +431,11 @@ record_line(struct imp_reader *r, const char *line, size_t len, struct imp_batch
 		return imp_fail(e, EX_DATAERR, "%s line %lu: record %" PRIu64 " is not one "
 				"<record xmlns=\"%s\" id=... status=...>...</record> line" HINT,
 				r->name, r->lines.lineno, b->count + 1, IMP_NS);
+	/* libxml2 would parse the line only up to a NUL: the rest, hashed
+	 * and sealed, would be seen by no stage */
+	if (memchr(line, '\0', len) != NULL)
+		return imp_fail(e, EX_DATAERR, "%s line %lu: record %" PRIu64 " holds a NUL byte"
+				HINT, r->name, r->lines.lineno, b->count + 1);
 	b->status[status]++;
 	return 0;
 }
