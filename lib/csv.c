@@ -8,8 +8,10 @@
  * reported, so that the caller can reject the row.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -293,6 +295,7 @@ parse_file(struct csv_state *st)
 	st->lines.anynl = 1;
 	csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	csv_set_space_func(&st->p, no_space);
+	csv_set_blk_size(&st->p, 1 << 16);      /* a long field grows in 64 KiB steps */
 	st->keep = HEADER_MAX;
 	st->header_done = 0;
 	st->row.file = st->file;
@@ -351,7 +354,7 @@ imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 {
 	struct csv_state st;
 	const char *shown = path && strcmp(path, "-") != 0 ? path : "standard input";
-	int rc;
+	int fd = 0, rc;
 
 	memset(&st, 0, sizeof st);
 	st.fn = fn;
@@ -367,8 +370,14 @@ imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 	archive_read_support_format_zip(st.ar);
 	archive_read_support_format_tar(st.ar);
 	archive_read_support_format_raw(st.ar);
-	if ((shown == path ? archive_read_open_filename(st.ar, path, 1 << 16) :
-	     archive_read_open_fd(st.ar, 0, 1 << 16)) != ARCHIVE_OK) {
+	/*
+	 * Opened here and read through archive_read_open_fd: libarchive's own
+	 * file reader drains a pipe to its end when closed, so a refused
+	 * /dev/stdin or FIFO would be read whole before the refusal is seen.
+	 */
+	if (shown == path && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		rc = imp_fail(e, EX_NOINPUT, "cannot open %s: %s", shown, strerror(errno));
+	else if (archive_read_open_fd(st.ar, fd, 1 << 16) != ARCHIVE_OK) {
 		/* libarchive's raw format will not open an empty input */
 		if (archive_errno(st.ar) == EILSEQ &&   /* ARCHIVE_ERRNO_FILE_FORMAT */
 		    archive_filter_bytes(st.ar, 0) == 0)
@@ -380,6 +389,8 @@ imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 	} else
 		rc = each_entry(&st, shown);
 	archive_read_free(st.ar);
+	if (shown == path && fd >= 0)
+		close(fd);
 	free_row(&st);
 	free_names(&st);
 	return rc;
