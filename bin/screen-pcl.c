@@ -42,9 +42,22 @@ struct brief {
 	struct imp_date dob;
 };
 
-struct posting {
+/* A table of keys by their 64-bit hash: two keys that share a hash (one
+ * chance in 2^64) would share candidates, which are weighed anyway. */
+struct htab {
+	uint64_t *k;                  /* 0: empty */
 	uint32_t *v;
-	uint32_t n, cap;
+	size_t cap, n;
+};
+
+/* The postings of the name keys, one array: key i's entries are
+ * v[start[i]] .. v[start[i + 1] - 1], by year of birth, then by most. */
+struct postings {
+	uint32_t (*pair)[2];          /* while the lists are read: key, entry */
+	size_t npair, cap;
+	uint32_t nkeys;
+	uint32_t *start, *v;
+	float *top;                   /* per key: the most any of its entries can give */
 };
 
 struct screen {
@@ -52,11 +65,12 @@ struct screen {
 	struct entry *e;
 	size_t n, cap;
 	uint64_t removed, refused;
-	struct imp_map *keys;         /* name key -> posting */
-	struct posting *post;
-	size_t npost;
+	struct htab keys;             /* name key -> posting + 1 */
+	struct postings post;
+	uint32_t posted[512];         /* the keys of the entry being indexed */
+	size_t nposted;
 	struct imp_map *cnics, *passports;   /* -> entry index + 1 (first of them) */
-	struct imp_map *counts;       /* name, father and name|father keys -> people */
+	struct htab counts;           /* name, father and family keys -> people */
 	uint64_t people;              /* in the lists and the batch */
 	struct brief *brief;          /* per entry */
 	uint16_t *weight;             /* per entry, while an applicant is looked up */
@@ -69,6 +83,76 @@ struct screen {
 };
 
 /* ---- keys ----------------------------------------------------------------------- */
+
+static uint64_t
+khash(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;      /* FNV-1a, then mixed */
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+static int
+ht_grow(struct htab *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 1024, i, j;
+	uint64_t *k = calloc(cap, sizeof *k);
+	uint32_t *v = calloc(cap, sizeof *v);
+
+	if (k == NULL || v == NULL) {
+		free(k);
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < t->cap; i++)
+		if (t->k[i] != 0) {
+			for (j = t->k[i] & (cap - 1); k[j] != 0; j = (j + 1) & (cap - 1))
+				;
+			k[j] = t->k[i];
+			v[j] = t->v[i];
+		}
+	free(t->k);
+	free(t->v);
+	t->k = k;
+	t->v = v;
+	t->cap = cap;
+	return 0;
+}
+
+/* The value of hash h; with add, added as 0 when new (NULL: out of memory);
+ * without, NULL when it is not there. */
+static uint32_t *
+ht_slot(struct htab *t, uint64_t h, int add)
+{
+	size_t i;
+
+	if (add && 2 * (t->n + 1) > t->cap && ht_grow(t) != 0)
+		return NULL;
+	if (t->cap == 0)
+		return NULL;
+	for (i = h & (t->cap - 1); t->k[i] != 0; i = (i + 1) & (t->cap - 1))
+		if (t->k[i] == h)
+			return &t->v[i];
+	if (!add)
+		return NULL;
+	t->k[i] = h;
+	t->v[i] = 0;
+	t->n++;
+	return &t->v[i];
+}
+
+static void
+ht_free(struct htab *t)
+{
+	free(t->k);
+	free(t->v);
+}
 
 /* The consonants of a word after its first letter: typos in vowels vanish. */
 static void
@@ -128,42 +212,56 @@ words_of_all(const struct screen *s, const char *canon, struct words *ws)
 	words_in(s, canon, ws, 1);
 }
 
+/* word i before word j in a key (shorter ones compared by their length) */
 static int
-cmp_word(const void *a, const void *b)
+word_before(const struct words *ws, size_t i, size_t j)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t n = ws->len[i] < ws->len[j] ? ws->len[i] : ws->len[j];
+	int c = memcmp(ws->w[i], ws->w[j], n);
+
+	return c != 0 ? c < 0 : ws->len[i] < ws->len[j];
+}
+
+static void
+key_start(struct screen *s, const char *prefix)
+{
+	imp_buf_reset(&s->key);
+	imp_buf_add(&s->key, prefix, 2);
 }
 
 /* The name as a set: strong words sorted, so that order does not matter. */
 static void
-full_key(const struct words *ws, struct imp_buf *out)
+full_key(struct screen *s, const struct words *ws)
 {
-	char w[16][64];
-	const char *p[16];
-	size_t i;
+	size_t order[16], i, j, t;
 
-	for (i = 0; i < ws->n; i++) {
-		snprintf(w[i], sizeof w[i], "%.*s", (int)ws->len[i], ws->w[i]);
-		p[i] = w[i];
-	}
-	qsort(p, ws->n, sizeof *p, cmp_word);
-	imp_buf_reset(out);
-	imp_buf_add(out, "N:", 2);
 	for (i = 0; i < ws->n; i++)
-		imp_buf_printf(out, "%s%s", i ? " " : "", p[i]);
+		order[i] = i;
+	for (i = 1; i < ws->n; i++)
+		for (j = i; j > 0 && word_before(ws, order[j], order[j - 1]); j--)
+			t = order[j], order[j] = order[j - 1], order[j - 1] = t;
+	key_start(s, "N:");
+	for (i = 0; i < ws->n; i++) {
+		if (i > 0)
+			imp_buf_add(&s->key, " ", 1);
+		imp_buf_add(&s->key, ws->w[order[i]], ws->len[order[i]]);
+	}
 }
+
+typedef int key_fn(struct screen *, int weight, int whole, void *arg);
 
 /* Word i by its first two letters, word j whole: one typo in word i (never
  * in its first letters) still finds the pair. */
 static int
-typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j,
-	  int (*fn)(struct screen *, const char *, int, void *), void *arg)
+typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *fn, void *arg)
 {
 	if (ws->len[i] < 5)
 		return 0;
-	imp_buf_reset(&s->key);
-	imp_buf_printf(&s->key, "Q:%.2s %.*s", ws->w[i], (int)ws->len[j], ws->w[j]);
-	return fn(s, s->key.p, 2, arg);
+	key_start(s, "Q:");
+	imp_buf_add(&s->key, ws->w[i], 2);
+	imp_buf_add(&s->key, " ", 1);
+	imp_buf_add(&s->key, ws->w[j], ws->len[j]);
+	return fn(s, 2, 0, arg);
 }
 
 /* A name of one strong word (WAQAS of WAQAS SHAIKH, the honorific left out)
@@ -171,8 +269,7 @@ typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j,
  * left out in turn, and whole, finds one letter changed, added, dropped or
  * two swapped (WAQAE and WAQAS share WAQA). */
 static int
-deletions(struct screen *s, const struct words *ws,
-	  int (*fn)(struct screen *, const char *, int, void *), void *arg)
+deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
 	size_t i, n = ws->len[0];
 	int rc;
@@ -180,51 +277,48 @@ deletions(struct screen *s, const struct words *ws,
 	if (ws->n != 1 || n < 5)
 		return 0;
 	for (i = 1; i <= n; i++) {            /* i == n: the word whole */
-		imp_buf_reset(&s->key);
+		key_start(s, "D:");
+		imp_buf_add(&s->key, ws->w[0], i);
 		if (i < n)
-			imp_buf_printf(&s->key, "D:%.*s%.*s", (int)i, ws->w[0],
-				       (int)(n - i - 1), ws->w[0] + i + 1);
-		else
-			imp_buf_printf(&s->key, "D:%.*s", (int)n, ws->w[0]);
-		if ((rc = fn(s, s->key.p, 1, arg)) != 0)
+			imp_buf_add(&s->key, ws->w[0] + i + 1, n - i - 1);
+		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 	}
 	return 0;
 }
 
-/* Calls fn for every key of a name with its weight: 2 for the whole name and
- * for a pair of words, 1 for a word, for its consonants and for the
- * deletions of a name of one word. */
+/* Calls fn for every key of a name (in s->key) with its weight: 2 for the
+ * whole name and for a pair of words, 1 for a word, for its consonants and
+ * for the deletions of a name of one word. */
 static int
-each_key(struct screen *s, const struct words *ws,
-	 int (*fn)(struct screen *, const char *, int, void *), void *arg)
+each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
 	size_t i, j;
 	int rc;
 
-	full_key(ws, &s->key);
-	if ((rc = fn(s, s->key.p, 2, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0)
+	full_key(s, ws);
+	if ((rc = fn(s, 2, 1, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0)
 		return rc;
 	for (i = 0; i < ws->n; i++) {
-		imp_buf_reset(&s->key);
-		imp_buf_printf(&s->key, "T:%.*s", (int)ws->len[i], ws->w[i]);
-		if ((rc = fn(s, s->key.p, 1, arg)) != 0)
+		key_start(s, "T:");
+		imp_buf_add(&s->key, ws->w[i], ws->len[i]);
+		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
-		imp_buf_reset(&s->key);
-		imp_buf_add(&s->key, "S:", 2);
+		key_start(s, "S:");
 		skeleton(ws->w[i], ws->len[i], &s->key);
-		if ((rc = fn(s, s->key.p, 1, arg)) != 0)
+		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		for (j = i + 1; j < ws->n; j++) {
-			imp_buf_reset(&s->key);
+			size_t a = i, b = j;
+
 			if (strncmp(ws->w[i], ws->w[j], ws->len[i] < ws->len[j] ? ws->len[i] :
-				    ws->len[j]) < 0)
-				imp_buf_printf(&s->key, "P:%.*s %.*s", (int)ws->len[i], ws->w[i],
-					       (int)ws->len[j], ws->w[j]);
-			else
-				imp_buf_printf(&s->key, "P:%.*s %.*s", (int)ws->len[j], ws->w[j],
-					       (int)ws->len[i], ws->w[i]);
-			if ((rc = fn(s, s->key.p, 2, arg)) != 0 ||
+				    ws->len[j]) >= 0)
+				a = j, b = i;
+			key_start(s, "P:");
+			imp_buf_add(&s->key, ws->w[a], ws->len[a]);
+			imp_buf_add(&s->key, " ", 1);
+			imp_buf_add(&s->key, ws->w[b], ws->len[b]);
+			if ((rc = fn(s, 2, 0, arg)) != 0 ||
 			    (rc = typo_pair(s, ws, i, j, fn, arg)) != 0 ||
 			    (rc = typo_pair(s, ws, j, i, fn, arg)) != 0)
 				return rc;
@@ -233,38 +327,45 @@ each_key(struct screen *s, const struct words *ws,
 	return 0;
 }
 
+/* Notes that the entry in *arg bears the key in s->key. */
 static int
-post(struct screen *s, const char *key, int weight, void *arg)
+post(struct screen *s, int weight, int whole, void *arg)
 {
-	uint32_t idx = *(const uint32_t *)arg, *v;
-	struct posting *p, *np;
-	uint64_t slot;
-	int rc;
+	uint32_t idx = *(const uint32_t *)arg, *slot, key;
+	struct postings *p = &s->post;
+	uint32_t (*np)[2];
+	size_t i;
 
 	(void)weight;
-	if ((rc = imp_map_put(s->keys, key, s->npost, &slot)) < 0)
+	(void)whole;
+	if ((slot = ht_slot(&s->keys, khash(s->key.p, s->key.len), 1)) == NULL)
 		return -1;
-	if (rc == 0) {
-		if ((np = realloc(s->post, (s->npost + 1) * sizeof *np)) == NULL)
+	if (*slot == 0)
+		*slot = ++p->nkeys;
+	key = *slot - 1;
+	for (i = 0; i < s->nposted; i++)
+		if (s->posted[i] == key)
+			return 0;              /* a key twice in one name */
+	if (s->nposted < sizeof s->posted / sizeof *s->posted)
+		s->posted[s->nposted++] = key;
+	if (p->npair == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 65536;
+		if ((np = realloc(p->pair, p->cap * sizeof *np)) == NULL)
 			return -1;
-		s->post = np;
-		memset(&s->post[s->npost], 0, sizeof *s->post);
-		slot = s->npost++;
+		p->pair = np;
 	}
-	p = &s->post[slot];
-	if (p->n > 0 && p->v[p->n - 1] == idx)
-		return 0;                      /* a key twice in one name */
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 4;
-		if ((v = realloc(p->v, p->cap * sizeof *v)) == NULL)
-			return -1;
-		p->v = v;
-	}
-	p->v[p->n++] = idx;
+	p->pair[p->npair][0] = key;
+	p->pair[p->npair++][1] = idx;
 	return 0;
 }
 
 /* ---- how many people share a name ------------------------------------------------ */
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* A name's words for counting: weak ones and honorifics left out (ANAM
  * matches ANAM CHAUDHRY and ANAM MALIK: all of them bear it), sorted. */
@@ -282,18 +383,23 @@ count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf
 	for (i = 0; n == 0 && i < w->n; i++)
 		p[n++] = w->t[i];
 	qsort(p, n, sizeof *p, cmp_word);
-	for (i = 0; i < n; i++)
-		imp_buf_printf(out, "%s%s", i ? " " : "", p[i]);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			imp_buf_add(out, " ", 1);
+		imp_buf_puts(out, p[i]);
+	}
 	(void)s;
 }
 
 static int
-bump(struct screen *s, const char *key)
+bump(struct screen *s)
 {
-	uint64_t n = 0;
+	uint32_t *n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 1);
 
-	imp_map_get(s->counts, key, &n);
-	return imp_map_set(s->counts, key, n + 1);
+	if (n == NULL)
+		return -1;
+	++*n;
+	return 0;
 }
 
 /* The family of a father's name: its last word (KHAN of AHMED KHAN). */
@@ -301,7 +407,9 @@ static void
 family_key(const struct imp_name_words *father, struct imp_buf *out)
 {
 	imp_buf_reset(out);
-	imp_buf_printf(out, "G:%s", father->n ? father->t[father->n - 1] : "");
+	imp_buf_add(out, "G:", 2);
+	if (father->n)
+		imp_buf_puts(out, father->t[father->n - 1]);
 }
 
 /*
@@ -317,23 +425,23 @@ count_person(struct screen *s, const struct imp_name_words *name,
 	imp_buf_reset(&s->key);
 	imp_buf_add(&s->key, "N:", 2);
 	count_key(s, name, &s->key);
-	if (bump(s, s->key.p) != 0)
+	if (bump(s) != 0)
 		return -1;
 	if (father == NULL || father->n == 0)
 		return 0;
 	imp_buf_reset(&s->key);
 	imp_buf_add(&s->key, "F:", 2);
 	count_key(s, father, &s->key);
-	if (bump(s, s->key.p) != 0)
+	if (bump(s) != 0)
 		return -1;
 	family_key(father, &s->key);
-	return bump(s, s->key.p);
+	return bump(s);
 }
 
 static uint32_t
 count_of(struct screen *s, const char *prefix, const struct imp_name_words *w)
 {
-	uint64_t n = 0;
+	uint32_t *n;
 
 	if (strcmp(prefix, "G:") == 0) {
 		family_key(w, &s->key);
@@ -342,8 +450,8 @@ count_of(struct screen *s, const char *prefix, const struct imp_name_words *w)
 		imp_buf_add(&s->key, prefix, 2);
 		count_key(s, w, &s->key);
 	}
-	imp_map_get(s->counts, s->key.p, &n);
-	return n > 0 ? (uint32_t)n : 1;
+	n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
+	return n != NULL && *n > 0 ? *n : 1;
 }
 
 /* ---- the lists -------------------------------------------------------------------- */
@@ -483,6 +591,7 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	words_of(s, en->canon, &ws);
+	s->nposted = 0;
 	return each_key(s, &ws, post, &idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
@@ -571,30 +680,96 @@ struct applicant {
 	struct words ws;
 };
 
+static double dob_evidence(const struct imp_date *a, const struct imp_date *b,
+			   struct imp_buf *why);
+
 struct match {
 	uint32_t entry;
 	double score;
 	const char *how;              /* "name", "CNIC", "passport" */
 };
 
+/* Whether entry k can reach the threshold, by the most its names can give
+ * and what the dates of birth say: the test before an entry is weighed. */
 static int
-gather(struct screen *s, const char *key, int weight, void *arg)
+may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
 {
-	uint64_t slot;
-	const struct posting *p;
-	uint32_t i;
+	return s->brief[k].most + (ap->have_dob ? dob_evidence(&ap->dob, &s->brief[k].dob, NULL) :
+				   0) >= s->threshold;
+}
 
-	(void)arg;
-	if (imp_map_get(s->keys, key, &slot) != 0)
-		return 0;
-	p = &s->post[slot];
-	if (p->n > (arg ? POSTING_CAP_ONE : POSTING_CAP) && strncmp(key, "N:", 2) != 0)
-		return 0;
-	for (i = 0; i < p->n; i++) {
-		if (s->weight[p->v[i]] == 0)
-			s->touched[s->ntouched++] = p->v[i];
-		s->weight[p->v[i]] = (uint16_t)(s->weight[p->v[i]] + weight);
+static void
+touch(struct screen *s, uint32_t k, int weight)
+{
+	if (s->weight[k] == 0)
+		s->touched[s->ntouched++] = k;
+	s->weight[k] = (uint16_t)(s->weight[k] + weight);
+}
+
+/* The first of v[lo..hi) with a year of birth of at least y. */
+static uint32_t
+year_from(const struct screen *s, const uint32_t *v, uint32_t lo, uint32_t hi, int y)
+{
+	uint32_t mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->brief[v[mid]].dob.y < y)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return lo;
+}
+
+/*
+ * Adds the weight of the key in s->key to the entries that bear it. A key
+ * borne by very many entries gives none (the whole name always does). Only
+ * entries that may reach the threshold are touched: a key's entries are in
+ * order of year of birth and, within a year, of the most their names can
+ * give, so that the entries without a year, and those of the applicant's
+ * year, are read until they can no longer reach it; entries of other years
+ * (which the dates of birth count against) only when the key's best can.
+ */
+static int
+gather(struct screen *s, int weight, int whole, void *arg)
+{
+	const struct applicant *ap = arg;
+	const struct postings *p = &s->post;
+	const uint32_t *slot = ht_slot(&s->keys, khash(s->key.p, s->key.len), 0);
+	uint32_t key, lo, hi, i, a, b, k;
+	double thr = s->threshold;
+
+	if (slot == NULL)
+		return 0;
+	key = *slot - 1;
+	lo = p->start[key];
+	hi = p->start[key + 1];
+	if (hi - lo > (ap->ws.n == 1 ? POSTING_CAP_ONE : POSTING_CAP) && !whole)
+		return 0;
+	if (s->explain || !ap->have_dob) {
+		for (i = lo; i < hi; i++)
+			if (s->explain || may_hold(s, ap, p->v[i]))
+				touch(s, p->v[i], weight);
+		return 0;
+	}
+	/* no year: nothing for or against */
+	b = year_from(s, p->v, lo, hi, 1);
+	for (i = lo; i < b && s->brief[p->v[i]].most >= thr; i++)
+		touch(s, p->v[i], weight);
+	/* the applicant's year */
+	a = year_from(s, p->v, b, hi, ap->dob.y);
+	for (i = a; i < hi && s->brief[k = p->v[i]].dob.y == ap->dob.y; i++) {
+		if (s->brief[k].most + 14 < thr)
+			break;
+		if (may_hold(s, ap, k))
+			touch(s, k, weight);
+	}
+	/* other years, when the best of the key outweighs a date that differs */
+	if (p->top[key] - 12 >= thr)
+		for (i = b; i < hi; i++)
+			if (s->brief[k = p->v[i]].dob.y != ap->dob.y && may_hold(s, ap, k))
+				touch(s, k, weight);
 	return 0;
 }
 
@@ -737,11 +912,10 @@ person_matches(struct screen *s, const char *id, const struct applicant *ap, str
 	int need = ap->ws.n > 1 ? 2 : 1;
 
 	s->ntouched = 0;
-	each_key(s, &ap->ws, gather, ap->ws.n == 1 ? (void *)s : NULL);
+	each_key(s, &ap->ws, gather, (void *)ap);
 	for (i = 0; i < s->ntouched; i++) {
 		k = s->touched[i];
-		if (s->weight[k] >= need && (s->explain || s->brief[k].most + (ap->have_dob ?
-		    dob_evidence(&ap->dob, &s->brief[k].dob, NULL) : 0) >= s->threshold)) {
+		if (s->weight[k] >= need && (s->explain || may_hold(s, ap, k))) {
 			sc = score(s, ap, &s->e[k], s->explain ? &s->sentence : NULL);
 			if (sc > NOT_ALIKE)
 				explain(s, id, &s->e[k], sc, &s->sentence);
@@ -842,6 +1016,56 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	return rc != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
+static const struct brief *sort_brief;
+
+static int
+by_year_most(const void *a, const void *b)
+{
+	const struct brief *x = &sort_brief[*(const uint32_t *)a], *y = &sort_brief[*(const uint32_t *)b];
+
+	if (x->dob.y != y->dob.y)
+		return x->dob.y < y->dob.y ? -1 : 1;
+	if (x->most != y->most)
+		return x->most > y->most ? -1 : 1;
+	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+/* The pairs of key and entry into one array of postings, each in order of
+ * year of birth and most (gather). */
+static int
+index_postings(struct screen *s)
+{
+	struct postings *p = &s->post;
+	uint32_t *fill, k;
+	size_t i;
+
+	if ((p->start = calloc(p->nkeys + 2, sizeof *p->start)) == NULL ||
+	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL ||
+	    (p->top = calloc(p->nkeys + 1, sizeof *p->top)) == NULL ||
+	    (fill = calloc(p->nkeys + 1, sizeof *fill)) == NULL)
+		return -1;
+	for (i = 0; i < p->npair; i++)
+		p->start[p->pair[i][0] + 1]++;
+	for (k = 0; k < p->nkeys; k++)
+		p->start[k + 1] += p->start[k];
+	for (i = 0; i < p->npair; i++) {
+		k = p->pair[i][0];
+		p->v[p->start[k] + fill[k]++] = p->pair[i][1];
+	}
+	free(fill);
+	free(p->pair);
+	p->pair = NULL;
+	sort_brief = s->brief;
+	for (k = 0; k < p->nkeys; k++) {
+		qsort(p->v + p->start[k], p->start[k + 1] - p->start[k], sizeof *p->v, by_year_most);
+		p->top[k] = -1000;
+		for (i = p->start[k]; i < p->start[k + 1]; i++)
+			if (s->brief[p->v[i]].most > p->top[k])
+				p->top[k] = s->brief[p->v[i]].most;
+	}
+	return 0;
+}
+
 static int
 begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 {
@@ -866,7 +1090,8 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 			en->n_name) + (en->father && en->n_family > en->n_father ?
 			log2((double)en->n_family / en->n_father) : 0));
 	}
-	if ((s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||
+	if (index_postings(s) != 0 ||
+	    (s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||
 	    (s->touched = calloc(s->n + 1, sizeof *s->touched)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
@@ -960,8 +1185,7 @@ load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
 	size_t i;
 	int rc;
 
-	if ((s->keys = imp_map_new()) == NULL || (s->cnics = imp_map_new()) == NULL ||
-	    (s->passports = imp_map_new()) == NULL || (s->counts = imp_map_new()) == NULL)
+	if ((s->cnics = imp_map_new()) == NULL || (s->passports = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = imp_names_open(&s->names, e)) != 0)
 		return rc;
@@ -987,13 +1211,14 @@ cleanup(struct screen *s)
 		free(s->e[i].category);
 	}
 	free(s->e);
-	for (i = 0; i < s->npost; i++)
-		free(s->post[i].v);
-	free(s->post);
-	imp_map_free(s->keys);
+	free(s->post.pair);
+	free(s->post.start);
+	free(s->post.v);
+	free(s->post.top);
+	ht_free(&s->keys);
 	imp_map_free(s->cnics);
 	imp_map_free(s->passports);
-	imp_map_free(s->counts);
+	ht_free(&s->counts);
 	imp_names_close(s->names);
 	free(s->weight);
 	free(s->brief);

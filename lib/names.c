@@ -192,6 +192,8 @@ struct imp_names {
 	struct imp_map *weak;
 	char **words;                 /* canonical spellings */
 	size_t nwords;
+	char **weak_words;            /* the weak words, for the typo test */
+	size_t nweak;
 };
 
 
@@ -218,8 +220,17 @@ add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsi
 	single(w, len, key, sizeof key);
 	if (strcmp(kind, "honorific") == 0)
 		rc = imp_map_put(nm->honorific, key, 1, &old);
-	else if (strcmp(kind, "weak") == 0)
-		rc = imp_map_put(nm->weak, key, 1, &old);
+	else if (strcmp(kind, "weak") == 0) {
+		char **v;
+
+		if ((rc = imp_map_put(nm->weak, key, 1, &old)) == 0) {
+			if ((v = realloc(nm->weak_words, (nm->nweak + 1) * sizeof *v)) == NULL ||
+			    (v[nm->nweak] = strdup(key)) == NULL)
+				return imp_fail(e, EX_SOFTWARE, "out of memory");
+			nm->weak_words = v;
+			nm->nweak++;
+		}
+	}
 	else
 		rc = imp_map_put(nm->canonical, key, nm->nwords, &old);
 	if (rc < 0)
@@ -305,41 +316,34 @@ imp_names_close(struct imp_names *nm)
 	for (i = 0; i < nm->nwords; i++)
 		free(nm->words[i]);
 	free(nm->words);
+	for (i = 0; i < nm->nweak; i++)
+		free(nm->weak_words[i]);
+	free(nm->weak_words);
 	free(nm);
 }
 
 static int has_word(const struct imp_name_words *w, const char *t);
 static size_t levenshtein(const char *a, const char *b);
 
-struct near {
-	const char *word;
-	int found;
-};
-
-static int
-near_weak(void *arg, const char *key, uint64_t v)
-{
-	struct near *n = arg;
-
-	(void)v;
-	if (key[0] == n->word[0] && levenshtein(key, n->word) == 1)
-		n->found = 1;
-	return n->found;
-}
-
 /* A weak word, or one typo of a weak word of six letters or more (MUHAMAE):
  * a mistyped MUHAMMAD says as little as MUHAMMAD. */
 static int
 weak_word(const struct imp_names *nm, const char *key)
 {
-	struct near n = { key, 0 };
+	size_t i, n = strlen(key), m;
 	uint64_t v;
 
 	if (imp_map_get(nm->weak, key, &v) == 0)
 		return 1;
-	if (strlen(key) >= 6 && imp_map_get(nm->canonical, key, &v) != 0)
-		imp_map_each(nm->weak, near_weak, &n);
-	return n.found;
+	if (n < 6 || imp_map_get(nm->canonical, key, &v) == 0)
+		return 0;
+	for (i = 0; i < nm->nweak; i++) {
+		m = strlen(nm->weak_words[i]);
+		if (key[0] == nm->weak_words[i][0] && m + 1 >= n && n + 1 >= m &&
+		    levenshtein(key, nm->weak_words[i]) == 1)
+			return 1;
+	}
+	return 0;
 }
 
 /* The words of a normalised name in their canonical spelling, each once. */
