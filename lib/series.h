@@ -18,6 +18,9 @@ int imp_state_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *
 /* The error of the last statement as an imp_err: 75 when locked. */
 int imp_state_fail(sqlite3 *db, struct imp_err *e, const char *what);
 int imp_state_exec(sqlite3 *db, const char *sql, struct imp_err *e);
+sqlite3_stmt *imp_state_prepare(sqlite3 *db, const char *sql, struct imp_err *e);
+void imp_state_release(sqlite3_stmt *s);
+void imp_state_close(sqlite3 *db);
 
 #define IMP_NUMBER_LEN 9               /* two letters and seven digits */
 
