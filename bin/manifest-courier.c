@@ -528,22 +528,12 @@ static const char *const schema_sql =
 	"  destination TEXT NOT NULL, category TEXT NOT NULL, count INTEGER NOT NULL, "
 	"  members TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0, UNIQUE(batch, key));";
 
-static sqlite3_stmt *
-prepare(sqlite3 *db, const char *sql, struct imp_err *e)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		imp_state_fail(db, e, "state database");
-	return s;
-}
-
 static int
 step_done(sqlite3 *db, sqlite3_stmt *s, struct imp_err *e)
 {
 	int rc = sqlite3_step(s);
 
-	sqlite3_finalize(s);
+	imp_state_release(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : imp_state_fail(db, e, "state database");
 }
 
@@ -554,7 +544,7 @@ batch_row(struct courier *c, struct imp_err *e)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((s = prepare(c->db, "SELECT date, mtime, done FROM courier_batch WHERE batch = ?",
+	if ((s = imp_state_prepare(c->db, "SELECT date, mtime, done FROM courier_batch WHERE batch = ?",
 			 e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
@@ -565,14 +555,14 @@ batch_row(struct courier *c, struct imp_err *e)
 		snprintf(c->date, sizeof c->date, "%s", sqlite3_column_text(s, 0));
 		c->mtime = sqlite3_column_int64(s, 1);
 		c->done = sqlite3_column_int(s, 2);
-		sqlite3_finalize(s);
+		imp_state_release(s);
 		return 0;
 	}
-	sqlite3_finalize(s);
+	imp_state_release(s);
 	if (rc != SQLITE_DONE)
 		return imp_state_fail(c->db, e, "state database");
 	c->mtime = (int64_t)time(NULL);
-	if ((s = prepare(c->db, "INSERT INTO courier_batch(batch, date, mtime) VALUES(?, ?, ?)",
+	if ((s = imp_state_prepare(c->db, "INSERT INTO courier_batch(batch, date, mtime) VALUES(?, ?, ?)",
 			 e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
@@ -588,13 +578,13 @@ next_number(struct courier *c, char *out, size_t size, struct imp_err *e)
 	int64_t last = 0;
 	char day[9];
 
-	if ((s = prepare(c->db, "SELECT last FROM courier_day WHERE date = ?", e)) == NULL)
+	if ((s = imp_state_prepare(c->db, "SELECT last FROM courier_day WHERE date = ?", e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->date, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		last = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if ((s = prepare(c->db, "INSERT OR REPLACE INTO courier_day(date, last) VALUES(?, ?)",
+	imp_state_release(s);
+	if ((s = imp_state_prepare(c->db, "INSERT OR REPLACE INTO courier_day(date, last) VALUES(?, ?)",
 			 e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->date, -1, SQLITE_STATIC);
@@ -625,7 +615,7 @@ number_group(struct courier *c, struct group *g, struct imp_err *e)
 
 	imp_merkle_root(&g->members, root);
 	imp_hex(root, IMP_HASH_LEN, hex);
-	if ((s = prepare(c->db, "SELECT number, members, written FROM courier_consignment "
+	if ((s = imp_state_prepare(c->db, "SELECT number, members, written FROM courier_consignment "
 			 "WHERE batch = ? AND key = ?", e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
@@ -634,17 +624,17 @@ number_group(struct courier *c, struct group *g, struct imp_err *e)
 		snprintf(g->number, sizeof g->number, "%s", sqlite3_column_text(s, 0));
 		g->written = sqlite3_column_int(s, 2);
 		rc = strcmp((const char *)sqlite3_column_text(s, 1), hex) != 0;
-		sqlite3_finalize(s);
+		imp_state_release(s);
 		return rc ? different_input(g, e) : 0;
 	}
-	sqlite3_finalize(s);
+	imp_state_release(s);
 	if (rc != SQLITE_DONE)
 		return imp_state_fail(c->db, e, "state database");
 	if (c->done)
 		return different_input(NULL, e);
 	if ((rc = next_number(c, g->number, sizeof g->number, e)) != 0)
 		return rc;
-	if ((s = prepare(c->db, "INSERT INTO courier_consignment(number, batch, key, courier, "
+	if ((s = imp_state_prepare(c->db, "INSERT INTO courier_consignment(number, batch, key, courier, "
 			 "destination, category, count, members) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
 			 e)) == NULL)
 		return e->code;
@@ -665,13 +655,13 @@ numbered_before(struct courier *c, struct imp_err *e)
 	sqlite3_stmt *s;
 	int64_t n = -1;
 
-	if ((s = prepare(c->db, "SELECT count(*) FROM courier_consignment WHERE batch = ?",
+	if ((s = imp_state_prepare(c->db, "SELECT count(*) FROM courier_consignment WHERE batch = ?",
 			 e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	imp_state_release(s);
 	return n == (int64_t)c->ngroups ? 0 : different_input(NULL, e);
 }
 
@@ -1145,7 +1135,7 @@ mark_written(struct courier *c, const struct group *g, struct imp_err *e)
 {
 	sqlite3_stmt *s;
 
-	if ((s = prepare(c->db, "UPDATE courier_consignment SET written = 1 WHERE number = ?",
+	if ((s = imp_state_prepare(c->db, "UPDATE courier_consignment SET written = 1 WHERE number = ?",
 			 e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, g->number, -1, SQLITE_STATIC);
@@ -1236,7 +1226,7 @@ courier_free(struct courier *c)
 	gpgme_key_unref(c->sign_key);
 	gpgme_release(c->sign_ctx);
 	imp_keys_close(&c->keys);
-	sqlite3_close(c->db);
+	imp_state_close(c->db);
 }
 
 static int
@@ -1244,7 +1234,7 @@ mark_done(struct courier *c, struct imp_err *e)
 {
 	sqlite3_stmt *s;
 
-	if ((s = prepare(c->db, "UPDATE courier_batch SET done = 1 WHERE batch = ?", e)) == NULL)
+	if ((s = imp_state_prepare(c->db, "UPDATE courier_batch SET done = 1 WHERE batch = ?", e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
 	return step_done(c->db, s, e);
