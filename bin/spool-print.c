@@ -1238,8 +1238,6 @@ archive_file(struct collect *c, const char *queue, const char *sub, const char *
 		c->archived++;
 		if (c->archived % 512 == 1)
 			imp_fault("archived-some");
-		imp_sync_dir(imp_buf_str(&to));
-		imp_sync_dir(imp_buf_str(&c->p));
 	}
 	imp_buf_free(&to);
 	return rc;
@@ -1367,7 +1365,10 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 			goto out;
 		imp_fault("sealed");
 	}
-	if ((rc = each_finished(&c, archive_file, e)) != 0)
+	/* a move lost to a crash is made again by the next --collect (its
+	 * collection is sealed), so one syncfs at the end is enough */
+	if ((rc = each_finished(&c, archive_file, e)) != 0 ||
+	    (c.archived > 0 && (rc = sync_spool(sp->root, e)) != 0))
 		goto out;
 	if (jobs == 0)
 		fprintf(stderr, "%s: nothing new to collect%s\n", PROG, c.archived ?
