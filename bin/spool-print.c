@@ -77,6 +77,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS spool_laminate(serial TEXT PRIMARY KEY, issue INTEGER, "
 	"  state TEXT NOT NULL, job TEXT);"
 	"CREATE INDEX IF NOT EXISTS spool_laminate_state ON spool_laminate(state, serial);"
+	"CREATE INDEX IF NOT EXISTS spool_laminate_job ON spool_laminate(job);"
 	"CREATE TABLE IF NOT EXISTS spool_issue(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
 	"  file TEXT NOT NULL, serials TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS spool_collect(id INTEGER PRIMARY KEY, batch TEXT NOT NULL, "
