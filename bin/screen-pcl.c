@@ -31,6 +31,7 @@ struct entry {
 	char passport[12];
 	struct imp_date dob;          /* y 0: unknown */
 	uint32_t n_name;              /* people in lists and batch with its name */
+	uint32_t n_hname;             /* ... with its name and its honorifics (has_honorific) */
 	uint32_t n_father, n_family;  /* fathers with its father's name, and of that family */
 	uint32_t same_cnic, same_passport;   /* the next entry with its CNIC / passport, + 1 */
 };
@@ -42,11 +43,16 @@ struct brief {
 	struct imp_date dob;
 };
 
-/* A table of keys by their 64-bit hash: two keys that share a hash (one
- * chance in 2^64) would share candidates, which are weighed anyway. */
+/* A table of keys by their 64-bit hash, hash and value in one slot (one
+ * cache line read): two keys that share a hash (one chance in 2^64) would
+ * share candidates, which are weighed anyway. */
+struct hslot {
+	uint64_t h;                   /* 0: empty */
+	uint32_t v;
+};
+
 struct htab {
-	uint64_t *k;                  /* 0: empty */
-	uint32_t *v;
+	struct hslot *v;
 	size_t cap, n;
 };
 
@@ -57,7 +63,7 @@ struct postings {
 	size_t npair, cap;
 	uint32_t nkeys;
 	uint32_t *start, *v;
-	float *top;                   /* per key: the most any of its entries can give */
+	uint32_t *by_most;            /* the same entries, by most alone */
 };
 
 struct screen {
@@ -67,13 +73,21 @@ struct screen {
 	uint64_t removed, refused;
 	struct htab keys;             /* name key -> posting + 1 */
 	struct postings post;
-	uint32_t posted[512];         /* the keys of the entry being indexed */
-	size_t nposted;
 	struct imp_map *cnics, *passports;   /* -> entry index + 1 (first of them) */
 	struct htab counts;           /* name, father and family keys -> people */
 	uint64_t people;              /* in the lists and the batch */
 	struct brief *brief;          /* per entry */
 	uint16_t *weight;             /* per entry, while an applicant is looked up */
+	uint32_t *stamp;              /* per entry: the applicant's word that last gave weight */
+	uint32_t serial;              /* of the applicant, for stamp */
+	size_t word;                  /* the word of a word key (T:, S:) + 1; 0 for other keys */
+	int query;                    /* keys made to look up, not to index */
+	struct qkey {                 /* an applicant's keys, looked up together */
+		uint64_t h;
+		uint32_t key;         /* + 1; 0: no entry bears it */
+		unsigned char weight, whole, word;
+	} *qk;
+	size_t nqk, qcap;
 	uint32_t *touched;
 	size_t ntouched;
 	double threshold;
@@ -102,24 +116,17 @@ static int
 ht_grow(struct htab *t)
 {
 	size_t cap = t->cap ? 2 * t->cap : 1024, i, j;
-	uint64_t *k = calloc(cap, sizeof *k);
-	uint32_t *v = calloc(cap, sizeof *v);
+	struct hslot *v = calloc(cap, sizeof *v);
 
-	if (k == NULL || v == NULL) {
-		free(k);
-		free(v);
+	if (v == NULL)
 		return -1;
-	}
 	for (i = 0; i < t->cap; i++)
-		if (t->k[i] != 0) {
-			for (j = t->k[i] & (cap - 1); k[j] != 0; j = (j + 1) & (cap - 1))
+		if (t->v[i].h != 0) {
+			for (j = t->v[i].h & (cap - 1); v[j].h != 0; j = (j + 1) & (cap - 1))
 				;
-			k[j] = t->k[i];
 			v[j] = t->v[i];
 		}
-	free(t->k);
 	free(t->v);
-	t->k = k;
 	t->v = v;
 	t->cap = cap;
 	return 0;
@@ -136,21 +143,28 @@ ht_slot(struct htab *t, uint64_t h, int add)
 		return NULL;
 	if (t->cap == 0)
 		return NULL;
-	for (i = h & (t->cap - 1); t->k[i] != 0; i = (i + 1) & (t->cap - 1))
-		if (t->k[i] == h)
-			return &t->v[i];
+	for (i = h & (t->cap - 1); t->v[i].h != 0; i = (i + 1) & (t->cap - 1))
+		if (t->v[i].h == h)
+			return &t->v[i].v;
 	if (!add)
 		return NULL;
-	t->k[i] = h;
-	t->v[i] = 0;
+	t->v[i].h = h;
+	t->v[i].v = 0;
 	t->n++;
-	return &t->v[i];
+	return &t->v[i].v;
+}
+
+/* Asks the processor to fetch the slot of hash h before it is read. */
+static void
+ht_prefetch(const struct htab *t, uint64_t h)
+{
+	if (t->cap != 0)
+		__builtin_prefetch(&t->v[h & (t->cap - 1)]);
 }
 
 static void
 ht_free(struct htab *t)
 {
-	free(t->k);
 	free(t->v);
 }
 
@@ -250,18 +264,29 @@ full_key(struct screen *s, const struct words *ws)
 
 typedef int key_fn(struct screen *, int weight, int whole, void *arg);
 
-/* Word i by its first two letters, word j whole: one typo in word i (never
- * in its first letters) still finds the pair. */
+/* Word i with one letter but the first left out, in turn, and whole, and
+ * word j whole (the first of the others, each_key): one typo in word i (a letter changed, added, dropped, or two
+ * swapped) leaves a key that both spellings share (FAISAL KHAN and FAIEAL
+ * KHAN share FAIAL KHAN). */
 static int
 typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *fn, void *arg)
 {
-	if (ws->len[i] < 5)
+	size_t k, n = ws->len[i];
+	int rc;
+
+	if (n < 3)
 		return 0;
-	key_start(s, "Q:");
-	imp_buf_add(&s->key, ws->w[i], 2);
-	imp_buf_add(&s->key, " ", 1);
-	imp_buf_add(&s->key, ws->w[j], ws->len[j]);
-	return fn(s, 2, 0, arg);
+	for (k = 1; k <= n; k++) {            /* k == n: the word whole */
+		key_start(s, "Q:");
+		imp_buf_add(&s->key, ws->w[i], k);
+		if (k < n)
+			imp_buf_add(&s->key, ws->w[i] + k + 1, n - k - 1);
+		imp_buf_add(&s->key, " ", 1);
+		imp_buf_add(&s->key, ws->w[j], ws->len[j]);
+		if ((rc = fn(s, 2, 0, arg)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* A name of one strong word (WAQAS of WAQAS SHAIKH, the honorific left out)
@@ -274,7 +299,7 @@ deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	size_t i, n = ws->len[0];
 	int rc;
 
-	if (ws->n != 1 || n < 5)
+	if (ws->n != 1 || n < 4)
 		return 0;
 	for (i = 1; i <= n; i++) {            /* i == n: the word whole */
 		key_start(s, "D:");
@@ -287,19 +312,75 @@ deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	return 0;
 }
 
+/* Word w (n letters) under prefix, with each letter but the first left
+ * out in turn, and whole: one typo leaves a key that both spellings share. */
+static int
+deletion_keys(struct screen *s, const char *prefix, const char *w, size_t n, key_fn *fn,
+	      void *arg)
+{
+	size_t k;
+	int rc;
+
+	for (k = 1; k <= n; k++) {
+		key_start(s, prefix);
+		imp_buf_add(&s->key, w, k);
+		if (k < n)
+			imp_buf_add(&s->key, w + k + 1, n - k - 1);
+		if ((rc = fn(s, 2, 0, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Two words written as one (ABDURREHMAN for ABDUL REHMAN): an entry
+ * indexes each pair of neighbouring words joined under J: and each long
+ * word under K:; an applicant looks its long words up under J: and its
+ * pairs joined under K:, so that a word finds two and two find a word,
+ * one typo (ABDUR for ABDUL) aside, and a word never finds itself. */
+static int
+join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
+{
+	char joined[128], one[128];
+	size_t i, j, n, k;
+	int rc;
+
+	for (i = 0; i < ws->n; i++) {
+		if (ws->len[i] >= 8 && ws->len[i] < sizeof one &&
+		    (rc = deletion_keys(s, s->query ? "J:" : "K:", ws->w[i], ws->len[i], fn,
+					arg)) != 0)
+			return rc;
+		if (i + 1 >= ws->n || ws->len[i] + ws->len[i + 1] >= sizeof one)
+			continue;
+		memcpy(one, ws->w[i], ws->len[i]);
+		memcpy(one + ws->len[i], ws->w[i + 1], ws->len[i + 1]);
+		n = ws->len[i] + ws->len[i + 1];
+		for (k = 0, j = 0; k < n; k++)            /* doubled letters single */
+			if (k == 0 || one[k] != one[k - 1])
+				joined[j++] = one[k];
+		if (j >= 8 && (rc = deletion_keys(s, s->query ? "K:" : "J:", joined, j, fn,
+						  arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Calls fn for every key of a name (in s->key) with its weight: 2 for the
- * whole name and for a pair of words, 1 for a word, for its consonants and
- * for the deletions of a name of one word. */
+ * whole name, for a pair of words (with one typo, or written as one) and
+ * for the deletions of a name of one word, 1 for a word or its consonants
+ * (one word gives its weight once, by either). */
 static int
 each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
 	size_t i, j;
 	int rc;
 
+	s->word = 0;
 	full_key(s, ws);
-	if ((rc = fn(s, 2, 1, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0)
+	if ((rc = fn(s, 2, 1, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0 ||
+	    (rc = join_keys(s, ws, fn, arg)) != 0)
 		return rc;
 	for (i = 0; i < ws->n; i++) {
+		s->word = i + 1;
 		key_start(s, "T:");
 		imp_buf_add(&s->key, ws->w[i], ws->len[i]);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
@@ -308,6 +389,7 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		skeleton(ws->w[i], ws->len[i], &s->key);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
+		s->word = 0;
 		for (j = i + 1; j < ws->n; j++) {
 			size_t a = i, b = j;
 
@@ -318,44 +400,21 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 			imp_buf_add(&s->key, ws->w[a], ws->len[a]);
 			imp_buf_add(&s->key, " ", 1);
 			imp_buf_add(&s->key, ws->w[b], ws->len[b]);
-			if ((rc = fn(s, 2, 0, arg)) != 0 ||
-			    (rc = typo_pair(s, ws, i, j, fn, arg)) != 0 ||
-			    (rc = typo_pair(s, ws, j, i, fn, arg)) != 0)
+			if ((rc = fn(s, 2, 0, arg)) != 0)
 				return rc;
 		}
 	}
-	return 0;
-}
+	/* a typo in word i: with the first of the other words, which both
+	 * names share when they differ by that typo alone */
+	for (i = 0; ws->n > 1 && i < ws->n; i++) {
+		size_t first = i == 0 ? 1 : 0;
 
-/* Notes that the entry in *arg bears the key in s->key. */
-static int
-post(struct screen *s, int weight, int whole, void *arg)
-{
-	uint32_t idx = *(const uint32_t *)arg, *slot, key;
-	struct postings *p = &s->post;
-	uint32_t (*np)[2];
-	size_t i;
-
-	(void)weight;
-	(void)whole;
-	if ((slot = ht_slot(&s->keys, khash(s->key.p, s->key.len), 1)) == NULL)
-		return -1;
-	if (*slot == 0)
-		*slot = ++p->nkeys;
-	key = *slot - 1;
-	for (i = 0; i < s->nposted; i++)
-		if (s->posted[i] == key)
-			return 0;              /* a key twice in one name */
-	if (s->nposted < sizeof s->posted / sizeof *s->posted)
-		s->posted[s->nposted++] = key;
-	if (p->npair == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 65536;
-		if ((np = realloc(p->pair, p->cap * sizeof *np)) == NULL)
-			return -1;
-		p->pair = np;
+		for (j = 0; j < ws->n; j++)
+			if (j != i && word_before(ws, j, first))
+				first = j;
+		if ((rc = typo_pair(s, ws, i, first, fn, arg)) != 0)
+			return rc;
 	}
-	p->pair[p->npair][0] = key;
-	p->pair[p->npair++][1] = idx;
 	return 0;
 }
 
@@ -368,14 +427,16 @@ cmp_word(const void *a, const void *b)
 }
 
 /* A name's words for counting: weak ones and honorifics left out (ANAM
- * matches ANAM CHAUDHRY and ANAM MALIK: all of them bear it), sorted. */
+ * matches ANAM CHAUDHRY and ANAM MALIK: all of them bear it), sorted; for
+ * the H: count (names that share their honorifics) and a father's name,
+ * honorifics kept. */
 static void
 count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf *out)
 {
 	const char *p[IMP_NAME_WORDS];
 	size_t i, n = 0;
 	/* a father's name is counted whole, family name and all, like its family */
-	int keep = out->len >= 2 && (out->p[0] == 'F' || out->p[0] == 'G');
+	int keep = out->len >= 2 && (out->p[0] == 'F' || out->p[0] == 'G' || out->p[0] == 'H');
 
 	for (i = 0; i < w->n; i++)
 		if (!w->weak[i] && (keep || !w->honorific[i]))
@@ -402,14 +463,53 @@ bump(struct screen *s)
 	return 0;
 }
 
-/* The family of a father's name: its last word (KHAN of AHMED KHAN). */
-static void
-family_key(const struct imp_name_words *father, struct imp_buf *out)
+static int
+has_honorific(const struct imp_name_words *w)
 {
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->honorific[i])
+			return 1;
+	return 0;
+}
+
+/* Whether two names bear honorifics, the same ones (ASMA SYED and SYED
+ * ASMA): then the honorific is a part of the name that both share, and
+ * the name is as rare as the people who bear it with it. */
+static int
+same_honorifics(const struct imp_name_words *a, const struct imp_name_words *b)
+{
+	size_t i, j, na = 0, nb = 0, both = 0;
+
+	for (i = 0; i < a->n; i++)
+		na += a->honorific[i];
+	for (j = 0; j < b->n; j++)
+		nb += b->honorific[j];
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++)
+			both += a->honorific[i] && b->honorific[j] && strcmp(a->t[i], b->t[j]) == 0;
+	return na > 0 && na == nb && both == na;
+}
+
+/* The family of a father's name: its last word when the child's name
+ * bears it too (KHAN of AHMED KHAN, father of ALI KHAN); otherwise the
+ * name has no family name (ZAINAB, daughter of MUHAMMAD SHARIF) and the
+ * father's name is weighed among all fathers without one. */
+static void
+family_key(const struct imp_name_words *name, const struct imp_name_words *father,
+	   struct imp_buf *out)
+{
+	const char *last = father->n ? father->t[father->n - 1] : "";
+	size_t i;
+
 	imp_buf_reset(out);
 	imp_buf_add(out, "G:", 2);
-	if (father->n)
-		imp_buf_puts(out, father->t[father->n - 1]);
+	for (i = 0; i < name->n; i++)
+		if (strcmp(name->t[i], last) == 0) {
+			imp_buf_puts(out, last);
+			return;
+		}
 }
 
 /*
@@ -427,6 +527,13 @@ count_person(struct screen *s, const struct imp_name_words *name,
 	count_key(s, name, &s->key);
 	if (bump(s) != 0)
 		return -1;
+	if (has_honorific(name)) {
+		imp_buf_reset(&s->key);
+		imp_buf_add(&s->key, "H:", 2);
+		count_key(s, name, &s->key);
+		if (bump(s) != 0)
+			return -1;
+	}
 	if (father == NULL || father->n == 0)
 		return 0;
 	imp_buf_reset(&s->key);
@@ -434,8 +541,20 @@ count_person(struct screen *s, const struct imp_name_words *name,
 	count_key(s, father, &s->key);
 	if (bump(s) != 0)
 		return -1;
-	family_key(father, &s->key);
+	family_key(name, father, &s->key);
 	return bump(s);
+}
+
+/* The fathers of the family of a father's name (family_key). */
+static uint32_t
+family_count(struct screen *s, const struct imp_name_words *name,
+	     const struct imp_name_words *father)
+{
+	uint32_t *n;
+
+	family_key(name, father, &s->key);
+	n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
+	return n != NULL && *n > 0 ? *n : 1;
 }
 
 static uint32_t
@@ -443,13 +562,9 @@ count_of(struct screen *s, const char *prefix, const struct imp_name_words *w)
 {
 	uint32_t *n;
 
-	if (strcmp(prefix, "G:") == 0) {
-		family_key(w, &s->key);
-	} else {
-		imp_buf_reset(&s->key);
-		imp_buf_add(&s->key, prefix, 2);
-		count_key(s, w, &s->key);
-	}
+	imp_buf_reset(&s->key);
+	imp_buf_add(&s->key, prefix, 2);
+	count_key(s, w, &s->key);
 	n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
 	return n != NULL && *n > 0 ? *n : 1;
 }
@@ -548,6 +663,8 @@ list_cnic(const char *v, uint64_t *cnic)
 	return imp_cnic_parse(t, cnic);
 }
 
+static int post(struct screen *s, const struct words *ws, uint32_t idx);
+
 static int
 add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	  struct imp_err *e)
@@ -591,8 +708,7 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	words_of(s, en->canon, &ws);
-	s->nposted = 0;
-	return each_key(s, &ws, post, &idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+	return post(s, &ws, idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
 static int
@@ -677,6 +793,7 @@ struct applicant {
 	struct imp_date dob;
 	int have_dob;
 	uint32_t n_name;              /* people in lists and batch with the applicant's name */
+	uint32_t n_hname;             /* ... and its honorifics */
 	struct words ws;
 };
 
@@ -701,6 +818,11 @@ may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
 static void
 touch(struct screen *s, uint32_t k, int weight)
 {
+	if (s->word != 0) {                   /* a word and its consonants: once */
+		if (s->stamp[k] == s->serial * 32 + s->word)
+			return;
+		s->stamp[k] = s->serial * 32 + (uint32_t)s->word;
+	}
 	if (s->weight[k] == 0)
 		s->touched[s->ntouched++] = k;
 	s->weight[k] = (uint16_t)(s->weight[k] + weight);
@@ -731,27 +853,22 @@ year_from(const struct screen *s, const uint32_t *v, uint32_t lo, uint32_t hi, i
  * year, are read until they can no longer reach it; entries of other years
  * (which the dates of birth count against) only when the key's best can.
  */
-static int
-gather(struct screen *s, int weight, int whole, void *arg)
+static void
+gather(struct screen *s, uint32_t key, int weight, int whole, const struct applicant *ap)
 {
-	const struct applicant *ap = arg;
 	const struct postings *p = &s->post;
-	const uint32_t *slot = ht_slot(&s->keys, khash(s->key.p, s->key.len), 0);
-	uint32_t key, lo, hi, i, a, b, k;
+	uint32_t lo, hi, i, a, b, k;
 	double thr = s->threshold;
 
-	if (slot == NULL)
-		return 0;
-	key = *slot - 1;
 	lo = p->start[key];
 	hi = p->start[key + 1];
 	if (hi - lo > (ap->ws.n == 1 ? POSTING_CAP_ONE : POSTING_CAP) && !whole)
-		return 0;
+		return;
 	if (s->explain || !ap->have_dob) {
 		for (i = lo; i < hi; i++)
 			if (s->explain || may_hold(s, ap, p->v[i]))
 				touch(s, p->v[i], weight);
-		return 0;
+		return;
 	}
 	/* no year: nothing for or against */
 	b = year_from(s, p->v, lo, hi, 1);
@@ -765,11 +882,109 @@ gather(struct screen *s, int weight, int whole, void *arg)
 		if (may_hold(s, ap, k))
 			touch(s, k, weight);
 	}
-	/* other years, when the best of the key outweighs a date that differs */
-	if (p->top[key] - 12 >= thr)
-		for (i = b; i < hi; i++)
-			if (s->brief[k = p->v[i]].dob.y != ap->dob.y && may_hold(s, ap, k))
-				touch(s, k, weight);
+	/* other years, while the most an entry can give outweighs a date that
+	 * differs */
+	for (i = lo; i < hi && s->brief[k = p->by_most[i]].most - 12 >= thr; i++)
+		if (s->brief[k].dob.y != 0 && s->brief[k].dob.y != ap->dob.y && may_hold(s, ap, k))
+			touch(s, k, weight);
+}
+
+/* Notes the key in s->key of the applicant being looked up. */
+static int
+collect(struct screen *s, int weight, int whole, void *arg)
+{
+	struct qkey *q;
+
+	(void)arg;
+	if (s->nqk == s->qcap) {
+		s->qcap = s->qcap ? 2 * s->qcap : 256;
+		if ((q = realloc(s->qk, s->qcap * sizeof *q)) == NULL)
+			return -1;
+		s->qk = q;
+	}
+	q = &s->qk[s->nqk++];
+	q->h = khash(s->key.p, s->key.len);
+	q->weight = (unsigned char)weight;
+	q->whole = (unsigned char)whole;
+	q->word = (unsigned char)s->word;
+	return 0;
+}
+
+static int
+by_hash(const void *a, const void *b)
+{
+	const struct qkey *x = a, *y = b;
+
+	return (x->h > y->h) - (x->h < y->h);
+}
+
+/* Indexes entry idx under the keys of its name, each once, the slots of
+ * all of them fetched before any is read (gather_all). */
+static int
+post(struct screen *s, const struct words *ws, uint32_t idx)
+{
+	struct postings *p = &s->post;
+	uint32_t (*np)[2], *slot;
+	size_t i;
+
+	s->nqk = 0;
+	if (each_key(s, ws, collect, NULL) != 0)
+		return -1;
+	qsort(s->qk, s->nqk, sizeof *s->qk, by_hash);
+	for (i = 0; i < s->nqk; i++)
+		ht_prefetch(&s->keys, s->qk[i].h);
+	for (i = 0; i < s->nqk; i++) {
+		if (i > 0 && s->qk[i].h == s->qk[i - 1].h)
+			continue;              /* a key twice in one name */
+		if ((slot = ht_slot(&s->keys, s->qk[i].h, 1)) == NULL)
+			return -1;
+		if (*slot == 0)
+			*slot = ++p->nkeys;
+		if (p->npair == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 65536;
+			if ((np = realloc(p->pair, p->cap * sizeof *np)) == NULL)
+				return -1;
+			p->pair = np;
+		}
+		p->pair[p->npair][0] = *slot - 1;
+		p->pair[p->npair++][1] = idx;
+	}
+	return 0;
+}
+
+/* The entries that bear the applicant's keys, touched with their weight.
+ * The keys are looked up together, each step fetched for all of them
+ * before any is read: the table and the postings are far larger than the
+ * processor's caches. */
+static int
+gather_all(struct screen *s, const struct applicant *ap)
+{
+	const struct postings *p = &s->post;
+	const uint32_t *slot;
+	size_t i;
+
+	s->nqk = 0;
+	s->query = 1;
+	if (each_key(s, &ap->ws, collect, NULL) != 0)
+		return -1;
+	s->query = 0;
+	for (i = 0; i < s->nqk; i++)
+		ht_prefetch(&s->keys, s->qk[i].h);
+	for (i = 0; i < s->nqk; i++) {
+		slot = ht_slot(&s->keys, s->qk[i].h, 0);
+		s->qk[i].key = slot != NULL ? *slot : 0;
+		if (slot != NULL)
+			__builtin_prefetch(&p->start[*slot - 1]);
+	}
+	for (i = 0; i < s->nqk; i++)
+		if (s->qk[i].key != 0)
+			__builtin_prefetch(&p->v[p->start[s->qk[i].key - 1]]);
+	for (i = 0; i < s->nqk; i++)
+		if (s->qk[i].key != 0) {
+			s->word = s->qk[i].word;
+			gather(s, s->qk[i].key - 1, s->qk[i].weight, s->qk[i].whole, ap);
+		}
+	s->word = 0;
 	return 0;
 }
 
@@ -799,6 +1014,30 @@ dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf 
 	return 6;
 }
 
+/* Whether two names of eight letters or more, as written, differ by one
+ * typo: a letter changed, added or dropped (ALLAE DITTA and ALLAH DITTA,
+ * whose words are too short for the names module to forgive it). */
+static int
+one_typo(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i = 0;
+
+	if (la < lb) {
+		const char *t = a;
+
+		a = b, b = t, i = la, la = lb, lb = i, i = 0;
+	}
+	if (lb < 8 || la - lb > 1)
+		return 0;
+	while (i < lb && a[i] == b[i])
+		i++;
+	if (i == lb)
+		return 1;
+	if (la == lb)
+		return strcmp(a + i + 1, b + i + 1) == 0;
+	return strcmp(a + i + 1, b + i) == 0;
+}
+
 static double
 father_evidence(const struct applicant *ap, const struct entry *en, struct imp_buf *why)
 {
@@ -811,6 +1050,8 @@ father_evidence(const struct applicant *ap, const struct entry *en, struct imp_b
 		return 0;
 	}
 	f = imp_name_words_similarity(&ap->wfather, &en->wfather);
+	if (f < 0.85 && one_typo(a, b))
+		f = 0.9;
 	if (f >= 0.99)
 		imp_buf_printf(why, "%s", "; father's name equal");
 	else if (f >= 0.85)
@@ -837,14 +1078,19 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 	if (why != NULL)
 		imp_buf_reset(why);
 	name = imp_name_words_similarity(&ap->wname, &en->wname);
+	if (name < 0.75 && one_typo(ap->full, en->name))
+		name = 0.9;
 	if (name < 0.75)
 		return NOT_ALIKE;
 	/* a part of a name says no more than the commoner of the two names:
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */
-	bearers = ap->n_name > en->n_name ? ap->n_name : en->n_name;
+	if (same_honorifics(&ap->wname, &en->wname))
+		bearers = ap->n_hname > en->n_hname ? ap->n_hname : en->n_hname;
+	else
+		bearers = ap->n_name > en->n_name ? ap->n_name : en->n_name;
 	bits = log2((double)s->people / bearers) * name;
 	imp_buf_printf(why, "name %s ~ list %s (%.2f; %u people bear %s)", ap->full, en->name, name,
-	     bearers, bearers == en->n_name ? "it" : "the applicant's");
+	     bearers, bearers == en->n_name || bearers == en->n_hname ? "it" : "the applicant's");
 	ev = father_evidence(ap, en, why);
 	if (ev > 0)
 		imp_buf_printf(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
@@ -912,7 +1158,8 @@ person_matches(struct screen *s, const char *id, const struct applicant *ap, str
 	int need = ap->ws.n > 1 ? 2 : 1;
 
 	s->ntouched = 0;
-	each_key(s, &ap->ws, gather, (void *)ap);
+	s->serial++;
+	gather_all(s, ap);
 	for (i = 0; i < s->ntouched; i++) {
 		k = s->touched[i];
 		if (s->weight[k] >= need && (s->explain || may_hold(s, ap, k))) {
@@ -956,6 +1203,7 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 	imp_name_canonical(s->names, ap->full, &s->canon);
 	words_of(s, s->canon.p, &ap->ws);
 	ap->n_name = count_of(s, "N:", &ap->wname);
+	ap->n_hname = has_honorific(&ap->wname) ? count_of(s, "H:", &ap->wname) : ap->n_name;
 }
 
 static int
@@ -1030,6 +1278,16 @@ by_year_most(const void *a, const void *b)
 	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
+static int
+by_most(const void *a, const void *b)
+{
+	const struct brief *x = &sort_brief[*(const uint32_t *)a], *y = &sort_brief[*(const uint32_t *)b];
+
+	if (x->most != y->most)
+		return x->most > y->most ? -1 : 1;
+	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
 /* The pairs of key and entry into one array of postings, each in order of
  * year of birth and most (gather). */
 static int
@@ -1041,7 +1299,6 @@ index_postings(struct screen *s)
 
 	if ((p->start = calloc(p->nkeys + 2, sizeof *p->start)) == NULL ||
 	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL ||
-	    (p->top = calloc(p->nkeys + 1, sizeof *p->top)) == NULL ||
 	    (fill = calloc(p->nkeys + 1, sizeof *fill)) == NULL)
 		return -1;
 	for (i = 0; i < p->npair; i++)
@@ -1056,12 +1313,12 @@ index_postings(struct screen *s)
 	free(p->pair);
 	p->pair = NULL;
 	sort_brief = s->brief;
+	if ((p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL)
+		return -1;
+	memcpy(p->by_most, p->v, p->npair * sizeof *p->v);
 	for (k = 0; k < p->nkeys; k++) {
+		qsort(p->by_most + p->start[k], p->start[k + 1] - p->start[k], sizeof *p->v, by_most);
 		qsort(p->v + p->start[k], p->start[k + 1] - p->start[k], sizeof *p->v, by_year_most);
-		p->top[k] = -1000;
-		for (i = p->start[k]; i < p->start[k + 1]; i++)
-			if (s->brief[p->v[i]].most > p->top[k])
-				p->top[k] = s->brief[p->v[i]].most;
 	}
 	return 0;
 }
@@ -1077,8 +1334,10 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	for (i = 0; i < s->n; i++)
 		if (s->e[i].name != NULL) {
 			s->e[i].n_name = count_of(s, "N:", &s->e[i].wname);
+			s->e[i].n_hname = has_honorific(&s->e[i].wname) ?
+				count_of(s, "H:", &s->e[i].wname) : s->e[i].n_name;
 			s->e[i].n_father = count_of(s, "F:", &s->e[i].wfather);
-			s->e[i].n_family = count_of(s, "G:", &s->e[i].wfather);
+			s->e[i].n_family = family_count(s, &s->e[i].wname, &s->e[i].wfather);
 		}
 	if ((s->brief = calloc(s->n + 1, sizeof *s->brief)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -1087,11 +1346,12 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 
 		s->brief[i].dob = en->dob;
 		s->brief[i].most = en->name == NULL ? -1000 : (float)(log2((double)s->people /
-			en->n_name) + (en->father && en->n_family > en->n_father ?
+			(en->n_hname < en->n_name ? en->n_hname : en->n_name)) + (en->father && en->n_family > en->n_father ?
 			log2((double)en->n_family / en->n_father) : 0));
 	}
 	if (index_postings(s) != 0 ||
 	    (s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||
+	    (s->stamp = calloc(s->n + 1, sizeof *s->stamp)) == NULL ||
 	    (s->touched = calloc(s->n + 1, sizeof *s->touched)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
@@ -1214,13 +1474,15 @@ cleanup(struct screen *s)
 	free(s->post.pair);
 	free(s->post.start);
 	free(s->post.v);
-	free(s->post.top);
+	free(s->post.by_most);
+	free(s->qk);
 	ht_free(&s->keys);
 	imp_map_free(s->cnics);
 	imp_map_free(s->passports);
 	ht_free(&s->counts);
 	imp_names_close(s->names);
 	free(s->weight);
+	free(s->stamp);
 	free(s->brief);
 	free(s->touched);
 	imp_buf_free(&s->a);

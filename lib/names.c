@@ -403,6 +403,17 @@ drop_honorifics(struct imp_name_words *tk, const struct imp_name_words *other)
 	tk->n = k;
 }
 
+static int
+has_honorific(const struct imp_name_words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->honorific[i])
+			return 1;
+	return 0;
+}
+
 /* Both names carry honorifics and none in common: then they are names. */
 static int
 honorifics_differ(const struct imp_name_words *a, const struct imp_name_words *b)
@@ -469,13 +480,54 @@ word_similarity(const char *a, const char *b, int weak)
 struct pairing {
 	double sum;                   /* of the pairs' similarities, each counted per word */
 	int used_a[TOKENS], used_b[TOKENS];
+	/* what each pair would give, worked out once: a word against a word,
+	 * against two of the other joined, two joined against a word */
+	double give[TOKENS][TOKENS][3];
 };
+
+/* Two words joined, doubled letters made single (ABDUL REHMAN: ABDULREHMAN). */
+static size_t
+joined(const char *x, const char *y, char *out)
+{
+	char both[2 * TOKEN_MAX];
+	size_t lx = strlen(x), ly = strlen(y);
+
+	memcpy(both, x, lx);
+	memcpy(both + lx, y, ly + 1);
+	single(both, lx + ly, out, 2 * TOKEN_MAX);
+	return strlen(out);
+}
+
+static void
+pair_values(const struct imp_name_words *a, const struct imp_name_words *b, struct pairing *p)
+{
+	char ja[TOKENS][2 * TOKEN_MAX], jb[TOKENS][2 * TOKEN_MAX];
+	size_t i, j, la[TOKENS], lb[TOKENS];
+	double s;
+
+	/* two words joined; a word against them needs the same first letter */
+	for (i = 0; i + 1 < a->n; i++)
+		la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
+	for (j = 0; j + 1 < b->n; j++)
+		lb[j] = joined(b->t[j], b->t[j + 1], jb[j]);
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++) {
+			p->give[i][j][0] = 2 * word_similarity(a->t[i], b->t[j], a->weak[i] || b->weak[j]);
+			s = 0;
+			if (j + 1 < b->n && lb[j] >= 8 && a->t[i][0] == jb[j][0])
+				s = word_similarity(a->t[i], jb[j], 0);
+			p->give[i][j][1] = 3 * (s >= 0.9 ? s : 0);
+			s = 0;
+			if (i + 1 < a->n && la[i] >= 8 && b->t[j][0] == ja[i][0])
+				s = word_similarity(b->t[j], ja[i], 0);
+			p->give[i][j][2] = 3 * (s >= 0.9 ? s : 0);
+		}
+}
 
 /* The best unused pair, a word against a word or against two joined (ABDURREHMAN). */
 static int
 best_pair(const struct imp_name_words *a, const struct imp_name_words *b, struct pairing *p)
 {
-	char joined[2 * TOKEN_MAX];
 	double best = 0, s;
 	size_t i, j, bi = 0, bj = 0;
 	int two, bt = 0;
@@ -489,17 +541,7 @@ best_pair(const struct imp_name_words *a, const struct imp_name_words *b, struct
 					continue;
 				if (two == 2 && (i + 1 >= a->n || p->used_a[i + 1]))
 					continue;
-				if (two == 0)
-					s = word_similarity(a->t[i], b->t[j], a->weak[i] || b->weak[j]);
-				else {
-					snprintf(joined, sizeof joined, "%s%s", two == 1 ? b->t[j] : a->t[i],
-						 two == 1 ? b->t[j + 1] : a->t[i + 1]);
-					single(joined, strlen(joined), joined, sizeof joined);
-					s = strlen(joined) >= 8 ? word_similarity(two == 1 ? a->t[i] : b->t[j],
-										  joined, 0) : 0;
-					s = s >= 0.9 ? s : 0;
-				}
-				s *= two ? 3 : 2;             /* the words the pair covers */
+				s = p->give[i][j][two];
 				if (s > best)
 					best = s, bi = i, bj = j, bt = two;
 			}
@@ -535,24 +577,33 @@ imp_name_words(const struct imp_names *nm, const char *name, struct imp_name_wor
 double
 imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name_words *b0)
 {
-	struct imp_name_words ta = *a0, tb = *b0;
+	struct imp_name_words ta, tb;
+	const struct imp_name_words *a = a0, *b = b0;
 	struct pairing p;
 	size_t i, words = 0;
 
-	/* an honorific on one side only comes and goes; on both it is a word */
-	if (!honorifics_differ(&ta, &tb)) {
+	/* an honorific on one side only comes and goes; on both it is a word
+	 * (the names copied only when there is one to leave out) */
+	if ((has_honorific(a0) || has_honorific(b0)) && !honorifics_differ(a0, b0)) {
+		ta = *a0;
+		tb = *b0;
 		drop_honorifics(&ta, b0);
 		drop_honorifics(&tb, a0);
+		a = &ta;
+		b = &tb;
 	}
-	if (ta.n == 0 || tb.n == 0)
+	if (a->n == 0 || b->n == 0)
 		return 0;
-	memset(&p, 0, sizeof p);
-	while (best_pair(&ta, &tb, &p))
+	p.sum = 0;
+	memset(p.used_a, 0, sizeof p.used_a);
+	memset(p.used_b, 0, sizeof p.used_b);
+	pair_values(a, b, &p);
+	while (best_pair(a, b, &p))
 		;
-	for (i = 0; i < ta.n; i++)
-		words += p.used_a[i] || !ta.weak[i];
-	for (i = 0; i < tb.n; i++)
-		words += p.used_b[i] || !tb.weak[i];
+	for (i = 0; i < a->n; i++)
+		words += p.used_a[i] || !a->weak[i];
+	for (i = 0; i < b->n; i++)
+		words += p.used_b[i] || !b->weak[i];
 	return words ? p.sum / (double)words : 0;
 }
 

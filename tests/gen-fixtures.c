@@ -200,6 +200,112 @@ static const char *const surnames[] = {
 	"SATTI", "JANJUA", "MINHAS",
 };
 
+/*
+ * The names of the control-list kinds (pcl, screening): the lists above
+ * are the head, these the long tail, drawn by rank (rng_zipf) so that a few
+ * names stay very common (ALI KHAN) while most people bear a name few
+ * others bear, as they do: telling a listed person from the namesakes of
+ * a common name needs the father's name and the date of birth, and a name
+ * of the tail mostly does not.
+ */
+static const char *const male_tail[] = {
+	"ABID", "ADEEL", "AFTAB", "AHSAN", "AIZAZ", "AJMAL", "AKBAR", "AKHTAR",
+	"ALAMGIR", "ALTAF", "AMAN", "AMEER", "AMJAD", "ANEES", "ANSAR", "AQEEL",
+	"ARIF", "ASAD", "ASHFAQ", "ASHRAF", "ASIM", "ATEEQ", "AURANGZEB", "AWAIS",
+	"AZAM", "AZEEM", "AZHAR", "BABAR", "BADAR", "BAQIR", "BASIT", "BILAWAL",
+	"DANISH", "DILAWAR", "EHSAN", "EJAZ", "FAHEEM", "FAIZ", "FAKHAR", "FARHAN",
+	"FAROOQ", "FARRUKH", "FAWAD", "FAYYAZ", "FURQAN", "GHAZANFAR", "GOHAR",
+	"HABIB", "HAFEEZ", "HAMID", "HANIF", "HASEEB", "HASHIM", "HUMAYUN",
+	"IFTIKHAR", "IJAZ", "ILYAS", "IMTIAZ", "INTIZAR", "IRSHAD", "ISHAQ",
+	"ISRAR", "JAHANGIR", "JALAL", "JAMIL", "JAMSHED", "JAWAD", "KALEEM",
+	"KASHIF", "KHURRAM", "KHURSHID", "LIAQAT", "MAJID", "MAQSOOD", "MATEEN",
+	"MAZHAR", "MAHMOOD", "MOAZZAM", "MOIN", "MUBASHIR", "MUJAHID", "MUKHTAR",
+	"MUNAWAR", "MURTAZA", "MUZAMMIL", "NABEEL", "NAEEM", "NAJEEB", "NASEEM",
+	"NAWAZ", "NISAR", "PERVAIZ", "QADEER", "QAISAR", "QAMAR", "QASIM",
+	"RAFAQAT", "RAHEEL", "RAMZAN", "RAUF", "RIAZ", "SABIR", "SADIQ", "SAEED",
+	"SAJJAD", "SAQIB", "SARFRAZ", "SHABBIR", "SHAFIQ", "SHAHBAZ", "SHAKEEL",
+	"SHARJEEL", "SHAUKAT", "SHERAZ", "SHUJA", "SIKANDAR", "SUFYAN", "SULEMAN",
+	"TAHIR", "TANVEER", "TAUQEER", "TAYYAB", "TOUSEEF", "USAMA", "WAHEED",
+	"WAQAR", "YASEEN", "YAQOOB", "YAWAR", "ZAHEER", "ZAIN", "ZAKIR", "ZOHAIB",
+	"ZULFIQAR", "ADIL", "SAIF ULLAH", "RAHMAT ULLAH", "ZIA ULLAH",
+	"AMAN ULLAH", "HABIB ULLAH", "ASAD ULLAH", "SANA ULLAH", "KALEEM ULLAH",
+	"ATTA ULLAH", "INAYAT ULLAH", "NAJAM UD DIN", "SALAH UD DIN", "MOIN UD DIN",
+	"SHAMS UD DIN", "ALAM UD DIN", "FAKHAR UD DIN", "NOOR UL HAQ", "IKRAM UL HAQ",
+	"EHSAN UL HAQ", "HAFEEZ UR REHMAN", "LUTF UR REHMAN", "SHAFIQ UR REHMAN",
+	"MUJEEB UR REHMAN", "KHALIL UR REHMAN", "ABDUL KARIM", "ABDUL JABBAR",
+	"ABDUL SAMAD", "ABDUL RAZZAQ", "ABDUL SALAM", "ABDUL AZIZ", "ABDUL HAKEEM",
+	"ABDUL BASIT", "ABDUL QAYYUM", "ABDUL WAHID", "ABDUL GHANI", "ABDUL KHALIQ",
+	"ABDUL JALIL", "ABDUL MANNAN", "ABDUL HAI", "ABDUL RAUF", "ABDUL NASIR",
+	"ABDUL MATEEN", "ABDUL QUDDUS", "ABDUL WADOOD", "BAHADUR", "DOST MUHAMMAD",
+	"FATEH", "GUL", "GULZAR", "HAQ NAWAZ", "JAN", "KARAM", "LAL", "MEHRAN",
+	"NAWAB", "QURBAN", "SHAMSHAD", "SHER ALI", "SHAH NAWAZ", "TAJ", "UMAID",
+	"WALI", "ZAREEN KHAN", "AHSAN ULLAH", "ARBAB", "DAUD", "ESSA", "HAROON",
+	"IDRIS", "JIBRAN", "KHIZAR", "LUQMAN", "MOOSA", "NOOH", "SHOAIB AKHTAR",
+	"YAHYA", "ZAKARIA", "AFAQ", "ANIQ", "AREEB", "FARAZ", "HASHAM", "MUSAB",
+	"RAMEEZ", "SHAYAN", "TAIMOOR", "WAHAJ", "ZOHAN",
+};
+
+static const char *const female_tail[] = {
+	"ABIDA", "AFSHAN", "ALIA", "AMBREEN", "ANDLEEB", "ANILA", "ARIFA",
+	"ARJUMAND", "ASIFA", "ATIQA", "AZRA", "BENISH", "FAIZA", "FAKHRA", "FARHAT",
+	"FARIDA", "FAUZIA", "GHAZALA", "GULNAZ", "HAJRA", "HALIMA", "HUMAIRA",
+	"IRAM", "ISHRAT", "JAMILA", "JAVERIA", "KAINAT", "KALSOOM", "KIRAN", "LUBNA",
+	"MADIHA", "MAHJABEEN", "MAHREEN", "MALIHA", "MEHNAZ", "MISBAH", "MUNAZZA",
+	"MUSARRAT", "NABILA", "NAFEESA", "NAGHMA", "NAHEED", "NAILA", "NARGIS",
+	"NASIMA", "NAUREEN", "NIDA", "NIGHAT", "NUSRAT", "QUDSIA", "RAFIA",
+	"RASHIDA", "REHANA", "RIFFAT", "ROBINA", "SABA", "SABEEN", "SABIHA", "SADAF",
+	"SAFIA", "SAIMA", "SAJIDA", "SALMA", "SARWAT", "SEEMA", "SHAISTA", "SHAMSA",
+	"SHEHLA", "SHIREEN", "SOFIA", "SUMBUL", "TABASSUM", "TAHMINA", "TANZEELA",
+	"TASNEEM", "UROOJ", "YASMEEN", "ZAHIDA", "ZAKIA", "ZOHRA", "ZUBAIDA",
+	"ZUNAIRA", "WAJIHA", "SHUMAILA", "AQSA", "ARFA", "ERUM", "FIZZA", "GHAZAL",
+	"HADIA", "HOORIA", "JANNAT", "KASHAF", "MAHIRA", "MANAHIL", "MINAHIL",
+	"NIMRA", "RAMSHA", "SHIZA", "TOOBA", "WARDA", "YUSRA", "ZOYA", "ZUBIA",
+	"BAKHT BIBI", "GUL BANO", "NAZ BIBI", "KHURSHID BEGUM", "SUGHRA", "KUBRA",
+	"MEHR UN NISA", "KHAIR UN NISA", "ZAIB UN NISA", "BILQEES", "HAMEEDA",
+	"KANEEZ", "MUMTAZ", "RASOOLAN", "SAKINA", "ZAREENA",
+};
+
+static const char *const surname_tail[] = {
+	"ABRO", "AKHUND", "ALVI", "BAIG", "BHAYO", "BOSAN",
+	"BRAHUI", "CHANNA", "CHATTHA", "DAHRI", "DASHTI", "DAUDZAI", "DHAMIAL",
+	"DOTANI", "FARUQI", "GABOL", "GADHI", "GARDEZI", "GHUMMAN", "GORAYA",
+	"HAIDRI", "HOTI", "JADOON", "JAMALI", "JAMOT", "JARWAR",
+	"JUNEJO", "KAKAR", "KALHORO", "KAMBOH", "KANJU", "KHARAL",
+	"KHILJI", "KHUHRO", "KORAI", "KUNDI", "LASHARI", "LOHANI",
+	"MAHSUD", "MANGI", "MIRANI", "MOHMAND", "MUGHAL", "NAQSHBANDI",
+	"PALIJO", "PANHWAR", "PATHAN", "QAISRANI", "RAISANI", "RAMAY", "RANJHA",
+	"SAHI", "SANDHU", "SANGHA", "SARGANA", "SIAL", "SOLANGI", "TOOR",
+	"UNAR", "USMANI", "VIRK", "WAZIR", "ZARDARI", "ZEHRI", "ZUBERI",
+	"KHATRI", "LAKHO", "MALHI", "MANDOKHEL", "MAHESAR", "NAREJO",
+	"PHULPOTO", "RATHORE", "SAMEJO", "SHAR", "SHEEDI", "ISRAN",
+	"GURMANI", "HIRAJ", "LALIKA", "PARHAR", "CHISHTI", "DEHLVI", "KASURI",
+	"LUDHIANVI", "NIZAMANI", "SHERAZI", "THEBO", "ARBANI", "BURIRO", "DAUDPOTA",
+	"JISKANI", "KEERIO", "LUND", "MARI", "NOHANI", "QAIMKHANI", "SEHRAI",
+	"SIYAL", "TUNIO", "ZAUR", "AFGHAN", "BARECH", "DAVI", "GANDAPUR", "ISAKHEL",
+	"JALALZAI", "KAKAKHEL", "KHALIL", "MAMOND", "MOMAND", "SAFI", "SWATI",
+	"TANOLI", "TARKHELI", "UTMANKHEL", "ZAKHEL", "BHATTI GILL", "CHUGHTAI",
+	"DAR", "KHAWAR", "KIANI", "LONE", "MIR", "RATHER", "SHAHID", "WANI",
+};
+
+static const char *const elder_tail[] = {
+	"GHULAM QADIR", "GHULAM SARWAR", "GHULAM HAIDER", "GHULAM NABI",
+	"GHULAM FAREED", "GHULAM ABBAS", "ALLAH WASAYA", "ALLAH RAKHA",
+	"ALLAH YAR", "KARAM DIN", "MEHR DIN", "CHIRAGH DIN", "JAN MUHAMMAD",
+	"FAQIR MUHAMMAD", "DOST MUHAMMAD", "WALI MUHAMMAD", "TAJ MUHAMMAD",
+	"SARDAR AHMED", "SAEED AHMED", "RASHEED AHMED", "ZAHOOR AHMED",
+	"IFTIKHAR AHMED", "NISAR AHMED", "FAYYAZ AHMED", "MUHAMMAD SALEEM",
+	"MUHAMMAD HANIF", "MUHAMMAD RAMZAN", "MUHAMMAD YAQOOB", "MUHAMMAD ISHAQ",
+	"MUHAMMAD ANWAR", "MUHAMMAD IQBAL", "MUHAMMAD ARIF", "MUHAMMAD LATIF",
+	"MUHAMMAD NAWAZ", "MUHAMMAD ASHRAF", "MUHAMMAD TUFAIL", "MUHAMMAD ILYAS",
+	"MUHAMMAD RIAZ", "MUHAMMAD JAMIL", "MUHAMMAD HAYAT", "MUHAMMAD AFZAL",
+	"MUHAMMAD SADIQ", "MUHAMMAD ZAMAN", "MUHAMMAD KHAN", "SHER ZAMAN",
+	"GUL MUHAMMAD", "GUL NAWAZ", "HAJI KHAN", "PAINDA KHAN", "FAZAL KARIM",
+	"FAZAL ELAHI", "KHAIR MUHAMMAD", "BARKAT ALI", "REHMAT ALI", "LIAQAT ALI",
+	"SHAUKAT ALI", "NAWAB DIN", "QADIR BUX", "ILAHI BUX", "MURAD ALI",
+};
+
+static int rich_names;            /* the pcl and screening kinds */
+
 /* Punctuation an operator may add to a registered name; the letters stay. */
 static const char *const respellings[][2] = {
 	{ "SAAD", "SA'AD" }, { "MASOOD", "MAS'OOD" }, { "SHOAIB", "SHO'AIB" },
@@ -484,6 +590,38 @@ static size_t rng_skewed(struct rng *r, size_t n)
 	return c < a ? c : a;
 }
 
+/* Rank i of n with probability 1 / (i + ZIPF_Q) (normalised): the head
+ * far more often than the tail, as with names (of the 303 male names the
+ * first is drawn about one time in 56, the 300th one time in 900). */
+#define ZIPF_Q 20.0
+
+static size_t rng_zipf(struct rng *r, size_t n)
+{
+	double total = 0, roll;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += 1.0 / ((double)i + ZIPF_Q);
+	roll = total * (rng_below(r, 1u << 30) / (double)(1u << 30));
+	for (i = 0; i + 1 < n; i++) {
+		roll -= 1.0 / ((double)i + ZIPF_Q);
+		if (roll < 0)
+			break;
+	}
+	return i;
+}
+
+#define TAIL(r, head, tail) \
+	zipf_pick(r, head, NELEM(head), tail, NELEM(tail))
+
+static const char *zipf_pick(struct rng *r, const char *const *head, size_t nh,
+    const char *const *tail, size_t nt)
+{
+	size_t i = rng_zipf(r, nh + nt);
+
+	return i < nh ? head[i] : tail[i - nh];
+}
+
 /* Tables differ in shape but all carry an unsigned weight. */
 static size_t pick_weighted(struct rng *r, const void *table, size_t n,
     size_t stride, size_t weight_at)
@@ -740,6 +878,38 @@ static void row_join(struct row *w, const char *a, const char *b)
 
 /* ---- people ---- */
 
+static void rich_male_given(struct rng *r, char *dst, size_t size)
+{
+	const char *name = TAIL(r, male_names, male_tail);
+	const char *second = TAIL(r, male_names, male_tail);
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < 33)
+		text_join(dst, size, "MUHAMMAD", name);
+	else if (roll < 35)
+		text_copy(dst, size, "MUHAMMAD");
+	else if (roll < 47 && second != name && !strchr(name, ' '))
+		text_join(dst, size, name, second);
+	else
+		text_copy(dst, size, name);
+}
+
+static void rich_female_given(struct rng *r, char *dst, size_t size)
+{
+	const char *name = TAIL(r, female_names, female_tail);
+	const char *second = TAIL(r, female_names, female_tail);
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < 5)
+		text_join(dst, size, name, "BIBI");
+	else if (roll < 9 && strcmp(name, "NOOR") != 0 && !strchr(name, ' '))
+		text_join(dst, size, "NOOR", name);
+	else if (roll < 17 && second != name && !strchr(name, ' ') && !strchr(second, ' '))
+		text_join(dst, size, name, second);
+	else
+		text_copy(dst, size, name);
+}
+
 static void male_given(struct rng *r, char *dst, size_t size)
 {
 	const char *name = male_names[rng_skewed(r, NELEM(male_names))];
@@ -783,6 +953,14 @@ static void draw_father(struct rng *r, struct person *p)
 {
 	char given[NAME_LEN];
 
+	if (rich_names) {
+		if (rng_chance(r, 4000))
+			text_copy(given, sizeof given, TAIL(r, elder_names, elder_tail));
+		else
+			rich_male_given(r, given, sizeof given);
+		text_join(p->father, sizeof p->father, given, p->surname);
+		return;
+	}
 	if (rng_chance(r, 5000))
 		text_copy(given, sizeof given,
 		    elder_names[rng_skewed(r, NELEM(elder_names))]);
@@ -795,6 +973,18 @@ static void draw_names(struct rng *r, struct person *p)
 {
 	int male = p->sex == 'M' || (p->sex == 'X' && rng_chance(r, 5000));
 
+	if (rich_names) {
+		if (male)
+			rich_male_given(r, p->given, sizeof p->given);
+		else
+			rich_female_given(r, p->given, sizeof p->given);
+		if (rng_chance(r, 300))
+			p->surname[0] = '\0';
+		else
+			text_copy(p->surname, sizeof p->surname, TAIL(r, surnames, surname_tail));
+		draw_father(r, p);
+		return;
+	}
 	if (male)
 		male_given(r, p->given, sizeof p->given);
 	else
@@ -1256,7 +1446,36 @@ static const char *const spellings[][2] = {
 	{ "FATIMA", "FATIMAH" }, { "ZAINAB", "ZAINEB" }, { "MARIAM", "MARYAM" },
 	{ "QURESHI", "QURAISHI" }, { "SIDDIQUI", "SIDDIQI" }, { "ABDULLAH", "ABDULLA" },
 	{ "HASSAN", "HASAN" }, { "ALI", "ALY" }, { "IMRAN", "IMRAAN" }, { "KHAN", "KHAAN" },
+	{ "ZUBAIR", "ZOBAIR" }, { "NASIR", "NASSER" }, { "NAVEED", "NAVID" },
+	{ "SAEED", "SAEID" }, { "SULEMAN", "SULAIMAN" }, { "YAQOOB", "YAQUB" },
+	{ "IBRAHIM", "EBRAHIM" }, { "ISMAIL", "ISMAEEL" }, { "ISHAQ", "ISHAK" },
+	{ "MURTAZA", "MURTUZA" }, { "MASOOD", "MASUD" }, { "KHALID", "KHALED" },
+	{ "IQBAL", "IKBAL" }, { "GHULAM", "GULAM" }, { "QADIR", "KADIR" },
+	{ "SALMAN", "SULMAN" }, { "KHADIJA", "KHADEEJA" }, { "NOOR", "NUR" },
+	{ "NASREEN", "NASRIN" }, { "PARVEEN", "PERVEEN" }, { "RUKHSANA", "RUKSANA" },
+	{ "SHAZIA", "SHAZIYA" }, { "ASLAM", "ASLAAM" }, { "AKRAM", "AKRAAM" },
+	{ "IRFAN", "IRFAAN" }, { "KAMRAN", "KAMRAAN" }, { "WAQAS", "WAQQAS" },
+	{ "ASIF", "AASIF" }, { "RASHID", "RASHEED" }, { "ABDULLAH", "ABDALLAH" },
+	{ "CHAUDHRY", "CHAUDHARY" }, { "SYED", "SAYYED" }, { "SHEIKH", "SHAIKH" },
+	{ "ULLAH", "ULLA" }, { "ELAHI", "ILAHI" }, { "CHISHTI", "CHISTI" },
+	{ "ABDUL", "ABDAL" }, { "REHMAT", "RAHMAT" }, { "MUSTAFA", "MOSTAFA" },
 };
+
+/* Replaces the first whole word from; returns whether there was one. */
+static int word_replace(char *s, size_t size, const char *from, const char *to)
+{
+	size_t n = strlen(from), len = strlen(s), m = strlen(to);
+	char *at;
+
+	for (at = strstr(s, from); at != NULL; at = strstr(at + 1, from))
+		if ((at == s || at[-1] == ' ') && (at[n] == '\0' || at[n] == ' '))
+			break;
+	if (at == NULL || len - n + m >= size)
+		return 0;
+	memmove(at + m, at + n, len - (size_t)(at - s) - n + 1);
+	memcpy(at, to, m);
+	return 1;
+}
 
 static FILE *truth;
 
@@ -1298,10 +1517,17 @@ static void find_entry(const struct config *cfg, uint64_t i, enum plant kind,
 	die(EX_USAGE, "no control list entry fits; use a larger --list-size");
 }
 
+/* The kinds other than pcl and screening keep the first spellings and
+ * replace them anywhere in a word, so that their data stay as they were. */
+#define FIRST_SPELLINGS 22
+
 static int respell_word(char *s, size_t size)
 {
-	for (size_t i = 0; i < NELEM(spellings); i++)
-		if (text_replace(s, size, spellings[i][0], spellings[i][1]))
+	size_t n = rich_names ? NELEM(spellings) : FIRST_SPELLINGS;
+
+	for (size_t i = 0; i < n; i++)
+		if (rich_names ? word_replace(s, size, spellings[i][0], spellings[i][1]) :
+		    text_replace(s, size, spellings[i][0], spellings[i][1]))
 			return 1;
 	return 0;
 }
@@ -1324,10 +1550,36 @@ static void typo(char *s, struct rng *r)
 	}
 }
 
+/* Whether w (up to a space) is one of the words that join names into one:
+ * 1 joins the words either side (ALAM UD DIN, UMM E KULSOOM), 2 ends a
+ * name it joins to the word before (SAIF ULLAH). */
+static int particle(const char *w)
+{
+	static const char *const both[] = { "UD", "UL", "UR", "E", "UN" };
+	static const char *const end[] = { "ULLAH" };
+	size_t n = strcspn(w, " ");
+
+	for (size_t i = 0; i < NELEM(both); i++)
+		if (strlen(both[i]) == n && strncmp(w, both[i], n) == 0)
+			return 1;
+	for (size_t i = 0; i < NELEM(end); i++)
+		if (strlen(end[i]) == n && strncmp(w, end[i], n) == 0)
+			return 2;
+	return 0;
+}
+
+/* The first name of the given names left out, a name joined by particles
+ * (ALAM UD DIN) as one: never half of it. */
 static void drop_word(char *given)
 {
 	char *sp = strchr(given, ' ');
+	int p;
 
+	while (rich_names && sp != NULL && (p = particle(sp + 1)) != 0) {
+		sp = strchr(sp + 1, ' ');             /* past the particle */
+		if (p == 1 && sp != NULL)
+			sp = strchr(sp + 1, ' ');     /* and the word it joins */
+	}
 	if (sp != NULL)
 		memmove(given, sp + 1, strlen(sp + 1) + 1);
 }
@@ -1337,8 +1589,9 @@ static void vary(struct person *q, const char *variation, struct rng *r)
 	char buf[2 * NAME_LEN];
 
 	if (strcmp(variation, "spelling") == 0) {
-		if (!respell_word(q->given, sizeof q->given))
-			respell_word(q->surname, sizeof q->surname);
+		if (!respell_word(q->given, sizeof q->given) &&
+		    !respell_word(q->surname, sizeof q->surname) && rich_names)
+			respell_word(q->father, sizeof q->father);
 	} else if (strcmp(variation, "honorific") == 0) {
 		snprintf(buf, sizeof buf, "%s %s", rng_chance(r, 5000) ? "SYED" : "MALIK", q->given);
 		text_copy(q->given, sizeof q->given, buf);
@@ -2033,6 +2286,8 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	if (!cfg->kind)
 		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
 		    "history, registers, screening or dedup", argv[0]);
+	rich_names = strcmp(cfg->kind->name, "pcl") == 0 ||
+	    strcmp(cfg->kind->name, "screening") == 0;
 	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)
 		usage_error("COUNT: not a number up to %llu: %s",
 		    PERSON_LIMIT, argv[1]);
