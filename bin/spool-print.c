@@ -74,6 +74,11 @@ static const char schema_sql[] =
 	"  record TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS spool_job_batch ON spool_job(batch, state);"
 	"CREATE INDEX IF NOT EXISTS spool_job_collect ON spool_job(collect);"
+	/* --reprint and --reconcile run every night over a table that grows by
+	 * a batch a night: they read only the jobs they are about */
+	"CREATE INDEX IF NOT EXISTS spool_job_spoiled ON spool_job(batch) "
+	"  WHERE state = 'spoiled' AND reprint IS NULL;"
+	"CREATE INDEX IF NOT EXISTS spool_job_spooled ON spool_job(laminate) WHERE state = 'spooled';"
 	"CREATE TABLE IF NOT EXISTS spool_laminate(serial TEXT PRIMARY KEY, issue INTEGER, "
 	"  state TEXT NOT NULL, job TEXT);"
 	"CREATE INDEX IF NOT EXISTS spool_laminate_state ON spool_laminate(state, serial);"
