@@ -24,7 +24,7 @@
 #define NOT_ALIKE -99.0               /* names too unlike to be weighed */
 
 struct entry {
-	char *id, *name, *father, *canon, *category;
+	char *id, *name, *father, *category;
 	struct imp_name_words wname, wfather;
 	char list[4];
 	uint64_t cnic;
@@ -92,7 +92,7 @@ struct screen {
 	size_t ntouched;
 	double threshold;
 	int explain;
-	struct imp_buf a, b, key, sentence, canon, out;
+	struct imp_buf a, b, key, sentence, out;
 	struct imp_verdict v;
 };
 
@@ -189,41 +189,25 @@ struct words {
 	size_t len[16], n;
 };
 
-static void words_of_all(const struct screen *s, const char *canon, struct words *ws);
-
-/* The strong words of a canonical name: weak ones (MUHAMMAD) left out. */
+/* The strong words of a name, as the names module reads it: honorifics
+ * left out (unless it has nothing else), and weak words (MUHAMMAD) unless
+ * it has nothing else. */
 static void
-words_in(const struct screen *s, const char *canon, struct words *ws, int all)
+words_of(const struct imp_name_words *w, struct words *ws)
 {
-	const char *start = canon;
-	char word[64];
-	size_t n;
+	size_t i, strong = 0;
+	int keep = 1;                         /* honorifics, when there is nothing else */
 
+	for (i = 0; i < w->n; i++)
+		keep &= w->honorific[i];
+	for (i = 0; i < w->n; i++)
+		strong += (keep || !w->honorific[i]) && !w->weak[i];
 	ws->n = 0;
-	for (; *canon != '\0' && ws->n < 16; canon += n) {
-		canon += strspn(canon, " ");
-		if ((n = strcspn(canon, " ")) == 0)
-			break;
-		snprintf(word, sizeof word, "%.*s", (int)n, canon);
-		if (imp_name_weak(s->names, word) && !all)
-			continue;
-		ws->w[ws->n] = canon;
-		ws->len[ws->n++] = n;
-	}
-	if (ws->n == 0 && !all)
-		words_of_all(s, start, ws);        /* a name of weak words only (MUHAMMAD) */
-}
-
-static void
-words_of(const struct screen *s, const char *canon, struct words *ws)
-{
-	words_in(s, canon, ws, 0);
-}
-
-static void
-words_of_all(const struct screen *s, const char *canon, struct words *ws)
-{
-	words_in(s, canon, ws, 1);
+	for (i = 0; i < w->n; i++)
+		if ((keep || !w->honorific[i]) && (!w->weak[i] || strong == 0)) {
+			ws->w[ws->n] = w->t[i];
+			ws->len[ws->n++] = strlen(w->t[i]);
+		}
 }
 
 /* word i before word j in a key (shorter ones compared by their length) */
@@ -691,23 +675,20 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
 		memset(&en->dob, 0, sizeof en->dob);
 	passport_key(row->field[col[L_PASSPORT]], en->passport);
-	if (en->name != NULL) {
-		imp_name_canonical(s->names, en->name, &s->a);
-		en->canon = strdup(s->a.p);
+	if (en->name != NULL)
 		imp_name_words(s->names, en->name, &en->wname);
-	}
 	if (en->father != NULL)
 		imp_name_words(s->names, en->father, &en->wfather);
-	if (en->id == NULL || en->category == NULL || (en->name != NULL && en->canon == NULL))
+	if (en->id == NULL || en->category == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	s->n++;
 	if (add_maps(s, en, idx) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if (en->canon == NULL)
+	if (en->name == NULL)
 		return 0;
 	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	words_of(s, en->canon, &ws);
+	words_of(&en->wname, &ws);
 	return post(s, &ws, idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
@@ -1200,8 +1181,7 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 	imp_name_words(s->names, ap->full, &ap->wname);
 	if (ap->father != NULL)
 		imp_name_words(s->names, ap->father, &ap->wfather);
-	imp_name_canonical(s->names, ap->full, &s->canon);
-	words_of(s, s->canon.p, &ap->ws);
+	words_of(&ap->wname, &ap->ws);
 	ap->n_name = count_of(s, "N:", &ap->wname);
 	ap->n_hname = has_honorific(&ap->wname) ? count_of(s, "H:", &ap->wname) : ap->n_name;
 }
@@ -1294,33 +1274,47 @@ static int
 index_postings(struct screen *s)
 {
 	struct postings *p = &s->post;
-	uint32_t *fill, k;
-	size_t i;
+	uint32_t *fill = NULL, *first = NULL, *order = NULL, *out, k, e;
+	size_t i, j, pass;
+	int rc = -1;
 
 	if ((p->start = calloc(p->nkeys + 2, sizeof *p->start)) == NULL ||
 	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL ||
-	    (fill = calloc(p->nkeys + 1, sizeof *fill)) == NULL)
-		return -1;
-	for (i = 0; i < p->npair; i++)
+	    (p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL ||
+	    (fill = malloc((p->nkeys + 1) * sizeof *fill)) == NULL ||
+	    (first = calloc(s->n + 2, sizeof *first)) == NULL ||
+	    (order = malloc((s->n + 1) * sizeof *order)) == NULL)
+		goto out;
+	for (i = 0; i < p->npair; i++) {
 		p->start[p->pair[i][0] + 1]++;
+		first[p->pair[i][1] + 1]++;   /* an entry's pairs are together */
+	}
 	for (k = 0; k < p->nkeys; k++)
 		p->start[k + 1] += p->start[k];
-	for (i = 0; i < p->npair; i++) {
-		k = p->pair[i][0];
-		p->v[p->start[k] + fill[k]++] = p->pair[i][1];
+	for (e = 0; e < s->n; e++)
+		first[e + 1] += first[e];
+	/* the entries once in each order, each posting filled in that order */
+	sort_brief = s->brief;
+	for (pass = 0; pass < 2; pass++) {
+		out = pass == 0 ? p->v : p->by_most;
+		for (e = 0; e < s->n; e++)
+			order[e] = e;
+		qsort(order, s->n, sizeof *order, pass == 0 ? by_year_most : by_most);
+		memset(fill, 0, (p->nkeys + 1) * sizeof *fill);
+		for (i = 0; i < s->n; i++)
+			for (j = first[order[i]]; j < first[order[i] + 1]; j++) {
+				k = p->pair[j][0];
+				out[p->start[k] + fill[k]++] = order[i];
+			}
 	}
+	rc = 0;
+out:
 	free(fill);
+	free(first);
+	free(order);
 	free(p->pair);
 	p->pair = NULL;
-	sort_brief = s->brief;
-	if ((p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL)
-		return -1;
-	memcpy(p->by_most, p->v, p->npair * sizeof *p->v);
-	for (k = 0; k < p->nkeys; k++) {
-		qsort(p->by_most + p->start[k], p->start[k + 1] - p->start[k], sizeof *p->v, by_most);
-		qsort(p->v + p->start[k], p->start[k + 1] - p->start[k], sizeof *p->v, by_year_most);
-	}
-	return 0;
+	return rc;
 }
 
 static int
@@ -1467,7 +1461,6 @@ cleanup(struct screen *s)
 		free(s->e[i].id);
 		free(s->e[i].name);
 		free(s->e[i].father);
-		free(s->e[i].canon);
 		free(s->e[i].category);
 	}
 	free(s->e);
@@ -1489,7 +1482,6 @@ cleanup(struct screen *s)
 	imp_buf_free(&s->b);
 	imp_buf_free(&s->key);
 	imp_buf_free(&s->sentence);
-	imp_buf_free(&s->canon);
 	imp_buf_free(&s->out);
 	imp_verdict_free(&s->v);
 }
