@@ -826,13 +826,13 @@ year_from(const struct screen *s, const uint32_t *v, uint32_t lo, uint32_t hi, i
 }
 
 /*
- * Adds the weight of the key in s->key to the entries that bear it. A key
- * borne by very many entries gives none (the whole name always does). Only
- * entries that may reach the threshold are touched: a key's entries are in
- * order of year of birth and, within a year, of the most their names can
- * give, so that the entries without a year, and those of the applicant's
- * year, are read until they can no longer reach it; entries of other years
- * (which the dates of birth count against) only when the key's best can.
+ * Adds the weight of key to the entries that bear it. A key borne by very
+ * many entries gives none (the whole name always does). Only entries that
+ * may reach the threshold are touched: a key's entries are in order of year
+ * of birth and, within a year, of the most their names can give (v), and
+ * in order of that alone (by_most), so that the entries without a year,
+ * those of the applicant's year, and those of other years (which the dates
+ * of birth count against) are read only while they can still reach it.
  */
 static void
 gather(struct screen *s, uint32_t key, int weight, int whole, const struct applicant *ap)
