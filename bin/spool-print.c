@@ -718,7 +718,8 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 static int
 one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 {
-	const char *number = imp_record_attr(r, "passport", "number");
+	/* the job's XML is made from the tree: parsed first, the fields are read from it */
+	const char *number = imp_record_root(r) ? imp_record_attr(r, "passport", "number") : NULL;
 	int prio = priority_of(imp_record_field(r, "normalised", "category"));
 	char laminate[SERIAL_LEN + 1] = "", created[21], file[32];
 	struct imp_buf tmp = { 0 };

@@ -17,6 +17,13 @@
 #define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
 #define TRAIL_END "</trail></record>"
 
+struct entry {                   /* a section, one of its fields or attributes */
+	int kind, section;           /* section: the entry of the section */
+	size_t name, value;          /* offsets in text */
+};
+
+enum { SECTION, FIELD, ATTR };
+
 struct imp_record {
 	const char *line;
 	size_t len;
@@ -29,6 +36,13 @@ struct imp_record {
 	xmlDocPtr doc;
 	xmlChar *copies[8];          /* field texts that had to be copied */
 	int ncopies;
+	/* the fields and section attributes, read without a tree (below) */
+	xmlParserCtxtPtr sax;
+	struct imp_buf text;         /* their names and values, NUL-terminated */
+	struct entry *ent;
+	size_t nent, capent;
+	int read;                    /* 1: the table holds the record; -1: it could not */
+	int depth, section, doctype;
 	struct imp_err err;          /* first error met by a lazy accessor */
 	uint64_t index;              /* position in the batch, from 0, when known */
 };
@@ -54,15 +68,169 @@ imp_xml_done(void)
 	xmlCleanupParser();
 }
 
+/*
+ * Reading fields without a tree. A stage that only reads fields gets them
+ * from one SAX pass into a table (sections, their attributes, the text of
+ * their child elements): building and freeing a libxml2 tree cost as much
+ * again as the parse itself. The parse is the same (same options, same
+ * checks of well-formedness); a record the pass cannot read (not
+ * well-formed, a DOCTYPE) is parsed into a tree, which gives the error.
+ * A stage that asked for the tree reads fields from it.
+ */
+static struct imp_record *reading;   /* the record of the SAX pass under way */
+
+static void
+add_entry(struct imp_record *r, int kind, const char *name, size_t len)
+{
+	struct entry *e;
+
+	if (r->nent == r->capent) {
+		r->capent = r->capent ? 2 * r->capent : 32;
+		if ((e = realloc(r->ent, r->capent * sizeof *e)) == NULL) {
+			r->text.oom = 1;
+			r->capent = r->nent;
+			return;
+		}
+		r->ent = e;
+	}
+	e = &r->ent[r->nent++];
+	e->kind = kind;
+	e->section = kind == SECTION ? (int)r->nent - 1 : r->section;
+	e->name = r->text.len;
+	imp_buf_add(&r->text, name, len);
+	imp_buf_add(&r->text, "", 1);
+	e->value = r->text.len;
+}
+
+static void
+sax_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+	  int nns, const xmlChar **ns, int nattrs, int ndefaulted, const xmlChar **attrs)
+{
+	struct imp_record *r = reading;
+	const char *v, *end, *amp;
+	int i;
+
+	(void)ctx, (void)prefix, (void)uri, (void)nns, (void)ns, (void)ndefaulted;
+	if (++r->depth == 2) {
+		add_entry(r, SECTION, (const char *)local, strlen((const char *)local));
+		r->section = (int)r->nent - 1;
+		for (i = 0; i < nattrs; i++) {
+			add_entry(r, ATTR, (const char *)attrs[5 * i], strlen((const char *)attrs[5 * i]));
+			/* libxml2 hands a '&' of a value on as "&#38;" (the tree decodes it) */
+			for (v = (const char *)attrs[5 * i + 3], end = (const char *)attrs[5 * i + 4];
+			     (amp = memmem(v, (size_t)(end - v), "&#38;", 5)) != NULL; v = amp + 5) {
+				imp_buf_add(&r->text, v, (size_t)(amp - v));
+				imp_buf_add(&r->text, "&", 1);
+			}
+			imp_buf_add(&r->text, v, (size_t)(end - v));
+			imp_buf_add(&r->text, "", 1);
+		}
+	} else if (r->depth == 3) {
+		add_entry(r, FIELD, (const char *)local, strlen((const char *)local));
+	}
+}
+
+static void
+sax_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct imp_record *r = reading;
+
+	(void)ctx, (void)local, (void)prefix, (void)uri;
+	if (r->depth-- == 3)
+		imp_buf_add(&r->text, "", 1);
+}
+
+/* a field's value: all the text inside it, as xmlNodeGetContent gives it */
+static void
+sax_text(void *ctx, const xmlChar *s, int n)
+{
+	(void)ctx;
+	if (reading->depth >= 3)
+		imp_buf_add(&reading->text, s, (size_t)n);
+}
+
+static void
+sax_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	(void)name, (void)ext, (void)sys;
+	reading->doctype = 1;
+	xmlStopParser(ctx);
+}
+
+/* The SAX2 handlers of libxml2 with everything that builds a tree taken out. */
+static void
+sax_handlers(xmlSAXHandler *h)
+{
+	xmlSAXVersion(h, 2);
+	h->internalSubset = sax_doctype;
+	h->externalSubset = NULL;
+	h->entityDecl = NULL;
+	h->notationDecl = NULL;
+	h->attributeDecl = NULL;
+	h->elementDecl = NULL;
+	h->unparsedEntityDecl = NULL;
+	h->startDocument = NULL;
+	h->endDocument = NULL;
+	h->startElement = NULL;
+	h->endElement = NULL;
+	h->reference = NULL;
+	h->processingInstruction = NULL;
+	h->comment = NULL;
+	h->characters = sax_text;
+	h->ignorableWhitespace = sax_text;
+	h->cdataBlock = sax_text;
+	h->startElementNs = sax_start;
+	h->endElementNs = sax_end;
+}
+
+/* Fills the table: 0, or -1 when only a tree can tell what is wrong. */
+static int
+read_fields(struct imp_record *r)
+{
+	if (r->read == 0) {
+		r->read = -1;
+		if (r->err.code != 0 || r->len > INT32_MAX)
+			return -1;
+		r->depth = 0;
+		r->section = -1;
+		r->doctype = 0;
+		reading = r;
+		xmlCtxtReadMemory(r->sax, r->line, (int)r->len, NULL, NULL, XML_OPTS);
+		reading = NULL;
+		if (r->sax->wellFormed && !r->doctype && !r->text.oom && r->depth == 0)
+			r->read = 1;
+	}
+	return r->read > 0 ? 0 : -1;
+}
+
+static const struct entry *
+find(const struct imp_record *r, int kind, const char *section, const char *name)
+{
+	size_t i, s;
+
+	for (s = 0; s < r->nent; s++)
+		if (r->ent[s].kind == SECTION && strcmp(r->text.p + r->ent[s].name, section) == 0)
+			break;
+	for (i = s + 1; i < r->nent; i++)
+		if (r->ent[i].kind == kind && r->ent[i].section == (int)s &&
+		    strcmp(r->text.p + r->ent[i].name, name) == 0)
+			return &r->ent[i];
+	return NULL;
+}
+
 struct imp_record *
 imp_record_new(void)
 {
 	struct imp_record *r = calloc(1, sizeof *r);
 
-	if (r != NULL && (r->ctxt = xmlNewParserCtxt()) == NULL) {
+	if (r != NULL && ((r->ctxt = xmlNewParserCtxt()) == NULL ||
+			  (r->sax = xmlNewParserCtxt()) == NULL)) {
+		xmlFreeParserCtxt(r->ctxt);
 		free(r);
 		return NULL;
 	}
+	if (r != NULL)
+		sax_handlers(r->sax->sax);
 	return r;
 }
 
@@ -76,6 +244,9 @@ clear(struct imp_record *r)
 	for (i = 0; i < r->ncopies; i++)
 		xmlFree(r->copies[i]);
 	r->ncopies = 0;
+	imp_buf_reset(&r->text);
+	r->nent = 0;
+	r->read = 0;
 	r->changed = 0;
 	imp_buf_reset(&r->work);
 	imp_buf_reset(&r->id);
@@ -90,7 +261,10 @@ imp_record_free(struct imp_record *r)
 	clear(r);
 	imp_buf_free(&r->work);
 	imp_buf_free(&r->id);
+	imp_buf_free(&r->text);
+	free(r->ent);
 	xmlFreeParserCtxt(r->ctxt);
+	xmlFreeParserCtxt(r->sax);
 	free(r);
 }
 
@@ -209,9 +383,13 @@ child(xmlNodePtr n, const char *name)
 const char *
 imp_record_field(struct imp_record *r, const char *section, const char *name)
 {
-	xmlNodePtr n = child(child(imp_record_root(r), section), name);
+	const struct entry *f;
+	xmlNodePtr n;
 	xmlChar *copy;
 
+	if (r->doc == NULL && read_fields(r) == 0)
+		return (f = find(r, FIELD, section, name)) ? r->text.p + f->value : NULL;
+	n = child(child(imp_record_root(r), section), name);
 	if (n == NULL)
 		return NULL;
 	if (n->children == NULL)
@@ -230,8 +408,12 @@ static const char *prop(xmlNodePtr n, const char *name);
 const char *
 imp_record_attr(struct imp_record *r, const char *section, const char *name)
 {
-	xmlNodePtr n = child(imp_record_root(r), section);
+	const struct entry *a;
+	xmlNodePtr n;
 
+	if (r->doc == NULL && read_fields(r) == 0)
+		return (a = find(r, ATTR, section, name)) ? r->text.p + a->value : NULL;
+	n = child(imp_record_root(r), section);
 	return n ? prop(n, name) : NULL;
 }
 

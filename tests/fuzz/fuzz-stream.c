@@ -14,6 +14,7 @@
 
 struct ctx {
 	struct imp_record *rec;
+	struct imp_record *sax;       /* the same line, its fields read without a tree */
 	struct imp_buf val;
 	struct imp_buf copy;          /* a spliced line, loaded again */
 };
@@ -31,12 +32,40 @@ on_line(void *arg, uint64_t index, const char *line, size_t len,
 	(void)leaf;
 	FUZZ_ASSERT(memchr(line, '\n', len) == NULL);
 	FUZZ_ASSERT(imp_record_load(c->rec, line, len, e) == 0);
+	FUZZ_ASSERT(imp_record_load(c->sax, line, len, e) == 0);
 	imp_line_field(line, len, "application", "surname", &c->val);
 	imp_line_field(line, len, "certificate", "name", &c->val);
-	if (imp_record_parse(c->rec, e) != 0)
-		return 0;
-	(void)imp_record_field(c->rec, "application", "cnic");
-	(void)imp_record_attr(c->rec, "certificate", "register");
+	/* fields read without a tree first, then from the tree: the same */
+	{
+		static const char *const f[][2] = {
+			{ "application", "cnic" }, { "application", "surname" },
+			{ "normalised", "cnic" }, { "certificate", "name" }, { "x", "y" },
+		};
+		static const char *const a[][2] = {
+			{ "certificate", "register" }, { "passport", "number" }, { "x", "y" },
+		};
+		const char *fv[5], *av[3], *t;
+		size_t i;
+
+		for (i = 0; i < 5; i++)
+			fv[i] = imp_record_field(c->sax, f[i][0], f[i][1]);
+		for (i = 0; i < 3; i++)
+			av[i] = imp_record_attr(c->sax, a[i][0], a[i][1]);
+		if (imp_record_parse(c->rec, e) != 0) {
+			FUZZ_ASSERT(imp_record_error(c->sax) != NULL);
+			return 0;
+		}
+		for (i = 0; i < 5; i++) {
+			t = imp_record_field(c->rec, f[i][0], f[i][1]);
+			FUZZ_ASSERT((t == NULL) == (fv[i] == NULL));
+			FUZZ_ASSERT(t == NULL || strcmp(t, fv[i]) == 0);
+		}
+		for (i = 0; i < 3; i++) {
+			t = imp_record_attr(c->rec, a[i][0], a[i][1]);
+			FUZZ_ASSERT((t == NULL) == (av[i] == NULL));
+			FUZZ_ASSERT(t == NULL || strcmp(t, av[i]) == 0);
+		}
+	}
 	{
 		const char *st, *code, *text;
 		(void)imp_record_verdict(c->rec, &st, &code, &text);
@@ -101,7 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c.rec == NULL) {
 		imp_xml_init();
 		imp_crypto_init();
-		if ((c.rec = imp_record_new()) == NULL)
+		if ((c.rec = imp_record_new()) == NULL || (c.sax = imp_record_new()) == NULL)
 			abort();
 	}
 	if (fuzz_file(data, size, path) != 0)
