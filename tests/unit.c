@@ -356,6 +356,73 @@ test_record_step(void)
 	imp_record_free(r);
 }
 
+/* Fields read without a tree (first) and from the tree: the same values. */
+static void
+test_record_sax(void)
+{
+	static const char *const bodies[] = {
+		"<application a=\"x&amp;y &#38;z &lt;&quot;\"><cnic>1&amp;2</cnic>"
+		"<surname><![CDATA[K<H>]]>AN<!-- c --><?p i?></surname><given_names/>"
+		"<father_name>  </father_name><x><cnic>9</cnic></x></application>",
+		"<application><cnic>1</cnic><cnic>2</cnic></application>"
+		"<application><surname>S</surname></application>",
+		"<passport xmlns:p=\"urn:p\" p:number=\"P1\" number=\"N1\" type=\"\"/>"
+		"<application>t<cnic>a<b>b</b>c</cnic></application>",
+		"<normalised><cnic>&#x41;&#66;</cnic></normalised>",
+	};
+	static const char *const f[][2] = {
+		{ "application", "cnic" }, { "application", "surname" },
+		{ "application", "given_names" }, { "application", "father_name" },
+		{ "application", "x" }, { "normalised", "cnic" }, { "nothing", "cnic" },
+	};
+	static const char *const a[][2] = {
+		{ "application", "a" }, { "passport", "number" }, { "passport", "type" },
+		{ "passport", "issued" },
+	};
+	struct imp_record *sax = imp_record_new(), *tree = imp_record_new();
+	struct imp_err e = { 0 };
+	char line[1024];
+	const char *v, *w;
+	size_t i, j;
+
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[i]);
+		CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+		CHECK(imp_record_load(tree, line, strlen(line), &e) == 0);
+		CHECK(imp_record_parse(tree, &e) == 0);
+		for (j = 0; j < sizeof f / sizeof f[0]; j++) {
+			v = imp_record_field(sax, f[j][0], f[j][1]);
+			w = imp_record_field(tree, f[j][0], f[j][1]);
+			CHECK((v == NULL) == (w == NULL) && (v == NULL || strcmp(v, w) == 0));
+		}
+		for (j = 0; j < sizeof a / sizeof a[0]; j++) {
+			v = imp_record_attr(sax, a[j][0], a[j][1]);
+			w = imp_record_attr(tree, a[j][0], a[j][1]);
+			CHECK((v == NULL) == (w == NULL) && (v == NULL || strcmp(v, w) == 0));
+		}
+	}
+	/* and the values themselves, for the first two records */
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[0]);
+	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+	CHECK(strcmp(imp_record_attr(sax, "application", "a"), "x&y &z <\"") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "cnic"), "1&2") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "surname"), "K<H>AN") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "given_names"), "") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "father_name"), "  ") == 0);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[1]);
+	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "cnic"), "1") == 0);
+	CHECK(imp_record_field(sax, "application", "surname") == NULL);
+	/* a record the SAX pass cannot read: the tree's error */
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, "<application><cnic>1</application>");
+	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+	CHECK(imp_record_field(sax, "application", "cnic") == NULL);
+	CHECK(imp_record_error(sax) != NULL &&
+	      strstr(imp_record_error(sax)->msg, "not well-formed XML") != NULL);
+	imp_record_free(sax);
+	imp_record_free(tree);
+}
+
 /* ---- UTF-8 and CSV cells ---- */
 
 static void
@@ -806,6 +873,7 @@ static const struct {
 	{ "line reader: empty, unterminated and over-long lines", test_lines },
 	{ "record start tag must be canonical", test_record_head },
 	{ "record step, status and insert are spliced exactly", test_record_step },
+	{ "record fields read without a tree equal those of the tree", test_record_sax },
 	{ "strict UTF-8", test_utf8 },
 	{ "CSV cells: quoting and formula protection", test_csv_cell },
 	{ "seal statement text", test_statement },
