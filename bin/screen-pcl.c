@@ -31,7 +31,7 @@ struct entry {
 	char passport[12];
 	struct imp_date dob;          /* y 0: unknown */
 	uint32_t n_name;              /* people in lists and batch with its name */
-	uint32_t n_hname;             /* ... with its name and its honorifics (has_honorific) */
+	uint32_t n_hname;             /* ... with its name and its honorifics (imp_name_has_honorific) */
 	uint32_t n_father, n_family;  /* fathers with its father's name, and of that family */
 	uint32_t same_cnic, same_passport;   /* the next entry with its CNIC / passport, + 1 */
 };
@@ -447,17 +447,6 @@ bump(struct screen *s)
 	return 0;
 }
 
-static int
-has_honorific(const struct imp_name_words *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		if (w->honorific[i])
-			return 1;
-	return 0;
-}
-
 /* Whether two names bear honorifics, the same ones (ASMA SYED and SYED
  * ASMA): then the honorific is a part of the name that both share, and
  * the name is as rare as the people who bear it with it. */
@@ -511,7 +500,7 @@ count_person(struct screen *s, const struct imp_name_words *name,
 	count_key(s, name, &s->key);
 	if (bump(s) != 0)
 		return -1;
-	if (has_honorific(name)) {
+	if (imp_name_has_honorific(name)) {
 		imp_buf_reset(&s->key);
 		imp_buf_add(&s->key, "H:", 2);
 		count_key(s, name, &s->key);
@@ -1183,7 +1172,7 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 		imp_name_words(s->names, ap->father, &ap->wfather);
 	words_of(&ap->wname, &ap->ws);
 	ap->n_name = count_of(s, "N:", &ap->wname);
-	ap->n_hname = has_honorific(&ap->wname) ? count_of(s, "H:", &ap->wname) : ap->n_name;
+	ap->n_hname = imp_name_has_honorific(&ap->wname) ? count_of(s, "H:", &ap->wname) : ap->n_name;
 }
 
 static int
@@ -1328,7 +1317,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	for (i = 0; i < s->n; i++)
 		if (s->e[i].name != NULL) {
 			s->e[i].n_name = count_of(s, "N:", &s->e[i].wname);
-			s->e[i].n_hname = has_honorific(&s->e[i].wname) ?
+			s->e[i].n_hname = imp_name_has_honorific(&s->e[i].wname) ?
 				count_of(s, "H:", &s->e[i].wname) : s->e[i].n_name;
 			s->e[i].n_father = count_of(s, "F:", &s->e[i].wfather);
 			s->e[i].n_family = family_count(s, &s->e[i].wname, &s->e[i].wfather);

@@ -386,6 +386,7 @@ void imp_names_close(struct imp_names *n);
 double imp_name_similarity(const struct imp_names *n, const char *a, const char *b);
 void imp_name_words(const struct imp_names *n, const char *name, struct imp_name_words *w);
 double imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b);
+int imp_name_has_honorific(const struct imp_name_words *w);
 void imp_name_canonical(const struct imp_names *n, const char *name, struct imp_buf *out);
 int imp_name_weak(const struct imp_names *n, const char *word);
 

@@ -403,8 +403,9 @@ drop_honorifics(struct imp_name_words *tk, const struct imp_name_words *other)
 	tk->n = k;
 }
 
-static int
-has_honorific(const struct imp_name_words *w)
+/* Whether any word of a name is an honorific (SYED, MALIK, HAFIZ ...). */
+int
+imp_name_has_honorific(const struct imp_name_words *w)
 {
 	size_t i;
 
@@ -584,7 +585,7 @@ imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name
 
 	/* an honorific on one side only comes and goes; on both it is a word
 	 * (the names copied only when there is one to leave out) */
-	if ((has_honorific(a0) || has_honorific(b0)) && !honorifics_differ(a0, b0)) {
+	if ((imp_name_has_honorific(a0) || imp_name_has_honorific(b0)) && !honorifics_differ(a0, b0)) {
 		ta = *a0;
 		tb = *b0;
 		drop_honorifics(&ta, b0);
