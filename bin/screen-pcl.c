@@ -22,6 +22,15 @@
 #define POSTING_CAP_ONE 3000          /* ... for a name of one word, which has few keys */
 #define MAX_HITS 8
 #define NOT_ALIKE -99.0               /* names too unlike to be weighed */
+/* The area of a CNIC, its first four digits (province, division, district,
+ * tehsil): a listed person who applies under another CNIC is taken to be
+ * registered in the entry's area four times in five (AREA_KEPT). How many
+ * others share it is told by the people of the entry's family name with a
+ * CNIC, blended with the area's share of all people (AREA_BLEND of them):
+ * SOOMROs live in Sindh, so a Sindh area says less of a SOOMRO. */
+#define AREA_KEPT 0.8
+#define AREA_BLEND 20.0
+#define AREA_MOST 8.0                 /* the most an equal area can give */
 
 struct entry {
 	char *id, *name, *father, *category;
@@ -34,13 +43,16 @@ struct entry {
 	uint32_t n_hname;             /* ... with its name and its honorifics (imp_name_has_honorific) */
 	uint32_t n_father, n_family;  /* fathers with its father's name, and of that family */
 	uint32_t same_cnic, same_passport;   /* the next entry with its CNIC / passport, + 1 */
+	uint32_t n_named, n_named_area;      /* people with a CNIC and its last name, and of its area */
 };
 
 /* What the first test of a candidate needs, kept small and together: the
  * entries themselves are large and scattered in memory. */
 struct brief {
-	float most;                   /* the most its name and father's name can give */
+	float most;                   /* the most its name, father's name and area can give */
 	struct imp_date dob;
+	uint16_t area;                /* of its CNIC; 0: no CNIC */
+	float area_same, area_other;  /* the bits an equal and another area give */
 };
 
 /* A table of keys by their 64-bit hash, hash and value in one slot (one
@@ -76,6 +88,7 @@ struct screen {
 	struct imp_map *cnics, *passports;   /* -> entry index + 1 (first of them) */
 	struct htab counts;           /* name, father and family keys -> people */
 	uint64_t people;              /* in the lists and the batch */
+	uint64_t carded;              /* ... with a CNIC */
 	struct brief *brief;          /* per entry */
 	uint16_t *weight;             /* per entry, while an applicant is looked up */
 	uint32_t *stamp;              /* per entry: the applicant's word that last gave weight */
@@ -485,16 +498,50 @@ family_key(const struct imp_name_words *name, const struct imp_name_words *fathe
 		}
 }
 
+/* The key of the people with a CNIC of area whose name ends in the name's
+ * last word (A:), or of all of them (L:, area 0). */
+static void
+area_key(const struct imp_name_words *name, unsigned area, struct imp_buf *out)
+{
+	imp_buf_reset(out);
+	if (area != 0)
+		imp_buf_printf(out, "A:%04u ", area);
+	else
+		imp_buf_add(out, "L:", 2);
+	imp_buf_puts(out, name->n ? name->t[name->n - 1] : "");
+}
+
+/* The area of a CNIC of 13 digits (AREA_KEPT); 0: none. */
+static unsigned
+cnic_area(uint64_t cnic)
+{
+	return (unsigned)(cnic / 1000000000u);
+}
+
 /*
  * Counts a person in s->counts: N: the name, F: the father's name, G: the
- * fathers' names of that family. A father's name is rarer or commoner
- * within its family: MUHAMMAD ASLAM is common among QURESHIs.
+ * fathers' names of that family; with a CNIC, A: and L: (area_key) and the
+ * area alone (a:). A father's name is rarer or commoner within its family:
+ * MUHAMMAD ASLAM is common among QURESHIs.
  */
 static int
 count_person(struct screen *s, const struct imp_name_words *name,
-	     const struct imp_name_words *father)
+	     const struct imp_name_words *father, unsigned area)
 {
 	s->people++;
+	if (area != 0) {
+		s->carded++;
+		area_key(name, area, &s->key);
+		if (bump(s) != 0)
+			return -1;
+		area_key(name, 0, &s->key);
+		if (bump(s) != 0)
+			return -1;
+		imp_buf_reset(&s->key);
+		imp_buf_printf(&s->key, "a:%04u", area);
+		if (bump(s) != 0)
+			return -1;
+	}
 	imp_buf_reset(&s->key);
 	imp_buf_add(&s->key, "N:", 2);
 	count_key(s, name, &s->key);
@@ -528,6 +575,15 @@ family_count(struct screen *s, const struct imp_name_words *name,
 	family_key(name, father, &s->key);
 	n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
 	return n != NULL && *n > 0 ? *n : 1;
+}
+
+/* The count of the key in s->key; 0 if none. */
+static uint32_t
+counted(struct screen *s)
+{
+	uint32_t *n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
+
+	return n != NULL ? *n : 0;
 }
 
 static uint32_t
@@ -675,7 +731,7 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if (en->name == NULL)
 		return 0;
-	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL) != 0)
+	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL, cnic_area(en->cnic)) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	words_of(&en->wname, &ws);
 	return post(s, &ws, idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
@@ -723,6 +779,7 @@ static int
 count_name(struct screen *s, const char *line, size_t len)
 {
 	struct imp_name_words name, father;
+	uint64_t cnic = 0;
 	int have;
 
 	/* a and b as scratch: the batch is counted before any record is checked */
@@ -737,10 +794,13 @@ count_name(struct screen *s, const char *line, size_t len)
 	if (!have)
 		return 0;
 	imp_name_words(s->names, s->a.p, &name);
+	if (imp_line_field(line, len, "normalised", "cnic", &s->b) == 0 &&
+	    imp_cnic_parse(s->b.p, &cnic) != 0)
+		cnic = 0;
 	have = imp_line_field(line, len, "normalised", "father_name", &s->b) == 0;
 	if (have)
 		imp_name_words(s->names, s->b.p, &father);
-	return count_person(s, &name, have ? &father : NULL);
+	return count_person(s, &name, have ? &father : NULL, cnic_area(cnic));
 }
 
 static int
@@ -762,6 +822,7 @@ struct applicant {
 	struct imp_name_words wname, wfather;
 	struct imp_date dob;
 	int have_dob;
+	unsigned area;                /* of the applicant's CNIC; 0: none */
 	uint32_t n_name;              /* people in lists and batch with the applicant's name */
 	uint32_t n_hname;             /* ... and its honorifics */
 	struct words ws;
@@ -777,12 +838,16 @@ struct match {
 };
 
 /* Whether entry k can reach the threshold, by the most its names can give
- * and what the dates of birth say: the test before an entry is weighed. */
+ * and what the dates of birth and the areas say: the test before an entry
+ * is weighed. */
 static int
 may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
 {
-	return s->brief[k].most + (ap->have_dob ? dob_evidence(&ap->dob, &s->brief[k].dob, NULL) :
-				   0) >= s->threshold;
+	const struct brief *b = &s->brief[k];
+
+	return b->most - b->area_same + (ap->have_dob ? dob_evidence(&ap->dob, &b->dob, NULL) : 0) +
+	       (ap->area == 0 || b->area == 0 ? 0 : ap->area == b->area ? b->area_same :
+		b->area_other) >= s->threshold;
 }
 
 static void
@@ -1031,13 +1096,38 @@ father_evidence(const struct applicant *ap, const struct entry *en, struct imp_b
 	return f >= 0.85 ? 1 : -1;
 }
 
+/* The bits the areas of two CNICs give (AREA_KEPT): the entry's area_same
+ * when equal, its area_other when not; nothing when one has no CNIC, and
+ * nothing said when the CNIC is the same (an exact match). */
+static double
+area_evidence(const struct screen *s, const struct applicant *ap, const struct entry *en,
+	      struct imp_buf *why)
+{
+	const struct brief *b = &s->brief[en - s->e];
+
+	if (ap->area == 0 || b->area == 0)
+		return 0;
+	if (ap->area != b->area) {
+		imp_buf_printf(why, "; CNIC area differs (%04u, list %04u)", ap->area, b->area);
+		return b->area_other;
+	}
+	if (ap->cnic == NULL || en->cnic == 0 || strtoull(ap->cnic, NULL, 10) != en->cnic) {
+		const char *last = strrchr(en->name, ' ');
+
+		imp_buf_printf(why, "; CNIC area equal (%04u; %u of %u people named %s have it)",
+			       b->area, en->n_named_area, en->n_named, last ? last + 1 : en->name);
+	}
+	return b->area_same;
+}
+
 /*
  * The evidence that applicant and entry are one person, in bits: what the
  * name says, by how few people in the lists and the batch bear it (scaled
  * by how alike the names are); what an agreeing father's name adds, by how
  * rare it is among the fathers of its family (MUHAMMAD ASLAM QURESHI says
- * little, HASSAN ZUBAIR MEMON much); plus what the dates of birth say
- * (dob_evidence); minus 8 for a father's name that differs.
+ * little, HASSAN ZUBAIR MEMON much); minus 8 for a father's name that
+ * differs; what the areas of the two CNICs say (area_evidence); plus what
+ * the dates of birth say (dob_evidence).
  */
 static double
 score(struct screen *s, const struct applicant *ap, const struct entry *en, struct imp_buf *why)
@@ -1068,6 +1158,7 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 		bits += log2((double)en->n_family / en->n_father);
 	else if (ev < 0)
 		bits -= 8;
+	bits += area_evidence(s, ap, en, why);
 	if (ap->have_dob)
 		bits += dob_evidence(&ap->dob, &en->dob, why);
 	else
@@ -1157,6 +1248,7 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 	const char *given = imp_record_field(r, "normalised", "given_names");
 	const char *sur = imp_record_field(r, "normalised", "surname");
 	const char *dob = imp_record_field(r, "normalised", "date_of_birth");
+	uint64_t cnic;
 
 	memset(ap, 0, sizeof *ap);
 	imp_buf_reset(&s->a);
@@ -1166,6 +1258,8 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 	ap->father = imp_record_field(r, "normalised", "father_name");
 	ap->cnic = imp_record_field(r, "normalised", "cnic");
 	ap->previous = imp_record_field(r, "normalised", "previous_passport");
+	if (ap->cnic != NULL && imp_cnic_parse(ap->cnic, &cnic) == 0)
+		ap->area = cnic_area(cnic);
 	ap->have_dob = dob != NULL && imp_date_partial(dob, &ap->dob) == 0;
 	imp_name_words(s->names, ap->full, &ap->wname);
 	if (ap->father != NULL)
@@ -1306,6 +1400,33 @@ out:
 	return rc;
 }
 
+/* What an equal and another area say of entry k (AREA_KEPT): p, the share
+ * of the people named like it who have its area, blended with the area's
+ * share of all people; an equal area gives log2(kept / p), at most
+ * AREA_MOST, another log2((1 - kept) / (1 - p)), at most nothing. */
+static void
+area_weights(struct screen *s, size_t k)
+{
+	struct entry *en = &s->e[k];
+	struct brief *b = &s->brief[k];
+	unsigned area = cnic_area(en->cnic);
+	double p, all;
+
+	if (area == 0 || en->name == NULL)
+		return;
+	area_key(&en->wname, area, &s->key);
+	en->n_named_area = counted(s);
+	area_key(&en->wname, 0, &s->key);
+	en->n_named = counted(s);
+	imp_buf_reset(&s->key);
+	imp_buf_printf(&s->key, "a:%04u", area);
+	all = (double)counted(s) / (double)s->carded;
+	p = (en->n_named_area + AREA_BLEND * all) / (en->n_named + AREA_BLEND);
+	b->area = (uint16_t)area;
+	b->area_same = (float)fmin(AREA_MOST, fmax(0, log2(AREA_KEPT / p)));
+	b->area_other = (float)fmin(0, log2((1 - AREA_KEPT) / (1 - p)));
+}
+
 static int
 begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 {
@@ -1328,9 +1449,10 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 		const struct entry *en = &s->e[i];
 
 		s->brief[i].dob = en->dob;
+		area_weights(s, i);
 		s->brief[i].most = en->name == NULL ? -1000 : (float)(log2((double)s->people /
 			(en->n_hname < en->n_name ? en->n_hname : en->n_name)) + (en->father && en->n_family > en->n_father ?
-			log2((double)en->n_family / en->n_father) : 0));
+			log2((double)en->n_family / en->n_father) : 0)) + s->brief[i].area_same;
 	}
 	if (index_postings(s) != 0 ||
 	    (s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||
@@ -1355,7 +1477,7 @@ help(void)
 	usage(stdout);
 	fputs("Screen applicants against the Passport and Foreign Control Lists.\n"
 	      "  -l, --list FILE       a control list (SPEC 5.4), repeatable\n"
-	      "      --threshold BITS  evidence from which a person match is held (default 19)\n"
+	      "      --threshold BITS  evidence from which a person match is held (default 18)\n"
 	      "      --explain         every candidate weighed, with its evidence, on stderr\n"
 	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
@@ -1385,7 +1507,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 	char *end;
 	int c;
 
-	s->threshold = 19;
+	s->threshold = 18;
 	while ((c = getopt_long(argc, argv, "l:s:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':

@@ -132,6 +132,16 @@ cases() {
 	row a person LACK-FATHER DILAWAR KHETRAN 'BAHADUR KHETRAN' 1969-12-12 cnic=3630200000241
 	row l entry PCL-L4 name='SIKANDAR NOTEZAI' father_name='MIR DAD NOTEZAI' date_of_birth=1977
 	row a person DOB-YEAR SIKANDAR NOTEZAI 'MIR DAD NOTEZAI' 1977-08-30 cnic=3630200000251
+	# the area of the CNIC (its first four digits): the listed person under
+	# another CNIC of the entry's area, a namesake of another area
+	row l entry PCL-A1 cnic=3630299999991 name='RAHIM DAD BUZDAR' date_of_birth=1975
+	row a person AREA-SAME 'RAHIM DAD' BUZDAR 'KHUDA DAD BUZDAR' 1975-05-05 cnic=3630200000291
+	row a person AREA-OTHER 'RAHIM DAD' BUZDAR 'PEER DAD BUZDAR' 1975-06-06 cnic=3520200000301
+	# an area no one else has: name, father's name, year and area just
+	# above the default threshold
+	row l entry PCL-A2 cnic=5990299999991 name='SHAHDAD ZARKUN' father_name='MIR JAN ZARKUN' date_of_birth=1971
+	row a person AREA-RARE SHAHDAD ZARKUN 'MIR JAN ZARKUN' 1971-03-03 cnic=5990200000311
+	row a person AREA-KIN DOSTAIN ZARKUN 'BALACH ZARKUN' 1990-01-01 cnic=3630200000321
 	# on no list
 	row a app PLAIN cnic=3630200000261
 	# rejected by validate (the photo), with a listed CNIC: passes untouched
@@ -233,6 +243,27 @@ bits() {
 	awk -v P="$(people)" "function log2(x) { return log(x) / log(2) } BEGIN { printf \"$1\", $2 }"
 }
 
+# area_bits equal|other AREA K N: what the CNIC areas say of an entry of
+# AREA whose last name K of the N people with a CNIC who bear it have in
+# AREA (screen-pcl(1)): p blends K / N with the share of AREA among all
+# people with a CNIC (the active entries with a name, the ok applicants),
+# as if 20 of them; equal gives log2(0.8 / p), at most 8, other
+# log2(0.2 / (1 - p)), at most 0.
+area_bits() {
+	{ awk "$CSV_SPLIT"'NR > 1 { csv_split($0, f); if (f[12] == "" && f[5] != "" && f[4] != "") { gsub(/[^0-9]/, "", f[4]); print substr(f[4], 1, 4) } }' l.csv
+	  grep '^<record [^>]* status="ok">' v.xml | grep -o '<normalised>.*</normalised>' |
+		grep -o '<cnic>[0-9]*</cnic>' | cut -c7-10; } |
+	awk -v how="$1" -v area="$2" -v k="$3" -v n="$4" '
+	function log2(x) { return log(x) / log(2) }
+	{ all++; in_area += $0 == area }
+	END {
+		p = (k + 20 * in_area / all) / (n + 20)
+		if (how == "equal") { b = log2(0.8 / p); if (b > 8) b = 8; if (b < 0) b = 0 }
+		else { b = log2(0.2 / (1 - p)); if (b > 0) b = 0 }
+		printf "%.9f", b
+	}'
+}
+
 # ---- the inputs are what the tests think they are ---------------------------------
 
 conserved() { stage_conserved screen-pcl "$@"; }
@@ -258,7 +289,7 @@ one_step_each() { stage_one_step_each screen-pcl "$@"; }
 	assert_equal "$(record_of BAD-PHOTO o.xml)" "$(record_of BAD-PHOTO v.xml)"
 	run -1 grep -F ' id="BAD-PHOTO" ' <(grep '<step stage="screen-pcl"' o.xml)
 	# the numbers of this batch
-	[[ $(cat o.err) =~ ^screen-pcl:\ B-S:\ 30\ in,\ 10\ ok,\ 1\ rejected,\ 19\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
+	[[ $(cat o.err) =~ ^screen-pcl:\ B-S:\ 34\ in,\ 13\ ok,\ 1\ rejected,\ 20\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
 		fail "summary: $(cat o.err)"
 }
 
@@ -283,8 +314,8 @@ one_step_each() { stage_one_step_each screen-pcl "$@"; }
 
 @test "the output is a sealed stream: inspect verifies it, it is valid against impass.xsd, the seal names screen-pcl" {
 	run -0 --separate-stderr inspect o.xml
-	assert_line --regexp '^seal +good: screen-pcl by '"$STAGE_FPR"' .*, 30 records, '
-	assert_line --regexp '^records +30 \(ok 10, held 19, rejected 1\)$'
+	assert_line --regexp '^seal +good: screen-pcl by '"$STAGE_FPR"' .*, 34 records, '
+	assert_line --regexp '^records +34 \(ok 13, held 20, rejected 1\)$'
 	run -0 --separate-stderr passthru o.xml
 	run xmllint --noout --schema "$TESTS/../schemas/impass.xsd" o.xml
 	assert_success
@@ -407,6 +438,26 @@ screen-pcl: DOB-YEAR ~ PCL PCL-L4: $(bits %.2f 'log2(P / 2) + 6'): name SIKANDAR
 		"name SIKANDAR NOTEZAI ~ list SIKANDAR NOTEZAI (1.00; 2 people bear it); father's name equal (2 of 2 fathers of the family bear it); year of birth equal"
 }
 
+@test "the area of the CNIC (its first four digits) weighs: the entry's area for the listed person under another CNIC, another for a namesake; an area no one else shares says more" {
+	local same other rare
+	same=$(area_bits equal 3630 2 3)
+	other=$(area_bits other 3630 2 3)
+	rare=$(area_bits equal 5990 2 3)
+	run -0 grep -E ' ~ PCL PCL-A[12]: ' x.err
+	assert_output "screen-pcl: AREA-SAME ~ PCL PCL-A1: $(bits %.2f "log2(P / 3) + $same + 6"): name RAHIM DAD BUZDAR ~ list RAHIM DAD BUZDAR (1.00; 3 people bear it); father's name not on the list; CNIC area equal (3630; 2 of 3 people named BUZDAR have it); year of birth equal
+screen-pcl: AREA-OTHER ~ PCL PCL-A1: $(bits %.2f "log2(P / 3) + $other + 6"): name RAHIM DAD BUZDAR ~ list RAHIM DAD BUZDAR (1.00; 3 people bear it); father's name not on the list; CNIC area differs (3520, list 3630); year of birth equal
+screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $rare + 6"): name SHAHDAD ZARKUN ~ list SHAHDAD ZARKUN (1.00; 2 people bear it); father's name equal (2 of 3 fathers of the family bear it); CNIC area equal (5990; 2 of 3 people named ZARKUN have it); year of birth equal"
+	# the area said more of ZARKUN, whom no one else shares it with, than of BUZDAR
+	[ "$(bits %d "($rare > $same && $same > 0 && $other < 0)")" = 1 ] || fail "area bits: $rare, $same, $other"
+	# between the two: the same name, father and year held in the entry's area alone
+	run -0 --separate-stderr screen-pcl -l l.csv --threshold "$(bits %.2f "log2(P / 3) + $same + 6 - 0.01")" v.xml
+	printf '%s\n' "$output" > a.xml
+	held_match AREA-SAME a.xml PCL PCL-A1 "$(bits %.1f "log2(P / 3) + $same + 6")" \
+		"name RAHIM DAD BUZDAR ~ list RAHIM DAD BUZDAR (1.00; 3 people bear it); father's name not on the list; CNIC area equal (3630; 2 of 3 people named BUZDAR have it); year of birth equal"
+	clear_step AREA-OTHER a.xml
+	clear_step AREA-KIN a.xml
+}
+
 @test "several entries match: one step, coded and attributed by the first of the strongest, every entry in the sentence after '; also'" {
 	step_is MULTI o.xml held FCL_CNIC ' list="FCL" entry="FCL-C2" score="99.0"' \
 		"FCL FCL-C2 (category A): CNIC equal; also PCL PCL-P1 (category A): passport equal; also PCL PCL-M9 (category A): $(bits %.1f 'log2(P / 2) + 14') bits of evidence: name BABAR SULTAN MAITLA ~ list BABAR SULTAN MAITLA (1.00; 2 people bear it); $EQUAL"
@@ -450,7 +501,7 @@ screen-pcl: DOB-YEAR ~ PCL PCL-L4: $(bits %.2f 'log2(P / 2) + 6'): name SIKANDAR
 	run -0 cat x.err
 	assert_line --index 0 --regexp "^screen-pcl: $active active entries, $removed removed ones left out, [0-9]+\\.[0-9] s\$"
 	conserved "$output" x.xml B-S
-	assert_equal "${#lines[@]}" 18
+	assert_equal "${#lines[@]}" 21
 	local i re="^screen-pcl: [A-Z-]+ ~ [PF]CL [PF]CL-[A-Z0-9]+: -?[0-9]+\\.[0-9]{2}: name [A-Z ]+ ~ list [A-Z ]+ \\([01]\\.[0-9]{2}; [0-9]+ people bear (it|the applicant's)\\); "
 	for ((i = 1; i < ${#lines[@]} - 1; i++)); do
 		[[ ${lines[i]} =~ $re ]] || fail "line $i: ${lines[i]}"
@@ -465,7 +516,7 @@ screen-pcl: DOB-YEAR ~ PCL PCL-L4: $(bits %.2f 'log2(P / 2) + 6'): name SIKANDAR
 		run -0 awk -F': ' -v want="$id ~ $list $ent" '$2 == want { printf "%.1f\n", $3 }' x.err
 		assert_output "$score"
 	done < <(sed -En 's/^<record [^>]* id="([^"]*)" .*code="[PF]CL_MATCH" list="([PF]CL)" entry="([^"]*)" score="([0-9.]*)".*/\1 \2 \3 \4/p' x.xml)
-	assert_equal "$n" 9
+	assert_equal "$n" 10
 }
 
 @test "--explain prints every candidate weighed, a namesake with negative evidence too (screen-pcl(1): every candidate weighed)" {
@@ -488,9 +539,19 @@ screen-pcl: DOB-YEAR ~ PCL PCL-L4: $(bits %.2f 'log2(P / 2) + 6'): name SIKANDAR
 	for x in 1 60 19.5; do run -0 --separate-stderr screen-pcl -l l.csv --threshold "$x" v.xml; done
 }
 
-@test "a higher --threshold clears a borderline match; the default is 19" {
-	run -0 --separate-stderr screen-pcl -l l.csv --threshold 19 v.xml
+@test "a higher --threshold clears a borderline match; the default is 18" {
+	run -0 --separate-stderr screen-pcl -l l.csv --threshold 18 v.xml
 	diff <(unsealed o.xml) <(grep -v '^<seal ' <<< "$output")
+	# AREA-RARE scores between 18 and 19: held by default, clear from 19
+	local rare
+	rare=$(bits %.9f "log2(P / 2) + log2(3 / 2) + $(area_bits equal 5990 2 3) + 6")
+	[ "$(bits %d "($rare >= 18 && $rare < 19)")" = 1 ] || fail "AREA-RARE scores $rare, not in [18, 19)"
+	held_match AREA-RARE o.xml PCL PCL-A2 "$(bits %.1f "$rare")" \
+		"name SHAHDAD ZARKUN ~ list SHAHDAD ZARKUN (1.00; 2 people bear it); father's name equal (2 of 3 fathers of the family bear it); CNIC area equal (5990; 2 of 3 people named ZARKUN have it); year of birth equal"
+	run -0 --separate-stderr screen-pcl -l l.csv --threshold 19 v.xml
+	printf '%s\n' "$output" > t0.xml
+	clear_step AREA-RARE t0.xml
+	assert_equal "$(grep -c '^<record [^>]* status="held">' t0.xml)" "$(($(grep -c '^<record [^>]* status="held">' o.xml) - 1))"
 	# DROPPED scores a little below 22, TYPO a little above 23
 	local dropped typo
 	dropped=$(bits %.2f 'int((0.80 * log2(P) + 14) * 100) / 100')
@@ -651,7 +712,7 @@ screen-pcl: DOB-YEAR ~ PCL PCL-L4: $(bits %.2f 'log2(P / 2) + 6'): name SIKANDAR
 
 # ---- the seeded fixture ---------------------------------------------------------------
 
-@test "the seeded fixture (78,000 entries, 60,000 applicants): every planted CNIC and passport held, no hold on a removed entry nor on a namesake's entry, false holds (namesakes and removed people included) at most 0.5 %, recall at least 0.99 where the entry gives a father's name or a date of birth, 0.97 in all" {
+@test "the seeded fixture (78,000 entries, 60,000 applicants): every planted CNIC and passport held, no hold on a removed entry nor on a namesake's entry, false holds (namesakes and removed people included) at most 0.5 %, recall at least 0.99 in all and where the entry gives a father's name or a date of birth" {
 	"$GEN" pcl 78000 > pcl.csv
 	"$GEN" --truth truth.csv screening 60000 > scr.csv
 	ingest -b B-SCR scr.csv 2> /dev/null | validate --today "$TODAY" > sv.xml 2> /dev/null
@@ -706,7 +767,7 @@ screen-pcl: DOB-YEAR ~ PCL PCL-L4: $(bits %.2f 'log2(P / 2) + 6'): name SIKANDAR
 		printf "%d records; hits %d, held %d; full date of birth %d, held %d; name only %d, held %d; false holds %d of %d\n", n, hits, found, fhits, ffound, bhits, bfound, falses, clean
 		if (hits < 600 || fhits < 400 || bhits < 5) print "too few planted hits to measure"
 		if (falses * 1000 > clean * 5) print "false holds above 0.5 %"
-		if (found * 100 < hits * 97) print "recall below 0.97"
+		if (found * 100 < hits * 99) print "recall below 0.99"
 		if ((found - bfound) * 100 < (hits - bhits) * 99) print "recall below 0.99 where the entry gives more than a name"
 		if (ffound * 100 < fhits * 99) print "recall below 0.99 where the entry has a full date of birth"
 	}' pcl.csv truth.csv <(records so.xml)

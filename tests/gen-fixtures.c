@@ -1643,6 +1643,7 @@ static void write_screening(const struct config *cfg, uint64_t i, struct row *w)
 		make_person(cfg, i, &own);
 		text_copy(e.p.father, sizeof e.p.father, own.father);
 		e.p.dob = own.dob;
+		e.p.home = own.home;                  /* and a CNIC of its own area */
 	}
 	passport_number(cfg, &e.p, passport);      /* the list's, before the CNIC changes */
 	if (strcmp(variation, "cnic") != 0)
