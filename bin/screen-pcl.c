@@ -404,12 +404,6 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 
 /* ---- how many people share a name ------------------------------------------------ */
 
-static int
-cmp_word(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* A name's words for counting: weak ones and honorifics left out (ANAM
  * matches ANAM CHAUDHRY and ANAM MALIK: all of them bear it), sorted; for
  * the H: count (names that share their honorifics) and a father's name,
@@ -417,8 +411,8 @@ cmp_word(const void *a, const void *b)
 static void
 count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf *out)
 {
-	const char *p[IMP_NAME_WORDS];
-	size_t i, n = 0;
+	const char *p[IMP_NAME_WORDS], *t;
+	size_t i, j, n = 0;
 	/* a father's name is counted whole, family name and all, like its family */
 	int keep = out->len >= 2 && (out->p[0] == 'F' || out->p[0] == 'G' || out->p[0] == 'H');
 
@@ -427,7 +421,9 @@ count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf
 			p[n++] = w->t[i];
 	for (i = 0; n == 0 && i < w->n; i++)
 		p[n++] = w->t[i];
-	qsort(p, n, sizeof *p, cmp_word);
+	for (i = 1; i < n; i++)               /* a few words: sorted in place, no qsort */
+		for (j = i; j > 0 && strcmp(p[j], p[j - 1]) < 0; j--)
+			t = p[j], p[j] = p[j - 1], p[j - 1] = t;
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			imp_buf_add(out, " ", 1);
@@ -723,8 +719,14 @@ static int
 count_name(struct screen *s, const char *line, size_t len)
 {
 	struct imp_name_words name, father;
+	const char *sect;
 	int have;
 
+	/* the fields are in the normalised section: found once, not per field */
+	if ((sect = memmem(line, len, "<normalised>", 12)) != NULL) {
+		len -= (size_t)(sect - line);
+		line = sect;
+	}
 	/* a and b as scratch: the batch is counted before any record is checked */
 	imp_buf_reset(&s->a);
 	have = imp_line_field(line, len, "normalised", "given_names", &s->b) == 0;
@@ -880,14 +882,6 @@ collect(struct screen *s, int weight, int whole, void *arg)
 	return 0;
 }
 
-static int
-by_hash(const void *a, const void *b)
-{
-	const struct qkey *x = a, *y = b;
-
-	return (x->h > y->h) - (x->h < y->h);
-}
-
 /* Indexes entry idx under the keys of its name, each once, the slots of
  * all of them fetched before any is read (gather_all). */
 static int
@@ -895,12 +889,15 @@ post(struct screen *s, const struct words *ws, uint32_t idx)
 {
 	struct postings *p = &s->post;
 	uint32_t (*np)[2], *slot;
-	size_t i;
+	struct qkey t;
+	size_t i, j;
 
 	s->nqk = 0;
 	if (each_key(s, ws, collect, NULL) != 0)
 		return -1;
-	qsort(s->qk, s->nqk, sizeof *s->qk, by_hash);
+	for (i = 1; i < s->nqk; i++)          /* by hash; a few dozen keys: no qsort */
+		for (j = i; j > 0 && s->qk[j].h < s->qk[j - 1].h; j--)
+			t = s->qk[j], s->qk[j] = s->qk[j - 1], s->qk[j - 1] = t;
 	for (i = 0; i < s->nqk; i++)
 		ht_prefetch(&s->keys, s->qk[i].h);
 	for (i = 0; i < s->nqk; i++) {
