@@ -93,23 +93,37 @@ struct screen {
 	double threshold;
 	int explain;
 	struct imp_buf a, b, key, sentence, out;
+	uint64_t kh;                  /* the name key being made, hashed so far */
 	struct imp_verdict v;
 };
 
 /* ---- keys ----------------------------------------------------------------------- */
 
+#define FNV_START 14695981039346656037ULL
+
 static uint64_t
-khash(const char *p, size_t n)
+fnv(uint64_t h, const char *p, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;      /* FNV-1a, then mixed */
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t
+mixed(uint64_t h)
+{
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return h != 0 ? h : 1;
+}
+
+static uint64_t
+khash(const char *p, size_t n)
+{
+	return mixed(fnv(FNV_START, p, n));      /* FNV-1a, then mixed */
 }
 
 static int
@@ -168,19 +182,27 @@ ht_free(struct htab *t)
 	free(t->v);
 }
 
+/* A name key is only ever hashed: its bytes go into the hash (khash's)
+ * as the key is made, not into a buffer first. */
+static void
+key_add(struct screen *s, const char *p, size_t n)
+{
+	s->kh = fnv(s->kh, p, n);
+}
+
 /* The consonants of a word after its first letter: typos in vowels vanish. */
 static void
-skeleton(const char *w, size_t n, struct imp_buf *out)
+skeleton(struct screen *s, const char *w, size_t n)
 {
 	size_t i;
 
 	char last = w[0];
 
-	imp_buf_add(out, w, 1);
+	key_add(s, w, 1);
 	for (i = 1; i < n; i++)
 		if (strchr("AEIOUY", w[i]) == NULL && w[i] != last) {
 			last = w[i];
-			imp_buf_add(out, &last, 1);
+			key_add(s, &last, 1);
 		}
 }
 
@@ -223,8 +245,8 @@ word_before(const struct words *ws, size_t i, size_t j)
 static void
 key_start(struct screen *s, const char *prefix)
 {
-	imp_buf_reset(&s->key);
-	imp_buf_add(&s->key, prefix, 2);
+	s->kh = FNV_START;
+	key_add(s, prefix, 2);
 }
 
 /* The name as a set: strong words sorted, so that order does not matter. */
@@ -241,8 +263,8 @@ full_key(struct screen *s, const struct words *ws)
 	key_start(s, "N:");
 	for (i = 0; i < ws->n; i++) {
 		if (i > 0)
-			imp_buf_add(&s->key, " ", 1);
-		imp_buf_add(&s->key, ws->w[order[i]], ws->len[order[i]]);
+			key_add(s, " ", 1);
+		key_add(s, ws->w[order[i]], ws->len[order[i]]);
 	}
 }
 
@@ -262,11 +284,11 @@ typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *
 		return 0;
 	for (k = 1; k <= n; k++) {            /* k == n: the word whole */
 		key_start(s, "Q:");
-		imp_buf_add(&s->key, ws->w[i], k);
+		key_add(s, ws->w[i], k);
 		if (k < n)
-			imp_buf_add(&s->key, ws->w[i] + k + 1, n - k - 1);
-		imp_buf_add(&s->key, " ", 1);
-		imp_buf_add(&s->key, ws->w[j], ws->len[j]);
+			key_add(s, ws->w[i] + k + 1, n - k - 1);
+		key_add(s, " ", 1);
+		key_add(s, ws->w[j], ws->len[j]);
 		if ((rc = fn(s, 2, 0, arg)) != 0)
 			return rc;
 	}
@@ -287,9 +309,9 @@ deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		return 0;
 	for (i = 1; i <= n; i++) {            /* i == n: the word whole */
 		key_start(s, "D:");
-		imp_buf_add(&s->key, ws->w[0], i);
+		key_add(s, ws->w[0], i);
 		if (i < n)
-			imp_buf_add(&s->key, ws->w[0] + i + 1, n - i - 1);
+			key_add(s, ws->w[0] + i + 1, n - i - 1);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 	}
@@ -307,9 +329,9 @@ deletion_keys(struct screen *s, const char *prefix, const char *w, size_t n, key
 
 	for (k = 1; k <= n; k++) {
 		key_start(s, prefix);
-		imp_buf_add(&s->key, w, k);
+		key_add(s, w, k);
 		if (k < n)
-			imp_buf_add(&s->key, w + k + 1, n - k - 1);
+			key_add(s, w + k + 1, n - k - 1);
 		if ((rc = fn(s, 2, 0, arg)) != 0)
 			return rc;
 	}
@@ -348,7 +370,7 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	return 0;
 }
 
-/* Calls fn for every key of a name (in s->key) with its weight: 2 for the
+/* Calls fn for every key of a name (its hash in s->kh) with its weight: 2 for the
  * whole name, for a pair of words (with one typo, or written as one) and
  * for the deletions of a name of one word, 1 for a word or its consonants
  * (one word gives its weight once, by either). */
@@ -366,11 +388,11 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	for (i = 0; i < ws->n; i++) {
 		s->word = i + 1;
 		key_start(s, "T:");
-		imp_buf_add(&s->key, ws->w[i], ws->len[i]);
+		key_add(s, ws->w[i], ws->len[i]);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		key_start(s, "S:");
-		skeleton(ws->w[i], ws->len[i], &s->key);
+		skeleton(s, ws->w[i], ws->len[i]);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		s->word = 0;
@@ -381,9 +403,9 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 				    ws->len[j]) >= 0)
 				a = j, b = i;
 			key_start(s, "P:");
-			imp_buf_add(&s->key, ws->w[a], ws->len[a]);
-			imp_buf_add(&s->key, " ", 1);
-			imp_buf_add(&s->key, ws->w[b], ws->len[b]);
+			key_add(s, ws->w[a], ws->len[a]);
+			key_add(s, " ", 1);
+			key_add(s, ws->w[b], ws->len[b]);
 			if ((rc = fn(s, 2, 0, arg)) != 0)
 				return rc;
 		}
@@ -861,7 +883,7 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 			touch(s, k, weight);
 }
 
-/* Notes the key in s->key of the applicant being looked up. */
+/* Notes the key in s->kh of the name being looked up or indexed. */
 static int
 collect(struct screen *s, int weight, int whole, void *arg)
 {
@@ -875,7 +897,7 @@ collect(struct screen *s, int weight, int whole, void *arg)
 		s->qk = q;
 	}
 	q = &s->qk[s->nqk++];
-	q->h = khash(s->key.p, s->key.len);
+	q->h = mixed(s->kh);
 	q->weight = (unsigned char)weight;
 	q->whole = (unsigned char)whole;
 	q->word = (unsigned char)s->word;
