@@ -592,14 +592,37 @@ passport_key(const char *v, char out[12])
 	out[k] = '\0';
 }
 
-static char *
-normalised(struct screen *s, const char *v)
+/* Whether v has a normalised name, then in out. */
+static int
+normalised(const char *v, struct imp_buf *out)
 {
 	uint32_t bad;
 
-	if (blank(v) || imp_name_normalise(v, &s->b, &bad) != 0 || s->b.len == 0)
-		return NULL;
-	return strdup(s->b.p);
+	return !blank(v) && imp_name_normalise(v, out, &bad) == 0 && out->len > 0;
+}
+
+/* An entry's id, category, name and father's name in one block (a and b
+ * hold the names): one malloc and one free for each of 70 k entries, not
+ * four. */
+static int
+entry_strings(struct entry *en, const char *id, const char *category, const struct imp_buf *a,
+	      const struct imp_buf *b)
+{
+	size_t lid = strlen(id) + 1, lcat = strlen(category) + 1;
+	char *p = malloc(lid + lcat + (a ? a->len + 1 : 0) + (b ? b->len + 1 : 0));
+
+	if (p == NULL)
+		return -1;
+	en->id = memcpy(p, id, lid);
+	en->category = memcpy(p += lid, category, lcat);
+	p += lcat;
+	if (a != NULL) {
+		en->name = memcpy(p, a->p, a->len + 1);
+		p += a->len + 1;
+	}
+	if (b != NULL)
+		en->father = memcpy(p, b->p, b->len + 1);
+	return 0;
 }
 
 /* key -> the last entry with it + 1; each entry links to the one before */
@@ -622,9 +645,13 @@ static int
 add_maps(struct screen *s, struct entry *en, uint32_t idx)
 {
 	char key[24];
+	uint64_t c = en->cnic;
+	int i;
 
 	if (en->cnic != 0) {
-		snprintf(key, sizeof key, "%013" PRIu64, en->cnic);
+		for (i = 12; i >= 0; i--, c /= 10)      /* "%013" PRIu64, without printf */
+			key[i] = (char)('0' + c % 10);
+		key[13] = '\0';
 		if (chain(s->cnics, key, idx, &en->same_cnic) != 0)
 			return -1;
 	}
@@ -673,11 +700,11 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	}
 	en = &s->e[s->n];
 	memset(en, 0, sizeof *en);
-	snprintf(en->list, sizeof en->list, "%s", strcmp(f, "FCL") == 0 ? "FCL" : "PCL");
-	en->id = strdup(row->field[col[L_ID]]);
-	en->category = strdup(row->field[col[L_CATEGORY]]);
-	en->name = normalised(s, row->field[col[L_NAME]]);
-	en->father = normalised(s, row->field[col[L_FATHER]]);
+	memcpy(en->list, strcmp(f, "FCL") == 0 ? "FCL" : "PCL", 4);
+	if (entry_strings(en, row->field[col[L_ID]], row->field[col[L_CATEGORY]],
+			  normalised(row->field[col[L_NAME]], &s->a) ? &s->a : NULL,
+			  normalised(row->field[col[L_FATHER]], &s->b) ? &s->b : NULL) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	list_cnic(row->field[col[L_CNIC]], &en->cnic);
 	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
 		memset(&en->dob, 0, sizeof en->dob);
@@ -686,8 +713,6 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 		imp_name_words(s->names, en->name, &en->wname);
 	if (en->father != NULL)
 		imp_name_words(s->names, en->father, &en->wfather);
-	if (en->id == NULL || en->category == NULL)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	s->n++;
 	if (add_maps(s, en, idx) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -1466,10 +1491,7 @@ cleanup(struct screen *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		free(s->e[i].id);
-		free(s->e[i].name);
-		free(s->e[i].father);
-		free(s->e[i].category);
+		free(s->e[i].id);             /* and its other strings (entry_strings) */
 	}
 	free(s->e);
 	free(s->post.pair);
