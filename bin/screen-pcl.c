@@ -826,12 +826,101 @@ struct match {
 };
 
 /* Whether entry k can reach the threshold, by the most its names can give
- * and what the dates of birth say: the test before an entry is weighed. */
+ * and what the dates of birth say: the test of an entry gathered. */
 static int
-may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
+may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 {
 	return s->brief[k].most + (ap->have_dob ? dob_evidence(&ap->dob, &s->brief[k].dob, NULL) :
 				   0) >= s->threshold;
+}
+
+/* Whether word_similarity may give words x and y more than 0: the same
+ * first letter, and an initial, or lengths one typo (two from eight
+ * letters) can bridge. */
+static int
+may_pair(const char *x, size_t lx, const char *y, size_t ly)
+{
+	size_t min = lx < ly ? lx : ly, d = lx > ly ? lx - ly : ly - lx;
+
+	if (x[0] != y[0])
+		return 0;
+	if (lx == 1 || ly == 1 || d == 0)
+		return 1;
+	return min >= 4 && min + d >= 5 && (d == 1 || (d == 2 && min >= 8));
+}
+
+/* Whether word x may be one typo from words y and z joined (pair_values):
+ * the first letter of y, eight letters or more joined, and a length one
+ * letter from theirs (one less when a doubled letter is made single). */
+static int
+may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
+{
+	return x[0] == y[0] && ly + lz >= 8 && lx + 2 >= ly + lz && lx <= ly + lz + 1;
+}
+
+/* Marks the words of a (and of b) that may be paired with a word of b,
+ * alone or as two joined; two words are neighbours when no more than
+ * honorifics, which may be left out, stand between them. */
+static void
+pairable(const struct imp_name_words *a, const size_t *la, const struct imp_name_words *b,
+	 const size_t *lb, unsigned char *ua, unsigned char *ub)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++) {
+			if (may_pair(a->t[i], la[i], b->t[j], lb[j]))
+				ua[i] = ub[j] = 1;
+			for (k = j + 1; k < b->n; k++) {
+				if (may_join(a->t[i], la[i], b->t[j], lb[j], lb[k]))
+					ua[i] = ub[j] = ub[k] = 1;
+				if (!b->honorific[k])
+					break;
+			}
+		}
+}
+
+static int one_typo(const char *a, const char *b);
+
+/*
+ * Whether the names may be alike enough to be weighed (score): a pair
+ * gives at most 1 a word it pairs, and a word left unpaired that is not
+ * weak counts against, so the names' similarity is at most may / (may +
+ * not) over the words that may pair and those that may not (honorifics,
+ * which may be left out, not counted); under 0.75 the entry is not alike
+ * (NOT_ALIKE) unless one typo apart. Most candidates end here, before
+ * the names are compared.
+ */
+static int
+may_be_alike(const struct applicant *ap, const struct entry *en)
+{
+	const struct imp_name_words *a = &ap->wname, *b = &en->wname;
+	size_t la[IMP_NAME_WORDS], lb[IMP_NAME_WORDS], i;
+	unsigned char ua[IMP_NAME_WORDS] = { 0 }, ub[IMP_NAME_WORDS] = { 0 };
+	unsigned may = 0, not = 0;
+
+	for (i = 0; i < a->n; i++)
+		la[i] = strlen(a->t[i]);
+	for (i = 0; i < b->n; i++)
+		lb[i] = strlen(b->t[i]);
+	pairable(a, la, b, lb, ua, ub);
+	pairable(b, lb, a, la, ub, ua);
+	for (i = 0; i < a->n; i++) {
+		may += ua[i];
+		not += !ua[i] && !a->weak[i] && !a->honorific[i];
+	}
+	for (i = 0; i < b->n; i++) {
+		may += ub[i];
+		not += !ub[i] && !b->weak[i] && !b->honorific[i];
+	}
+	return may >= 3 * not || one_typo(ap->full, en->name);
+}
+
+/* Whether entry k may be held: the test before an entry is weighed. */
+static int
+may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
+{
+	return may_reach(s, ap, k) && may_be_alike(ap, &s->e[k]);
 }
 
 static void
@@ -885,7 +974,7 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 		return;
 	if (s->explain || !ap->have_dob) {
 		for (i = lo; i < hi; i++)
-			if (s->explain || may_hold(s, ap, p->v[i]))
+			if (s->explain || may_reach(s, ap, p->v[i]))
 				touch(s, p->v[i], weight);
 		return;
 	}
@@ -898,13 +987,13 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 	for (i = a; i < hi && s->brief[k = p->v[i]].dob.y == ap->dob.y; i++) {
 		if (s->brief[k].most + 14 < thr)
 			break;
-		if (may_hold(s, ap, k))
+		if (may_reach(s, ap, k))
 			touch(s, k, weight);
 	}
 	/* other years, while the most an entry can give outweighs a date that
 	 * differs */
 	for (i = lo; i < hi && s->brief[k = p->by_most[i]].most - 12 >= thr; i++)
-		if (s->brief[k].dob.y != 0 && s->brief[k].dob.y != ap->dob.y && may_hold(s, ap, k))
+		if (s->brief[k].dob.y != 0 && s->brief[k].dob.y != ap->dob.y && may_reach(s, ap, k))
 			touch(s, k, weight);
 }
 
