@@ -1088,6 +1088,17 @@ gather_all(struct screen *s, const struct applicant *ap)
 			gather(s, s->qk[i].key - 1, s->qk[i].weight, s->qk[i].whole, ap);
 		}
 	s->word = 0;
+	/* the names of the entries that will be weighed (person_matches),
+	 * fetched together: each is read from far in memory */
+	for (i = 0; i < s->ntouched; i++)
+		if (s->weight[s->touched[i]] >= (ap->ws.n > 1 ? 2 : 1)) {
+			const struct entry *en = &s->e[s->touched[i]];
+
+			__builtin_prefetch(&en->wname.n);
+			__builtin_prefetch(en->wname.t[0]);
+			__builtin_prefetch(en->wname.t[2]);
+			__builtin_prefetch(en->name);
+		}
 	return 0;
 }
 
