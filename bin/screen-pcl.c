@@ -106,23 +106,37 @@ struct screen {
 	double threshold;
 	int explain;
 	struct imp_buf a, b, key, sentence, out;
+	uint64_t kh;                  /* the name key being made, hashed so far */
 	struct imp_verdict v;
 };
 
 /* ---- keys ----------------------------------------------------------------------- */
 
+#define FNV_START 14695981039346656037ULL
+
 static uint64_t
-khash(const char *p, size_t n)
+fnv(uint64_t h, const char *p, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;      /* FNV-1a, then mixed */
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t
+mixed(uint64_t h)
+{
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return h != 0 ? h : 1;
+}
+
+static uint64_t
+khash(const char *p, size_t n)
+{
+	return mixed(fnv(FNV_START, p, n));      /* FNV-1a, then mixed */
 }
 
 static int
@@ -181,19 +195,27 @@ ht_free(struct htab *t)
 	free(t->v);
 }
 
+/* A name key is only ever hashed: its bytes go into the hash (khash's)
+ * as the key is made, not into a buffer first. */
+static void
+key_add(struct screen *s, const char *p, size_t n)
+{
+	s->kh = fnv(s->kh, p, n);
+}
+
 /* The consonants of a word after its first letter: typos in vowels vanish. */
 static void
-skeleton(const char *w, size_t n, struct imp_buf *out)
+skeleton(struct screen *s, const char *w, size_t n)
 {
 	size_t i;
 
 	char last = w[0];
 
-	imp_buf_add(out, w, 1);
+	key_add(s, w, 1);
 	for (i = 1; i < n; i++)
 		if (strchr("AEIOUY", w[i]) == NULL && w[i] != last) {
 			last = w[i];
-			imp_buf_add(out, &last, 1);
+			key_add(s, &last, 1);
 		}
 }
 
@@ -236,8 +258,8 @@ word_before(const struct words *ws, size_t i, size_t j)
 static void
 key_start(struct screen *s, const char *prefix)
 {
-	imp_buf_reset(&s->key);
-	imp_buf_add(&s->key, prefix, 2);
+	s->kh = FNV_START;
+	key_add(s, prefix, 2);
 }
 
 /* The name as a set: strong words sorted, so that order does not matter. */
@@ -254,8 +276,8 @@ full_key(struct screen *s, const struct words *ws)
 	key_start(s, "N:");
 	for (i = 0; i < ws->n; i++) {
 		if (i > 0)
-			imp_buf_add(&s->key, " ", 1);
-		imp_buf_add(&s->key, ws->w[order[i]], ws->len[order[i]]);
+			key_add(s, " ", 1);
+		key_add(s, ws->w[order[i]], ws->len[order[i]]);
 	}
 }
 
@@ -275,11 +297,11 @@ typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *
 		return 0;
 	for (k = 1; k <= n; k++) {            /* k == n: the word whole */
 		key_start(s, "Q:");
-		imp_buf_add(&s->key, ws->w[i], k);
+		key_add(s, ws->w[i], k);
 		if (k < n)
-			imp_buf_add(&s->key, ws->w[i] + k + 1, n - k - 1);
-		imp_buf_add(&s->key, " ", 1);
-		imp_buf_add(&s->key, ws->w[j], ws->len[j]);
+			key_add(s, ws->w[i] + k + 1, n - k - 1);
+		key_add(s, " ", 1);
+		key_add(s, ws->w[j], ws->len[j]);
 		if ((rc = fn(s, 2, 0, arg)) != 0)
 			return rc;
 	}
@@ -300,9 +322,9 @@ deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		return 0;
 	for (i = 1; i <= n; i++) {            /* i == n: the word whole */
 		key_start(s, "D:");
-		imp_buf_add(&s->key, ws->w[0], i);
+		key_add(s, ws->w[0], i);
 		if (i < n)
-			imp_buf_add(&s->key, ws->w[0] + i + 1, n - i - 1);
+			key_add(s, ws->w[0] + i + 1, n - i - 1);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 	}
@@ -320,9 +342,9 @@ deletion_keys(struct screen *s, const char *prefix, const char *w, size_t n, key
 
 	for (k = 1; k <= n; k++) {
 		key_start(s, prefix);
-		imp_buf_add(&s->key, w, k);
+		key_add(s, w, k);
 		if (k < n)
-			imp_buf_add(&s->key, w + k + 1, n - k - 1);
+			key_add(s, w + k + 1, n - k - 1);
 		if ((rc = fn(s, 2, 0, arg)) != 0)
 			return rc;
 	}
@@ -361,7 +383,7 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	return 0;
 }
 
-/* Calls fn for every key of a name (in s->key) with its weight: 2 for the
+/* Calls fn for every key of a name (its hash in s->kh) with its weight: 2 for the
  * whole name, for a pair of words (with one typo, or written as one) and
  * for the deletions of a name of one word, 1 for a word or its consonants
  * (one word gives its weight once, by either). */
@@ -379,11 +401,11 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	for (i = 0; i < ws->n; i++) {
 		s->word = i + 1;
 		key_start(s, "T:");
-		imp_buf_add(&s->key, ws->w[i], ws->len[i]);
+		key_add(s, ws->w[i], ws->len[i]);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		key_start(s, "S:");
-		skeleton(ws->w[i], ws->len[i], &s->key);
+		skeleton(s, ws->w[i], ws->len[i]);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		s->word = 0;
@@ -394,9 +416,9 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 				    ws->len[j]) >= 0)
 				a = j, b = i;
 			key_start(s, "P:");
-			imp_buf_add(&s->key, ws->w[a], ws->len[a]);
-			imp_buf_add(&s->key, " ", 1);
-			imp_buf_add(&s->key, ws->w[b], ws->len[b]);
+			key_add(s, ws->w[a], ws->len[a]);
+			key_add(s, " ", 1);
+			key_add(s, ws->w[b], ws->len[b]);
 			if ((rc = fn(s, 2, 0, arg)) != 0)
 				return rc;
 		}
@@ -417,12 +439,6 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 
 /* ---- how many people share a name ------------------------------------------------ */
 
-static int
-cmp_word(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* A name's words for counting: weak ones and honorifics left out (ANAM
  * matches ANAM CHAUDHRY and ANAM MALIK: all of them bear it), sorted; for
  * the H: count (names that share their honorifics) and a father's name,
@@ -430,8 +446,8 @@ cmp_word(const void *a, const void *b)
 static void
 count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf *out)
 {
-	const char *p[IMP_NAME_WORDS];
-	size_t i, n = 0;
+	const char *p[IMP_NAME_WORDS], *t;
+	size_t i, j, n = 0;
 	/* a father's name is counted whole, family name and all, like its family */
 	int keep = out->len >= 2 && (out->p[0] == 'F' || out->p[0] == 'G' || out->p[0] == 'H');
 
@@ -440,7 +456,9 @@ count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf
 			p[n++] = w->t[i];
 	for (i = 0; n == 0 && i < w->n; i++)
 		p[n++] = w->t[i];
-	qsort(p, n, sizeof *p, cmp_word);
+	for (i = 1; i < n; i++)               /* a few words: sorted in place, no qsort */
+		for (j = i; j > 0 && strcmp(p[j], p[j - 1]) < 0; j--)
+			t = p[j], p[j] = p[j - 1], p[j - 1] = t;
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			imp_buf_add(out, " ", 1);
@@ -630,14 +648,37 @@ passport_key(const char *v, char out[12])
 	out[k] = '\0';
 }
 
-static char *
-normalised(struct screen *s, const char *v)
+/* Whether v has a normalised name, then in out. */
+static int
+normalised(const char *v, struct imp_buf *out)
 {
 	uint32_t bad;
 
-	if (blank(v) || imp_name_normalise(v, &s->b, &bad) != 0 || s->b.len == 0)
-		return NULL;
-	return strdup(s->b.p);
+	return !blank(v) && imp_name_normalise(v, out, &bad) == 0 && out->len > 0;
+}
+
+/* An entry's id, category, name and father's name in one block (a and b
+ * hold the names): one malloc and one free for each of 70 k entries, not
+ * four. */
+static int
+entry_strings(struct entry *en, const char *id, const char *category, const struct imp_buf *a,
+	      const struct imp_buf *b)
+{
+	size_t lid = strlen(id) + 1, lcat = strlen(category) + 1;
+	char *p = malloc(lid + lcat + (a ? a->len + 1 : 0) + (b ? b->len + 1 : 0));
+
+	if (p == NULL)
+		return -1;
+	en->id = memcpy(p, id, lid);
+	en->category = memcpy(p += lid, category, lcat);
+	p += lcat;
+	if (a != NULL) {
+		en->name = memcpy(p, a->p, a->len + 1);
+		p += a->len + 1;
+	}
+	if (b != NULL)
+		en->father = memcpy(p, b->p, b->len + 1);
+	return 0;
 }
 
 /* key -> the last entry with it + 1; each entry links to the one before */
@@ -660,9 +701,13 @@ static int
 add_maps(struct screen *s, struct entry *en, uint32_t idx)
 {
 	char key[24];
+	uint64_t c = en->cnic;
+	int i;
 
 	if (en->cnic != 0) {
-		snprintf(key, sizeof key, "%013" PRIu64, en->cnic);
+		for (i = 12; i >= 0; i--, c /= 10)      /* "%013" PRIu64, without printf */
+			key[i] = (char)('0' + c % 10);
+		key[13] = '\0';
 		if (chain(s->cnics, key, idx, &en->same_cnic) != 0)
 			return -1;
 	}
@@ -711,11 +756,11 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	}
 	en = &s->e[s->n];
 	memset(en, 0, sizeof *en);
-	snprintf(en->list, sizeof en->list, "%s", strcmp(f, "FCL") == 0 ? "FCL" : "PCL");
-	en->id = strdup(row->field[col[L_ID]]);
-	en->category = strdup(row->field[col[L_CATEGORY]]);
-	en->name = normalised(s, row->field[col[L_NAME]]);
-	en->father = normalised(s, row->field[col[L_FATHER]]);
+	memcpy(en->list, strcmp(f, "FCL") == 0 ? "FCL" : "PCL", 4);
+	if (entry_strings(en, row->field[col[L_ID]], row->field[col[L_CATEGORY]],
+			  normalised(row->field[col[L_NAME]], &s->a) ? &s->a : NULL,
+			  normalised(row->field[col[L_FATHER]], &s->b) ? &s->b : NULL) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	list_cnic(row->field[col[L_CNIC]], &en->cnic);
 	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
 		memset(&en->dob, 0, sizeof en->dob);
@@ -724,8 +769,6 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 		imp_name_words(s->names, en->name, &en->wname);
 	if (en->father != NULL)
 		imp_name_words(s->names, en->father, &en->wfather);
-	if (en->id == NULL || en->category == NULL)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	s->n++;
 	if (add_maps(s, en, idx) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -779,9 +822,15 @@ static int
 count_name(struct screen *s, const char *line, size_t len)
 {
 	struct imp_name_words name, father;
+	const char *sect;
 	uint64_t cnic = 0;
 	int have;
 
+	/* the fields are in the normalised section: found once, not per field */
+	if ((sect = memmem(line, len, "<normalised>", 12)) != NULL) {
+		len -= (size_t)(sect - line);
+		line = sect;
+	}
 	/* a and b as scratch: the batch is counted before any record is checked */
 	imp_buf_reset(&s->a);
 	have = imp_line_field(line, len, "normalised", "given_names", &s->b) == 0;
@@ -838,16 +887,105 @@ struct match {
 };
 
 /* Whether entry k can reach the threshold, by the most its names can give
- * and what the dates of birth and the areas say: the test before an entry
- * is weighed. */
+ * and what the dates of birth and the areas say: the test of an entry
+ * gathered. */
 static int
-may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
+may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 {
 	const struct brief *b = &s->brief[k];
 
 	return b->most - b->area_same + (ap->have_dob ? dob_evidence(&ap->dob, &b->dob, NULL) : 0) +
 	       (ap->area == 0 || b->area == 0 ? 0 : ap->area == b->area ? b->area_same :
 		b->area_other) >= s->threshold;
+}
+
+/* Whether word_similarity may give words x and y more than 0: the same
+ * first letter, and an initial, or lengths one typo (two from eight
+ * letters) can bridge. */
+static int
+may_pair(const char *x, size_t lx, const char *y, size_t ly)
+{
+	size_t min = lx < ly ? lx : ly, d = lx > ly ? lx - ly : ly - lx;
+
+	if (x[0] != y[0])
+		return 0;
+	if (lx == 1 || ly == 1 || d == 0)
+		return 1;
+	return min >= 4 && min + d >= 5 && (d == 1 || (d == 2 && min >= 8));
+}
+
+/* Whether word x may be one typo from words y and z joined (pair_values):
+ * the first letter of y, eight letters or more joined, and a length one
+ * letter from theirs (one less when a doubled letter is made single). */
+static int
+may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
+{
+	return x[0] == y[0] && ly + lz >= 8 && lx + 2 >= ly + lz && lx <= ly + lz + 1;
+}
+
+/* Marks the words of a (and of b) that may be paired with a word of b,
+ * alone or as two joined; two words are neighbours when no more than
+ * honorifics, which may be left out, stand between them. */
+static void
+pairable(const struct imp_name_words *a, const size_t *la, const struct imp_name_words *b,
+	 const size_t *lb, unsigned char *ua, unsigned char *ub)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++) {
+			if (may_pair(a->t[i], la[i], b->t[j], lb[j]))
+				ua[i] = ub[j] = 1;
+			for (k = j + 1; k < b->n; k++) {
+				if (may_join(a->t[i], la[i], b->t[j], lb[j], lb[k]))
+					ua[i] = ub[j] = ub[k] = 1;
+				if (!b->honorific[k])
+					break;
+			}
+		}
+}
+
+static int one_typo(const char *a, const char *b);
+
+/*
+ * Whether the names may be alike enough to be weighed (score): a pair
+ * gives at most 1 a word it pairs, and a word left unpaired that is not
+ * weak counts against, so the names' similarity is at most may / (may +
+ * not) over the words that may pair and those that may not (honorifics,
+ * which may be left out, not counted); under 0.75 the entry is not alike
+ * (NOT_ALIKE) unless one typo apart. Most candidates end here, before
+ * the names are compared.
+ */
+static int
+may_be_alike(const struct applicant *ap, const struct entry *en)
+{
+	const struct imp_name_words *a = &ap->wname, *b = &en->wname;
+	size_t la[IMP_NAME_WORDS], lb[IMP_NAME_WORDS], i;
+	unsigned char ua[IMP_NAME_WORDS] = { 0 }, ub[IMP_NAME_WORDS] = { 0 };
+	unsigned may = 0, not = 0;
+
+	for (i = 0; i < a->n; i++)
+		la[i] = strlen(a->t[i]);
+	for (i = 0; i < b->n; i++)
+		lb[i] = strlen(b->t[i]);
+	pairable(a, la, b, lb, ua, ub);
+	pairable(b, lb, a, la, ub, ua);
+	for (i = 0; i < a->n; i++) {
+		may += ua[i];
+		not += !ua[i] && !a->weak[i] && !a->honorific[i];
+	}
+	for (i = 0; i < b->n; i++) {
+		may += ub[i];
+		not += !ub[i] && !b->weak[i] && !b->honorific[i];
+	}
+	return may >= 3 * not || one_typo(ap->full, en->name);
+}
+
+/* Whether entry k may be held: the test before an entry is weighed. */
+static int
+may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
+{
+	return may_reach(s, ap, k) && may_be_alike(ap, &s->e[k]);
 }
 
 static void
@@ -901,7 +1039,7 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 		return;
 	if (s->explain || !ap->have_dob) {
 		for (i = lo; i < hi; i++)
-			if (s->explain || may_hold(s, ap, p->v[i]))
+			if (s->explain || may_reach(s, ap, p->v[i]))
 				touch(s, p->v[i], weight);
 		return;
 	}
@@ -914,17 +1052,17 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 	for (i = a; i < hi && s->brief[k = p->v[i]].dob.y == ap->dob.y; i++) {
 		if (s->brief[k].most + 14 < thr)
 			break;
-		if (may_hold(s, ap, k))
+		if (may_reach(s, ap, k))
 			touch(s, k, weight);
 	}
 	/* other years, while the most an entry can give outweighs a date that
 	 * differs */
 	for (i = lo; i < hi && s->brief[k = p->by_most[i]].most - 12 >= thr; i++)
-		if (s->brief[k].dob.y != 0 && s->brief[k].dob.y != ap->dob.y && may_hold(s, ap, k))
+		if (s->brief[k].dob.y != 0 && s->brief[k].dob.y != ap->dob.y && may_reach(s, ap, k))
 			touch(s, k, weight);
 }
 
-/* Notes the key in s->key of the applicant being looked up. */
+/* Notes the key in s->kh of the name being looked up or indexed. */
 static int
 collect(struct screen *s, int weight, int whole, void *arg)
 {
@@ -938,19 +1076,11 @@ collect(struct screen *s, int weight, int whole, void *arg)
 		s->qk = q;
 	}
 	q = &s->qk[s->nqk++];
-	q->h = khash(s->key.p, s->key.len);
+	q->h = mixed(s->kh);
 	q->weight = (unsigned char)weight;
 	q->whole = (unsigned char)whole;
 	q->word = (unsigned char)s->word;
 	return 0;
-}
-
-static int
-by_hash(const void *a, const void *b)
-{
-	const struct qkey *x = a, *y = b;
-
-	return (x->h > y->h) - (x->h < y->h);
 }
 
 /* Indexes entry idx under the keys of its name, each once, the slots of
@@ -960,12 +1090,15 @@ post(struct screen *s, const struct words *ws, uint32_t idx)
 {
 	struct postings *p = &s->post;
 	uint32_t (*np)[2], *slot;
-	size_t i;
+	struct qkey t;
+	size_t i, j;
 
 	s->nqk = 0;
 	if (each_key(s, ws, collect, NULL) != 0)
 		return -1;
-	qsort(s->qk, s->nqk, sizeof *s->qk, by_hash);
+	for (i = 1; i < s->nqk; i++)          /* by hash; a few dozen keys: no qsort */
+		for (j = i; j > 0 && s->qk[j].h < s->qk[j - 1].h; j--)
+			t = s->qk[j], s->qk[j] = s->qk[j - 1], s->qk[j - 1] = t;
 	for (i = 0; i < s->nqk; i++)
 		ht_prefetch(&s->keys, s->qk[i].h);
 	for (i = 0; i < s->nqk; i++) {
@@ -1020,6 +1153,17 @@ gather_all(struct screen *s, const struct applicant *ap)
 			gather(s, s->qk[i].key - 1, s->qk[i].weight, s->qk[i].whole, ap);
 		}
 	s->word = 0;
+	/* the names of the entries that will be weighed (person_matches),
+	 * fetched together: each is read from far in memory */
+	for (i = 0; i < s->ntouched; i++)
+		if (s->weight[s->touched[i]] >= (ap->ws.n > 1 ? 2 : 1)) {
+			const struct entry *en = &s->e[s->touched[i]];
+
+			__builtin_prefetch(&en->wname.n);
+			__builtin_prefetch(en->wname.t[0]);
+			__builtin_prefetch(en->wname.t[2]);
+			__builtin_prefetch(en->name);
+		}
 	return 0;
 }
 
@@ -1569,10 +1713,7 @@ cleanup(struct screen *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		free(s->e[i].id);
-		free(s->e[i].name);
-		free(s->e[i].father);
-		free(s->e[i].category);
+		free(s->e[i].id);             /* and its other strings (entry_strings) */
 	}
 	free(s->e);
 	free(s->post.pair);

@@ -156,6 +156,18 @@ imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad)
 
 	imp_buf_reset(out);
 	for (; *s != '\0'; s += n) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+			/* a plain letter, most of every name: as latin() gives it,
+			 * without the look through the tables */
+			n = 1;
+			if (gap)
+				imp_buf_add(out, " ", 1);
+			gap = 0;
+			one[0] = (char)(c & ~0x20u);
+			imp_buf_add(out, one, 1);
+			continue;
+		}
 		c = imp_utf8_next(s, &n);
 		if (in(c, separators, sizeof separators / sizeof *separators)) {
 			gap = out->len > 0;
@@ -346,6 +358,18 @@ weak_word(const struct imp_names *nm, const char *key)
 	return 0;
 }
 
+/* A word into TOKEN_MAX bytes, cut as snprintf would cut it (without its cost). */
+static void
+copy_word(char *out, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (n >= TOKEN_MAX)
+		n = TOKEN_MAX - 1;
+	memmove(out, w, n);
+	out[n] = '\0';
+}
+
 /* The words of a normalised name in their canonical spelling, each once. */
 static void
 tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk)
@@ -362,10 +386,10 @@ tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk
 			break;
 		single(w, n, key, sizeof key);
 		if (imp_map_get(nm->canonical, key, &v) == 0)
-			snprintf(key, sizeof key, "%s", nm->words[v]);
+			copy_word(key, nm->words[v]);
 		if (has_word(tk, key))
 			continue;                      /* MALIK AYESHA MALIK: one MALIK */
-		snprintf(tk->t[tk->n], TOKEN_MAX, "%s", key);
+		copy_word(tk->t[tk->n], key);
 		tk->weak[tk->n] = weak_word(nm, key);
 		tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
 		tk->n++;
@@ -466,10 +490,13 @@ levenshtein(const char *a, const char *b)
 static double
 word_similarity(const char *a, const char *b, int weak)
 {
-	size_t la = strlen(a), lb = strlen(b), min = la < lb ? la : lb, d;
+	size_t la, lb, min, d;
 
+	if (a[0] != b[0])                     /* nothing below forgives the first letter */
+		return 0.0;
 	if (strcmp(a, b) == 0)
 		return 1.0;
+	la = strlen(a), lb = strlen(b), min = la < lb ? la : lb;
 	if ((la == 1 || lb == 1) && a[0] == b[0])
 		return weak ? 1.0 : 0.6;
 	if (min < 4 || (la < 5 && lb < 5) || a[0] != b[0])
@@ -506,20 +533,29 @@ pair_values(const struct imp_name_words *a, const struct imp_name_words *b, stru
 	size_t i, j, la[TOKENS], lb[TOKENS];
 	double s;
 
-	/* two words joined; a word against them needs the same first letter */
-	for (i = 0; i + 1 < a->n; i++)
-		la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
-	for (j = 0; j + 1 < b->n; j++)
-		lb[j] = joined(b->t[j], b->t[j + 1], jb[j]);
+	/* two words joined; a word against them needs the same first letter
+	 * (a joined pair begins with its first word's), so a pair is joined
+	 * only when a word of the other name could meet it: most never are */
+	for (i = 0; i < a->n; i++)
+		la[i] = 0;
+	for (j = 0; j < b->n; j++)
+		lb[j] = 0;
 	for (i = 0; i < a->n; i++)
 		for (j = 0; j < b->n; j++) {
 			p->give[i][j][0] = 2 * word_similarity(a->t[i], b->t[j], a->weak[i] || b->weak[j]);
+			p->give[i][j][1] = p->give[i][j][2] = 0;
+			if (a->t[i][0] != b->t[j][0])
+				continue;
+			if (j + 1 < b->n && lb[j] == 0)
+				lb[j] = joined(b->t[j], b->t[j + 1], jb[j]);
+			if (i + 1 < a->n && la[i] == 0)
+				la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
 			s = 0;
-			if (j + 1 < b->n && lb[j] >= 8 && a->t[i][0] == jb[j][0])
+			if (j + 1 < b->n && lb[j] >= 8)
 				s = word_similarity(a->t[i], jb[j], 0);
 			p->give[i][j][1] = 3 * (s >= 0.9 ? s : 0);
 			s = 0;
-			if (i + 1 < a->n && la[i] >= 8 && b->t[j][0] == ja[i][0])
+			if (i + 1 < a->n && la[i] >= 8)
 				s = word_similarity(b->t[j], ja[i], 0);
 			p->give[i][j][2] = 3 * (s >= 0.9 ? s : 0);
 		}

@@ -528,26 +528,45 @@ imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
  * quick look at many records (screen-pcl counts names while the input is
  * verified). Only for plain values such as validate's normalised names.
  */
+/* <name> or </name> into out, cut to 63 bytes as snprintf would cut it
+ * (snprintf cost half of a look). Returns its length. */
+static size_t
+line_tag(char out[64], const char *start, const char *name)
+{
+	size_t k = strlen(start), n = strlen(name);
+
+	memcpy(out, start, k);
+	if (k + n + 1 > 63) {
+		memcpy(out + k, name, 63 - k);
+		out[63] = '\0';
+		return 63;
+	}
+	memcpy(out + k, name, n);
+	out[k + n] = '>';
+	out[k + n + 1] = '\0';
+	return k + n + 1;
+}
+
 int
 imp_line_field(const char *line, size_t len, const char *section, const char *name,
 	       struct imp_buf *out)
 {
 	char open[64], close[64];
 	const char *end = line + len, *p, *q;
-	size_t n;
+	size_t n, k;
 
-	snprintf(open, sizeof open, "<%s>", section);
-	if ((p = memmem(line, len, open, strlen(open))) == NULL)
+	k = line_tag(open, "<", section);
+	if ((p = memmem(line, len, open, k)) == NULL)
 		return -1;
-	snprintf(close, sizeof close, "</%s>", section);
-	if ((q = memmem(p, (size_t)(end - p), close, strlen(close))) != NULL)
+	k = line_tag(close, "</", section);
+	if ((q = memmem(p, (size_t)(end - p), close, k)) != NULL)
 		end = q;
-	snprintf(open, sizeof open, "<%s>", name);
-	if ((p = memmem(p, (size_t)(end - p), open, strlen(open))) == NULL)
+	k = line_tag(open, "<", name);
+	if ((p = memmem(p, (size_t)(end - p), open, k)) == NULL)
 		return -1;
-	p += strlen(open);
-	snprintf(close, sizeof close, "</%s>", name);
-	if ((q = memmem(p, (size_t)(end - p), close, strlen(close))) == NULL)
+	p += k;
+	k = line_tag(close, "</", name);
+	if ((q = memmem(p, (size_t)(end - p), close, k)) == NULL)
 		return -1;
 	n = (size_t)(q - p);
 	imp_buf_reset(out);
