@@ -583,18 +583,6 @@ count_person(struct screen *s, const struct imp_name_words *name,
 	return bump(s);
 }
 
-/* The fathers of the family of a father's name (family_key). */
-static uint32_t
-family_count(struct screen *s, const struct imp_name_words *name,
-	     const struct imp_name_words *father)
-{
-	uint32_t *n;
-
-	family_key(name, father, &s->key);
-	n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
-	return n != NULL && *n > 0 ? *n : 1;
-}
-
 /* The count of the key in s->key; 0 if none. */
 static uint32_t
 counted(struct screen *s)
@@ -604,16 +592,29 @@ counted(struct screen *s)
 	return n != NULL ? *n : 0;
 }
 
+/* The fathers of the family of a father's name (family_key), at least 1. */
+static uint32_t
+family_count(struct screen *s, const struct imp_name_words *name,
+	     const struct imp_name_words *father)
+{
+	uint32_t n;
+
+	family_key(name, father, &s->key);
+	n = counted(s);
+	return n > 0 ? n : 1;
+}
+
+/* The people who bear w's count key with prefix, at least 1. */
 static uint32_t
 count_of(struct screen *s, const char *prefix, const struct imp_name_words *w)
 {
-	uint32_t *n;
+	uint32_t n;
 
 	imp_buf_reset(&s->key);
 	imp_buf_add(&s->key, prefix, 2);
 	count_key(s, w, &s->key);
-	n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
-	return n != NULL && *n > 0 ? *n : 1;
+	n = counted(s);
+	return n > 0 ? n : 1;
 }
 
 /* ---- the lists -------------------------------------------------------------------- */
