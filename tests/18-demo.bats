@@ -1,0 +1,31 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# make demo (tests/demo), the README's first set-up command, run to its end:
+# the nightly and the courier runs on 2,004 generated applications, with
+# throwaway keys, in a fresh 0700 folder under /tmp that it leaves for the
+# user to look at (removed here).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	if [ -n "${DEMO-}" ] && [ -d "$DEMO" ]; then rm -rf "$DEMO"; fi
+}
+
+@test "make demo runs to its end (exit 0): a complete nightly report, consignments, every MRZ checked, four eyes and tampering refused, in a 0700 folder" {
+	run -0 --separate-stderr env -u GNUPGHOME "$TESTS/demo"
+	[[ $output =~ (/tmp/impass-demo\.[A-Za-z0-9]+) ]] || fail "no demo folder in: $output"
+	DEMO=${BASH_REMATCH[1]}
+	assert_equal "$(stat -c %a "$DEMO")" 700
+	assert_line '== done: where to look'
+	assert_line --regexp '^[1-9][0-9]* MRZs checked: ok$'
+	assert_line --regexp '^\(exit 77: refused\)$'
+	assert_line --regexp '^\(exit 65: the seal is not valid\)$'
+	assert_line --regexp "^\\.\\.\\. [1-9][0-9]* consignments in $DEMO/outgoing\$"
+	# the nightly run's report: every stage ran, the counts add up
+	local report
+	report=$(ls "$DEMO"/spool/runs/2*/report.txt)
+	run -0 grep -E '^batch B-[0-9]{8}-01, complete$' "$report"
+	run -0 grep -c '\.tar\.gz$' <(ls "$DEMO/outgoing")
+	[ "$output" -gt 0 ]
+}
