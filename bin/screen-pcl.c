@@ -32,9 +32,20 @@
 #define AREA_BLEND 20.0
 #define AREA_MOST 8.0                 /* the most an equal area can give */
 
+/* A name's words, packed: struct imp_name_words is 416 bytes whatever the
+ * name, two of them for each of 78,000 entries 65 MB. The words lie one
+ * after another in s->packed, each ended by a NUL; unpack gives the
+ * struct back when a name is weighed. */
+struct packed {
+	uint32_t at;                  /* in s->packed */
+	uint16_t weak, honorific;     /* bit i: word i is */
+	uint8_t n;
+};
+_Static_assert(IMP_NAME_WORDS <= 16, "struct packed keeps a bit per word in 16");
+
 struct entry {
 	char *id, *name, *father, *category;
-	struct imp_name_words wname, wfather;
+	struct packed pname, pfather;        /* the words of name and father's name */
 	char list[4];
 	uint64_t cnic;
 	char passport[12];
@@ -106,6 +117,7 @@ struct screen {
 	double threshold;
 	int explain;
 	struct imp_buf a, b, key, sentence, out;
+	struct imp_buf packed;        /* the entries' words (struct packed) */
 	uint64_t kh;                  /* the name key being made, hashed so far */
 	struct imp_verdict v;
 };
@@ -740,11 +752,50 @@ list_cnic(const char *v, uint64_t *cnic)
 
 static int post(struct screen *s, const struct words *ws, uint32_t idx);
 
+/* Appends w's words to s->packed (struct packed); -1: out of memory. */
+static int
+pack(struct screen *s, const struct imp_name_words *w, struct packed *out)
+{
+	size_t i, len = s->packed.len, n;
+
+	if (len > UINT32_MAX - IMP_NAME_WORDS * IMP_WORD_MAX)
+		return -1;
+	out->at = (uint32_t)len;
+	out->n = (uint8_t)w->n;
+	for (i = 0; i < w->n; i++) {
+		n = strlen(w->t[i]) + 1;
+		imp_buf_add(&s->packed, w->t[i], n);
+		if (s->packed.len != len + n)
+			return -1;            /* out of memory */
+		len += n;
+		out->weak |= (uint16_t)((w->weak[i] != 0) << i);
+		out->honorific |= (uint16_t)((w->honorific[i] != 0) << i);
+	}
+	return 0;
+}
+
+/* The words p packed, as imp_name_words gave them. */
+static void
+unpack(const struct screen *s, const struct packed *p, struct imp_name_words *w)
+{
+	const char *q = s->packed.p + p->at;
+	size_t i, n;
+
+	for (i = 0; i < p->n; i++, q += n + 1) {
+		n = strlen(q);
+		memcpy(w->t[i], q, n + 1);
+		w->weak[i] = (unsigned char)(p->weak >> i & 1);
+		w->honorific[i] = (unsigned char)(p->honorific >> i & 1);
+	}
+	w->n = p->n;
+}
+
 static int
 add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	  struct imp_err *e)
 {
 	struct entry *en, *v;
+	struct imp_name_words wn, wf;
 	struct words ws;
 	uint32_t idx = (uint32_t)s->n;
 	const char *f = row->field[col[L_LIST]];
@@ -766,18 +817,21 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
 		memset(&en->dob, 0, sizeof en->dob);
 	passport_key(row->field[col[L_PASSPORT]], en->passport);
+	memset(&wn, 0, sizeof wn);
+	memset(&wf, 0, sizeof wf);
 	if (en->name != NULL)
-		imp_name_words(s->names, en->name, &en->wname);
+		imp_name_words(s->names, en->name, &wn);
 	if (en->father != NULL)
-		imp_name_words(s->names, en->father, &en->wfather);
+		imp_name_words(s->names, en->father, &wf);
 	s->n++;
-	if (add_maps(s, en, idx) != 0)
+	if (add_maps(s, en, idx) != 0 || pack(s, &wn, &en->pname) != 0 ||
+	    pack(s, &wf, &en->pfather) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if (en->name == NULL)
 		return 0;
-	if (count_person(s, &en->wname, en->father ? &en->wfather : NULL, cnic_area(en->cnic)) != 0)
+	if (count_person(s, &wn, en->father ? &wf : NULL, cnic_area(en->cnic)) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	words_of(&en->wname, &ws);
+	words_of(&wn, &ws);
 	return post(s, &ws, idx) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
@@ -958,13 +1012,15 @@ static int one_typo(const char *a, const char *b);
  * the names are compared.
  */
 static int
-may_be_alike(const struct applicant *ap, const struct entry *en)
+may_be_alike(const struct screen *s, const struct applicant *ap, const struct entry *en)
 {
-	const struct imp_name_words *a = &ap->wname, *b = &en->wname;
+	struct imp_name_words wb;
+	const struct imp_name_words *a = &ap->wname, *b = &wb;
 	size_t la[IMP_NAME_WORDS], lb[IMP_NAME_WORDS], i;
 	unsigned char ua[IMP_NAME_WORDS] = { 0 }, ub[IMP_NAME_WORDS] = { 0 };
 	unsigned may = 0, not = 0;
 
+	unpack(s, &en->pname, &wb);
 	for (i = 0; i < a->n; i++)
 		la[i] = strlen(a->t[i]);
 	for (i = 0; i < b->n; i++)
@@ -986,7 +1042,7 @@ may_be_alike(const struct applicant *ap, const struct entry *en)
 static int
 may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
 {
-	return may_reach(s, ap, k) && may_be_alike(ap, &s->e[k]);
+	return may_reach(s, ap, k) && may_be_alike(s, ap, &s->e[k]);
 }
 
 static void
@@ -1160,9 +1216,7 @@ gather_all(struct screen *s, const struct applicant *ap)
 		if (s->weight[s->touched[i]] >= (ap->ws.n > 1 ? 2 : 1)) {
 			const struct entry *en = &s->e[s->touched[i]];
 
-			__builtin_prefetch(&en->wname.n);
-			__builtin_prefetch(en->wname.t[0]);
-			__builtin_prefetch(en->wname.t[2]);
+			__builtin_prefetch(s->packed.p + en->pname.at);
 			__builtin_prefetch(en->name);
 		}
 	return 0;
@@ -1219,9 +1273,11 @@ one_typo(const char *a, const char *b)
 }
 
 static double
-father_evidence(const struct applicant *ap, const struct entry *en, struct imp_buf *why)
+father_evidence(const struct screen *s, const struct applicant *ap, const struct entry *en,
+		struct imp_buf *why)
 {
 	const char *a = ap->father, *b = en->father;
+	struct imp_name_words wf;
 	double f;
 
 	if (a == NULL || b == NULL) {
@@ -1229,7 +1285,8 @@ father_evidence(const struct applicant *ap, const struct entry *en, struct imp_b
 			     "; applicant gave no father's name");
 		return 0;
 	}
-	f = imp_name_words_similarity(&ap->wfather, &en->wfather);
+	unpack(s, &en->pfather, &wf);
+	f = imp_name_words_similarity(&ap->wfather, &wf);
 	if (f < 0.85 && one_typo(a, b))
 		f = 0.9;
 	if (f >= 0.99)
@@ -1277,26 +1334,28 @@ area_evidence(const struct screen *s, const struct applicant *ap, const struct e
 static double
 score(struct screen *s, const struct applicant *ap, const struct entry *en, struct imp_buf *why)
 {
+	struct imp_name_words wn;
 	double bits, name, ev;
 	uint32_t bearers;
 
 	if (why != NULL)
 		imp_buf_reset(why);
-	name = imp_name_words_similarity(&ap->wname, &en->wname);
+	unpack(s, &en->pname, &wn);
+	name = imp_name_words_similarity(&ap->wname, &wn);
 	if (name < 0.75 && one_typo(ap->full, en->name))
 		name = 0.9;
 	if (name < 0.75)
 		return NOT_ALIKE;
 	/* a part of a name says no more than the commoner of the two names:
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */
-	if (same_honorifics(&ap->wname, &en->wname))
+	if (same_honorifics(&ap->wname, &wn))
 		bearers = ap->n_hname > en->n_hname ? ap->n_hname : en->n_hname;
 	else
 		bearers = ap->n_name > en->n_name ? ap->n_name : en->n_name;
 	bits = log2((double)s->people / bearers) * name;
 	imp_buf_printf(why, "name %s ~ list %s (%.2f; %u people bear %s)", ap->full, en->name, name,
 	     bearers, bearers == en->n_name || bearers == en->n_hname ? "it" : "the applicant's");
-	ev = father_evidence(ap, en, why);
+	ev = father_evidence(s, ap, en, why);
 	if (ev > 0)
 		imp_buf_printf(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
 	if (ev > 0 && en->n_family > en->n_father)
@@ -1550,18 +1609,18 @@ out:
  * share of all people; an equal area gives log2(kept / p), at most
  * AREA_MOST, another log2((1 - kept) / (1 - p)), at most nothing. */
 static void
-area_weights(struct screen *s, size_t k)
+area_weights(struct screen *s, size_t k, const struct imp_name_words *wn)
 {
 	struct entry *en = &s->e[k];
 	struct brief *b = &s->brief[k];
 	unsigned area = cnic_area(en->cnic);
 	double p, all;
 
-	if (area == 0 || en->name == NULL)
+	if (area == 0)
 		return;
-	area_key(&en->wname, area, &s->key);
+	area_key(wn, area, &s->key);
 	en->n_named_area = counted(s);
-	area_key(&en->wname, 0, &s->key);
+	area_key(wn, 0, &s->key);
 	en->n_named = counted(s);
 	imp_buf_reset(&s->key);
 	imp_buf_printf(&s->key, "a:%04u", area);
@@ -1576,25 +1635,25 @@ static int
 begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 {
 	struct screen *s = arg;
-
+	struct imp_name_words wn, wf;
 	size_t i;
 
 	(void)in;
-	for (i = 0; i < s->n; i++)
-		if (s->e[i].name != NULL) {
-			s->e[i].n_name = count_of(s, "N:", &s->e[i].wname);
-			s->e[i].n_hname = imp_name_has_honorific(&s->e[i].wname) ?
-				count_of(s, "H:", &s->e[i].wname) : s->e[i].n_name;
-			s->e[i].n_father = count_of(s, "F:", &s->e[i].wfather);
-			s->e[i].n_family = family_count(s, &s->e[i].wname, &s->e[i].wfather);
-		}
 	if ((s->brief = calloc(s->n + 1, sizeof *s->brief)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	for (i = 0; i < s->n; i++) {
-		const struct entry *en = &s->e[i];
+		struct entry *en = &s->e[i];
 
 		s->brief[i].dob = en->dob;
-		area_weights(s, i);
+		if (en->name != NULL) {
+			unpack(s, &en->pname, &wn);
+			unpack(s, &en->pfather, &wf);
+			en->n_name = count_of(s, "N:", &wn);
+			en->n_hname = imp_name_has_honorific(&wn) ? count_of(s, "H:", &wn) : en->n_name;
+			en->n_father = count_of(s, "F:", &wf);
+			en->n_family = family_count(s, &wn, &wf);
+			area_weights(s, i, &wn);
+		}
 		s->brief[i].most = en->name == NULL ? -1000 : (float)(log2((double)s->people /
 			(en->n_hname < en->n_name ? en->n_hname : en->n_name)) + (en->father && en->n_family > en->n_father ?
 			log2((double)en->n_family / en->n_father) : 0)) + s->brief[i].area_same;
@@ -1736,6 +1795,7 @@ cleanup(struct screen *s)
 	imp_buf_free(&s->key);
 	imp_buf_free(&s->sentence);
 	imp_buf_free(&s->out);
+	imp_buf_free(&s->packed);
 	imp_verdict_free(&s->v);
 }
 
