@@ -63,6 +63,7 @@ struct brief {
 	float most;                   /* the most its name, father's name and area can give */
 	struct imp_date dob;
 	uint16_t area;                /* of its CNIC; 0: no CNIC */
+	uint16_t bare;                /* it gives a name alone: held from --name-only */
 	float area_same, area_other;  /* the bits an equal and another area give */
 };
 
@@ -115,6 +116,7 @@ struct screen {
 	uint32_t *touched;
 	size_t ntouched;
 	double threshold;
+	double name_only;             /* the threshold of an entry that gives a name alone */
 	int explain;
 	struct imp_buf a, b, key, sentence, out;
 	struct imp_buf packed;        /* the entries' words (struct packed) */
@@ -941,6 +943,15 @@ struct match {
 	const char *how;              /* "name", "CNIC", "passport" */
 };
 
+/* The evidence from which entry k holds: --name-only for an entry that
+ * gives a name and nothing else to weigh (no father's name, date of birth
+ * or CNIC), which no evidence but the name's can raise. */
+static double
+threshold_of(const struct screen *s, uint32_t k)
+{
+	return s->brief[k].bare ? s->name_only : s->threshold;
+}
+
 /* Whether entry k can reach the threshold, by the most its names can give
  * and what the dates of birth and the areas say: the test of an entry
  * gathered. */
@@ -951,7 +962,7 @@ may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 
 	return b->most - b->area_same + (ap->have_dob ? dob_evidence(&ap->dob, &b->dob, NULL) : 0) +
 	       (ap->area == 0 || b->area == 0 ? 0 : ap->area == b->area ? b->area_same :
-		b->area_other) >= s->threshold;
+		b->area_other) >= threshold_of(s, k);
 }
 
 /* Whether word_similarity may give words x and y more than 0: the same
@@ -1088,7 +1099,7 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 {
 	const struct postings *p = &s->post;
 	uint32_t lo, hi, i, a, b, k;
-	double thr = s->threshold;
+	double thr = fmin(s->threshold, s->name_only);   /* the lower, for the bounds */
 
 	lo = p->start[key];
 	hi = p->start[key + 1];
@@ -1431,7 +1442,7 @@ person_matches(struct screen *s, const char *id, const struct applicant *ap, str
 			sc = score(s, ap, &s->e[k], s->explain ? &s->sentence : NULL);
 			if (sc > NOT_ALIKE)
 				explain(s, id, &s->e[k], sc, &s->sentence);
-			if (sc >= s->threshold)
+			if (sc >= threshold_of(s, k))
 				add_match(m, n, k, sc, "name");
 		}
 		s->weight[k] = 0;
@@ -1645,6 +1656,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 		struct entry *en = &s->e[i];
 
 		s->brief[i].dob = en->dob;
+		s->brief[i].bare = en->father == NULL && en->dob.y == 0 && en->cnic == 0;
 		if (en->name != NULL) {
 			unpack(s, &en->pname, &wn);
 			unpack(s, &en->pfather, &wf);
@@ -1672,7 +1684,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: screen-pcl --list FILE [--list FILE ...] [--threshold X] [--explain]\n"
-	      "                  [-s FPR] [-t FILE] [FILE|-]\n", f);
+	      "                  [--name-only X] [-s FPR] [-t FILE] [FILE|-]\n", f);
 }
 
 static void
@@ -1682,6 +1694,8 @@ help(void)
 	fputs("Screen applicants against the Passport and Foreign Control Lists.\n"
 	      "  -l, --list FILE       a control list (SPEC 5.4), repeatable\n"
 	      "      --threshold BITS  evidence from which a person match is held (default 18)\n"
+	      "      --name-only BITS  ... on an entry with no father's name, date of birth\n"
+	      "                        or CNIC (default: --threshold)\n"
 	      "      --explain         every candidate weighed, with its evidence, on stderr\n"
 	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
@@ -1701,6 +1715,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 	static const struct option longopts[] = {
 		{ "list", required_argument, NULL, 'l' },
 		{ "threshold", required_argument, NULL, 'T' },
+		{ "name-only", required_argument, NULL, 'N' },
 		{ "explain", no_argument, NULL, 'x' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },
@@ -1709,6 +1724,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
+	double bits, name_only = 0;
 	int c;
 
 	s->threshold = 18;
@@ -1722,14 +1738,15 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 			o->lists[o->nlists++] = optarg;
 			break;
 		case 'T':
+		case 'N':
 			errno = 0;
-			s->threshold = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(s->threshold >= 1 &&
-								 s->threshold <= 60)) {
-				imp_warn(PROG, NULL, "--threshold '%s' is not a number of bits from 1 "
-					 "to 60", optarg);
+			bits = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(bits >= 1 && bits <= 60)) {
+				imp_warn(PROG, NULL, "--%s '%s' is not a number of bits from 1 to 60",
+					 c == 'T' ? "threshold" : "name-only", optarg);
 				return EX_USAGE;
 			}
+			*(c == 'T' ? &s->threshold : &name_only) = bits;
 			break;
 		case 'x': s->explain = 1; break;
 		case 's': o->signer = optarg; break;
@@ -1739,6 +1756,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
+	s->name_only = name_only > 0 ? name_only : s->threshold;
 	o->input = optind < argc ? argv[optind] : NULL;
 	if (argc - optind > 1 || o->nlists == 0) {
 		usage(stderr);

@@ -526,17 +526,47 @@ screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $ra
 	assert_line --regexp "^screen-pcl: NS-DOB ~ PCL PCL-N1: -[0-9]+\\.[0-9]{2}: name FEROZ BHINDER ~ list FEROZ BHINDER \\(1\\.00; 4 people bear it\\); father's name equal .*; date of birth differs\$"
 }
 
-@test "--threshold must be a number of bits from 1 to 60 (64), before anything is read" {
-	for x in abc 0 61 nan '' inf -5 1e1x; do
-		run --separate-stderr screen-pcl -l l.csv --threshold "$x" v.xml
-		[ "$status" -eq 64 ] || fail "--threshold '$x': exit $status, not 64"
-		assert_output ''
-		assert_equal "$stderr" "screen-pcl: --threshold '$x' is not a number of bits from 1 to 60"
+@test "--threshold and --name-only must be numbers of bits from 1 to 60 (64), before anything is read" {
+	local o x
+	for o in threshold name-only; do
+		for x in abc 0 61 nan '' inf -5 1e1x; do
+			run --separate-stderr screen-pcl -l l.csv "--$o" "$x" v.xml
+			[ "$status" -eq 64 ] || fail "--$o '$x': exit $status, not 64"
+			assert_output ''
+			assert_equal "$stderr" "screen-pcl: --$o '$x' is not a number of bits from 1 to 60"
+		done
+		# before the list is read
+		run -64 --separate-stderr screen-pcl -l missing.csv "--$o" 0 v.xml
+		assert_equal "$stderr" "screen-pcl: --$o '0' is not a number of bits from 1 to 60"
+		for x in 1 60 19.5; do run -0 --separate-stderr screen-pcl -l l.csv "--$o" "$x" v.xml; done
 	done
-	# before the list is read
-	run -64 --separate-stderr screen-pcl -l missing.csv --threshold 0 v.xml
-	assert_equal "$stderr" "screen-pcl: --threshold '0' is not a number of bits from 1 to 60"
-	for x in 1 60 19.5; do run -0 --separate-stderr screen-pcl -l l.csv --threshold "$x" v.xml; done
+}
+
+@test "--name-only: an entry that gives a name and nothing else (no father's name, date of birth or CNIC) holds from it; an entry with more keeps --threshold; the default is --threshold" {
+	# LACK-BOTH (PCL-L1, a name alone) and LACK-DOB (PCL-L2, a name and a
+	# father's name) score the same, log2(P / 2), a little above name
+	local name
+	name=$(bits %.2f 'int(log2(P / 2) * 100) / 100')
+	run -0 --separate-stderr screen-pcl -l l.csv --name-only "$name" v.xml
+	printf '%s\n' "$output" > n.xml
+	held_match LACK-BOTH n.xml PCL PCL-L1 "$(bits %.1f 'log2(P / 2)')" \
+		"name MEHRAB GICHKI ~ list MEHRAB GICHKI (1.00; 2 people bear it); father's name not on the list; date of birth not on the list"
+	clear_step LACK-DOB n.xml
+	# nothing else changes
+	diff <(unsealed o.xml | grep -v ' id="LACK-BOTH" ') <(unsealed n.xml | grep -v ' id="LACK-BOTH" ')
+	# just above it, or by default, LACK-BOTH is clear
+	run -0 --separate-stderr screen-pcl -l l.csv --name-only "$(bits %.2f "$name + 0.01")" v.xml
+	printf '%s\n' "$output" > n2.xml
+	clear_step LACK-BOTH n2.xml
+	diff <(unsealed o.xml) <(unsealed n2.xml)
+	# --threshold does not lower it: the default follows --threshold
+	run -0 --separate-stderr screen-pcl -l l.csv --threshold "$name" v.xml
+	printf '%s\n' "$output" > n3.xml
+	held_match LACK-BOTH n3.xml PCL PCL-L1 "$(bits %.1f 'log2(P / 2)')" \
+		"name MEHRAB GICHKI ~ list MEHRAB GICHKI (1.00; 2 people bear it); father's name not on the list; date of birth not on the list"
+	run -0 --separate-stderr screen-pcl -l l.csv --threshold "$name" --name-only 60 v.xml
+	printf '%s\n' "$output" > n4.xml
+	clear_step LACK-BOTH n4.xml
 }
 
 @test "a higher --threshold clears a borderline match; the default is 18" {
