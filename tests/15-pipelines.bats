@@ -544,7 +544,36 @@ crash() {
 	run nightly "$KT/small.csv"
 	assert_equal "$status" 78
 	assert_output 'nightly: impass.conf line 14: not KEY=VALUE'
+	local key v
+	for key in PCL_THRESHOLD PCL_NAME_ONLY; do
+		for v in abc 0 61 1e1 -5 '18 x'; do
+			{ cat good.conf; echo "$key='$v'"; } > impass.conf
+			run nightly "$KT/small.csv"
+			assert_equal "$status" 78
+			assert_output "nightly: impass.conf: $key '$v' is not a number of bits from 1 to 60"
+		done
+	done
 	assert_equal "$(ls spool/runs 2> /dev/null)" ""
+}
+
+@test "PCL_THRESHOLD and PCL_NAME_ONLY of the configuration reach screen-pcl as --threshold and --name-only; unset, neither is given" {
+	# BIN: the programs under test, screen-pcl behind a wrapper that writes
+	# its arguments to its log
+	local p
+	mkdir wrap
+	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
+	rm wrap/screen-pcl
+	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/screen-pcl" "$@"\n' "$IMP_BIN" > wrap/screen-pcl
+	chmod +x wrap/screen-pcl
+	mkcase a "$APPROVER_FPR" "$PWD/wrap"
+	mkcase b "$APPROVER_FPR" "$PWD/wrap"
+	printf '%s\n' 'PCL_THRESHOLD=20.5' 'PCL_NAME_ONLY=15' >> b/impass.conf
+	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
+	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
+	run -0 grep '^args: ' a/spool/runs/2*/screen-pcl.log
+	assert_output "args: --list $KT/pcl.csv"
+	run -0 grep '^args: ' b/spool/runs/2*/screen-pcl.log
+	assert_output "args: --list $KT/pcl.csv --threshold 20.5 --name-only 15"
 }
 
 @test "usage: no input (64), a run folder that is none (66), an unreadable input (66)" {
