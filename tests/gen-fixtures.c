@@ -878,65 +878,73 @@ static void row_join(struct row *w, const char *a, const char *b)
 
 /* ---- people ---- */
 
+/* A man's given names from two drawn names: MUHAMMAD and the first below
+ * mu (of 100), MUHAMMAD alone below alone, both below pair, else the
+ * first. The rich and the plain vocabularies differ in the draw and the
+ * shares only. */
+static void male_shape(struct rng *r, const char *name, const char *second,
+    uint32_t mu, uint32_t alone, uint32_t pair, char *dst, size_t size)
+{
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < mu)
+		text_join(dst, size, "MUHAMMAD", name);
+	else if (roll < alone)
+		text_copy(dst, size, "MUHAMMAD");
+	else if (roll < pair && second != name && !strchr(name, ' '))
+		text_join(dst, size, name, second);
+	else
+		text_copy(dst, size, name);
+}
+
+/* A woman's: name BIBI below bibi, NOOR and the name below noor, both
+ * names below pair (with a second drawn), else the name. */
+static void female_shape(struct rng *r, const char *name, const char *second,
+    uint32_t bibi, uint32_t noor, uint32_t pair, char *dst, size_t size)
+{
+	uint32_t roll = rng_below(r, 100);
+
+	if (roll < bibi)
+		text_join(dst, size, name, "BIBI");
+	else if (roll < noor && strcmp(name, "NOOR") != 0 && !strchr(name, ' '))
+		text_join(dst, size, "NOOR", name);
+	else if (second != NULL && roll < pair && second != name && !strchr(name, ' ') &&
+	    !strchr(second, ' '))
+		text_join(dst, size, name, second);
+	else
+		text_copy(dst, size, name);
+}
+
+/* Each draws its names first, in this order, then the shape: the
+ * fixtures stay as they were. */
 static void rich_male_given(struct rng *r, char *dst, size_t size)
 {
 	const char *name = TAIL(r, male_names, male_tail);
 	const char *second = TAIL(r, male_names, male_tail);
-	uint32_t roll = rng_below(r, 100);
 
-	if (roll < 33)
-		text_join(dst, size, "MUHAMMAD", name);
-	else if (roll < 35)
-		text_copy(dst, size, "MUHAMMAD");
-	else if (roll < 47 && second != name && !strchr(name, ' '))
-		text_join(dst, size, name, second);
-	else
-		text_copy(dst, size, name);
+	male_shape(r, name, second, 33, 35, 47, dst, size);
 }
 
 static void rich_female_given(struct rng *r, char *dst, size_t size)
 {
 	const char *name = TAIL(r, female_names, female_tail);
 	const char *second = TAIL(r, female_names, female_tail);
-	uint32_t roll = rng_below(r, 100);
 
-	if (roll < 5)
-		text_join(dst, size, name, "BIBI");
-	else if (roll < 9 && strcmp(name, "NOOR") != 0 && !strchr(name, ' '))
-		text_join(dst, size, "NOOR", name);
-	else if (roll < 17 && second != name && !strchr(name, ' ') && !strchr(second, ' '))
-		text_join(dst, size, name, second);
-	else
-		text_copy(dst, size, name);
+	female_shape(r, name, second, 5, 9, 17, dst, size);
 }
 
 static void male_given(struct rng *r, char *dst, size_t size)
 {
 	const char *name = male_names[rng_skewed(r, NELEM(male_names))];
 	const char *second = male_names[rng_skewed(r, NELEM(male_names))];
-	uint32_t roll = rng_below(r, 100);
 
-	if (roll < 35)
-		text_join(dst, size, "MUHAMMAD", name);
-	else if (roll < 38)
-		text_copy(dst, size, "MUHAMMAD");
-	else if (roll < 46 && second != name && !strchr(name, ' '))
-		text_join(dst, size, name, second);
-	else
-		text_copy(dst, size, name);
+	male_shape(r, name, second, 35, 38, 46, dst, size);
 }
 
 static void female_given(struct rng *r, char *dst, size_t size)
 {
-	const char *name = female_names[rng_skewed(r, NELEM(female_names))];
-	uint32_t roll = rng_below(r, 100);
-
-	if (roll < 6)
-		text_join(dst, size, name, "BIBI");
-	else if (roll < 10 && strcmp(name, "NOOR") != 0 && !strchr(name, ' '))
-		text_join(dst, size, "NOOR", name);
-	else
-		text_copy(dst, size, name);
+	female_shape(r, female_names[rng_skewed(r, NELEM(female_names))], NULL, 6, 10, 0,
+	    dst, size);
 }
 
 static char draw_sex(struct rng *r)
