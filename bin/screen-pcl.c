@@ -928,6 +928,7 @@ struct applicant {
 	struct imp_name_words wname, wfather;
 	struct imp_date dob;
 	int have_dob;
+	uint64_t cnic_no;             /* the applicant's CNIC read; 0: none */
 	unsigned area;                /* of the applicant's CNIC; 0: none */
 	uint32_t n_name;              /* people in lists and batch with the applicant's name */
 	uint32_t n_hname;             /* ... and its honorifics */
@@ -1324,7 +1325,7 @@ area_evidence(const struct screen *s, const struct applicant *ap, const struct e
 		imp_buf_printf(why, "; CNIC area differs (%04u, list %04u)", ap->area, b->area);
 		return b->area_other;
 	}
-	if (ap->cnic == NULL || en->cnic == 0 || strtoull(ap->cnic, NULL, 10) != en->cnic) {
+	if (ap->cnic_no != en->cnic) {
 		const char *last = strrchr(en->name, ' ');
 
 		imp_buf_printf(why, "; CNIC area equal (%04u; %u of %u people named %s have it)",
@@ -1463,7 +1464,6 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 	const char *given = imp_record_field(r, "normalised", "given_names");
 	const char *sur = imp_record_field(r, "normalised", "surname");
 	const char *dob = imp_record_field(r, "normalised", "date_of_birth");
-	uint64_t cnic;
 
 	memset(ap, 0, sizeof *ap);
 	imp_buf_reset(&s->a);
@@ -1473,8 +1473,10 @@ load_applicant(struct screen *s, struct imp_record *r, struct applicant *ap)
 	ap->father = imp_record_field(r, "normalised", "father_name");
 	ap->cnic = imp_record_field(r, "normalised", "cnic");
 	ap->previous = imp_record_field(r, "normalised", "previous_passport");
-	if (ap->cnic != NULL && imp_cnic_parse(ap->cnic, &cnic) == 0)
-		ap->area = cnic_area(cnic);
+	if (ap->cnic != NULL && imp_cnic_parse(ap->cnic, &ap->cnic_no) == 0)
+		ap->area = cnic_area(ap->cnic_no);
+	else
+		ap->cnic_no = 0;
 	ap->have_dob = dob != NULL && imp_date_partial(dob, &ap->dob) == 0;
 	imp_name_words(s->names, ap->full, &ap->wname);
 	if (ap->father != NULL)
