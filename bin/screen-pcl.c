@@ -953,6 +953,16 @@ threshold_of(const struct screen *s, uint32_t k)
 	return s->brief[k].bare ? s->name_only : s->threshold;
 }
 
+/* The bits the areas of the applicant's and entry's CNICs give
+ * (area_weights): nothing when one has none. */
+static double
+area_bits(const struct applicant *ap, const struct brief *b)
+{
+	if (ap->area == 0 || b->area == 0)
+		return 0;
+	return ap->area == b->area ? b->area_same : b->area_other;
+}
+
 /* Whether entry k can reach the threshold, by the most its names can give
  * and what the dates of birth and the areas say: the test of an entry
  * gathered. */
@@ -962,8 +972,7 @@ may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 	const struct brief *b = &s->brief[k];
 
 	return b->most - b->area_same + (ap->have_dob ? dob_evidence(&ap->dob, &b->dob, NULL) : 0) +
-	       (ap->area == 0 || b->area == 0 ? 0 : ap->area == b->area ? b->area_same :
-		b->area_other) >= threshold_of(s, k);
+	       area_bits(ap, b) >= threshold_of(s, k);
 }
 
 /* Whether word_similarity may give words x and y more than 0: the same
@@ -1321,17 +1330,15 @@ area_evidence(const struct screen *s, const struct applicant *ap, const struct e
 
 	if (ap->area == 0 || b->area == 0)
 		return 0;
-	if (ap->area != b->area) {
+	if (ap->area != b->area)
 		imp_buf_printf(why, "; CNIC area differs (%04u, list %04u)", ap->area, b->area);
-		return b->area_other;
-	}
-	if (ap->cnic_no != en->cnic) {
+	else if (ap->cnic_no != en->cnic) {
 		const char *last = strrchr(en->name, ' ');
 
 		imp_buf_printf(why, "; CNIC area equal (%04u; %u of %u people named %s have it)",
 			       b->area, en->n_named_area, en->n_named, last ? last + 1 : en->name);
 	}
-	return b->area_same;
+	return area_bits(ap, b);
 }
 
 /*

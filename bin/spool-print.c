@@ -48,7 +48,6 @@ struct spool {                        /* the spool folder, its lock and journal 
 
 struct staged {                       /* a file written aside, to be renamed in */
 	char *from, *to;
-	int queue;                    /* index, or -1 for held and rejected */
 };
 
 struct job_run {                      /* one run of the batch being spooled */
@@ -554,7 +553,7 @@ job_xml(struct job_run *jr, struct imp_record *r, const char *queue, int prio,
 /* ---- spooling one batch ---------------------------------------------------------- */
 
 static int
-stage_file(struct job_run *jr, const char *from, const char *to, int queue, struct imp_err *e)
+stage_file(struct job_run *jr, const char *from, const char *to, struct imp_err *e)
 {
 	struct staged *v;
 
@@ -566,7 +565,6 @@ stage_file(struct job_run *jr, const char *from, const char *to, int queue, stru
 	}
 	jr->st[jr->nst].from = strdup(from);
 	jr->st[jr->nst].to = strdup(to);
-	jr->st[jr->nst].queue = queue;
 	if (jr->st[jr->nst].from == NULL || jr->st[jr->nst++].to == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
@@ -597,7 +595,7 @@ park(struct job_run *jr, struct imp_record *r, int status, const char *code, con
 	rc = body.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
 		write_all(imp_buf_str(&tmp), body.p, body.len, e);
 	if (rc == 0)
-		rc = stage_file(jr, imp_buf_str(&tmp), imp_buf_str(&jr->path), -1, e);
+		rc = stage_file(jr, imp_buf_str(&tmp), imp_buf_str(&jr->path), e);
 	if (status == IMP_REJECTED)
 		jr->rejected++;
 	else
@@ -742,7 +740,7 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 	path_of(&tmp, "%s/print/%s/tmp/%s", jr->sp->root, jr->sp->queue[queue], file);
 	if ((rc = write_all(imp_buf_str(&tmp), jr->xml.p, jr->xml.len, e)) == 0)
 		rc = stage_file(jr, imp_buf_str(&tmp), path_of(&jr->path, "%s/print/%s/new/%s",
-				jr->sp->root, jr->sp->queue[queue], file), queue, e);
+				jr->sp->root, jr->sp->queue[queue], file), e);
 	imp_buf_free(&tmp);
 	if (rc == 0 && ++jr->fresh == 1)
 		imp_fault("tmp-written");

@@ -387,8 +387,6 @@ double imp_name_similarity(const struct imp_names *n, const char *a, const char 
 void imp_name_words(const struct imp_names *n, const char *name, struct imp_name_words *w);
 double imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b);
 int imp_name_has_honorific(const struct imp_name_words *w);
-void imp_name_canonical(const struct imp_names *n, const char *name, struct imp_buf *out);
-int imp_name_weak(const struct imp_names *n, const char *word);
 
 /* ---- dates.c: calendar dates, partial dates, dates typed from paper ------- */
 

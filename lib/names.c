@@ -497,9 +497,9 @@ word_similarity(const char *a, const char *b, int weak)
 	if (strcmp(a, b) == 0)
 		return 1.0;
 	la = strlen(a), lb = strlen(b), min = la < lb ? la : lb;
-	if ((la == 1 || lb == 1) && a[0] == b[0])
+	if (la == 1 || lb == 1)
 		return weak ? 1.0 : 0.6;
-	if (min < 4 || (la < 5 && lb < 5) || a[0] != b[0])
+	if (min < 4 || (la < 5 && lb < 5))
 		return 0.0;
 	d = levenshtein(a, b);
 	return d == 1 ? 0.9 : d == 2 && min >= 8 ? 0.85 : 0.0;
@@ -652,30 +652,4 @@ imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
 	tokenise(nm, a, &ta);
 	tokenise(nm, b, &tb);
 	return imp_name_words_similarity(&ta, &tb);
-}
-
-/* The words compared, canonical and space separated (for messages and keys). */
-void
-imp_name_canonical(const struct imp_names *nm, const char *name, struct imp_buf *out)
-{
-	struct imp_name_words tk;
-	size_t i;
-
-	tokenise(nm, name, &tk);
-	drop_honorifics(&tk, NULL);
-	imp_buf_reset(out);
-	for (i = 0; i < tk.n; i++) {
-		if (i > 0)
-			imp_buf_add(out, " ", 1);
-		imp_buf_puts(out, tk.t[i]);
-	}
-	if (out->p == NULL)
-		imp_buf_add(out, "", 0);
-}
-
-/* Whether a canonical word is weak (MUHAMMAD): present or not, it says little. */
-int
-imp_name_weak(const struct imp_names *nm, const char *word)
-{
-	return weak_word(nm, word);
 }
