@@ -35,7 +35,10 @@ struct render {
 	sqlite3 *db;
 	struct imp_date issue;
 	char **ids;                   /* the ok records, in order (pass 1) */
+	char **cnics;                 /* their normalised CNIC, or NULL */
 	size_t n, cap;
+	struct imp_ledger_other *others;  /* the passport in the way of a record, if any */
+	const char *state;            /* the state database, as given */
 	char (*numbers)[IMP_NUMBER_LEN + 1];
 	struct imp_map *index;        /* tracking id -> index in ids */
 	char **issued;                /* the ids that got their passport, for the seal */
@@ -55,7 +58,6 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	int status;
 	char **v;
 
-	(void)len;
 	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
 		return 0;
 	if (rd->n == rd->cap) {
@@ -63,9 +65,18 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 		if ((v = realloc(rd->ids, rd->cap * sizeof *v)) == NULL)
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
 		rd->ids = v;
+		if ((v = realloc(rd->cnics, rd->cap * sizeof *v)) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		rd->cnics = v;
 	}
-	if ((rd->ids[rd->n] = strndup(id, idlen)) == NULL)
+	rd->cnics[rd->n] = NULL;
+	if (imp_line_field(line, len, "normalised", "cnic", &rd->sentence) == 0 &&
+	    rd->sentence.len > 0 && (rd->cnics[rd->n] = strdup(imp_buf_str(&rd->sentence))) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rd->ids[rd->n] = strndup(id, idlen)) == NULL) {
+		free(rd->cnics[rd->n]);
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
 	imp_unescape(rd->ids[rd->n++]);
 	return 0;
 }
@@ -80,14 +91,20 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	int rc;
 
 	if ((rd->numbers = calloc(rd->n + 1, sizeof *rd->numbers)) == NULL ||
+	    (rd->others = calloc(rd->n + 1, sizeof *rd->others)) == NULL ||
 	    (rd->issued = calloc(rd->n + 1, sizeof *rd->issued)) == NULL ||
 	    (rd->index = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	for (i = 0; i < rd->n; i++)
 		if (imp_map_put(rd->index, rd->ids[i], i, &old) < 0)
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_ledger_bind(rd->db, in, PROG, e)) != 0)
+		return rc;
 	imp_fault("before-give");
-	rc = imp_series_assign(rd->db, in->id, rd->ids, rd->n, rd->numbers, &use, e);
+	rc = imp_series_assign(rd->db, in->id, rd->ids, rd->cnics, rd->n, rd->numbers, rd->others,
+			       &use, e);
+	if (rc == 0 && use.fresh > 0)
+		rc = imp_ledger_mark(rd->db, rd->state, e);
 	if (use.warn.len > 0)
 		imp_warn(PROG, in->id, "warning: %s; add a range soon (render-mrz --add-range)",
 			 imp_buf_str(&use.warn));
@@ -226,6 +243,29 @@ write_proof(struct render *rd, struct imp_record *r, const struct imp_mrz *m, co
 	return imp_write_file(path, b->p, b->len, e);
 }
 
+/* One application, one passport: a record whose application already has a
+ * number, or whose person a passport in production, is held for an officer. */
+static int
+held_elsewhere(struct imp_record *r, const struct imp_ledger_other *o)
+{
+	int rc;
+
+	if (o->kind == IMP_LEDGER_ISSUED)
+		rc = imp_record_step(r, PROG, IMP_HELD, "MRZ_ALREADY_ISSUED", NULL, "application "
+				     "%s has passport %s already (batch %s, %s): one application "
+				     "gets one passport; a second export or a reused tracking id? "
+				     "An officer decides; a spoiled booklet is reprinted with "
+				     "spool-print --reprint", imp_record_id(r), o->number, o->batch,
+				     o->state);
+	else
+		rc = imp_record_step(r, PROG, IMP_HELD, "MRZ_IN_PRODUCTION", NULL, "the CNIC of "
+				     "this application has passport %s in production for "
+				     "application %s (batch %s, %s): one person, one passport in "
+				     "production; an officer decides", o->number, o->tracking,
+				     o->batch, o->state);
+	return rc != 0 ? -1 : 0;
+}
+
 static int
 each(void *arg, struct imp_record *r, struct imp_err *e)
 {
@@ -241,6 +281,9 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 		return imp_fail(e, EX_SOFTWARE, "record %s was not counted in the first pass", id);
 	if (k == rd->n / 2)
 		imp_fault("write");
+	if (rd->others[k].kind != IMP_LEDGER_NONE)
+		return held_elsewhere(r, &rd->others[k]) != 0 ?
+			imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 	if (passport(rd, r, rd->numbers[k], l1, l2, &m) != 0) {
 		rc = imp_record_step(r, PROG, IMP_REJECTED, "MRZ_NO_DATA", NULL, "no passport: "
 				     "%s; the number %s given to it becomes void when the output "
@@ -275,9 +318,13 @@ render_free(struct render *rd)
 {
 	size_t i;
 
-	for (i = 0; i < rd->n; i++)
+	for (i = 0; i < rd->n; i++) {
 		free(rd->ids[i]);
+		free(rd->cnics[i]);
+	}
 	free(rd->ids);
+	free(rd->cnics);
+	free(rd->others);
 	free(rd->numbers);
 	free(rd->issued);
 	imp_map_free(rd->index);
@@ -301,11 +348,11 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	memset(&rd, 0, sizeof rd);
 	rd.issue = o->issue;
 	rd.proof = o->proof;
+	rd.state = o->state;
 	if (o->proof != NULL && mkdir(o->proof, 0700) != 0 && errno != EEXIST)
 		return imp_fail(e, EX_CANTCREAT, "cannot create the proof folder %s: %s", o->proof,
 				strerror(errno));
-	if ((rc = imp_state_open(o->state, 30000, &rd.db, e)) == 0 &&
-	    (rc = imp_series_init(rd.db, e)) == 0)
+	if ((rc = imp_ledger_open(o->state, 30000, &rd.db, e)) == 0)
 		rc = imp_stage_run(PROG, &st, &so, run, e);
 	/* the numbers are issued only once the sealed output is out of our hands */
 	if (rc == 0 && fflush(stdout) != 0)
@@ -320,7 +367,7 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 			 imp_buf_str(&voided));
 	imp_buf_free(&voided);
 	render_free(&rd);
-	sqlite3_close(rd.db);
+	imp_state_close(rd.db);
 	return rc;
 }
 
@@ -334,7 +381,7 @@ state_command(const struct opts *o, struct imp_err *e)
 	char first[16], *dash;
 	int rc;
 
-	if ((rc = imp_state_open(o->state, 30000, &db, e)) != 0)
+	if ((rc = imp_ledger_open(o->state, 30000, &db, e)) != 0)
 		return rc;
 	if (o->mode == ADD_RANGE) {
 		snprintf(first, sizeof first, "%.*s", (int)strcspn(o->range, "-"), o->range);
@@ -354,7 +401,7 @@ state_command(const struct opts *o, struct imp_err *e)
 			fputs(imp_buf_str(&voided), stderr);
 	}
 	imp_buf_free(&voided);
-	sqlite3_close(db);
+	imp_state_close(db);
 	return rc;
 }
 

@@ -17,19 +17,12 @@
 
 #include "series.h"
 
+/* series_number, the ledger of the numbers given, is made by ledger.c */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS series_range ("
 	" name TEXT PRIMARY KEY, prefix TEXT NOT NULL, first INTEGER NOT NULL,"
 	" last INTEGER NOT NULL, next INTEGER NOT NULL, added TEXT NOT NULL,"
-	" CHECK (first <= last AND next >= first AND next <= last + 1));"
-	"CREATE TABLE IF NOT EXISTS series_number ("
-	" number TEXT PRIMARY KEY, range TEXT NOT NULL REFERENCES series_range(name),"
-	" batch TEXT NOT NULL, tracking TEXT NOT NULL,"
-	" state TEXT NOT NULL CHECK (state IN ('given', 'sealed', 'void')),"
-	" given TEXT NOT NULL, changed TEXT NOT NULL, why TEXT);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS series_live ON series_number (batch, tracking)"
-	" WHERE state != 'void';"
-	"CREATE INDEX IF NOT EXISTS series_batch ON series_number (batch, state);";
+	" CHECK (first <= last AND next >= first AND next <= last + 1));";
 
 int
 imp_series_init(sqlite3 *db, struct imp_err *e)
@@ -193,6 +186,8 @@ earlier(sqlite3 *db, const char *batch, char *const *ids, size_t n,
 	sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
 	for (i = 0; i < n; i++) {
 		numbers[i][0] = '\0';
+		if (ids[i][0] == '\0')
+			continue;
 		sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			snprintf(numbers[i], IMP_NUMBER_LEN + 1, "%s", sqlite3_column_text(st, 0));
@@ -208,16 +203,21 @@ earlier(sqlite3 *db, const char *batch, char *const *ids, size_t n,
 }
 
 static int
-give(sqlite3 *db, struct range *r, size_t nr, const char *batch, char *const *ids, size_t n,
-     char (*numbers)[IMP_NUMBER_LEN + 1], struct imp_err *e)
+give(sqlite3 *db, struct range *r, size_t nr, const char *batch, char *const *ids,
+     char *const *cnics, size_t n, char (*numbers)[IMP_NUMBER_LEN + 1], struct imp_err *e)
 {
 	sqlite3_stmt *ins, *upd;
+	const char *cnic;
 	char now[21];
 	size_t i, k = 0;
 	int rc;
 
-	if ((rc = prepare(db, "INSERT INTO series_number VALUES (?1, ?2, ?3, ?4, 'given', ?5, "
-			  "?5, NULL)", &ins, e)) != 0)
+	/* a reprint names the spoiled number it replaces */
+	if ((rc = prepare(db, "INSERT INTO series_number(number, range, batch, tracking, state, "
+			  "given, changed, cnic, reprint_of) VALUES (?1, ?2, ?3, ?4, 'given', ?5, "
+			  "?5, ?6, (SELECT number FROM series_number WHERE tracking = ?4 AND "
+			  "state = 'spoiled' ORDER BY changed DESC, rowid DESC LIMIT 1))", &ins,
+			  e)) != 0)
 		return rc;
 	if ((rc = prepare(db, "UPDATE series_range SET next = ?2 WHERE name = ?1", &upd, e)) != 0) {
 		sqlite3_finalize(ins);
@@ -227,7 +227,7 @@ give(sqlite3 *db, struct range *r, size_t nr, const char *batch, char *const *id
 	sqlite3_bind_text(ins, 3, batch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins, 5, now, -1, SQLITE_STATIC);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (numbers[i][0] != '\0')
+		if (numbers[i][0] != '\0' || ids[i][0] == '\0')
 			continue;
 		while (k < nr && r[k].next > r[k].last)
 			k++;
@@ -240,6 +240,11 @@ give(sqlite3 *db, struct range *r, size_t nr, const char *batch, char *const *id
 		sqlite3_bind_text(ins, 1, numbers[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, r[k].name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 4, ids[i], -1, SQLITE_STATIC);
+		cnic = cnics != NULL ? cnics[i] : NULL;
+		if (cnic != NULL && *cnic != '\0')
+			sqlite3_bind_text(ins, 6, cnic, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 6);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = imp_state_fail(db, e, "giving a passport number");
 		sqlite3_reset(ins);
@@ -279,13 +284,41 @@ low_ranges(const struct range *r, size_t nr, const struct range *before, struct 
 	}
 }
 
+/* The records whose application or person has a passport elsewhere get
+ * none: their numbers[i] is set to "-" until given out. */
+static int
+vet(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics, size_t n,
+    char (*numbers)[IMP_NUMBER_LEN + 1], struct imp_ledger_other *others, uint64_t *held,
+    struct imp_err *e)
+{
+	size_t i;
+	int rc;
+
+	*held = 0;
+	for (i = 0; i < n; i++) {
+		others[i].kind = IMP_LEDGER_NONE;
+		if (numbers[i][0] != '\0' || ids[i][0] == '\0')
+			continue;
+		if ((rc = imp_ledger_conflict(db, batch, ids[i], cnics ? cnics[i] : NULL,
+					      &others[i], e)) != 0)
+			return rc;
+		if (others[i].kind != IMP_LEDGER_NONE) {
+			snprintf(numbers[i], IMP_NUMBER_LEN + 1, "-");
+			(*held)++;
+		}
+	}
+	return 0;
+}
+
 int
-imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, size_t n,
-		  char (*numbers)[IMP_NUMBER_LEN + 1], struct imp_series_use *use,
+imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics,
+		  size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
+		  struct imp_ledger_other *others, struct imp_series_use *use,
 		  struct imp_err *e)
 {
+	uint64_t held = 0;
 	struct range *r = NULL, *before = NULL;
-	size_t nr, k;
+	size_t nr, k, want = 0;
 	long left = 0;
 	int rc;
 
@@ -293,9 +326,12 @@ imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, size_t n,
 	    (rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
 		return rc;
 	if ((rc = earlier(db, batch, ids, n, numbers, &use->reused, e)) != 0 ||
+	    (rc = vet(db, batch, ids, cnics, n, numbers, others, &held, e)) != 0 ||
 	    (rc = load_ranges(db, &r, &nr, e)) != 0)
 		goto out;
-	use->fresh = n - use->reused;
+	for (k = 0; k < n; k++)
+		want += ids[k][0] != '\0';
+	use->fresh = want - use->reused - held;
 	for (k = 0; k < nr; k++)
 		left += r[k].last - r[k].next + 1;
 	if ((uint64_t)left < use->fresh) {
@@ -310,8 +346,11 @@ imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, size_t n,
 	}
 	if (nr > 0)
 		memcpy(before, r, nr * sizeof *r);
-	if ((rc = give(db, r, nr, batch, ids, n, numbers, e)) != 0)
+	if ((rc = give(db, r, nr, batch, ids, cnics, n, numbers, e)) != 0)
 		goto out;
+	for (k = 0; k < n; k++)
+		if (others[k].kind != IMP_LEDGER_NONE)
+			numbers[k][0] = '\0';
 	low_ranges(r, nr, before, &use->warn);
 	rc = imp_state_exec(db, "COMMIT", e);
 out:
@@ -449,18 +488,50 @@ imp_series_report(sqlite3 *db, FILE *out, struct imp_err *e)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return imp_state_fail(db, e, "reading the number ranges");
-	if ((rc = prepare(db, "SELECT batch, count(*), min(number), max(number), min(given) FROM "
-			  "series_number WHERE state = 'given' GROUP BY batch ORDER BY 5", &st,
-			  e)) != 0)
+	/* every batch, its numbers by state: what is in production, and what
+	 * waits for an operator (never sealed, or sealed and never spooled) */
+	if ((rc = prepare(db, "SELECT batch, min(given), count(*), "
+			  "sum(state = 'given'), sum(state = 'sealed'), sum(state = 'spooled'), "
+			  "sum(state = 'printed'), sum(state = 'dispatched'), "
+			  "sum(state = 'spoiled'), sum(state = 'void') FROM series_number "
+			  "GROUP BY batch ORDER BY 2, 1", &st, e)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!any++)
-			fputs("given but never sealed (run the batch again, or render-mrz --void "
-			      "BATCH):\n", out);
-		fprintf(out, "  batch %s: %lld numbers, %s to %s, given %s\n",
+			fprintf(out, "\n%-24s %9s %9s %9s %9s %9s %9s %9s %9s\n", "batch", "numbers",
+				"given", "sealed", "spooled", "printed", "dispatch", "spoiled",
+				"void");
+		fprintf(out, "%-24s %9lld %9lld %9lld %9lld %9lld %9lld %9lld %9lld\n",
+			sqlite3_column_text(st, 0), sqlite3_column_int64(st, 2),
+			sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+			sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
+			sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8),
+			sqlite3_column_int64(st, 9));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return imp_state_fail(db, e, "reading the number series");
+	if ((rc = prepare(db, "SELECT batch, count(*), min(number), max(number), min(given), "
+			  "state FROM series_number WHERE state IN ('given', 'sealed') GROUP BY "
+			  "batch, state ORDER BY 5, 1, 6", &st, e)) != 0)
+		return rc;
+	any = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int given = strcmp((const char *)sqlite3_column_text(st, 5), "given") == 0;
+
+		if (!any++)
+			fputs("\nwaiting for an operator:\n", out);
+		fprintf(out, "  batch %s: %lld numbers %s, %s to %s, given %s: %s\n",
 			sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+			given ? "given but never sealed" : "sealed but never spooled",
 			sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-			sqlite3_column_text(st, 4));
+			sqlite3_column_text(st, 4), given ?
+			"if render-mrz's sealed output of the batch exists, sign and spool it "
+			"(spool-print records them); else run the batch again from its "
+			"validated stream (the records get these numbers again); render-mrz "
+			"--void BATCH only when neither will happen" :
+			"spool its signed stream (spool-print FILE), or sign render-mrz's "
+			"output again and spool that; the numbers stay with the batch");
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

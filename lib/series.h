@@ -37,11 +37,17 @@ int imp_series_add_range(sqlite3 *db, const char *name, const char *first, const
 /*
  * The numbers of a batch's records ids[0..n), in one transaction: a record
  * that has a live number from an earlier run of the batch gets it again,
- * the others fresh ones in order from the ranges. Fails with 69, before
+ * the others fresh ones in order from the ranges (with the CNIC, cnics[i]
+ * or NULL, and the spoiled number it reprints, if any). A record whose
+ * application already has a live number in another batch, or whose CNIC
+ * a passport in production, gets none: others[i] names that passport
+ * (kind 0 for the others). An id "" is skipped. Fails with 69, before
  * anything is given, when the ranges have too few numbers left.
  */
-int imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, size_t n,
-		      char (*numbers)[IMP_NUMBER_LEN + 1], struct imp_series_use *use,
+struct imp_ledger_other;
+int imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics,
+		      size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
+		      struct imp_ledger_other *others, struct imp_series_use *use,
 		      struct imp_err *e);
 /*
  * After the batch's output was sealed: its numbers ids[0..n) are issued; a
@@ -53,7 +59,48 @@ int imp_series_sealed(sqlite3 *db, const char *batch, char *const *ids, size_t n
 /* Voids the numbers of a batch that were given but never sealed. */
 int imp_series_void(sqlite3 *db, const char *batch, const char *why, struct imp_buf *voided,
 		    struct imp_err *e);
-/* The ranges (used, left) and the numbers given but not sealed, as text. */
+/* The ranges (used, left), then every batch's numbers by state, with what
+ * to do about numbers given and never sealed or sealed and never spooled. */
 int imp_series_report(sqlite3 *db, FILE *out, struct imp_err *e);
+
+/* ---- ledger.c: the issuance ledger (series_number) and the database's identity */
+
+/*
+ * Opens the state database as the ledger (path NULL: the spool's
+ * state.db): damage is looked for (quick_check), the tables are made or
+ * brought up to date, and the database is checked against its mark file
+ * (.NAME.mark beside it): missing, empty, older or foreign is 65.
+ */
+int imp_ledger_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *e);
+/* After numbers were given: the mark file says so (path as opened). */
+int imp_ledger_mark(sqlite3 *db, const char *path, struct imp_err *e);
+/* The root (hex) that binds a batch id: its first sealed stage's. */
+void imp_ledger_origin(const struct imp_batch *b, char hex[2 * IMP_HASH_LEN + 1]);
+/* The batch id bound to its origin root the first time; the same id with
+ * another root is 65 naming both. */
+int imp_ledger_bind(sqlite3 *db, const struct imp_batch *b, const char *stage,
+		    struct imp_err *e);
+
+enum { IMP_LEDGER_NONE = 0, IMP_LEDGER_ISSUED = 1, IMP_LEDGER_IN_PRODUCTION = 2 };
+
+struct imp_ledger_other {             /* the passport that stands in the way */
+	int kind;
+	char number[IMP_NUMBER_LEN + 1], batch[IMP_ID_MAX + 1], state[16],
+	     tracking[IMP_ID_MAX + 1];
+};
+
+/* Whether tracking already has a live number in another batch (ISSUED) or
+ * its CNIC a passport in production for another application
+ * (IN_PRODUCTION); o says which. Returns 0 or an error code. */
+int imp_ledger_conflict(sqlite3 *db, const char *batch, const char *tracking, const char *cnic,
+			struct imp_ledger_other *o, struct imp_err *e);
+/* A number's passport moves on (spooled, printed, spoiled, dispatched);
+ * a void number stays void. */
+int imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *why,
+		   struct imp_err *e);
+/* One number a stream carries for record tracking of batch: a line in bad
+ * (and nbad counted) when the ledger did not give it so, or it is void. */
+int imp_ledger_carried(sqlite3 *db, const char *batch, const char *number, const char *tracking,
+		       struct imp_buf *bad, uint64_t *nbad, struct imp_err *e);
 
 #endif

@@ -812,19 +812,21 @@ test_series(void)
 	num = calloc(4, sizeof *num);
 	CHECK(mkdtemp(path) != NULL);
 	snprintf(db_path, sizeof db_path, "%s/state.db", path);
-	CHECK(imp_state_open(db_path, 1000, &db, &e) == 0);
+	struct imp_ledger_other other[5];
+
+	CHECK(imp_ledger_open(db_path, 1000, &db, &e) == 0);
 	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000004", &e) == 0);
 	CHECK(imp_series_add_range(db, "B", "AB0000004", "AB0000009", &e) == EX_DATAERR &&
 	      strstr(e.msg, "overlaps") != NULL);
 	CHECK(imp_series_add_range(db, "A", "AC0000001", "AC0000009", &e) == EX_DATAERR);
 	CHECK(imp_series_add_range(db, "B", "AB0000009", "AB0000005", &e) == EX_USAGE);
 	CHECK(imp_series_add_range(db, "B", "ZZ0000001", "ZZ0000002", &e) == 0);
-	CHECK(imp_series_assign(db, "B1", ids, 3, num, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, NULL, 3, num, other, &use, &e) == 0);
 	CHECK(strcmp(num[0], "AB0000001") == 0 && strcmp(num[2], "AB0000003") == 0);
 	CHECK(use.fresh == 3 && use.reused == 0 && use.warn.len == 0);
 	/* the same batch again: the same numbers */
 	memset(num, 0, 4 * sizeof *num);
-	CHECK(imp_series_assign(db, "B1", ids, 3, num, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, NULL, 3, num, other, &use, &e) == 0);
 	CHECK(strcmp(num[1], "AB0000002") == 0 && use.reused == 3 && use.fresh == 0);
 	/* sealed without T-2: its number is void */
 	CHECK(imp_series_sealed(db, "B1", ids2, 2, &voided, &e) == 0);
@@ -835,9 +837,9 @@ test_series(void)
 		char *five[] = { "U-1", "U-2", "U-3", "U-4", "U-5" };
 		char (*n5)[IMP_NUMBER_LEN + 1] = calloc(5, sizeof *n5);
 
-		CHECK(imp_series_assign(db, "B2", five, 4, n5, &use, &e) == EX_UNAVAILABLE &&
+		CHECK(imp_series_assign(db, "B2", five, NULL, 4, n5, other, &use, &e) == EX_UNAVAILABLE &&
 		      strstr(e.msg, "3 numbers left and the batch needs 4") != NULL);
-		CHECK(imp_series_assign(db, "B2", five, 3, n5, &use, &e) == 0);
+		CHECK(imp_series_assign(db, "B2", five, NULL, 3, n5, other, &use, &e) == 0);
 		CHECK(strcmp(n5[0], "AB0000004") == 0 && strcmp(n5[1], "ZZ0000001") == 0 &&
 		      strcmp(n5[2], "ZZ0000002") == 0);
 		CHECK(use.warn.p != NULL && strstr(use.warn.p, "range A is used up") != NULL);
@@ -848,7 +850,7 @@ test_series(void)
 	}
 	imp_buf_free(&use.warn);
 	imp_buf_free(&voided);
-	sqlite3_close(db);
+	imp_state_close(db);
 	{
 		struct stat st;
 		char cmd[128];
@@ -860,10 +862,101 @@ test_series(void)
 	free(num);
 }
 
+/* ---- the issuance ledger ------------------------------------------------------ */
+
+static int
+sh(const char *fmt, const char *a, const char *b)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd, fmt, a, b);
+	return system(cmd);
+}
+
+static void
+test_ledger(void)
+{
+	char dir[] = "/tmp/impass-unit-XXXXXX", db_path[64], old[64], (*num)[IMP_NUMBER_LEN + 1];
+	char *b1[] = { "T-1", "T-2" }, *c1[] = { "35202-1234567-1", NULL };
+	char *b2[] = { "T-1", "T-9", "T-8" }, *c2[] = { NULL, "35202-1234567-1", NULL };
+	char *b3[] = { "T-1" };
+	struct imp_ledger_other other[3];
+	struct imp_series_use use = { 0 };
+	struct imp_buf bad = { 0 };
+	struct imp_batch b;
+	struct imp_err e = { 0 };
+	uint64_t nbad = 0;
+	sqlite3 *db;
+
+	num = calloc(3, sizeof *num);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db_path, sizeof db_path, "%s/state.db", dir);
+	snprintf(old, sizeof old, "%s/old.db", dir);
+	CHECK(imp_ledger_open(db_path, 1000, &db, &e) == 0);
+	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000009", &e) == 0);
+	CHECK(imp_series_assign(db, "B1", b1, c1, 2, num, other, &use, &e) == 0);
+	CHECK(imp_ledger_mark(db, db_path, &e) == 0);
+	CHECK(strcmp(num[0], "AB0000001") == 0 && other[0].kind == IMP_LEDGER_NONE);
+	/* another batch: the application is held (issued), and the person (in production) */
+	memset(num, 0, 3 * sizeof *num);
+	CHECK(imp_series_assign(db, "B2", b2, c2, 3, num, other, &use, &e) == 0);
+	CHECK(imp_ledger_mark(db, db_path, &e) == 0);
+	CHECK(other[0].kind == IMP_LEDGER_ISSUED && strcmp(other[0].number, "AB0000001") == 0 &&
+	      strcmp(other[0].batch, "B1") == 0 && num[0][0] == '\0');
+	CHECK(other[1].kind == IMP_LEDGER_IN_PRODUCTION && strcmp(other[1].tracking, "T-1") == 0 &&
+	      num[1][0] == '\0');
+	CHECK(other[2].kind == IMP_LEDGER_NONE && strcmp(num[2], "AB0000003") == 0 &&
+	      use.fresh == 1);
+	/* the stream check: given so, given to another, never given, void */
+	CHECK(imp_ledger_carried(db, "B1", "AB0000001", "T-1", &bad, &nbad, &e) == 0 && nbad == 0);
+	CHECK(imp_ledger_carried(db, "B2", "AB0000001", "T-1", &bad, &nbad, &e) == 0 && nbad == 1);
+	CHECK(imp_ledger_carried(db, "B1", "AB0000077", "T-1", &bad, &nbad, &e) == 0 && nbad == 2);
+	CHECK(bad.p != NULL && strstr(bad.p, "AB0000077 (record T-1): never given") != NULL);
+	/* spoiled: the application may have a second number, which names the first */
+	CHECK(imp_ledger_set(db, "AB0000001", "spoiled", "test", &e) == 0);
+	{
+		char sql[96];
+
+		snprintf(sql, sizeof sql, "VACUUM INTO '%s'", old);
+		CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	}
+	memset(num, 0, 3 * sizeof *num);
+	CHECK(imp_series_assign(db, "B1-R1", b3, NULL, 1, num, other, &use, &e) == 0);
+	CHECK(imp_ledger_mark(db, db_path, &e) == 0);
+	CHECK(strcmp(num[0], "AB0000004") == 0 && other[0].kind == IMP_LEDGER_NONE);
+	imp_state_close(db);
+	/* an older copy, an empty one, another ledger: refused */
+	CHECK(sh("rm -f %s/state.db-wal %s/state.db-shm", dir, dir) == 0);
+	CHECK(sh("mv %s %s/state.db", old, dir) == 0);
+	CHECK(imp_ledger_open(db_path, 1000, &db, &e) == EX_DATAERR &&
+	      strstr(e.msg, "older than its spool") != NULL && db == NULL);
+	CHECK(sh("rm -f %s/state.db %s/state.db-wal", dir, dir) == 0);
+	CHECK(imp_ledger_open(db_path, 1000, &db, &e) == EX_DATAERR &&
+	      strstr(e.msg, "is new or empty") != NULL);
+	CHECK(sh("rm -f %s/state.db* %s/.state.db.mark", dir, dir) == 0);
+	/* the batch id bound to its records */
+	CHECK(imp_ledger_open(db_path, 1000, &db, &e) == 0);
+	memset(&b, 0, sizeof b);
+	snprintf(b.id, sizeof b.id, "B-X");
+	snprintf(b.seal.stage, sizeof b.seal.stage, "ingest");
+	memset(b.seal.root, 1, IMP_HASH_LEN);
+	CHECK(imp_ledger_bind(db, &b, "render-mrz", &e) == 0);
+	CHECK(imp_ledger_bind(db, &b, "spool-print", &e) == 0);
+	memset(b.seal.root, 2, IMP_HASH_LEN);
+	CHECK(imp_ledger_bind(db, &b, "spool-print", &e) == EX_DATAERR &&
+	      strstr(e.msg, "batch B-X is bound to other records: render-mrz saw it") != NULL);
+	imp_state_close(db);
+	CHECK(sh("rm -rf %s%s", dir, "") == 0);
+	imp_buf_free(&use.warn);
+	imp_buf_free(&bad);
+	free(num);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
+	{ "issuance ledger: one number per application, identity, batch binding", test_ledger },
 	{ "merkle roots match the RFC 6962 reference trees 0..8", test_merkle_roots },
 	{ "merkle audit paths match the reference paths", test_merkle_ct_paths },
 	{ "merkle audit paths verify for every leaf of trees 1..40", test_merkle_paths_roundtrip },
