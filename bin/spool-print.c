@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -29,30 +30,46 @@
 #define QUEUE_NAME_MAX 16
 #define SERIAL_LEN 10                 /* SL00012345 */
 #define AUTHORITY "DGIP ISLAMABAD"
+#define JOB_MAX (64 * 1024)           /* a job file is a few kilobytes */
+#define WHY_MAX 4096
 
 enum mode { SPOOL, COLLECT, RECONCILE, REPRINT };
 
 struct opts {
 	enum mode mode;
-	const char *spool, *queues, *laminates, *reprint, *input, *trust, *signer;
+	const char *spool, *queues, *laminates, *reprint, *input, *trust, *signer, *group;
 	int wait;
 };
 
-struct spool {                        /* the spool folder, its lock and journal */
+enum { TMP, NEW, CUR, DONE, FAILED, NDIRS };
+
+/*
+ * The spool folder, its lock and journal. Every folder is opened once,
+ * without following a link, checked (ours, written by nobody else but the
+ * printers' group where they move jobs), and reached through its
+ * descriptor from then on.
+ */
+struct spool {
 	char root[4096];
-	int lock;
+	int lock, fd, print, held, rejected, archive, incident;
 	sqlite3 *db;
 	char queue[MAX_QUEUES][QUEUE_NAME_MAX + 1];
-	size_t nq;
+	int dir[MAX_QUEUES][NDIRS];      /* each queue's tmp new cur done failed */
+	int arch[MAX_QUEUES][2];         /* archive/QUEUE/done and failed, -1 not open */
+	size_t nq, nall;                 /* queues given (new jobs go there), and known */
+	gid_t group;                     /* the printers' group, (gid_t)-1 when none */
+	uint64_t incidents;
 };
 
 struct staged {                       /* a file written aside, to be renamed in */
-	char *from, *to;
+	int from, to;                 /* folder descriptors */
+	char *name, *as;
 };
 
 struct job_run {                      /* one run of the batch being spooled */
 	struct spool *sp;
 	const char *batch;
+	uint64_t index;                  /* of the record in the stream, from 1 */
 	char created[21];
 	uint64_t count[MAX_QUEUES][3];   /* this batch's jobs per queue and priority */
 	struct staged *st;
@@ -85,7 +102,11 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS spool_issue(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
 	"  file TEXT NOT NULL, serials TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS spool_collect(id INTEGER PRIMARY KEY, batch TEXT NOT NULL, "
-	"  created TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);";
+	"  created TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);"
+	/* a file found in a queue that is not the job written there */
+	"CREATE TABLE IF NOT EXISTS spool_incident(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+	"  queue TEXT NOT NULL, folder TEXT NOT NULL, name TEXT NOT NULL, moved_to TEXT NOT NULL, "
+	"  number TEXT, why TEXT NOT NULL);";
 
 /* ---- small helpers ------------------------------------------------------------ */
 
@@ -104,60 +125,18 @@ path_of(struct imp_buf *b, const char *fmt, ...)
 	return imp_buf_str(b);
 }
 
-static int
-make_dir(const char *path, struct imp_err *e)
-{
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s; check the spool's owner "
-				"and permissions", path, strerror(errno));
-	return 0;
-}
 
-static void
-sync_path(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-static int
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-/* A file written aside, not yet durable: the files of a run are made
- * durable together by one syncfs() (sync_spool) before the plan commits;
- * an fsync per job made spooling ten times slower. */
-static int
-write_all(const char *path, const void *p, size_t n, struct imp_err *e)
-{
-	int fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", path, strerror(errno));
-	return imp_write_fd(fd, path, p, n, 0, e);
-}
 
 /* Everything written on the spool's file system reaches the disk. */
+/* Everything written on the spool's file system reaches the disk. */
 static int
-sync_spool(const char *root, struct imp_err *e)
+sync_spool(struct spool *sp, struct imp_err *e)
 {
-	int fd, rc = 0;
-
-	if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return imp_fail(e, EX_IOERR, "cannot open the spool %s: %s", root, strerror(errno));
-	if (syncfs(fd) != 0)
-		rc = imp_fail(e, EX_IOERR, "cannot write the spool %s to disk: %s", root,
-			      strerror(errno));
-	close(fd);
-	return rc;
+	if (syncfs(sp->fd) != 0)
+		return imp_fail(e, EX_IOERR, "cannot write the spool %s to disk: %s", sp->root,
+				strerror(errno));
+	return 0;
 }
 
 static int
@@ -223,6 +202,7 @@ parse_queues(struct spool *sp, const char *arg, struct imp_err *e)
 		for (sp->nq = 0; sp->nq < (size_t)n; sp->nq++)
 			snprintf(sp->queue[sp->nq], sizeof sp->queue[0], "p%02d",
 				 (int)(sp->nq + 1) % 100);
+		sp->nall = sp->nq;
 		return 0;
 	}
 	if (strlen(arg) >= sizeof copy)
@@ -239,35 +219,63 @@ parse_queues(struct spool *sp, const char *arg, struct imp_err *e)
 				return imp_fail(e, EX_USAGE, "--queues: %s is named twice", tok);
 		snprintf(sp->queue[sp->nq++], sizeof sp->queue[0], "%s", tok);
 	}
+	sp->nall = sp->nq;
 	return sp->nq ? 0 : imp_fail(e, EX_USAGE, "--queues: no queue named");
 }
 
+/* A folder of the spool (or of a queue, q >= 0), opened and checked. */
+static int
+spool_dir(struct spool *sp, int at, int q, const char *name, mode_t mode, gid_t group,
+	  int *fd, struct imp_err *e)
+{
+	char shown[4200];
+
+	if (q >= 0)
+		snprintf(shown, sizeof shown, "%s/print/%s/%s", sp->root, sp->queue[q], name);
+	else
+		snprintf(shown, sizeof shown, "%s/%s", sp->root, name);
+	return imp_dir_open(at, name, shown, mode, group, fd, e);
+}
+
+/*
+ * print/QUEUE/{tmp,new,cur,done,failed}, held, rejected, archive. With a
+ * printers' group, the stations may enter print/ and their queues and
+ * move jobs between new, cur, done and failed; tmp/ and the rest are the
+ * spool owner's alone.
+ */
 static int
 make_queues(struct spool *sp, struct imp_err *e)
 {
-	struct imp_buf p = { 0 };
+	int grp = sp->group != (gid_t)-1;
+	mode_t walk = grp ? 0750 : 0700, share = grp ? 0770 : 0700;
 	size_t q, d;
-	int rc = 0;
+	int rc = 0, qfd = -1;
 
-	rc = make_dir(path_of(&p, "%s/print", sp->root), e);
+	if (sp->print < 0)
+		rc = spool_dir(sp, sp->fd, -1, "print", walk, sp->group, &sp->print, e);
 	for (q = 0; rc == 0 && q < sp->nq; q++) {
-		rc = make_dir(path_of(&p, "%s/print/%s", sp->root, sp->queue[q]), e);
-		for (d = 0; rc == 0 && d < sizeof dirs / sizeof dirs[0]; d++)
-			rc = make_dir(path_of(&p, "%s/print/%s/%s", sp->root, sp->queue[q], dirs[d]),
-				      e);
+		if (sp->dir[q][TMP] >= 0)
+			continue;
+		if ((rc = spool_dir(sp, sp->print, -1, sp->queue[q], walk, sp->group, &qfd,
+				    e)) != 0)
+			break;
+		for (d = 0; rc == 0 && d < NDIRS; d++)
+			rc = spool_dir(sp, qfd, (int)q, dirs[d], d == TMP ? 0700 : share,
+				       d == TMP ? (gid_t)-1 : sp->group, &sp->dir[q][d], e);
+		close(qfd);
 	}
+	if (rc == 0 && sp->held < 0)
+		rc = spool_dir(sp, sp->fd, -1, "held", 0700, (gid_t)-1, &sp->held, e);
+	if (rc == 0 && sp->rejected < 0)
+		rc = spool_dir(sp, sp->fd, -1, "rejected", 0700, (gid_t)-1, &sp->rejected, e);
+	if (rc == 0 && sp->archive < 0)
+		rc = spool_dir(sp, sp->fd, -1, "archive", 0700, (gid_t)-1, &sp->archive, e);
 	if (rc == 0)
-		rc = make_dir(path_of(&p, "%s/held", sp->root), e);
-	if (rc == 0)
-		rc = make_dir(path_of(&p, "%s/rejected", sp->root), e);
-	if (rc == 0)
-		rc = make_dir(path_of(&p, "%s/archive", sp->root), e);
-	if (rc == 0)
-		sync_path(sp->root);
-	imp_buf_free(&p);
+		fsync(sp->fd);
 	return rc;
 }
 
+/* The lock (SPOOL/lock, flock) first, then the journal: one run at a time. */
 /* The lock (SPOOL/lock, flock) first, then the journal: one run at a time. */
 static int
 spool_open(struct spool *sp, const char *root, int wait, struct imp_err *e)
@@ -275,14 +283,15 @@ spool_open(struct spool *sp, const char *root, int wait, struct imp_err *e)
 	char path[4200];
 	int rc;
 
-	sp->lock = -1;
 	if (strlen(root) >= sizeof sp->root - 64)
 		return imp_fail(e, EX_USAGE, "the spool path %s is too long", root);
 	snprintf(sp->root, sizeof sp->root, "%s", root);
-	if ((rc = make_dir(sp->root, e)) != 0)
+	if ((rc = imp_dir_open(AT_FDCWD, sp->root, sp->root, sp->group != (gid_t)-1 ? 0710 : 0700,
+			       (gid_t)-1, &sp->fd, e)) != 0)
 		return rc;
 	snprintf(path, sizeof path, "%s/lock", sp->root);
-	if ((sp->lock = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+	if ((sp->lock = openat(sp->fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+			       O_CLOEXEC, 0600)) < 0)
 		return imp_fail(e, EX_CANTCREAT, "cannot open the lock %s: %s", path,
 				strerror(errno));
 	while (flock(sp->lock, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
@@ -295,62 +304,306 @@ spool_open(struct spool *sp, const char *root, int wait, struct imp_err *e)
 		return imp_fail(e, EX_IOERR, "cannot lock %s: %s", path, strerror(errno));
 	}
 	snprintf(path, sizeof path, "%s/state.db", sp->root);
-	if ((rc = imp_state_open(path, 30000, &sp->db, e)) != 0)
+	if ((rc = imp_ledger_open(path, 30000, &sp->db, e)) != 0 ||
+	    (rc = imp_state_exec(sp->db, schema_sql, e)) != 0)
 		return rc;
-	return imp_state_exec(sp->db, schema_sql, e);
+	/* a journal of an earlier version: the jobs' hashes are kept from now on */
+	sqlite3_exec(sp->db, "ALTER TABLE spool_job ADD COLUMN job_sha256 TEXT", NULL, NULL, NULL);
+	return 0;
+}
+
+static void
+spool_init(struct spool *sp)
+{
+	size_t q, d;
+
+	sp->lock = sp->fd = sp->print = sp->held = sp->rejected = sp->archive = -1;
+	sp->incident = -1;
+	sp->group = (gid_t)-1;
+	for (q = 0; q < MAX_QUEUES; q++) {
+		for (d = 0; d < NDIRS; d++)
+			sp->dir[q][d] = -1;
+		sp->arch[q][0] = sp->arch[q][1] = -1;
+	}
 }
 
 static void
 spool_close(struct spool *sp)
 {
+	size_t q, d;
+
 	imp_state_close(sp->db);
+	for (q = 0; q < MAX_QUEUES; q++) {
+		for (d = 0; d < NDIRS; d++)
+			if (sp->dir[q][d] >= 0)
+				close(sp->dir[q][d]);
+		for (d = 0; d < 2; d++)
+			if (sp->arch[q][d] >= 0)
+				close(sp->arch[q][d]);
+	}
+	if (sp->print >= 0)
+		close(sp->print);
+	if (sp->held >= 0)
+		close(sp->held);
+	if (sp->rejected >= 0)
+		close(sp->rejected);
+	if (sp->archive >= 0)
+		close(sp->archive);
+	if (sp->incident >= 0)
+		close(sp->incident);
+	if (sp->fd >= 0)
+		close(sp->fd);
 	if (sp->lock >= 0)
 		close(sp->lock);       /* releases the flock */
 }
 
 /* Every file of tmp/ is a leftover of a crashed run: the lock says no run is live. */
+/* A job file's name: PRIORITY-NUMBER.xml (2-AB1000001.xml), the number out. */
+static int
+job_name(const char *name, char num[IMP_NUMBER_LEN + 1])
+{
+	size_t i;
+
+	if (strlen(name) != 2 + IMP_NUMBER_LEN + 4 || name[0] < '0' || name[0] > '2' ||
+	    name[1] != '-' || strcmp(name + 2 + IMP_NUMBER_LEN, ".xml") != 0 ||
+	    name[2] < 'A' || name[2] > 'Z' || name[3] < 'A' || name[3] > 'Z')
+		return 0;
+	for (i = 4; i < 2 + IMP_NUMBER_LEN; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	snprintf(num, IMP_NUMBER_LEN + 1, "%.*s", IMP_NUMBER_LEN, name + 2);
+	return 1;
+}
+
+/* A parked record's file being written: .BATCH.NNNNNNNN (the record's index). */
+static int
+parked_tmp_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t n;
+
+	if (name[0] != '.' || dot == NULL || dot == name)
+		return 0;
+	n = strspn(dot + 1, "0123456789");
+	return n >= 8 && dot[1 + n] == '\0';
+}
+
+/*
+ * The files a crashed run left in tmp/ (jobs) and held/ and rejected/
+ * (parked records being written): the lock says no run is live. Only
+ * regular files of ours with the names spool-print gives are removed,
+ * through the folder's descriptor (a link is never followed).
+ */
 static uint64_t
 clean_leftovers(struct spool *sp)
 {
-	static const char *const where[] = { "held", "rejected" };
-	struct imp_buf p = { 0 }, f = { 0 };
+	char num[IMP_NUMBER_LEN + 1];
 	struct dirent *d;
 	uint64_t n = 0;
 	size_t q;
 	DIR *dir;
+	int fd, tmp;
 
 	for (q = 0; q < sp->nq + 2; q++) {
-		if (q < sp->nq)
-			path_of(&p, "%s/print/%s/tmp", sp->root, sp->queue[q]);
-		else
-			path_of(&p, "%s/%s", sp->root, where[q - sp->nq]);
-		if ((dir = opendir(imp_buf_str(&p))) == NULL)
+		fd = q < sp->nq ? sp->dir[q][TMP] : q == sp->nq ? sp->held : sp->rejected;
+		if (fd < 0 || (tmp = dup(fd)) < 0)
 			continue;
+		if ((dir = fdopendir(tmp)) == NULL) {
+			close(tmp);
+			continue;
+		}
+		rewinddir(dir);
 		while ((d = readdir(dir)) != NULL) {
-			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
-			    (q >= sp->nq && d->d_name[0] != '.'))
+			if (q < sp->nq ? !job_name(d->d_name, num) : !parked_tmp_name(d->d_name))
 				continue;
-			if (unlink(path_of(&f, "%s/%s", imp_buf_str(&p), d->d_name)) == 0)
+			if (imp_file_is_ours(fd, d->d_name) && unlinkat(fd, d->d_name, 0) == 0)
 				n++;
 		}
 		closedir(dir);
 	}
-	imp_buf_free(&p);
-	imp_buf_free(&f);
 	return n;
 }
 
 /* Whether the job file is anywhere a printer or a collect may have put it. */
-static int
-delivered(struct spool *sp, const char *queue, const char *file, struct imp_buf *p)
+/* A name found in a queue, fit for a message: at most 64 printable characters. */
+static void
+shown_name(const char *name, char out[68])
 {
-	size_t d;
+	size_t i;
 
-	for (d = 1; d < sizeof dirs / sizeof dirs[0]; d++)
-		if (exists(path_of(p, "%s/print/%s/%s/%s", sp->root, queue, dirs[d], file)))
-			return 1;
-	return exists(path_of(p, "%s/archive/%s/done/%s", sp->root, queue, file)) ||
-	       exists(path_of(p, "%s/archive/%s/failed/%s", sp->root, queue, file));
+	for (i = 0; name[i] != '\0' && i < 64; i++)
+		out[i] = name[i] > 0x20 && name[i] < 0x7f ? name[i] : '?';
+	snprintf(out + i, 4, "%s", name[i] ? "..." : "");
+}
+
+/*
+ * A file in a queue that is not the job spool-print wrote there (planted,
+ * edited, a link, a FIFO): moved out of the printers' reach to
+ * SPOOL/incident/INC-NNNNNNNN for examination, journalled, and never taken
+ * as a job.
+ */
+static int
+quarantine(struct spool *sp, int from, const char *queue, const char *folder, const char *name,
+	   const char *number, const char *why, struct imp_err *e)
+{
+	sqlite3_stmt *s;
+	char at[21], to[32], shown[68];
+	int64_t id;
+	int rc;
+
+	if (sp->incident < 0 &&
+	    (rc = spool_dir(sp, sp->fd, -1, "incident", 0700, (gid_t)-1, &sp->incident, e)) != 0)
+		return rc;
+	imp_utc(at);
+	if ((s = imp_state_prepare(sp->db, "INSERT INTO spool_incident(at, queue, folder, name, "
+				   "moved_to, number, why) VALUES(?, ?, ?, ?, '', ?, ?)", e)) == NULL)
+		return e->code;
+	bind_text(s, 1, at);
+	bind_text(s, 2, queue);
+	bind_text(s, 3, folder);
+	bind_text(s, 4, name);
+	if (number != NULL)
+		bind_text(s, 5, number);
+	bind_text(s, 6, why);
+	rc = step_sql(sp->db, s, e);
+	imp_state_release(s);
+	if (rc < 0)
+		return e->code;
+	id = sqlite3_last_insert_rowid(sp->db);
+	snprintf(to, sizeof to, "INC-%08" PRId64, id);
+	if (renameat(from, name, sp->incident, to) != 0)
+		return imp_fail(e, EX_IOERR, "cannot move %s/print/%s/%s/%s out of the queue: %s; "
+				"remove it by hand and have it examined", sp->root, queue, folder,
+				name, strerror(errno));
+	if ((s = imp_state_prepare(sp->db, "UPDATE spool_incident SET moved_to = ? WHERE id = ?",
+				   e)) == NULL)
+		return e->code;
+	bind_text(s, 1, to);
+	sqlite3_bind_int64(s, 2, id);
+	rc = step_sql(sp->db, s, e);
+	imp_state_release(s);
+	shown_name(name, shown);
+	imp_warn(PROG, NULL, "incident: print/%s/%s/%s is not %s (%s): moved to %s/incident/%s "
+		 "for examination%s%s%s", queue, folder, shown, number ? "the job spool-print "
+		 "wrote" : "a job of the journal", why, sp->root, to, number ? "; passport " : "",
+		 number ? number : "", number ? " is not counted as printed from it" : "");
+	sp->incidents++;
+	return rc < 0 ? e->code : 0;
+}
+
+/* archive/QUEUE/done (k 0) or failed (k 1), opened once (made when missing). */
+static int
+archive_dir(struct spool *sp, size_t q, int k, struct imp_err *e)
+{
+	char shown[4200];
+	int qfd, rc;
+
+	if (sp->arch[q][k] >= 0)
+		return 0;
+	if (sp->archive < 0 &&
+	    (rc = spool_dir(sp, sp->fd, -1, "archive", 0700, (gid_t)-1, &sp->archive, e)) != 0)
+		return rc;
+	snprintf(shown, sizeof shown, "%s/archive/%s", sp->root, sp->queue[q]);
+	if ((rc = imp_dir_open(sp->archive, sp->queue[q], shown, 0700, (gid_t)-1, &qfd, e)) != 0)
+		return rc;
+	snprintf(shown, sizeof shown, "%s/archive/%s/%s", sp->root, sp->queue[q], dirs[DONE + k]);
+	rc = imp_dir_open(qfd, dirs[DONE + k], shown, 0700, (gid_t)-1, &sp->arch[q][k], e);
+	close(qfd);
+	return rc;
+}
+
+/*
+ * Whether the job (file, as journalled: hash, or NULL for a journal that
+ * kept none) is in folder fd: 1 as written, 0 not there. A file under its
+ * name that is not it is quarantined (0).
+ */
+static int
+job_there(struct spool *sp, int fd, size_t q, const char *folder, const char *file,
+	  const char *hash, struct imp_err *e)
+{
+	unsigned char h[IMP_HASH_LEN];
+	char hex[2 * IMP_HASH_LEN + 1], num[IMP_NUMBER_LEN + 1], why[160];
+	struct imp_buf b = { 0 };
+	struct imp_err r = { 0 };
+	struct stat st;
+	int rc;
+
+	if (fstatat(fd, file, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : -imp_fail(e, EX_IOERR, "cannot look at %s/print/%s/%s/"
+						       "%s: %s", sp->root, sp->queue[q],
+						       folder, file, strerror(errno));
+	if (hash == NULL && S_ISREG(st.st_mode))
+		return 1;
+	rc = imp_file_read(fd, file, file, JOB_MAX, &b, &r);
+	if (rc == 0) {
+		imp_sha256(b.p, b.len, h);
+		imp_hex(h, IMP_HASH_LEN, hex);
+	}
+	imp_buf_free(&b);
+	if (rc == 0 && strcmp(hex, hash) == 0)
+		return 1;
+	if (rc == 0)
+		snprintf(why, sizeof why, "its sha256 is %.16s..., the job written was %.16s...",
+			 hex, hash);
+	else
+		snprintf(why, sizeof why, "not a regular file of at most %d bytes", JOB_MAX);
+	job_name(file, num);
+	rc = quarantine(sp, fd, sp->queue[q], folder, file, num, why, e);
+	return rc != 0 ? -rc : 0;
+}
+
+/* Whether the job is anywhere a printer or a collect may have put it, as
+ * written (1), or nowhere (0); -code on error. */
+static int
+delivered(struct spool *sp, size_t q, const char *file, const char *hash, struct imp_err *e)
+{
+	int d, k, rc;
+
+	for (d = NEW; d < NDIRS; d++)
+		if ((rc = job_there(sp, sp->dir[q][d], q, dirs[d], file, hash, e)) != 0)
+			return rc;
+	for (k = 0; k < 2; k++) {
+		if ((rc = archive_dir(sp, q, k, e)) != 0)
+			return -rc;
+		if ((rc = job_there(sp, sp->arch[q][k], q, k ? "archive-failed" : "archive-done",
+				    file, hash, e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The slot of a queue named in the journal or found in print/, its
+ * folders opened (made when missing): -1 when it cannot be. */
+static int
+queue_slot(struct spool *sp, const char *name, struct imp_err *e)
+{
+	size_t q;
+	int rc, qfd = -1, d;
+
+	for (q = 0; q < sp->nall; q++)
+		if (strcmp(sp->queue[q], name) == 0)
+			break;
+	if (q == sp->nall) {
+		if (q == MAX_QUEUES || !queue_name_ok(name)) {
+			imp_fail(e, EX_DATAERR, "queue '%.20s' is not a queue name, or more than %d "
+				 "queues are known", name, MAX_QUEUES);
+			return -1;
+		}
+		snprintf(sp->queue[sp->nall++], sizeof sp->queue[0], "%s", name);
+	}
+	if (sp->dir[q][TMP] >= 0)
+		return (int)q;
+	if (sp->print < 0 && spool_dir(sp, sp->fd, -1, "print", sp->group != (gid_t)-1 ? 0750 :
+				       0700, sp->group, &sp->print, e) != 0)
+		return -1;
+	if ((rc = spool_dir(sp, sp->print, -1, name, sp->group != (gid_t)-1 ? 0750 : 0700,
+			    sp->group, &qfd, e)) != 0)
+		return -1;
+	for (d = 0; rc == 0 && d < NDIRS; d++)
+		rc = spool_dir(sp, qfd, (int)q, dirs[d], d == TMP || sp->group == (gid_t)-1 ?
+			       0700 : 0770, d == TMP ? (gid_t)-1 : sp->group, &sp->dir[q][d], e);
+	close(qfd);
+	return rc == 0 ? (int)q : -1;
 }
 
 /* ---- laminates ----------------------------------------------------------------- */
@@ -553,7 +806,8 @@ job_xml(struct job_run *jr, struct imp_record *r, const char *queue, int prio,
 /* ---- spooling one batch ---------------------------------------------------------- */
 
 static int
-stage_file(struct job_run *jr, const char *from, const char *to, struct imp_err *e)
+stage_file(struct job_run *jr, int from, int to, const char *name, const char *as,
+	   struct imp_err *e)
 {
 	struct staged *v;
 
@@ -563,21 +817,30 @@ stage_file(struct job_run *jr, const char *from, const char *to, struct imp_err 
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
 		jr->st = v;
 	}
-	jr->st[jr->nst].from = strdup(from);
-	jr->st[jr->nst].to = strdup(to);
-	if (jr->st[jr->nst].from == NULL || jr->st[jr->nst++].to == NULL)
+	jr->st[jr->nst].from = from;
+	jr->st[jr->nst].to = to;
+	jr->st[jr->nst].name = strdup(name);
+	jr->st[jr->nst].as = strdup(as);
+	if (jr->st[jr->nst].name == NULL || jr->st[jr->nst++].as == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
 
 /* A held or rejected record: its file with the reasons, then the record itself. */
+/*
+ * A held or rejected record: its file with the reasons, then the record
+ * itself, named BATCH.NNNNNNNN by its place in the stream (a record id is
+ * data: it never becomes a file name).
+ */
 static int
 park(struct job_run *jr, struct imp_record *r, int status, const char *code, const char *why,
      struct imp_err *e)
 {
 	const char *where = status == IMP_REJECTED ? "rejected" : "held";
+	int fd = status == IMP_REJECTED ? jr->sp->rejected : jr->sp->held;
 	const char *line, *stage = "", *c = "", *text = "";
-	struct imp_buf body = { 0 }, tmp = { 0 };
+	struct imp_buf body = { 0 };
+	char name[IMP_ID_MAX + 32], shown[IMP_ID_MAX + 48];
 	size_t len;
 	int rc;
 
@@ -590,18 +853,17 @@ park(struct job_run *jr, struct imp_record *r, int status, const char *code, con
 	imp_buf_puts(&body, "\n\n");
 	imp_buf_add(&body, line, len);
 	imp_buf_puts(&body, "\n");
-	path_of(&jr->path, "%s/%s/%s.%s", jr->sp->root, where, jr->batch, imp_record_id(r));
-	path_of(&tmp, "%s/%s/.%s.%s", jr->sp->root, where, jr->batch, imp_record_id(r));
+	snprintf(name, sizeof name, ".%s.%08" PRIu64, jr->batch, jr->index);
+	snprintf(shown, sizeof shown, "%s/%s", where, name);
 	rc = body.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
-		write_all(imp_buf_str(&tmp), body.p, body.len, e);
+		imp_file_create(fd, name, shown, 0600, (gid_t)-1, body.p, body.len, e);
 	if (rc == 0)
-		rc = stage_file(jr, imp_buf_str(&tmp), imp_buf_str(&jr->path), e);
+		rc = stage_file(jr, fd, fd, name, name + 1, e);
 	if (status == IMP_REJECTED)
 		jr->rejected++;
 	else
 		jr->held++;
 	imp_buf_free(&body);
-	imp_buf_free(&tmp);
 	return rc;
 }
 
@@ -639,7 +901,8 @@ queue_index(const struct spool *sp, const char *name)
  */
 static int
 plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int *queue,
-     char laminate[SERIAL_LEN + 1], char created[21], struct imp_err *e)
+     char laminate[SERIAL_LEN + 1], char created[21], char hash[2 * IMP_HASH_LEN + 1],
+     struct imp_err *e)
 {
 	sqlite3 *db = jr->sp->db;
 	sqlite3_stmt *s;
@@ -648,8 +911,9 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 	char file[32];
 	int rc, found = 0;
 
-	if ((s = imp_state_prepare(db, "SELECT batch, tracking_id, queue, laminate, created FROM spool_job "
-			 "WHERE number = ?", e)) == NULL)
+	hash[0] = '\0';
+	if ((s = imp_state_prepare(db, "SELECT batch, tracking_id, queue, laminate, created, "
+				   "job_sha256 FROM spool_job WHERE number = ?", e)) == NULL)
 		return e->code;
 	bind_text(s, 1, number);
 	if ((rc = step_sql(db, s, e)) == SQLITE_ROW) {
@@ -667,6 +931,8 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 				      sqlite3_column_text(s, 2));
 		snprintf(laminate, SERIAL_LEN + 1, "%s", sqlite3_column_text(s, 3));
 		snprintf(created, 21, "%s", sqlite3_column_text(s, 4));
+		if (sqlite3_column_type(s, 5) != SQLITE_NULL)
+			snprintf(hash, 2 * IMP_HASH_LEN + 1, "%s", sqlite3_column_text(s, 5));
 	}
 	imp_state_release(s);
 	if (rc < 0 || found)
@@ -713,40 +979,70 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 	return rc < 0 ? e->code : 0;
 }
 
+/* The job's hash, journalled with its plan: what --collect checks. */
+static int
+journal_hash(struct job_run *jr, const char *number, const char *hex, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(jr->sp->db, "UPDATE spool_job SET job_sha256 = ? WHERE "
+					    "number = ?", e);
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	bind_text(s, 1, hex);
+	bind_text(s, 2, number);
+	rc = step_sql(jr->sp->db, s, e);
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
+}
+
 static int
 one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 {
 	/* the job's XML is made from the tree: parsed first, the fields are read from it */
 	const char *number = imp_record_root(r) ? imp_record_attr(r, "passport", "number") : NULL;
 	int prio = priority_of(imp_record_field(r, "normalised", "category"));
-	char laminate[SERIAL_LEN + 1] = "", created[21], file[32];
-	struct imp_buf tmp = { 0 };
-	int queue = 0, rc;
+	char laminate[SERIAL_LEN + 1] = "", created[21], file[32], shown[4200];
+	char hash[2 * IMP_HASH_LEN + 1], hex[2 * IMP_HASH_LEN + 1];
+	unsigned char h[IMP_HASH_LEN];
+	struct spool *sp = jr->sp;
+	int queue = 0, rc, grp = sp->group != (gid_t)-1;
 
 	if (number == NULL || strlen(number) != IMP_NUMBER_LEN)
 		return park(jr, r, IMP_HELD, "SPOOL_NO_PASSPORT", "an approved record without a "
 			    "passport number: it cannot be printed; have it rendered and approved "
 			    "again", e);
-	if ((rc = plan(jr, r, number, prio, &queue, laminate, created, e)) != 0)
+	if ((rc = plan(jr, r, number, prio, &queue, laminate, created, hash, e)) != 0)
 		return rc;
 	jr->jobs++;
-	snprintf(file, sizeof file, "%d-%s.xml", prio, number);
-	if (delivered(jr->sp, jr->sp->queue[queue], file, &jr->path))
-		return 0;
-	if ((rc = job_xml(jr, r, jr->sp->queue[queue], prio, laminate, created, &jr->xml)) != 0)
+	if ((rc = job_xml(jr, r, sp->queue[queue], prio, laminate, created, &jr->xml)) != 0)
 		return rc < 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") :
 			imp_fail(e, EX_DATAERR, "record %s: passport %s has not two <mrz> lines; "
 				 "have the batch rendered again", imp_record_id(r), number);
-	path_of(&tmp, "%s/print/%s/tmp/%s", jr->sp->root, jr->sp->queue[queue], file);
-	if ((rc = write_all(imp_buf_str(&tmp), jr->xml.p, jr->xml.len, e)) == 0)
-		rc = stage_file(jr, imp_buf_str(&tmp), path_of(&jr->path, "%s/print/%s/new/%s",
-				jr->sp->root, jr->sp->queue[queue], file), e);
-	imp_buf_free(&tmp);
+	imp_sha256(jr->xml.p, jr->xml.len, h);
+	imp_hex(h, IMP_HASH_LEN, hex);
+	if (hash[0] == '\0' && (rc = journal_hash(jr, number, hex, e)) != 0)
+		return rc;
+	if (hash[0] != '\0' && strcmp(hash, hex) != 0)
+		return imp_fail(e, EX_SOFTWARE, "record %s: the job of passport %s is not the one "
+				"an earlier run of the batch planned; have the batch checked",
+				imp_record_id(r), number);
+	snprintf(file, sizeof file, "%d-%s.xml", prio, number);
+	if ((rc = delivered(sp, (size_t)queue, file, hex, e)) != 0)
+		return rc > 0 ? 0 : -rc;
+	snprintf(shown, sizeof shown, "%s/print/%s/tmp/%s", sp->root, sp->queue[queue], file);
+	/* the stations read their jobs: with a printers' group, 0640 to it */
+	if ((rc = imp_file_create(sp->dir[queue][TMP], file, shown, grp ? 0640 : 0600, sp->group,
+				  jr->xml.p, jr->xml.len, e)) == 0)
+		rc = stage_file(jr, sp->dir[queue][TMP], sp->dir[queue][NEW], file, file, e);
 	if (rc == 0 && ++jr->fresh == 1)
 		imp_fault("tmp-written");
 	return rc;
 }
 
+/* Renames every staged file in; then one syncfs makes the renames durable
+ * (an fsync of both folders for each held record cost 28,000 fsyncs on a
+ * batch of 60,000). */
 /* Renames every staged file in; then one syncfs makes the renames durable
  * (an fsync of both folders for each held record cost 28,000 fsyncs on a
  * batch of 60,000). */
@@ -756,13 +1052,40 @@ deliver(struct job_run *jr, struct imp_err *e)
 	size_t i;
 
 	for (i = 0; i < jr->nst; i++) {
-		if (rename(jr->st[i].from, jr->st[i].to) != 0)
+		if (renameat(jr->st[i].from, jr->st[i].name, jr->st[i].to, jr->st[i].as) != 0)
 			return imp_fail(e, EX_IOERR, "cannot deliver %s: %s; run spool-print on "
-					"the batch again", jr->st[i].to, strerror(errno));
+					"the batch again", jr->st[i].as, strerror(errno));
 		if (i == jr->nst / 2)
 			imp_fault("delivered-half");
 	}
-	return jr->nst > 0 ? sync_spool(jr->sp->root, e) : 0;
+	return jr->nst > 0 ? sync_spool(jr->sp, e) : 0;
+}
+
+/* The ledger: the batch's jobs' passports are spooled (in the journal's
+ * transaction). */
+static int
+ledger_spooled(struct job_run *jr, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(jr->sp->db, "SELECT number FROM spool_job WHERE "
+					    "batch = ? AND state = 'spooled'", e);
+	struct imp_buf nums = { 0 };
+	char *p, *nl;
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	bind_text(s, 1, jr->batch);
+	while ((rc = step_sql(jr->sp->db, s, e)) == SQLITE_ROW)
+		imp_buf_printf(&nums, "%s\n", sqlite3_column_text(s, 0));
+	imp_state_release(s);
+	for (p = nums.p; rc == SQLITE_DONE && p != NULL && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		if (imp_ledger_set(jr->sp->db, p, "spooled", NULL, e) != 0)
+			rc = -1;
+	}
+	imp_buf_free(&nums);
+	return rc == SQLITE_DONE ? 0 : e->code ? e->code : EX_SOFTWARE;
 }
 
 static int
@@ -800,35 +1123,82 @@ journal(struct job_run *jr, const struct imp_batch *b, uint64_t records, struct 
 		imp_state_release(s);
 	}
 	if (rc == 0)
+		rc = ledger_spooled(jr, e);
+	if (rc == 0)
 		return imp_state_exec(db, "COMMIT", e);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
+/* what the stream carries: each ok record's id and passport number */
 struct scan_count {
 	uint64_t ok;
+	struct imp_buf carried;          /* NUMBER SP ID NL, one per ok record with a number */
 };
 
 static int
 count_ok(void *arg, uint64_t i, const char *line, size_t len,
 	 const unsigned char leaf[IMP_HASH_LEN], struct imp_err *e)
 {
+	static const char at[] = "<passport number=\"";
 	struct scan_count *sc = arg;
-	const char *id;
+	const char *id, *p;
 	size_t idlen;
 	int status;
 
 	(void)i;
 	(void)leaf;
 	(void)e;
-	if (imp_record_head(line, len, &id, &idlen, &status) != 0 && status == IMP_OK_STATUS)
-		sc->ok++;
+	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
+		return 0;
+	sc->ok++;
+	if ((p = memmem(line, len, at, sizeof at - 1)) != NULL &&
+	    (size_t)(line + len - p) > sizeof at + IMP_NUMBER_LEN && p[sizeof at - 1 +
+	    IMP_NUMBER_LEN] == '"')
+		imp_buf_printf(&sc->carried, "%.*s %.*s\n", IMP_NUMBER_LEN, p + sizeof at - 1,
+			       (int)idlen, id);
 	return 0;
+}
+
+/*
+ * Every passport number the stream carries, against the ledger: given by
+ * it, to that record of that batch, and not void. A stream that carries
+ * another's number, a void one or one this ledger never gave is refused
+ * before anything is spooled.
+ */
+static int
+carried_check(struct spool *sp, const struct imp_batch *b, struct imp_buf *carried,
+	      struct imp_err *e)
+{
+	struct imp_buf bad = { 0 };
+	uint64_t nbad = 0;
+	char *p, *nl, *sp1;
+	int rc = 0;
+
+	for (p = carried->p; rc == 0 && p != NULL && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		sp1 = strchr(p, ' ');
+		*sp1 = '\0';
+		imp_unescape(sp1 + 1);
+		rc = imp_ledger_carried(sp->db, b->id, p, sp1 + 1, &bad, &nbad, e);
+	}
+	if (rc == 0 && nbad > 0)
+		rc = imp_fail(e, EX_DATAERR, "the stream carries %" PRIu64 " passport number%s that "
+			      "the ledger (%s/state.db) did not give to that record of this batch, "
+			      "or that are void; nothing was spooled: run the batch again from "
+			      "its validated stream through render-mrz and sign (void numbers "
+			      "are never printed)%s\n%s", nbad, nbad == 1 ? "" : "s", sp->root,
+			      nbad > 20 ? "; the first 20" : "", imp_buf_str(&bad));
+	if (rc != 0 && e->msg[0] != '\0' && e->msg[strlen(e->msg) - 1] == '\n')
+		e->msg[strlen(e->msg) - 1] = '\0';
+	imp_buf_free(&bad);
+	return rc;
 }
 
 /* The input: an application stream sealed by sign (an approver), whole and verified. */
 static int
-verify_input(const struct opts *o, struct imp_keys *k, struct imp_reader **in,
+verify_input(const struct opts *o, struct spool *sp, struct imp_keys *k, struct imp_reader **in,
 	     struct imp_batch *b, uint64_t *ok, struct imp_run *run, struct imp_err *e)
 {
 	struct scan_count sc = { 0 };
@@ -839,8 +1209,14 @@ verify_input(const struct opts *o, struct imp_keys *k, struct imp_reader **in,
 		return rc;
 	rc = imp_reader_scan(*in, b, count_ok, &sc, e);
 	snprintf(run->batch, sizeof run->batch, "%s", b->id);
-	if (rc != 0)
+	if (rc == 0 && sc.carried.oom)
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (rc != 0) {
+		imp_buf_free(&sc.carried);
 		return rc;
+	}
+	if (strcmp(b->kind, "application") != 0 || strcmp(b->seal.stage, "sign") != 0)
+		imp_buf_free(&sc.carried);
 	if (strcmp(b->kind, "application") != 0)
 		return imp_fail(e, EX_DATAERR, "spool-print reads application streams, not %s",
 				b->kind);
@@ -849,7 +1225,11 @@ verify_input(const struct opts *o, struct imp_keys *k, struct imp_reader **in,
 				"approver); this one was sealed by %s: have the batch approved "
 				"with sign", b->seal.stage);
 	*ok = sc.ok;
-	return imp_batch_verify(b, k->gpg, &k->trust, e);
+	if ((rc = imp_batch_verify(b, k->gpg, &k->trust, e)) == 0 &&
+	    (rc = imp_ledger_bind(sp->db, b, PROG, e)) == 0)
+		rc = carried_check(sp, b, &sc.carried, e);
+	imp_buf_free(&sc.carried);
+	return rc;
 }
 
 static int
@@ -906,7 +1286,7 @@ write_jobs(struct job_run *jr, struct imp_reader *in, const struct imp_batch *b,
 	if ((rc = imp_reader_rewind(in, e)) != 0)
 		goto out;
 	while ((rc = imp_reader_next(in, &line, &len, e)) > 0) {
-		run->in++;
+		jr->index = ++run->in;
 		if ((rc = imp_record_load(r, line, len, e)) != 0)
 			break;
 		status = imp_record_status(r);
@@ -935,8 +1315,8 @@ job_run_free(struct job_run *jr)
 	size_t i;
 
 	for (i = 0; i < jr->nst; i++) {
-		free(jr->st[i].from);
-		free(jr->st[i].to);
+		free(jr->st[i].name);
+		free(jr->st[i].as);
 	}
 	free(jr->st);
 	imp_buf_free(&jr->xml);
@@ -994,7 +1374,7 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	memset(&b, 0, sizeof b);
 	memset(&keys, 0, sizeof keys);
 	if ((rc = spool_open(sp, imp_spool_path(o->spool), o->wait, e)) != 0 ||
-	    (rc = verify_input(o, &keys, &in, &b, &ok, run, e)) != 0)
+	    (rc = verify_input(o, sp, &keys, &in, &b, &ok, run, e)) != 0)
 		goto out;
 	jr.sp = sp;
 	jr.batch = b.id;
@@ -1017,7 +1397,7 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	if ((rc = imp_state_exec(sp->db, "BEGIN IMMEDIATE", e)) != 0)
 		goto out;
 	if ((rc = write_jobs(&jr, in, &b, run, e)) != 0 ||
-	    (rc = sync_spool(sp->root, e)) != 0) {
+	    (rc = sync_spool(sp, e)) != 0) {
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		clean_leftovers(sp);
 		goto out;
@@ -1047,6 +1427,7 @@ out:
 
 struct collect {
 	struct spool *sp;
+	int check;                    /* the first pass: only look for incidents */
 	int64_t id;                   /* the open collection */
 	char batch[IMP_ID_MAX + 1];
 	uint64_t printed, spoiled, archived, unknown;
@@ -1084,68 +1465,92 @@ open_collection(struct collect *c, struct imp_err *e)
 }
 
 /* The first line of the printer's NAME.why, or a sentence saying there was none. */
+/* The first line of the printer's NAME.why, or a sentence saying there was none. */
 static void
-read_why(const char *path, char *out, size_t n)
+read_why(int fd, const char *name, char *out, size_t n)
 {
-	FILE *f = fopen(path, "re");
+	struct imp_buf b = { 0 };
+	struct imp_err e = { 0 };
+	char why[300];
 	size_t k;
 
 	snprintf(out, n, "failed at the printer (no reason given)");
-	if (f == NULL)
+	snprintf(why, sizeof why, "%s.why", name);
+	if (imp_file_read(fd, why, why, WHY_MAX, &b, &e) != 0) {
+		if (b.p == NULL && e.code != 0)
+			snprintf(out, n, "failed at the printer (its .why is not a regular file "
+				 "of at most %d bytes)", WHY_MAX);
+		imp_buf_free(&b);
 		return;
-	if (fgets(out, (int)n, f) != NULL) {
-		k = strcspn(out, "\r\n");
-		out[k] = '\0';
+	}
+	if (b.len > 0) {
+		snprintf(out, n, "%.*s", (int)strcspn(imp_buf_str(&b), "\r\n"), b.p);
 		for (k = 0; out[k]; k++)
-			if ((unsigned char)out[k] < 0x20)
+			if ((unsigned char)out[k] < 0x20 || out[k] == 0x7f)
 				out[k] = ' ';
 	}
 	if (out[0] == '\0')
 		snprintf(out, n, "failed at the printer (no reason given)");
-	fclose(f);
+	imp_buf_free(&b);
 }
 
 /* One file of done/ or failed/: its job recorded as printed or spoiled. */
+/*
+ * One file of done/ or failed/: its job recorded as printed or spoiled,
+ * once the file is found to be the job as written (its hash journalled).
+ * Anything else is an incident: quarantined, never counted as printed.
+ */
 static int
-collect_file(struct collect *c, const char *queue, const char *sub, const char *name,
-	     struct imp_err *e)
+collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_err *e)
 {
 	sqlite3 *db = c->sp->db;
 	sqlite3_stmt *s;
-	const char *number = strchr(name, '-');
-	char num[IMP_NUMBER_LEN + 1], why[512], printed[21];
-	int failed = strcmp(sub, "failed") == 0, rc;
+	const char *queue = c->sp->queue[q];
+	char num[IMP_NUMBER_LEN + 1], why[512], printed[21], hash[2 * IMP_HASH_LEN + 1] = "";
+	char base[64];
+	int failed = sub == FAILED, fd = c->sp->dir[q][sub], rc, found = 0, open_job = 0;
 	struct stat st;
 	struct tm tm;
 
-	if (number == NULL || strlen(number + 1) != IMP_NUMBER_LEN + 4 ||
-	    strcmp(number + 1 + IMP_NUMBER_LEN, ".xml") != 0)
-		return 0;
-	snprintf(num, sizeof num, "%.*s", IMP_NUMBER_LEN, number + 1);
-	rc = (int)query_int(db, e, "SELECT count(*) FROM spool_job WHERE number = ? AND "
-			    "file = ?", num, name);
-	if (rc == 0) {
-		imp_warn(PROG, c->batch, "warning: %s/%s/%s is not a job of the journal; left "
-			 "where it is", queue, sub, name);
-		c->unknown++;
-		return 0;
+	if (failed && strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".why") == 0) {
+		snprintf(base, sizeof base, "%.*s", (int)(strlen(name) - 4), name);
+		if (strlen(name) < sizeof base && job_name(base, num))
+			return 0;      /* the reason of a failed job, read with it */
 	}
-	if (rc > 0)
-		rc = (int)query_int(db, e, "SELECT count(*) FROM spool_job WHERE number = ? AND "
-				    "state IN ('planned', 'spooled')", num, NULL);
+	if (!job_name(name, num))
+		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "not a job file name",
+				   e);
+	if ((s = imp_state_prepare(db, "SELECT job_sha256, state IN ('planned', 'spooled') FROM "
+				   "spool_job WHERE number = ? AND file = ? AND queue = ?", e)) ==
+	    NULL)
+		return e->code;
+	bind_text(s, 1, num);
+	bind_text(s, 2, name);
+	bind_text(s, 3, queue);
+	if ((rc = step_sql(db, s, e)) == SQLITE_ROW) {
+		found = 1;
+		open_job = sqlite3_column_int(s, 1);
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			snprintf(hash, sizeof hash, "%s", sqlite3_column_text(s, 0));
+	}
+	imp_state_release(s);
 	if (rc < 0)
 		return e->code;
-	if (rc == 0)
+	if (!found)
+		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "no job of that name "
+				   "was written to this queue", e);
+	if ((rc = job_there(c->sp, fd, q, dirs[sub], name, hash[0] ? hash : NULL, e)) <= 0)
+		return -rc;
+	if (c->check || !open_job)
 		return 0;              /* collected before a crash: only to be archived */
 	if ((rc = open_collection(c, e)) != 0)
 		return rc;
-	path_of(&c->p, "%s/print/%s/%s/%s", c->sp->root, queue, sub, name);
-	if (stat(imp_buf_str(&c->p), &st) != 0)
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		st.st_mtime = time(NULL);
 	gmtime_r(&st.st_mtime, &tm);
 	strftime(printed, sizeof printed, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (failed)
-		read_why(path_of(&c->q, "%s.why", imp_buf_str(&c->p)), why, sizeof why);
+		read_why(fd, name, why, sizeof why);
 	s = imp_state_prepare(db, "UPDATE spool_job SET state = ?, reason = ?, printed = ?, collect = ? "
 		    "WHERE number = ?", e);
 	if (s == NULL)
@@ -1165,87 +1570,137 @@ collect_file(struct collect *c, const char *queue, const char *sub, const char *
 	bind_text(s, 2, num);
 	rc = step_sql(db, s, e);
 	imp_state_release(s);
+	if (rc < 0 || imp_ledger_set(db, num, failed ? "spoiled" : "printed", failed ? why : NULL,
+				     e) != 0)
+		return e->code;
 	if (failed)
 		c->spoiled++;
 	else
 		c->printed++;
-	return rc < 0 ? e->code : 0;
+	return 0;
 }
 
-typedef int queue_file_fn(struct collect *c, const char *queue, const char *sub,
-			  const char *name, struct imp_err *e);
+typedef int queue_file_fn(struct collect *c, size_t q, int sub, const char *name,
+			  struct imp_err *e);
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in folder fd but . and .. and dot files, sorted; NULL on error. */
+static char **
+names_in(int fd, size_t *n)
+{
+	char **v = NULL, **nv;
+	struct dirent *d;
+	size_t cap = 0;
+	DIR *dir;
+	int dupfd = dup(fd);
+
+	*n = 0;
+	if (dupfd < 0 || (dir = fdopendir(dupfd)) == NULL) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return NULL;
+	}
+	rewinddir(dir);
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (*n + 1 >= cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = strdup(d->d_name)) == NULL)
+			break;
+		(*n)++;
+	}
+	closedir(dir);
+	if (v == NULL && (v = calloc(1, sizeof *v)) == NULL)
+		return NULL;
+	qsort(v, *n, sizeof *v, by_name);
+	return v;
+}
+
+static void
+names_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 /* Every job file of SPOOL/print/ * /done and failed, in name order. */
+/* Every file of SPOOL/print/ * /done and failed, in name order. */
 static int
 each_finished(struct collect *c, queue_file_fn *fn, struct imp_err *e)
 {
-	static const char *const subs[] = { "done", "failed" };
-	struct dirent **q = NULL, **f = NULL;
-	int nq, nf, i, j, k, rc = 0;
+	char **qs, **fs;
+	size_t nq, nf, i, j;
+	int q, k, rc = 0;
 
-	if ((nq = scandir(path_of(&c->p, "%s/print", c->sp->root), &q, NULL, alphasort)) < 0)
-		return errno == ENOENT ? 0 : imp_fail(e, EX_IOERR, "cannot read %s: %s",
-						      imp_buf_str(&c->p), strerror(errno));
-	for (i = 0; i < nq; i++) {
-		for (k = 0; rc == 0 && q[i]->d_name[0] != '.' && k < 2; k++) {
-			path_of(&c->p, "%s/print/%s/%s", c->sp->root, q[i]->d_name, subs[k]);
-			if ((nf = scandir(imp_buf_str(&c->p), &f, NULL, alphasort)) < 0)
-				continue;
-			for (j = 0; j < nf; j++) {
-				if (rc == 0 && f[j]->d_name[0] != '.')
-					rc = fn(c, q[i]->d_name, subs[k], f[j]->d_name, e);
-				free(f[j]);
-			}
-			free(f);
+	if (c->sp->print < 0 && (rc = spool_dir(c->sp, c->sp->fd, -1, "print", 0700, c->sp->group,
+						&c->sp->print, e)) != 0)
+		return rc;
+	if ((qs = names_in(c->sp->print, &nq)) == NULL)
+		return imp_fail(e, EX_IOERR, "cannot read %s/print: %s", c->sp->root, strerror(errno));
+	for (i = 0; rc == 0 && i < nq; i++) {
+		if ((q = queue_slot(c->sp, qs[i], e)) < 0) {
+			rc = e->code;
+			break;
 		}
-		free(q[i]);
+		for (k = DONE; rc == 0 && k <= FAILED; k++) {
+			if ((fs = names_in(c->sp->dir[q][k], &nf)) == NULL) {
+				rc = imp_fail(e, EX_IOERR, "cannot read %s/print/%s/%s: %s",
+					      c->sp->root, qs[i], dirs[k], strerror(errno));
+				break;
+			}
+			for (j = 0; rc == 0 && j < nf; j++)
+				rc = fn(c, (size_t)q, k, fs[j], e);
+			names_free(fs, nf);
+		}
 	}
-	free(q);
+	names_free(qs, nq);
 	return rc;
 }
 
 /* After the seal: collected files out of the queues, to SPOOL/archive/QUEUE/. */
+/* After the seal: collected files out of the queues, to SPOOL/archive/QUEUE/. */
 static int
-archive_file(struct collect *c, const char *queue, const char *sub, const char *name,
-	     struct imp_err *e)
+archive_file(struct collect *c, size_t q, int sub, const char *name, struct imp_err *e)
 {
-	struct imp_buf to = { 0 };
-	const char *number = strchr(name, '-');
-	char num[IMP_NUMBER_LEN + 1];
+	char num[IMP_NUMBER_LEN + 1], why[64];
+	int from = c->sp->dir[q][sub], k = sub == FAILED, rc;
 	int64_t done;
-	int rc = 0;
 
-	if (number == NULL || strlen(number + 1) != IMP_NUMBER_LEN + 4 ||
-	    strcmp(number + 1 + IMP_NUMBER_LEN, ".xml") != 0)
+	if (!job_name(name, num))
 		return 0;
-	snprintf(num, sizeof num, "%.*s", IMP_NUMBER_LEN, number + 1);
 	done = query_int(c->sp->db, e, "SELECT count(*) FROM spool_job j JOIN spool_collect c "
 			 "ON c.id = j.collect WHERE j.number = ? AND c.sealed = 1", num, NULL);
 	if (done < 0)
 		return e->code;
 	if (done == 0)
 		return 0;
-	if ((rc = make_dir(path_of(&to, "%s/archive/%s", c->sp->root, queue), e)) == 0)
-		rc = make_dir(path_of(&to, "%s/archive/%s/%s", c->sp->root, queue, sub), e);
-	path_of(&c->p, "%s/print/%s/%s/%s", c->sp->root, queue, sub, name);
-	path_of(&to, "%s/archive/%s/%s/%s", c->sp->root, queue, sub, name);
-	if (rc == 0 && strcmp(sub, "failed") == 0) {
-		path_of(&c->q, "%s.why", imp_buf_str(&c->p));
-		imp_buf_puts(&to, ".why");
-		rename(imp_buf_str(&c->q), imp_buf_str(&to));
-		to.len -= 4;
-		to.p[to.len] = '\0';
+	if ((rc = archive_dir(c->sp, q, k, e)) != 0)
+		return rc;
+	if (k) {
+		snprintf(why, sizeof why, "%s.why", name);
+		renameat(from, why, c->sp->arch[q][k], why);
 	}
-	if (rc == 0 && rename(imp_buf_str(&c->p), imp_buf_str(&to)) != 0)
-		rc = imp_fail(e, EX_IOERR, "cannot archive %s: %s; run --collect again",
-			      imp_buf_str(&c->p), strerror(errno));
-	if (rc == 0) {
-		c->archived++;
-		if (c->archived % 512 == 1)
-			imp_fault("archived-some");
-	}
-	imp_buf_free(&to);
-	return rc;
+	if (renameat(from, name, c->sp->arch[q][k], name) != 0)
+		return imp_fail(e, EX_IOERR, "cannot archive %s/print/%s/%s/%s: %s; run --collect "
+				"again", c->sp->root, c->sp->queue[q], dirs[sub], name,
+				strerror(errno));
+	c->archived++;
+	if (c->archived % 512 == 1)
+		imp_fault("archived-some");
+	return 0;
 }
 
 static int
@@ -1341,17 +1796,38 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 	    (rc = spool_open(sp, imp_spool_path(o->spool), o->wait, e)) != 0 ||
 	    (rc = find_open(&c, e)) != 0)
 		goto out;
-	if (c.id > 0)
+	if (c.id > 0) {
+		/* its contents were fixed when it was made: written again as they are */
 		imp_warn(PROG, c.batch, "collection %s was not sealed by the run that made it: "
-			 "it is written again, with what the printers finished since", c.batch);
-	if ((rc = imp_state_exec(sp->db, "BEGIN IMMEDIATE", e)) != 0)
-		goto out;
-	if ((rc = each_finished(&c, collect_file, e)) != 0) {
-		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+			 "it is written again as it was; jobs finished since are collected by "
+			 "the next run", c.batch);
+	} else {
+		c.check = 1;
+		if ((rc = each_finished(&c, collect_file, e)) != 0)
+			goto out;
+		if (sp->incidents > 0) {
+			rc = imp_fail(e, EX_DATAERR, "%" PRIu64 " file%s in the queues %s not the "
+				      "job%s spool-print wrote: moved to %s/incident (see above and "
+				      "spool-print(1), INCIDENTS); nothing was collected: have them "
+				      "examined, then run --collect again", sp->incidents,
+				      sp->incidents == 1 ? "" : "s", sp->incidents == 1 ? "is" :
+				      "are", sp->incidents == 1 ? "" : "s", sp->root);
+			goto out;
+		}
+		c.check = 0;
+		if ((rc = imp_state_exec(sp->db, "BEGIN IMMEDIATE", e)) != 0)
+			goto out;
+		if ((rc = each_finished(&c, collect_file, e)) != 0 || sp->incidents > 0) {
+			sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+			if (rc == 0)
+				rc = imp_fail(e, EX_DATAERR, "a file changed in the queues while "
+					      "collected (an incident, above): nothing was collected; "
+					      "run --collect again");
+			goto out;
+		}
+		if ((rc = imp_state_exec(sp->db, "COMMIT", e)) != 0)
+			goto out;
 	}
-	if ((rc = imp_state_exec(sp->db, "COMMIT", e)) != 0)
-		goto out;
 	imp_fault("collected");
 	snprintf(run->batch, sizeof run->batch, "%s", c.batch);
 	snprintf(id, sizeof id, "%" PRId64, c.id);
@@ -1373,7 +1849,7 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 	/* a move lost to a crash is made again by the next --collect (its
 	 * collection is sealed), so one syncfs at the end is enough */
 	if ((rc = each_finished(&c, archive_file, e)) != 0 ||
-	    (c.archived > 0 && (rc = sync_spool(sp->root, e)) != 0))
+	    (c.archived > 0 && (rc = sync_spool(sp, e)) != 0))
 		goto out;
 	if (jobs == 0)
 		fprintf(stderr, "%s: nothing new to collect%s\n", PROG, c.archived ?
@@ -1624,16 +2100,22 @@ reprint_only(const struct opts *o, struct spool *sp, struct imp_err *e)
 static int
 lost_job_files(struct spool *sp, FILE *out, uint64_t *bad, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(sp->db, "SELECT laminate, number, batch, queue, file FROM "
-				  "spool_job WHERE state = 'spooled' ORDER BY laminate", e);
-	struct imp_buf p = { 0 };
-	int rc;
+	sqlite3_stmt *s = imp_state_prepare(sp->db, "SELECT laminate, number, batch, queue, file, "
+					    "job_sha256 FROM spool_job WHERE state = 'spooled' "
+					    "ORDER BY laminate", e);
+	int rc, q, there = 0;
 
 	if (s == NULL)
 		return e->code;
 	while ((rc = step_sql(sp->db, s, e)) == SQLITE_ROW) {
-		if (delivered(sp, (const char *)sqlite3_column_text(s, 3),
-			      (const char *)sqlite3_column_text(s, 4), &p))
+		if ((q = queue_slot(sp, (const char *)sqlite3_column_text(s, 3), e)) < 0 ||
+		    (there = delivered(sp, (size_t)q, (const char *)sqlite3_column_text(s, 4),
+				       sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
+				       (const char *)sqlite3_column_text(s, 5), e)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (there)
 			continue;
 		fprintf(out, "unaccounted: %s: assigned to passport %s (batch %s, queue %s), but "
 			"its job is in no folder of the queue and was never collected\n",
@@ -1642,8 +2124,7 @@ lost_job_files(struct spool *sp, FILE *out, uint64_t *bad, struct imp_err *e)
 		(*bad)++;
 	}
 	imp_state_release(s);
-	imp_buf_free(&p);
-	return rc < 0 ? e->code : 0;
+	return rc < 0 ? (e->code ? e->code : EX_SOFTWARE) : 0;
 }
 
 /* Every serial ever issued must be in the account, and the account in nothing else. */
@@ -1889,7 +2370,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	memset(&sp, 0, sizeof sp);
-	sp.lock = -1;
+	spool_init(&sp);
 	if ((rc = parse_opts(argc, argv, &o)) != 0)
 		return rc;
 	if ((rc = parse_queues(&sp, o.queues ? o.queues : "10", &e)) != 0) {

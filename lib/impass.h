@@ -94,6 +94,27 @@ int imp_lines_next(struct imp_lines *l, const char **line, size_t *len);
 void imp_lines_free(struct imp_lines *l);
 long imp_read_fd(void *arg, void *buf, size_t n);              /* arg: int * */
 
+/* ---- safe.c: folders and files where other accounts write (the spool) --- */
+
+#include <sys/types.h>
+
+/* The folder name below at (AT_FDCWD: a path), made with mode (and group,
+ * (gid_t)-1 for none) when missing, opened without following a link, and
+ * refused (73) when it is not ours or is writable by others than group;
+ * shown names it in messages. */
+int imp_dir_open(int at, const char *name, const char *shown, mode_t mode, gid_t group,
+		 int *fd, struct imp_err *e);
+/* A regular file of at most max bytes into out; -1 when absent; a link, a
+ * FIFO, a folder or a larger file is 65. */
+int imp_file_read(int at, const char *name, const char *shown, size_t max,
+		  struct imp_buf *out, struct imp_err *e);
+/* A new file (O_EXCL, no link followed; a leftover of the name is removed
+ * first) with mode and group, holding p; made durable by the caller. */
+int imp_file_create(int at, const char *name, const char *shown, mode_t mode, gid_t group,
+		    const void *p, size_t n, struct imp_err *e);
+/* Whether name is a regular file owned by this account (never a link). */
+int imp_file_is_ours(int at, const char *name);
+
 /* ---- merkle.c: RFC 6962 Merkle tree hash --------------------------------- */
 
 struct imp_merkle {

@@ -41,10 +41,15 @@ setup() {
 	stage_env
 	cp "$KT"/approved.xml "$KT"/mrz.xml "$KT"/laminates.txt .
 	export IMPASS_SPOOL=$BATS_TEST_TMPDIR/spool
+	# one ledger: the spool's state database is the one render-mrz gave the numbers in
+	mkdir -m 0700 spool && cp "$KT/mrz.db" spool/state.db
 	umask 022
 }
 
 ok_numbers() { grep 'status="ok"' "${1:-approved.xml}" | sed 's/.*<passport number="\([A-Z0-9]*\)".*/\1/' | sort; }
+# fresh_spool: an empty spool whose state database is the ledger that
+# gave the batch its numbers (removing state.db would lose the ledger)
+fresh_spool() { rm -rf spool && mkdir -m 0700 spool && cp "$KT/mrz.db" spool/state.db; }
 # every job file anywhere in the spool's queues and archive, by number
 jobs_in() { find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.xml' -print 2>/dev/null | sed 's/.*-\([A-Z0-9]*\)\.xml$/\1/' | sort; }
 new_jobs() { find spool/print -path '*/new/*' -type f 2>/dev/null | wc -l; }
@@ -88,9 +93,12 @@ nothing_spooled() {
 	run -0 spooled
 	rej=$(grep 'status="rejected"' approved.xml | sed 's/.* id="\([^"]*\)".*/\1/')
 	held=$(grep 'status="held"' approved.xml | sed 's/.* id="\([^"]*\)".*/\1/')
-	assert_equal "$(ls spool/rejected)" "B-SPOOL-01.$rej"
-	assert_equal "$(ls spool/held)" "B-SPOOL-01.$held"
-	run cat "spool/rejected/B-SPOOL-01.$rej"
+	# named by the record's place in the stream, never by its id (data)
+	rej_n=$(grep '^<record ' approved.xml | grep -n 'status="rejected"' | cut -d: -f1)
+	held_n=$(grep '^<record ' approved.xml | grep -n 'status="held"' | cut -d: -f1)
+	assert_equal "$(ls spool/rejected)" "$(printf 'B-SPOOL-01.%08d' "$rej_n")"
+	assert_equal "$(ls spool/held)" "$(printf 'B-SPOOL-01.%08d' "$held_n")"
+	run cat spool/rejected/B-SPOOL-01.*
 	assert_line --index 0 'batch: B-SPOOL-01'
 	assert_line --index 1 "record: $rej"
 	assert_line --index 2 'status: rejected'
@@ -98,7 +106,8 @@ nothing_spooled() {
 	assert_line --index 4 'code: CNIC_FORMAT'
 	assert_line --partial 'reason: '
 	assert_line "$(grep "id=\"$rej\"" approved.xml)"
-	run cat "spool/held/B-SPOOL-01.$held"
+	run cat spool/held/B-SPOOL-01.*
+	assert_line --index 1 "record: $held"
 	assert_line --index 4 'code: PREVIOUS_PASSPORT_FORMAT'
 	in=$(grep -c '^<record ' approved.xml)
 	assert_equal $(( $(new_jobs) + $(ls spool/held | wc -l) + $(ls spool/rejected | wc -l) )) "$in"
@@ -124,7 +133,7 @@ nothing_spooled() {
 	run -0 spooled
 	for q in p01 p02 p03 p04; do counts+=("$(ls spool/print/$q/new | wc -l)"); done
 	assert_equal "$(printf '%s\n' "${counts[@]}" | sort -n | tr '\n' ' ')" "2 2 3 3 "
-	rm -rf spool
+	fresh_spool
 	run -0 spool-print --queues lhr-1,isb-2 --laminates laminates.txt approved.xml
 	assert_equal "$(ls spool/print)" "$(printf 'isb-2\nlhr-1')"
 	assert_equal "$(ls spool/print/lhr-1/new | wc -l)" 5
@@ -198,7 +207,7 @@ nothing_spooled() {
 
 @test "each crash point, then a re-run: every job exactly once, no leftovers" {
 	for point in tmp-written planned delivered-half delivered journalled; do
-		rm -rf spool
+		fresh_spool
 		run -137 env IMPASS_FAULT=$point spool-print --queues 4 --laminates laminates.txt approved.xml
 		run -0 spooled
 		diff <(ok_numbers) <(jobs_in) || { echo "after $point"; false; }
@@ -213,7 +222,8 @@ nothing_spooled() {
 @test "kill -9 at random moments of spooling and collecting, then re-runs: each job exactly once" {
 	RANDOM=8
 	for i in $(seq 1 12); do
-		rm -rf spool printed-*.xml
+		fresh_spool
+		rm -f printed-*.xml
 		spool-print --queues 4 --laminates laminates.txt approved.xml 2> /dev/null &
 		sleep "0.$((RANDOM % 30))"
 		kill -9 $! 2> /dev/null || true
@@ -268,13 +278,18 @@ nothing_spooled() {
 	assert_line --regexp '^balance: issued 30 = '
 }
 
-@test "a job file unknown to the journal is left where it is" {
+@test "a job file unknown to the journal is an incident: moved to SPOOL/incident, nothing collected (65); the next --collect goes on" {
 	run -0 spooled
 	mkdir -p spool/print/p01/done
 	cp "$TESTS/fixtures/printjob.xml" spool/print/p01/done/2-ZZ9999999.xml
+	run -65 --separate-stderr spool-print --collect
+	assert_equal "$output" ''
+	assert_equal "${stderr_lines[0]}" "spool-print: incident: print/p01/done/2-ZZ9999999.xml is not a job of the journal (no job of that name was written to this queue): moved to $PWD/spool/incident/INC-00000001 for examination"
+	assert_equal "${stderr_lines[1]}" "spool-print: 1 file in the queues is not the job spool-print wrote: moved to $PWD/spool/incident (see above and spool-print(1), INCIDENTS); nothing was collected: have them examined, then run --collect again"
+	[ ! -e spool/print/p01/done/2-ZZ9999999.xml ]
+	cmp "$TESTS/fixtures/printjob.xml" spool/incident/INC-00000001
 	run -0 --separate-stderr spool-print --collect
-	assert_regex "$stderr" 'p01/done/2-ZZ9999999.xml is not a job of the journal; left where it is'
-	[ -f spool/print/p01/done/2-ZZ9999999.xml ]
+	assert_equal "$stderr" 'spool-print: nothing new to collect'
 }
 
 @test "--reconcile names a laminate whose job vanished, and one missing from the shelf (65)" {
@@ -305,7 +320,7 @@ nothing_spooled() {
 	assert_line --regexp '^kind +application$'
 	assert_equal "$(grep -c '<passport ' re.xml)" 0
 	assert_equal "$(grep -c 'code="PRINT_SPOILED">booklet AA[0-9]* spoiled on p0[1-4] (spoiled: ' re.xml)" "$(wc -l <<< "$spoiled")"
-	render-mrz --state "$KT/mrz.db" re.xml 2> /dev/null > re-mrz.xml
+	render-mrz --state spool/state.db re.xml 2> /dev/null > re-mrz.xml
 	IMPASS_SIGNER=$APPROVER_FPR sign --require validate,render-mrz re-mrz.xml > re-ok.xml 2> /dev/null
 	run -0 spool-print re-ok.xml
 	fresh=$(ok_numbers re-ok.xml)
