@@ -72,6 +72,7 @@ struct group {
 	size_t count;
 	char number[32];
 	int written;                  /* its bundle is out (an earlier run, or now) */
+	char bundle[2 * IMP_HASH_LEN + 1];  /* the sha256 of the bundle as written, or "" */
 	struct imp_merkle members;    /* over the passport numbers, in stream order */
 	struct imp_buf csv, xml;
 };
@@ -615,14 +616,16 @@ number_group(struct courier *c, struct group *g, struct imp_err *e)
 
 	imp_merkle_root(&g->members, root);
 	imp_hex(root, IMP_HASH_LEN, hex);
-	if ((s = imp_state_prepare(c->db, "SELECT number, members, written FROM courier_consignment "
-			 "WHERE batch = ? AND key = ?", e)) == NULL)
+	if ((s = imp_state_prepare(c->db, "SELECT number, members, written, bundle_sha256 FROM "
+				   "courier_consignment WHERE batch = ? AND key = ?", e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, g->key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		snprintf(g->number, sizeof g->number, "%s", sqlite3_column_text(s, 0));
 		g->written = sqlite3_column_int(s, 2);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+			snprintf(g->bundle, sizeof g->bundle, "%s", sqlite3_column_text(s, 3));
 		rc = strcmp((const char *)sqlite3_column_text(s, 1), hex) != 0;
 		imp_state_release(s);
 		return rc ? different_input(g, e) : 0;
@@ -708,9 +711,14 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	}
 	if ((rc = imp_state_exec(c->db, "BEGIN IMMEDIATE", e)) != 0)
 		return rc;
-	rc = batch_row(c, e);
+	if ((rc = imp_ledger_bind(c->db, in, PROG, e)) == 0)
+		rc = batch_row(c, e);
 	for (k = 0; rc == 0 && k < c->ngroups; k++)
 		rc = number_group(c, &c->groups[k], e);
+	/* the ledger: each passport of a consignment is dispatched */
+	for (i = 0; rc == 0 && i < c->nslots; i++)
+		if (c->slots[i].group >= 0 && c->slots[i].number[0] != '\0')
+			rc = imp_ledger_set(c->db, c->slots[i].number, "dispatched", NULL, e);
 	if (rc == 0)
 		rc = numbered_before(c, e);
 	if (rc == 0)
@@ -1039,9 +1047,41 @@ bundle_path(struct courier *c, const struct group *g, const char *ext, struct im
 	return p->oom ? -1 : 0;
 }
 
+/* The sha256 of a bundle file (read without following a link), hex. */
+static int
+file_hash(const char *path, char hex[2 * IMP_HASH_LEN + 1], struct imp_err *e)
+{
+	unsigned char h[IMP_HASH_LEN];
+	struct imp_buf b = { 0 };
+	int rc = imp_file_read(AT_FDCWD, path, path, (size_t)1 << 30, &b, e);
+
+	if (rc == 0) {
+		imp_sha256(b.p ? b.p : "", b.len, h);
+		imp_hex(h, IMP_HASH_LEN, hex);
+	}
+	imp_buf_free(&b);
+	return rc;
+}
+
+static int
+journal_bundle(struct courier *c, struct group *g, const char *tmp, struct imp_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = file_hash(tmp, g->bundle, e)) != 0)
+		return rc < 0 ? imp_fail(e, EX_IOERR, "the bundle %s vanished", tmp) : rc;
+	if ((s = imp_state_prepare(c->db, "UPDATE courier_consignment SET bundle_sha256 = ? WHERE "
+				   "number = ?", e)) == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, g->bundle, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->number, -1, SQLITE_STATIC);
+	return step_done(c->db, s, e);
+}
+
 /* One consignment's bundle: tmp file beside, fsync, rename, fsync the folder. */
 static int
-write_bundle(struct courier *c, const struct group *g, struct imp_err *e)
+write_bundle(struct courier *c, struct group *g, struct imp_err *e)
 {
 	struct imp_buf csv = { 0 }, xml = { 0 }, txt = { 0 }, sums = { 0 }, sig = { 0 }, path = { 0 };
 	struct imp_buf tmp = { 0 };
@@ -1054,10 +1094,9 @@ write_bundle(struct courier *c, const struct group *g, struct imp_err *e)
 	imp_buf_add(&csv, g->csv.p, g->csv.len);
 	manifest_xml(c, g, &xml);
 	summary_text(c, g, &txt);
-	bundle_path(c, g, ".txt", &path);
-	if (csv.oom || xml.oom || txt.oom || path.oom)
+	if (csv.oom || xml.oom || txt.oom)
 		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-	else if ((rc = imp_write_file(path.p, txt.p, txt.len, e)) == 0)
+	else
 		rc = sums_and_signature(c, m, &sums, &sig, e);
 	if (rc == 0) {
 		bundle_path(c, g, c->o->zip ? ".zip" : ".tar.gz", &path);
@@ -1074,6 +1113,10 @@ write_bundle(struct courier *c, const struct group *g, struct imp_err *e)
 		rc = imp_fail(e, EX_IOERR, "cannot write the bundle %s: %s", path.p, strerror(errno));
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write the bundle %s: %s", path.p, strerror(errno));
+	/* what it wrote is journalled before the bundle is in place: a later run
+	 * knows its own bundles by their hash, not by their name */
+	if (rc == 0)
+		rc = journal_bundle(c, g, tmp.p, e);
 	if (rc == 0 && rename(tmp.p, path.p) != 0)
 		rc = imp_fail(e, EX_CANTCREAT, "cannot write the bundle %s: %s", path.p,
 			      strerror(errno));
@@ -1081,6 +1124,9 @@ write_bundle(struct courier *c, const struct group *g, struct imp_err *e)
 		unlink(tmp.p);
 	if (rc == 0)
 		imp_sync_dir(path.p);
+	/* the summary last: a summary is never out without its bundle */
+	if (rc == 0 && bundle_path(c, g, ".txt", &path) == 0)
+		rc = imp_write_file(path.p, txt.p, txt.len, e);
 	imp_buf_free(&csv);
 	imp_buf_free(&xml);
 	imp_buf_free(&txt);
@@ -1092,18 +1138,39 @@ write_bundle(struct courier *c, const struct group *g, struct imp_err *e)
 }
 
 /* A bundle renamed into place by a run killed before it could say so. */
+/*
+ * A bundle already in place: 1 when it is the one this consignment's run
+ * wrote (its hash journalled), 0 when there is none; a file under its
+ * name that it did not write (another database's, planted) is 73.
+ */
 static int
-bundle_exists(struct courier *c, const struct group *g)
+bundle_exists(struct courier *c, const struct group *g, struct imp_err *e)
 {
+	static const char *const ext[] = { ".tar.gz", ".zip" };
+	char hex[2 * IMP_HASH_LEN + 1];
 	struct imp_buf p = { 0 };
-	int found;
+	struct stat st;
+	int found = 0, rc = 0;
+	size_t i;
 
-	bundle_path(c, g, ".tar.gz", &p);
-	found = access(imp_buf_str(&p), F_OK) == 0;
-	bundle_path(c, g, ".zip", &p);
-	found |= access(imp_buf_str(&p), F_OK) == 0;
+	for (i = 0; rc == 0 && i < 2; i++) {
+		bundle_path(c, g, ext[i], &p);
+		if (lstat(imp_buf_str(&p), &st) != 0)
+			continue;
+		if ((rc = file_hash(imp_buf_str(&p), hex, e)) == 0 && g->bundle[0] != '\0' &&
+		    strcmp(hex, g->bundle) == 0)
+			found = 1;
+		else
+			rc = imp_fail(e, EX_CANTCREAT, "%s is in the way of consignment %s of batch "
+				      "%s: manifest-courier did not write it (%s); nothing was "
+				      "overwritten: move it aside, find out where it came from (a "
+				      "state database lost or restored?), and run again",
+				      imp_buf_str(&p), g->number, c->batch, rc ? "not a regular file" :
+				      g->bundle[0] ? "its sha256 differs from the bundle journalled" :
+				      "no bundle of that name was journalled");
+	}
 	imp_buf_free(&p);
-	return found;
+	return rc ? -rc : found;
 }
 
 /* What a run killed while writing this consignment left: its temporary files. */
@@ -1154,7 +1221,9 @@ end(void *arg, struct imp_err *e)
 		return 0;
 	for (k = 0; k < c->ngroups; k++) {
 		g = &c->groups[k];
-		if (g->written || bundle_exists(c, g)) {
+		if (!g->written && (rc = bundle_exists(c, g, e)) < 0)
+			return -rc;
+		if (g->written || rc == 1) {
 			c->written_before++;
 		} else {
 			remove_leftovers(c, g);
@@ -1181,8 +1250,13 @@ out_dir(const char *dir, struct imp_err *e)
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return imp_fail(e, EX_CANTCREAT, "cannot create the bundle folder %s: %s", dir,
 				strerror(errno));
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return imp_fail(e, EX_CANTCREAT, "the bundle folder %s is not a folder", dir);
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return imp_fail(e, EX_CANTCREAT, "the bundle folder %s is not a folder (a link is "
+				"not followed): name the folder itself with --out", dir);
+	if (st.st_mode & S_IWOTH)
+		return imp_fail(e, EX_CANTCREAT, "the bundle folder %s is writable by every "
+				"account (mode %04o): chmod o-w it", dir,
+				(unsigned)(st.st_mode & 07777));
 	if (access(dir, W_OK | X_OK) != 0)
 		return imp_fail(e, EX_CANTCREAT, "cannot write bundles in %s: %s; give this user "
 				"write access or choose another --out", dir, strerror(errno));
@@ -1282,9 +1356,13 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	if ((rc = load_config(&c, e)) == 0 &&
 	    (rc = imp_keys_open(&c.keys, o->trust, o->signer, PROG, e)) == 0 &&
 	    (rc = out_dir(o->out, e)) == 0 &&
-	    (rc = imp_state_open(o->state, 30000, &c.db, e)) == 0 &&
-	    (rc = imp_state_exec(c.db, schema_sql, e)) == 0)
+	    (rc = imp_ledger_open(o->state, 30000, &c.db, e)) == 0 &&
+	    (rc = imp_state_exec(c.db, schema_sql, e)) == 0) {
+		/* a journal of an earlier version: bundles' hashes are kept from now on */
+		sqlite3_exec(c.db, "ALTER TABLE courier_consignment ADD COLUMN bundle_sha256 TEXT",
+			     NULL, NULL, NULL);
 		rc = imp_stage_run(PROG, &st, &so, run, e);
+	}
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write the output: %s; run again: the bundles "
 			      "are not written twice", strerror(errno));

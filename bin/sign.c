@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "impass.h"
+#include <unistd.h>
+
+#include "series.h"
 
 #define PROG "sign"
 #define MAX_STAGES 8
@@ -26,7 +28,42 @@ struct sign {
 	char needle[96];
 	int explicit;                 /* --require given */
 	struct imp_buf missing, passed;
+	const char *state;            /* --state, or NULL */
+	struct imp_buf carried;       /* the passport numbers the stream carries */
 };
+
+static int
+scan(void *arg, const char *line, size_t len, struct imp_err *e)
+{
+	(void)e;
+	imp_ledger_collect(line, len, &((struct sign *)arg)->carried);
+	return 0;
+}
+
+/* The numbers against the ledger, where sign can see it (--state, or the
+ * spool's state.db when there is one): a void number, or one the ledger did
+ * not give that record, is never approved. */
+static int
+ledger_check(struct sign *sg, const char *batch, struct imp_err *e)
+{
+	char def[4096];
+	const char *path = sg->state;
+	sqlite3 *db;
+	int rc;
+
+	if (path == NULL) {
+		snprintf(def, sizeof def, "%s/state.db", imp_spool_path(NULL));
+		if (access(def, F_OK) != 0)
+			return 0;
+		path = def;
+	}
+	if ((rc = imp_ledger_open(path, 30000, &db, e)) != 0)
+		return rc;
+	rc = imp_ledger_check(db, batch, &sg->carried, "nothing was approved: run the batch "
+			      "again from its validated stream through render-mrz", e);
+	imp_state_close(db);
+	return rc;
+}
 
 /* Whether the record line has an ok step of the stage. Values are escaped
  * in a record line, so "<step" is only ever a step's start tag. render-mrz
@@ -129,8 +166,11 @@ static int
 begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 {
 	struct sign *sg = arg;
+	int rc;
 
-	(void)e;
+	if (strcmp(in->kind, "application") == 0 &&
+	    (rc = ledger_check(sg, in->id, e)) != 0)
+		return rc;
 	if (strcmp(in->kind, "application") == 0)
 		add_stage(sg, "render-mrz");
 	else if (!sg->explicit) {
@@ -144,7 +184,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 static void
 usage(FILE *f)
 {
-	fputs("usage: sign [--require STAGE,...] [-s FPR] [-t FILE] [FILE|-]\n", f);
+	fputs("usage: sign [--require STAGE,...] [--state DB] [-s FPR] [-t FILE] [FILE|-]\n", f);
 }
 
 static void
@@ -157,6 +197,8 @@ help(void)
 	      "                        (default validate,verify-nadra,screen-pcl,dedup,render-mrz;\n"
 	      "                        render-mrz always for applications; citizenship\n"
 	      "                        certificates validate,dedup)\n"
+	      "      --state DB        the ledger the passport numbers are checked against\n"
+	      "                        (default $IMPASS_SPOOL/state.db, when it exists)\n"
 	      "  -s, --signer FPR      approver key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
 	      "  -h, --help            this text;  --version  the version\n"
@@ -169,6 +211,7 @@ main(int argc, char **argv)
 	static const char *const kinds[] = { "application", "citizenship", NULL };
 	static const struct option longopts[] = {
 		{ "require", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 'S' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -177,8 +220,8 @@ main(int argc, char **argv)
 	};
 	char defaults[] = "validate,verify-nadra,screen-pcl,dedup,render-mrz";
 	struct sign sg;
-	struct imp_stage st = { .name = PROG, .kinds = kinds, .four_eyes = 1, .begin = begin,
-				.record = each,
+	struct imp_stage st = { .name = PROG, .kinds = kinds, .four_eyes = 1, .scan = scan,
+				.begin = begin, .record = each,
 				.arg = &sg };
 	struct imp_stage_opts so = { 0 };
 	struct imp_err e = { 0 };
@@ -190,6 +233,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:s:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': require = optarg; sg.explicit = 1; break;
+		case 'S': sg.state = optarg; break;
 		case 's': so.signer = optarg; break;
 		case 't': so.trust = optarg; break;
 		case 'h': help(); return 0;
@@ -208,5 +252,6 @@ main(int argc, char **argv)
 	rc = imp_stage_run(PROG, &st, &so, &run, &e);
 	imp_buf_free(&sg.missing);
 	imp_buf_free(&sg.passed);
+	imp_buf_free(&sg.carried);
 	return imp_exit(PROG, run.batch, &run, rc, &e);
 }

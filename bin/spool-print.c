@@ -1140,60 +1140,18 @@ static int
 count_ok(void *arg, uint64_t i, const char *line, size_t len,
 	 const unsigned char leaf[IMP_HASH_LEN], struct imp_err *e)
 {
-	static const char at[] = "<passport number=\"";
 	struct scan_count *sc = arg;
-	const char *id, *p;
+	const char *id;
 	size_t idlen;
 	int status;
 
 	(void)i;
 	(void)leaf;
 	(void)e;
-	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
-		return 0;
-	sc->ok++;
-	if ((p = memmem(line, len, at, sizeof at - 1)) != NULL &&
-	    (size_t)(line + len - p) > sizeof at + IMP_NUMBER_LEN && p[sizeof at - 1 +
-	    IMP_NUMBER_LEN] == '"')
-		imp_buf_printf(&sc->carried, "%.*s %.*s\n", IMP_NUMBER_LEN, p + sizeof at - 1,
-			       (int)idlen, id);
+	if (imp_record_head(line, len, &id, &idlen, &status) != 0 && status == IMP_OK_STATUS)
+		sc->ok++;
+	imp_ledger_collect(line, len, &sc->carried);
 	return 0;
-}
-
-/*
- * Every passport number the stream carries, against the ledger: given by
- * it, to that record of that batch, and not void. A stream that carries
- * another's number, a void one or one this ledger never gave is refused
- * before anything is spooled.
- */
-static int
-carried_check(struct spool *sp, const struct imp_batch *b, struct imp_buf *carried,
-	      struct imp_err *e)
-{
-	struct imp_buf bad = { 0 };
-	uint64_t nbad = 0;
-	char *p, *nl, *sp1;
-	int rc = 0;
-
-	for (p = carried->p; rc == 0 && p != NULL && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		*nl = '\0';
-		sp1 = strchr(p, ' ');
-		*sp1 = '\0';
-		imp_unescape(sp1 + 1);
-		rc = imp_ledger_carried(sp->db, b->id, p, sp1 + 1, &bad, &nbad, e);
-	}
-	if (rc == 0 && nbad > 0)
-		rc = imp_fail(e, EX_DATAERR, "the stream carries %" PRIu64 " passport number%s that "
-			      "the ledger (%s/state.db) did not give to that record of this batch, "
-			      "or that are void; nothing was spooled: run the batch again from "
-			      "its validated stream through render-mrz and sign (void numbers "
-			      "are never printed)%s\n%s", nbad, nbad == 1 ? "" : "s", sp->root,
-			      nbad > 20 ? "; the first 20" : "", imp_buf_str(&bad));
-	if (rc != 0 && e->msg[0] != '\0' && e->msg[strlen(e->msg) - 1] == '\n')
-		e->msg[strlen(e->msg) - 1] = '\0';
-	imp_buf_free(&bad);
-	return rc;
 }
 
 /* The input: an application stream sealed by sign (an approver), whole and verified. */
@@ -1227,7 +1185,9 @@ verify_input(const struct opts *o, struct spool *sp, struct imp_keys *k, struct 
 	*ok = sc.ok;
 	if ((rc = imp_batch_verify(b, k->gpg, &k->trust, e)) == 0 &&
 	    (rc = imp_ledger_bind(sp->db, b, PROG, e)) == 0)
-		rc = carried_check(sp, b, &sc.carried, e);
+		rc = imp_ledger_check(sp->db, b->id, &sc.carried, "nothing was spooled: run the "
+				      "batch again from its validated stream through render-mrz "
+				      "and sign", e);
 	imp_buf_free(&sc.carried);
 	return rc;
 }

@@ -533,3 +533,52 @@ imp_ledger_carried(sqlite3 *db, const char *batch, const char *number, const cha
 	imp_state_release(s);
 	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "reading the issuance ledger");
 }
+
+/* A record line's id and passport number, when it is ok and has one, as a
+ * line "NUMBER ID" of carried (the id as escaped in the line). */
+void
+imp_ledger_collect(const char *line, size_t len, struct imp_buf *carried)
+{
+	static const char at[] = "<passport number=\"";
+	const char *id, *p;
+	size_t idlen;
+	int status;
+
+	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
+		return;
+	if ((p = memmem(line, len, at, sizeof at - 1)) != NULL &&
+	    (size_t)(line + len - p) > sizeof at + IMP_NUMBER_LEN &&
+	    p[sizeof at - 1 + IMP_NUMBER_LEN] == '"')
+		imp_buf_printf(carried, "%.*s %.*s\n", IMP_NUMBER_LEN, p + sizeof at - 1,
+			       (int)idlen, id);
+}
+
+int
+imp_ledger_check(sqlite3 *db, const char *batch, struct imp_buf *carried, const char *todo,
+		 struct imp_err *e)
+{
+	struct imp_buf bad = { 0 };
+	uint64_t nbad = 0;
+	char *p, *nl, *sp;
+	int rc = carried->oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+
+	for (p = carried->p; rc == 0 && p != NULL && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		sp = strchr(p, ' ');
+		*sp = '\0';
+		imp_unescape(sp + 1);
+		rc = imp_ledger_carried(db, batch, p, sp + 1, &bad, &nbad, e);
+	}
+	if (rc == 0 && nbad > 0) {
+		bad.len--;                 /* the last newline */
+		bad.p[bad.len] = '\0';
+		rc = imp_fail(e, EX_DATAERR, "the stream carries %" PRIu64 " passport number%s that "
+			      "the ledger (%s) did not give to that record of this batch, or that "
+			      "are void; %s (void numbers are never printed)%s:\n%s", nbad,
+			      nbad == 1 ? "" : "s", sqlite3_db_filename(db, "main"), todo,
+			      nbad > 20 ? "; the first 20" : "", imp_buf_str(&bad));
+	}
+	imp_buf_free(&bad);
+	return rc;
+}

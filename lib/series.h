@@ -102,5 +102,11 @@ int imp_ledger_set(sqlite3 *db, const char *number, const char *state, const cha
  * (and nbad counted) when the ledger did not give it so, or it is void. */
 int imp_ledger_carried(sqlite3 *db, const char *batch, const char *number, const char *tracking,
 		       struct imp_buf *bad, uint64_t *nbad, struct imp_err *e);
+/* Pass 1 of a stage that takes numbered records (sign, spool-print): each ok
+ * record's number and id into carried; then all of them checked at once
+ * (65 naming them, todo saying what to do; carried is consumed). */
+void imp_ledger_collect(const char *line, size_t len, struct imp_buf *carried);
+int imp_ledger_check(sqlite3 *db, const char *batch, struct imp_buf *carried, const char *todo,
+		     struct imp_err *e);
 
 #endif
