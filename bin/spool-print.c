@@ -287,7 +287,7 @@ spool_open(struct spool *sp, const char *root, int wait, struct imp_err *e)
 		return imp_fail(e, EX_USAGE, "the spool path %s is too long", root);
 	snprintf(sp->root, sizeof sp->root, "%s", root);
 	if ((rc = imp_dir_open(AT_FDCWD, sp->root, sp->root, sp->group != (gid_t)-1 ? 0710 : 0700,
-			       (gid_t)-1, &sp->fd, e)) != 0)
+			       sp->group, &sp->fd, e)) != 0)
 		return rc;
 	snprintf(path, sizeof path, "%s/lock", sp->root);
 	if ((sp->lock = openat(sp->fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
@@ -1372,9 +1372,18 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 		goto out;
 	imp_fault("journalled");
 	imp_progress(PROG, run, "", 0, 1);
+	if (sp->incidents > 0)
+		imp_warn(PROG, b.id, "%" PRIu64 " file%s in the queues %s not the job%s written "
+			 "there: moved to %s/incident (above); the batch's own jobs are "
+			 "delivered", sp->incidents, sp->incidents == 1 ? "" : "s",
+			 sp->incidents == 1 ? "was" : "were", sp->incidents == 1 ? "" : "s",
+			 sp->root);
 	fprintf(stderr, "%s: %s: %" PRIu64 " in, %" PRIu64 " jobs (%" PRIu64 " delivered now), %"
 		PRIu64 " held, %" PRIu64 " rejected, %.1f s\n", PROG, b.id, run->in, jr.jobs,
 		jr.fresh, jr.held, jr.rejected, imp_now() - run->start);
+	if (sp->incidents > 0)
+		rc = imp_fail(e, EX_DATAERR, "incidents in the queues: have the files in "
+			      "%s/incident examined (spool-print(1), INCIDENTS)", sp->root);
 out:
 	job_run_free(&jr);
 	imp_reader_close(in);
@@ -2232,10 +2241,10 @@ reconcile(const struct opts *o, struct spool *sp, struct imp_err *e)
 static void
 usage(FILE *f)
 {
-	fputs("usage: spool-print [-d DIR] [-q N|LIST] [-l FILE] [-w] [-t FILE] [FILE|-]\n"
-	      "       spool-print --collect [--reprint FILE] [-d DIR] [-w] [-s FPR] [-t FILE]\n"
-	      "       spool-print --reprint FILE [-d DIR] [-w] [-s FPR] [-t FILE]\n"
-	      "       spool-print --reconcile [-l FILE] [-d DIR] [-w]\n", f);
+	fputs("usage: spool-print [-d DIR] [-g GROUP] [-q N|LIST] [-l FILE] [-w] [-t FILE] [FILE|-]\n"
+	      "       spool-print --collect [--reprint FILE] [-d DIR] [-g GROUP] [-w] [-s FPR] [-t FILE]\n"
+	      "       spool-print --reprint FILE [-d DIR] [-g GROUP] [-w] [-s FPR] [-t FILE]\n"
+	      "       spool-print --reconcile [-l FILE] [-d DIR] [-g GROUP] [-w]\n", f);
 }
 
 static void
@@ -2245,6 +2254,9 @@ help(void)
 	fputs("Spool the print jobs of an approved batch, exactly once; collect what the\n"
 	      "printers did; account for the security laminates.\n"
 	      "  -d, --spool DIR       the spool (default $IMPASS_SPOOL)\n"
+	      "  -g, --group GROUP     the printer stations' group: it may enter print/ and\n"
+	      "                        move jobs in new, cur, done, failed (default\n"
+	      "                        $IMPASS_PRINTER_GROUP; none: the spool is the owner's)\n"
 	      "  -q, --queues N|LIST   N queues p01..pNN, or their names a,b,c (default 10)\n"
 	      "  -l, --laminates FILE  laminate serials issued to the hall, added to the\n"
 	      "                        stock; with --reconcile: the stock counted on the shelf\n"
@@ -2266,6 +2278,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "spool", required_argument, NULL, 'd' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "laminates", required_argument, NULL, 'l' },
 		{ "wait", no_argument, NULL, 'w' },
@@ -2280,9 +2293,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int c, collect = 0, recon = 0;
 
-	while ((c = getopt_long(argc, argv, "d:q:l:ws:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:g:q:l:ws:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->spool = optarg; break;
+		case 'g': o->group = optarg; break;
 		case 'q': o->queues = optarg; break;
 		case 'l': o->laminates = optarg; break;
 		case 'w': o->wait = 1; break;
@@ -2336,6 +2350,18 @@ main(int argc, char **argv)
 	if ((rc = parse_queues(&sp, o.queues ? o.queues : "10", &e)) != 0) {
 		imp_report(PROG, NULL, &e);
 		return rc;
+	}
+	if (o.group == NULL && (o.group = getenv("IMPASS_PRINTER_GROUP")) != NULL && !*o.group)
+		o.group = NULL;
+	if (o.group != NULL) {
+		struct group *g = getgrnam(o.group);
+
+		if (g == NULL) {
+			imp_warn(PROG, NULL, "the printers' group %s does not exist: create it "
+				 "(groupadd) or name another with --group", o.group);
+			return EX_CONFIG;
+		}
+		sp.group = g->gr_gid;
 	}
 	imp_init(&run);
 	switch (o.mode) {

@@ -43,6 +43,22 @@ check_dir(int fd, const char *shown, gid_t group, struct imp_err *e)
 	return 0;
 }
 
+/* A folder of ours that passed the checks gets the group and mode it is
+ * meant to have (a spool made before the printers' group was named). */
+static int
+settle(int fd, const char *shown, mode_t mode, gid_t group, struct imp_err *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return imp_fail(e, EX_IOERR, "cannot look at %s: %s", shown, strerror(errno));
+	if ((group != (gid_t)-1 && st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) ||
+	    ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0))
+		return imp_fail(e, EX_CANTCREAT, "cannot set the mode of %s: %s", shown,
+				strerror(errno));
+	return 0;
+}
+
 int
 imp_dir_open(int at, const char *name, const char *shown, mode_t mode, gid_t group, int *fd,
 	     struct imp_err *e)
@@ -54,10 +70,14 @@ imp_dir_open(int at, const char *name, const char *shown, mode_t mode, gid_t gro
 		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s; check the spool's owner "
 				"and permissions", shown, strerror(errno));
 	if ((*fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		struct stat ln;
+		int link = errno == ELOOP || (errno == ENOTDIR &&
+			   fstatat(at, name, &ln, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(ln.st_mode));
+
 		rc = errno == ELOOP || errno == ENOTDIR ?
 			imp_fail(e, EX_CANTCREAT, "%s is %s, not a folder: spool-print never makes "
 				 "one; move it aside (it may point where it must not) and run "
-				 "again", shown, errno == ELOOP ? "a symbolic link" : "a file") :
+				 "again", shown, link ? "a symbolic link" : "a file") :
 			imp_fail(e, EX_CANTCREAT, "cannot open %s: %s", shown, strerror(errno));
 		return rc;
 	}
@@ -70,7 +90,8 @@ imp_dir_open(int at, const char *name, const char *shown, mode_t mode, gid_t gro
 		*fd = -1;
 		return rc;
 	}
-	if ((rc = check_dir(*fd, shown, group, e)) != 0) {
+	if ((rc = check_dir(*fd, shown, group, e)) != 0 || (rc = settle(*fd, shown, mode, group,
+								       e)) != 0) {
 		close(*fd);
 		*fd = -1;
 	}

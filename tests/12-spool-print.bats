@@ -12,7 +12,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-USAGE='usage: spool-print [-d DIR] [-q N|LIST] [-l FILE] [-w] [-t FILE] [FILE|-]'
+USAGE='usage: spool-print [-d DIR] [-g GROUP] [-q N|LIST] [-l FILE] [-w] [-t FILE] [FILE|-]'
 
 setup_file() {
 	keys_setup
