@@ -1,0 +1,175 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# A seeded random night-shift: exports ingested, the same export again, a
+# CRLF copy, crashes at random fault points, printers that spoil, collects,
+# courier runs, reprints, and a state database restored from an older
+# backup; after every operation the invariants of README "Guarantees":
+# each tracking id at most one live number (a reprint names the spoiled
+# one), each number in at most one job, never given twice, every printed
+# passport in exactly one manifest line, every input record in exactly one
+# place. IMPASS_OPS operations (default 60, 15 on the sanitizer build, to
+# keep make check within its budget; IMPASS_OPS=200 for the long run),
+# IMPASS_SEED the seed (default 17).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+PIPES=$TESTS/../pipelines
+
+setup_file() {
+	keys_setup
+}
+
+teardown_file() {
+	keys_teardown
+}
+
+setup() {
+	stage_env
+	export IMPASS_SPOOL=$BATS_TEST_TMPDIR/spool
+	render-mrz --add-range A AB1000000-AB1999999 2> /dev/null
+	seq -f 'SL%08g' 1 5000 > lam.txt
+}
+
+q() { sqlite3 "$IMPASS_SPOOL/state.db" "$1"; }
+spool() { spool-print --queues 3 --laminates lam.txt "$@"; }
+courier() { manifest-courier -o out --offices "$PIPES/offices.csv" --couriers "$PIPES/couriers.csv" --date 2026-12-07 "$@"; }
+
+# chain IN BATCH: ingest (or a reprint stream) through the approval and spooling
+chain() {
+	local in=$1 b=$2 fault=${3:-} prog=${4:-}
+	if [ "${in##*.}" = csv ]; then
+		ingest -b "$b" "$in" 2> /dev/null | validate > "v-$b.xml" 2> /dev/null
+	else
+		cp "$in" "v-$b.xml"
+	fi
+	if [ "$prog" = render-mrz ]; then
+		IMPASS_FAULT=$fault render-mrz --issue-date 2026-12-07 "v-$b.xml" > /dev/null 2>&1 || true
+	fi
+	render-mrz --issue-date 2026-12-07 "v-$b.xml" 2> /dev/null |
+		sign -s "$APPROVER_FPR" --require validate,render-mrz > "s-$b.xml" 2> /dev/null
+	if [ "$prog" = spool-print ]; then
+		IMPASS_FAULT=$fault spool "s-$b.xml" > /dev/null 2>&1 || true
+	fi
+	spool "s-$b.xml" > /dev/null 2>&1
+}
+
+collect_and_courier() {
+	local fault=${1:-} prog=${2:-} n
+	n=$(ls c-*.xml 2> /dev/null | wc -l)
+	if [ "$prog" = collect ]; then
+		IMPASS_FAULT=$fault spool-print --collect > "c-$n.xml" 2> /dev/null || true
+		if [ "$(grep -c '^<seal ' "c-$n.xml")" = 1 ] && [ "$(grep -c '^<record ' "c-$n.xml")" -gt 0 ]; then
+			courier "c-$n.xml" > /dev/null 2>&1 || return 1
+		fi
+		n=$((n + 1))
+	fi
+	spool-print --collect > "c-$n.xml" 2> /dev/null || return 1
+	[ "$(grep -c '^<record ' "c-$n.xml")" -gt 0 ] || return 0
+	if [ "$prog" = courier ]; then
+		IMPASS_FAULT=$fault courier "c-$n.xml" > /dev/null 2>&1 || true
+	fi
+	courier "c-$n.xml" > /dev/null 2>&1
+}
+
+check() {                        # the invariants; prints what is broken
+	local op=$1
+	[ -z "$(q "SELECT tracking FROM series_number WHERE state NOT IN ('void', 'spoiled') GROUP BY tracking HAVING count(*) > 1")" ] ||
+		echo "$op: a tracking id with two live numbers: $(q "SELECT tracking FROM series_number WHERE state NOT IN ('void', 'spoiled') GROUP BY tracking HAVING count(*) > 1" | head -3)"
+	[ -z "$(q "SELECT n.number FROM series_number n JOIN series_number o ON o.number = n.reprint_of WHERE o.state <> 'spoiled' OR o.tracking <> n.tracking")" ] ||
+		echo "$op: a reprint names no spoiled number of its application"
+	[ -z "$(q "SELECT number FROM spool_job GROUP BY number HAVING count(*) > 1")" ] || echo "$op: a number in two jobs"
+	[ -z "$(q "SELECT j.number FROM spool_job j LEFT JOIN series_number n ON n.number = j.number WHERE n.number IS NULL OR n.tracking <> j.tracking_id OR n.batch <> j.batch OR n.state = 'void'")" ] ||
+		echo "$op: a job whose number the ledger did not give it, or void"
+	local files
+	files=$(find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.xml' -print 2> /dev/null | sed 's/.*-\([A-Z0-9]*\)\.xml$/\1/' | sort)
+	[ -z "$(uniq -d <<< "$files")" ] || echo "$op: a number in two job files"
+	# printed (collected) = manifested, each once
+	local man printed
+	man=$(for f in out/*.tar.gz; do [ -e "$f" ] && bsdtar -xOf "$f" '*/manifest.csv' | tail -n +2; done | cut -d, -f2 | sort)
+	printed=$(q "SELECT j.number FROM spool_job j JOIN spool_collect c ON c.id = j.collect WHERE j.state = 'printed' AND c.sealed = 1 ORDER BY 1")
+	[ -z "$(uniq -d <<< "$man")" ] || echo "$op: a passport in two manifest lines"
+	[ "$man" = "$printed" ] || echo "$op: printed and manifested differ: $(diff <(echo "$printed") <(echo "$man") | head -4 | tr '\n' ' ')"
+	# every record of a spooled batch in exactly one place
+	local b n parked jobs
+	for b in $(q "SELECT batch FROM spool_batch"); do
+		n=$(grep -c '^<record ' "s-$b.xml")
+		parked=$(ls spool/held spool/rejected | grep -c "^$b\.[0-9]\{8\}$")
+		jobs=$(q "SELECT count(*) FROM spool_job WHERE batch = '$b'")
+		[ "$n" -eq $((parked + jobs)) ] || echo "$op: batch $b: $n records, $jobs jobs + $parked parked"
+	done
+}
+
+@test "a seeded random night-shift keeps every invariant after every operation" {
+	local ops=${IMPASS_OPS:-60} seed=${IMPASS_SEED:-17} i op k=0 nb=0 bad='' backup='' log=ops.log
+	case $IMP_BIN in */asan/*) ops=${IMPASS_OPS:-15} ;; esac
+	RANDOM=$seed
+	mkdir -m 0700 out
+	"$GEN" --seed 100 applications 5 > e0.csv
+	local last=e0.csv
+	for i in $(seq 1 "$ops"); do
+		op=$((RANDOM % 12))
+		case $op in
+		0 | 1)                   # a new export
+			k=$((k + 1)); nb=$((nb + 1))
+			"$GEN" --seed $((100 + k)) applications $((2 + RANDOM % 5)) > "e$k.csv"
+			last=e$k.csv
+			echo "$i new export e$k as B-R-$nb" >> $log
+			chain "e$k.csv" "B-R-$nb" ;;
+		2)                       # the same export again
+			nb=$((nb + 1)); echo "$i $last again as B-R-$nb" >> $log
+			chain "$last" "B-R-$nb" ;;
+		3)                       # a CRLF copy
+			nb=$((nb + 1)); sed 's/$/\r/' "$last" > crlf.csv
+			echo "$i CRLF copy of $last as B-R-$nb" >> $log
+			chain crlf.csv "B-R-$nb" ;;
+		4)                       # a crash in render-mrz or spool-print, then the re-run
+			k=$((k + 1)); nb=$((nb + 1))
+			"$GEN" --seed $((100 + k)) applications 3 > "e$k.csv"
+			last=e$k.csv
+			local pts=(render-mrz:before-give render-mrz:given render-mrz:write render-mrz:sealed
+				   spool-print:tmp-written spool-print:planned spool-print:delivered-half
+				   spool-print:journalled)
+			local pt=${pts[$((RANDOM % ${#pts[@]}))]}
+			echo "$i e$k as B-R-$nb, crash at $pt" >> $log
+			chain "e$k.csv" "B-R-$nb" "${pt#*:}" "${pt%%:*}" ;;
+		5 | 6)                   # the printers
+			echo "$i printers" >> $log
+			"$TESTS"/fake-printer --seed "$i" --fail 25 --max $((1 + RANDOM % 8)) spool > /dev/null ;;
+		7 | 8)                   # collect and courier, perhaps crashing
+			local cps=(collect:collected collect:emitted collect:sealed courier:numbered courier:half courier:sealed none:none)
+			local cp=${cps[$((RANDOM % ${#cps[@]}))]}
+			echo "$i collect and courier (crash: $cp)" >> $log
+			collect_and_courier "${cp#*:}" "${cp%%:*}" || bad+="$i: collect or courier failed"$'\n' ;;
+		9)                       # reprint the spoiled jobs
+			rm -f re.xml
+			spool-print --reprint re.xml 2> /dev/null
+			if [ -s re.xml ]; then
+				b=$(sed -n 's/^<batch [^>]* id="\([^"]*\)".*/\1/p' re.xml)
+				echo "$i reprint $b" >> $log
+				cp re.xml "re-$b.xml"
+				chain "re-$b.xml" "$b"
+			fi ;;
+		10)                      # a backup
+			echo "$i backup" >> $log
+			q ".backup backup-$i.db"
+			backup=backup-$i.db ;;
+		11)                      # the state lost, an older backup restored: refused; the latest put back
+			if [ -n "$backup" ] && [ "$(q 'SELECT count(*) FROM series_number')" -gt "$(sqlite3 "$backup" 'SELECT count(*) FROM series_number')" ]; then
+				echo "$i older backup $backup restored" >> $log
+				q ".backup latest.db"
+				cp "$backup" spool/state.db && rm -f spool/state.db-wal spool/state.db-shm
+				run -65 render-mrz --report
+				[[ $output == *'older than its spool'* ]] || bad+="$i: an older backup was not refused: $output"$'\n'
+				cp latest.db spool/state.db
+			fi ;;
+		esac
+		bad+=$(check "$i")
+		[ -z "$bad" ] || break
+	done
+	[ -z "$bad" ] || { tail -n 5 $log; fail "$bad"; }
+	# it did what it set out to: numbers given, jobs printed, spoiled and reprinted, manifested
+	[ "$(q "SELECT count(*) FROM series_number WHERE reprint_of IS NOT NULL")" -gt 0 ] || [ "$ops" -lt 100 ]
+	[ "$(q "SELECT count(*) FROM spool_job WHERE state = 'printed'")" -gt 0 ]
+	grep -q 'again as' $log
+}
