@@ -68,6 +68,19 @@ imp_batch_id_ok(const char *id)
 	return n > 0 && n <= IMP_ID_MAX && id[n] == '\0' && isalnum((unsigned char)id[0]);
 }
 
+/* A record id as SPEC 5.1 has tracking ids: 1-24 of [A-Z0-9-]; safe in any name. */
+int
+imp_record_id_ok(const char *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') ||
+		      id[i] == '-'))
+			return 0;
+	return n >= 1 && n <= IMP_RECORD_ID_MAX;
+}
+
 static int
 kind_ok(const char *kind)
 {
