@@ -170,13 +170,14 @@ planted_trust() {
 	P=$(mktemp -d "$SHARED/p.XXXXXX")
 	cp -r "$KT/k/v" "$P/gpg"
 	cp "$IMPASS_TRUST" "$P/trust"
-	cp base.xml "$P"
+	# the program too: the tree under test may be in a folder only root can enter
+	cp base.xml "$IMP_BIN/inspect" "$P"
 	chown -R "$PRINTER:$PRINTER_GROUP" "$P"
 	chmod 755 "$P"
-	run -0 --separate-stderr as_printer env GNUPGHOME="$P/gpg" inspect -t "$P/trust" "$P/base.xml"
+	run -0 --separate-stderr as_printer env GNUPGHOME="$P/gpg" "$P/inspect" -t "$P/trust" "$P/base.xml"
 	assert_line --index 3 --partial 'seal        good: ingest by '
 	chown nobody "$P/trust"
-	run -77 --separate-stderr as_printer env GNUPGHOME="$P/gpg" inspect -t "$P/trust" "$P/base.xml"
+	run -77 --separate-stderr as_printer env GNUPGHOME="$P/gpg" "$P/inspect" -t "$P/trust" "$P/base.xml"
 	assert_equal "$stderr" "inspect: trust file $P/trust is owned by nobody (uid $(id -u nobody)), so it proves nothing; only root or $PRINTER (uid $PRINTER_UID) may own it: run chown root $P/trust"
 }
 

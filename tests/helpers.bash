@@ -187,7 +187,9 @@ printer_teardown() {
 	if getent group "${PRINTER_GROUP:?}" > /dev/null; then retry groupdel "$PRINTER_GROUP"; fi
 }
 
-# as_printer CMD...: CMD run as the printer account, environment kept
+# as_printer CMD...: CMD run as the printer account, environment kept (the
+# tree under test may sit where only root can enter: copy a program of it
+# to a folder the printer can read before running it so)
 as_printer() {
 	setpriv --reuid="$PRINTER_UID" --regid="$PRINTER_GID" --init-groups -- "$@"
 }
