@@ -132,6 +132,8 @@ imp_trust_parse(struct imp_trust *t, const char *text, size_t n, struct imp_err 
  * group or others. A folder with the sticky bit (like /tmp) may be
  * writable by others: there only the owner of an entry, the folder's owner
  * or root can rename or remove it, and the entry below is checked in turn.
+ * The file itself must have one name: a hard link someone made in such a
+ * folder to another file of root's would pass every other test.
  */
 static int
 trusted_owner(const struct stat *st)
@@ -195,6 +197,11 @@ check_file(const struct stat *st, const char *path, struct imp_err *e)
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return imp_fail(e, EX_NOPERM, "trust file %s is writable by group or others, so it "
 				"proves nothing; run chmod go-w %s", path, path);
+	/* as postfix's safe_open: a second name may be a link made to another file of root's */
+	if (st->st_nlink != 1)
+		return imp_fail(e, EX_NOPERM, "trust file %s has %lu names (hard links), so it may "
+				"be another file than the one kept; put a copy of its own there",
+				path, (unsigned long)st->st_nlink);
 	return 0;
 }
 

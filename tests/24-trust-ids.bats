@@ -152,6 +152,14 @@ planted_trust() {
 	trust_refused "$PWD/gw/trust" "folder $GROUPW above trust file $PWD/gw/trust is writable by group or others, who could swap the trust file; run chmod go-w $GROUPW"
 }
 
+@test "a trust file with a second name (a hard link) is refused (77): it may be another file of root's" {
+	cp "$IMPASS_TRUST" "$SHARED/genuine"
+	ln "$SHARED/genuine" "$SHARED/trust"
+	trust_refused "$SHARED/trust" "trust file $SHARED/trust has 2 names (hard links), so it may be another file than the one kept; put a copy of its own there"
+	rm "$SHARED/genuine"
+	run -0 --separate-stderr inspect -t "$SHARED/trust" base.xml
+}
+
 @test "a FIFO, a folder or a file over 1 MiB as the trust file is refused (77) at once: nothing waits for a writer" {
 	as_printer mkfifo -m 644 "$SHARED/trust"
 	# timeout only stops a hang from stopping the suite; it asserts no time
