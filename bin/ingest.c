@@ -14,12 +14,17 @@
 
 #define PROG "ingest"
 
+enum { ID_OK, ID_EMPTY, ID_FORMAT, ID_DUPLICATE };
+
 struct ingest {
 	const struct imp_format *fmt;
 	struct imp_keys keys;
 	struct imp_writer out;
 	struct imp_record *rec;
-	struct imp_buf line;
+	struct imp_map *ids;          /* record id -> its record number, 1-based */
+	struct imp_buf line, id;
+	int id_fault;                 /* the row's tracking_id: ID_OK, ID_EMPTY, ... */
+	uint64_t id_first;            /* ID_DUPLICATE: the record that has the id */
 	struct imp_run run;
 	const char *batch_opt, *spool;
 	size_t col[64];               /* format column -> position in the file's header */
@@ -127,35 +132,73 @@ blank(const char *s)
 	return s[strspn(s, " ")] == '\0';
 }
 
-static void
-record_id(struct ingest *g, const struct imp_csv_row *row, struct imp_buf *id)
+/*
+ * ROW-N (N the row's line in its file), or ROW-N-2, ... when that name is
+ * taken (a tracking id, or line N of an earlier file of an archive):
+ * unique in the batch, and shaped as SPEC's tracking ids.
+ */
+static int
+generated_id(struct ingest *g, unsigned long line)
 {
-	const char *reg;
+	uint64_t old;
+	unsigned k;
+	int rc;
 
-	if (g->fmt->nattrs == 0) {
-		if (!blank(value(g, row, 0)))
-			imp_buf_puts(id, value(g, row, 0));
-		else
-			imp_buf_printf(id, "line-%lu", row->line);
-		return;
+	for (k = 1;; k++) {
+		imp_buf_reset(&g->id);
+		imp_buf_printf(&g->id, k == 1 ? "ROW-%lu" : "ROW-%lu-%u", line, k);
+		if ((rc = imp_map_put(g->ids, imp_buf_str(&g->id), g->seq, &old)) != 1)
+			return rc;
 	}
-	reg = value(g, row, 0);
-	if (strcmp(reg, "PCC") != 0 && strcmp(reg, "NC") != 0 && strcmp(reg, "RC") != 0)
-		reg = "X";
-	imp_buf_printf(id, "%s-%06" PRIu64, reg, g->seq);
+}
+
+/*
+ * The record's id: its tracking_id when that is SPEC-shaped and new in the
+ * batch, else a generated name (and g->id_fault says why), so that no id
+ * a later stage may build a name from is ever taken from the data as it is.
+ */
+static int
+record_id(struct ingest *g, const struct imp_csv_row *row)
+{
+	const char *v = value(g, row, 0), *reg;
+
+	g->id_fault = ID_OK;
+	if (g->fmt->nattrs != 0) {
+		reg = strcmp(v, "PCC") == 0 || strcmp(v, "NC") == 0 || strcmp(v, "RC") == 0 ? v : "X";
+		imp_buf_reset(&g->id);
+		imp_buf_printf(&g->id, "%s-%06" PRIu64, reg, g->seq);
+		return 0;
+	}
+	if (blank(v))
+		g->id_fault = ID_EMPTY;
+	else if (!imp_record_id_ok(v, strlen(v)))
+		g->id_fault = ID_FORMAT;
+	else {
+		switch (imp_map_put(g->ids, v, g->seq, &g->id_first)) {
+		case 0:
+			imp_buf_reset(&g->id);
+			imp_buf_puts(&g->id, v);
+			return 0;
+		case 1:
+			g->id_fault = ID_DUPLICATE;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return generated_id(g, row->line);
 }
 
 static void
 build(struct ingest *g, const struct imp_csv_row *row)
 {
-	struct imp_buf *b = &g->line, id = { 0 };
+	struct imp_buf *b = &g->line;
 	const struct imp_format *f = g->fmt;
 	size_t j;
 
-	record_id(g, row, &id);
 	imp_buf_reset(b);
 	imp_buf_printf(b, "<record xmlns=\"%s\"", IMP_NS);
-	imp_buf_attr(b, "id", imp_buf_str(&id));
+	imp_buf_attr(b, "id", imp_buf_str(&g->id));
 	imp_buf_printf(b, " status=\"ok\"><%s", f->section);
 	for (j = 0; j < f->nattrs; j++)
 		if (*value(g, row, j) != '\0')
@@ -165,7 +208,33 @@ build(struct ingest *g, const struct imp_csv_row *row)
 		if (*value(g, row, j) != '\0')
 			imp_buf_elem(b, f->columns[j], value(g, row, j), strlen(value(g, row, j)));
 	imp_buf_printf(b, "</%s></record>", f->section);
-	imp_buf_free(&id);
+}
+
+/* The row's tracking_id as a rejecting step, else the ok step. */
+static int
+id_step(struct ingest *g, const struct imp_csv_row *row)
+{
+	struct imp_record *r = g->rec;
+	const char *id = imp_buf_str(&g->id);
+
+	switch (g->id_fault) {
+	case ID_EMPTY:
+		return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_NO_ID", NULL,
+			"%s line %lu: tracking_id is empty, so the record is named %s; give the "
+			"application its tracking id and submit it again", row->file, row->line, id);
+	case ID_FORMAT:
+		return imp_record_step(r, PROG, IMP_REJECTED, "TRACKING_ID_FORMAT", NULL,
+			"%s line %lu: tracking_id '%s' is not 1 to 24 capital letters, digits and "
+			"dashes, so the record is named %s; correct it and submit the row again",
+			row->file, row->line, value(g, row, 0), id);
+	case ID_DUPLICATE:
+		return imp_record_step(r, PROG, IMP_REJECTED, "TRACKING_ID_DUPLICATE", NULL,
+			"%s line %lu: tracking_id %s was already used by record %" PRIu64 " of this "
+			"batch, so this record is named %s; one application, one tracking id",
+			row->file, row->line, value(g, row, 0), g->id_first, id);
+	}
+	return imp_record_step(r, PROG, IMP_OK_STATUS, "INGEST_OK", NULL, "read from %s line %lu",
+			       row->file, row->line);
 }
 
 /* The first thing wrong with a row, as a rejecting step; none: the ok step. */
@@ -195,13 +264,7 @@ step(struct ingest *g, const struct imp_csv_row *row)
 				"left out; correct it and submit the row again", row->file,
 				row->line, col, IMP_FIELD_MAX);
 	}
-	if (g->fmt->nattrs == 0 && blank(value(g, row, 0)))
-		return imp_record_step(r, PROG, IMP_REJECTED, "INGEST_NO_ID", NULL,
-			"%s line %lu: tracking_id is empty, so the record is named line-%lu; "
-			"give the application its tracking id and submit it again", row->file,
-			row->line, row->line);
-	return imp_record_step(r, PROG, IMP_OK_STATUS, "INGEST_OK", NULL, "read from %s line %lu",
-			       row->file, row->line);
+	return id_step(g, row);
 }
 
 static int
@@ -218,8 +281,10 @@ on_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 		return rc;
 	g->seq++;
 	g->run.in++;
+	if (record_id(g, row) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	build(g, row);
-	if (g->line.oom)
+	if (g->line.oom || g->id.oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = imp_record_load(g->rec, g->line.p, g->line.len, e)) != 0 ||
 	    (rc = step(g, row)) != 0)
@@ -238,7 +303,7 @@ run(struct ingest *g, const char *input, const char *trust, const char *signer,
 
 	if ((rc = imp_keys_open(&g->keys, trust, signer, PROG, e)) != 0)
 		return rc;
-	if ((g->rec = imp_record_new()) == NULL)
+	if ((g->rec = imp_record_new()) == NULL || (g->ids = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = imp_csv_read(input, on_row, g, e);
@@ -298,6 +363,8 @@ main(int argc, char **argv)
 	rc = run(&g, optind < argc ? argv[optind] : NULL, trust, signer, &e);
 	imp_record_free(g.rec);
 	imp_buf_free(&g.line);
+	imp_buf_free(&g.id);
+	imp_map_free(g.ids);
 	imp_writer_free(&g.out);
 	imp_keys_close(&g.keys);
 	return imp_exit(PROG, g.run.batch, &g.run, rc, &e);

@@ -23,7 +23,9 @@ struct validate {
 	struct imp_date today;
 	char today_s[11];
 	struct imp_xsd *xsd;
-	struct imp_map *ids;
+	struct imp_map *ids;          /* record id -> its number, 1-based */
+	uint64_t scanned;
+	struct imp_err id_fault;      /* the first record id no stage may take */
 	char *v[NCOL];                /* trimmed values by column, NULL when absent */
 	struct imp_buf val[NCOL];
 	struct imp_buf norm, tmp, why;
@@ -298,26 +300,6 @@ check_office(struct validate *va, const char *col)
 }
 
 static void
-check_tracking_id(struct validate *va, struct imp_record *r)
-{
-	const char *id = imp_record_id(r);
-	uint64_t first;
-
-	if (!all_of(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", 1, 24))
-		imp_verdict_add(&va->p, IMP_REJECTED, "TRACKING_ID_FORMAT", "tracking_id '%s' is not 1 to 24 "
-			"capital letters, digits and dashes", id);
-	switch (imp_map_put(va->ids, id, imp_record_index(r) + 1, &first)) {
-	case 1:
-		imp_verdict_add(&va->p, IMP_REJECTED, "TRACKING_ID_DUPLICATE", "tracking_id %s was already "
-			"used by record %" PRIu64 " of this batch; one application, one tracking "
-			"id", id, first);
-		break;
-	case -1:
-		va->oom = 1;
-	}
-}
-
-static void
 check_dates(struct validate *va)
 {
 	const char *dob = val(va, "date_of_birth"), *app = val(va, "applied_on");
@@ -421,7 +403,7 @@ check_contact(struct validate *va, const char *mode, const char *type)
 }
 
 static void
-check_application(struct validate *va, struct imp_record *r)
+check_application(struct validate *va)
 {
 	static const char *const required[] = {
 		"office", "category", "passport_type", "father_name", "sex", "date_of_birth",
@@ -431,7 +413,6 @@ check_application(struct validate *va, struct imp_record *r)
 	const char *sex, *mode, *type;
 	size_t i;
 
-	check_tracking_id(va, r);
 	require(va, required);
 	check_lengths(va);
 	for (i = 0, sex = mode = type = NULL; i < sizeof choices / sizeof *choices; i++) {
@@ -523,14 +504,70 @@ check_certificate(struct validate *va)
 
 /* ---- the stage ----------------------------------------------------------- */
 
+/* An id from the stream, for a message: printable ASCII, at most 40 bytes. */
+static void
+shown(char out[48], const char *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 40; i++)
+		out[i] = id[i] > ' ' && id[i] < 0x7f ? id[i] : '?';
+	strcpy(out + i, n > 40 ? "..." : "");
+}
+
+/*
+ * Every record id, whatever its status, SPEC-shaped and once in the batch:
+ * later stages name files and rows after it. Ingest makes it so; a stream
+ * that breaks it was not made by this ingest (or was sealed by a key that
+ * should not have). Noted while the seal is checked, refused after.
+ */
+static int
+scan(void *arg, const char *line, size_t len, struct imp_err *e)
+{
+	struct validate *va = arg;
+	char id[IMP_RECORD_ID_MAX + 1], show[48];
+	const char *p = "";
+	uint64_t first;
+	size_t n = 0;
+	int status;
+
+	va->scanned++;
+	if (va->id_fault.code != 0)
+		return 0;
+	if (va->ids == NULL && (va->ids = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	/* the reader checked the line's head before handing it here */
+	if (imp_record_head(line, len, &p, &n, &status) == 0 || !imp_record_id_ok(p, n)) {
+		shown(show, p, n);
+		imp_fail(&va->id_fault, EX_DATAERR, "record %" PRIu64 " has the id '%s', which is "
+			 "not 1 to 24 capital letters, digits and dashes; this ingest never writes "
+			 "one: ingest the CSV again", va->scanned, show);
+		return 0;
+	}
+	memcpy(id, p, n);
+	id[n] = '\0';
+	switch (imp_map_put(va->ids, id, va->scanned, &first)) {
+	case 0:
+		return 0;
+	case 1:
+		imp_fail(&va->id_fault, EX_DATAERR, "records %" PRIu64 " and %" PRIu64 " share the "
+			 "id %s; this ingest never writes two: ingest the CSV again", first,
+			 va->scanned, id);
+		return 0;
+	}
+	return imp_fail(e, EX_SOFTWARE, "out of memory");
+}
+
 static int
 begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 {
 	struct validate *va = arg;
 
+	if (va->id_fault.code != 0) {
+		*e = va->id_fault;
+		return e->code;
+	}
 	va->fmt = imp_format_for(in->kind);
-	if ((va->ids = imp_map_new()) == NULL)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return imp_xsd_open(&va->xsd, e);
 }
 
@@ -549,7 +586,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 				       "does not follow schemas/impass.xsd: %s", imp_buf_str(&va->why));
 	load_values(va, r);
 	if (va->fmt->nattrs == 0)
-		check_application(va, r);
+		check_application(va);
 	else
 		check_certificate(va);
 	if (va->oom || va->norm.oom)
@@ -610,8 +647,8 @@ main(int argc, char **argv)
 	};
 	static const char *const kinds[] = { "application", "citizenship", NULL };
 	struct validate va;
-	struct imp_stage st = { .name = PROG, .kinds = kinds, .begin = begin, .record = each,
-				.arg = &va };
+	struct imp_stage st = { .name = PROG, .kinds = kinds, .scan = scan, .begin = begin,
+				.record = each, .arg = &va };
 	struct imp_stage_opts o = { 0 };
 	struct imp_err e = { 0 };
 	struct imp_run run;

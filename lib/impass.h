@@ -19,6 +19,7 @@
 #define IMP_HASH_LEN 32
 #define IMP_FPR_LEN 40
 #define IMP_ID_MAX 64                /* batch and record ids */
+#define IMP_RECORD_ID_MAX 24         /* a record id is shaped as a tracking id */
 
 /* ---- err.c: errors and messages ---------------------------------------- */
 
@@ -247,6 +248,7 @@ int imp_record_head(const char *line, size_t len, const char **id, size_t *idlen
 const char *imp_status_name(int status);
 int imp_status_parse(const char *s);
 int imp_batch_id_ok(const char *id);
+int imp_record_id_ok(const char *id, size_t n);
 
 struct imp_writer {
 	FILE *out;

@@ -126,6 +126,25 @@ check_new_signature(gpgme_ctx_t ctx, gpgme_key_t key, struct imp_err *e)
 	return 0;
 }
 
+static int
+sign_failed(const char *fpr, gpgme_error_t err, struct imp_err *e)
+{
+	switch (gpgme_err_code(err)) {
+	case GPG_ERR_NO_PIN_ENTRY:
+	case GPG_ERR_NO_PIN:
+	case GPG_ERR_NO_PASSPHRASE:
+	case GPG_ERR_BAD_PASSPHRASE:
+	case GPG_ERR_CANCELED:
+		return imp_fail(e, EX_NOPERM, "key %s has a passphrase and none is preset in "
+				"gpg-agent (%s); preset it with gpg-preset-passphrase "
+				"(allow-preset-passphrase in gpg-agent.conf) or use a key without "
+				"one", fpr, gpgme_strerror(err));
+	default:
+		return imp_fail(e, EX_UNAVAILABLE, "cannot sign with key %s: %s", fpr,
+				gpgme_strerror(err));
+	}
+}
+
 int
 imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
 	     struct imp_buf *b64, struct imp_err *e)
@@ -144,8 +163,7 @@ imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
 	    (err = gpgme_data_new_from_mem(&in, data, n, 0)) != 0 ||
 	    (err = gpgme_data_new(&out)) != 0 ||
 	    (err = gpgme_op_sign(g->ctx, in, out, GPGME_SIG_MODE_DETACH)) != 0) {
-		rc = imp_fail(e, EX_UNAVAILABLE, "cannot sign with key %s: %s (a key with a "
-			      "passphrase needs it preset in gpg-agent)", fpr, gpgme_strerror(err));
+		rc = sign_failed(fpr, err, e);
 	} else {
 		rc = check_new_signature(g->ctx, key, e);
 	}
@@ -327,6 +345,22 @@ imp_seal_check(struct imp_gpg *g, const struct imp_trust *t, const char *batch, 
 }
 
 /*
+ * One signature over a few bytes: a key whose passphrase is not preset in
+ * gpg-agent fails here (the pinentry mode is error, never a prompt), not
+ * when sealing after the whole batch was processed.
+ */
+static int
+probe(struct imp_gpg *g, const char *fpr, struct imp_err *e)
+{
+	static const char text[] = "impass signing probe\n";
+	struct imp_buf sig = { 0 };
+	int rc = imp_gpg_sign(g, fpr, text, sizeof text - 1, &sig, e);
+
+	imp_buf_free(&sig);
+	return rc;
+}
+
+/*
  * Trust file, GnuPG, and (with a stage) the signing key, checked before any
  * work: a key that may not seal this stage fails now, not after the batch.
  */
@@ -340,9 +374,10 @@ imp_keys_open(struct imp_keys *k, const char *trust, const char *signer, const c
 	if ((rc = imp_trust_load(&k->trust, imp_trust_path(trust), e)) != 0 ||
 	    (rc = imp_gpg_open(&k->gpg, e)) != 0 || stage == NULL)
 		return rc;
-	if ((rc = imp_gpg_signer(k->gpg, imp_signer(signer), k->signer, e)) != 0)
+	if ((rc = imp_gpg_signer(k->gpg, imp_signer(signer), k->signer, e)) != 0 ||
+	    (rc = imp_signer_allowed(&k->trust, k->signer, stage, e)) != 0)
 		return rc;
-	return imp_signer_allowed(&k->trust, k->signer, stage, e);
+	return probe(k->gpg, k->signer, e);
 }
 
 void

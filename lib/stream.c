@@ -28,6 +28,8 @@
 
 struct imp_reader {
 	int fd, spool, own;
+	int spool_errno;             /* the copy of a pipe in TMPDIR failed: why */
+	char tmpdir[4096];
 	off_t start;
 	char name[256];
 	struct imp_lines lines;
@@ -64,6 +66,19 @@ imp_batch_id_ok(const char *id)
 
 	/* starting with a letter or digit: never "." or ".." as a file name */
 	return n > 0 && n <= IMP_ID_MAX && id[n] == '\0' && isalnum((unsigned char)id[0]);
+}
+
+/* A record id as SPEC 5.1 has tracking ids: 1-24 of [A-Z0-9-]; safe in any name. */
+int
+imp_record_id_ok(const char *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') ||
+		      id[i] == '-'))
+			return 0;
+	return n >= 1 && n <= IMP_RECORD_ID_MAX;
 }
 
 static int
@@ -106,6 +121,10 @@ imp_record_head(const char *line, size_t len, const char **id, size_t *idlen, in
 	return 0;
 }
 
+/*
+ * Pass 1 of a pipe keeps a copy in TMPDIR. A copy that fails is only
+ * noted here: spool_check reports it once the batch id is known.
+ */
 static long
 tee_read(void *arg, void *buf, size_t n)
 {
@@ -120,27 +139,44 @@ tee_read(void *arg, void *buf, size_t n)
 		w = write(r->spool, (char *)buf + done, (size_t)got - done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return -1;
+		if (w <= 0) {
+			r->spool_errno = w < 0 ? errno : ENOSPC;
+			close(r->spool);
+			r->spool = -1;
+			break;
+		}
 		done += (size_t)w;
 	}
 	return got;
 }
 
-static int
-spool_open(struct imp_reader *r, struct imp_err *e)
+static void
+spool_open(struct imp_reader *r)
 {
 	const char *dir = getenv("TMPDIR");
-	char path[4096];
+	char path[sizeof r->tmpdir + 16];
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	snprintf(path, sizeof path, "%s/impass-XXXXXX", dir);
+	snprintf(r->tmpdir, sizeof r->tmpdir, "%s", dir != NULL && *dir != '\0' ? dir : "/tmp");
+	snprintf(path, sizeof path, "%s/impass-XXXXXX", r->tmpdir);
 	if ((r->spool = mkostemp(path, O_CLOEXEC)) < 0)
-		return imp_fail(e, EX_CANTCREAT, "cannot create a temporary file in %s: %s; set "
-				"TMPDIR to a writable directory", dir, strerror(errno));
-	unlink(path);
-	return 0;
+		r->spool_errno = errno ? errno : EIO;
+	else
+		unlink(path);
+}
+
+static int
+spool_check(const struct imp_reader *r, const struct imp_batch *b, struct imp_err *e)
+{
+	if (r->spool_errno == 0)
+		return 0;
+	if (r->spool_errno == ENOSPC || r->spool_errno == EDQUOT || r->spool_errno == EFBIG)
+		return imp_fail(e, EX_IOERR, "TMPDIR %s is full (%s) while keeping a copy of "
+				"batch %s read from %s; free space there, or set TMPDIR to a "
+				"directory with room for the whole stream", r->tmpdir,
+				strerror(r->spool_errno), b->id, r->name);
+	return imp_fail(e, EX_CANTCREAT, "cannot create a temporary file in TMPDIR %s for "
+			"batch %s read from %s: %s; set TMPDIR to a writable directory",
+			r->tmpdir, b->id, r->name, strerror(r->spool_errno));
 }
 
 int
@@ -164,7 +200,8 @@ imp_reader_open(struct imp_reader **rp, const char *path, struct imp_err *e)
 	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (r->start = lseek(r->fd, 0, SEEK_CUR)) >= 0)
 		return 0;
-	return spool_open(r, e);
+	spool_open(r);
+	return 0;
 }
 
 const char *
@@ -404,7 +441,8 @@ read_header(struct imp_reader *r, struct imp_batch *b, const char **line, size_t
 				r->name, DECL);
 	if ((rc = next_line(r, line, len, e)) <= 0)
 		return rc ? -rc : imp_fail(e, EX_DATAERR, "%s ends after line 1" HINT, r->name);
-	if (b != NULL && (rc = read_batch_tag(r, *line, *len, b, e)) != 0)
+	if (b != NULL && ((rc = read_batch_tag(r, *line, *len, b, e)) != 0 ||
+			  (rc = spool_check(r, b, e)) != 0))
 		return rc;
 	if ((rc = next_line(r, line, len, e)) <= 0)
 		return rc ? -rc : imp_fail(e, EX_DATAERR, "%s ends after line 2" HINT, r->name);
@@ -454,6 +492,8 @@ read_records(struct imp_reader *r, struct imp_batch *b, const char **line, size_
 		b->count++;
 		if ((rc = next_line(r, line, len, e)) < 0)
 			return -rc;
+		if (r->spool_errno)
+			return spool_check(r, b, e);
 		if (rc == 0)
 			return imp_fail(e, EX_DATAERR, "%s ends after record %" PRIu64 " with no "
 					"seal" HINT, r->name, b->count);
@@ -484,7 +524,7 @@ imp_reader_scan(struct imp_reader *r, struct imp_batch *b, imp_line_fn *fn, void
 	if ((rc = next_line(r, &line, &len, e)) != 0)
 		return rc < 0 ? -rc : imp_fail(e, EX_DATAERR, "%s line %lu: data after </batch>"
 					      HINT, r->name, r->lines.lineno);
-	return 0;
+	return spool_check(r, b, e);
 }
 
 /* Count, root and signature; the signer must be trusted for the seal's stage. */

@@ -3,6 +3,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,41 +123,195 @@ imp_trust_parse(struct imp_trust *t, const char *text, size_t n, struct imp_err 
 	return 0;
 }
 
-/* The trust file is the authority on signers: it must not be writable by others. */
+/*
+ * The trust file is the authority on signers, so, as sshd's StrictModes
+ * does for authorized_keys, whoever could have written it or swapped it
+ * must be root or the user running us: the file and every folder above it
+ * (symbolic links in the folder part resolved, then each real folder
+ * opened without following links) owned by root or us and not writable by
+ * group or others. A folder with the sticky bit (like /tmp) may be
+ * writable by others: there only the owner of an entry, the folder's owner
+ * or root can rename or remove it, and the entry below is checked in turn.
+ * The file itself must have one name: a hard link someone made in such a
+ * folder to another file of root's would pass every other test.
+ */
+static int
+trusted_owner(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+static const char *
+user_name(uid_t uid, char buf[64])
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(buf, 64, "%s (uid %lu)", pw->pw_name, (unsigned long)uid);
+	else
+		snprintf(buf, 64, "uid %lu", (unsigned long)uid);
+	return buf;
+}
+
+/* Who may own the trust file and its folders: "root", or "root or NAME". */
+static const char *
+allowed_owners(char buf[80])
+{
+	char me[64];
+
+	if (geteuid() == 0)
+		return "root";
+	snprintf(buf, 80, "root or %s", user_name(geteuid(), me));
+	return buf;
+}
+
+static int
+check_folder(const struct stat *st, const char *dir, const char *path, struct imp_err *e)
+{
+	char who[64], may[80];
+
+	if (!trusted_owner(st))
+		return imp_fail(e, EX_NOPERM, "folder %s above trust file %s is owned by %s, who "
+				"could swap the trust file; only %s may own it: run chown root "
+				"%s, or keep the trust file elsewhere", dir, path,
+				user_name(st->st_uid, who), allowed_owners(may), dir);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+		return imp_fail(e, EX_NOPERM, "folder %s above trust file %s is writable by group "
+				"or others, who could swap the trust file; run chmod go-w %s",
+				dir, path, dir);
+	return 0;
+}
+
+static int
+check_file(const struct stat *st, const char *path, struct imp_err *e)
+{
+	char who[64], may[80];
+
+	if (!S_ISREG(st->st_mode) || st->st_size > TRUST_MAX)
+		return imp_fail(e, EX_NOPERM, "trust file %s is not a regular file of at most "
+				"1 MiB; put the trust file itself there", path);
+	if (!trusted_owner(st))
+		return imp_fail(e, EX_NOPERM, "trust file %s is owned by %s, so it proves "
+				"nothing; only %s may own it: run chown root %s", path,
+				user_name(st->st_uid, who), allowed_owners(may), path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return imp_fail(e, EX_NOPERM, "trust file %s is writable by group or others, so it "
+				"proves nothing; run chmod go-w %s", path, path);
+	/* as postfix's safe_open: a second name may be a link made to another file of root's */
+	if (st->st_nlink != 1)
+		return imp_fail(e, EX_NOPERM, "trust file %s has %lu names (hard links), so it may "
+				"be another file than the one kept; put a copy of its own there",
+				path, (unsigned long)st->st_nlink);
+	return 0;
+}
+
+static int
+no_file(const char *path, int err, struct imp_err *e)
+{
+	if (err == ELOOP)
+		return imp_fail(e, EX_NOPERM, "trust file %s is a symbolic link, which anyone who "
+				"can write its folder could point elsewhere; name the file itself",
+				path);
+	return imp_fail(e, EX_NOINPUT, "cannot open trust file %s: %s; pass --trust FILE or "
+			"set IMPASS_TRUST", path, strerror(err));
+}
+
+/* Opens the folder dir from / down, each step checked; an O_PATH descriptor. */
+static int
+open_folders(const char *dir, const char *path, struct imp_err *e)
+{
+	char sofar[PATH_MAX], *copy, *comp, *save = NULL;
+	struct stat st;
+	int fd, next, rc = 0;
+
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0)
+		return -imp_fail(e, EX_NOINPUT, "cannot open / : %s", strerror(errno));
+	if ((rc = check_folder(&st, "/", path, e)) != 0 || (copy = strdup(dir)) == NULL) {
+		close(fd);
+		return -(rc ? rc : imp_fail(e, EX_SOFTWARE, "out of memory"));
+	}
+	sofar[0] = '\0';
+	for (comp = strtok_r(copy, "/", &save); comp != NULL && rc == 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		snprintf(sofar + strlen(sofar), sizeof sofar - strlen(sofar), "/%s", comp);
+		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		if (fd < 0)
+			rc = imp_fail(e, EX_NOINPUT, "cannot open folder %s of trust file %s: %s",
+				      sofar, path, strerror(errno));
+		else if (fstat(fd, &st) != 0)
+			rc = imp_fail(e, EX_IOERR, "cannot stat folder %s: %s", sofar,
+				      strerror(errno));
+		else
+			rc = check_folder(&st, sofar, path, e);
+	}
+	free(copy);
+	if (rc != 0 && fd >= 0)
+		close(fd);
+	return rc != 0 ? -rc : fd;
+}
+
+/* The trust file opened as a regular file that only root or we could have made. */
+static int
+open_trusted(const char *path, struct stat *st, struct imp_err *e)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	int dfd, fd, rc;
+
+	if (base == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", base == path ? 1 : (int)(base - path), path);
+	base = base != NULL ? base + 1 : path;
+	if (realpath(dir, real) == NULL)
+		return -no_file(path, errno, e);
+	if ((dfd = open_folders(real, path, e)) < 0)
+		return dfd;
+	/* O_NONBLOCK: a FIFO planted as the trust file must not hang us */
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return -no_file(path, errno, e);
+	if (fstat(fd, st) != 0)
+		rc = imp_fail(e, EX_IOERR, "cannot stat trust file %s: %s", path, strerror(errno));
+	else
+		rc = check_file(st, path, e);
+	if (rc != 0) {
+		close(fd);
+		return -rc;
+	}
+	return fd;
+}
+
 int
 imp_trust_load(struct imp_trust *t, const char *path, struct imp_err *e)
 {
 	struct stat st;
+	size_t got = 0;
 	char *text;
 	ssize_t n;
 	int fd, rc;
 
 	memset(t, 0, sizeof *t);
 	snprintf(t->path, sizeof t->path, "%s", path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return imp_fail(e, EX_NOINPUT, "cannot open trust file %s: %s; pass --trust FILE "
-				"or set IMPASS_TRUST", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TRUST_MAX) {
-		close(fd);
-		return imp_fail(e, EX_USAGE, "trust file %s is not a regular file of at most 1 MiB",
-				path);
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		close(fd);
-		return imp_fail(e, EX_NOPERM, "trust file %s is writable by group or others, so it "
-				"proves nothing; run chmod go-w %s", path, path);
-	}
+	if ((fd = open_trusted(path, &st, e)) < 0)
+		return -fd;
 	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
 		return imp_fail(e, EX_SOFTWARE, "out of memory reading trust file %s", path);
 	}
-	n = read(fd, text, (size_t)st.st_size);
+	while (got < (size_t)st.st_size &&
+	       ((n = read(fd, text + got, (size_t)st.st_size - got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
 	close(fd);
-	if (n != st.st_size) {
+	if (got != (size_t)st.st_size) {
 		free(text);
 		return imp_fail(e, EX_IOERR, "cannot read trust file %s", path);
 	}
-	rc = imp_trust_parse(t, text, (size_t)n, e);
+	rc = imp_trust_parse(t, text, got, e);
 	free(text);
 	return rc;
 }

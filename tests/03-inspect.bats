@@ -265,8 +265,8 @@ codes       rejected    INGEST_FIELD_COUNT           1
 	assert_output "$want"
 	run -0 --separate-stderr bash -c 'cat mixed2.xml | inspect --csv'
 	assert_equal "${#lines[@]}" 8
-	run -0 --separate-stderr bash -c 'cat mixed2.xml | inspect --prove line-4'
-	inspect --prove line-4 mixed2.xml > p
+	run -0 --separate-stderr bash -c 'cat mixed2.xml | inspect --prove ROW-4'
+	inspect --prove ROW-4 mixed2.xml > p
 	assert_output "$(cat p)"
 }
 
@@ -424,14 +424,14 @@ trail
   step stage=screen-pcl result=held code=PCL_MATCH list=PCL entry=PCL-004211 score=0.96: CNIC equal; father's name equal & DOB year equal"
 }
 
-@test "--record of a rejected record by its line-N name, and of a citizenship record" {
-	run -0 --separate-stderr inspect --record line-4 mixed2.xml
-	assert_line --index 0 "record      line-4 (3 of 7 in batch B-TEST-01)"
+@test "--record of a rejected record by its ROW-N name, and of a citizenship record" {
+	run -0 --separate-stderr inspect --record ROW-4 mixed2.xml
+	assert_line --index 0 "record      ROW-4 (3 of 7 in batch B-TEST-01)"
 	assert_line --index 1 "status      rejected"
 	assert_line --index 2 "application"
 	refute_line --partial "  tracking_id "
 	assert_line "  surname            $(cut -d, -f5 <<< "$(sed -n 4p base.csv)")"
-	assert_line "  step stage=ingest result=rejected code=INGEST_NO_ID: mixed.csv line 4: tracking_id is empty, so the record is named line-4; give the application its tracking id and submit it again"
+	assert_line "  step stage=ingest result=rejected code=INGEST_NO_ID: mixed.csv line 4: tracking_id is empty, so the record is named ROW-4; give the application its tracking id and submit it again"
 	# the stages after ingest added no step to it
 	refute_line --partial "stage=passthru"
 	id=$(rid cit.xml 2)
@@ -460,7 +460,7 @@ trail
 	assert_line --index 0 "tracking_id,status,code,reason,$APP_COLUMNS"
 	assert_equal "$(cut -d, -f1-3 <<< "$output" | sed 1d)" "$(rid mixed2.xml 1),ok,
 $(rid mixed2.xml 2),rejected,INGEST_FIELD_COUNT
-line-4,rejected,INGEST_NO_ID
+ROW-4,rejected,INGEST_NO_ID
 $(rid mixed2.xml 4),rejected,INGEST_CONTROL_CHAR
 $(rid mixed2.xml 5),held,PASSTHRU_HOLD
 $(rid mixed2.xml 6),ok,

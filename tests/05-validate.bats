@@ -474,21 +474,31 @@ one_step_each() { stage_one_step_each validate "$@"; }
 
 # ---- applications: rejected -----------------------------------------------------
 
-@test "tracking ids: 1 to 24 of A-Z, 0-9 and dashes (TRACKING_ID_FORMAT)" {
-	step_is isb-1 v.xml rejected TRACKING_ID_FORMAT "tracking_id 'isb-1' is not 1 to 24 capital letters, digits and dashes"
-	step_is ISB-2026-00000000000000001 v.xml rejected TRACKING_ID_FORMAT "tracking_id 'ISB-2026-00000000000000001' is not 1 to 24 capital letters, digits and dashes; also FIELD_TOO_LONG: tracking_id has 26 characters, more than the 24 allowed"
+# by_tracking TRACKING_ID FILE: the records whose <tracking_id> is this one
+by_tracking() { grep -F "<tracking_id>$1</tracking_id>" "$2"; }
+
+@test "a tracking id that is not 1 to 24 of A-Z, 0-9 and dashes reaches validate only as ingest's rejected ROW-N record, passed untouched" {
+	local t line
+	for t in isb-1 ISB-2026-00000000000000001; do
+		run -0 by_tracking "$t" v.xml
+		assert_equal "${#lines[@]}" 1
+		line=$(grep -nF "$t," "$KT/a.csv" | cut -d: -f1)
+		assert_output "$(by_tracking "$t" i.xml)"
+		assert_regex "$output" "^$R id=\"ROW-$line\" status=\"rejected\">.*<trail><step stage=\"ingest\" result=\"rejected\" code=\"TRACKING_ID_FORMAT\">a.csv line $line: tracking_id '$t' is not 1 to 24 capital letters, digits and dashes, so the record is named ROW-$line; correct it and submit the row again</step></trail></record>\$"
+	done
 }
 
-@test "a tracking id used twice: the second is rejected naming the first by its record number in the batch; the first stays ok" {
-	run -0 record_of DUP-1 v.xml
+@test "a tracking id used twice: ingest rejects the second under ROW-N naming the first by its record number; validate checks the first" {
+	run -0 by_tracking DUP-1 v.xml
 	assert_equal "${#lines[@]}" 2
 	# the first DUP-1 is record n of the batch (records rejected by ingest count)
-	n=$(records v.xml | grep -nF ' id="DUP-1" ' | head -n 1 | cut -d: -f1)
+	n=$(records v.xml | grep -nF ' id="DUP-1" ' | cut -d: -f1)
 	[ "$n" -gt 30 ]
-	assert_equal "$(step_of DUP-1 v.xml | head -n 1)" '<step stage="validate" result="ok" code="VALIDATE_OK">every field valid</step>'
-	assert_equal "$(record_of DUP-1 v.xml | head -n 1 | grep -c ' status="ok">')" 1
-	assert_equal "$(step_of DUP-1 v.xml | sed -n 2p)" "<step stage=\"validate\" result=\"rejected\" code=\"TRACKING_ID_DUPLICATE\">tracking_id DUP-1 was already used by record $n of this batch; one application, one tracking id</step>"
-	assert_equal "$(record_of DUP-1 v.xml | sed -n 2p | grep -c ' status="rejected">')" 1
+	line=$(grep -nF 'DUP-1,' "$KT/a.csv" | sed -n 2p | cut -d: -f1)
+	assert_equal "$(step_of DUP-1 v.xml)" '<step stage="validate" result="ok" code="VALIDATE_OK">every field valid</step>'
+	assert_equal "$(status_of DUP-1 v.xml)" ok
+	assert_equal "${lines[1]}" "$(grep -F " id=\"ROW-$line\" " i.xml)"
+	assert_regex "${lines[1]}" "^$R id=\"ROW-$line\" status=\"rejected\">.*<trail><step stage=\"ingest\" result=\"rejected\" code=\"TRACKING_ID_DUPLICATE\">a.csv line $line: tracking_id DUP-1 was already used by record $n of this batch, so this record is named ROW-$line; one application, one tracking id</step></trail></record>\$"
 }
 
 @test "each required field, when empty, is FIELD_MISSING naming it" {

@@ -154,3 +154,42 @@ stage_one_step_each() {
 	assert_output ''
 	assert_equal "$(grep -c '^<record ' "$3")" "$(grep -c '^<record ' "$2")"
 }
+
+# ---- the printer account: an unprivileged user the attacks run as ------------
+# (issue 18: printer stations, operators and the courier desk are other
+# users than root and the batch account). CI runs as root and may useradd.
+
+# retry CMD...: CMD again while another process holds /etc/passwd's lock
+retry() {
+	local i
+	for i in $(seq 40); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.25
+	done
+	"$@"
+}
+
+# setup_file: a throwaway account imp-printer-PID in its own group
+# imp-printers-PID (the printer stations' group); PRINTER and PRINTER_GROUP
+# exported, their ids in PRINTER_UID and PRINTER_GID
+printer_setup() {
+	PRINTER=imp-printer-$$ PRINTER_GROUP=imp-printers-$$
+	retry groupadd --system "$PRINTER_GROUP" || return 1
+	retry useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --gid "$PRINTER_GROUP" "$PRINTER" || return 1
+	PRINTER_UID=$(id -u "$PRINTER") PRINTER_GID=$(getent group "$PRINTER_GROUP" | cut -d: -f3)
+	export PRINTER PRINTER_GROUP PRINTER_UID PRINTER_GID
+}
+
+# teardown_file: the account and its group gone (also after a failed setup)
+printer_teardown() {
+	if id -u "${PRINTER:?}" > /dev/null 2>&1; then retry userdel "$PRINTER"; fi
+	if getent group "${PRINTER_GROUP:?}" > /dev/null; then retry groupdel "$PRINTER_GROUP"; fi
+}
+
+# as_printer CMD...: CMD run as the printer account, environment kept (the
+# tree under test may sit where only root can enter: copy a program of it
+# to a folder the printer can read before running it so)
+as_printer() {
+	setpriv --reuid="$PRINTER_UID" --regid="$PRINTER_GID" --init-groups -- "$@"
+}
