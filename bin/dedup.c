@@ -1783,7 +1783,7 @@ help(void)
 	      "  -H, --history FILE      the history (default $IMPASS_SPOOL/state.db)\n"
 	      "      --threshold BITS    evidence beyond chance for a person match (default 12)\n"
 	      "      --explain           every pair weighed, with its evidence, on stderr\n"
-	      "      --import-history CSV  load issued passports (SPEC 5.5) into the history\n"
+	      "      --import-history CSV  load issued passports (impass-csv(5)) into the history\n"
 	      "      --record            add the passports of a printed stream to the history\n"
 	      "  -s, --signer FPR        stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE        trust file (default $IMPASS_TRUST)\n"

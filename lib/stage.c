@@ -59,8 +59,43 @@ imp_init(struct imp_run *run)
 }
 
 /*
+ * The summary as key=value lines for scripts (--counts FILE), written
+ * atomically whatever the outcome: status is the program's exit status.
+ */
+int
+imp_counts_write(const char *prog, const struct imp_run *run, int status, struct imp_err *e)
+{
+	struct imp_buf b = { 0 };
+	int rc;
+
+	imp_buf_printf(&b, "program=%s\nbatch=%s\nin=%" PRIu64 "\nok=%" PRIu64 "\nheld=%" PRIu64
+		       "\nrejected=%" PRIu64 "\nblank_rows=%" PRIu64 "\nseconds=%.1f\nstatus=%d\n",
+		       prog, run->batch, run->in, run->out[IMP_OK_STATUS], run->out[IMP_HELD],
+		       run->out[IMP_REJECTED], run->blank_rows, imp_now() - run->start, status);
+	rc = b.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
+		imp_write_file(run->counts, b.p, b.len, e);
+	imp_buf_free(&b);
+	return rc;
+}
+
+/* --counts FILE, when asked for; a file that cannot be written is the outcome */
+static int
+counts(const char *prog, const struct imp_run *run, int rc)
+{
+	struct imp_err e = { 0 };
+
+	if (run == NULL || run->counts == NULL)
+		return rc;
+	if (imp_counts_write(prog, run, rc, &e) == 0)
+		return rc;
+	imp_report(prog, run->batch, &e);
+	return rc != 0 ? rc : e.code;
+}
+
+/*
  * The end of every main: the error, or the summary line (when there is a
- * run to count), then standard output checked. Returns the exit status.
+ * run to count), then standard output checked; the counts file last.
+ * Returns the exit status.
  */
 int
 imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
@@ -70,15 +105,15 @@ imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
 		imp_report(prog, batch, e);
 		fclose(stdout);        /* the error is said; a second one adds nothing */
 		imp_xml_done();
-		return rc;
+		return counts(prog, run, rc);
 	}
 	imp_xml_done();
 	/* what was written comes before the summary, which a failed write replaces */
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return imp_close_stdout(prog, batch);
+		return counts(prog, run, imp_close_stdout(prog, batch));
 	if (run != NULL)
 		imp_summary(prog, run);
-	return imp_close_stdout(prog, batch);
+	return counts(prog, run, imp_close_stdout(prog, batch));
 }
 
 void

@@ -539,7 +539,7 @@ conserved() { stage_conserved dedup "$@"; }
 	sed '1s/status/state/' h.csv > bad.csv
 	run --separate-stderr dedup -H n.db --import-history bad.csv
 	assert_failure 65
-	assert_equal "$stderr" "dedup: bad.csv line 1: unknown column 'state' (column 10); an issued-passport history has only the columns of SPEC 5: rename or remove it"
+	assert_equal "$stderr" "dedup: bad.csv line 1: unknown column 'state' (column 10); an issued-passport history has only the columns in impass-csv(5): rename or remove it"
 	sed '1s/,status//' h.csv > short.csv
 	run --separate-stderr dedup -H n.db --import-history short.csv
 	assert_failure 65
