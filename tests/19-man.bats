@@ -9,6 +9,10 @@ load helpers
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
 @test "every manual page lints clean: mandoc -Tlint -W warning says nothing" {
 	local pages=("$ROOT"/bin/*.[1-9])
 	[ "${#pages[@]}" -ge 15 ] || fail "only ${#pages[@]} pages: ${pages[*]}"
