@@ -326,7 +326,10 @@ struct imp_run {
 	uint64_t in;
 	uint64_t out[IMP_NSTATUS];
 	double start, shown;         /* shown: when the progress line was last drawn */
-	int tty;                     /* stderr is a terminal: draw progress */
+	int tty;                     /* draw progress: stderr a terminal, stdout no pipe */
+	uint64_t total;              /* records to process, once known (0: unknown) */
+	double began;                /* when processing them began */
+	const char *drawn;           /* what the last progress line said was done */
 	const char *counts;          /* --counts FILE: the key=value summary, or NULL */
 	uint64_t blank_rows;         /* ingest: rows of empty cells skipped */
 };

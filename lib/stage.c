@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -23,18 +24,26 @@ struct stage_ctx {
 	struct imp_record *rec;
 };
 
+/*
+ * Only the last stage of a pipeline draws progress (its standard output is
+ * no pipe): the stages of `ingest | validate | verify-nadra` share one
+ * terminal line, and the others' summary lines clear it before they are
+ * written (imp_summary, imp_report).
+ */
 void
 imp_run_init(struct imp_run *run)
 {
+	struct stat st;
+
 	memset(run, 0, sizeof *run);
 	run->start = imp_now();
-	run->tty = isatty(2);
+	run->tty = isatty(2) && !(fstat(1, &st) == 0 && S_ISFIFO(st.st_mode));
 }
 
 void
 imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done)
 {
-	double now;
+	double now, left;
 
 	if (!run->tty)
 		return;
@@ -43,10 +52,21 @@ imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	if ((n & 1023) != 0 || (now = imp_now()) - run->shown < 0.25)
+	/* every quarter second, and at once when the work changes (verifying, processed) */
+	if ((n & 1023) != 0 || ((now = imp_now()) - run->shown < 0.25 && run->drawn == what))
 		return;
 	run->shown = now;
-	fprintf(stderr, "\r%s: %s: %s %" PRIu64 " records\033[K", prog, run->batch, what, n);
+	run->drawn = what;
+	fprintf(stderr, "\r%s: %s: %s %" PRIu64, prog, run->batch[0] ? run->batch : "-", what, n);
+	if (run->total > 0 && n <= run->total) {
+		fprintf(stderr, " of %" PRIu64 " records (%d%%)", run->total,
+			(int)(100 * n / run->total));
+		left = (now - run->began) / (double)n * (double)(run->total - n);
+		if (now - run->began >= 1)
+			fprintf(stderr, ", about %.0f s left", left);
+	} else
+		fputs(" records", stderr);
+	fputs("\033[K", stderr);
 }
 
 /* The start of every main. */
@@ -119,6 +139,8 @@ imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
 void
 imp_summary(const char *prog, const struct imp_run *run)
 {
+	if (isatty(2))
+		fputs("\r\033[K", stderr);   /* over another stage's progress line */
 	fprintf(stderr, "%s: %s: %" PRIu64 " in, %" PRIu64 " ok, %" PRIu64 " rejected, %" PRIu64
 		" held, %.1f s\n", prog, run->batch[0] ? run->batch : "-", run->in,
 		run->out[IMP_OK_STATUS], run->out[IMP_REJECTED], run->out[IMP_HELD],
@@ -132,6 +154,8 @@ scan_progress(void *arg, uint64_t i, const char *line, size_t len,
 	struct stage_ctx *c = arg;
 
 	(void)leaf;
+	if (c->run->batch[0] == '\0')            /* the header is read: name the batch */
+		snprintf(c->run->batch, sizeof c->run->batch, "%s", c->batch.id);
 	imp_progress(c->prog, c->run, "verifying", i, 0);
 	return c->st->scan != NULL ? c->st->scan(c->st->arg, line, len, e) : 0;
 }
@@ -252,6 +276,8 @@ records(struct stage_ctx *c, struct imp_err *e)
 	if ((rc = imp_writer_begin(&c->out, stdout, c->batch.id, kind, &c->batch, e)) != 0 ||
 	    (rc = imp_reader_rewind(c->in, e)) != 0)
 		return rc;
+	c->run->total = c->batch.count;
+	c->run->began = imp_now();
 	while ((rc = imp_reader_next(c->in, &line, &len, e)) > 0) {
 		c->run->in++;
 		if ((rc = one_record(c, line, len, e)) != 0)
