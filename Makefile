@@ -39,7 +39,7 @@ PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv \
 
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
-	   bats-assert bats-support mandoc
+	   bats-assert bats-support mandoc chromium
 
 .PHONY: all deps check check-build demo bench install uninstall clean fuzz
 .SUFFIXES:

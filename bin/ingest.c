@@ -249,12 +249,14 @@ run(struct ingest *g, const char *input, const char *trust, const char *signer,
 		imp_warn(PROG, g->run.batch[0] ? g->run.batch : NULL, "%" PRIu64 " row%s of empty "
 			 "cells skipped (a spreadsheet's rows past the data): no record",
 			 g->run.blank_rows, g->run.blank_rows == 1 ? "" : "s");
-	if (rc == 0 && !g->started && !g->allow_empty)
+	if (rc == 0 && !g->started && !g->allow_empty) {
+		g->run.empty = 1;
 		rc = imp_fail(e, EX_DATAERR, "%s has a header and no application%s: the export "
 			      "is empty; export the day's applications again (or pass "
 			      "--allow-empty to seal a batch of no record)",
 			      input && strcmp(input, "-") != 0 ? input : "standard input",
 			      g->run.blank_rows > 0 ? ", only rows of empty cells" : "");
+	}
 	if (rc == 0 && !g->started)
 		rc = start(g, e);
 	imp_progress(PROG, &g->run, "", 0, 1);

@@ -332,6 +332,7 @@ struct imp_run {
 	const char *drawn;           /* what the last progress line said was done */
 	const char *counts;          /* --counts FILE: the key=value summary, or NULL */
 	uint64_t blank_rows;         /* ingest: rows of empty cells skipped */
+	int empty;                   /* ingest: refused as an empty export */
 };
 
 int imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,

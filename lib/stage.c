@@ -89,9 +89,10 @@ imp_counts_write(const char *prog, const struct imp_run *run, int status, struct
 	int rc;
 
 	imp_buf_printf(&b, "program=%s\nbatch=%s\nin=%" PRIu64 "\nok=%" PRIu64 "\nheld=%" PRIu64
-		       "\nrejected=%" PRIu64 "\nblank_rows=%" PRIu64 "\nseconds=%.1f\nstatus=%d\n",
+		       "\nrejected=%" PRIu64 "\nblank_rows=%" PRIu64 "\nempty=%d\nseconds=%.1f\nstatus=%d\n",
 		       prog, run->batch, run->in, run->out[IMP_OK_STATUS], run->out[IMP_HELD],
-		       run->out[IMP_REJECTED], run->blank_rows, imp_now() - run->start, status);
+		       run->out[IMP_REJECTED], run->blank_rows, run->empty, imp_now() - run->start,
+		       status);
 	rc = b.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
 		imp_write_file(run->counts, b.p, b.len, e);
 	imp_buf_free(&b);

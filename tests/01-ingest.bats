@@ -649,6 +649,7 @@ ok=3
 held=0
 rejected=0
 blank_rows=4
+empty=0
 seconds=S
 status=0"
 	assert_equal "$(stat -c %a c.txt)" 600
@@ -662,9 +663,10 @@ status=0"
 	"$GEN" applications 1 | head -n 1 > h.csv
 	refused 65 "ingest: " -b B-T --counts c.txt h.csv
 	assert_equal "$stderr" "ingest: h.csv has a header and no application: the export is empty; export the day's applications again (or pass --allow-empty to seal a batch of no record)"
-	run -0 grep -E '^(in|status|batch)=' c.txt
+	run -0 grep -E '^(in|status|batch|empty)=' c.txt
 	assert_output "batch=
 in=0
+empty=1
 status=65"
 	{ cat h.csv; echo ",,,,,,,,,,,,,,,,,,,,,,"; } > h2.csv
 	refused 65 "ingest: " -b B-T h2.csv
