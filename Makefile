@@ -34,7 +34,7 @@ TESTBINS = $(O)tests/unit $(O)tests/passthru $(O)tests/maxrss
 GEN      = tests/gen-fixtures
 # the operators' scripts, installed under SHAREDIR/pipelines (crontab.example)
 PIPELINES = pipelines/nightly pipelines/courier pipelines/migrate-citizenship pipelines/report
-PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv \
+PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv pipelines/actions.tsv \
 	    pipelines/impass.conf.example pipelines/crontab.example
 
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \

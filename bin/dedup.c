@@ -600,8 +600,9 @@ static void
 person_words(const struct who *w, struct imp_buf *b)
 {
 	imp_buf_printf(b, "%s", *w->full ? w->full : "(no name)");
-	if (*w->father_full)
-		imp_buf_printf(b, " s/o %s", w->father_full);
+	if (*w->father_full)         /* son of, daughter of; a certificate gives no sex */
+		imp_buf_printf(b, " %s %s", w->sex == 'F' ? "d/o" : w->sex == 'X' ? "child of" :
+			       "s/o", w->father_full);
 	if (w->dob.y) {
 		char s[11];
 

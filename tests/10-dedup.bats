@@ -396,9 +396,9 @@ conserved() { stage_conserved dedup "$@"; }
 	clear EXPIRED o.xml '; passport AB1000271 of this CNIC (expiry 2016-01-01) is expired: not counted'
 }
 
-@test "a valid passport under another CNIC: held as DEDUP_OTHER_IDENTITY; a cancelled one does not count" {
+@test "a valid passport under another CNIC: held as DEDUP_OTHER_IDENTITY naming a woman d/o her father; a cancelled one does not count" {
 	held_as IDENTITY o.xml DEDUP_OTHER_IDENTITY AB1000282
-	says IDENTITY o.xml 'valid passport AB1000282 (until 2032-02-29) was issued to CNIC 6110100000282 (FARZANA SIDDIQUI s/o ZAFAR SIDDIQUI, born 1975-04-04), likely the same person:'
+	says IDENTITY o.xml 'valid passport AB1000282 (until 2032-02-29) was issued to CNIC 6110100000282 (FARZANA SIDDIQUI d/o ZAFAR SIDDIQUI, born 1975-04-04), likely the same person:'
 	clear IDENTITY-GONE o.xml
 	clear PLAIN o.xml 'no duplicate among the 32 applications of the batch and the passports of the history'
 }
