@@ -229,8 +229,12 @@ archive_read_fn(void *arg, void *buf, size_t n)
 {
 	la_ssize_t r = archive_read_data((struct archive *)arg, buf, n);
 
+	/* libarchive's own errors (a cut gzip stream, a bad zip) are the file's:
+	 * EILSEQ tells read_lines so; a system error stays what it is */
 	if (r < 0)
-		errno = EIO;
+		errno = archive_errno((struct archive *)arg) > 0 &&
+			archive_errno((struct archive *)arg) != EILSEQ ?
+			archive_errno((struct archive *)arg) : EILSEQ;
 	return (long)r;
 }
 
@@ -306,6 +310,10 @@ read_lines(struct csv_state *st)
 	if (errno == E2BIG)
 		return imp_fail(st->e, EX_DATAERR, "%s line %lu is longer than 1 MiB; this is not "
 				"a CSV export", st->file, st->lines.lineno + 1);
+	if (errno == EILSEQ)
+		return imp_fail(st->e, EX_DATAERR, "%s is damaged or cut short after line %lu (%s); "
+				"copy or export the file again", st->file, st->lines.lineno,
+				archive_error_string(st->ar) ? archive_error_string(st->ar) : "?");
 	return imp_fail(st->e, EX_IOERR, "cannot read %s line %lu: %s", st->file,
 			st->lines.lineno + 1, archive_error_string(st->ar) ?
 			archive_error_string(st->ar) : strerror(errno));
@@ -468,6 +476,10 @@ imp_csv_read_blank(const char *path, imp_row_fn *fn, void *arg, uint64_t *blank,
 		if (archive_errno(st.ar) == EILSEQ &&   /* ARCHIVE_ERRNO_FILE_FORMAT */
 		    archive_filter_bytes(st.ar, 0) == 0)
 			rc = imp_fail(e, EX_DATAERR, "%s is empty: no header row", shown);
+		else if (archive_errno(st.ar) <= 0 || archive_errno(st.ar) == EILSEQ)
+			rc = imp_fail(e, EX_DATAERR, "%s is damaged or cut short (%s); copy or "
+				      "export the file again", shown, archive_error_string(st.ar) ?
+				      archive_error_string(st.ar) : "?");
 		else
 			rc = imp_fail(e, EX_NOINPUT, "cannot open %s: %s", shown,
 				      archive_errno(st.ar) > 0 ? strerror(archive_errno(st.ar)) :

@@ -718,3 +718,19 @@ read from mac.zip:good.csv line 3"
 	refused 65 "old.XLS is a spreadsheet workbook (.xls), not a CSV export" -b B-T old.XLS
 	[ ! -e batch.seq ]
 }
+
+@test "a gzip file cut short is damaged data (65), early or late; a folder cannot be opened (66), as a CSV or a stream" {
+	"$GEN" applications 20000 | gzip -c > big.csv.gz
+	head -c 30 big.csv.gz > t1.csv.gz
+	refused 65 "ingest: t1.csv.gz is damaged or cut short (truncated gzip input); copy or export the file again" -b B-T t1.csv.gz
+	head -c 600000 big.csv.gz > t2.csv.gz
+	run -65 --separate-stderr ingest -b B-T t2.csv.gz
+	[[ $stderr =~ ^ingest:\ B-T:\ t2\.csv\.gz\ is\ damaged\ or\ cut\ short\ after\ line\ [0-9]+\ \(truncated\ gzip\ input\)\;\ copy\ or\ export\ the\ file\ again$ ]] || fail "stderr: $stderr"
+	refute_line --partial '<seal '
+	mkdir d
+	refused 66 "ingest: cannot open d: Is a directory" -b B-T d
+	run -66 --separate-stderr passthru d
+	assert_equal "$stderr" "passthru: cannot open d: Is a directory"
+	run -66 --separate-stderr passthru < d
+	assert_equal "$stderr" "passthru: cannot open standard input: Is a directory"
+}

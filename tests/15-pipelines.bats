@@ -277,7 +277,7 @@ setup() {
 	assert_line --regexp "^manifest-courier +$(inspect_row "$c/02-manifest-courier.xml" | sed 's/ / +/g')\$"
 	assert_line --regexp "^record +$printed +- +- +-$"
 	assert_line --regexp "^spoiled booklets of batch B-[0-9]+-01 \(tracking id: reason\)$"
-	assert_equal "$(grep -c '^[^ ]* *spoiled: ribbon jam$' "$c/report.txt")" "$spoiled"
+	assert_equal "$(grep -c ' booklet [A-Z0-9]* spoiled on p[0-9]* (spoiled: ribbon jam), ' "$c/report.txt")" "$spoiled"
 	rel=spool/runs/$(basename "$c")/reprint.xml
 	rb=$(sed -n '2s/.* id="\([^"]*\)".*/\1/p' "$c/reprint.xml")
 	assert_line "$spoiled spoiled jobs of batch ${rb%-R1} wait in $rel (as batch $rb): reprint them with nightly --reprint $rel"

@@ -96,3 +96,18 @@ csv_page_columns() {
 	run -0 --separate-stderr dedup --help
 	assert_line --partial "load issued passports (impass-csv(5)) into the history"
 }
+
+@test "the test tools say what they do: gen-fixtures -h names the seed that links the kinds, fake-printer --help is no spool" {
+	run -0 --separate-stderr "$GEN" -h
+	assert_line --index 0 "usage: gen-fixtures [--seed N] [--from K] [--date YYYY-MM-DD] KIND COUNT"
+	assert_line "--seed (default 1) describe the same people, so person k of applications"
+	assert_line "is person k of nadra, pcl, history and registers: one seed links them."
+	# and it is so: person 3's CNIC is the same in applications and nadra
+	assert_equal "$("$GEN" --seed 9 applications 5 | sed -n 5p | cut -d, -f11 | tr -d -)" \
+		"$("$GEN" --seed 9 nadra 5 | sed -n 5p | cut -d, -f1)"
+	run -0 --separate-stderr "$TESTS/fake-printer" --help
+	assert_line --index 0 "usage: fake-printer [--seed N] [--fail PERCENT] [--max N] [--stop-in-cur] SPOOL"
+	assert_equal "$stderr" ''
+	[ ! -e ./--help ]
+	run -64 --separate-stderr "$TESTS/fake-printer"
+}
