@@ -7,7 +7,7 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SHAREDIR   ?= $(PREFIX)/share/impass
 SYSCONFDIR ?= /etc
-SPOOLDIR   ?= $(CURDIR)/spool
+SPOOLDIR   ?= /var/spool/impass
 O          ?=
 
 CC      ?= cc

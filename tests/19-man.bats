@@ -111,3 +111,9 @@ csv_page_columns() {
 	[ ! -e ./--help ]
 	run -64 --separate-stderr "$TESTS/fake-printer"
 }
+
+@test "the compiled-in spool is /var/spool/impass, not the build tree (IMPASS_SPOOL or --spool for another)" {
+	run -0 grep -a -c '/var/spool/impass' "$IMP_BIN/ingest"
+	run -1 grep -a -c "$ROOT/spool" "$IMP_BIN/ingest"
+	assert_output 0
+}
