@@ -333,7 +333,9 @@ snapshot() {
 	run courier
 	assert_success
 	assert_line 'courier: nothing printed since the last collection'
-	assert_line "courier: spool-print: no spoiled job waits for a reprint; $(ls -d spool/runs/courier-* | tail -n 1)/reprint.xml not written"
+	assert_line --regexp "^courier: reprint: done in [0-9]+ s: spool-print: no spoiled job waits for a reprint; $(ls -d spool/runs/courier-* | tail -n 1)/reprint.xml not written$"
+	run -0 sed -n 2p "$(ls -d spool/runs/courier-* | tail -n 1)/report.txt"
+	assert_output "batch -, nothing printed since the last collection"
 	snapshot > after
 	run diff before after
 	assert_success
