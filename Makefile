@@ -7,7 +7,7 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SHAREDIR   ?= $(PREFIX)/share/impass
 SYSCONFDIR ?= /etc
-SPOOLDIR   ?= $(CURDIR)/spool
+SPOOLDIR   ?= /var/spool/impass
 O          ?=
 
 CC      ?= cc
@@ -22,8 +22,10 @@ DEFS     = -D_GNU_SOURCE -DIMP_TRUST_DEFAULT='"$(SYSCONFDIR)/impass/trust"' \
 	   -DIMP_SPOOL_DEFAULT='"$(SPOOLDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) $(CFLAGS) $(SAN) -Ilib $(PKG_CFLAGS)
 
-# every bin/NAME.c is a program (bin/NAME, with its manual page bin/NAME.1)
+# every bin/NAME.c is a program (bin/NAME, with its manual page bin/NAME.1);
+# bin/*.5 are the formats (impass-csv, impass-stream, impass-trust, impass-spool)
 PROGS    = $(sort $(basename $(notdir $(wildcard bin/*.c))))
+MAN5     = $(wildcard bin/*.5)
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(LIBSRC:%.c=$(O)%.o) $(O)gen/schema.o $(O)gen/names.o
 LIB      = $(O)lib/libimpass.a
@@ -32,12 +34,12 @@ TESTBINS = $(O)tests/unit $(O)tests/passthru $(O)tests/maxrss
 GEN      = tests/gen-fixtures
 # the operators' scripts, installed under SHAREDIR/pipelines (crontab.example)
 PIPELINES = pipelines/nightly pipelines/courier pipelines/migrate-citizenship pipelines/report
-PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv \
+PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv pipelines/actions.tsv \
 	    pipelines/impass.conf.example pipelines/crontab.example
 
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
-	   bats-assert bats-support passwd util-linux
+	   bats-assert bats-support passwd util-linux mandoc chromium
 
 .PHONY: all deps check check-build demo bench install uninstall clean fuzz
 .SUFFIXES:
@@ -146,11 +148,13 @@ fuzz:
 	done; exit $$rc
 
 install: $(BINS)
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7
 	for p in $(PROGS); do \
 	  install -m 755 bin/$$p $(DESTDIR)$(BINDIR)/$$p; \
 	  install -m 644 bin/$$p.1 $(DESTDIR)$(MANDIR)/man1/$$p.1; \
 	done
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 bin/impass.7 $(DESTDIR)$(MANDIR)/man7/impass.7
 	mkdir -p $(DESTDIR)$(SHAREDIR)/pipelines
 	install -m 755 $(PIPELINES) $(DESTDIR)$(SHAREDIR)/pipelines/
@@ -158,7 +162,7 @@ install: $(BINS)
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	rm -f $(DESTDIR)$(MANDIR)/man7/impass.7
+	rm -f $(DESTDIR)$(MANDIR)/man7/impass.7 $(MAN5:bin/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -rf $(DESTDIR)$(SHAREDIR)/pipelines
 
 clean:

@@ -600,8 +600,9 @@ static void
 person_words(const struct who *w, struct imp_buf *b)
 {
 	imp_buf_printf(b, "%s", *w->full ? w->full : "(no name)");
-	if (*w->father_full)
-		imp_buf_printf(b, " s/o %s", w->father_full);
+	if (*w->father_full)         /* son of, daughter of; a certificate gives no sex */
+		imp_buf_printf(b, " %s %s", w->sex == 'F' ? "d/o" : w->sex == 'X' ? "child of" :
+			       "s/o", w->father_full);
 	if (w->dob.y) {
 		char s[11];
 
@@ -1783,7 +1784,7 @@ help(void)
 	      "  -H, --history FILE      the history (default $IMPASS_SPOOL/state.db)\n"
 	      "      --threshold BITS    evidence beyond chance for a person match (default 12)\n"
 	      "      --explain           every pair weighed, with its evidence, on stderr\n"
-	      "      --import-history CSV  load issued passports (SPEC 5.5) into the history\n"
+	      "      --import-history CSV  load issued passports (impass-csv(5)) into the history\n"
 	      "      --record            add the passports of a printed stream to the history\n"
 	      "  -s, --signer FPR        stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE        trust file (default $IMPASS_TRUST)\n"

@@ -27,6 +27,7 @@ struct ingest {
 	uint64_t id_first;            /* ID_DUPLICATE: the record that has the id */
 	struct imp_run run;
 	const char *batch_opt, *spool;
+	int allow_empty;
 	size_t col[64];               /* format column -> position in the file's header */
 	size_t ncols;                 /* fields in the file's header */
 	int started;
@@ -37,7 +38,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: ingest [-k application|citizenship] [-b ID] [-s FPR] [-t FILE]\n"
-	      "              [--spool DIR] [FILE|-]\n", f);
+	      "              [--spool DIR] [--allow-empty] [--counts FILE] [FILE|-]\n", f);
 }
 
 static void
@@ -50,9 +51,11 @@ help(void)
 	      "  -s, --signer FPR    stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
 	      "      --spool DIR     spool root for the batch counter (default $IMPASS_SPOOL)\n"
+	      "      --allow-empty   seal a batch of no record when the file has no data row\n"
+	      "      --counts FILE   write the counts as key=value lines to FILE\n"
 	      "  -h, --help          this text;  --version  the version\n"
 	      "A bad file is refused (exit 65); a bad row becomes a rejected record.\n"
-	      "See ingest(1).\n", stdout);
+	      "The columns: impass-csv(5). See ingest(1).\n", stdout);
 }
 
 static int
@@ -306,7 +309,19 @@ run(struct ingest *g, const char *input, const char *trust, const char *signer,
 	if ((g->rec = imp_record_new()) == NULL || (g->ids = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	rc = imp_csv_read(input, on_row, g, e);
+	rc = imp_csv_read_blank(input, on_row, g, &g->run.blank_rows, e);
+	if (rc == 0 && g->run.blank_rows > 0)
+		imp_warn(PROG, g->run.batch[0] ? g->run.batch : NULL, "%" PRIu64 " row%s of empty "
+			 "cells skipped (a spreadsheet's rows past the data): no record",
+			 g->run.blank_rows, g->run.blank_rows == 1 ? "" : "s");
+	if (rc == 0 && !g->started && !g->allow_empty) {
+		g->run.empty = 1;
+		rc = imp_fail(e, EX_DATAERR, "%s has a header and no application%s: the export "
+			      "is empty; export the day's applications again (or pass "
+			      "--allow-empty to seal a batch of no record)",
+			      input && strcmp(input, "-") != 0 ? input : "standard input",
+			      g->run.blank_rows > 0 ? ", only rows of empty cells" : "");
+	}
 	if (rc == 0 && !g->started)
 		rc = start(g, e);
 	imp_progress(PROG, &g->run, "", 0, 1);
@@ -324,11 +339,13 @@ main(int argc, char **argv)
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "spool", required_argument, NULL, 'S' },
+		{ "allow-empty", no_argument, NULL, 'E' },
+		{ "counts", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *kind = "application", *trust = NULL, *signer = NULL;
+	const char *kind = "application", *trust = NULL, *signer = NULL, *counts;
 	struct ingest g;
 	struct imp_err e = { 0 };
 	int c, rc;
@@ -341,6 +358,8 @@ main(int argc, char **argv)
 		case 's': signer = optarg; break;
 		case 't': trust = optarg; break;
 		case 'S': g.spool = optarg; break;
+		case 'E': g.allow_empty = 1; break;
+		case 'C': g.run.counts = optarg; break;
 		case 'h': help(); return 0;
 		case 'V': puts(PROG " " IMP_VERSION); return 0;
 		default: usage(stderr); return EX_USAGE;
@@ -359,7 +378,9 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	g.spool = imp_spool_path(g.spool);
+	counts = g.run.counts;
 	imp_init(&g.run);
+	g.run.counts = counts;
 	rc = run(&g, optind < argc ? argv[optind] : NULL, trust, signer, &e);
 	imp_record_free(g.rec);
 	imp_buf_free(&g.line);

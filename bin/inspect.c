@@ -13,7 +13,7 @@
 #define PROG "inspect"
 #define PROOF_MAX (4 * 1024 * 1024)
 
-enum mode { SUMMARY, RECORD, CSV, PROVE, CHECK_PROOF };
+enum mode { SUMMARY, RECORD, CSV, COUNTS, PROVE, CHECK_PROOF };
 
 struct code_count {
 	char code[64];
@@ -41,6 +41,7 @@ usage(FILE *f)
 	fputs("usage: inspect [-t FILE] [FILE|-]\n"
 	      "       inspect [-t FILE] --record ID [FILE|-]\n"
 	      "       inspect [-t FILE] --csv [FILE|-]\n"
+	      "       inspect [-t FILE] --counts [FILE|-]\n"
 	      "       inspect [-t FILE] --prove ID [FILE|-]\n"
 	      "       inspect [-t FILE] --check-proof [FILE|-]\n", f);
 }
@@ -53,6 +54,7 @@ help(void)
 	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
 	      "  -r, --record ID     print one record with its trail\n"
 	      "  -c, --csv           export tracking_id,status,code,reason,fields... as CSV\n"
+	      "      --counts        batch, kind, stage and counts as key=value lines\n"
 	      "  -p, --prove ID      print the record's Merkle audit path with the seal\n"
 	      "      --check-proof   check such a proof\n"
 	      "  -h, --help          this text;  --version  the version\n"
@@ -200,6 +202,27 @@ summary(struct inspect *s, const struct imp_err *verdict, struct imp_err *e)
 	for (i = 0; i < s->ncodes; i++)
 		printf("%s%-10s  %-28s %" PRIu64 "\n", i == 0 ? "codes       " : "            ",
 		       imp_status_name(s->codes[i].status), s->codes[i].code, s->codes[i].n);
+	return 0;
+}
+
+/* The counts of a verified stream as key=value lines, for scripts. */
+static int
+counts_out(struct inspect *s, struct imp_err *e)
+{
+	const struct imp_batch *b = &s->b;
+	size_t i;
+	int rc;
+
+	if ((rc = each_record(s, tally, e)) != 0)
+		return rc;
+	printf("batch=%s\nkind=%s\nstage=%s\nrecords=%" PRIu64 "\nok=%" PRIu64 "\nheld=%" PRIu64
+	       "\nrejected=%" PRIu64 "\n", b->id, b->kind, b->seal.stage, b->count,
+	       b->status[IMP_OK_STATUS], b->status[IMP_HELD], b->status[IMP_REJECTED]);
+	printf("signer=%s\nsigner_name=%s\ncreated=%s\n", b->seal.signer,
+	       imp_trust_name(&s->keys.trust, b->seal.signer), b->seal.created);
+	for (i = 0; i < s->ncodes; i++)
+		printf("%s.%s=%" PRIu64 "\n", imp_status_name(s->codes[i].status), s->codes[i].code,
+		       s->codes[i].n);
 	return 0;
 }
 
@@ -374,6 +397,8 @@ run_mode(struct inspect *s, const char *input, struct imp_err *e)
 	}
 	if (s->mode == PROVE)
 		return prove(s, e);
+	if (s->mode == COUNTS)
+		return counts_out(s, e);
 	if (s->mode == CSV) {
 		csv_header(imp_format_for(s->b.kind));
 		return each_record(s, csv_row, e);
@@ -407,6 +432,7 @@ main(int argc, char **argv)
 		{ "trust", required_argument, NULL, 't' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "counts", no_argument, NULL, 'C' },
 		{ "prove", required_argument, NULL, 'p' },
 		{ "check-proof", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -426,6 +452,7 @@ main(int argc, char **argv)
 		case 't': trust = optarg; break;
 		case 'r': s.mode = RECORD, s.id = optarg, modes++; break;
 		case 'c': s.mode = CSV, modes++; break;
+		case 'C': s.mode = COUNTS, modes++; break;
 		case 'p': s.mode = PROVE, s.id = optarg, modes++; break;
 		case 'P': s.mode = CHECK_PROOF, modes++; break;
 		case 'h': help(); return 0;

@@ -456,7 +456,8 @@ tsv_row(char **f, const size_t col[T_NCOL], char l1[45], char l2[45], struct imp
 {
 	struct imp_mrz m = { 0 };
 
-	m.doc_code = f[col[T_DOC]];
+	/* ICAO's one-letter code P is written P<; sex X is written < */
+	m.doc_code = strcmp(f[col[T_DOC]], "P") == 0 ? "P<" : f[col[T_DOC]];
 	m.state = f[col[T_STATE]];
 	m.surname = f[col[T_SURNAME]];
 	m.given_names = f[col[T_GIVEN]];
@@ -473,10 +474,10 @@ tsv_row(char **f, const size_t col[T_NCOL], char l1[45], char l2[45], struct imp
 		return -1;
 	}
 	if (strlen(f[col[T_SEX]]) != 1) {
-		imp_buf_printf(why, "sex '%s' is not M, F or X", f[col[T_SEX]]);
+		imp_buf_printf(why, "sex '%s' is not M, F, X or <", f[col[T_SEX]]);
 		return -1;
 	}
-	m.sex = f[col[T_SEX]][0];
+	m.sex = f[col[T_SEX]][0] == '<' ? 'X' : f[col[T_SEX]][0];
 	return imp_mrz_render(&m, l1, l2, why);
 }
 

@@ -1701,7 +1701,7 @@ help(void)
 {
 	usage(stdout);
 	fputs("Screen applicants against the Passport and Foreign Control Lists.\n"
-	      "  -l, --list FILE       a control list (SPEC 5.4), repeatable\n"
+	      "  -l, --list FILE       a control list (impass-csv(5)), repeatable\n"
 	      "      --threshold BITS  evidence from which a person match is held (default 18)\n"
 	      "      --name-only BITS  ... on an entry with no father's name, date of birth\n"
 	      "                        or CNIC (default: --threshold)\n"

@@ -604,6 +604,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	o->input = optind < argc ? argv[optind] : NULL;
+	if (o->index == NULL && o->nadra == NULL && argc - optind <= 1)
+		imp_warn(PROG, NULL, "no register: pass --nadra FILE, the NADRA extract (CSV, see "
+			 "impass-csv(5)) or its index (made with --index CSV -o OUT)");
 	if (argc - optind > 1 || (o->index != NULL) != (o->out != NULL) ||
 	    (o->index == NULL && o->nadra == NULL) || (o->index && (o->nadra || o->input))) {
 		usage(stderr);

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * CSV input (SPEC 5): RFC 4180 through libcsv in strict mode, one physical
- * line at a time so that every row knows the line it starts on; plain
- * files, gzip/bzip2/xz, and zip or tar archives of CSV files through
+ * CSV input (impass-csv(5)): RFC 4180 through libcsv in strict mode, one
+ * physical line at a time so that every row knows the line it starts on;
+ * plain files, gzip/bzip2/xz, and zip or tar archives of CSV files through
  * libarchive. Values keep their bytes except that runs of CR, LF and TAB
  * become one space; other control characters are replaced by U+FFFD and
- * reported, so that the caller can reject the row.
+ * reported, so that the caller can reject the row. What spreadsheets
+ * leave behind is dealt with here: rows of empty cells are skipped and
+ * counted, a header separated by ';' or TAB and a workbook are named as
+ * such, and a Mac's __MACOSX/ and ._ members in an archive are passed over.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -39,6 +43,9 @@ struct csv_state {
 	struct imp_err *e;
 	int rc;
 	int header_done;
+	int filled;                   /* a field of this row holds a byte */
+	char sep;                     /* ';' or TAB seen in the header's first field */
+	uint64_t blank;               /* rows of empty cells skipped */
 };
 
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
@@ -136,6 +143,10 @@ on_field(void *data, size_t n, void *arg)
 	const unsigned char *s = data ? data : (const unsigned char *)"";
 	size_t bad, i = st->row.n++;
 
+	if (n > 0)
+		st->filled = 1;
+	if (!st->header_done && i == 0)
+		st->sep = memchr(s, ';', n) ? ';' : memchr(s, '\t', n) ? '\t' : 0;
 	if (st->rc != 0 || i >= st->keep)
 		return;
 	if (imp_utf8_check(s, n, &bad) != 0) {
@@ -179,14 +190,30 @@ where(struct csv_state *st, char *buf, size_t size)
 	return buf;
 }
 
+/* A header in one field holding ';' or TAB: a spreadsheet's other separator. */
+static int
+other_separator(struct csv_state *st)
+{
+	return imp_fail(st->e, EX_DATAERR, "%s line %lu: the columns are separated by %s, not "
+			"commas (a spreadsheet saved with regional settings); save it again as "
+			"CSV UTF-8 (comma delimited), see impass-csv(5)", st->file, st->row_line,
+			st->sep == ';' ? "semicolons (;)" : "TABs");
+}
+
 static void
 on_row(int c, void *arg)
 {
 	struct csv_state *st = arg;
+	int blank = st->header_done && !st->filled;
 
 	(void)c;
+	st->filled = 0;
 	st->row.header = !st->header_done;
-	if (st->rc == 0)
+	if (blank)                    /* ",,,,": a spreadsheet's row past the data */
+		st->blank++;
+	else if (st->rc == 0 && st->row.header && st->row.n == 1 && st->sep != 0)
+		st->rc = other_separator(st);
+	else if (st->rc == 0)
 		st->rc = st->fn(st->arg, &st->row, st->e);
 	if (!st->header_done) {
 		st->header_done = 1;
@@ -202,8 +229,12 @@ archive_read_fn(void *arg, void *buf, size_t n)
 {
 	la_ssize_t r = archive_read_data((struct archive *)arg, buf, n);
 
+	/* libarchive's own errors (a cut gzip stream, a bad zip) are the file's:
+	 * EILSEQ tells read_lines so; a system error stays what it is */
 	if (r < 0)
-		errno = EIO;
+		errno = archive_errno((struct archive *)arg) > 0 &&
+			archive_errno((struct archive *)arg) != EILSEQ ?
+			archive_errno((struct archive *)arg) : EILSEQ;
 	return (long)r;
 }
 
@@ -279,6 +310,10 @@ read_lines(struct csv_state *st)
 	if (errno == E2BIG)
 		return imp_fail(st->e, EX_DATAERR, "%s line %lu is longer than 1 MiB; this is not "
 				"a CSV export", st->file, st->lines.lineno + 1);
+	if (errno == EILSEQ)
+		return imp_fail(st->e, EX_DATAERR, "%s is damaged or cut short after line %lu (%s); "
+				"copy or export the file again", st->file, st->lines.lineno,
+				archive_error_string(st->ar) ? archive_error_string(st->ar) : "?");
 	return imp_fail(st->e, EX_IOERR, "cannot read %s line %lu: %s", st->file,
 			st->lines.lineno + 1, archive_error_string(st->ar) ?
 			archive_error_string(st->ar) : strerror(errno));
@@ -294,6 +329,7 @@ parse_file(struct csv_state *st)
 		return imp_fail(st->e, EX_SOFTWARE, "out of memory");
 	st->lines.anynl = 1;
 	csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	st->filled = 0;
 	csv_set_space_func(&st->p, no_space);
 	csv_set_blk_size(&st->p, 1 << 16);      /* a long field grows in 64 KiB steps */
 	st->keep = HEADER_MAX;
@@ -313,28 +349,74 @@ parse_file(struct csv_state *st)
 }
 
 static int
-name_ok(const char *name)
+ends_with(const char *name, const char *suffix)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), k = strlen(suffix);
 
-	return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+	return n > k && strcasecmp(name + n - k, suffix) == 0;
+}
+
+/* The workbook formats a clerk may send instead of a CSV export, by name. */
+static const char *
+workbook(const char *name)
+{
+	static const char *const suffixes[] = { ".xlsx", ".xlsm", ".xls", ".ods", ".numbers" };
+	size_t i;
+
+	for (i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+		if (ends_with(name, suffixes[i]))
+			return suffixes[i];
+	return NULL;
+}
+
+static int
+not_csv(struct imp_err *e, const char *path, const char *what)
+{
+	return imp_fail(e, EX_DATAERR, "%s is a spreadsheet workbook (%s), not a CSV export; "
+			"open it in the spreadsheet and save it as CSV UTF-8 (comma delimited), "
+			"see impass-csv(5)", path, what);
+}
+
+/* A member a Mac adds to a zip (__MACOSX/, ._NAME) or another hidden file. */
+static int
+hidden(const char *member)
+{
+	const char *base = strrchr(member, '/');
+
+	return strncmp(member, "__MACOSX/", 9) == 0 || strstr(member, "/__MACOSX/") != NULL ||
+	       (base ? base + 1 : member)[0] == '.';
+}
+
+/* The members that make a zip an .xlsx or an .ods workbook. */
+static const char *
+workbook_member(const char *member)
+{
+	if (strcmp(member, "[Content_Types].xml") == 0 || strncmp(member, "xl/", 3) == 0)
+		return ".xlsx";
+	if (strcmp(member, "mimetype") == 0 || strcmp(member, "content.xml") == 0 ||
+	    strncmp(member, "META-INF/", 9) == 0)
+		return ".ods";
+	return NULL;
 }
 
 static int
 each_entry(struct csv_state *st, const char *path)
 {
 	struct archive_entry *ent;
+	const char *member, *book;
 	int r, rc = 0, files = 0;
 
 	while (rc == 0 && (r = archive_read_next_header(st->ar, &ent)) == ARCHIVE_OK) {
 		if (archive_format(st->ar) == ARCHIVE_FORMAT_RAW) {
 			snprintf(st->file, sizeof st->file, "%s", path);
 		} else {
-			if (archive_entry_filetype(ent) == AE_IFDIR)
+			member = archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "?";
+			if (archive_entry_filetype(ent) == AE_IFDIR || hidden(member))
 				continue;
-			snprintf(st->file, sizeof st->file, "%s:%s", path,
-				 archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "?");
-			if (archive_entry_filetype(ent) != AE_IFREG || !name_ok(st->file))
+			if ((book = workbook_member(member)) != NULL)
+				return not_csv(st->e, path, book);
+			snprintf(st->file, sizeof st->file, "%s:%s", path, member);
+			if (archive_entry_filetype(ent) != AE_IFREG || !ends_with(st->file, ".csv"))
 				return imp_fail(st->e, EX_DATAERR, "%s is not a .csv file; an archive "
 						"may hold only CSV files: remove or rename it",
 						st->file);
@@ -352,10 +434,22 @@ each_entry(struct csv_state *st, const char *path)
 int
 imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 {
+	return imp_csv_read_blank(path, fn, arg, NULL, e);
+}
+
+/* imp_csv_read, and the number of rows of empty cells skipped in *blank. */
+int
+imp_csv_read_blank(const char *path, imp_row_fn *fn, void *arg, uint64_t *blank,
+		   struct imp_err *e)
+{
 	struct csv_state st;
 	const char *shown = path && strcmp(path, "-") != 0 ? path : "standard input";
 	int fd = 0, rc;
 
+	if (blank != NULL)
+		*blank = 0;
+	if (workbook(shown) != NULL)
+		return not_csv(e, shown, workbook(shown));
 	memset(&st, 0, sizeof st);
 	st.fn = fn;
 	st.arg = arg;
@@ -382,6 +476,10 @@ imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 		if (archive_errno(st.ar) == EILSEQ &&   /* ARCHIVE_ERRNO_FILE_FORMAT */
 		    archive_filter_bytes(st.ar, 0) == 0)
 			rc = imp_fail(e, EX_DATAERR, "%s is empty: no header row", shown);
+		else if (archive_errno(st.ar) <= 0 || archive_errno(st.ar) == EILSEQ)
+			rc = imp_fail(e, EX_DATAERR, "%s is damaged or cut short (%s); copy or "
+				      "export the file again", shown, archive_error_string(st.ar) ?
+				      archive_error_string(st.ar) : "?");
 		else
 			rc = imp_fail(e, EX_NOINPUT, "cannot open %s: %s", shown,
 				      archive_errno(st.ar) > 0 ? strerror(archive_errno(st.ar)) :
@@ -393,6 +491,8 @@ imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e)
 		close(fd);
 	free_row(&st);
 	free_names(&st);
+	if (blank != NULL)
+		*blank = st.blank;
 	return rc;
 }
 
@@ -417,9 +517,25 @@ imp_csv_cell(struct imp_buf *b, const char *s, int protect)
 		imp_buf_add(b, "\"", 1);
 }
 
+/* Whether a header's name (len bytes) is column: case aside, a blank for '_'. */
+static int
+same_column(const char *name, size_t len, const char *column)
+{
+	size_t i;
+
+	if (strlen(column) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (tolower((unsigned char)name[i]) != column[i] &&
+		    !(name[i] == ' ' && column[i] == '_'))
+			return 0;
+	return 1;
+}
+
 /*
- * Maps a header row onto the columns of a format (SPEC 5): every column
- * named once, none unknown, none missing; spaces around names are ignored.
+ * Maps a header row onto the columns of a format (impass-csv(5)): every
+ * column named once, none unknown, none missing; spaces around names and
+ * the case of their letters are ignored, a blank inside stands for '_'.
  * col[j] is the position of columns[j]. what names the file's kind.
  */
 int
@@ -439,12 +555,12 @@ imp_csv_header(const struct imp_csv_row *row, const char *what, const char *cons
 		for (len = strlen(name); len > 0 && name[len - 1] == ' '; len--)
 			;
 		for (j = 0; j < n; j++)
-			if (strlen(columns[j]) == len && strncmp(columns[j], name, len) == 0)
+			if (same_column(name, len, columns[j]))
 				break;
 		if (j == n)
 			return imp_fail(e, EX_DATAERR, "%s line %lu: unknown column '%.*s' (column "
-					"%zu); %s has only the columns of SPEC 5: rename or remove "
-					"it", row->file, row->line, (int)len, name, i + 1, what);
+					"%zu); %s has only the columns in impass-csv(5): rename or "
+					"remove it", row->file, row->line, (int)len, name, i + 1, what);
 		if (col[j] != (size_t)-1)
 			return imp_fail(e, EX_DATAERR, "%s line %lu: column '%s' appears twice "
 					"(columns %zu and %zu)", row->file, row->line, columns[j],

@@ -50,6 +50,8 @@ imp_report(const char *prog, const char *batch, const struct imp_err *e)
 {
 	int code = e->code ? e->code : EX_SOFTWARE;
 
+	if (isatty(2))
+		fputs("\r\033[K", stderr);   /* over a progress line */
 	prefix(prog, batch);
 	fprintf(stderr, "%s\n", e->msg[0] ? e->msg : "internal error");
 	return code;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The record formats of SPEC 5: CSV columns and the elements that hold them. */
+/* The record formats of impass-csv(5): CSV columns and the elements that hold them. */
 #include <string.h>
 
 #include "impass.h"

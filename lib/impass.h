@@ -349,12 +349,20 @@ struct imp_run {
 	uint64_t in;
 	uint64_t out[IMP_NSTATUS];
 	double start, shown;         /* shown: when the progress line was last drawn */
-	int tty;                     /* stderr is a terminal: draw progress */
+	int tty;                     /* draw progress: stderr a terminal, stdout no pipe */
+	uint64_t total;              /* records to process, once known (0: unknown) */
+	double began;                /* when processing them began */
+	const char *drawn;           /* what the last progress line said was done */
+	const char *counts;          /* --counts FILE: the key=value summary, or NULL */
+	uint64_t blank_rows;         /* ingest: rows of empty cells skipped */
+	int empty;                   /* ingest: refused as an empty export */
 };
 
 int imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,
 		  struct imp_run *run, struct imp_err *e);
 void imp_summary(const char *prog, const struct imp_run *run);
+int imp_counts_write(const char *prog, const struct imp_run *run, int status,
+		     struct imp_err *e);
 void imp_init(struct imp_run *run);
 int imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
 	     const struct imp_err *e);
@@ -380,6 +388,8 @@ struct imp_csv_row {
 typedef int imp_row_fn(void *arg, const struct imp_csv_row *row, struct imp_err *e);
 
 int imp_csv_read(const char *path, imp_row_fn *fn, void *arg, struct imp_err *e);
+int imp_csv_read_blank(const char *path, imp_row_fn *fn, void *arg, uint64_t *blank,
+		       struct imp_err *e);
 int imp_csv_header(const struct imp_csv_row *row, const char *what, const char *const *columns,
 		   size_t n, size_t *col, struct imp_err *e);
 int imp_utf8_check(const unsigned char *s, size_t n, size_t *bad);
@@ -468,7 +478,7 @@ int imp_xsd_open(struct imp_xsd **x, struct imp_err *e);
 int imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why);
 void imp_xsd_close(struct imp_xsd *x);
 
-/* ---- fields.c: the record formats of SPEC 5 ------------------------------ */
+/* ---- fields.c: the record formats of impass-csv(5) ----------------------- */
 
 struct imp_format {
 	const char *kind;             /* stream kind */

@@ -173,9 +173,13 @@ date6(const struct imp_date *d, char out[6])
 	memcpy(out + 4, t, 2);
 }
 
-/* Upper case A-Z0-9 of at most n characters, padded with '<'. */
+/*
+ * Upper case A-Z0-9 of at most n characters, padded with '<'; spaces and
+ * hyphens are dropped, or with filler (the document number: ICAO 9303 writes
+ * a hyphen in it as the filler '<').
+ */
 static int
-field(const char *v, size_t n, char *out, const char *what, struct imp_buf *why)
+field(const char *v, size_t n, char *out, const char *what, int filler, struct imp_buf *why)
 {
 	size_t i, k = 0;
 
@@ -183,6 +187,10 @@ field(const char *v, size_t n, char *out, const char *what, struct imp_buf *why)
 	for (i = 0; v != NULL && v[i] != '\0'; i++) {
 		char c = v[i] >= 'a' && v[i] <= 'z' ? (char)(v[i] - 32) : v[i];
 
+		if (c == '-' && filler && k > 0 && k < n) {
+			out[k++] = '<';
+			continue;
+		}
 		if (c == ' ' || c == '-')
 			continue;
 		if (value(c) < 0 || c == '<' || k == n) {
@@ -220,11 +228,11 @@ imp_mrz_render(const struct imp_mrz *m, char line1[IMP_MRZ_LEN + 1],
 			       m->doc_code ? m->doc_code : "");
 		return -1;
 	}
-	if (field(m->state, 3, line1 + 2, "issuing state", why) != 0 ||
+	if (field(m->state, 3, line1 + 2, "issuing state", 0, why) != 0 ||
 	    imp_mrz_name(m->surname, m->given_names, name, why) != 0 ||
-	    field(m->number, 9, line2, "document number", why) != 0 ||
-	    field(m->nationality, 3, line2 + 10, "nationality", why) != 0 ||
-	    field(m->optional, 14, line2 + 28, "optional data", why) != 0)
+	    field(m->number, 9, line2, "document number", 1, why) != 0 ||
+	    field(m->nationality, 3, line2 + 10, "nationality", 0, why) != 0 ||
+	    field(m->optional, 14, line2 + 28, "optional data", 0, why) != 0)
 		return -1;
 	/* what the checker requires: codes of letters, a number that is there */
 	if (!code_ok(line1 + 2) || !code_ok(line2 + 10) || line2[0] == '<') {

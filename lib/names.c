@@ -169,6 +169,16 @@ imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad)
 			continue;
 		}
 		c = imp_utf8_next(s, &n);
+		if (c >= 0x300 && c <= 0x36f) {
+			/* a combining mark, as macOS writes accents (E + U+0301):
+			 * the letter before it is kept, and a diaeresis on A, O, U
+			 * or a ring on A gives what the precomposed letter gives */
+			if (!gap && out->len > 0 && ((c == 0x308 &&
+			    strchr("AOU", out->p[out->len - 1]) != NULL) ||
+			    (c == 0x30a && out->p[out->len - 1] == 'A')))
+				imp_buf_add(out, c == 0x308 ? "E" : "A", 1);
+			continue;
+		}
 		if (in(c, separators, sizeof separators / sizeof *separators)) {
 			gap = out->len > 0;
 			continue;

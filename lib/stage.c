@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -23,18 +24,26 @@ struct stage_ctx {
 	struct imp_record *rec;
 };
 
+/*
+ * Only the last stage of a pipeline draws progress (its standard output is
+ * no pipe): the stages of `ingest | validate | verify-nadra` share one
+ * terminal line, and the others' summary lines clear it before they are
+ * written (imp_summary, imp_report).
+ */
 void
 imp_run_init(struct imp_run *run)
 {
+	struct stat st;
+
 	memset(run, 0, sizeof *run);
 	run->start = imp_now();
-	run->tty = isatty(2);
+	run->tty = isatty(2) && !(fstat(1, &st) == 0 && S_ISFIFO(st.st_mode));
 }
 
 void
 imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done)
 {
-	double now;
+	double now, left;
 
 	if (!run->tty)
 		return;
@@ -43,10 +52,21 @@ imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	if ((n & 1023) != 0 || (now = imp_now()) - run->shown < 0.25)
+	/* every quarter second, and at once when the work changes (verifying, processed) */
+	if ((n & 1023) != 0 || ((now = imp_now()) - run->shown < 0.25 && run->drawn == what))
 		return;
 	run->shown = now;
-	fprintf(stderr, "\r%s: %s: %s %" PRIu64 " records\033[K", prog, run->batch, what, n);
+	run->drawn = what;
+	fprintf(stderr, "\r%s: %s: %s %" PRIu64, prog, run->batch[0] ? run->batch : "-", what, n);
+	if (run->total > 0 && n <= run->total) {
+		fprintf(stderr, " of %" PRIu64 " records (%d%%)", run->total,
+			(int)(100 * n / run->total));
+		left = (now - run->began) / (double)n * (double)(run->total - n);
+		if (now - run->began >= 1)
+			fprintf(stderr, ", about %.0f s left", left);
+	} else
+		fputs(" records", stderr);
+	fputs("\033[K", stderr);
 }
 
 /* The start of every main. */
@@ -59,8 +79,44 @@ imp_init(struct imp_run *run)
 }
 
 /*
+ * The summary as key=value lines for scripts (--counts FILE), written
+ * atomically whatever the outcome: status is the program's exit status.
+ */
+int
+imp_counts_write(const char *prog, const struct imp_run *run, int status, struct imp_err *e)
+{
+	struct imp_buf b = { 0 };
+	int rc;
+
+	imp_buf_printf(&b, "program=%s\nbatch=%s\nin=%" PRIu64 "\nok=%" PRIu64 "\nheld=%" PRIu64
+		       "\nrejected=%" PRIu64 "\nblank_rows=%" PRIu64 "\nempty=%d\nseconds=%.1f\nstatus=%d\n",
+		       prog, run->batch, run->in, run->out[IMP_OK_STATUS], run->out[IMP_HELD],
+		       run->out[IMP_REJECTED], run->blank_rows, run->empty, imp_now() - run->start,
+		       status);
+	rc = b.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
+		imp_write_file(run->counts, b.p, b.len, e);
+	imp_buf_free(&b);
+	return rc;
+}
+
+/* --counts FILE, when asked for; a file that cannot be written is the outcome */
+static int
+counts(const char *prog, const struct imp_run *run, int rc)
+{
+	struct imp_err e = { 0 };
+
+	if (run == NULL || run->counts == NULL)
+		return rc;
+	if (imp_counts_write(prog, run, rc, &e) == 0)
+		return rc;
+	imp_report(prog, run->batch, &e);
+	return rc != 0 ? rc : e.code;
+}
+
+/*
  * The end of every main: the error, or the summary line (when there is a
- * run to count), then standard output checked. Returns the exit status.
+ * run to count), then standard output checked; the counts file last.
+ * Returns the exit status.
  */
 int
 imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
@@ -70,20 +126,22 @@ imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
 		imp_report(prog, batch, e);
 		fclose(stdout);        /* the error is said; a second one adds nothing */
 		imp_xml_done();
-		return rc;
+		return counts(prog, run, rc);
 	}
 	imp_xml_done();
 	/* what was written comes before the summary, which a failed write replaces */
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return imp_close_stdout(prog, batch);
+		return counts(prog, run, imp_close_stdout(prog, batch));
 	if (run != NULL)
 		imp_summary(prog, run);
-	return imp_close_stdout(prog, batch);
+	return counts(prog, run, imp_close_stdout(prog, batch));
 }
 
 void
 imp_summary(const char *prog, const struct imp_run *run)
 {
+	if (isatty(2))
+		fputs("\r\033[K", stderr);   /* over another stage's progress line */
 	fprintf(stderr, "%s: %s: %" PRIu64 " in, %" PRIu64 " ok, %" PRIu64 " rejected, %" PRIu64
 		" held, %.1f s\n", prog, run->batch[0] ? run->batch : "-", run->in,
 		run->out[IMP_OK_STATUS], run->out[IMP_REJECTED], run->out[IMP_HELD],
@@ -97,6 +155,8 @@ scan_progress(void *arg, uint64_t i, const char *line, size_t len,
 	struct stage_ctx *c = arg;
 
 	(void)leaf;
+	if (c->run->batch[0] == '\0')            /* the header is read: name the batch */
+		snprintf(c->run->batch, sizeof c->run->batch, "%s", c->batch.id);
 	imp_progress(c->prog, c->run, "verifying", i, 0);
 	return c->st->scan != NULL ? c->st->scan(c->st->arg, line, len, e) : 0;
 }
@@ -217,6 +277,8 @@ records(struct stage_ctx *c, struct imp_err *e)
 	if ((rc = imp_writer_begin(&c->out, stdout, c->batch.id, kind, &c->batch, e)) != 0 ||
 	    (rc = imp_reader_rewind(c->in, e)) != 0)
 		return rc;
+	c->run->total = c->batch.count;
+	c->run->began = imp_now();
 	while ((rc = imp_reader_next(c->in, &line, &len, e)) > 0) {
 		c->run->in++;
 		if ((rc = one_record(c, line, len, e)) != 0)

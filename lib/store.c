@@ -758,7 +758,7 @@ imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *pr
 		rc = imp_csv_read(csv, load_row, &l, e);
 	if (rc == 0 && !l.header)
 		rc = imp_fail(e, EX_DATAERR, "%s is empty: an issued-passport history has a "
-			      "header row (SPEC 5.5)", csv);
+			      "header row (impass-csv(5))", csv);
 	for (i = 0; i < 3; i++)
 		imp_buf_free(&l.name[i]);
 	if (rc == 0 && s->staging)

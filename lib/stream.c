@@ -197,8 +197,11 @@ imp_reader_open(struct imp_reader **rp, const char *path, struct imp_err *e)
 			return imp_fail(e, EX_NOINPUT, "cannot open %s: %s", path, strerror(errno));
 		r->own = 1;
 	}
-	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (r->start = lseek(r->fd, 0, SEEK_CUR)) >= 0)
+	if (fstat(r->fd, &st) != 0)
+		st.st_mode = 0;              /* spooled below, which says what is wrong */
+	if (S_ISDIR(st.st_mode))
+		return imp_fail(e, EX_NOINPUT, "cannot open %s: %s", r->name, strerror(EISDIR));
+	if (S_ISREG(st.st_mode) && (r->start = lseek(r->fd, 0, SEEK_CUR)) >= 0)
 		return 0;
 	spool_open(r);
 	return 0;

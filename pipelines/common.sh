@@ -67,15 +67,49 @@ log() {                           # to the run folder's log, stderr and syslog
 	logger -t "$SYSLOG_TAG" -- "$PROG: $*" 2> /dev/null || true
 }
 
+# stream_counts FILE: the counts of a sealed stream (inspect --counts, key=value
+# lines: never the programs' English summaries) in c_batch, c_records, c_ok,
+# c_held, c_rejected; false when FILE is no stream with a good seal
+stream_counts() {
+	local k v
+	c_batch='' c_records='' c_ok='' c_held='' c_rejected=''
+	[ -s "$1" ] || return 1
+	while IFS='=' read -r k v; do
+		case $k in
+		batch) c_batch=$v ;;
+		records) c_records=$v ;;
+		ok) c_ok=$v ;;
+		held) c_held=$v ;;
+		rejected) c_rejected=$v ;;
+		esac
+	done < <(inspect --counts "$1" 2> /dev/null 9>&- || true)
+	[ -n "$c_records" ]
+}
+
+# The run log's line for a finished stage: the counts of its sealed output
+# (in: the records of its sealed input, else of its output), or, for a
+# stage that writes no stream, the last line it wrote to NAME.log.
+stage_summary() {                 # stage_summary NAME IN OUT SECONDS
+	local in=''
+	if stream_counts "$2"; then in=$c_records; fi
+	if stream_counts "$3"; then
+		printf '%s: %s: %s in, %s ok, %s rejected, %s held, %s s\n' "$1" "$c_batch" \
+			"${in:-$c_records}" "$c_ok" "$c_rejected" "$c_held" "$4"
+	else
+		printf '%s: done in %s s: %s\n' "$1" "$4" "$(tail -n 1 "$RUNDIR/$1.log" 2> /dev/null)"
+	fi
+}
+
 # stage NAME OUT IN COMMAND...: runs COMMAND < IN > OUT.tmp, renames it to OUT
 # when it succeeds; a stage whose OUT exists already is done (resume).
-# Its stderr goes to NAME.log; its summary line to the run log and syslog.
+# Its stderr goes to NAME.log; its counts (stage_summary) to the run log
+# and syslog.
 # With KEEP_TMP=1 (a stage whose output must not be made twice, e.g. the
 # collection of printed jobs, which spool-print hands out once), an OUT.tmp
 # left by a run killed after the stage finished is kept when it is a whole
 # stream with a good seal (inspect), instead of running the stage again.
 stage() {
-	local name=$1 out=$2 in=$3 rc=0 summary
+	local name=$1 out=$2 in=$3 rc=0 t0=$SECONDS
 	shift 3
 	if [ -e "$out" ]; then
 		log "$name: done before, $(basename "$out") kept"
@@ -89,8 +123,6 @@ stage() {
 	fi
 	# 9>&-: a daemon a stage starts (gpg-agent) must not keep the run's lock
 	"$@" < "$in" > "$out.tmp" 2> "$RUNDIR/$name.log" 9>&- || rc=$?
-	summary=$(grep -E "^[a-z-]+: ([^:]+: ([0-9]+ (in, |collected: |spoiled applications )|spooled already )|nothing new|no spoiled job)" \
-		"$RUNDIR/$name.log" | tail -n 1 || true)
 	if [ "$rc" -ne 0 ]; then
 		rm -f "$out.tmp"
 		log "$name FAILED (exit $rc): $(tail -n 1 "$RUNDIR/$name.log")"
@@ -98,11 +130,5 @@ stage() {
 		exit "$rc"
 	fi
 	mv "$out.tmp" "$out"
-	log "${summary:-$name: done}"
-}
-
-# The ok/held/rejected counts of a stage's summary line in its log.
-counts_of() {                     # counts_of NAME -> "in ok rejected held"
-	sed -n 's/^[a-z-]*: [^:]*: \([0-9]*\) in, \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) held.*/\1 \2 \3 \4/p' \
-		"$RUNDIR/$1.log" 2> /dev/null | tail -n 1
+	log "$(stage_summary "$name" "$in" "$out" $((SECONDS - t0)))"
 }

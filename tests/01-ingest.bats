@@ -16,7 +16,7 @@ R='<record xmlns="urn:impass:batch:1"'
 OK_STEP='<step stage="ingest" result="ok" code="INGEST_OK">'
 PHOTO=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 USAGE='usage: ingest [-k application|citizenship] [-b ID] [-s FPR] [-t FILE]
-              [--spool DIR] [FILE|-]'
+              [--spool DIR] [--allow-empty] [--counts FILE] [FILE|-]'
 
 setup_file() {
 	keys_setup
@@ -73,6 +73,15 @@ sealed() {
 summary() {
 	[[ $stderr =~ ^ingest:\ "$1":\ "$2"\ in,\ "$3"\ ok,\ "$4"\ rejected,\ 0\ held,\ [0-9]+\.[0-9]\ s$ ]] ||
 		fail "stderr is not the summary '$1: $2 in, $3 ok, $4 rejected': $stderr"
+}
+
+# skipped_rows BATCH N: stderr's first line says N rows of empty cells were
+# skipped; it is taken off $stderr, leaving the summary
+skipped_rows() {
+	local rows="$2 rows"
+	[ "$2" = 1 ] && rows="1 row"
+	assert_equal "${stderr%%$'\n'*}" "ingest: $1: $rows of empty cells skipped (a spreadsheet's rows past the data): no record"
+	stderr=${stderr#*$'\n'}
 }
 
 # refused CODE TEXT ARGS...: ingest ARGS exits CODE with nothing on stdout
@@ -318,7 +327,7 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 	EOF
 }
 
-@test "an empty tracking_id rejects the row as INGEST_NO_ID, named ROW-N; blank lines count but make no record" {
+@test "an empty tracking_id rejects the row as INGEST_NO_ID, named ROW-N; blank lines and rows of empty cells count but make no record" {
 	{
 		printf '\n'                                               # 1
 		echo "$APP_HEADER"                                        # 2
@@ -329,13 +338,13 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 		printf '\n'                                               # 9
 	} > noid.csv
 	run -0 --separate-stderr ingest -b B-T noid.csv
-	summary B-T 3 1 2
+	skipped_rows B-T 1
+	summary B-T 2 1 1
 	sealed noid.xml
 	run -0 records noid.xml
 	assert_output - <<-EOF
 	$R id="T-1" status="ok"><application><tracking_id>T-1</tracking_id><address>two lines</address></application><trail>${OK_STEP}read from noid.csv line 3</step></trail></record>
 	$R id="ROW-7" status="rejected"><application><office>ISB</office><surname>KHAN</surname></application><trail><step stage="ingest" result="rejected" code="INGEST_NO_ID">noid.csv line 7: tracking_id is empty, so the record is named ROW-7; give the application its tracking id and submit it again</step></trail></record>
-	$R id="ROW-8" status="rejected"><application></application><trail><step stage="ingest" result="rejected" code="INGEST_NO_ID">noid.csv line 8: tracking_id is empty, so the record is named ROW-8; give the application its tracking id and submit it again</step></trail></record>
 	EOF
 }
 
@@ -405,7 +414,8 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 		echo ",,,,,,,,,,,"
 	} > reg.csv
 	run -0 --separate-stderr ingest -k citizenship -b B-CIT reg.csv
-	summary B-CIT 6 6 0
+	skipped_rows B-CIT 1
+	summary B-CIT 5 5 0
 	sealed reg.xml
 	assert_line --index 1 '<batch xmlns="urn:impass:batch:1" id="B-CIT" kind="citizenship">'
 	run -0 records reg.xml
@@ -415,7 +425,6 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 	$R id="RC-000003" status="ok"><certificate register="RC" number="RC/2011/00077"><issued_on>14-Aug-2011</issued_on><name>ZUBAIR HUSSAIN</name><father_name>MUHAMMAD RAFIQ HUSSAIN</father_name><date_of_birth>12.09.1986</date_of_birth><place_of_birth>KARACHI</place_of_birth><cnic>42105-4238833-9</cnic><previous_nationality>PAKISTAN</previous_nationality><country>GERMANY</country><mission>Berlin</mission><remarks>A &amp; B</remarks></certificate><trail>${OK_STEP}read from reg.csv line 4</step></trail></record>
 	$R id="X-000004" status="ok"><certificate register="pcc" number="PCC/1999/1"><name>ALI</name></certificate><trail>${OK_STEP}read from reg.csv line 5</step></trail></record>
 	$R id="X-000005" status="ok"><certificate register=" RC" number="RC/2000/5"></certificate><trail>${OK_STEP}read from reg.csv line 7</step></trail></record>
-	$R id="X-000006" status="ok"><certificate></certificate><trail>${OK_STEP}read from reg.csv line 8</step></trail></record>
 	EOF
 }
 
@@ -591,4 +600,137 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 	"$GEN" applications 300 > many.csv
 	run -74 --separate-stderr sh -c 'exec ingest -b B-T many.csv > /dev/full'
 	[[ $stderr == *"No space left on device"* ]] || fail "stderr: $stderr"
+}
+
+# ---- spreadsheet exports (issue 20) ------------------------------------------
+
+@test "a header separated by semicolons or TABs is refused (65) naming the separator and how to save the file" {
+	"$GEN" applications 2 > a.csv
+	tr ',' ';' < a.csv > semi.csv
+	refused 65 "ingest: " -b B-T semi.csv
+	assert_equal "$stderr" "ingest: semi.csv line 1: the columns are separated by semicolons (;), not commas (a spreadsheet saved with regional settings); save it again as CSV UTF-8 (comma delimited), see impass-csv(5)"
+	tr ',' '\t' < a.csv > tab.csv
+	refused 65 "ingest: " -b B-T tab.csv
+	assert_equal "$stderr" "ingest: tab.csv line 1: the columns are separated by TABs, not commas (a spreadsheet saved with regional settings); save it again as CSV UTF-8 (comma delimited), see impass-csv(5)"
+	# a semicolon inside one column name of a comma header is an unknown column, as before
+	{ echo "${APP_HEADER/office/office;x}"; app_row tracking_id=T-1; } > one.csv
+	refused 65 "unknown column 'office;x' (column 2); an application export has only the columns in impass-csv(5): rename or remove it" -b B-T one.csv
+	[ ! -e batch.seq ]
+}
+
+@test "header names are read whatever their case, with blanks for underscores and spaces around them" {
+	"$GEN" applications 3 > a.csv
+	run -0 --separate-stderr ingest -b B-CASE a.csv
+	records <(printf '%s\n' "$output") > want
+	{ head -n 1 a.csv | tr 'a-z' 'A-Z' | sed 's/TRACKING_ID/ Tracking Id /; s/GIVEN_NAMES/Given Names/'; tail -n +2 a.csv; } > up.csv
+	assert_equal "$(head -c 40 up.csv)" " Tracking Id ,OFFICE,CATEGORY,PASSPORT_T"
+	run -0 --separate-stderr ingest -b B-CASE up.csv
+	summary B-CASE 3 3 0
+	sealed up.xml
+	diff <(sed 's/read from a.csv/read from up.csv/' want) <(records up.xml)
+	# a column named twice in two cases is still named twice
+	{ echo "$APP_HEADER,OFFICE"; } > twice.csv
+	refused 65 "column 'office' appears twice (columns 2 and 24)" -b B-T twice.csv
+}
+
+@test "a spreadsheet's trailing rows of empty cells are skipped and counted, not rejected records; --counts says so" {
+	"$GEN" applications 3 > a.csv
+	{ cat a.csv; printf ',,,,,,,,,,,,,,,,,,,,,,\r\n,,,,,,,,,,,,,,,,,,,,,,\r\n,,\r\n""\n'; } > excel.csv
+	run -0 --separate-stderr ingest -b B-XL --counts c.txt excel.csv
+	skipped_rows B-XL 4
+	summary B-XL 3 3 0
+	sealed xl.xml
+	assert_equal "$(grep -c '^<record ' xl.xml)" 3
+	run -0 sed 's/^seconds=[0-9]*\.[0-9]$/seconds=S/' c.txt
+	assert_output "program=ingest
+batch=B-XL
+in=3
+ok=3
+held=0
+rejected=0
+blank_rows=4
+empty=0
+seconds=S
+status=0"
+	assert_equal "$(stat -c %a c.txt)" 600
+	# a row with one cell filled is a record (rejected: no tracking id)
+	{ cat a.csv; echo ",,,,,,,,,,,,,,,,,,,,,,2026-11-26"; } > one.csv
+	run -0 --separate-stderr ingest -b B-XL one.csv
+	summary B-XL 4 3 1
+}
+
+@test "a header alone is an empty export: refused (65) with nothing written, unless --allow-empty; --counts tells a script" {
+	"$GEN" applications 1 | head -n 1 > h.csv
+	refused 65 "ingest: " -b B-T --counts c.txt h.csv
+	assert_equal "$stderr" "ingest: h.csv has a header and no application: the export is empty; export the day's applications again (or pass --allow-empty to seal a batch of no record)"
+	run -0 grep -E '^(in|status|batch|empty)=' c.txt
+	assert_output "batch=
+in=0
+empty=1
+status=65"
+	{ cat h.csv; echo ",,,,,,,,,,,,,,,,,,,,,,"; } > h2.csv
+	refused 65 "ingest: " -b B-T h2.csv
+	assert_equal "$stderr" "ingest: 1 row of empty cells skipped (a spreadsheet's rows past the data): no record
+ingest: h2.csv has a header and no application, only rows of empty cells: the export is empty; export the day's applications again (or pass --allow-empty to seal a batch of no record)"
+	refused 65 "standard input has a header and no application" -b B-T < h.csv
+	run -0 --separate-stderr ingest -b B-EMPTY --allow-empty h.csv
+	summary B-EMPTY 0 0 0
+	sealed empty.xml
+	assert_equal "$(grep -c '^<record ' empty.xml)" 0
+}
+
+@test "a Mac's zip: __MACOSX/ and ._ members and dotfiles are passed over" {
+	"$GEN" applications 2 > good.csv
+	mkdir -p __MACOSX sub/__MACOSX
+	printf '\0\5\26\7AppleDouble' > __MACOSX/._good.csv
+	cp __MACOSX/._good.csv sub/__MACOSX/._x.csv
+	printf 'junk' > .DS_Store
+	bsdtar -a -cf mac.zip good.csv __MACOSX .DS_Store sub
+	run -0 bsdtar -tf mac.zip
+	assert_line "__MACOSX/._good.csv"
+	run -0 --separate-stderr ingest -b B-MAC mac.zip
+	summary B-MAC 2 2 0
+	sealed mac.xml
+	run -0 grep -o 'read from [^<]*' mac.xml
+	assert_output "read from mac.zip:good.csv line 2
+read from mac.zip:good.csv line 3"
+	# another file that is not a CSV still refuses the archive
+	echo x > notes.txt
+	bsdtar -a -cf bad.zip notes.txt good.csv
+	refused 65 "bad.zip:notes.txt is not a .csv file; an archive may hold only CSV files: remove or rename it" -b B-T bad.zip
+}
+
+@test "a workbook (.xlsx, .ods, .xls) is named as one to save as CSV, by its name or its members (65)" {
+	"$GEN" applications 2 > a.csv
+	mkdir -p x/xl x/_rels
+	echo '<Types/>' > 'x/[Content_Types].xml'
+	echo '<workbook/>' > x/xl/workbook.xml
+	(cd x && bsdtar --format zip -cf ../book.xlsx '[Content_Types].xml' _rels xl)
+	refused 65 "ingest: " -b B-T book.xlsx
+	assert_equal "$stderr" "ingest: book.xlsx is a spreadsheet workbook (.xlsx), not a CSV export; open it in the spreadsheet and save it as CSV UTF-8 (comma delimited), see impass-csv(5)"
+	cp book.xlsx renamed.zip
+	refused 65 "renamed.zip is a spreadsheet workbook (.xlsx), not a CSV export" -b B-T renamed.zip
+	mkdir -p o
+	printf 'application/vnd.oasis.opendocument.spreadsheet' > o/mimetype
+	(cd o && bsdtar --format zip -cf ../sheet.zip mimetype)
+	refused 65 "sheet.zip is a spreadsheet workbook (.ods), not a CSV export" -b B-T sheet.zip
+	cp a.csv old.XLS
+	refused 65 "old.XLS is a spreadsheet workbook (.xls), not a CSV export" -b B-T old.XLS
+	[ ! -e batch.seq ]
+}
+
+@test "a gzip file cut short is damaged data (65), early or late; a folder cannot be opened (66), as a CSV or a stream" {
+	"$GEN" applications 20000 | gzip -c > big.csv.gz
+	head -c 30 big.csv.gz > t1.csv.gz
+	refused 65 "ingest: t1.csv.gz is damaged or cut short (truncated gzip input); copy or export the file again" -b B-T t1.csv.gz
+	head -c 600000 big.csv.gz > t2.csv.gz
+	run -65 --separate-stderr ingest -b B-T t2.csv.gz
+	[[ $stderr =~ ^ingest:\ B-T:\ t2\.csv\.gz\ is\ damaged\ or\ cut\ short\ after\ line\ [0-9]+\ \(truncated\ gzip\ input\)\;\ copy\ or\ export\ the\ file\ again$ ]] || fail "stderr: $stderr"
+	refute_line --partial '<seal '
+	mkdir d
+	refused 66 "ingest: cannot open d: Is a directory" -b B-T d
+	run -66 --separate-stderr passthru d
+	assert_equal "$stderr" "passthru: cannot open d: Is a directory"
+	run -66 --separate-stderr passthru < d
+	assert_equal "$stderr" "passthru: cannot open standard input: Is a directory"
 }

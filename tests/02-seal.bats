@@ -225,7 +225,7 @@ with_trust_line() {                    # a copy of the trust file with one more 
 
 @test "an empty batch seals the root of the empty tree and flows on" {
 	head -n 1 base.csv > empty.csv
-	run -0 --separate-stderr ingest -b B-EMPTY empty.csv
+	run -0 --separate-stderr ingest -b B-EMPTY --allow-empty empty.csv
 	echo "$output" > empty.xml
 	assert_equal "$(grep -c '^<record ' empty.xml)" 0
 	seal=$(grep '^<seal ' empty.xml)

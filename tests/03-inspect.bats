@@ -272,7 +272,7 @@ codes       rejected    INGEST_FIELD_COUNT           1
 
 @test "an empty batch: zero counts, the empty root, a CSV of the header alone" {
 	head -n 1 base.csv > empty.csv
-	ingest -b B-EMPTY empty.csv > empty.xml 2> /dev/null
+	ingest -b B-EMPTY --allow-empty empty.csv > empty.xml 2> /dev/null
 	run -0 --separate-stderr inspect empty.xml
 	assert_output "batch       B-EMPTY
 kind        application

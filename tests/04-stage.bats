@@ -123,3 +123,28 @@ rss() {
 		[ "$big" -lt $((small + 8192)) ] || fail "$prog grew from $small to $big KiB"
 	done
 }
+
+# tty_lines: $output of script(1) as the lines a terminal shows, one per \r or \n
+tty_lines() { tr '\r' '\n' <<< "$output" | sed 's/\x1b\[K//g' | grep -v '^$'; }
+
+@test "progress on a terminal: the batch id from the start, n of the total and a percentage; only the last stage of a pipeline draws" {
+	"$GEN" applications 3000 > big.csv
+	ingest -b B-PROG big.csv > big.xml 2> /dev/null
+	run -0 script -qec "passthru big.xml > p.xml" /dev/null
+	run -0 tty_lines
+	assert_line --index 0 "passthru: B-PROG: verifying 0 records"
+	assert_line --index 1 --regexp '^passthru: B-PROG: processed 1024 of 3000 records \(34%\)(, about [0-9]+ s left)?$'
+	assert_line --regexp '^passthru: B-PROG: 3000 in, 3000 ok, 0 rejected, 0 held, [0-9.]+ s$'
+	refute_line --partial "records (100%)"
+	# a pipeline on one terminal: ingest's stdout is a pipe, so it draws
+	# nothing; its summary line is whole, on a line of its own
+	run -0 script -qec "ingest -b B-PIPE big.csv | passthru > p2.xml" /dev/null
+	run -0 tty_lines
+	refute_line --partial "ingest: B-PIPE: read"
+	assert_line --regexp '^ingest: B-PIPE: 3000 in, 3000 ok, 0 rejected, 0 held, [0-9.]+ s$'
+	assert_line --regexp '^passthru: B-PIPE: 3000 in, 3000 ok, 0 rejected, 0 held, [0-9.]+ s$'
+	assert_line --regexp '^passthru: B-PIPE: processed 1024 of 3000 records \(34%\)'
+	# and with stderr no terminal, the summary alone
+	run -0 --separate-stderr passthru big.xml
+	assert_equal "$stderr" "passthru: B-PROG: 3000 in, 3000 ok, 0 rejected, 0 held, $(sed -n 's/.*held, //p' <<< "$stderr")"
+}

@@ -560,7 +560,7 @@ by_tracking() { grep -F "<tracking_id>$1</tracking_id>" "$2"; }
 	step_is SCRIPT-DEV v.xml rejected NAME_SCRIPT "father_name 'राम' holds U+0930, Devanagari script; enter the name in Latin letters as on the applicant's documents"
 }
 
-@test "application dates: not a real YYYY-MM-DD (YYYY-MM, YYYY for a birth) is DATE_INVALID; then DOB_FUTURE, DOB_TOO_EARLY, APPLIED_FUTURE, DATE_ORDER" {
+@test "application dates: not a real YYYY-MM-DD (YYYY-MM, YYYY for a birth) is DATE_INVALID, an unambiguous 14/03/1991 too (impass-csv(5): the office system writes ISO dates); then DOB_FUTURE, DOB_TOO_EARLY, APPLIED_FUTURE, DATE_ORDER" {
 	step_is DOB-FEB30 v.xml rejected DATE_INVALID "date_of_birth '1990-02-30' is not a real date written YYYY-MM-DD (or YYYY-MM, YYYY when only that is known)"
 	step_is DOB-FEB29 v.xml rejected DATE_INVALID "date_of_birth '1991-02-29' is not a real date written YYYY-MM-DD (or YYYY-MM, YYYY when only that is known)"
 	step_is DOB-SLASH v.xml rejected DATE_INVALID "date_of_birth '14/03/1991' is not a real date written YYYY-MM-DD (or YYYY-MM, YYYY when only that is known)"

@@ -664,13 +664,14 @@ one_step_each() { stage_one_step_each verify-nadra "$@"; }
 	[[ $stderr == *"'address'"* ]] || fail "stderr: $stderr"
 }
 
-@test "a register that cannot be opened is 66; no --nadra is a usage error (64)" {
+@test "a register that cannot be opened is 66; no --nadra is a usage error (64) that says to pass it" {
 	run -66 --separate-stderr verify-nadra -n missing.csv v.xml
 	assert_output ''
 	assert_equal "$stderr" 'verify-nadra: cannot open the NADRA extract missing.csv: No such file or directory'
 	run -64 --separate-stderr verify-nadra v.xml
 	assert_output ''
-	[[ $stderr == "$USAGE"* ]] || fail "stderr: $stderr"
+	assert_equal "${stderr%%$'\n'*}" "verify-nadra: no register: pass --nadra FILE, the NADRA extract (CSV, see impass-csv(5)) or its index (made with --index CSV -o OUT)"
+	[[ ${stderr#*$'\n'} == "$USAGE"* ]] || fail "stderr: $stderr"
 }
 
 # ---- the input stream ------------------------------------------------------------------

@@ -611,7 +611,7 @@ screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $ra
 	{ echo "$LIST_HEADER,remarks"; echo "$(entry PCL-1 cnic=3630200000011),none"; } > extra.csv
 	run -65 --separate-stderr screen-pcl -l extra.csv v.xml
 	assert_output ''
-	assert_equal "$stderr" "screen-pcl: extra.csv line 1: unknown column 'remarks' (column 13); a control list has only the columns of SPEC 5: rename or remove it"
+	assert_equal "$stderr" "screen-pcl: extra.csv line 1: unknown column 'remarks' (column 13); a control list has only the columns in impass-csv(5): rename or remove it"
 	{ echo "${LIST_HEADER%,removed_on}"; entry PCL-1 cnic=3630200000011 | sed 's/,$//'; } > miss.csv
 	run -65 --separate-stderr screen-pcl -l miss.csv v.xml
 	assert_output ''

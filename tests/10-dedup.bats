@@ -396,9 +396,9 @@ conserved() { stage_conserved dedup "$@"; }
 	clear EXPIRED o.xml '; passport AB1000271 of this CNIC (expiry 2016-01-01) is expired: not counted'
 }
 
-@test "a valid passport under another CNIC: held as DEDUP_OTHER_IDENTITY; a cancelled one does not count" {
+@test "a valid passport under another CNIC: held as DEDUP_OTHER_IDENTITY naming a woman d/o her father; a cancelled one does not count" {
 	held_as IDENTITY o.xml DEDUP_OTHER_IDENTITY AB1000282
-	says IDENTITY o.xml 'valid passport AB1000282 (until 2032-02-29) was issued to CNIC 6110100000282 (FARZANA SIDDIQUI s/o ZAFAR SIDDIQUI, born 1975-04-04), likely the same person:'
+	says IDENTITY o.xml 'valid passport AB1000282 (until 2032-02-29) was issued to CNIC 6110100000282 (FARZANA SIDDIQUI d/o ZAFAR SIDDIQUI, born 1975-04-04), likely the same person:'
 	clear IDENTITY-GONE o.xml
 	clear PLAIN o.xml 'no duplicate among the 32 applications of the batch and the passports of the history'
 }
@@ -539,7 +539,7 @@ conserved() { stage_conserved dedup "$@"; }
 	sed '1s/status/state/' h.csv > bad.csv
 	run --separate-stderr dedup -H n.db --import-history bad.csv
 	assert_failure 65
-	assert_equal "$stderr" "dedup: bad.csv line 1: unknown column 'state' (column 10); an issued-passport history has only the columns of SPEC 5: rename or remove it"
+	assert_equal "$stderr" "dedup: bad.csv line 1: unknown column 'state' (column 10); an issued-passport history has only the columns in impass-csv(5): rename or remove it"
 	sed '1s/,status//' h.csv > short.csv
 	run --separate-stderr dedup -H n.db --import-history short.csv
 	assert_failure 65

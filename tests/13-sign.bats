@@ -165,7 +165,7 @@ refused() {
 
 @test "an empty batch is approved: 0 in, sealed by sign over the empty root" {
 	head -n 1 a.csv > e.csv
-	ingest -b B-EMPTY e.csv > e.xml 2> /dev/null
+	ingest -b B-EMPTY --allow-empty e.csv > e.xml 2> /dev/null
 	signs o.xml -s "$APPROVER_FPR" e.xml
 	summary B-EMPTY 0 0 0 0
 	seal=$(seal_of o.xml)

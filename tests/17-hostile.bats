@@ -239,20 +239,20 @@ teardown() {
 
 @test "a CSV named by a path that is a pipe (/dev/stdin, <(...), a FIFO) is refused without reading it to the end" {
 	run -65 --separate-stderr bash -c 'yes | timeout 10 ingest -b B-T /dev/stdin'
-	assert_equal "$stderr" "ingest: /dev/stdin line 1: unknown column 'y' (column 1); an application export has only the columns of SPEC 5: rename or remove it"
+	assert_equal "$stderr" "ingest: /dev/stdin line 1: unknown column 'y' (column 1); an application export has only the columns in impass-csv(5): rename or remove it"
 	mkfifo fifo
 	{ yes > fifo & } 2>/dev/null
 	run -65 --separate-stderr timeout 10 ingest -b B-T fifo
-	assert_equal "$stderr" "ingest: fifo line 1: unknown column 'y' (column 1); an application export has only the columns of SPEC 5: rename or remove it"
+	assert_equal "$stderr" "ingest: fifo line 1: unknown column 'y' (column 1); an application export has only the columns in impass-csv(5): rename or remove it"
 	local hdr="{ echo 'cnic,x'; head -c 2G /dev/zero | tr '\\0' a; echo; }"
 	timed "2 GB piped NADRA extract" 65 \
-		"verify-nadra: /dev/stdin line 1: unknown column 'x' (column 2); a NADRA extract has only the columns of SPEC 5: rename or remove it" \
+		"verify-nadra: /dev/stdin line 1: unknown column 'x' (column 2); a NADRA extract has only the columns in impass-csv(5): rename or remove it" \
 		"$hdr | maxrss verify-nadra --index /dev/stdin -o n.idx 3> rss.out"
 	timed "2 GB piped control list" 65 \
-		"screen-pcl: /dev/stdin line 1: unknown column 'x' (column 2); a control list has only the columns of SPEC 5: rename or remove it" \
+		"screen-pcl: /dev/stdin line 1: unknown column 'x' (column 2); a control list has only the columns in impass-csv(5): rename or remove it" \
 		"$hdr | maxrss screen-pcl --list /dev/stdin /dev/null 3> rss.out"
 	timed "2 GB piped history" 65 \
-		"dedup: /dev/stdin line 1: unknown column 'x' (column 2); an issued-passport history has only the columns of SPEC 5: rename or remove it" \
+		"dedup: /dev/stdin line 1: unknown column 'x' (column 2); an issued-passport history has only the columns in impass-csv(5): rename or remove it" \
 		"$hdr | maxrss dedup --import-history /dev/stdin --history h.db 3> rss.out"
 }
 
@@ -337,7 +337,7 @@ teardown() {
 	{ head -n 1 apps.csv; printf 'T-1,\xff\xfe,,,,,,,,,,,,,,,,,,,,,\n'; } > u.csv
 	refused 65 "ingest: u.csv line 2, field 2: invalid UTF-8 (byte 0xff at offset 0); export the file as UTF-8" ingest -b B-T u.csv
 	head -n 1 apps.csv | sed 's/,/,\x00/' > nh.csv
-	refused 65 "ingest: nh.csv line 1: unknown column '$(printf '\xef\xbf\xbd')office' (column 2); an application export has only the columns of SPEC 5: rename or remove it" ingest -b B-T nh.csv
+	refused 65 "ingest: nh.csv line 1: unknown column '$(printf '\xef\xbf\xbd')office' (column 2); an application export has only the columns in impass-csv(5): rename or remove it" ingest -b B-T nh.csv
 }
 
 # ---- CSV: the reference lists -----------------------------------------------------------

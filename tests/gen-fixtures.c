@@ -2279,6 +2279,11 @@ static void parse_option(int opt, const char *arg, struct config *cfg)
 		break;
 	case 'h':
 		fputs(USAGE, stdout);
+		fputs("Person k is a function of the seed and k alone: the KINDs made with one\n"
+		      "--seed (default 1) describe the same people, so person k of applications\n"
+		      "is person k of nadra, pcl, history and registers: one seed links them.\n"
+		      "--from K starts at person K; --date is the day the applications were made.\n",
+		      stdout);
 		exit(0);
 	default:
 		/* getopt_long has already said what was wrong. */

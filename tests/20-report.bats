@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# pipelines/report and the pipelines' counts (issue 20): every count comes
+# from the sealed streams (inspect --counts, inspect --csv), never from the
+# programs' English summary lines: a run whose programs say their summaries
+# in other words gives the same report. The report an operations officer
+# reads: run time, input, approver, codes with what to do, outcome per
+# office, every held and rejected application, the courier's consignments
+# and spoiled booklets with their original batch; report.html checked in
+# headless chromium (make deps installs it): a screenshot and the DOM. An
+# empty export stops nightly (65) with an EMPTY EXPORT report.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+PIPES=$TESTS/../pipelines
+PROGS="ingest validate verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
+
+mkcase() {                        # mkcase DIR [BIN]
+	mkdir -p "$1"
+	cat > "$1/impass.conf" <<-EOF
+	BIN=${2:-$IMP_BIN}
+	GNUPGHOME=$KT/k/g
+	IMPASS_TRUST=$KT/k/trust
+	STAGE_KEY=$STAGE_FPR
+	APPROVER_KEY=$APPROVER_FPR
+	NADRA=$KT/nadra.csv
+	PCL_LISTS="$KT/pcl.csv"
+	SPOOL=spool
+	QUEUES=2
+	LAMINATES=$KT/lam.txt
+	OFFICES=$PIPES/offices.csv
+	COURIERS=$PIPES/couriers.csv
+	BUNDLES=out
+	EOF
+	(cd "$1" && IMPASS_SPOOL=spool render-mrz --add-range STOCK-1 AB1000000-AB1999999 2> /dev/null)
+}
+
+# every third job of a queue spoiled, the rest printed
+print_jobs() {
+	local q f i
+	for q in "$1"/print/*/; do
+		i=0
+		for f in "$q"new/*.xml; do
+			[ -e "$f" ] || continue
+			i=$((i + 1))
+			if [ $((i % 3)) -eq 0 ]; then
+				printf 'spoiled: ribbon jam\n' > "$q/failed/$(basename "$f").why"
+				mv "$f" "$q/failed/"
+			else
+				mv "$f" "$q/done/"
+			fi
+		done
+	done
+}
+
+run_case() {                      # run_case DIR [BIN]: nightly, the printers, courier
+	mkcase "$@"
+	(cd "$1" && "$PIPES/nightly" --config impass.conf "$KT/apps.csv" > nightly.out 2> nightly.err) || return 1
+	print_jobs "$1/spool"
+	(cd "$1" && "$PIPES/courier" --config impass.conf > courier.out 2> courier.err)
+}
+
+setup_file() {
+	keys_setup
+	stage_env
+	cd "$KT" || return 1
+	"$GEN" --seed 3 applications 40 > base.csv
+	"$GEN" --seed 3 nadra 40 > nadra.csv
+	"$GEN" --seed 3 pcl 50 > pcl.csv
+	# row 5 with sex Q (rejected), row 11's father another (held), row 20 twice (held)
+	awk -F, -v OFS=, 'NR == 5 { $8 = "Q" } NR == 11 { $7 = "ZORAWAR KHAN" } { print }
+		NR == 20 { sub(/^[^,]*/, "DUP-0020"); print }' base.csv > apps.csv
+	seq -f 'SL%08g' 1 500 > lam.txt
+	run_case ref
+	# the same run with programs whose summary lines say something else
+	mkdir wrap
+	cat > wrap/wrapper <<-'EOF'
+	#!/usr/bin/env bash
+	real=$REAL_BIN/${0##*/}
+	"$real" "$@" 2> >(sed -E 's/[0-9]+ (in|ok|rejected|held|collected|jobs)/many \1/g' >&2)
+	EOF
+	chmod +x wrap/wrapper
+	for p in $PROGS; do ln -s wrapper "wrap/$p"; done
+	REAL_BIN=$IMP_BIN PATH=$KT/wrap:$PATH run_case other "$KT/wrap"
+}
+
+teardown_file() {
+	keys_teardown
+}
+
+setup() {
+	stage_env
+	REF=$KT/ref
+	N=$(ls -d "$REF"/spool/runs/2* | head -n 1)
+	C=$(ls -d "$REF"/spool/runs/courier-* | head -n 1)
+}
+
+# a stream's inspect --counts value
+kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
+
+@test "the seeded night: rejected and held records, printed, spoiled and manifested" {
+	assert_equal "$(kv "$N/07-sign.xml" records)" 41
+	assert_equal "$(kv "$N/07-sign.xml" rejected.VALUE_INVALID)" 1
+	[ "$(kv "$N/07-sign.xml" held)" -ge 2 ]
+	[ "$(grep -c '^<record ' "$C/reprint.xml")" -ge 1 ]
+	[ "$(grep -c '^<record ' "$C/02-manifest-courier.xml")" -ge 1 ]
+}
+
+@test "run.log: each stage's counts are its sealed streams' (inspect --counts)" {
+	local prev=''
+	for f in "$N"/0[1-7]-*.xml; do
+		s=$(basename "$f" .xml)
+		s=${s#0?-}
+		run -0 grep -E "^[0-9TZ:-]+ $s: " "$N/run.log"
+		assert_equal "${#lines[@]}" 1
+		assert_regex "${lines[0]}" "^[0-9TZ:-]+ $s: $(kv "$f" batch): $(kv "${prev:-$f}" records) in, $(kv "$f" ok) ok, $(kv "$f" rejected) rejected, $(kv "$f" held) held, [0-9]+ s\$"
+		prev=$f
+	done
+	# spool-print writes no stream: its own last line, relayed as it is
+	run -0 grep -E "^[0-9TZ:-]+ spool-print: done in [0-9]+ s: " "$N/run.log"
+	assert_equal "${lines[0]#*: done in * s: }" "$(tail -n 1 "$N/spool-print.log")"
+}
+
+@test "the programs' summary lines in other words change no count of the run log or the report" {
+	O=$(ls -d "$KT"/other/spool/runs/2* | head -n 1)
+	grep -q 'many in, many ok' "$O/validate.log"
+	# the same counts, once times, run folders and dates are left out
+	norm() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z//g; s/(courier-)?[0-9]{8}-[0-9]{6}-[0-9]+//g; s/\(?[0-9]+ s\)?//g; s/ref|other//g' "$1"; }
+	diff <(norm "$N/report.txt") <(norm "$O/report.txt")
+	diff <(norm "$N/run.log" | grep -v 'spool-print: done') <(norm "$O/run.log" | grep -v 'spool-print: done')
+	Oc=$(ls -d "$KT"/other/spool/runs/courier-* | head -n 1)
+	diff <(norm "$C/report.txt" | sed 's/C-[0-9-]*//g') <(norm "$Oc/report.txt" | sed 's/C-[0-9-]*//g')
+}
+
+@test "report.txt: run time, input, approver; codes with what to do; per office; every held and rejected application" {
+	run -0 cat "$N/report.txt"
+	assert_line --index 0 "impass nightly run $(basename "$N")"
+	assert_line --index 1 --regexp '^batch B-[0-9]{8}-01, complete$'
+	assert_line --index 2 --regexp "^started [0-9TZ:-]+, ended [0-9TZ:-]+ \([0-9]+ s\); input $KT/apps.csv \(41 lines after the header\); approved by Officer Ayesha Siddiqui \($APPROVER_FPR\)$"
+	assert_line --regexp '^rejected +VALUE_INVALID +1  the office corrects the named field to one of the values listed in the reason$'
+	assert_line --regexp '^held +DEDUP_SAME_CNIC +[0-9]+  an officer compares the two applications named; keep one, refuse the other$'
+	# every held and rejected record is listed once, with its office and code
+	inspect --csv "$N/07-sign.xml" 2> /dev/null |
+		awk "$CSV_SPLIT"'NR > 1 { csv_split($0, f); if (f[2] != "ok") print f[2], f[1], f[5], f[3] }' | sort > want
+	sed -n '/^held and rejected applications/,/^$/p' "$N/report.txt" | sed '1d;/^$/d' |
+		awk '{ sub(/:$/, "", $4); print $1, $2, $3, $4 }' | sort > got
+	[ -s want ]
+	diff want got
+	# per office: the counts add up to the batch
+	sed -n '/^office /,/^$/p' "$N/report.txt" | awk 'NR > 1 && NF == 4 { ok += $2; h += $3; r += $4 } END { print ok, h, r }' > offices
+	assert_equal "$(cat offices)" "$(kv "$N/07-sign.xml" ok) $(kv "$N/07-sign.xml" held) $(kv "$N/07-sign.xml" rejected)"
+}
+
+@test "the courier's report: each consignment with courier, destination, count and bundle; the spoiled booklets with their reason and original batch" {
+	run -0 cat "$C/report.txt"
+	assert_line --index 0 "impass courier run $(basename "$C")"
+	# the consignments' counts are the manifested records, each bundle exists
+	sed -n '/^consignment /,/^$/p' "$C/report.txt" | awk 'NR > 1 && NF == 5' > cons
+	[ -s cons ]
+	assert_equal "$(awk '{ n += $4 } END { print n }' cons)" "$(kv "$C/02-manifest-courier.xml" ok)"
+	while read -r num courier dest n bundle; do
+		[ -e "$REF/out/$bundle" ] || fail "no bundle $bundle"
+		assert_equal "$(grep -c "<consignment number=\"$num\" courier=\"$courier\" destination=\"$dest\"/>" "$C/02-manifest-courier.xml")" "$n"
+	done < cons
+	b=$(kv "$N/07-sign.xml" batch)
+	assert_line "spoiled booklets of batch $b (tracking id: reason)"
+	sp=$(grep -c '^<record ' "$C/reprint.xml")
+	assert_equal "$(grep -c 'spoiled: ribbon jam' "$C/report.txt")" "$sp"
+	assert_line --partial "$sp spoiled jobs of batch $b wait in"
+}
+
+@test "report.html renders in headless chromium: a screenshot, and the DOM holds every table with the report's counts" {
+	browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
+		fail "no chromium: make deps installs it"
+	run -0 xmllint --noout "$N/report.html"
+	cp "$N/report.html" r.html
+	run -0 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" \
+		--window-size=1200,2400 --screenshot="$PWD/shot.png" "file://$PWD/r.html"
+	[ -s shot.png ]
+	assert_equal "$(head -c 8 shot.png | od -An -tx1 | tr -d ' \n')" 89504e470d0a1a0a
+	run -0 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" \
+		--dump-dom "file://$PWD/r.html"
+	for id in run stages codes offices records codechart officechart; do
+		assert_output --partial "id=\"$id\""
+	done
+	assert_output --partial "<th class=\"l\">approved by</th><td class=\"l\">Officer Ayesha Siddiqui ($APPROVER_FPR)</td>"
+	# one row per held or rejected application in the DOM's records table
+	rows=$(sed -n '/<table id="records">/,/<\/table>/p' <<< "$output" | grep -o '<tr><td class="l">\(held\|rejected\)</td>' | wc -l)
+	assert_equal "$rows" "$(($(kv "$N/07-sign.xml" held) + $(kv "$N/07-sign.xml" rejected)))"
+	assert_output --partial '<td class="l">VALUE_INVALID</td>'
+	run -1 grep -ci '<script' r.html
+	assert_output 0
+}
+
+@test "an empty export: nightly stops with 65, says EMPTY EXPORT on stderr, in the log and the report" {
+	mkcase e
+	cd e
+	head -n 1 "$KT/apps.csv" > empty.csv
+	run -65 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
+	assert_output ''
+	r=$(ls -d spool/runs/2*)
+	[ -e "$r/EMPTY" ]
+	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application; nothing was run."* ]] || fail "stderr: $stderr"
+	: ": empty.csv has a header and no application; nothing was run."
+	grep -q "EMPTY EXPORT" "$r/run.log"
+	run -0 sed -n 2p "$r/report.txt"
+	assert_output "batch -, EMPTY EXPORT: the input has a header and no application; nothing was run"
+	grep -q 'class="empty">EMPTY EXPORT' "$r/report.html"
+	[ ! -e "$r/01-ingest.xml" ]
+}
