@@ -132,6 +132,8 @@ csv_page_columns() {
 	# what README says is made once before the first night
 	run -0 grep -F '(`dedup --import-history' "$ROOT/README.md"
 	dedup --import-history issued.csv --history issued.db 2> /dev/null
+	# render-mrz numbers from the spool's state database, the one ledger spool-print reads
+	export IMPASS_SPOOL=$PWD/spool
 	render-mrz --add-range STOCK-1 AB0000001-AB9999999 2> /dev/null
 	cmd=$(sed -n '/^shell pipelines and cron:$/,/^The stages seal/p' "$ROOT/README.md" | sed -n 's/^    //p')
 	[[ $cmd == "ingest applications.csv | validate |"*"| sign -s \"\$APPROVER_FPR\" \\"*"spool-print --spool /var/spool/impass --laminates laminates.txt" ]] ||
