@@ -362,7 +362,8 @@ int
 imp_lds_read_cert(const char *path, const char *what, void **out, struct imp_err *e)
 {
 	struct imp_buf b = { 0 };
-	BIO *bio;
+	BIO *bio = NULL;
+	char why[256];
 	int rc;
 
 	*out = NULL;
@@ -371,11 +372,12 @@ imp_lds_read_cert(const char *path, const char *what, void **out, struct imp_err
 		return rc;
 	}
 	if ((bio = BIO_new_mem_buf(b.p, (int)b.len)) == NULL ||
-	    (*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
-		rc = ssl_fail(e, EX_CONFIG, "");
-	if (rc != 0)
+	    (*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		ERR_error_string_n(ERR_get_error(), why, sizeof why);
+		ERR_clear_error();
 		rc = imp_fail(e, EX_CONFIG, "the %s %s is not a PEM X.509 certificate (%s)", what,
-			      path, e->msg[0] ? e->msg + 2 : "unreadable");
+			      path, why);
+	}
 	BIO_free(bio);
 	imp_buf_free(&b);
 	return rc;
