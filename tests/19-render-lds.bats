@@ -106,39 +106,9 @@ pki_ds() {     # DIR NAME CSCA EXTENSIONS FROM TO: a Document Signer DIR/NAME.pe
 	chmod 600 "$1/$2.key"
 }
 
-# ---- photos -------------------------------------------------------------------------------
+# ---- photos (tests/fake-photos) ------------------------------------------------------------
 
-# fake_jpeg W H BYTES: the start of a JPEG (SOI, APP0, a baseline frame
-# header of W x H), BYTES random bytes, EOI: all of a photo render-lds reads
-fake_jpeg() {
-	local hw
-	printf '\377\330\377\340\000\020JFIF\000\001\001\000\000\001\000\001\000\000'
-	hw=$(printf '\\%03o' $(($2 >> 8)) $(($2 & 255)) $(($1 >> 8)) $(($1 & 255)))
-	printf "\\377\\300\\000\\021\\010$hw\\003\\001\\042\\000\\002\\021\\001\\003\\021\\001"
-	head -c "$3" /dev/urandom
-	printf '\377\331'
-}
-
-# store_photo DIR [W H BYTES]: a new photo in the store DIR/HASH.jpg; prints HASH
-store_photo() {
-	local h
-	mkdir -p "$1"
-	fake_jpeg "${2:-480}" "${3:-600}" "${4:-3000}" > "$1/new.jpg"
-	h=$(sha256sum < "$1/new.jpg" | cut -c1-64)
-	mv "$1/new.jpg" "$1/$h.jpg"
-	echo "$h"
-}
-
-# with_photos CSV DIR: CSV with each row's photo_sha256 (its only run of 64
-# hex digits) replaced by a new photo's in DIR
-with_photos() {
-	local line old
-	while IFS= read -r line; do
-		old=$(grep -o '[0-9a-f]\{64\}' <<< "$line" || true)
-		[ -z "$old" ] || line=${line/$old/$(store_photo "$2")}
-		printf '%s\n' "$line"
-	done < "$1"
-}
+store_photo() { "$TESTS/fake-photos" one "$@"; }
 
 # app ID KEY=CELL...: one CSV row of a valid ordinary application, the cells
 # given replaced (as tests/11-render-mrz.bats)
@@ -197,7 +167,7 @@ setup_file() {
 	IMPASS_SPOOL=$KT/spool lds m.xml > o.xml 2> o.err
 	# a generated batch through the real chain, each with its own photo
 	"$GEN" applications 40 > g0.csv
-	with_photos g0.csv photos > g.csv
+	"$TESTS/fake-photos" csv photos < g0.csv > g.csv
 	render-mrz --state g.db --add-range A AB2000000-AB2999999 2> /dev/null
 	ingest -b B-G g.csv 2> /dev/null | validate --today "$TODAY" 2> /dev/null |
 		render-mrz --state g.db --issue-date 2026-12-01 2> /dev/null > gm.xml
@@ -240,7 +210,7 @@ mrz_of() {
 		rec=$(record_of "$id" "$KT/o.xml")
 		[[ $rec == *'status="ok"'* ]] || fail "$id is not ok"
 		num=$(sed 's/.*<passport number="AB\([0-9]*\)".*/\1/' <<< "$rec")
-		lds-split "$KT/spool/lds/AB$num.lds" "split-$id" > /dev/null
+		"$TESTS/lds-split" "$KT/spool/lds/AB$num.lds" "split-$id" > /dev/null
 		sod=$(sha256sum < "split-$id/SOD" | cut -c1-64)
 		[[ $rec == *"</passport><chip file=\"AB$num.lds\" bytes=\"$(stat -c %s "$KT/spool/lds/AB$num.lds")\"/><trail>"* ]] ||
 			fail "$id: no <chip> for AB$num.lds after its passport"
@@ -286,7 +256,7 @@ mrz_of() {
 @test "openssl cms -verify with the test CSCA as trust anchor verifies every EF.SOD; its content type is ldsSecurityObject" {
 	local f n=0
 	for f in "$KT"/spool/lds/*.lds "$KT"/gspool/lds/*.lds; do
-		lds-split "$f" d > /dev/null
+		"$TESTS/lds-split" "$f" d > /dev/null
 		run openssl cms -verify -inform DER -in d/SOD.cms -CAfile "$KT/pki/csca.pem" -out d/lso.der
 		assert_success
 		assert_output 'CMS Verification successful'
@@ -319,7 +289,7 @@ mrz_of() {
 	assert_line --regexp 'OBJECT +:pkcs7-signedData$'
 	assert_line --regexp 'OBJECT +:2.23.136.1.1.1$'
 	# EF.COM's bytes: 5F01 "0108", 5F36 "040000", 5C 61 75
-	lds-split "$f" d > /dev/null
+	"$TESTS/lds-split" "$f" d > /dev/null
 	assert_equal "$(od -An -tx1 d/COM | tr -d ' \n')" 60145f0104303130385f3606303430303030'5c026175'
 	openssl cms -verify -inform DER -in d/SOD.cms -CAfile "$KT/pki/csca.pem" -out d/lso.der 2> /dev/null
 	run -0 openssl asn1parse -inform DER -in d/lso.der
@@ -330,7 +300,7 @@ mrz_of() {
 @test "the DG hashes recomputed by lds-split (sha256sum) equal those in every EF.SOD, and DG1 and DG2 only" {
 	local f want got
 	for f in "$KT"/spool/lds/*.lds "$KT"/gspool/lds/*.lds; do
-		want=$(lds-split "$f" d)
+		want=$("$TESTS/lds-split" "$f" d)
 		openssl cms -verify -inform DER -in d/SOD.cms -CAfile "$KT/pki/csca.pem" -out d/lso.der 2> /dev/null
 		got=$(openssl asn1parse -inform DER -in d/lso.der |
 			awk '/prim: INTEGER/ && /d=3/ { sub(/.*:/, ""); n = $0 + 0 }
@@ -344,7 +314,7 @@ mrz_of() {
 	local file num n=0
 	for file in o go; do
 		for num in $(chips "$KT/$file.xml"); do
-			lds-split "$KT/$([ $file = o ] && echo spool || echo gspool)/lds/$num.lds" d > /dev/null
+			"$TESTS/lds-split" "$KT/$([ $file = o ] && echo spool || echo gspool)/lds/$num.lds" d > /dev/null
 			assert_equal "$(tail -c 88 d/DG1)" "$(mrz_of "$num" "$KT/$file.xml")"
 			assert_equal "$(head -c 5 d/DG1 | od -An -tx1 | tr -d ' \n')" 615b5f1f58
 			n=$((n + 1))
@@ -359,7 +329,7 @@ mrz_of() {
 		rec=$(grep -F "<passport number=\"$num\"" "$KT/o.xml")
 		hash=$(sed 's|.*<photo_sha256>\([0-9a-f]*\)</photo_sha256>.*|\1|' <<< "$rec")
 		sex=$(sed 's|.*<normalised>.*<sex>\(.\)</sex>.*|\1|' <<< "$rec")
-		lds-split "$KT/spool/lds/$num.lds" d > /dev/null
+		"$TESTS/lds-split" "$KT/spool/lds/$num.lds" d > /dev/null
 		# 5F2E's value: 46 bytes of header, then the JPEG
 		tail -c "$(stat -c %s "$KT/photos/$hash.jpg")" d/DG2 > photo
 		cmp photo "$KT/photos/$hash.jpg"
