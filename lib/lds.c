@@ -422,15 +422,41 @@ time_text(const ASN1_TIME *t, char *out, size_t n)
 		strftime(out, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* The DS certificate usable now: in its validity, a digitalSignature key
- * usage, issued by the CSCA (signature and chain checked by OpenSSL),
- * the key its own. */
+/* Whether now is outside the certificate's private key usage period
+ * (9303-12: the months a DS key signs, shorter than its certificate's
+ * validity); the period in words into out. */
+static int
+key_period_over(X509 *c, char *out, size_t n)
+{
+	PKEY_USAGE_PERIOD *p = X509_get_ext_d2i(c, NID_private_key_usage_period, NULL, NULL);
+	char from[32] = "", to[32] = "";
+	int over = 0;
+
+	if (p == NULL)
+		return 0;
+	if (p->notBefore != NULL) {
+		time_text(p->notBefore, from, sizeof from);
+		over |= X509_cmp_current_time(p->notBefore) >= 0;
+	}
+	if (p->notAfter != NULL) {
+		time_text(p->notAfter, to, sizeof to);
+		over |= X509_cmp_current_time(p->notAfter) <= 0;
+	}
+	snprintf(out, n, "%s%s%s%s", *from ? "from " : "", from,
+		 *to ? (*from ? " to " : "until ") : "", to);
+	PKEY_USAGE_PERIOD_free(p);
+	return over;
+}
+
+/* The DS certificate usable now: in its validity and its private key
+ * usage period, a digitalSignature key usage, issued by the CSCA
+ * (signature and chain checked by OpenSSL), the key its own. */
 static int
 check_ds(struct imp_lds_signer *s, const char *cert, const char *csca, struct imp_err *e)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	char when[64];
+	char when[96];
 	int rc = 0, err;
 
 	if (store == NULL || ctx == NULL)
@@ -444,6 +470,10 @@ check_ds(struct imp_lds_signer *s, const char *cert, const char *csca, struct im
 		time_text(X509_get0_notBefore(s->cert), when, sizeof when);
 		rc = imp_fail(e, EX_UNAVAILABLE, "the Document Signer certificate %s (%s) is not "
 			      "valid before %s; nothing is signed", cert, s->name, when);
+	} else if (rc == 0 && key_period_over(s->cert, when, sizeof when)) {
+		rc = imp_fail(e, EX_UNAVAILABLE, "the Document Signer key of %s (%s) may sign "
+			      "only %s (its private key usage period); nothing is signed: use the "
+			      "current Document Signer", cert, s->name, when);
 	} else if (rc == 0 && (!(X509_get_extension_flags(s->cert) & EXFLAG_KUSAGE) ||
 		   !(X509_get_key_usage(s->cert) & KU_DIGITAL_SIGNATURE) ||
 		   (X509_get_key_usage(s->cert) & KU_KEY_CERT_SIGN))) {

@@ -29,7 +29,8 @@ gentime() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 # critical; key identifiers; private key usage period); Document Signers
 # issued by openssl ca: ds (valid now), expired, future (not valid yet),
 # stranger (issued by rogue), nosig (keyEncipherment, no digitalSignature),
-# each with digitalSignature critical, key identifiers, CRL distribution
+# stale (its private key usage period ended a month ago), the others
+# with digitalSignature critical, key identifiers, CRL distribution
 # point, private key usage period and the document type list (P).
 pki() {
 	local d=$1
@@ -59,6 +60,13 @@ pki() {
 	[ds_pkup]
 	notBefore = IMP:0,GENTIME:$(gentime '-1 day')
 	notAfter = IMP:1,GENTIME:$(gentime '+3 months')
+	[stale]
+	keyUsage = critical, digitalSignature
+	authorityKeyIdentifier = keyid
+	2.5.29.16 = ASN1:SEQUENCE:stale_pkup
+	[stale_pkup]
+	notBefore = IMP:0,GENTIME:$(gentime '-4 months')
+	notAfter = IMP:1,GENTIME:$(gentime '-1 month')
 	[doctypes]
 	version = INT:0
 	list = SET:doclist
@@ -86,7 +94,10 @@ pki() {
 	pki_ds "$d" expired csca ds '-3 years' '-1 day' &&
 	pki_ds "$d" future csca ds '+1 year' '+12 years' &&
 	pki_ds "$d" stranger rogue ds '-1 day' '+11 years' &&
-	pki_ds "$d" nosig csca nosig '-1 day' '+11 years'
+	pki_ds "$d" nosig csca nosig '-1 day' '+11 years' &&
+	pki_ds "$d" stale csca stale '-4 months' '+11 years' &&
+	sed -n 's/^notBefore = IMP:0,GENTIME://p' "$d/ext.cnf" | tail -n 1 > "$d/stale.from" &&
+	sed -n 's/^notAfter = IMP:1,GENTIME://p' "$d/ext.cnf" | tail -n 1 > "$d/stale.to"
 }
 
 pki_csca() {   # DIR NAME CN: a self-signed CSCA DIR/NAME.pem, DIR/NAME.key
@@ -416,6 +427,17 @@ bad_ds() {
 	bad_ds 69 "render-lds: the Document Signer certificate $p/future.pem (/C=PK/O=Government of Pakistan/OU=DGIP/CN=Document Signer future serial 1002) is not valid before $(date -u -d "$(openssl x509 -in "$p/future.pem" -noout -startdate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S') UTC; nothing is signed" \
 		--ds-cert "$p/future.pem" --ds-key "$p/future.key" --csca "$p/csca.pem"
 }
+
+@test "a DS key past its private key usage period (its certificate still valid): exit 69, nothing signed" {
+	local p=$KT/pki
+	run -0 openssl x509 -in "$p/stale.pem" -noout -ext privateKeyUsagePeriod
+	assert_line --index 0 'X509v3 Private Key Usage Period: '
+	bad_ds 69 "render-lds: the Document Signer key of $p/stale.pem (/C=PK/O=Government of Pakistan/OU=DGIP/CN=Document Signer stale serial 1005) may sign only from $(words "$(cat "$p/stale.from")") to $(words "$(cat "$p/stale.to")") (its private key usage period); nothing is signed: use the current Document Signer" \
+		--ds-cert "$p/stale.pem" --ds-key "$p/stale.key" --csca "$p/csca.pem"
+}
+
+# words YYYYMMDDHHMMSSZ: as render-lds writes a time, YYYY-MM-DD HH:MM:SS UTC
+words() { sed 's/^\(....\)\(..\)\(..\)\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6 UTC/' <<< "$1"; }
 
 @test "a DS certificate not issued by the CSCA: exit 77, nothing signed" {
 	local p=$KT/pki
