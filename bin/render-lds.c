@@ -74,9 +74,9 @@ read_photo(struct lds *l, const char *want, const char **code, struct imp_err *e
 	size_t i;
 	int fd;
 
-	for (i = 0; want != NULL && i < 64 && strchr("0123456789abcdefABCDEF", want[i]) &&
-	     want[i] != '\0'; i++)
-		name[i] = (char)(want[i] | 0x20);
+	for (i = 0; want != NULL && i < 64 && want[i] != '\0' &&
+	     strchr("0123456789abcdefABCDEF", want[i]) != NULL; i++)
+		name[i] = (char)(want[i] | 0x20);       /* lower case */
 	if (want == NULL || i != 64 || want[64] != '\0') {
 		*code = "LDS_PHOTO_MISSING";
 		imp_buf_printf(&l->why, "the application has no photo_sha256 of 64 hex digits");
@@ -528,6 +528,7 @@ run_check(const struct opts *o, struct imp_err *e)
 	if (imp_lds_split((const unsigned char *)chip.p, chip.len, ef,
 			  sizeof ef / sizeof ef[0], &n, &why) != 0) {
 		say(&c, 0, "not a chip dump: %s", imp_buf_str(&why));
+		n = 0;
 	} else if ((s = find_ef(ef, n, IMP_LDS_SOD)) == NULL) {
 		say(&c, 0, "no EF.SOD (tag 77): the groups cannot be checked");
 	} else if (imp_lds_sod_verify(s->value, s->vlen, csca, &sod, &why) != 0) {
@@ -537,7 +538,7 @@ run_check(const struct opts *o, struct imp_err *e)
 		    o->csca);
 		check_groups(&c, ef, n, &sod);
 	}
-	if (c.bad == 0 || n > 0)
+	if (n > 0)
 		check_dg1(&c, ef, n, o->mrz ? page : NULL);
 	if (c.bad > 0)
 		rc = imp_fail(e, EX_DATAERR, "%s: %d check%s failed: do not trust this chip", c.name,
