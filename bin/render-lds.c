@@ -221,7 +221,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	struct lds *l = arg;
 	const char *type = imp_record_field(r, "normalised", "passport_type");
 	const char *number = imp_record_attr(r, "passport", "number");
-	const char *mrz[2], *code, *attrs[] = { "sod", NULL, NULL };
+	const char *mrz[2], *code, *expires, *attrs[] = { "sod", NULL, NULL };
 	unsigned char hash[NDG][IMP_HASH_LEN], sod_hash[IMP_HASH_LEN];
 	char file[32], hex[2 * IMP_HASH_LEN + 1], sod[80];
 	int rc;
@@ -236,6 +236,16 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 		imp_buf_printf(&l->why, "the record has no passport number and MRZ; run "
 			       "render-mrz first");
 		return hold(l, r, "LDS_NO_PASSPORT", e);
+	}
+	/* 9303-12: a chip must be checkable for as long as its passport is valid */
+	expires = imp_record_attr(r, "passport", "expires");
+	if (expires == NULL || strcmp(expires, imp_lds_signer_until(l->ds)) > 0) {
+		imp_buf_printf(&l->why, "the Document Signer certificate is valid until %s, the "
+			       "passport until %s: its chip could not be checked after %s; sign with "
+			       "a Document Signer whose certificate outlives the passports",
+			       imp_lds_signer_until(l->ds), expires ? expires : "(no date)",
+			       imp_lds_signer_until(l->ds));
+		return hold(l, r, "LDS_DS_EXPIRES_FIRST", e);
 	}
 	if ((rc = read_photo(l, imp_record_field(r, "application", "photo_sha256"), &code,
 			     e)) != 0)

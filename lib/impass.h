@@ -478,6 +478,7 @@ void imp_lds_com(struct imp_buf *out, const int *dgs, size_t n);
 int imp_lds_signer_open(struct imp_lds_signer **s, const char *cert, const char *key,
 			const char *csca, struct imp_err *e);
 const char *imp_lds_signer_name(const struct imp_lds_signer *s);
+const char *imp_lds_signer_until(const struct imp_lds_signer *s);
 int imp_lds_sign(struct imp_lds_signer *s, const int *dgs,
 		 const unsigned char (*hash)[IMP_HASH_LEN], size_t n, struct imp_buf *sod,
 		 struct imp_err *e);

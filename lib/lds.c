@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/cms.h>
@@ -35,6 +36,7 @@ struct imp_lds_signer {
 	EVP_PKEY *key;
 	EVP_MD *md;
 	char name[512];
+	char until[11];               /* the certificate's last day, YYYY-MM-DD */
 };
 
 /* ---- BER-TLV ---------------------------------------------------------------- */
@@ -518,6 +520,7 @@ imp_lds_signer_open(struct imp_lds_signer **sp, const char *cert, const char *ke
 		    const char *csca, struct imp_err *e)
 {
 	struct imp_lds_signer *s = calloc(1, sizeof *s);
+	struct tm tm;
 	int rc;
 
 	if ((*sp = s) == NULL)
@@ -529,6 +532,10 @@ imp_lds_signer_open(struct imp_lds_signer **sp, const char *cert, const char *ke
 	cert_name(s->cert, s->name, sizeof s->name);
 	if ((rc = read_key(key, &s->key, e)) != 0 || (rc = check_ds(s, cert, csca, e)) != 0)
 		return rc;
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(s->cert), &tm) != 1)
+		return ssl_fail(e, EX_CONFIG, "the Document Signer certificate's end of validity "
+				"cannot be read");
+	strftime(s->until, sizeof s->until, "%Y-%m-%d", &tm);
 	if ((s->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		return ssl_fail(e, EX_SOFTWARE, "no SHA-256 in OpenSSL");
 	return 0;
@@ -538,6 +545,13 @@ const char *
 imp_lds_signer_name(const struct imp_lds_signer *s)
 {
 	return s->name;
+}
+
+/* The last day of the DS certificate's validity, YYYY-MM-DD. */
+const char *
+imp_lds_signer_until(const struct imp_lds_signer *s)
+{
+	return s->until;
 }
 
 void

@@ -29,7 +29,8 @@ gentime() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 # critical; key identifiers; private key usage period); Document Signers
 # issued by openssl ca: ds (valid now), expired, future (not valid yet),
 # stranger (issued by rogue), nosig (keyEncipherment, no digitalSignature),
-# stale (its private key usage period ended a month ago), the others
+# stale (its private key usage period ended a month ago), short (valid
+# for 3 years, shorter than the passports it would sign), the others
 # with digitalSignature critical, key identifiers, CRL distribution
 # point, private key usage period and the document type list (P).
 pki() {
@@ -96,6 +97,7 @@ pki() {
 	pki_ds "$d" stranger rogue ds '-1 day' '+11 years' &&
 	pki_ds "$d" nosig csca nosig '-1 day' '+11 years' &&
 	pki_ds "$d" stale csca stale '-4 months' '+11 years' &&
+	pki_ds "$d" short csca ds '-1 day' '+3 years' &&
 	sed -n 's/^notBefore = IMP:0,GENTIME://p' "$d/ext.cnf" | tail -n 1 > "$d/stale.from" &&
 	sed -n 's/^notAfter = IMP:1,GENTIME://p' "$d/ext.cnf" | tail -n 1 > "$d/stale.to"
 }
@@ -438,6 +440,19 @@ bad_ds() {
 
 # words YYYYMMDDHHMMSSZ: as render-lds writes a time, YYYY-MM-DD HH:MM:SS UTC
 words() { sed 's/^\(....\)\(..\)\(..\)\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6 UTC/' <<< "$1"; }
+
+@test "a DS certificate that ends before a passport does: the record held, its chip not signed" {
+	local until
+	until=$(date -u -d "$(openssl x509 -in "$KT/pki/short.pem" -noout -enddate | cut -d= -f2)" +%F)
+	mkdir sp
+	DS=short run -0 --separate-stderr lds --spool sp "$KT/m.xml"
+	printf '%s\n' "$output" > short.xml
+	run record_of ORD short.xml
+	assert_output --regexp '^<record [^>]* status="held">'
+	assert_output --partial "<step stage=\"render-lds\" result=\"held\" code=\"LDS_DS_EXPIRES_FIRST\">the Document Signer certificate is valid until $until, the passport until 2036-12-01: its chip could not be checked after $until; sign with a Document Signer whose certificate outlives the passports; no chip data signed for it</step></trail></record>"
+	assert_equal "$(grep -c 'code="LDS_DS_EXPIRES_FIRST"' short.xml)" 9
+	assert_equal "$(ls -A sp/lds)" ''
+}
 
 @test "a DS certificate not issued by the CSCA: exit 77, nothing signed" {
 	local p=$KT/pki
