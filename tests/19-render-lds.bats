@@ -402,6 +402,11 @@ mrz_of() {
 	cmp -s "$f" changed.lds && fail "nothing changed"
 	run -65 --separate-stderr render-lds --check --csca "$KT/pki/csca.pem" changed.lds
 	assert_line --index 2 --regexp "^changed.lds: BAD: DG2: SHA-256 [0-9a-f]{64}, EF.SOD says [0-9a-f]{64}: changed after signing$"
+	# a group added that EF.SOD does not name
+	{ cat "$f"; printf '\143\003\001\002\003'; } > added.lds
+	run -65 --separate-stderr render-lds --check --csca "$KT/pki/csca.pem" added.lds
+	assert_line --index 3 'added.lds: BAD: DG3 is not in EF.SOD: an added group'
+	assert_equal "$stderr" 'render-lds: added.lds: 1 check failed: do not trust this chip'
 	run -65 --separate-stderr render-lds --check --csca "$KT/pki/rogue.pem" "$f"
 	assert_line --index 0 --partial "$f: BAD: EF.SOD's signature does not verify against the CSCA: "
 	printf '\167\204\377\377\377\377' > junk
