@@ -466,6 +466,49 @@ int imp_xsd_open(struct imp_xsd **x, struct imp_err *e);
 int imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why);
 void imp_xsd_close(struct imp_xsd *x);
 
+/* ---- lds.c: e-Passport chip data (ICAO 9303-10 LDS, 9303-12 EF.SOD) --------- */
+
+#define IMP_LDS_MAXDG 16
+#define IMP_LDS_COM 0x60
+#define IMP_LDS_SOD 0x77
+
+struct imp_lds_ef {                  /* one elementary file of a chip dump */
+	unsigned tag;
+	const unsigned char *p, *value;   /* the whole TLV, its value */
+	size_t len, vlen;
+};
+
+struct imp_lds_sod {                 /* what a verified EF.SOD says */
+	int dg[IMP_LDS_MAXDG];
+	unsigned char hash[IMP_LDS_MAXDG][IMP_HASH_LEN];
+	size_t n;
+	char signer[512];                 /* the Document Signer's subject and serial */
+};
+
+struct imp_lds_signer;
+
+unsigned imp_lds_dg_tag(int dg);
+int imp_lds_tag_dg(unsigned tag);
+int imp_tlv_read(const unsigned char *p, size_t n, unsigned *tag, size_t *hdr, size_t *len);
+int imp_lds_split(const unsigned char *p, size_t n, struct imp_lds_ef *ef, size_t max,
+		  size_t *count, struct imp_buf *why);
+void imp_lds_dg1(struct imp_buf *out, const char *l1, const char *l2);
+int imp_lds_dg2(struct imp_buf *out, const unsigned char *jpeg, size_t n, char sex,
+		struct imp_buf *why);
+void imp_lds_com(struct imp_buf *out, const int *dgs, size_t n);
+int imp_lds_signer_open(struct imp_lds_signer **s, const char *cert, const char *key,
+			const char *csca, struct imp_err *e);
+const char *imp_lds_signer_name(const struct imp_lds_signer *s);
+const char *imp_lds_signer_until(const struct imp_lds_signer *s);
+int imp_lds_sign(struct imp_lds_signer *s, const int *dgs,
+		 const unsigned char (*hash)[IMP_HASH_LEN], size_t n, struct imp_buf *sod,
+		 struct imp_err *e);
+void imp_lds_signer_close(struct imp_lds_signer *s);
+int imp_lds_read_cert(const char *path, const char *what, void **cert, struct imp_err *e);
+void imp_lds_free_cert(void *cert);
+int imp_lds_sod_verify(const unsigned char *value, size_t n, void *csca,
+		       struct imp_lds_sod *out, struct imp_buf *why);
+
 /* ---- fields.c: the record formats of SPEC 5 ------------------------------ */
 
 struct imp_format {
