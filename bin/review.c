@@ -383,25 +383,31 @@ static int
 check_correction(struct review *rv, struct line *l, const char *line, size_t len,
 		 struct imp_err *e)
 {
-	struct imp_record *c = imp_record_new();
-	const char *stage, *code, *text;
+	struct imp_record *c = imp_record_new(), *v = imp_record_new();
+	const char *stage, *code, *text, *checked;
+	struct imp_buf copy = { 0 };
 	struct imp_date today;
+	size_t n;
 	int rc;
 
-	if (c == NULL || imp_date_today(&today) != 0)
+	if (c == NULL || v == NULL || imp_date_today(&today) != 0)
 		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
 	else if ((rc = rv->rules ? 0 : imp_rules_open(&rv->rules, rv->b.kind, &today, 0, e)) == 0 &&
 		 (rc = imp_record_load(c, line, len, e)) == 0 &&
 		 (rc = imp_record_parse(c, e)) == 0 &&
 		 (rc = imp_rules_check(rv->rules, c, e)) == 0 &&
-		 imp_record_status(c) == IMP_REJECTED && imp_record_verdict(c, &stage, &code,
-									  &text) == 0) {
+		 imp_record_status(c) == IMP_REJECTED &&
+		 (imp_record_line(c, &checked, &n), imp_buf_add(&copy, checked, n), 1) &&
+		 imp_record_load(v, copy.p, copy.len, e) == 0 &&
+		 imp_record_verdict(v, &stage, &code, &text) == 0) {
 		imp_buf_reset(&rv->tmp);
 		imp_buf_printf(&rv->tmp, "the corrected %s '%s' fails validate, %s: %s; correct "
 			       "it again", l->cell[C_FIELD], l->cell[C_VALUE], code, text);
 		rc = refuse(rv, l, EX_DATAERR, e, imp_buf_str(&rv->tmp));
 	}
 	imp_record_free(c);
+	imp_record_free(v);
+	imp_buf_free(&copy);
 	return rc;
 }
 
