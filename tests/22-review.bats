@@ -331,3 +331,25 @@ spool/decided/$b-D2.xml"
 	assert_line --index 0 "$USAGE"
 	assert_line --index 1 '       review apply -d REVIEW.csv [-s FPR] [-t FILE] [--spool DIR] [FILE|-]'
 }
+
+@test "review: a certificate's ambiguous date corrected from the paper register, in an approved migration stream" {
+	mkdir sp
+	export IMPASS_SPOOL=$PWD/sp
+	printf '%s\n' 'register,certificate_no,issued_on,name,father_name,date_of_birth,place_of_birth,cnic,previous_nationality,country,mission,remarks' \
+		'PCC,PCC/1998/1,03/04/98,ZAFAR IQBAL,S/O MUHAMMAD IQBAL,1961,DELHI,657-80-291030,INDIA,PAKISTAN,,' \
+		'PCC,PCC/1998/2,1998-04-03,AMNA BIBI,W/O TARIQ MEHMOOD,1960,DELHI,,INDIA,PAKISTAN,,' > reg.csv
+	IMPASS_SIGNER=$STAGE_FPR ingest --kind citizenship -b B-CERT-01 reg.csv 2> /dev/null |
+		IMPASS_SIGNER=$STAGE_FPR validate 2> /dev/null | IMPASS_SIGNER=$STAGE_FPR dedup 2> /dev/null |
+		sign -s "$APPROVER_FPR" > cert.xml 2> /dev/null
+	run -0 --separate-stderr review export cert.xml
+	assert_line --index 1 "B-CERT-01,PCC-000001,PCC,validate,DATE_AMBIGUOUS,issued_on '03/04/98' could be 1998-04-03 or 1998-03-04; read the paper register and enter it as YYYY-MM-DD,number=PCC/1998/1; issued_on=03/04/98; name=ZAFAR IQBAL; father_name=S/O MUHAMMAD IQBAL; date_of_birth=1961; cnic=657-80-291030,,,,"
+	[ "${#lines[@]}" -eq 2 ]
+	printf '%s\n' "${lines[0]}" "${lines[1]%,,,,},correct,issued_on,1998-04-03,the paper register reads 3 April 1998" > d.csv
+	run -0 --separate-stderr review apply -s "$OTHER_FPR" -d d.csv cert.xml
+	assert_line --index 0 "$PWD/sp/decided/B-CERT-01-D1.xml"
+	run -0 grep -o '<certificate .*</certificate>' sp/decided/B-CERT-01-D1.xml
+	assert_output '<certificate register="PCC" number="PCC/1998/1"><issued_on>1998-04-03</issued_on><name>ZAFAR IQBAL</name><father_name>S/O MUHAMMAD IQBAL</father_name><date_of_birth>1961</date_of_birth><place_of_birth>DELHI</place_of_birth><cnic>657-80-291030</cnic><previous_nationality>INDIA</previous_nationality><country>PAKISTAN</country></certificate>'
+	# validate takes it again: the date read, the old NIC kept, S/O taken off
+	run -0 sh -c 'IMPASS_SIGNER=$STAGE_FPR validate < sp/decided/B-CERT-01-D1.xml 2> /dev/null | grep -o "<normalised>.*</normalised>"'
+	assert_output '<normalised><register>PCC</register><name>ZAFAR IQBAL</name><father_name>MUHAMMAD IQBAL</father_name><old_nic>65780291030</old_nic><issued_on>1998-04-03</issued_on><date_of_birth>1961</date_of_birth></normalised>'
+}
