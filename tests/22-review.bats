@@ -144,6 +144,9 @@ spool_copy() { cp -a "$C/spool" sp; export IMPASS_SPOOL=$PWD/sp; }
 	run -0 head -n 1 "$C/review.csv"
 	assert_output "$HEADER"
 	diff -u <(held_ids "$S") <(csv_ids "$C/review.csv")
+	# the night left the same list in its run folder
+	diff -u "$C/review.csv" "$N1/review.csv"
+	grep -q "nightly: review.csv: $(held_ids "$S" | wc -l) held records to decide (review apply)" "$C/night1.out"
 	[ "$(awk -F, 'NR > 1 && $0 !~ /,,,,$/' "$C/review.csv" | wc -l)" -eq 0 ]
 	run -0 cat "$C/export.err"
 	assert_output "review: $(attr "$(grep '^<batch ' "$S")" id): $(held_ids "$S" | wc -l) held, $(held_ids "$S" | wc -l) to decide in review.csv, 0 decided before"
@@ -195,6 +198,8 @@ spool/decided/$b-D2.xml"
 	[ -z "$(ls "$C/spool/decided")" ]
 	run -0 cat "$C/night3.out"
 	refute_output --partial 'decided records'
+	# the decided batches' own holds and rejections are listed for the officers
+	[ "$(head -n 1 "$C/spool/runs/decided-$b-D1/review.csv")" = "$HEADER" ]
 	d=$C/spool/runs/decided-$b-D2
 	# a PCL release: screen-pcl and the stages before it passed untouched
 	id=$(decided_lines "$C/screener.csv" | awk -F, '$4 == "screen-pcl" { print $2; exit }')

@@ -222,6 +222,8 @@ test_trust(void)
 	imp_trust_free(&t);
 	CHECK(imp_role_for_stage("sign") == IMP_ROLE_APPROVER);
 	CHECK(imp_role_for_stage("validate") == IMP_ROLE_STAGE);
+	CHECK(imp_role_for_stage("review") == (IMP_ROLE_REVIEWER | IMP_ROLE_SCREENING));
+	CHECK(strcmp(imp_role_name(IMP_ROLE_REVIEWER | IMP_ROLE_SCREENING), "reviewer or screening") == 0);
 }
 
 /* ---- XML escaping ---- */
@@ -564,6 +566,29 @@ test_dates_day_first(void)
 	CHECK(messy_how("1998-14-08", df, 1951, 2026, NULL) == IMP_DATE_INVALID);
 	CHECK(messy_how("Aug 3, 1998", df, 1951, 2026, "1998-08-03") == 0);
 	CHECK(messy_how("05/1940", df, 1890, 2026, "1940-05") == 0);
+}
+
+/* where a record an officer released goes on: after the stage that held it */
+static void
+test_review_resume(void)
+{
+	const char *rel = "<record><trail><step stage=\"dedup\" result=\"held\" code=\"X\">a</step>"
+		"<step stage=\"review\" result=\"ok\" code=\"REVIEW_RELEASE\" officer=\"F\" "
+		"cleared=\"dedup\">b</step></trail></record>";
+	const char *cor = "<record><trail><step stage=\"review\" result=\"ok\" code=\"REVIEW_RELEASE\" "
+		"cleared=\"dedup\">b</step><step stage=\"review\" result=\"ok\" "
+		"code=\"REVIEW_CORRECT\" officer=\"F\">c</step></trail></record>";
+
+	CHECK(imp_stage_order("validate") == 1 && imp_stage_order("dedup") == 4);
+	CHECK(imp_stage_order("review") == -1);
+	CHECK(imp_review_skips(rel, strlen(rel), "validate") == 1);
+	CHECK(imp_review_skips(rel, strlen(rel), "dedup") == 1);
+	CHECK(imp_review_skips(rel, strlen(rel), "render-mrz") == 0);
+	CHECK(imp_review_skips(rel, strlen(rel), "manifest-courier") == 0);
+	CHECK(imp_review_skips(cor, strlen(cor), "validate") == 0);   /* the last decision counts */
+	CHECK(imp_review_cleared(rel, strlen(rel), "dedup") == 1);
+	CHECK(imp_review_cleared(rel, strlen(rel), "screen-pcl") == 0);
+	CHECK(imp_review_cleared(cor, strlen(cor), "dedup") == 1);
 }
 
 /* S/O, D/O, W/O and their spellings before a father's name */
@@ -929,6 +954,7 @@ static const struct {
 	{ "dates: strict, partial, and typed from paper", test_dates },
 	{ "dates: a register declared day first", test_dates_day_first },
 	{ "names: relation prefixes before a father's name", test_name_relation },
+	{ "review: a released record goes on after the stage that held it", test_review_resume },
 	{ "string map keeps the first value of a key", test_map },
 	{ "name similarity: variants, honorifics, order, joined words", test_name_similarity },
 	{ "MRZ: the ICAO 9303 specimen, check digits, SPEC 9 optional data and dates",
