@@ -708,6 +708,20 @@ one_step_each() { stage_one_step_each validate "$@"; }
 	run -0 --separate-stderr validate --today 2024-02-29 i.xml
 }
 
+@test "--dates is day-first or any (64 otherwise); day-first reads a certificate's 03/04/98 as 3 April" {
+	run -64 --separate-stderr validate --dates month-first i.xml
+	assert_output ''
+	assert_equal "$stderr" "validate: --dates 'month-first': give day-first or any"
+	printf '%s\n' 'register,certificate_no,issued_on,name,father_name,date_of_birth,place_of_birth,cnic,previous_nationality,country,mission,remarks' \
+		'PCC,1,03/04/98,ZAFAR IQBAL,S/O MUHAMMAD IQBAL,1961,DELHI,,INDIA,PAKISTAN,,' > c.csv
+	ingest --kind citizenship -b B-DF-01 c.csv > c.xml 2> /dev/null
+	run -0 --separate-stderr validate --dates day-first --today 2026-11-28 c.xml
+	assert_output --partial '<normalised><register>PCC</register><name>ZAFAR IQBAL</name><father_name>MUHAMMAD IQBAL</father_name><issued_on>1998-04-03</issued_on><date_of_birth>1961</date_of_birth></normalised>'
+	assert_output --partial '<step stage="validate" result="ok" code="VALIDATE_OK">every field valid; dates read day first, as the register is written</step>'
+	run -0 --separate-stderr validate --dates any --today 2026-11-28 c.xml
+	assert_output --partial 'code="DATE_AMBIGUOUS">issued_on '"'"'03/04/98'"'"' could be 1998-04-03 or 1998-03-04;'
+}
+
 @test "a stream of kind printed is refused (65), naming the kinds validate reads, and nothing is sealed" {
 	small i.xml OK-BASE BAD-COUNT | sed '2s/kind="application"/kind="printed"/' > p0.xml
 	reseal p0.xml "$STAGE_FPR" > p.xml
