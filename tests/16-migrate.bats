@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 MIGRATE=$TESTS/../pipelines/migrate-citizenship
-USAGE='usage: migrate-citizenship [--config FILE] [--nadra FILE] [--signer FPR] [--dates day-first|any] FILE... | --resume RUNDIR'
+USAGE='usage: migrate-citizenship [--config FILE] [--nadra FILE] [--signer FPR] [--dates day-first|any] FILE... | --resume RUNDIR | --decided'
 HEADER=register,certificate_no,issued_on,name,father_name,date_of_birth,place_of_birth,cnic,previous_nationality,country,mission,remarks
 
 # the planted rows of the PCC register (no register column: 11 fields)
@@ -505,4 +505,30 @@ PCC,T/6,05.05.1998,DOST MUHAMMAD,SOHAIL KHAN,1950,DELHI,6578029103,INDIA,PAKISTA
 	step_of "$(id_of_number T/1 "$r/citizenship.xml")" validate "$r/citizenship.xml" | grep -q 'code="DATE_AMBIGUOUS">issued_on '"'"'03.04.1998'"'"' could be 1998-04-03 or 1998-03-04'
 	run -78 "$MIGRATE" --config c --dates month-first typed.csv
 	assert_output "migrate-citizenship: the date convention 'month-first' (--dates or REGISTER_DATES in c) is neither day-first nor any"
+}
+
+@test "migrate: a held certificate corrected by an officer (review) goes through validate, dedup and sign again with --decided" {
+	SP=$BATS_TEST_TMPDIR/sp conf c
+	cp "$KT/k/trust" trust
+	echo "$OTHER_FPR reviewer Officer Bilal Ahmed" >> trust
+	chmod 644 trust
+	sed -i "s|^IMPASS_TRUST=.*|IMPASS_TRUST=$PWD/trust|" c
+	run -0 "$MIGRATE" --config c --decided
+	assert_output "migrate-citizenship: no decided certificates wait in $BATS_TEST_TMPDIR/sp/decided"
+	local id b r
+	id=$(id_of_number PCC/1998/90005 "$S")
+	b=$(sed -n '2s/.* id="\([^"]*\)".*/\1/p' "$S")
+	IMPASS_TRUST=$PWD/trust review export --spool sp "$S" > review.csv 2> /dev/null
+	{ head -n 1 review.csv; grep "^$b,$id," review.csv | sed 's/,,,,$/,correct,issued_on,1998-04-03,the paper register reads 3 April 1998/'; } > filled.csv
+	IMPASS_TRUST=$PWD/trust run -0 review apply --spool sp -s "$OTHER_FPR" -d filled.csv "$S"
+	run -0 "$MIGRATE" --config c --decided
+	assert_line "migrate-citizenship: decided certificates $b-D1: run folder $BATS_TEST_TMPDIR/sp/runs/migrate-decided-$b-D1"
+	assert_line --regexp "^migrate-citizenship: sign: $b-D1: 1 in, 1 ok, 0 rejected, 0 held, "
+	assert_line "impass migration run migrate-decided-$b-D1"
+	r=$BATS_TEST_TMPDIR/sp/runs/migrate-decided-$b-D1
+	[ -z "$(ls sp/decided)" ]
+	run -0 sh -c "grep -o '<step stage=\"[a-z-]*\" result=\"[a-z]*\" code=\"[A-Z_]*\"' '$r/citizenship.xml' | tr '\n' ' '"
+	assert_output '<step stage="ingest" result="ok" code="INGEST_OK" <step stage="validate" result="held" code="DATE_AMBIGUOUS" <step stage="review" result="ok" code="REVIEW_CORRECT" <step stage="validate" result="ok" code="VALIDATE_OK" <step stage="dedup" result="ok" code="DEDUP_CLEAR" <step stage="sign" result="ok" code="SIGN_APPROVED" '
+	grep -q '<issued_on>1998-04-03</issued_on>' "$r/citizenship.xml"
+	[ "$(cat "$r/review.csv")" = "$(head -n 1 "$RUN/review.csv")" ]
 }
