@@ -104,8 +104,9 @@ rundir() { ls -d "${2:+$2/}"spool/runs/"$1"* | head -n 1; }
 # tracking ids: of a CSV; of a stream's records (optionally of a status)
 csv_ids() { tail -n +2 "$1" | cut -d, -f1 | sort; }
 ids_of() { grep "^<record [^>]*status=\"${2:-[a-z]*}\"" "$1" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/' | sort; }
-# the record ids of spool/held or spool/rejected (files BATCH.ID)
-spooled_ids() { find "$1" -maxdepth 1 -type f -printf '%f\n' | sed 's/^[^.]*\.//' | sort; }
+# the record ids of spool/held or spool/rejected (files BATCH.NNNNNNNN,
+# the record's place in its stream; the id is the file's record: line)
+spooled_ids() { find "$1" -maxdepth 1 -type f -exec sed -n 's/^record: //p' {} + | sort; }
 
 # every print job of a spool, wherever it is (queue folders, archive):
 # "tracking_id number queue laminate priority outcome", batch ids left out

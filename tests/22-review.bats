@@ -129,6 +129,14 @@ jobs() {
 	find "$C/spool/print" -name '*.xml' -path '*/new/*' | xargs -r sed -n \
 		's/.* batch="\([^"]*\)".*tracking_id="\([^"]*\)".*/\2 \1/p' | sort
 }
+# the record ids of the spool's rejected files of those batches (files
+# BATCH.NNNNNNNN, the record's place in its stream; the id is inside)
+rejected_in() {
+	local b
+	for b; do
+		find "$C/spool/rejected" -maxdepth 1 -type f -name "$b.*" -exec sed -n 's/^record: //p' {} +
+	done
+}
 # a copy of the case's spool to try a refusal on (nothing may change in it)
 spool_copy() { cp -a "$C/spool" sp; export IMPASS_SPOOL=$PWD/sp; }
 
@@ -220,7 +228,7 @@ spool/decided/$b-D2.xml"
 		jobs | awk -v id="$id" '$1 == id { print $2 }' | grep -Eq "^$b-D[12]$"
 	done
 	for id in $(cat "$C/reviewer.csv" "$C/screener.csv" | grep ',reject,' | cut -d, -f2); do
-		[ -e "$C/spool/rejected/$b-D1.$id" ] || [ -e "$C/spool/rejected/$b-D2.$id" ]
+		[ "$(rejected_in "$b-D1" "$b-D2" | grep -cx "$id")" -eq 1 ]
 		[ "$(jobs | awk -v id="$id" '$1 == id' | wc -l)" -eq 0 ]
 	done
 	# nothing decided is lost: every held record is decided or still open
