@@ -13,7 +13,7 @@ O          ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 SAN     ?=
-PKGS     = libxml-2.0 gpgme libarchive libgcrypt sqlite3
+PKGS     = libxml-2.0 gpgme libarchive libgcrypt sqlite3 libcrypto
 # recursive (=) so that a sub-make run after `make deps` sees the new packages
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lcsv -lgpg-error -lm
@@ -39,7 +39,7 @@ PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv pip
 
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
-	   bats-assert bats-support passwd util-linux mandoc chromium
+	   bats-assert bats-support passwd util-linux mandoc chromium libssl-dev openssl
 
 .PHONY: all deps check check-build demo bench install uninstall clean fuzz
 .SUFFIXES:

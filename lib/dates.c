@@ -167,7 +167,7 @@ struct reading {
 
 /* Day, month and year as written, before the century is known. */
 static int
-read_parts(const struct token *t, struct reading *r, int *nr)
+read_parts(const struct token *t, int day_first, struct reading *r, int *nr)
 {
 	int a, b, y, mon, alpha = t[0].alpha + t[1].alpha + t[2].alpha;
 	const struct token *ty;
@@ -195,9 +195,11 @@ read_parts(const struct token *t, struct reading *r, int *nr)
 			return -1;
 		digits(t[0].s, t[0].n, &a);
 		digits(t[1].s, t[1].n, &b);
-		if (b <= 12)                                       /* 14/08/98 */
+		if (day_first)                                     /* the register's way */
 			r[(*nr)++] = (struct reading){ a, b, 0, 0 };
-		if ((a <= 12 && a != b) || b > 12)                 /* 08/14/98 */
+		else if (b <= 12)                                  /* 14/08/98 */
+			r[(*nr)++] = (struct reading){ a, b, 0, 0 };
+		if (!day_first && ((a <= 12 && a != b) || b > 12)) /* 08/14/98 */
 			r[(*nr)++] = (struct reading){ b, a, 0, 0 };
 	}
 	if ((ty->n != 2 && ty->n != 4) || digits(ty->s, ty->n, &y) != 0)
@@ -259,19 +261,23 @@ partial_in_range(const struct imp_date *d, const struct imp_date *lo, const stru
 }
 
 /*
- * One date typed from paper, to be within [lo, hi]; with partial, a year
- * alone or a month and year will do. IMP_DATE_OK with *out when exactly one
- * reading fits; otherwise the reason, in words, in why.
+ * One date typed from paper, to be within [lo, hi]; with IMP_DATE_PARTIAL
+ * in how, a year alone or a month and year will do; with IMP_DATE_DAY_FIRST
+ * (the register's declared convention) two numbers before the year are
+ * day then month, and nothing else: a date that does not read so is
+ * IMP_DATE_NOT_DAY_FIRST, never turned round. IMP_DATE_OK with *out when
+ * exactly one reading fits; otherwise the reason, in words, in why.
  */
 int
-imp_date_messy(const char *s, int partial, const struct imp_date *lo,
+imp_date_messy(const char *s, int how, const struct imp_date *lo,
 	       const struct imp_date *hi, struct imp_date *out, struct imp_buf *why)
 {
 	struct token t[3];
 	struct reading r[2];
 	struct imp_date found[6];
 	char a[11], b[11];
-	int nr, nfound = 0, range = 0, i, n;
+	int nr, nfound = 0, range = 0, i, n, partial = how & IMP_DATE_PARTIAL;
+	int day_first = (how & IMP_DATE_DAY_FIRST) != 0;
 
 	imp_buf_reset(why);
 	n = tokens(s, t);
@@ -283,7 +289,7 @@ imp_date_messy(const char *s, int partial, const struct imp_date *lo,
 		imp_buf_printf(why, "'%s' is outside %s to %s", s, a, b);
 		return IMP_DATE_RANGE;
 	}
-	if (n != 3 || read_parts(t, r, &nr) != 0) {
+	if (n != 3 || read_parts(t, day_first, r, &nr) != 0) {
 		imp_buf_printf(why, "'%s' is not a date in a known form (14.08.1998, 14/08/98, "
 			       "1998-08-14, 14-Aug-1998)", s);
 		return IMP_DATE_UNREADABLE;
@@ -307,6 +313,12 @@ imp_date_messy(const char *s, int partial, const struct imp_date *lo,
 	if (range) {
 		imp_buf_printf(why, "'%s' is outside %s to %s", s, a, b);
 		return IMP_DATE_RANGE;
+	}
+	if (day_first && !t[0].alpha && !t[1].alpha && t[0].n <= 2) {
+		imp_buf_printf(why, "'%s' read day first, as the register is written, is day "
+			       "%.*s of month %.*s: not a real date", s, (int)t[0].n, t[0].s,
+			       (int)t[1].n, t[1].s);
+		return IMP_DATE_NOT_DAY_FIRST;
 	}
 	imp_buf_printf(why, "'%s' is not a real calendar date", s);
 	return IMP_DATE_INVALID;

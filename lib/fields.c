@@ -18,14 +18,17 @@ static const char *const citizenship[] = {
 
 static const char *const citizenship_attrs[] = { "register", "number" };
 
+/* what validate derives from a register row and writes only in <normalised> */
+static const char *const citizenship_derived[] = { "old_nic", "spouse_name" };
+
 static const struct imp_format formats[] = {
 	{ "application", "application", application, sizeof application / sizeof *application,
-	  NULL, 0 },
+	  NULL, 0, NULL, 0 },
 	{ "citizenship", "certificate", citizenship, sizeof citizenship / sizeof *citizenship,
-	  citizenship_attrs, 2 },
+	  citizenship_attrs, 2, citizenship_derived, 2 },
 	/* a printed record keeps the application it was made from */
 	{ "printed", "application", application, sizeof application / sizeof *application,
-	  NULL, 0 },
+	  NULL, 0, NULL, 0 },
 };
 
 const struct imp_format *

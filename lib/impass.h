@@ -144,7 +144,10 @@ int imp_b64_decode(const char *s, size_t n, struct imp_buf *out);
 
 /* ---- trust.c: the trust file --------------------------------------------- */
 
-enum { IMP_ROLE_STAGE = 1, IMP_ROLE_APPROVER = 2 };
+/* reviewer: decides holds (review); screening: decides control-list and
+ * duplicate holds, and only those need it */
+enum { IMP_ROLE_STAGE = 1, IMP_ROLE_APPROVER = 2, IMP_ROLE_REVIEWER = 4,
+       IMP_ROLE_SCREENING = 8 };
 
 struct imp_trust_entry {
 	char fpr[IMP_FPR_LEN + 1];   /* upper case */
@@ -290,6 +293,10 @@ int imp_record_step(struct imp_record *r, const char *stage, int result, const c
 		    const char *const *attrs, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 int imp_record_insert(struct imp_record *r, const char *xml, size_t n);
+int imp_record_release(struct imp_record *r);
+struct imp_format;
+int imp_record_correct(struct imp_record *r, const struct imp_format *f, const char *name,
+		       const char *value);
 int imp_line_field(const char *line, size_t len, const char *section, const char *name,
 		   struct imp_buf *out);
 void imp_xml_init(void);
@@ -369,6 +376,12 @@ int imp_exit(const char *prog, const char *batch, const struct imp_run *run, int
 void imp_run_init(struct imp_run *run);
 void imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done);
 
+/* ---- review.c: where a record an officer released re-enters the chain ---- */
+
+int imp_stage_order(const char *stage);      /* ingest 0 .. spool-print 7, else -1 */
+int imp_review_skips(const char *line, size_t len, const char *stage);
+int imp_review_cleared(const char *line, size_t len, const char *stage);
+
 /* ---- csv.c: RFC 4180 input with line numbers and limits --------------------- */
 
 #define IMP_FIELD_MAX 4096           /* a longer value rejects its record */
@@ -401,6 +414,10 @@ enum { IMP_NAME_DIGIT = 1, IMP_NAME_SCRIPT = 2 };
 
 uint32_t imp_utf8_next(const char *s, size_t *len);
 int imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad);
+
+enum { IMP_REL_NONE, IMP_REL_SON, IMP_REL_DAUGHTER, IMP_REL_WIFE };
+
+int imp_name_relation(const char *s, size_t *skip);  /* S/O, D/O, W/O ... before a name */
 const char *imp_script_name(uint32_t c);
 
 struct imp_names;                     /* the variant tables of lib/names.txt */
@@ -428,7 +445,8 @@ struct imp_date {
 };
 
 enum { IMP_DATE_OK = 0, IMP_DATE_AMBIGUOUS, IMP_DATE_INVALID, IMP_DATE_UNREADABLE,
-       IMP_DATE_RANGE };
+       IMP_DATE_RANGE, IMP_DATE_NOT_DAY_FIRST };
+enum { IMP_DATE_PARTIAL = 1, IMP_DATE_DAY_FIRST = 2 };     /* imp_date_messy's how */
 
 int imp_date_real(int y, int m, int d);
 int imp_date_iso(const char *s, struct imp_date *d);
@@ -437,7 +455,7 @@ int imp_date_cmp(const struct imp_date *a, const struct imp_date *b);
 void imp_date_str(const struct imp_date *d, char out[11]);
 int imp_date_today(struct imp_date *d);
 struct imp_date imp_date_add_years(struct imp_date d, int n);
-int imp_date_messy(const char *s, int partial, const struct imp_date *lo,
+int imp_date_messy(const char *s, int how, const struct imp_date *lo,
 		   const struct imp_date *hi, struct imp_date *out, struct imp_buf *why);
 
 /* ---- map.c: a string set/map for the batch (ids seen, and their record) ---- */
@@ -478,6 +496,58 @@ int imp_xsd_open(struct imp_xsd **x, struct imp_err *e);
 int imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why);
 void imp_xsd_close(struct imp_xsd *x);
 
+/* ---- lds.c: e-Passport chip data (ICAO 9303-10 LDS, 9303-12 EF.SOD) --------- */
+
+#define IMP_LDS_MAXDG 16
+#define IMP_LDS_COM 0x60
+#define IMP_LDS_SOD 0x77
+
+struct imp_lds_ef {                  /* one elementary file of a chip dump */
+	unsigned tag;
+	const unsigned char *p, *value;   /* the whole TLV, its value */
+	size_t len, vlen;
+};
+
+struct imp_lds_sod {                 /* what a verified EF.SOD says */
+	int dg[IMP_LDS_MAXDG];
+	unsigned char hash[IMP_LDS_MAXDG][IMP_HASH_LEN];
+	size_t n;
+	char signer[512];                 /* the Document Signer's subject and serial */
+};
+
+struct imp_lds_signer;
+
+unsigned imp_lds_dg_tag(int dg);
+int imp_lds_tag_dg(unsigned tag);
+int imp_tlv_read(const unsigned char *p, size_t n, unsigned *tag, size_t *hdr, size_t *len);
+int imp_lds_split(const unsigned char *p, size_t n, struct imp_lds_ef *ef, size_t max,
+		  size_t *count, struct imp_buf *why);
+void imp_lds_dg1(struct imp_buf *out, const char *l1, const char *l2);
+int imp_lds_dg2(struct imp_buf *out, const unsigned char *jpeg, size_t n, char sex,
+		struct imp_buf *why);
+void imp_lds_com(struct imp_buf *out, const int *dgs, size_t n);
+int imp_lds_signer_open(struct imp_lds_signer **s, const char *cert, const char *key,
+			const char *csca, struct imp_err *e);
+const char *imp_lds_signer_name(const struct imp_lds_signer *s);
+const char *imp_lds_signer_until(const struct imp_lds_signer *s);
+int imp_lds_sign(struct imp_lds_signer *s, const int *dgs,
+		 const unsigned char (*hash)[IMP_HASH_LEN], size_t n, struct imp_buf *sod,
+		 struct imp_err *e);
+void imp_lds_signer_close(struct imp_lds_signer *s);
+int imp_lds_read_cert(const char *path, const char *what, void **cert, struct imp_err *e);
+void imp_lds_free_cert(void *cert);
+int imp_lds_sod_verify(const unsigned char *value, size_t n, void *csca,
+		       struct imp_lds_sod *out, struct imp_buf *why);
+
+/* ---- rules.c: the field rules of SPEC 5.1 and 5.3 (validate, review) ------ */
+
+struct imp_rules;
+
+int imp_rules_open(struct imp_rules **ru, const char *kind, const struct imp_date *today,
+		   int day_first, struct imp_err *e);
+int imp_rules_check(struct imp_rules *ru, struct imp_record *r, struct imp_err *e);
+void imp_rules_close(struct imp_rules *ru);
+
 /* ---- fields.c: the record formats of impass-csv(5) ----------------------- */
 
 struct imp_format {
@@ -487,6 +557,8 @@ struct imp_format {
 	size_t ncolumns;
 	const char *const *attrs;     /* the first nattrs columns are attributes, */
 	size_t nattrs;                /* named so, of the section element */
+	const char *const *derived;   /* fields validate derives from the columns, */
+	size_t nderived;              /* found only in <normalised> (old_nic) */
 };
 
 const struct imp_format *imp_format_for(const char *kind);

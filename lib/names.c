@@ -6,8 +6,10 @@
  * Apostrophes and other punctuation are dropped; hyphens, commas and spaces
  * separate words. Digits and letters of other scripts are refused.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "impass.h"
 
@@ -198,6 +200,56 @@ imp_name_normalise(const char *s, struct imp_buf *out, uint32_t *bad)
 	if (out->p == NULL)
 		imp_buf_add(out, "", 0);
 	return 0;
+}
+
+/* ---- relation prefixes typed into a father's name ----------------------------- */
+
+/*
+ * The legacy registers put the relation before the name: S/O MUHAMMAD
+ * HUSSAIN (son of), D/O (daughter of), W/O (wife of: the husband, not the
+ * father). Longer spellings first; a prefix counts only when a blank
+ * follows it and a letter follows that, so a name that merely starts with
+ * SO or DO keeps its first word only when it has no second one.
+ */
+static const struct {
+	const char *prefix;
+	int relation;
+} relations[] = {
+	{ "DAUGHTER OF", IMP_REL_DAUGHTER }, { "WIFE OF", IMP_REL_WIFE },
+	{ "SON OF", IMP_REL_SON }, { "D/OF", IMP_REL_DAUGHTER }, { "W/OF", IMP_REL_WIFE },
+	{ "S/OF", IMP_REL_SON }, { "S.O.", IMP_REL_SON }, { "D.O.", IMP_REL_DAUGHTER },
+	{ "W.O.", IMP_REL_WIFE }, { "S/O", IMP_REL_SON }, { "S/0", IMP_REL_SON },
+	{ "S.O", IMP_REL_SON }, { "D/O", IMP_REL_DAUGHTER }, { "D/0", IMP_REL_DAUGHTER },
+	{ "D.O", IMP_REL_DAUGHTER }, { "W/O", IMP_REL_WIFE }, { "W/0", IMP_REL_WIFE },
+	{ "W.O", IMP_REL_WIFE }, { "S O", IMP_REL_SON }, { "D O", IMP_REL_DAUGHTER },
+	{ "W O", IMP_REL_WIFE }, { "SO", IMP_REL_SON }, { "DO", IMP_REL_DAUGHTER },
+	{ "WO", IMP_REL_WIFE },
+};
+
+/* The relation a name starts with, and how many bytes of s it takes
+ * (the prefix, a ':' '-' or '.' after it, and the blanks). */
+int
+imp_name_relation(const char *s, size_t *skip)
+{
+	size_t i, n, k;
+
+	k = strspn(s, " ");
+	for (i = 0; i < sizeof relations / sizeof *relations; i++) {
+		n = strlen(relations[i].prefix);
+		if (strncasecmp(s + k, relations[i].prefix, n) != 0)
+			continue;
+		n += k;
+		n += strspn(s + n, ":-.");
+		if (s[n] != ' ')
+			continue;
+		n += strspn(s + n, " ");
+		if (!isalpha((unsigned char)s[n]))
+			continue;
+		*skip = n;
+		return relations[i].relation;
+	}
+	*skip = 0;
+	return IMP_REL_NONE;
 }
 
 /* ---- comparing names ------------------------------------------------------- */

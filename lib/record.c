@@ -439,6 +439,67 @@ set_status(struct imp_record *r, int status)
 	return 0;
 }
 
+static size_t line_tag(char out[64], const char *start, const char *name);
+
+/* A held record made ok again: only review does this, on an officer's
+ * sealed decision (SPEC 4: held never returns to ok inside a pipeline). */
+int
+imp_record_release(struct imp_record *r)
+{
+	return set_status(r, IMP_OK_STATUS);
+}
+
+/*
+ * review's correction: field name of the format's section set to value
+ * (escaped; put in column order when the record has none), and the
+ * <normalised> of the old value dropped, for validate writes it again.
+ */
+int
+imp_record_correct(struct imp_record *r, const struct imp_format *f, const char *name,
+		   const char *value)
+{
+	char open[64], close[64];
+	struct imp_buf elem = { 0 };
+	const char *w, *p, *q, *sec_end;
+	size_t i, at;
+	int rc = 0;
+
+	make_working_copy(r);
+	imp_buf_elem(&elem, name, value, strlen(value));
+	w = imp_buf_str(&r->work);
+	if ((p = strstr(w, "<normalised>")) != NULL && (q = strstr(p, "</normalised>")) != NULL)
+		imp_buf_replace(&r->work, (size_t)(p - w), (size_t)(q - p) + 13, "", 0);
+	w = imp_buf_str(&r->work);
+	line_tag(close, "</", f->section);
+	if ((sec_end = strstr(w, close)) == NULL) {
+		imp_buf_free(&elem);
+		return imp_fail(&r->err, EX_DATAERR, "record %s has no <%s>", r->id.p, f->section);
+	}
+	line_tag(open, "<", name);
+	if ((p = strstr(w, open)) != NULL && p < sec_end) {
+		line_tag(close, "</", name);
+		q = strstr(p, close);
+		imp_buf_replace(&r->work, (size_t)(p - w), (size_t)(q - p) + strlen(close),
+				elem.p, elem.len);
+	} else {
+		at = (size_t)(sec_end - w);        /* before the next column the record has */
+		for (i = 0; i < f->ncolumns && strcmp(f->columns[i], name) != 0; i++)
+			;
+		for (i++; i < f->ncolumns; i++) {
+			line_tag(open, "<", f->columns[i]);
+			if ((p = strstr(w, open)) != NULL && p < sec_end) {
+				at = (size_t)(p - w);
+				break;
+			}
+		}
+		imp_buf_insert(&r->work, at, elem.p, elem.len);
+	}
+	if (elem.oom || r->work.oom)
+		rc = imp_fail(&r->err, EX_SOFTWARE, "out of memory");
+	imp_buf_free(&elem);
+	return rc;
+}
+
 /* Appends <step> to the trail (making the trail if there is none). */
 int
 imp_record_step(struct imp_record *r, const char *stage, int result, const char *code,
@@ -506,21 +567,23 @@ int
 imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
 		   const char **text)
 {
-	xmlNodePtr n = child(imp_record_root(r), "trail");
+	xmlNodePtr n = child(imp_record_root(r), "trail"), last = NULL;
 	const char *res;
 
+	/* the last: a record released by review and held again holds for that */
 	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "step") != 0)
 			continue;
-		if ((res = prop(n, "result")) == NULL || strcmp(res, "ok") == 0)
-			continue;
-		*stage = prop(n, "stage");
-		*code = prop(n, "code");
-		*text = n->children && n->children->type == XML_TEXT_NODE ?
-			(const char *)n->children->content : "";
-		return 0;
+		if ((res = prop(n, "result")) != NULL && strcmp(res, "ok") != 0)
+			last = n;
 	}
-	return -1;
+	if (last == NULL)
+		return -1;
+	*stage = prop(last, "stage");
+	*code = prop(last, "code");
+	*text = last->children && last->children->type == XML_TEXT_NODE ?
+		(const char *)last->children->content : "";
+	return 0;
 }
 
 /*

@@ -22,6 +22,23 @@ sqlite3_stmt *imp_state_prepare(sqlite3 *db, const char *sql, struct imp_err *e)
 void imp_state_release(sqlite3_stmt *s);
 void imp_state_close(sqlite3 *db);
 
+/* review.c: the ledger of officers' decisions on held records */
+struct imp_decision {
+	const char *batch, *record;   /* the held record */
+	const char *decision;         /* release, reject, correct */
+	const char *stage, *code;     /* the hold decided */
+	const char *officer;          /* the deciding key's fingerprint */
+	const char *decided;          /* UTC */
+	const char *into;             /* the batch of decided records it went into */
+};
+
+int imp_review_open(const char *path, sqlite3 **db, struct imp_err *e);
+int imp_review_decided(sqlite3 *db, const char *batch, const char *record, char when[33],
+		       char into[IMP_ID_MAX + 1], struct imp_err *e);
+int imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 1],
+			  struct imp_err *e);
+int imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e);
+
 #define IMP_NUMBER_LEN 9               /* two letters and seven digits */
 
 struct imp_series_use {

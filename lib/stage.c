@@ -203,7 +203,8 @@ accepts(const struct imp_stage *st, const struct imp_batch *b, struct imp_err *e
 	return 0;
 }
 
-/* Four eyes: the key that approves a batch did not put it in (SPEC 6). */
+/* Four eyes: the key that approves a batch did not put it in (SPEC 6), nor,
+ * for a batch of decided records, decided it. */
 static int
 other_eyes(const struct imp_batch *b, const struct imp_keys *k, struct imp_err *e)
 {
@@ -212,10 +213,11 @@ other_eyes(const struct imp_batch *b, const struct imp_keys *k, struct imp_err *
 
 	for (i = 0; i <= b->nprov; i++) {
 		s = i < b->nprov ? &b->prov[i] : &b->seal;
-		if (strcmp(s->stage, "ingest") == 0 && strcasecmp(s->signer, k->signer) == 0)
-			return imp_fail(e, EX_NOPERM, "the key %s (%s) sealed this batch's ingest; "
+		if ((strcmp(s->stage, "ingest") == 0 || strcmp(s->stage, "review") == 0) &&
+		    strcasecmp(s->signer, k->signer) == 0)
+			return imp_fail(e, EX_NOPERM, "the key %s (%s) sealed this batch's %s; "
 					"four eyes: another approver must sign it", k->signer,
-					imp_trust_name(&k->trust, k->signer));
+					imp_trust_name(&k->trust, k->signer), s->stage);
 	}
 	return 0;
 }
@@ -251,7 +253,9 @@ one_record(struct stage_ctx *c, const char *line, size_t len, struct imp_err *e)
 	if ((rc = imp_record_load(c->rec, line, len, e)) != 0)
 		return rc;
 	imp_record_set_index(c->rec, c->run->in - 1);
-	if (imp_record_status(c->rec) == IMP_OK_STATUS && c->st->record != NULL) {
+	/* a record an officer released goes on from the stage after the hold */
+	if (imp_record_status(c->rec) == IMP_OK_STATUS && c->st->record != NULL &&
+	    !imp_review_skips(line, len, c->st->name)) {
 		rc = c->st->record(c->st->arg, c->rec, e);
 		if (rc == 0 && (re = imp_record_error(c->rec)) != NULL) {
 			*e = *re;

@@ -15,17 +15,35 @@
 
 #define TRUST_MAX (1024 * 1024)
 
+/* The roles that may seal a stage's output: review's, an officer's decisions,
+ * either decision role (which holds each may decide: bin/review.c). */
 unsigned
 imp_role_for_stage(const char *stage)
 {
+	if (strcmp(stage, "review") == 0)
+		return IMP_ROLE_REVIEWER | IMP_ROLE_SCREENING;
 	return strcmp(stage, "sign") == 0 ? IMP_ROLE_APPROVER : IMP_ROLE_STAGE;
 }
 
 const char *
 imp_role_name(unsigned role)
 {
-	return role == IMP_ROLE_APPROVER ? "approver" : "stage";
+	switch (role) {
+	case IMP_ROLE_APPROVER: return "approver";
+	case IMP_ROLE_REVIEWER: return "reviewer";
+	case IMP_ROLE_SCREENING: return "screening";
+	case IMP_ROLE_REVIEWER | IMP_ROLE_SCREENING: return "reviewer or screening";
+	default: return "stage";
+	}
 }
+
+static const struct {
+	const char *name;
+	unsigned role;
+} roles[] = {
+	{ "stage", IMP_ROLE_STAGE }, { "approver", IMP_ROLE_APPROVER },
+	{ "reviewer", IMP_ROLE_REVIEWER }, { "screening", IMP_ROLE_SCREENING },
+};
 
 static int
 add(struct imp_trust *t, const char *fpr, unsigned role, const char *name, size_t nlen)
@@ -82,14 +100,13 @@ parse_line(struct imp_trust *t, const char *s, const char *end, unsigned long li
 				"of 40 hex digits; copy it from gpg --with-colons --fingerprint",
 				t->path, lineno, (int)(n > 60 ? 60 : n), w);
 	n = word(&s, end, &w);
-	if (n == 5 && strncmp(w, "stage", 5) == 0)
-		role = IMP_ROLE_STAGE;
-	else if (n == 8 && strncmp(w, "approver", 8) == 0)
-		role = IMP_ROLE_APPROVER;
-	else
+	for (i = 0, role = 0; i < sizeof roles / sizeof *roles; i++)
+		if (n == strlen(roles[i].name) && strncmp(w, roles[i].name, n) == 0)
+			role = roles[i].role;
+	if (role == 0)
 		return imp_fail(e, EX_USAGE, "trust file %s line %lu: role '%.*s' unknown; "
-				"the roles are stage and approver", t->path, lineno,
-				(int)(n > 40 ? 40 : n), w);
+				"the roles are stage, approver, reviewer and screening", t->path,
+				lineno, (int)(n > 40 ? 40 : n), w);
 	while (s < end && isblank((unsigned char)*s))
 		s++;
 	while (end > s && isspace((unsigned char)end[-1]))

@@ -18,7 +18,8 @@ die() {                           # die CODE MESSAGE
 # The configuration: KEY=VALUE lines, # comments; only known keys, never
 # run as shell. Values may be quoted with "..." or '...'.
 CONFIG_KEYS="IMPASS_TRUST GNUPGHOME STAGE_KEY APPROVER_KEY NADRA PCL_LISTS PCL_THRESHOLD
-PCL_NAME_ONLY HISTORY SPOOL RUNS QUEUES LAMINATES OFFICES COURIERS BUNDLES SYSLOG_TAG BIN"
+PCL_NAME_ONLY HISTORY SPOOL RUNS QUEUES LAMINATES OFFICES COURIERS BUNDLES SYSLOG_TAG BIN
+REGISTER_DATES"
 
 load_config() {                   # load_config FILE
 	local file=$1 line key value n=0

@@ -16,7 +16,7 @@ PHOTO=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 TODAY=2026-11-28
 R='<record xmlns="urn:impass:batch:1"'
-USAGE='usage: validate [-s FPR] [-t FILE] [--today YYYY-MM-DD] [FILE|-]'
+USAGE='usage: validate [-s FPR] [-t FILE] [--today YYYY-MM-DD] [--dates day-first|any] [FILE|-]'
 A10=ABCDEFGHIJ
 A100=$A10$A10$A10$A10$A10$A10$A10$A10$A10$A10
 # 100 characters, 105 letters once transliterated (Ü is UE)
@@ -685,7 +685,7 @@ by_tracking() { grep -F "<tracking_id>$1</tracking_id>" "$2"; }
 	step_is C-NAME-DIGITS rv.xml rejected NAME_DIGITS "name 'JOHN 2' holds the digit 2; a name has letters only"
 	step_is C-NAME-SCRIPT rv.xml rejected NAME_SCRIPT "name 'محمد علی' holds U+0645, Arabic script (Urdu); enter the name in Latin letters as on the applicant's documents"
 	step_is C-FATHER-SCRIPT rv.xml rejected NAME_SCRIPT "father_name 'Пётр' holds U+041F, Cyrillic script; enter the name in Latin letters as on the applicant's documents"
-	step_is C-CNIC rv.xml rejected CNIC_FORMAT "cnic '12345-123456-12' is not 13 digits (written 1234512345671 or 12345-1234567-1)"
+	step_is C-CNIC rv.xml rejected CNIC_FORMAT "cnic '12345-123456-12' is not 13 digits (written 1234512345671 or 12345-1234567-1), nor an old NIC of 11 digits (657-80-291030)"
 }
 
 @test "a certificate name of 120 characters (150 allowed) passes, and its record is still valid against impass.xsd" {
@@ -716,6 +716,20 @@ by_tracking() { grep -F "<tracking_id>$1</tracking_id>" "$2"; }
 		assert_equal "$stderr" "validate: --today '$d' is not a real date written YYYY-MM-DD"
 	done
 	run -0 --separate-stderr validate --today 2024-02-29 i.xml
+}
+
+@test "--dates is day-first or any (64 otherwise); day-first reads a certificate's 03/04/98 as 3 April" {
+	run -64 --separate-stderr validate --dates month-first i.xml
+	assert_output ''
+	assert_equal "$stderr" "validate: --dates 'month-first': give day-first or any"
+	printf '%s\n' 'register,certificate_no,issued_on,name,father_name,date_of_birth,place_of_birth,cnic,previous_nationality,country,mission,remarks' \
+		'PCC,1,03/04/98,ZAFAR IQBAL,S/O MUHAMMAD IQBAL,1961,DELHI,,INDIA,PAKISTAN,,' > c.csv
+	ingest --kind citizenship -b B-DF-01 c.csv > c.xml 2> /dev/null
+	run -0 --separate-stderr validate --dates day-first --today 2026-11-28 c.xml
+	assert_output --partial '<normalised><register>PCC</register><name>ZAFAR IQBAL</name><father_name>MUHAMMAD IQBAL</father_name><issued_on>1998-04-03</issued_on><date_of_birth>1961</date_of_birth></normalised>'
+	assert_output --partial '<step stage="validate" result="ok" code="VALIDATE_OK">every field valid; dates read day first, as the register is written</step>'
+	run -0 --separate-stderr validate --dates any --today 2026-11-28 c.xml
+	assert_output --partial 'code="DATE_AMBIGUOUS">issued_on '"'"'03/04/98'"'"' could be 1998-04-03 or 1998-03-04;'
 }
 
 @test "a stream of kind printed is refused (65), naming the kinds validate reads, and nothing is sealed" {

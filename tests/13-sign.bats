@@ -420,8 +420,9 @@ refused() {
 	for opt in $(grep -o '^\.It Fl [A-Za-z] ' <<< "$options" | cut -d' ' -f3); do
 		[[ $output == *"  -$opt, --"* ]] || fail "--help does not mention -$opt of sign.1"
 	done
-	[ "$(grep -c '^\.It Fl' <<< "$options")" -eq 5 ]
+	[ "$(grep -c '^\.It Fl' <<< "$options")" -eq 6 ]
 	assert_line --regexp '^  -r, --require LIST +stages every record must have passed'
+	assert_line --regexp '^      --state DB +the ledger the passport numbers are checked against$'
 	assert_line --regexp '^  -s, --signer FPR +approver key that seals'
 	assert_line --regexp '^  -t, --trust FILE +trust file'
 	# the synopsis of the manual page has the same options as the usage line

@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 MIGRATE=$TESTS/../pipelines/migrate-citizenship
-USAGE='usage: migrate-citizenship [--config FILE] [--nadra FILE] [--signer FPR] FILE... | --resume RUNDIR'
+USAGE='usage: migrate-citizenship [--config FILE] [--nadra FILE] [--signer FPR] [--dates day-first|any] FILE... | --resume RUNDIR | --decided'
 HEADER=register,certificate_no,issued_on,name,father_name,date_of_birth,place_of_birth,cnic,previous_nationality,country,mission,remarks
 
 # the planted rows of the PCC register (no register column: 11 fields)
@@ -465,4 +465,70 @@ migrate() {
 	exec 8>&-
 	assert_output --partial 'another migrate run holds'
 	[ -z "$(find "$BATS_TEST_TMPDIR/sp/runs" -mindepth 1 -name 'migrate-*')" ]
+}
+
+# a register as typed (issue 25): old NICs, relation prefixes, dates day first
+TYPED_PLANTED='PCC,T/1,03.04.1998,ZAFAR IQBAL,S/O MUHAMMAD IQBAL,02.03.1961,DELHI,657-80-291030,INDIA,PAKISTAN,,
+PCC,T/2,4/8/1998,AMNA BIBI,W/O. Tariq Mehmood,14/08/45,DELHI,65780291031,INDIA,PAKISTAN,,
+PCC,T/3,08/14/1998,SANA KHAN,daughter of Aslam Khan,1960,DELHI,,INDIA,PAKISTAN,,
+PCC,T/4,31/02/1999,ADIL SHAH,SON OF: NAWAZ SHAH,1962,DELHI,,INDIA,PAKISTAN,,
+PCC,T/5,12-Aug-1998,SOHAIL RANA,s.o. Dost Muhammad,17/12/99,DELHI,35202-1234567-1,INDIA,PAKISTAN,,
+PCC,T/6,05.05.1998,DOST MUHAMMAD,SOHAIL KHAN,1950,DELHI,6578029103,INDIA,PAKISTAN,,'
+
+@test "migrate: a register typed day first, with old NICs and relation prefixes, read as its paper means" {
+	SP=$BATS_TEST_TMPDIR/sp conf c REGISTER_DATES=day-first
+	{ echo "$HEADER"; printf '%s\n' "$TYPED_PLANTED"; } > typed.csv
+	run -0 "$MIGRATE" --config c typed.csv
+	assert_line --partial 'migrate-citizenship: dates read day-first, as the registers are written'
+	assert_line --regexp '^migrate-citizenship: validate: B-[0-9]{8}-[0-9]{2}: 6 in, 3 ok, 1 rejected, 2 held, '
+	local r s
+	r=$(run_dirs "$BATS_TEST_TMPDIR/sp")
+	s=$r/citizenship.xml
+	[ "$(cat "$r/dates")" = day-first ]
+	# an old NIC kept as old_nic, the CNIC empty; S/O taken off the father's name
+	[ "$(norm_of "$(id_of_number T/1 "$s")" "$s")" = '<normalised><register>PCC</register><name>ZAFAR IQBAL</name><father_name>MUHAMMAD IQBAL</father_name><old_nic>65780291030</old_nic><issued_on>1998-04-03</issued_on><date_of_birth>1961-03-02</date_of_birth></normalised>' ]
+	[ "$(step_of "$(id_of_number T/1 "$s")" validate "$s")" = '<step stage="validate" result="ok" code="VALIDATE_OK">every field valid; dates read day first, as the register is written</step>' ]
+	# W/O: the husband, as spouse_name, no father's name
+	[ "$(norm_of "$(id_of_number T/2 "$s")" "$s")" = '<normalised><register>PCC</register><name>AMNA BIBI</name><spouse_name>TARIQ MEHMOOD</spouse_name><old_nic>65780291031</old_nic><issued_on>1998-08-04</issued_on><date_of_birth>1945-08-14</date_of_birth></normalised>' ]
+	# a date that does not read day first is held, never turned round
+	[ "$(step_of "$(id_of_number T/3 "$s")" validate "$s")" = "<step stage=\"validate\" result=\"held\" code=\"DATE_NOT_DAY_FIRST\">issued_on '08/14/1998' read day first, as the register is written, is day 08 of month 14: not a real date; read the paper register and enter it as YYYY-MM-DD</step>" ]
+	[ "$(step_of "$(id_of_number T/4 "$s")" validate "$s")" = "<step stage=\"validate\" result=\"held\" code=\"DATE_NOT_DAY_FIRST\">issued_on '31/02/1999' read day first, as the register is written, is day 31 of month 02: not a real date; read the paper register and enter it as YYYY-MM-DD</step>" ]
+	# the century of a two-digit year is still not guessed: 17/12/99 before 1998-08-12 is 1899
+	norm_of "$(id_of_number T/5 "$s")" "$s" | grep -q '<father_name>DOST MUHAMMAD</father_name><cnic>3520212345671</cnic><issued_on>1998-08-12</issued_on><date_of_birth>1899-12-17</date_of_birth>'
+	# a name that starts like a prefix keeps it; 10 digits are neither NIC
+	[ "$(step_of "$(id_of_number T/6 "$s")" validate "$s")" = "<step stage=\"validate\" result=\"rejected\" code=\"CNIC_FORMAT\">cnic '6578029103' is not 13 digits (written 1234512345671 or 12345-1234567-1), nor an old NIC of 11 digits (657-80-291030)</step>" ]
+	# --dates any on the command line wins over the configuration
+	run -0 "$MIGRATE" --config c --dates any typed.csv
+	assert_line --regexp '^migrate-citizenship: validate: B-[0-9]{8}-[0-9]{2}: 6 in, 2 ok, 2 rejected, 2 held, '
+	r=$(run_dirs "$BATS_TEST_TMPDIR/sp" | tail -n 1)
+	[ "$(cat "$r/dates")" = any ]
+	step_of "$(id_of_number T/1 "$r/citizenship.xml")" validate "$r/citizenship.xml" | grep -q 'code="DATE_AMBIGUOUS">issued_on '"'"'03.04.1998'"'"' could be 1998-04-03 or 1998-03-04'
+	run -78 "$MIGRATE" --config c --dates month-first typed.csv
+	assert_output "migrate-citizenship: the date convention 'month-first' (--dates or REGISTER_DATES in c) is neither day-first nor any"
+}
+
+@test "migrate: a held certificate corrected by an officer (review) goes through validate, dedup and sign again with --decided" {
+	SP=$BATS_TEST_TMPDIR/sp conf c
+	cp "$KT/k/trust" trust
+	echo "$OTHER_FPR reviewer Officer Bilal Ahmed" >> trust
+	chmod 644 trust
+	sed -i "s|^IMPASS_TRUST=.*|IMPASS_TRUST=$PWD/trust|" c
+	run -0 "$MIGRATE" --config c --decided
+	assert_output "migrate-citizenship: no decided certificates wait in $BATS_TEST_TMPDIR/sp/decided"
+	local id b r
+	id=$(id_of_number PCC/1998/90005 "$S")
+	b=$(sed -n '2s/.* id="\([^"]*\)".*/\1/p' "$S")
+	IMPASS_TRUST=$PWD/trust review export --spool sp "$S" > review.csv 2> /dev/null
+	{ head -n 1 review.csv; grep "^$b,$id," review.csv | sed 's/,,,,$/,correct,issued_on,1998-04-03,the paper register reads 3 April 1998/'; } > filled.csv
+	IMPASS_TRUST=$PWD/trust run -0 review apply --spool sp -s "$OTHER_FPR" -d filled.csv "$S"
+	run -0 "$MIGRATE" --config c --decided
+	assert_line "migrate-citizenship: decided certificates $b-D1: run folder $BATS_TEST_TMPDIR/sp/runs/migrate-decided-$b-D1"
+	assert_line --regexp "^migrate-citizenship: sign: $b-D1: 1 in, 1 ok, 0 rejected, 0 held, "
+	assert_line "impass migration run migrate-decided-$b-D1"
+	r=$BATS_TEST_TMPDIR/sp/runs/migrate-decided-$b-D1
+	[ -z "$(ls sp/decided)" ]
+	run -0 sh -c "grep -o '<step stage=\"[a-z-]*\" result=\"[a-z]*\" code=\"[A-Z_]*\"' '$r/citizenship.xml' | tr '\n' ' '"
+	assert_output '<step stage="ingest" result="ok" code="INGEST_OK" <step stage="validate" result="held" code="DATE_AMBIGUOUS" <step stage="review" result="ok" code="REVIEW_CORRECT" <step stage="validate" result="ok" code="VALIDATE_OK" <step stage="dedup" result="ok" code="DEDUP_CLEAR" <step stage="sign" result="ok" code="SIGN_APPROVED" '
+	grep -q '<issued_on>1998-04-03</issued_on>' "$r/citizenship.xml"
+	[ "$(cat "$r/review.csv")" = "$(head -n 1 "$RUN/review.csv")" ]
 }

@@ -20,7 +20,7 @@
 	"usage: gen-fixtures [--seed N] [--from K] [--date YYYY-MM-DD] KIND COUNT\n" \
 	"       gen-fixtures [--seed N] [--list-size L] [--truth FILE] screening COUNT\n" \
 	"       gen-fixtures [--seed N] [--history-size H] [--truth FILE] dedup COUNT\n" \
-	"       KIND: applications | nadra | pcl | history | registers\n"
+	"       KIND: applications | nadra | pcl | history | registers | typed-register\n"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define PICK(r, table, type) \
@@ -31,6 +31,7 @@
 #define PERSON_LIMIT 100000000ULL
 #define PCL_BASE 50000000ULL
 #define REGISTER_BASE 30000000ULL
+#define TYPED_BASE 35000000ULL
 #define GOLDEN 0x9e3779b97f4a7c15ULL
 #define PERSON_MULT 0xd1b54a32d192ed03ULL
 #define EMPTY_SHA256 \
@@ -41,7 +42,7 @@ enum { ROW_MAX = 2048, NAME_LEN = 128, TEXT_LEN = 192, BUF_SIZE = 1 << 20 };
 enum salt {
 	SALT_APPLICATION = 0xa1, SALT_NADRA, SALT_PCL, SALT_HISTORY,
 	SALT_REGISTERS, SALT_PHONE, SALT_ADDRESS, SALT_CNIC, SALT_PASSPORT,
-	SALT_RECEIPT, SALT_PHOTO,
+	SALT_RECEIPT, SALT_PHOTO, SALT_TYPED,
 };
 
 struct rng {
@@ -2186,6 +2187,99 @@ static void write_registers(const struct config *cfg, uint64_t k,
 	row_field(w, register_remarks(buf, sizeof buf, &r, reg, c));
 }
 
+/*
+ * A register as typed on one desk (typed-register): dates day first, as
+ * Pakistan writes them, in the forms a typist uses (14.08.1998, 4/8/1998,
+ * 14/08/98, 14-08-1998, now and then 14-Aug-1998 or 1998-08-14), and one
+ * in a hundred typed month first by mistake; the certificates from before
+ * the CNIC with the old 11-digit NIC (657-80-291030); the relation typed
+ * before the father's name (S/O, D/O, SON OF ...) and, for a married
+ * woman, W/O and her husband's name instead.
+ */
+static void typed_date(struct rng *r, struct row *w, long day)
+{
+	static const unsigned weights[] = { 5, 40, 10, 10, 0, 15, 20 };
+	struct date d = civil_from_days(day);
+	uint32_t roll = rng_below(r, 100);
+	unsigned style = 0;
+	char buf[32];
+
+	while (roll >= weights[style]) {
+		roll -= weights[style];
+		style++;
+	}
+	if (rng_chance(r, 100)) {             /* typed month first by mistake */
+		snprintf(buf, sizeof buf, "%02d.%02d.%04d", d.month, d.day, d.year);
+		row_field(w, buf);
+		return;
+	}
+	row_typed_date(w, day, style);
+}
+
+static const char *const relation_son[] = { "S/O", "S/O", "S/O", "s/o", "S.O.", "SON OF" };
+static const char *const relation_daughter[] = { "D/O", "D/O", "d/o", "D.O.", "DAUGHTER OF" };
+static const char *const relation_wife[] = { "W/O", "W/O", "w/o", "WIFE OF" };
+
+static void typed_relative(const struct config *cfg, struct rng *r,
+    const struct person *p, uint64_t k, struct row *w)
+{
+	char buf[3 * NAME_LEN];
+	struct person husband;
+	uint32_t roll = rng_below(r, 100);
+
+	if (p->sex == 'F' && roll < 20) {
+		make_person(cfg, TYPED_BASE + 2000000 + k, &husband);
+		snprintf(buf, sizeof buf, "%s %s %s",
+		    relation_wife[rng_below(r, NELEM(relation_wife))],
+		    husband.given, husband.surname);
+	} else if (roll < 55) {
+		snprintf(buf, sizeof buf, "%s %s", p->sex == 'F' ?
+		    relation_daughter[rng_below(r, NELEM(relation_daughter))] :
+		    relation_son[rng_below(r, NELEM(relation_son))], p->father);
+	} else {
+		snprintf(buf, sizeof buf, "%s", p->father);
+	}
+	row_field(w, buf);
+}
+
+static void write_typed_register(const struct config *cfg, uint64_t k,
+    struct row *w)
+{
+	struct person p;
+	struct rng r;
+	const struct country *c;
+	const char *reg;
+	char buf[TEXT_LEN];
+	long first, issued;
+
+	make_person(cfg, TYPED_BASE + k, &p);
+	r = rng_salted(p.seed, SALT_TYPED);
+	reg = rng_chance(&r, 4000) ? "PCC" : rng_chance(&r, 833) ? "NC" : "RC";
+	c = register_country(&r, strcmp(reg, "RC") == 0);
+	first = make_day(1951, 1, 1);
+	issued = rng_between(&r, p.dob >= first ? p.dob + 1 : first,
+	    cfg->batch_day);
+	row_field(w, reg);
+	row_field(w, certificate_no(buf, sizeof buf, &r, reg, issued, k + 1));
+	typed_date(&r, w, issued);
+	text_join(buf, sizeof buf, p.given, p.surname);
+	row_field(w, buf);
+	typed_relative(cfg, &r, &p, k, w);
+	typed_date(&r, w, p.dob);
+	row_field(w, p.birth->upper);
+	if (civil_from_days(issued).year < 2002 && rng_chance(&r, 3000)) {
+		snprintf(buf, sizeof buf, "%03u-%02u-%06u", 100 + rng_below(&r, 900),
+		    rng_below(&r, 100), rng_below(&r, 1000000));
+		row_field(w, buf);
+	} else if (rng_chance(&r, 7000)) {
+		row_field(w, format_cnic(buf, p.cnic, rng_chance(&r, 5000)));
+	} else {
+		row_field(w, "");
+	}
+	write_register_origin(&r, reg, c, w);
+	row_field(w, "");
+}
+
 /* ---- driver ---- */
 
 static const struct kind kinds[] = {
@@ -2208,6 +2302,10 @@ static const struct kind kinds[] = {
 	  "register,certificate_no,issued_on,name,father_name,date_of_birth,"
 	  "place_of_birth,cnic,previous_nationality,country,mission,remarks",
 	  REGISTER_BASE, write_registers },
+	{ "typed-register",
+	  "register,certificate_no,issued_on,name,father_name,date_of_birth,"
+	  "place_of_birth,cnic,previous_nationality,country,mission,remarks",
+	  TYPED_BASE, write_typed_register },
 	{ "screening",
 	  "tracking_id,office,category,passport_type,surname,given_names,"
 	  "father_name,sex,date_of_birth,place_of_birth,cnic,nationality,"
@@ -2299,7 +2397,8 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	cfg->kind = find_kind(argv[0]);
 	if (!cfg->kind)
 		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
-		    "history, registers, screening or dedup", argv[0]);
+		    "history, registers, typed-register, screening or dedup",
+		    argv[0]);
 	rich_names = strcmp(cfg->kind->name, "pcl") == 0 ||
 	    strcmp(cfg->kind->name, "screening") == 0;
 	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)

@@ -222,6 +222,8 @@ test_trust(void)
 	imp_trust_free(&t);
 	CHECK(imp_role_for_stage("sign") == IMP_ROLE_APPROVER);
 	CHECK(imp_role_for_stage("validate") == IMP_ROLE_STAGE);
+	CHECK(imp_role_for_stage("review") == (IMP_ROLE_REVIEWER | IMP_ROLE_SCREENING));
+	CHECK(strcmp(imp_role_name(IMP_ROLE_REVIEWER | IMP_ROLE_SCREENING), "reviewer or screening") == 0);
 }
 
 /* ---- XML escaping ---- */
@@ -524,12 +526,12 @@ test_names(void)
 /* ---- dates: strict, partial, and typed from paper ---- */
 
 static int
-messy(const char *s, int lo_y, int hi_y, const char *want)
+messy_how(const char *s, int how, int lo_y, int hi_y, const char *want)
 {
 	struct imp_date lo = { lo_y, 1, 1 }, hi = { hi_y, 12, 31 }, d;
 	struct imp_buf why = { 0 };
 	char got[11];
-	int rc = imp_date_messy(s, 1, &lo, &hi, &d, &why), ok;
+	int rc = imp_date_messy(s, how, &lo, &hi, &d, &why), ok;
 
 	imp_date_str(&d, got);
 	ok = want == NULL || (rc == IMP_DATE_OK && strcmp(got, want) == 0);
@@ -537,6 +539,77 @@ messy(const char *s, int lo_y, int hi_y, const char *want)
 		printf("#   %s -> %d %s (%s), want %s\n", s, rc, rc ? "" : got, imp_buf_str(&why), want);
 	imp_buf_free(&why);
 	return want == NULL ? rc : ok ? 0 : -1;
+}
+
+static int
+messy(const char *s, int lo_y, int hi_y, const char *want)
+{
+	return messy_how(s, IMP_DATE_PARTIAL, lo_y, hi_y, want);
+}
+
+/* A register declared day first: two numbers before the year are day,
+ * month; never turned round, the century still never guessed. */
+static void
+test_dates_day_first(void)
+{
+	int df = IMP_DATE_PARTIAL | IMP_DATE_DAY_FIRST;
+
+	CHECK(messy_how("03/04/98", df, 1951, 2026, "1998-04-03") == 0);
+	CHECK(messy_how("03.04.1998", df, 1951, 2026, "1998-04-03") == 0);
+	CHECK(messy_how("3/4/1998", df, 1951, 2026, "1998-04-03") == 0);
+	CHECK(messy_how("14-08-1998", df, 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy_how("08/14/1998", df, 1951, 2026, NULL) == IMP_DATE_NOT_DAY_FIRST);
+	CHECK(messy_how("31/02/1999", df, 1951, 2026, NULL) == IMP_DATE_NOT_DAY_FIRST);
+	CHECK(messy_how("15/05/03", df, 1890, 2010, NULL) == IMP_DATE_AMBIGUOUS);
+	CHECK(messy_how("03/04/40", df, 1951, 2026, NULL) == IMP_DATE_RANGE);
+	CHECK(messy_how("1998-08-14", df, 1951, 2026, "1998-08-14") == 0);
+	CHECK(messy_how("1998-14-08", df, 1951, 2026, NULL) == IMP_DATE_INVALID);
+	CHECK(messy_how("Aug 3, 1998", df, 1951, 2026, "1998-08-03") == 0);
+	CHECK(messy_how("05/1940", df, 1890, 2026, "1940-05") == 0);
+}
+
+/* where a record an officer released goes on: after the stage that held it */
+static void
+test_review_resume(void)
+{
+	const char *rel = "<record><trail><step stage=\"dedup\" result=\"held\" code=\"X\">a</step>"
+		"<step stage=\"review\" result=\"ok\" code=\"REVIEW_RELEASE\" officer=\"F\" "
+		"cleared=\"dedup\">b</step></trail></record>";
+	const char *cor = "<record><trail><step stage=\"review\" result=\"ok\" code=\"REVIEW_RELEASE\" "
+		"cleared=\"dedup\">b</step><step stage=\"review\" result=\"ok\" "
+		"code=\"REVIEW_CORRECT\" officer=\"F\">c</step></trail></record>";
+
+	CHECK(imp_stage_order("validate") == 1 && imp_stage_order("dedup") == 4);
+	CHECK(imp_stage_order("review") == -1);
+	CHECK(imp_review_skips(rel, strlen(rel), "validate") == 1);
+	CHECK(imp_review_skips(rel, strlen(rel), "dedup") == 1);
+	CHECK(imp_review_skips(rel, strlen(rel), "render-mrz") == 0);
+	CHECK(imp_review_skips(rel, strlen(rel), "manifest-courier") == 0);
+	CHECK(imp_review_skips(cor, strlen(cor), "validate") == 0);   /* the last decision counts */
+	CHECK(imp_review_cleared(rel, strlen(rel), "dedup") == 1);
+	CHECK(imp_review_cleared(rel, strlen(rel), "screen-pcl") == 0);
+	CHECK(imp_review_cleared(cor, strlen(cor), "dedup") == 1);
+}
+
+/* S/O, D/O, W/O and their spellings before a father's name */
+static void
+test_name_relation(void)
+{
+	size_t k;
+
+	CHECK(imp_name_relation("S/O MUHAMMAD HUSSAIN", &k) == IMP_REL_SON && k == 4);
+	CHECK(imp_name_relation("s/o. Ali", &k) == IMP_REL_SON && k == 5);
+	CHECK(imp_name_relation("SON OF: ALI", &k) == IMP_REL_SON && k == 8);
+	CHECK(imp_name_relation("D/O ASIF", &k) == IMP_REL_DAUGHTER && k == 4);
+	CHECK(imp_name_relation("Daughter of Asif", &k) == IMP_REL_DAUGHTER && k == 12);
+	CHECK(imp_name_relation("W/O TARIQ", &k) == IMP_REL_WIFE && k == 4);
+	CHECK(imp_name_relation("WIFE OF TARIQ", &k) == IMP_REL_WIFE && k == 8);
+	CHECK(imp_name_relation(" S.O. ALI", &k) == IMP_REL_SON && k == 6);
+	CHECK(imp_name_relation("SOHAIL AHMED", &k) == IMP_REL_NONE && k == 0);
+	CHECK(imp_name_relation("DOST MUHAMMAD", &k) == IMP_REL_NONE);
+	CHECK(imp_name_relation("SONIA", &k) == IMP_REL_NONE);
+	CHECK(imp_name_relation("S/O", &k) == IMP_REL_NONE);
+	CHECK(imp_name_relation("S/O 12", &k) == IMP_REL_NONE);
 }
 
 static void
@@ -972,6 +1045,9 @@ static const struct {
 	{ "seal statement text", test_statement },
 	{ "names normalised and transliterated (ICAO 9303-3)", test_names },
 	{ "dates: strict, partial, and typed from paper", test_dates },
+	{ "dates: a register declared day first", test_dates_day_first },
+	{ "names: relation prefixes before a father's name", test_name_relation },
+	{ "review: a released record goes on after the stage that held it", test_review_resume },
 	{ "string map keeps the first value of a key", test_map },
 	{ "name similarity: variants, honorifics, order, joined words", test_name_similarity },
 	{ "MRZ: the ICAO 9303 specimen, check digits, SPEC 9 optional data and dates",

@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * review: an officer's decisions on held records. `review export` lists
+ * the open holds of an approved batch as review.csv; `review apply` reads
+ * the filled file, checks every line, and writes the decided records as a
+ * batch of their own (SPOOL/decided/BATCH-Dn.xml), each with a review step
+ * naming the decision, the officer and the reason, sealed with the
+ * officer's key; the state database remembers every decision, so none is
+ * applied twice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+
+#include "series.h"
+
+#define PROG "review"
+
+static const char *const columns[] = {
+	"batch", "id", "office", "stage", "code", "reason", "values", "decision",
+	"corrected_field", "corrected_value", "note",
+};
+
+enum { C_BATCH, C_ID, C_OFFICE, C_STAGE, C_CODE, C_REASON, C_VALUES, C_DECISION, C_FIELD,
+       C_VALUE, C_NOTE, NCOLS, NEXPORTED = C_DECISION };
+
+/* the values an officer needs beside the reason, as entered */
+static const char *const app_values[] = { "surname", "given_names", "father_name",
+					  "date_of_birth", "cnic", NULL };
+static const char *const cert_values[] = { "issued_on", "name", "father_name",
+					   "date_of_birth", "cnic", NULL };
+static const char *const step_values[] = { "list", "entry", "score", "other", NULL };
+
+struct line {                          /* one decided line of the file */
+	unsigned long lineno;
+	char *cell[NCOLS];
+	int found;
+};
+
+struct review {
+	const char *spool;
+	const char *decisions;         /* --decisions FILE */
+	struct imp_keys keys;
+	struct imp_reader *in;
+	struct imp_batch b;
+	const struct imp_format *fmt;
+	sqlite3 *db;
+	struct imp_record *rec;
+	struct imp_buf cell[NEXPORTED], csv, tmp;
+	struct line *v;                /* apply: the decided lines */
+	size_t n, cap;
+	struct imp_map *byid;          /* record id -> index in v + 1 */
+	size_t col[NCOLS];
+	struct imp_buf out;            /* apply: the decided record lines */
+	struct imp_decision *dec;
+	struct imp_rules *rules;
+	char decided[21], into[IMP_ID_MAX + 1];
+	size_t ndec;
+	uint64_t held, listed, before, count[3];
+};
+
+/* ---- a held record as a line of review.csv -------------------------------- */
+
+/* The last step that did not pass: the hold. */
+static xmlNodePtr
+hold_step(struct imp_record *r)
+{
+	xmlNodePtr n = imp_record_root(r), last = NULL;
+	xmlChar *res;
+
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "trail") == 0)
+			break;
+	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || (res = xmlGetProp(n, BAD_CAST "result")) == NULL)
+			continue;
+		if (strcmp((const char *)res, "ok") != 0)
+			last = n;
+		xmlFree(res);
+	}
+	return last;
+}
+
+static void
+add_value(struct imp_buf *b, const char *name, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return;
+	imp_buf_printf(b, "%s%s=%s", b->len ? "; " : "", name, v);
+}
+
+/* The exported columns of held record r (batch .. values) into rv->cell. */
+static int
+export_cells(struct review *rv, struct imp_record *r, struct imp_err *e)
+{
+	const char *const *f = rv->fmt->nattrs ? cert_values : app_values;
+	xmlNodePtr step;
+	xmlChar *p;
+	size_t i;
+
+	for (i = 0; i < NEXPORTED; i++)
+		imp_buf_reset(&rv->cell[i]);
+	if (imp_record_parse(r, e) != 0 || (step = hold_step(r)) == NULL)
+		return imp_fail(e, EX_DATAERR, "record %s is held but has no step that holds it",
+				imp_record_id(r));
+	imp_buf_puts(&rv->cell[C_BATCH], rv->b.id);
+	imp_buf_puts(&rv->cell[C_ID], imp_record_id(r));
+	imp_buf_puts(&rv->cell[C_OFFICE], rv->fmt->nattrs ?
+		     imp_record_attr(r, rv->fmt->section, "register") :
+		     imp_record_field(r, rv->fmt->section, "office"));
+	for (i = 0; i < 2; i++) {
+		p = xmlGetProp(step, BAD_CAST (i ? "code" : "stage"));
+		imp_buf_puts(&rv->cell[i ? C_CODE : C_STAGE], p ? (const char *)p : "");
+		xmlFree(p);
+	}
+	p = xmlNodeGetContent(step);
+	imp_buf_puts(&rv->cell[C_REASON], p ? (const char *)p : "");
+	xmlFree(p);
+	if (rv->fmt->nattrs)
+		add_value(&rv->cell[C_VALUES], "number", imp_record_attr(r, rv->fmt->section,
+									"number"));
+	for (; *f != NULL; f++)
+		add_value(&rv->cell[C_VALUES], *f, imp_record_field(r, rv->fmt->section, *f));
+	for (f = step_values; *f != NULL; f++) {
+		p = xmlGetProp(step, BAD_CAST *f);
+		add_value(&rv->cell[C_VALUES], *f, (const char *)p);
+		xmlFree(p);
+	}
+	for (i = 0; i < NEXPORTED; i++)
+		if (rv->cell[i].oom)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+static void
+csv_row(struct imp_buf *b, struct imp_buf *cells, size_t n, size_t empty)
+{
+	size_t i;
+
+	imp_buf_reset(b);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			imp_buf_add(b, ",", 1);
+		imp_csv_cell(b, imp_buf_str(&cells[i]), 1);
+	}
+	for (i = 0; i < empty; i++)
+		imp_buf_add(b, ",", 1);
+	imp_buf_add(b, "\n", 1);
+}
+
+/* ---- the input: an approved batch, verified ------------------------------------ */
+
+static int
+open_input(struct review *rv, const char *trust, const char *signer, const char *stage,
+	   const char *input, struct imp_err *e)
+{
+	char path[4200];
+	int rc;
+
+	if ((rc = imp_keys_open(&rv->keys, trust, signer, stage, e)) != 0 ||
+	    (rc = imp_reader_open(&rv->in, input, e)) != 0 ||
+	    (rc = imp_reader_scan(rv->in, &rv->b, NULL, NULL, e)) != 0 ||
+	    (rc = imp_batch_verify(&rv->b, rv->keys.gpg, &rv->keys.trust, e)) != 0)
+		return rc;
+	if (strcmp(rv->b.seal.stage, "sign") != 0)
+		return imp_fail(e, EX_NOPERM, "review takes an approved batch, sealed by sign; this "
+				"one was sealed by %s: review the night's sign output (07-sign.xml, "
+				"citizenship.xml)", rv->b.seal.stage);
+	if ((rv->fmt = imp_format_for(rv->b.kind)) == NULL || strcmp(rv->b.kind, "printed") == 0)
+		return imp_fail(e, EX_DATAERR, "review decides holds of applications and "
+				"certificates, not of %s records", rv->b.kind);
+	snprintf(path, sizeof path, "%s/state.db", rv->spool);
+	if ((rc = imp_review_open(path, &rv->db, e)) != 0)
+		return rc;
+	if ((rv->rec = imp_record_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return imp_reader_rewind(rv->in, e);
+}
+
+/* The next held record of the batch into rv->rec: 1, or 0 at the end. */
+static int
+next_held(struct review *rv, struct imp_err *e)
+{
+	const char *line, *id;
+	size_t len, idlen;
+	int rc, status;
+
+	while ((rc = imp_reader_next(rv->in, &line, &len, e)) > 0) {
+		if (imp_record_head(line, len, &id, &idlen, &status) == 0) {
+			imp_fail(e, EX_DATAERR, "a record line without id or status");
+			return -1;
+		}
+		if (status != IMP_HELD)
+			continue;
+		rv->held++;
+		return imp_record_load(rv->rec, line, len, e) == 0 ? 1 : -1;
+	}
+	return rc;
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+static int
+export(struct review *rv, struct imp_err *e)
+{
+	char when[33], into[IMP_ID_MAX + 1];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NCOLS; i++)
+		printf("%s%s", i ? "," : "", columns[i]);
+	putchar('\n');
+	while ((rc = next_held(rv, e)) > 0) {
+		if ((rc = imp_review_decided(rv->db, rv->b.id, imp_record_id(rv->rec), when, into,
+					     e)) != 0) {
+			if (rc < 0)
+				return e->code;
+			rv->before++;
+			continue;
+		}
+		if ((rc = export_cells(rv, rv->rec, e)) != 0)
+			return rc;
+		csv_row(&rv->csv, rv->cell, NEXPORTED, NCOLS - NEXPORTED);
+		fwrite(rv->csv.p, 1, rv->csv.len, stdout);
+		rv->listed++;
+	}
+	return rc < 0 ? e->code : imp_reader_finish(rv->in, &rv->b, e);
+}
+
+/* ---- apply: the decisions file --------------------------------------------- */
+
+static int
+refuse(struct review *rv, const struct line *l, int code, struct imp_err *e, const char *what)
+{
+	return imp_fail(e, code, "%s line %lu (record %s): %s; nothing was applied",
+			rv->decisions, l->lineno, l->cell[C_ID][0] ? l->cell[C_ID] : "none", what);
+}
+
+static int
+check_line(struct review *rv, struct line *l, struct imp_err *e)
+{
+	const char *d = l->cell[C_DECISION], *f = l->cell[C_FIELD], *v = l->cell[C_VALUE];
+	size_t i;
+
+	if (strcmp(d, "release") != 0 && strcmp(d, "reject") != 0 && strcmp(d, "correct") != 0)
+		return refuse(rv, l, EX_DATAERR, e, "the decision must be release, reject or "
+			      "correct (or empty: not decided yet)");
+	if (l->cell[C_NOTE][0] == '\0')
+		return refuse(rv, l, EX_DATAERR, e, "no note: say in the note why, as the "
+			      "decision's reason");
+	if (strcmp(d, "correct") != 0 && (*f != '\0' || *v != '\0'))
+		return refuse(rv, l, EX_DATAERR, e, "corrected_field and corrected_value are "
+			      "only for the decision correct");
+	if (strcmp(d, "correct") != 0)
+		return 0;
+	for (i = rv->fmt->nattrs; i < rv->fmt->ncolumns; i++)
+		if (strcmp(rv->fmt->columns[i], f) == 0 && strcmp(f, "tracking_id") != 0)
+			break;
+	if (i == rv->fmt->ncolumns)
+		return refuse(rv, l, EX_DATAERR, e, "correct needs corrected_field, a field of the "
+			      "record (a column of its CSV, not the tracking id, register or "
+			      "number)");
+	if (*v == '\0')
+		return refuse(rv, l, EX_DATAERR, e, "correct needs corrected_value; to clear a "
+			      "value, reject the record instead");
+	return 0;
+}
+
+static int
+on_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
+{
+	struct review *rv = arg;
+	struct line *l, *v;
+	uint64_t old;
+	size_t i;
+	int rc;
+
+	if (row->header)
+		return imp_csv_header(row, "review.csv", columns, NCOLS, rv->col, e);
+	for (i = 0; i < row->kept; i++)
+		if (row->bad[i] || row->toolong[i])
+			return imp_fail(e, EX_DATAERR, "%s line %lu: column %zu holds a control "
+					"character or is too long", row->file, row->line, i + 1);
+	if (row->field[rv->col[C_DECISION]][0] == '\0')
+		return 0;                      /* not decided yet: stays open */
+	if (rv->n == rv->cap) {
+		rv->cap = rv->cap ? 2 * rv->cap : 64;
+		if ((v = reallocarray(rv->v, rv->cap, sizeof *v)) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		rv->v = v;
+	}
+	l = &rv->v[rv->n];
+	memset(l, 0, sizeof *l);
+	l->lineno = row->line;
+	for (i = 0; i < NCOLS; i++)
+		if ((l->cell[i] = strdup(row->field[rv->col[i]])) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	rv->n++;
+	if (strcmp(l->cell[C_BATCH], rv->b.id) != 0)
+		return refuse(rv, l, EX_DATAERR, e, "the file was exported from another batch "
+			      "than this stream's; export review.csv from this batch's sign "
+			      "output and decide there");
+	if ((rc = check_line(rv, l, e)) != 0)
+		return rc;
+	switch (imp_map_put(rv->byid, l->cell[C_ID], rv->n, &old)) {
+	case 1:
+		return refuse(rv, l, EX_DATAERR, e, "decided twice in this file (line of the "
+			      "first decision above); keep one line per record");
+	case -1:
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
+/* The line the officer decided for record r, or NULL. */
+static struct line *
+line_of(struct review *rv, struct imp_record *r)
+{
+	uint64_t i;
+
+	return imp_map_get(rv->byid, imp_record_id(r), &i) == 0 ? &rv->v[i - 1] : NULL;
+}
+
+/* ---- apply: one decided record ----------------------------------------------- */
+
+/* Who may decide this hold: control-list and duplicate holds only a
+ * screening key that did not approve the batch; the others a reviewer. */
+static int
+may_decide(struct review *rv, struct line *l, struct imp_err *e)
+{
+	const struct imp_trust_entry *te = imp_trust_find(&rv->keys.trust, rv->keys.signer);
+	const char *stage = rv->cell[C_STAGE].p;
+	int screening = strcmp(stage, "screen-pcl") == 0 || strcmp(stage, "dedup") == 0;
+
+	if (screening && !(te->roles & IMP_ROLE_SCREENING))
+		return refuse(rv, l, EX_NOPERM, e, "a hold of screen-pcl or dedup is decided "
+			      "only by a key with the screening role; the key given is not one");
+	if (screening && strcasecmp(rv->b.seal.signer, rv->keys.signer) == 0)
+		return refuse(rv, l, EX_NOPERM, e, "the key given approved this batch; its "
+			      "control-list and duplicate holds are decided by another officer");
+	if (!screening && !(te->roles & IMP_ROLE_REVIEWER))
+		return refuse(rv, l, EX_NOPERM, e, "a hold of this stage is decided by a key with "
+			      "the reviewer role; the key given is not one");
+	return 0;
+}
+
+/* The exported columns as they were: the file must say what was exported. */
+static int
+unchanged(struct review *rv, struct line *l, struct imp_err *e)
+{
+	struct imp_buf a = { 0 }, b = { 0 };
+	size_t i;
+	int same = 1;
+
+	for (i = 0; i < NEXPORTED && same; i++) {
+		imp_buf_reset(&a);
+		imp_buf_reset(&b);
+		imp_csv_cell(&a, imp_buf_str(&rv->cell[i]), 1);
+		imp_csv_cell(&b, l->cell[i], 0);
+		same = a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+	}
+	imp_buf_free(&a);
+	imp_buf_free(&b);
+	if (same)
+		return 0;
+	imp_buf_reset(&rv->tmp);
+	imp_buf_printf(&rv->tmp, "column %s was edited after the export ('%s', exported '%s'); "
+		       "only decision, corrected_field, corrected_value and note are filled in: "
+		       "export review.csv again", columns[i - 1], l->cell[i - 1],
+		       imp_buf_str(&rv->cell[i - 1]));
+	return refuse(rv, l, EX_DATAERR, e, imp_buf_str(&rv->tmp));
+}
+
+/* A corrected record must pass validate's rules before it is sent on. */
+static int
+check_correction(struct review *rv, struct line *l, const char *line, size_t len,
+		 struct imp_err *e)
+{
+	struct imp_record *c = imp_record_new(), *v = imp_record_new();
+	const char *stage, *code, *text, *checked;
+	struct imp_buf copy = { 0 };
+	struct imp_date today;
+	size_t n;
+	int rc;
+
+	if (c == NULL || v == NULL || imp_date_today(&today) != 0)
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	else if ((rc = rv->rules ? 0 : imp_rules_open(&rv->rules, rv->b.kind, &today, 0, e)) == 0 &&
+		 (rc = imp_record_load(c, line, len, e)) == 0 &&
+		 (rc = imp_record_parse(c, e)) == 0 &&
+		 (rc = imp_rules_check(rv->rules, c, e)) == 0 &&
+		 imp_record_status(c) == IMP_REJECTED &&
+		 (imp_record_line(c, &checked, &n), imp_buf_add(&copy, checked, n), 1) &&
+		 imp_record_load(v, copy.p, copy.len, e) == 0 &&
+		 imp_record_verdict(v, &stage, &code, &text) == 0) {
+		imp_buf_reset(&rv->tmp);
+		imp_buf_printf(&rv->tmp, "the corrected %s '%s' fails validate, %s: %s; correct "
+			       "it again", l->cell[C_FIELD], l->cell[C_VALUE], code, text);
+		rc = refuse(rv, l, EX_DATAERR, e, imp_buf_str(&rv->tmp));
+	}
+	imp_record_free(c);
+	imp_record_free(v);
+	imp_buf_free(&copy);
+	return rc;
+}
+
+static int
+decide(struct review *rv, struct line *l, struct imp_err *e)
+{
+	struct imp_record *r = rv->rec;
+	const char *d = l->cell[C_DECISION], *stage = rv->cell[C_STAGE].p, *line;
+	const char *name = imp_trust_name(&rv->keys.trust, rv->keys.signer);
+	const char *attrs[] = { "officer", rv->keys.signer, "cleared", stage, NULL };
+	size_t len;
+	int rc;
+
+	if (strcmp(d, "release") == 0 && imp_stage_order(stage) > imp_stage_order("dedup"))
+		return refuse(rv, l, EX_DATAERR, e, "a hold of sign (a required stage missed) "
+			      "cannot be released: correct the record to send it through every "
+			      "stage again, or reject it");
+	if (strcmp(d, "reject") == 0) {
+		attrs[2] = NULL;
+		rc = imp_record_step(r, PROG, IMP_REJECTED, "REVIEW_REJECT", attrs, "hold confirmed "
+				     "by %s: %s (held in batch %s by %s %s)", name, l->cell[C_NOTE],
+				     rv->b.id, stage, rv->cell[C_CODE].p);
+	} else if (strcmp(d, "release") == 0) {
+		imp_record_release(r);
+		rc = imp_record_step(r, PROG, IMP_OK_STATUS, "REVIEW_RELEASE", attrs, "released by "
+				     "%s: %s (held in batch %s by %s %s); goes on after %s", name,
+				     l->cell[C_NOTE], rv->b.id, stage, rv->cell[C_CODE].p, stage);
+	} else {
+		const char *old = imp_record_field(r, rv->fmt->section, l->cell[C_FIELD]);
+
+		attrs[2] = NULL;
+		imp_buf_reset(&rv->tmp);
+		imp_buf_puts(&rv->tmp, old ? old : "");
+		imp_record_correct(r, rv->fmt, l->cell[C_FIELD], l->cell[C_VALUE]);
+		imp_record_release(r);
+		rc = imp_record_step(r, PROG, IMP_OK_STATUS, "REVIEW_CORRECT", attrs, "%s corrected "
+				     "from '%s' to '%s' by %s: %s (held in batch %s by %s %s); "
+				     "goes through every stage again", l->cell[C_FIELD],
+				     imp_buf_str(&rv->tmp), l->cell[C_VALUE], name, l->cell[C_NOTE],
+				     rv->b.id, stage, rv->cell[C_CODE].p);
+	}
+	if (rc != 0 || imp_record_error(r) != NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_record_line(r, &line, &len);
+	if (strcmp(d, "correct") == 0 && (rc = check_correction(rv, l, line, len, e)) != 0)
+		return rc;
+	imp_buf_add(&rv->out, line, len);
+	imp_buf_add(&rv->out, "\n", 1);
+	rv->count[imp_record_status(r)]++;
+	return rv->out.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+static int
+apply_records(struct review *rv, struct imp_err *e)
+{
+	char when[33], into[IMP_ID_MAX + 1];
+	const char *id, *line;
+	struct line *l;
+	size_t idlen, len, i;
+	int rc, status;
+
+	while ((rc = imp_reader_next(rv->in, &line, &len, e)) > 0) {
+		if (imp_record_head(line, len, &id, &idlen, &status) == 0)
+			return imp_fail(e, EX_DATAERR, "a record line without id or status");
+		if (imp_record_load(rv->rec, line, len, e) != 0)
+			return e->code;
+		if ((l = line_of(rv, rv->rec)) == NULL)
+			continue;
+		l->found = 1;
+		if (status != IMP_HELD)
+			return refuse(rv, l, EX_DATAERR, e, status == IMP_OK_STATUS ? "the record "
+				      "is not held (it is ok): only a held record is decided" :
+				      "the record is not held (it is rejected): only a held record "
+				      "is decided");
+		rc = imp_review_decided(rv->db, rv->b.id, l->cell[C_ID], when, into, e);
+		if (rc < 0)
+			return e->code;
+		if (rc > 0) {
+			imp_buf_reset(&rv->tmp);
+			imp_buf_printf(&rv->tmp, "decided already, at %s, into batch %s; a record "
+				       "is decided once", when, into);
+			return refuse(rv, l, EX_DATAERR, e, imp_buf_str(&rv->tmp));
+		}
+		if ((rc = export_cells(rv, rv->rec, e)) != 0 || (rc = unchanged(rv, l, e)) != 0 ||
+		    (rc = may_decide(rv, l, e)) != 0 || (rc = decide(rv, l, e)) != 0)
+			return rc;
+		rv->dec[i = rv->ndec++] = (struct imp_decision){
+			rv->b.id, l->cell[C_ID], l->cell[C_DECISION], NULL, NULL, rv->keys.signer,
+			rv->decided, rv->into };
+		if ((rv->dec[i].stage = strdup(rv->cell[C_STAGE].p)) == NULL ||
+		    (rv->dec[i].code = strdup(rv->cell[C_CODE].p)) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	if (rc < 0)
+		return e->code;
+	for (i = 0; i < rv->n; i++)
+		if (!rv->v[i].found)
+			return refuse(rv, &rv->v[i], EX_DATAERR, e, "no such record in this batch; "
+				      "decide only the records review export listed");
+	return imp_reader_finish(rv->in, &rv->b, e);
+}
+
+/* The decided records as a sealed batch: SPOOL/decided/ID.xml, whole or not at all. */
+static int
+write_decided(struct review *rv, struct imp_err *e)
+{
+	struct imp_writer w = { 0 };
+	const char *p, *nl, *end = rv->out.p + rv->out.len;
+	char dir[4200], tmp[4400], final[4400];
+	FILE *f;
+	int fd, rc;
+
+	snprintf(dir, sizeof dir, "%s/decided", rv->spool);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(tmp, sizeof tmp, "%s/.%s.xml.tmp", dir, rv->into);
+	snprintf(final, sizeof final, "%s/%s.xml", dir, rv->into);
+	unlink(tmp);                           /* a crashed run's */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", tmp, strerror(errno));
+	}
+	rc = imp_writer_begin(&w, f, rv->into, rv->b.kind, NULL, e);
+	for (p = rv->out.p; rc == 0 && p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		rc = imp_writer_record(&w, p, (size_t)(nl - p), e);
+	}
+	if (rc == 0)
+		rc = imp_writer_seal(&w, rv->keys.gpg, PROG, rv->keys.signer, e);
+	imp_writer_free(&w);
+	if (rc == 0 && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0))
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (fclose(f) != 0 && rc == 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, final) != 0)
+		rc = imp_fail(e, EX_IOERR, "cannot rename %s: %s", tmp, strerror(errno));
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	imp_sync_dir(dir);
+	printf("%s\n", final);
+	return 0;
+}
+
+static int
+apply(struct review *rv, struct imp_err *e)
+{
+	int rc;
+
+	if ((rv->byid = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_csv_read(rv->decisions, on_row, rv, e)) != 0)
+		return rc;
+	if (rv->n == 0)
+		return 0;                      /* nothing decided: nothing to write */
+	if ((rv->dec = calloc(rv->n, sizeof *rv->dec)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_utc(rv->decided);
+	if ((rc = imp_review_next_batch(rv->db, rv->b.id, rv->into, e)) != 0 ||
+	    (rc = apply_records(rv, e)) != 0)
+		return rc;
+	/* the batch first, then the ledger: a crash between the two leaves a
+	 * batch that the same file, applied again, writes again under the same
+	 * id, which render-mrz and spool-print take once */
+	if ((rc = write_decided(rv, e)) != 0)
+		return rc;
+	return imp_review_record(rv->db, rv->dec, rv->n, e);
+}
+
+/* ---- the program ------------------------------------------------------------ */
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: review export [-t FILE] [--spool DIR] [FILE|-]\n"
+	      "       review apply -d REVIEW.csv [-s FPR] [-t FILE] [--spool DIR] [FILE|-]\n", f);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Officers' decisions on the held records of an approved batch (sign's output).\n"
+	      "  export              the open holds as review.csv on standard output\n"
+	      "  apply               the filled file's decisions (release, reject, correct)\n"
+	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml\n"
+	      "  -d, --decisions FILE  the filled review.csv\n"
+	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl\n"
+	      "                      and dedup holds (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
+	      "      --spool DIR     spool with state.db and decided/ (default $IMPASS_SPOOL)\n"
+	      "  -h, --help          this text;  --version  the version\n"
+	      "See review(1).\n", stdout);
+}
+
+static void
+cleanup(struct review *rv)
+{
+	size_t i, j;
+
+	for (i = 0; i < rv->n; i++)
+		for (j = 0; j < NCOLS; j++)
+			free(rv->v[i].cell[j]);
+	for (i = 0; i < rv->ndec; i++) {
+		free((char *)rv->dec[i].stage);
+		free((char *)rv->dec[i].code);
+	}
+	free(rv->dec);
+	free(rv->v);
+	for (i = 0; i < NEXPORTED; i++)
+		imp_buf_free(&rv->cell[i]);
+	imp_buf_free(&rv->csv);
+	imp_buf_free(&rv->tmp);
+	imp_buf_free(&rv->out);
+	imp_map_free(rv->byid);
+	imp_rules_close(rv->rules);
+	imp_record_free(rv->rec);
+	imp_reader_close(rv->in);
+	imp_batch_free(&rv->b);
+	imp_state_close(rv->db);
+	imp_keys_close(&rv->keys);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "decisions", required_argument, NULL, 'd' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "spool", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct review rv;
+	struct imp_err e = { 0 };
+	struct imp_run run;
+	const char *trust = NULL, *signer = NULL, *spool = NULL;
+	int c, rc, applying;
+
+	memset(&rv, 0, sizeof rv);
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		help();
+		return imp_close_stdout(PROG, NULL);
+	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		puts(PROG " " IMP_VERSION);
+		return imp_close_stdout(PROG, NULL);
+	}
+	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "apply") != 0)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	applying = strcmp(argv[1], "apply") == 0;
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "d:s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': rv.decisions = optarg; break;
+		case 's': signer = optarg; break;
+		case 't': trust = optarg; break;
+		case 'S': spool = optarg; break;
+		case 'h': help(); return imp_close_stdout(PROG, NULL);
+		case 'V': puts(PROG " " IMP_VERSION); return imp_close_stdout(PROG, NULL);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (argc - optind > 1 || applying != (rv.decisions != NULL) || (!applying && signer)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	rv.spool = imp_spool_path(spool);
+	imp_init(&run);
+	rc = open_input(&rv, trust, signer, applying ? PROG : NULL,
+			optind < argc ? argv[optind] : NULL, &e);
+	if (rc == 0)
+		rc = applying ? apply(&rv, &e) : export(&rv, &e);
+	if (rc == 0 && applying)
+		fprintf(stderr, "%s: %s: %zu decided into %s: %llu released or corrected, %llu "
+			"rejected\n", PROG, rv.b.id, rv.n, rv.n ? rv.into : "nothing",
+			(unsigned long long)rv.count[IMP_OK_STATUS],
+			(unsigned long long)rv.count[IMP_REJECTED]);
+	else if (rc == 0)
+		fprintf(stderr, "%s: %s: %llu held, %llu to decide in review.csv, %llu decided "
+			"before\n", PROG, rv.b.id, (unsigned long long)rv.held,
+			(unsigned long long)rv.listed, (unsigned long long)rv.before);
+	c = imp_exit(PROG, rv.b.id[0] ? rv.b.id : NULL, NULL, rc, &e);
+	cleanup(&rv);
+	return c;
+}

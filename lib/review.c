@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * What an officer's decision on a held record means to the chain: where a
+ * released record re-enters it (the stage after the one that held it), and
+ * the ledger of decisions in the state database, so that no record is
+ * decided twice.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "series.h"
+
+/* The stages in the order a record meets them (SPEC 2). */
+static const char *const chain[] = {
+	"ingest", "validate", "verify-nadra", "screen-pcl", "dedup", "render-mrz", "sign",
+	"spool-print",
+};
+
+int
+imp_stage_order(const char *stage)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof chain / sizeof *chain; i++)
+		if (strcmp(chain[i], stage) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define REVIEW_STEP "<step stage=\"review\" "
+#define RELEASE_STEP "<step stage=\"review\" result=\"ok\" code=\"REVIEW_RELEASE\""
+
+/* The stage a review step [p, end) cleared, into out; "" when none. */
+static void
+cleared_of(const char *p, const char *end, char out[33])
+{
+	const char *gt = memchr(p, '>', (size_t)(end - p)), *a, *q;
+
+	out[0] = '\0';
+	if (gt == NULL || (a = memmem(p, (size_t)(gt - p), " cleared=\"", 10)) == NULL)
+		return;
+	a += 10;
+	if ((q = memchr(a, '"', (size_t)(gt - a))) != NULL && q - a < 33)
+		snprintf(out, 33, "%.*s", (int)(q - a), a);
+}
+
+/*
+ * Whether stage passes the record line by untouched: its last review step
+ * released it from a hold of that stage or a later one. A correction (no
+ * cleared) sends the record through every stage again.
+ */
+int
+imp_review_skips(const char *line, size_t len, const char *stage)
+{
+	const char *p = line, *end = line + len, *last = NULL;
+	char cleared[33];
+	int at;
+
+	while ((p = memmem(p, (size_t)(end - p), REVIEW_STEP, sizeof REVIEW_STEP - 1)) != NULL)
+		last = p++;
+	if (last == NULL)
+		return 0;
+	cleared_of(last, end, cleared);
+	at = imp_stage_order(stage);
+	return cleared[0] != '\0' && at >= 0 && at <= imp_stage_order(cleared);
+}
+
+/* Whether an officer released the record from a hold of stage (sign counts
+ * that as the stage passed). */
+int
+imp_review_cleared(const char *line, size_t len, const char *stage)
+{
+	const char *p = line, *end = line + len;
+	char cleared[33];
+
+	while ((p = memmem(p, (size_t)(end - p), RELEASE_STEP, sizeof RELEASE_STEP - 1)) != NULL) {
+		cleared_of(p, end, cleared);
+		if (strcmp(cleared, stage) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* ---- the ledger ----------------------------------------------------------- */
+
+static const char ledger_sql[] =
+	"CREATE TABLE IF NOT EXISTS review_decision ("
+	"  batch TEXT NOT NULL, record TEXT NOT NULL, decision TEXT NOT NULL,"
+	"  stage TEXT NOT NULL, code TEXT NOT NULL, officer TEXT NOT NULL,"
+	"  decided TEXT NOT NULL, into_batch TEXT NOT NULL, PRIMARY KEY (batch, record));";
+
+int
+imp_review_open(const char *path, sqlite3 **db, struct imp_err *e)
+{
+	int rc;
+
+	if ((rc = imp_state_open(path, 30000, db, e)) != 0)
+		return rc;
+	if ((rc = imp_state_exec(*db, ledger_sql, e)) != 0) {
+		imp_state_close(*db);
+		*db = NULL;
+	}
+	return rc;
+}
+
+/* 1 with when and into filled when the record of batch was decided, 0 when not. */
+int
+imp_review_decided(sqlite3 *db, const char *batch, const char *record, char when[33],
+		   char into[IMP_ID_MAX + 1], struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT decided, into_batch FROM review_decision "
+					    "WHERE batch = ? AND record = ?", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, batch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, record, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(when, 33, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(into, IMP_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+	} else if (rc != SQLITE_DONE) {
+		imp_state_fail(db, e, "reading the decisions");
+	}
+	imp_state_release(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The id of the next batch of decided records of batch: BATCH-D1, -D2 ... */
+int
+imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 1],
+		      struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT COUNT(DISTINCT into_batch) FROM "
+					    "review_decision WHERE batch = ?", e);
+	long long n;
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, batch, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	rc = rc == SQLITE_ROW ? 0 : imp_state_fail(db, e, "counting the decided batches");
+	imp_state_release(s);
+	if (rc != 0)
+		return rc;
+	if ((size_t)snprintf(out, IMP_ID_MAX + 1, "%s-D%lld", batch, n + 1) > IMP_ID_MAX)
+		return imp_fail(e, EX_DATAERR, "batch %s: its id is too long for a batch of "
+				"decided records (%s-D%lld)", batch, batch, n + 1);
+	return 0;
+}
+
+/* Every decision of one applied file, in one transaction: all or none. */
+int
+imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	if ((rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
+		return rc;
+	if ((s = imp_state_prepare(db, "INSERT INTO review_decision VALUES (?,?,?,?,?,?,?,?)",
+				   e)) == NULL) {
+		imp_state_exec(db, "ROLLBACK", e);
+		return e->code;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, d[i].batch, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, d[i].record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, d[i].decision, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, d[i].stage, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, d[i].code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, d[i].officer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, d[i].decided, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, d[i].into, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = imp_state_fail(db, e, "recording the decisions");
+	}
+	imp_state_release(s);
+	if (rc != 0) {
+		struct imp_err ignored;
+
+		imp_state_exec(db, "ROLLBACK", &ignored);
+		return rc;
+	}
+	return imp_state_exec(db, "COMMIT", e);
+}
