@@ -357,24 +357,6 @@ spool_close(struct spool *sp)
 		close(sp->lock);       /* releases the flock */
 }
 
-/* Every file of tmp/ is a leftover of a crashed run: the lock says no run is live. */
-/* A job file's name: PRIORITY-NUMBER.xml (2-AB1000001.xml), the number out. */
-static int
-job_name(const char *name, char num[IMP_NUMBER_LEN + 1])
-{
-	size_t i;
-
-	if (strlen(name) != 2 + IMP_NUMBER_LEN + 4 || name[0] < '0' || name[0] > '2' ||
-	    name[1] != '-' || strcmp(name + 2 + IMP_NUMBER_LEN, ".xml") != 0 ||
-	    name[2] < 'A' || name[2] > 'Z' || name[3] < 'A' || name[3] > 'Z')
-		return 0;
-	for (i = 4; i < 2 + IMP_NUMBER_LEN; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return 0;
-	snprintf(num, IMP_NUMBER_LEN + 1, "%.*s", IMP_NUMBER_LEN, name + 2);
-	return 1;
-}
-
 /* A parked record's file being written: .BATCH.NNNNNNNN (the record's index). */
 static int
 parked_tmp_name(const char *name)
@@ -414,7 +396,7 @@ clean_leftovers(struct spool *sp)
 		}
 		rewinddir(dir);
 		while ((d = readdir(dir)) != NULL) {
-			if (q < sp->nq ? !job_name(d->d_name, num) : !parked_tmp_name(d->d_name))
+			if (q < sp->nq ? !imp_job_name(d->d_name, num) : !parked_tmp_name(d->d_name))
 				continue;
 			if (imp_file_is_ours(fd, d->d_name) && unlinkat(fd, d->d_name, 0) == 0)
 				n++;
@@ -547,7 +529,7 @@ job_there(struct spool *sp, int fd, size_t q, const char *folder, const char *fi
 			 hex, hash);
 	else
 		snprintf(why, sizeof why, "not a regular file of at most %d bytes", JOB_MAX);
-	job_name(file, num);
+	imp_job_name(file, num);
 	rc = quarantine(sp, fd, sp->queue[q], folder, file, num, why, e);
 	return rc != 0 ? -rc : 0;
 }
@@ -1483,10 +1465,10 @@ collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_
 
 	if (failed && strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".why") == 0) {
 		snprintf(base, sizeof base, "%.*s", (int)(strlen(name) - 4), name);
-		if (strlen(name) < sizeof base && job_name(base, num))
+		if (strlen(name) < sizeof base && imp_job_name(base, num))
 			return 0;      /* the reason of a failed job, read with it */
 	}
-	if (!job_name(name, num))
+	if (!imp_job_name(name, num))
 		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "not a job file name",
 				   e);
 	if ((s = imp_state_prepare(db, "SELECT job_sha256, state IN ('planned', 'spooled') FROM "
@@ -1648,7 +1630,7 @@ archive_file(struct collect *c, size_t q, int sub, const char *name, struct imp_
 	int from = c->sp->dir[q][sub], k = sub == FAILED, rc;
 	int64_t done;
 
-	if (!job_name(name, num))
+	if (!imp_job_name(name, num))
 		return 0;
 	done = query_int(c->sp->db, e, "SELECT count(*) FROM spool_job j JOIN spool_collect c "
 			 "ON c.id = j.collect WHERE j.number = ? AND c.sealed = 1", num, NULL);

@@ -115,6 +115,9 @@ int imp_file_create(int at, const char *name, const char *shown, mode_t mode, gi
 		    const void *p, size_t n, struct imp_err *e);
 /* Whether name is a regular file owned by this account (never a link). */
 int imp_file_is_ours(int at, const char *name);
+/* A print job's file name PRIORITY-NUMBER.xml (2-AB1000001.xml): 1 and
+ * the passport number in num, else 0. */
+int imp_job_name(const char *name, char num[10]);
 
 /* ---- merkle.c: RFC 6962 Merkle tree hash --------------------------------- */
 

@@ -161,3 +161,22 @@ imp_file_is_ours(int at, const char *name)
 	return fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	       st.st_uid == geteuid();
 }
+
+/* A print job's name: PRIORITY-NUMBER.xml (2-AB1000001.xml), the number
+ * (two letters, seven digits) out; 0 for any other name. */
+int
+imp_job_name(const char *name, char num[10])
+{
+	size_t i;
+
+	if (strlen(name) != 15 || name[0] < '0' || name[0] > '2' || name[1] != '-' ||
+	    strcmp(name + 11, ".xml") != 0 || name[2] < 'A' || name[2] > 'Z' ||
+	    name[3] < 'A' || name[3] > 'Z')
+		return 0;
+	for (i = 4; i < 11; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	memcpy(num, name + 2, 9);
+	num[9] = '\0';
+	return 1;
+}
