@@ -342,3 +342,29 @@ refused() {
 		[[ $stderr == *"$USAGE"* ]] || fail "$args: stderr: $stderr"
 	done
 }
+
+# ---- a generated batch -----------------------------------------------------------------
+
+@test "a generated batch with gen-fixtures' schedule and payments: verify-fee finds exactly the planted faults" {
+	"$GEN" --seed 3 applications 3000 > ga.csv
+	"$GEN" --seed 3 fees 35 > gf.csv
+	"$GEN" --seed 3 --truth truth.csv payments 3000 > gp.csv
+	ingest -b B-GEN ga.csv 2> /dev/null | validate --today "$TODAY" > gv.xml 2> /dev/null
+	run -0 --separate-stderr verify-fee --schedule gf.csv --payments gp.csv --state g.db gv.xml
+	printf '%s\n' "$output" > go.xml
+	one_step_each gv.xml go.xml
+	conserved "${stderr##*$'\n'}" go.xml B-GEN
+	# every planted kind is there
+	for kind in gratis paid_short not_in_export reversed schedule_gap; do
+		grep -q ",$kind\$" truth.csv || fail "no $kind planted"
+	done
+	# the ids and codes verify-fee did not pass are the truth's (of the records validate passed)
+	grep -o '^<record [^>]* id="[^"]*" status="ok">' gv.xml | sed 's/.* id="\([^"]*\)".*/\1/' | sort > passed
+	tail -n +2 truth.csv | cut -d, -f1,2 | sort | join -t, passed - > want
+	grep -o ' id="[^"]*" status="[a-z]*">.*<step stage="verify-fee" result="[a-z]*" code="[A-Z_]*"' go.xml |
+		sed 's/^ id="\([^"]*\)".*<step stage="verify-fee" result="[a-z]*" code="\([A-Z_]*\)"$/\1,\2/' |
+		grep -v ',FEE_OK$' | sort > got
+	run diff want got
+	assert_success
+	[ "$(wc -l < want)" -gt 100 ]
+}
