@@ -21,6 +21,8 @@ teardown() {
 	assert_line --regexp '^[1-9][0-9]* MRZs checked: ok$'
 	assert_line --regexp '^\(exit 77: refused\)$'
 	assert_line --regexp '^\(exit 65: the seal is not valid\)$'
+	assert_line --regexp '^rejected +FEE_AMOUNT_WRONG +[1-9][0-9]* '
+	assert_line --regexp '^rejected +FEE_REVERSED +[1-9][0-9]* '
 	assert_line --regexp "^\\.\\.\\. [1-9][0-9]* consignments in $DEMO/outgoing\$"
 	# the nightly run's report: every stage ran, the counts add up
 	local report
