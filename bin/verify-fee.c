@@ -36,6 +36,9 @@ struct payment {
 	unsigned long line;
 };
 
+/* the values of a record that verify-fee reads (read_values) */
+enum { V_FEE, V_RECEIPT, V_TYPE, V_CATEGORY, V_PAGES, V_YEARS, V_APPLIED, V_N };
+
 struct fee {
 	const char *schedule_path, *payments_path;
 	struct fee_row *rows;
@@ -48,6 +51,7 @@ struct fee {
 	struct imp_verdict v;
 	struct imp_buf ok;
 	struct imp_fee_use use;       /* who used a receipt before, for the step */
+	struct imp_buf val[V_N];
 	char batch[IMP_ID_MAX + 1];
 	uint64_t fresh, own;          /* receipts recorded now, and by a run before */
 };
@@ -289,10 +293,37 @@ load(struct fee *f, struct imp_err *e)
 
 /* ---- checks ------------------------------------------------------------------ */
 
-static const char *
-norm(struct imp_record *r, const char *name)
+/*
+ * The values a record is checked on (enum V_*), read from its line without
+ * parsing it (a parse cost as much as all the rest); NULL when absent or
+ * empty.
+ */
+
+static int
+read_values(struct fee *f, struct imp_record *r, const char *v[V_N])
 {
-	return imp_record_field(r, "normalised", name);
+	static const char *const where[V_N][2] = {
+		{ "application", "fee_amount" }, { "application", "fee_receipt" },
+		{ "normalised", "passport_type" }, { "normalised", "category" },
+		{ "normalised", "pages" }, { "normalised", "validity_years" },
+		{ "normalised", "applied_on" },
+	};
+	const char *line, *norm;
+	size_t len, i, at;
+
+	imp_record_line(r, &line, &len);
+	/* <normalised> comes after <application>: looked for from there once */
+	norm = memmem(line, len, "<normalised>", 12);
+	for (i = 0; i < V_N; i++) {
+		v[i] = NULL;
+		at = i >= V_TYPE && norm != NULL ? (size_t)(norm - line) : 0;
+		if (imp_line_field(line + at, len - at, where[i][0], where[i][1], &f->val[i]) == 0 &&
+		    f->val[i].len > 0)
+			v[i] = f->val[i].p;
+		else if (f->val[i].oom)
+			return -1;
+	}
+	return 0;
 }
 
 /* The schedule's row for the application's choices on the day it applied. */
@@ -316,11 +347,10 @@ schedule_for(const struct fee *f, const char *type, const char *cat, int pages, 
 /* The schedule's amount for an ordinary passport; no row, or another
  * amount than fee_amount, is said in the verdict. */
 static void
-schedule_check(struct fee *f, struct imp_record *r, const char *type, long fee)
+schedule_check(struct fee *f, const char *const *v, long fee)
 {
-	const char *cat = norm(r, "category");
-	const char *pages = norm(r, "pages"), *years = norm(r, "validity_years");
-	const char *on = norm(r, "applied_on");
+	const char *type = v[V_TYPE], *cat = v[V_CATEGORY], *pages = v[V_PAGES];
+	const char *years = v[V_YEARS], *on = v[V_APPLIED];
 	const struct fee_row *row;
 	struct imp_date d;
 	char from[11], to[11];
@@ -426,17 +456,16 @@ static int
 each(void *arg, struct imp_record *r, struct imp_err *e)
 {
 	struct fee *f = arg;
-	const char *fee = imp_record_field(r, "application", "fee_amount");
-	const char *receipt = imp_record_field(r, "application", "fee_receipt");
-	const char *type = norm(r, "passport_type");
+	const char *v[V_N], *fee, *receipt, *type;
 	const char *attrs[] = { "other", NULL, NULL };
 	long amount = 0;
 	int rc = 0;
 
 	imp_verdict_reset(&f->v);
 	imp_buf_reset(&f->ok);
-	if (imp_record_error(r) != NULL)
-		return 0;
+	if (read_values(f, r, v) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	fee = v[V_FEE], receipt = v[V_RECEIPT], type = v[V_TYPE];
 	if (fee != NULL && rupees(fee, &amount) != 0)
 		return imp_record_step(r, PROG, IMP_REJECTED, "FEE_AMOUNT_WRONG", NULL, "fee_amount "
 				       "'%s' is not a whole number of rupees; it must come "
@@ -449,7 +478,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	else {
 		/* a receipt paid as the application says is its own, whatever the
 		 * schedule says: a held application keeps it while it waits */
-		schedule_check(f, r, type, amount);
+		schedule_check(f, v, amount);
 		if ((rc = check_receipt(f, r, receipt, amount, &attrs[1], e)) != 0)
 			return rc;
 	}
@@ -558,6 +587,8 @@ cleanup(struct fee *f)
 	free(f->pay);
 	imp_verdict_free(&f->v);
 	imp_buf_free(&f->ok);
+	for (size_t i = 0; i < V_N; i++)
+		imp_buf_free(&f->val[i]);
 }
 
 int

@@ -23,7 +23,10 @@ imp_fee_begin(sqlite3 *db, struct imp_err *e)
 {
 	int rc;
 
-	if ((rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
+	/* a night's receipts go in random order into the table's b-tree: with
+	 * SQLite's default 2 MB cache its pages spilled to the WAL again and again */
+	if ((rc = imp_state_exec(db, "PRAGMA cache_size = -65536", e)) != 0 ||
+	    (rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
 		return rc;
 	if ((rc = imp_state_exec(db, schema, e)) != 0)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
