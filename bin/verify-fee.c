@@ -266,7 +266,7 @@ payment_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 		return imp_fail(e, EX_DATAERR, "payments %s line %lu: channel is longer than %d "
 				"characters; correct the export", row->file, row->line, CHANNEL_MAX);
 	imp_date_str(&d, p.paid_on);
-	snprintf(p.channel, sizeof p.channel, "%s", c->cell[P_CHANNEL]);
+	snprintf(p.channel, sizeof p.channel, "%.*s", CHANNEL_MAX, c->cell[P_CHANNEL]);
 	return add_payment(c->f, c->cell[P_RECEIPT], &p, e);
 }
 
