@@ -325,12 +325,12 @@ imp_phone_normalise(const char *in, char out[IMP_PHONE_MAX + 1], int *pk)
 		if (n < 8 || n > 15)
 			return -1;
 		*pk = 0;
-		snprintf(out, IMP_PHONE_MAX + 1, "+%s", d);
+		snprintf(out, IMP_PHONE_MAX + 1, "+%.15s", d);
 		return 0;
 	}
 	if (n != 10 || d[0] != '3')
 		return -1;
 	*pk = 1;
-	snprintf(out, IMP_PHONE_MAX + 1, "+92%s", d);
+	snprintf(out, IMP_PHONE_MAX + 1, "+92%.10s", d);
 	return 0;
 }

@@ -101,6 +101,17 @@ stage() {
 	log "${summary:-$name: done}"
 }
 
+# events FILE: the applications' events of a sealed stream into the state
+# database (track --record), for track and notify. Not fatal: the run's
+# work is done, and recording the stream again later adds what is missing.
+events() {
+	if track --record "$1" 2>> "$RUNDIR/track.log" 9>&-; then
+		log "$(tail -n 1 "$RUNDIR/track.log")"
+	else
+		log "track --record $1 failed (see $RUNDIR/track.log); run it again when the cause is fixed"
+	fi
+}
+
 # The ok/held/rejected counts of a stage's summary line in its log.
 counts_of() {                     # counts_of NAME -> "in ok rejected held"
 	sed -n 's/^[a-z-]*: [^:]*: \([0-9]*\) in, \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) held.*/\1 \2 \3 \4/p' \

@@ -307,6 +307,21 @@ setup() {
 	grep -qE "^[0-9TZ:-]+ [0-9]+ spoiled jobs wait in .*: print them again with nightly --reprint spool/runs/$(basename "$c")/reprint.xml$" "$c/run.log"
 }
 
+@test "the runs record each application's events (track --record): a held one is held, a printed one dispatched with its consignment" {
+	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
+	grep -qE "^[0-9TZ:-]+ track: $N records of 1 streams, [0-9]+ events recorded now\$" "$n/run.log"
+	grep -qE "^[0-9TZ:-]+ track: [0-9]+ records of 1 streams, [0-9]+ events recorded now\$" "$c/run.log"
+	held=$(ids_of "$n/07-sign.xml" held | head -n 1)
+	read -r id num cons <<< "$(courier_state "$c" | head -n 1)"
+	[ -n "$held" ] && [ -n "$cons" ]
+	run -0 track --state "$REF/spool/state.db" --csv "$held" "$id"
+	assert_line --index 1 --regexp "^$held,held,[0-9TZ:-]{20},,,[A-Z0-9-]*,"
+	assert_line --index 2 --regexp "^$id,dispatched,[0-9TZ:-]{20},[^,]+,$cons,"
+	run -0 track --state "$REF/spool/state.db" "$id"
+	assert_line --regexp '^  [0-9TZ:-]{20}  received    \(batch B-[0-9]+-01\)$'
+	assert_line --regexp '^  [0-9TZ:-]{20}  printed     \(batch PRINTED-[0-9]+-0001\)$'
+}
+
 @test "run folders 0700, every file in them 0600" {
 	n=$(rundir 2 "$REF")
 	assert_equal "$(stat -c %a "$REF/spool/runs" "$n")" "$(printf '700\n700')"
