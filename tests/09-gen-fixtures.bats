@@ -197,6 +197,7 @@ setup() {
 }
 
 @test "payments: one row per application, its receipt and its fee, paid on or up to two days before it applied" {
+	cd "$BATS_TEST_TMPDIR" || fail "no test folder"
 	"$GEN" --seed 5 applications 300 > a.csv
 	"$GEN" --seed 5 --truth t.csv payments 300 > p.csv
 	assert_equal "$(head -n 1 p.csv)" "receipt_no,amount,paid_on,channel,status"
