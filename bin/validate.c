@@ -380,6 +380,7 @@ static void
 check_contact(struct validate *va, const char *mode, const char *type)
 {
 	const char *phone = val(va, "phone"), *fee = val(va, "fee_amount"), *p;
+	int gratis = type != NULL && strcmp(type, "ordinary") != 0;
 	size_t ndigits = 0;
 
 	if (mode != NULL && strcmp(mode, "courier") == 0 && val(va, "address") == NULL)
@@ -391,9 +392,10 @@ check_contact(struct validate *va, const char *mode, const char *type)
 			      ndigits > 15))
 		imp_verdict_add(&va->p, IMP_REJECTED, "PHONE_FORMAT", "phone '%s' is not a telephone number "
 			"of 7 to 15 digits", phone);
-	if (fee != NULL && (!all_of(fee, "0123456789", 1, 7) || atol(fee) < 1))
+	/* official and diplomatic passports are gratis: their fee may be 0 */
+	if (fee != NULL && (!all_of(fee, "0123456789", 1, 7) || (atol(fee) < 1 && !gratis)))
 		imp_verdict_add(&va->p, IMP_REJECTED, "FEE_INVALID", "fee_amount '%s' is not a whole number "
-			"of rupees from 1 to 9999999", fee);
+			"of rupees from %d to 9999999", fee, gratis ? 0 : 1);
 	if (type != NULL && strcmp(type, "ordinary") == 0 && (fee == NULL ||
 							      val(va, "fee_receipt") == NULL))
 		imp_verdict_add(&va->p, IMP_REJECTED, "FEE_MISSING", "%s empty; an ordinary passport needs "
