@@ -115,7 +115,7 @@ csv_ids() { tail -n +2 "$1" | cut -d, -f1 | sort; }
 ids_of() { grep "^<record [^>]*status=\"${2:-[a-z]*}\"" "$1" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/' | sort; }
 # the record ids of spool/held or spool/rejected (files BATCH.NNNNNNNN, the
 # record's place; its id on the file's second line)
-spooled_ids() { find "$1" -maxdepth 1 -type f -exec sed -n '2s/^record: //p' {} + | sort; }
+spooled_ids() { find "$1" -maxdepth 1 -type f -exec sed -s -n '2s/^record: //p' {} + | sort; }
 
 # every print job of a spool, wherever it is (queue folders, archive):
 # "tracking_id number queue laminate priority outcome", batch ids left out
