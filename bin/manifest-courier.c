@@ -1215,7 +1215,7 @@ end(void *arg, struct imp_err *e)
 	struct courier *c = arg;
 	struct group *g;
 	size_t k;
-	int rc;
+	int rc = 0;
 
 	if (c->done)
 		return 0;
