@@ -17,7 +17,7 @@
 #define MAX_STAGES 8
 
 static const char *const known[] = {
-	"validate", "verify-nadra", "screen-pcl", "dedup", "render-mrz", NULL,
+	"validate", "verify-fee", "verify-nadra", "screen-pcl", "dedup", "render-mrz", NULL,
 };
 
 #define MRZ_OK "<step stage=\"render-mrz\" result=\"ok\""
@@ -150,8 +150,8 @@ parse_require(struct sign *sg, char *list)
 		*end = '\0';
 		if (!known_stage(s)) {
 			imp_warn(PROG, NULL, "--require: '%s' is not a stage (validate, "
-				 "verify-nadra, screen-pcl, dedup, render-mrz); give them "
-				 "comma-separated", s);
+				 "verify-fee, verify-nadra, screen-pcl, dedup, render-mrz); give "
+				 "them comma-separated", s);
 			return EX_USAGE;
 		}
 		add_stage(sg, s);
@@ -194,9 +194,9 @@ help(void)
 	fputs("Approve a batch: hold records that missed a required stage, seal with an\n"
 	      "approver key that did not seal the batch's ingest.\n"
 	      "  -r, --require LIST    stages every record must have passed, comma-separated\n"
-	      "                        (default validate,verify-nadra,screen-pcl,dedup,render-mrz;\n"
-	      "                        render-mrz always for applications; citizenship\n"
-	      "                        certificates validate,dedup)\n"
+	      "                        (default validate,verify-fee,verify-nadra,screen-pcl,\n"
+	      "                        dedup,render-mrz; render-mrz always for applications;\n"
+	      "                        citizenship certificates validate,dedup)\n"
 	      "      --state DB        the ledger the passport numbers are checked against\n"
 	      "                        (default $IMPASS_SPOOL/state.db, when it exists)\n"
 	      "  -s, --signer FPR      approver key that seals (default $IMPASS_SIGNER)\n"
@@ -218,7 +218,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char defaults[] = "validate,verify-nadra,screen-pcl,dedup,render-mrz";
+	char defaults[] = "validate,verify-fee,verify-nadra,screen-pcl,dedup,render-mrz";
 	struct sign sg;
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .four_eyes = 1, .scan = scan,
 				.begin = begin, .record = each,

@@ -432,6 +432,7 @@ check_previous(struct imp_rules *va)
 static void
 check_contact(struct imp_rules *va, const char *mode, const char *type)
 {
+	int gratis = type != NULL && strcmp(type, "ordinary") != 0;
 	const char *phone = val(va, "phone"), *fee = val(va, "fee_amount"), *p;
 	size_t ndigits = 0;
 
@@ -444,9 +445,10 @@ check_contact(struct imp_rules *va, const char *mode, const char *type)
 			      ndigits > 15))
 		imp_verdict_add(&va->p, IMP_REJECTED, "PHONE_FORMAT", "phone '%s' is not a telephone number "
 			"of 7 to 15 digits", phone);
-	if (fee != NULL && (!all_of(fee, "0123456789", 1, 7) || atol(fee) < 1))
+	/* official and diplomatic passports are gratis: their fee may be 0 */
+	if (fee != NULL && (!all_of(fee, "0123456789", 1, 7) || (atol(fee) < 1 && !gratis)))
 		imp_verdict_add(&va->p, IMP_REJECTED, "FEE_INVALID", "fee_amount '%s' is not a whole number "
-			"of rupees from 1 to 9999999", fee);
+			"of rupees from %d to 9999999", fee, gratis ? 0 : 1);
 	if (type != NULL && strcmp(type, "ordinary") == 0 && (fee == NULL ||
 							      val(va, "fee_receipt") == NULL))
 		imp_verdict_add(&va->p, IMP_REJECTED, "FEE_MISSING", "%s empty; an ordinary passport needs "

@@ -17,8 +17,8 @@ die() {                           # die CODE MESSAGE
 
 # The configuration: KEY=VALUE lines, # comments; only known keys, never
 # run as shell. Values may be quoted with "..." or '...'.
-CONFIG_KEYS="IMPASS_TRUST GNUPGHOME STAGE_KEY APPROVER_KEY NADRA PCL_LISTS PCL_THRESHOLD
-PCL_NAME_ONLY HISTORY SPOOL RUNS QUEUES LAMINATES OFFICES COURIERS BUNDLES SYSLOG_TAG BIN
+CONFIG_KEYS="IMPASS_TRUST GNUPGHOME STAGE_KEY APPROVER_KEY FEES PAYMENTS NADRA PCL_LISTS
+PCL_THRESHOLD PCL_NAME_ONLY HISTORY SPOOL RUNS QUEUES LAMINATES OFFICES COURIERS BUNDLES SYSLOG_TAG BIN
 REGISTER_DATES"
 
 load_config() {                   # load_config FILE
@@ -132,4 +132,15 @@ stage() {
 	fi
 	mv "$out.tmp" "$out"
 	log "$(stage_summary "$name" "$in" "$out" $((SECONDS - t0)))"
+}
+
+# events FILE: the applications' events of a sealed stream into the state
+# database (track --record), for track and notify. Not fatal: the run's
+# work is done, and recording the stream again later adds what is missing.
+events() {
+	if track --record "$1" 2>> "$RUNDIR/track.log" 9>&-; then
+		log "$(tail -n 1 "$RUNDIR/track.log")"
+	else
+		log "track --record $1 failed (see $RUNDIR/track.log); run it again when the cause is fixed"
+	fi
 }

@@ -95,6 +95,7 @@ applications() {
 	app OK-PHOTO-UPPER "photo_sha256=${PHOTO^^}"
 	app OK-OFFICIAL passport_type=official fee_receipt= fee_amount=
 	app OK-DIPLOMATIC passport_type=Diplomatic fee_receipt= fee_amount=
+	app OK-OFFICIAL-ZERO passport_type=official fee_receipt= fee_amount=0
 	app OK-PHONE 'phone=+92 (300) 123-4567'
 	app OK-NO-PHONE phone=
 	app OK-APPLIED-TODAY applied_on=2026-11-28
@@ -164,6 +165,7 @@ applications() {
 	app PHONE-SHORT phone=12345
 	app FEE-COMMA 'fee_amount="9,000"'
 	app FEE-ZERO fee_amount=0
+	app FEE-GRATIS-PAISA passport_type=diplomatic fee_receipt= fee_amount=0.50
 	app FEE-PAISA fee_amount=9000.50
 	app FEE-NO-RECEIPT fee_receipt=
 	app FEE-NO-AMOUNT fee_amount=
@@ -588,14 +590,16 @@ by_tracking() { grep -F "<tracking_id>$1</tracking_id>" "$2"; }
 	step_is PHONE-SHORT v.xml rejected PHONE_FORMAT "phone '12345' is not a telephone number of 7 to 15 digits"
 }
 
-@test "fees: whole rupees (FEE_INVALID); an ordinary passport needs receipt and amount (FEE_MISSING), official and diplomatic do not" {
+@test "fees: whole rupees (FEE_INVALID), 0 only for the gratis official and diplomatic passports; an ordinary passport needs receipt and amount (FEE_MISSING), official and diplomatic do not" {
 	step_is FEE-COMMA v.xml rejected FEE_INVALID "fee_amount '9,000' is not a whole number of rupees from 1 to 9999999"
 	step_is FEE-ZERO v.xml rejected FEE_INVALID "fee_amount '0' is not a whole number of rupees from 1 to 9999999"
 	step_is FEE-PAISA v.xml rejected FEE_INVALID "fee_amount '9000.50' is not a whole number of rupees from 1 to 9999999"
 	step_is FEE-NO-RECEIPT v.xml rejected FEE_MISSING 'fee_receipt is empty; an ordinary passport needs fee_receipt and fee_amount'
 	step_is FEE-NO-AMOUNT v.xml rejected FEE_MISSING 'fee_amount is empty; an ordinary passport needs fee_receipt and fee_amount'
+	step_is FEE-GRATIS-PAISA v.xml rejected FEE_INVALID "fee_amount '0.50' is not a whole number of rupees from 0 to 9999999"
 	ok_step OK-OFFICIAL v.xml
 	ok_step OK-DIPLOMATIC v.xml
+	ok_step OK-OFFICIAL-ZERO v.xml
 }
 
 @test "several problems: one step, coded by the first problem of the worst result, the others after '; also'" {

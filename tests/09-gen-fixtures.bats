@@ -184,3 +184,39 @@ setup() {
 	run --separate-stderr bash -c '"$1" nadra 100000 >/dev/full' _ "$GEN"
 	assert_failure 74
 }
+
+@test "fees: the schedule of verify-fee, an old and a current row per choice, fasttrack 100 pages 5 years without a current one; at most 35 rows" {
+	run -0 --separate-stderr "$GEN" --date 2026-11-27 fees 35
+	assert_line --index 0 "passport_type,category,pages,validity_years,amount,valid_from,valid_to"
+	assert_equal "${#lines[@]}" 36
+	assert_line --index 1 "ordinary,normal,36,10,5400,2024-11-27,2026-10-27"
+	assert_line --index 2 "ordinary,normal,36,10,6750,2026-10-28,"
+	assert_line --index 35 "ordinary,fasttrack,100,5,28800,2024-11-27,2026-10-27"
+	run -64 --separate-stderr "$GEN" fees 36
+	[[ $stderr == *'fees: --from + COUNT must not exceed 35, the rows of the schedule'* ]] || fail "$stderr"
+}
+
+@test "payments: one row per application, its receipt and its fee, paid on or up to two days before it applied" {
+	cd "$BATS_TEST_TMPDIR" || fail "no test folder"
+	"$GEN" --seed 5 applications 300 > a.csv
+	"$GEN" --seed 5 --truth t.csv payments 300 > p.csv
+	assert_equal "$(head -n 1 p.csv)" "receipt_no,amount,paid_on,channel,status"
+	assert_equal "$(head -n 1 t.csv)" "tracking_id,expected,receipt,kind"
+	# the rows not planted: the application's receipt, amount, a day up to two before, paid
+	# (the first of a month less two days is 70 or 71 less as a number)
+	run awk -F, "$CSV_SPLIT"'FILENAME == "t.csv" { planted[$1] = $4; next }
+		FILENAME == "a.csv" { if (FNR > 1) { csv_split($0, f); app[FNR] = f[21] "," f[22] "," f[23] "," f[1] }; next }
+		FNR > 1 && $5 == "paid" { split(app[FNR], a, ","); bad = 0; n++
+			if (planted[a[4]] == "not_in_export") { if ($1 == a[1]) print "row " FNR ": the receipt is there"; next }
+			if (planted[a[4]] == "paid_short") { if ($2 != a[2] - 1000) print "row " FNR ": not 1000 short"; next }
+			if ($1 != a[1] || $2 != a[2]) bad = 1
+			gsub(/-/, "", $3); d = a[3]; gsub(/-/, "", d)
+			if (d - $3 < 0 || d - $3 > 2 && d - $3 < 70 || d - $3 > 71) bad = 1
+			if (bad) print "row " FNR ": " $0 " for " app[FNR] }
+		END { if (n < 280) print n " paid rows" }' t.csv a.csv p.csv
+	assert_output ''
+	# the planted rows are named in the truth, by the application's tracking id and receipt
+	run awk -F, "$CSV_SPLIT"'NR == FNR { if (FNR > 1) { csv_split($0, f); app[f[1]] = f[21] }; next }
+		FNR > 1 && app[$1] != $3 { print }' a.csv t.csv
+	assert_output ''
+}

@@ -19,7 +19,7 @@ load helpers
 USAGE='usage: sign [--require STAGE,...] [--state DB] [-s FPR] [-t FILE] [FILE|-]'
 RANGE=AA1000000-AA1999999
 APPROVED='<step stage="sign" result="ok" code="SIGN_APPROVED">approved: passed validate, render-mrz</step>'
-HELD_DEFAULT='<step stage="sign" result="held" code="SIGN_STAGE_MISSING">not approved: no ok step of verify-nadra, screen-pcl, dedup; every record must pass each of the required stages before it is approved</step>'
+HELD_DEFAULT='<step stage="sign" result="held" code="SIGN_STAGE_MISSING">not approved: no ok step of verify-fee, verify-nadra, screen-pcl, dedup; every record must pass each of the required stages before it is approved</step>'
 HELD_MRZ='<step stage="sign" result="held" code="SIGN_STAGE_MISSING">not approved: no ok step of render-mrz; every record must pass the required stage before it is approved</step>'
 HELD_DEDUP='<step stage="sign" result="held" code="SIGN_STAGE_MISSING">not approved: no ok step of dedup; every record must pass the required stage before it is approved</step>'
 
@@ -176,7 +176,7 @@ refused() {
 
 # ---- requirements -----------------------------------------------------------------
 
-@test "default requirements: a stream only through validate and render-mrz is held, naming verify-nadra, screen-pcl, dedup" {
+@test "default requirements: a stream only through validate and render-mrz is held, naming verify-fee, verify-nadra, screen-pcl, dedup" {
 	signs o.xml -s "$APPROVER_FPR" m.xml
 	summary B-SIGN 8 0 2 6
 	diff <(expect m.xml "$HELD_DEFAULT" held) <(records o.xml)
@@ -187,26 +187,27 @@ refused() {
 	assert_line --regexp '^records +8 \(ok 0, held 6, rejected 2\)$'
 }
 
-@test "default requirements: approved only with an ok step of each of the five stages; the sentence names exactly what is missing" {
+@test "default requirements: approved only with an ok step of each of the six stages; the sentence names exactly what is missing" {
 	mapfile -t ids < <(grep '^<record [^>]* status="ok">' m.xml | id_of)
 	[ "${#ids[@]}" -eq 5 ]
+	fee='<step stage="verify-fee" result="ok" code="FEE_OK">fee Rs. 9000 as the schedule asks (line 3)</step>'
 	nadra='<step stage="verify-nadra" result="ok" code="NADRA_OK">CNIC active in the register</step>'
 	pcl='<step stage="screen-pcl" result="ok" code="SCREEN_CLEAR">no active entry</step>'
 	dedup='<step stage="dedup" result="ok" code="DEDUP_CLEAR">no duplicate</step>'
 	before_mrz() { sed "/^<record [^>]* id=\"$1\" /s|<step stage=\"render-mrz\" |$2<step stage=\"render-mrz\" |"; }
-	before_mrz "${ids[0]}" "$nadra$pcl$dedup" < m.xml |
-		before_mrz "${ids[1]}" "$nadra$pcl" |
+	before_mrz "${ids[0]}" "$fee$nadra$pcl$dedup" < m.xml |
+		before_mrz "${ids[1]}" "$fee$nadra$pcl" |
 		before_mrz "${ids[2]}" "$dedup" |
-		before_mrz "${ids[3]}" "$nadra$pcl$dedup" |
+		before_mrz "${ids[3]}" "$fee$nadra$pcl$dedup" |
 		sed "/^<record [^>]* id=\"${ids[3]}\" /s|<step stage=\"render-mrz\" result=\"ok\"|<step stage=\"render-mrz\" result=\"held\"|" > t0.xml
 	# the stage key seals what the other stages would have
 	reseal t0.xml "$STAGE_FPR" > t.xml
 	assert_equal "$(grep -c '<step stage="dedup" result="ok"' t.xml)" 3
 	signs o.xml -s "$APPROVER_FPR" t.xml
 	summary B-SIGN 8 1 2 5
-	assert_equal "$(sign_step "${ids[0]}" o.xml)" '<step stage="sign" result="ok" code="SIGN_APPROVED">approved: passed validate, verify-nadra, screen-pcl, dedup, render-mrz</step>'
+	assert_equal "$(sign_step "${ids[0]}" o.xml)" '<step stage="sign" result="ok" code="SIGN_APPROVED">approved: passed validate, verify-fee, verify-nadra, screen-pcl, dedup, render-mrz</step>'
 	assert_equal "$(sign_step "${ids[1]}" o.xml)" "$HELD_DEDUP"
-	assert_equal "$(sign_step "${ids[2]}" o.xml)" '<step stage="sign" result="held" code="SIGN_STAGE_MISSING">not approved: no ok step of verify-nadra, screen-pcl; every record must pass each of the required stages before it is approved</step>'
+	assert_equal "$(sign_step "${ids[2]}" o.xml)" '<step stage="sign" result="held" code="SIGN_STAGE_MISSING">not approved: no ok step of verify-fee, verify-nadra, screen-pcl; every record must pass each of the required stages before it is approved</step>'
 	# a render-mrz step that is not ok is no pass, whatever else the record has
 	assert_equal "$(sign_step "${ids[3]}" o.xml)" "$HELD_MRZ"
 	assert_equal "$(sign_step "${ids[4]}" o.xml)" "$HELD_DEFAULT"
@@ -389,13 +390,13 @@ refused() {
 }
 
 @test "usage errors: --require of an unknown stage, an unknown option, two files (64); a missing file (66)" {
-	refused 64 "sign: --require: 'foo' is not a stage (validate, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
+	refused 64 "sign: --require: 'foo' is not a stage (validate, verify-fee, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
 		-s "$APPROVER_FPR" --require foo m.xml
-	refused 64 "sign: --require: 'foo' is not a stage (validate, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
+	refused 64 "sign: --require: 'foo' is not a stage (validate, verify-fee, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
 		-s "$APPROVER_FPR" --require validate,foo,render-mrz m.xml
-	refused 64 "sign: --require: 'validate render-mrz' is not a stage (validate, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
+	refused 64 "sign: --require: 'validate render-mrz' is not a stage (validate, verify-fee, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
 		-s "$APPROVER_FPR" -r 'validate render-mrz' m.xml
-	refused 64 "sign: --require: 'Validate' is not a stage (validate, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
+	refused 64 "sign: --require: 'Validate' is not a stage (validate, verify-fee, verify-nadra, screen-pcl, dedup, render-mrz); give them comma-separated" \
 		-s "$APPROVER_FPR" -r Validate m.xml
 	refused 64 "sign: unrecognized option '--bogus'"$'\n'"$USAGE" -s "$APPROVER_FPR" --bogus m.xml
 	refused 64 "$USAGE" -s "$APPROVER_FPR" m.xml v.xml

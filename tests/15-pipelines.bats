@@ -3,9 +3,11 @@
 # pipelines/nightly, pipelines/courier, pipelines/report (issue 10): a
 # seeded batch of 500 applications (PIPELINES_N=3000 bats ... for more)
 # with planted defects (invalid sex:
-# validate rejects; another father's name: verify-nadra holds; applicants
+# validate rejects; gen-fixtures' payments export with its planted faults,
+# the official passports given a fee and a receipt the bank never had:
+# verify-fee rejects, the schedule's gap: verify-fee holds; another father's name: verify-nadra holds; applicants
 # added to the PCL: screen-pcl holds; every 97th row applied twice under another
-# tracking id: dedup holds) goes nightly -> printers -> courier. Every
+# tracking id, paid under its own receipt: dedup holds) goes nightly -> printers -> courier. Every
 # record ends in exactly one place (a print job then a manifest line or
 # reprint.xml, or spool/held, or spool/rejected), the report's counts are
 # the streams', a re-run changes nothing, a run killed at any stage and
@@ -22,7 +24,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 PIPES=$TESTS/../pipelines
-PROGS="ingest validate verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
+PROGS="ingest validate verify-fee verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
 
 # data: apps.csv (PN applications), nadra.csv, pcl.csv with planted entries
 PN=${PIPELINES_N:-500}
@@ -30,11 +32,16 @@ make_data() {
 	"$GEN" --seed 7 applications "$PN" > base.csv
 	"$GEN" --seed 7 nadra "$PN" > nadra.csv
 	"$GEN" --seed 7 pcl 400 > pcl.csv
+	"$GEN" --seed 7 fees 35 > fees.csv
+	"$GEN" --seed 7 payments "$PN" > payments.csv
+	# (fee_receipt, fee_amount and applied_on are the last three columns)
 	awk -F, -v OFS=, 'NR == 1 { print; next }
 		NR % 101 == 0 { $8 = "Q" }
 		NR % 103 == 0 { $7 = "ZORAWAR KHAN" }
+		NR % 107 == 0 { $(NF - 2) = sprintf("8%011d", NR) }
 		{ print }
-		NR % 97 == 0 { sub(/^[^,]*/, sprintf("DUP-%04d", NR)); print }' base.csv |
+		NR % 97 == 0 { sub(/^[^,]*/, sprintf("DUP-%04d", NR)); $(NF - 2) = sprintf("9%011d", NR); print
+			printf "%s,%s,%s,HBL branch 0001,paid\n", $(NF - 2), $(NF - 1), $NF >> "payments.csv" }' base.csv |
 		head -n $((PN + 1)) > apps.csv
 	awk "$CSV_SPLIT"'NR > 1 && NR % 89 == 0 { csv_split($0, f)
 		printf "PCLX-%04d,PCL,A,%s,%s %s,%s,%s,PAK,,planted,2020-01-01,\n", NR, f[11], f[6], f[5], f[7], f[9] }' \
@@ -55,6 +62,8 @@ mkcase() {
 	IMPASS_TRUST=$KT/k/trust
 	STAGE_KEY=$STAGE_FPR
 	APPROVER_KEY=${2-$APPROVER_FPR}
+	FEES=$KT/fees.csv
+	PAYMENTS=$KT/payments.csv
 	NADRA=$KT/nadra.csv
 	PCL_LISTS="$KT/pcl.csv"
 	SPOOL=spool
@@ -207,10 +216,10 @@ setup() {
 	n=$(rundir 2 "$REF")
 	run inspect_row "$n/07-sign.xml"
 	assert_output "$N $OK $REJ $HELD"
-	[ "$PN" != 500 ] || assert_output "500 469 12 19"
+	[ "$PN" != 500 ] || assert_output "500 446 35 19"
 	[ "$HELD" -gt 0 ] && [ "$REJ" -gt 0 ]
 	[ "$PN" != 500 ] || assert_equal "$NDUP $NINV" "10 4"
-	for code in VALUE_INVALID NADRA_FATHER_MISMATCH PCL_CNIC DEDUP_SAME_CNIC; do
+	for code in VALUE_INVALID FEE_AMOUNT_WRONG FEE_NOT_PAID FEE_REVERSED NADRA_FATHER_MISMATCH PCL_CNIC DEDUP_SAME_CNIC; do
 		grep -q "code=\"$code\"" "$n/07-sign.xml" || fail "no $code in the batch"
 	done
 }
@@ -287,7 +296,7 @@ setup() {
 
 @test "run.log: one line per stage, with the counts of its sealed stream (inspect), or the last line of a stage that writes none" {
 	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
-	for s in ingest validate verify-nadra screen-pcl dedup render-mrz sign; do
+	for s in ingest validate verify-fee verify-nadra screen-pcl dedup render-mrz sign; do
 		f=$(ls "$n"/0?-$s.xml)
 		run grep -E "^[0-9-]{10}T[0-9:]{8}Z $s: B-[0-9]+-01: $N in, [0-9]+ ok, [0-9]+ rejected, [0-9]+ held, [0-9]+ s$" "$n/run.log"
 		assert_success
@@ -301,6 +310,21 @@ setup() {
 	grep -qE '^[0-9TZ:-]+ record: done in [0-9]+ s: dedup: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ passports added to the history, ' "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ reprint: done in [0-9]+ s: spool-print: B-[0-9]+-01-R1: [0-9]+ spoiled applications of batch ' "$c/run.log"
 	grep -qE "^[0-9TZ:-]+ [0-9]+ spoiled jobs wait in .*: print them again with nightly --reprint spool/runs/$(basename "$c")/reprint.xml$" "$c/run.log"
+}
+
+@test "the runs record each application's events (track --record): a held one is held, a printed one dispatched with its consignment" {
+	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
+	grep -qE "^[0-9TZ:-]+ track: $N records of 1 streams, [0-9]+ events recorded now\$" "$n/run.log"
+	grep -qE "^[0-9TZ:-]+ track: [0-9]+ records of 1 streams, [0-9]+ events recorded now\$" "$c/run.log"
+	held=$(ids_of "$n/07-sign.xml" held | head -n 1)
+	read -r id num cons <<< "$(courier_state "$c" | head -n 1)"
+	[ -n "$held" ] && [ -n "$cons" ]
+	run -0 track --state "$REF/spool/state.db" --csv "$held" "$id"
+	assert_line --index 1 --regexp "^$held,held,[0-9TZ:-]{20},,,[A-Z0-9-]*,"
+	assert_line --index 2 --regexp "^$id,dispatched,[0-9TZ:-]{20},[^,]+,$cons,"
+	run -0 track --state "$REF/spool/state.db" "$id"
+	assert_line --regexp '^  [0-9TZ:-]{20}  received    \(batch B-[0-9]+-01\)$'
+	assert_line --regexp '^  [0-9TZ:-]{20}  printed     \(batch PRINTED-[0-9]+-0001\)$'
 }
 
 @test "run folders 0700, every file in them 0600" {
@@ -328,7 +352,7 @@ snapshot() {
 	snapshot > before
 	run nightly --resume "$n"
 	assert_success
-	for s in ingest validate verify-nadra screen-pcl dedup render-mrz spool-print; do
+	for s in ingest validate verify-fee verify-nadra screen-pcl dedup render-mrz spool-print; do
 		assert_line --regexp "^nightly: $s: done before, 0[0-8]-$s\.(xml|txt) kept$"
 	done
 	run courier
@@ -377,15 +401,22 @@ crash() {
 	crash nightly "$KT/apps.csv"
 	r=$(rundir 2)
 	[ -e "$r/01-ingest.xml.tmp" ] && [ ! -e "$r/01-ingest.xml" ]
-	steps="validate:after:2 verify-nadra:mid:3 screen-pcl:after:4 dedup:mid:5 render-mrz:fault:6:given
-		sign:after:7 spool-print:fault:8:delivered-half"
+	# verify-fee killed twice: once after its receipts were committed, once
+	# with its output cut off; the resumed run finds them its own
+	steps="validate:after:2 verify-fee:fault:2:fee-committed verify-fee:mid:2 verify-nadra:mid:3
+		screen-pcl:after:4 dedup:mid:5 render-mrz:fault:6:given sign:after:7
+		spool-print:fault:8:delivered-half"
+	prev=01-ingest last=''
 	for step in $steps; do
 		IFS=: read -r KILL_STAGE KILL_MODE k KILL_FAULT <<< "$step"
 		export KILL_STAGE KILL_MODE KILL_FAULT
+		# the output of the stage before (the same stage killed twice: of the one before it)
+		[ -z "$last" ] || [ "$last" = "0$k-$KILL_STAGE" ] || prev=$last
 		crash nightly --resume "$r"
-		[ -e "$r/0$((k - 1))"-*.xml ] || fail "$KILL_STAGE: the stage before did not finish"
+		[ -e "$r/$prev.xml" ] || fail "$KILL_STAGE: the stage before did not finish"
 		[ ! -e "$r/0$k-$KILL_STAGE.xml" ] && [ ! -e "$r/0$k-$KILL_STAGE.txt" ] ||
 			fail "$KILL_STAGE was not cut off"
+		last=0$k-$KILL_STAGE
 	done
 	# spool-print was killed with half the jobs delivered
 	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -gt 0 ]
@@ -529,16 +560,24 @@ crash() {
 	grep -q ', complete$' "$r/report.txt"
 }
 
-@test "configuration errors: an unknown key, no NADRA, no control lists (78), before any run folder" {
+@test "configuration errors: an unknown key, no FEES, PAYMENTS, NADRA, control lists (78), before any run folder" {
 	mkcase c
 	cd c
 	cp impass.conf good.conf
 	echo 'APPROVERKEY=x' >> impass.conf
 	run nightly "$KT/small.csv"
 	assert_equal "$status" 78
-	assert_output --regexp '^nightly: impass.conf line 15: unknown key APPROVERKEY \(known: '
+	assert_output --regexp '^nightly: impass.conf line 17: unknown key APPROVERKEY \(known: '
 	run courier
 	assert_equal "$status" 78
+	grep -v '^FEES=' good.conf > impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 78
+	assert_output 'nightly: impass.conf: FEES (the fee schedule) is not set'
+	grep -v '^PAYMENTS=' good.conf > impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 78
+	assert_output "nightly: impass.conf: PAYMENTS (the bank's payments export) is not set"
 	grep -v '^NADRA=' good.conf > impass.conf
 	run nightly "$KT/small.csv"
 	assert_equal "$status" 78
@@ -550,7 +589,7 @@ crash() {
 	echo 'not a pair' >> impass.conf
 	run nightly "$KT/small.csv"
 	assert_equal "$status" 78
-	assert_output 'nightly: impass.conf line 14: not KEY=VALUE'
+	assert_output 'nightly: impass.conf line 16: not KEY=VALUE'
 	local key v
 	for key in PCL_THRESHOLD PCL_NAME_ONLY; do
 		for v in abc 0 61 1e1 -5 '18 x'; do

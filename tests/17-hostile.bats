@@ -419,10 +419,13 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 	umask 000
 	"$GEN" applications 12 > a.csv
 	"$GEN" nadra 12 > n.csv
+	"$GEN" fees 35 > f.csv
+	"$GEN" payments 12 > p.csv
 	seq -f 'SL%08g' 1 50 > lam.txt
 	ingest a.csv > 1.xml 2> /dev/null
 	validate 1.xml > 2.xml 2> /dev/null
-	verify-nadra --nadra n.csv 2.xml > 3.xml 2> /dev/null
+	verify-fee --schedule f.csv --payments p.csv --state st.db 2.xml > 2f.xml 2> /dev/null
+	verify-nadra --nadra n.csv 2f.xml > 3.xml 2> /dev/null
 	screen-pcl --list pcl.csv 3.xml > 4.xml 2> /dev/null
 	dedup --import-history history.csv -H hist.db 2> /dev/null
 	dedup -H hist.db 4.xml > 5.xml 2> /dev/null
@@ -453,6 +456,8 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 	umask 000
 	"$GEN" applications 12 > a.csv
 	"$GEN" nadra 12 > n.csv
+	"$GEN" fees 35 > f.csv
+	"$GEN" payments 12 > p.csv
 	seq -f 'SL%08g' 1 50 > lam.txt
 	cat > impass.conf <<-CONF
 	BIN=$IMP_BIN
@@ -460,6 +465,8 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 	IMPASS_TRUST=$IMPASS_TRUST
 	STAGE_KEY=$STAGE_FPR
 	APPROVER_KEY=$APPROVER_FPR
+	FEES=$PWD/f.csv
+	PAYMENTS=$PWD/p.csv
 	NADRA=$PWD/n.csv
 	PCL_LISTS="$PWD/pcl.csv"
 	SPOOL=spool

@@ -21,6 +21,13 @@ teardown() {
 	assert_line --regexp '^[1-9][0-9]* MRZs checked: ok$'
 	assert_line --regexp '^\(exit 77: refused\)$'
 	assert_line --regexp '^\(exit 65: the seal is not valid\)$'
+	assert_line --regexp '^rejected +FEE_AMOUNT_WRONG +[1-9][0-9]* '
+	assert_line --regexp '^rejected +FEE_REVERSED +[1-9][0-9]* '
+	assert_line --regexp '^the fake SMSC received [1-9][0-9]* messages; the first three:$'
+	assert_line --regexp '^  DGIP \+92[0-9]{10} text Passport application [A-Z0-9-]+ received at [A-Z0-9-]+\.$'
+	assert_line --regexp '^what to do: '
+	# the gateway is stopped
+	assert_equal "$(ps -eo comm,args | awk -v d="$DEMO/kannel" '($1 ~ /^(bearerbox|smsbox|fakesmsc)$/) && index($0, d)')" ''
 	assert_line --regexp "^\\.\\.\\. [1-9][0-9]* consignments in $DEMO/outgoing\$"
 	# the nightly run's report: every stage ran, the counts add up
 	local report

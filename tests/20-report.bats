@@ -14,7 +14,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 PIPES=$TESTS/../pipelines
-PROGS="ingest validate verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
+PROGS="ingest validate verify-fee verify-nadra screen-pcl dedup render-mrz sign spool-print manifest-courier inspect"
 
 mkcase() {                        # mkcase DIR [BIN]
 	mkdir -p "$1"
@@ -24,6 +24,8 @@ mkcase() {                        # mkcase DIR [BIN]
 	IMPASS_TRUST=$KT/k/trust
 	STAGE_KEY=$STAGE_FPR
 	APPROVER_KEY=$APPROVER_FPR
+	FEES=$KT/fees.csv
+	PAYMENTS=$KT/payments.csv
 	NADRA=$KT/nadra.csv
 	PCL_LISTS="$KT/pcl.csv"
 	SPOOL=spool
@@ -68,9 +70,13 @@ setup_file() {
 	"$GEN" --seed 3 applications 40 > base.csv
 	"$GEN" --seed 3 nadra 40 > nadra.csv
 	"$GEN" --seed 3 pcl 50 > pcl.csv
-	# row 5 with sex Q (rejected), row 11's father another (held), row 20 twice (held)
+	"$GEN" --seed 3 fees 35 > fees.csv
+	"$GEN" --seed 3 payments 40 > payments.csv
+	# row 5 with sex Q (rejected), row 11's father another (held), row 20
+	# twice (held by dedup: the copy has a receipt of its own, paid)
 	awk -F, -v OFS=, 'NR == 5 { $8 = "Q" } NR == 11 { $7 = "ZORAWAR KHAN" } { print }
-		NR == 20 { sub(/^[^,]*/, "DUP-0020"); print }' base.csv > apps.csv
+		NR == 20 { sub(/^[^,]*/, "DUP-0020"); $(NF - 2) = "900000000020"; print
+			printf "%s,%s,%s,HBL branch 0001,paid\n", $(NF - 2), $(NF - 1), $NF >> "payments.csv" }' base.csv > apps.csv
 	seq -f 'SL%08g' 1 500 > lam.txt
 	run_case ref
 	# the same run with programs whose summary lines say something else

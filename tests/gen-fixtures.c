@@ -20,7 +20,8 @@
 	"usage: gen-fixtures [--seed N] [--from K] [--date YYYY-MM-DD] KIND COUNT\n" \
 	"       gen-fixtures [--seed N] [--list-size L] [--truth FILE] screening COUNT\n" \
 	"       gen-fixtures [--seed N] [--history-size H] [--truth FILE] dedup COUNT\n" \
-	"       KIND: applications | nadra | pcl | history | registers | typed-register\n"
+	"       gen-fixtures [--seed N] [--from K] [--date D] [--truth FILE] payments COUNT\n" \
+	"       KIND: applications | nadra | pcl | history | registers | typed-register | fees\n"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define PICK(r, table, type) \
@@ -42,12 +43,15 @@ enum { ROW_MAX = 2048, NAME_LEN = 128, TEXT_LEN = 192, BUF_SIZE = 1 << 20 };
 enum salt {
 	SALT_APPLICATION = 0xa1, SALT_NADRA, SALT_PCL, SALT_HISTORY,
 	SALT_REGISTERS, SALT_PHONE, SALT_ADDRESS, SALT_CNIC, SALT_PASSPORT,
-	SALT_RECEIPT, SALT_PHOTO, SALT_TYPED,
+	/* two kinds added on two branches at once: each keeps the salt it had */
+	SALT_RECEIPT, SALT_PHOTO, SALT_TYPED, SALT_PAYMENT = SALT_TYPED,
 };
 
 struct rng {
 	uint64_t state;
 };
+
+static FILE *truth;                   /* --truth: what a checker should find */
 
 struct choice {
 	const char *text;
@@ -1151,17 +1155,23 @@ static void make_photo(const struct config *cfg, uint64_t index,
 
 /* ---- applications ---- */
 
-static unsigned fee_for(const struct application *a)
+/* The fee of the schedule's current rows (the fees kind). */
+static unsigned fee_of(const char *category, int pages, int validity)
 {
-	unsigned base = 4500u * (a->pages == 36 ? 2 : a->pages == 72 ? 4 : 6)
-	    * (a->validity == 10 ? 3 : 2) / 4;
+	unsigned base = 4500u * (pages == 36 ? 2 : pages == 72 ? 4 : 6)
+	    * (validity == 10 ? 3 : 2) / 4;
 	unsigned times = 3;
 
-	if (strcmp(a->category, "urgent") == 0)
+	if (strcmp(category, "urgent") == 0)
 		times = 5;
-	else if (strcmp(a->category, "fasttrack") == 0)
+	else if (strcmp(category, "fasttrack") == 0)
 		times = 8;
 	return base * times / 3;
+}
+
+static unsigned fee_for(const struct application *a)
+{
+	return fee_of(a->category, a->pages, a->validity);
 }
 
 static void choose_office(struct rng *r, const struct person *p,
@@ -1336,6 +1346,119 @@ static void write_application(const struct config *cfg, uint64_t k,
 	write_application_row(cfg, k, &p, &(struct row_choice){ NULL, NULL, -1, k, 0 }, w);
 }
 
+/* ---- fee schedule and payments ---- */
+
+/*
+ * The schedule: for each of the 18 choices of an ordinary passport an old
+ * row (4/5 of today's fee, until FEE_CHANGE + 1 days before the batch day)
+ * and a current one (from FEE_CHANGE days before, no end), except that
+ * fasttrack, 100 pages, 5 years has no current row: its applications are
+ * FEE_SCHEDULE_GAP. Rows in the order of the choices, old before current.
+ */
+#define FEE_CHANGE 30
+#define FEE_ROWS 35
+
+static const char *const fee_categories[] = { "normal", "urgent", "fasttrack" };
+static const int fee_pages[] = { 36, 72, 100 };
+
+static void write_fees(const struct config *cfg, uint64_t k, struct row *w)
+{
+	uint64_t choice = k / 2;
+	int current = k % 2 == 1;
+	const char *category = fee_categories[choice / 6];
+	int pages = fee_pages[choice / 2 % 3], validity = choice % 2 ? 5 : 10;
+	unsigned fee = fee_of(category, pages, validity);
+
+	row_field(w, "ordinary");
+	row_field(w, category);
+	row_number(w, (uint64_t)pages);
+	row_number(w, (uint64_t)validity);
+	if (current) {
+		row_number(w, fee);
+		row_date(w, cfg->batch_day - FEE_CHANGE, 3);
+		row_field(w, "");
+	} else {
+		row_number(w, fee * 4 / 5 / 50 * 50);
+		row_date(w, cfg->batch_day - 730, 3);
+		row_date(w, cfg->batch_day - FEE_CHANGE - 1, 3);
+	}
+}
+
+static int fee_gap(const struct application *a)
+{
+	return strcmp(a->category, "fasttrack") == 0 && a->pages == 100 &&
+	    a->validity == 5;
+}
+
+static const char *const pay_channels[] = {
+	"HBL branch", "NBP branch", "UBL branch", "1LINK app", "JazzCash",
+	"Easypaisa",
+};
+
+enum { PAY_OK, PAY_NOT_PAID, PAY_REVERSED, PAY_SHORT };
+
+static const struct {
+	const char *code, *kind;
+} pay_plants[] = {
+	{ "FEE_OK", "paid" },
+	{ "FEE_NOT_PAID", "not_in_export" },
+	{ "FEE_REVERSED", "reversed" },
+	{ "FEE_AMOUNT_WRONG", "paid_short" },
+};
+
+/*
+ * Payment k: the bank's row for application k's receipt, paid its fee on
+ * the day it applied or up to two days before. Planted, 1 % each: the
+ * application's receipt missing (the row is another receipt, which no
+ * application gives), the payment reversed, Rs. 1000 short. --truth names
+ * every application verify-fee should not pass: these, the official and
+ * diplomatic ones (their fixtures give a fee: FEE_AMOUNT_WRONG), and those
+ * of the schedule's gap.
+ */
+static void write_payments(const struct config *cfg, uint64_t k, struct row *w)
+{
+	struct person p;
+	struct application a;
+	struct rng r;
+	char buf[TEXT_LEN], receipt[13];
+	unsigned fee, plant;
+	const char *code;
+
+	make_person(cfg, k, &p);
+	decide_application(cfg, &p, &a);
+	r = rng_salted(p.seed, SALT_PAYMENT);
+	plant = rng_below(&r, 100);
+	plant = plant < 3 ? plant + 1 : PAY_OK;
+	fee = fee_for(&a);
+	put_digits(receipt, scramble(plant == PAY_NOT_PAID ? PERSON_LIMIT + k : k,
+	    1000000, cfg->receipt_key), 12);
+	receipt[12] = '\0';
+	row_field(w, receipt);
+	row_number(w, plant == PAY_SHORT ? fee - 1000 : fee);
+	row_date(w, a.applied_on - (long)rng_below(&r, 3), 3);
+	snprintf(buf, sizeof buf, "%s", pay_channels[rng_below(&r,
+	    (uint32_t)NELEM(pay_channels))]);
+	if (strstr(buf, "branch") != NULL)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %04u",
+		    1 + rng_below(&r, 1500));
+	row_field(w, buf);
+	row_field(w, plant == PAY_REVERSED ? "reversed" : "paid");
+	if (truth == NULL)
+		return;
+	code = pay_plants[plant].code;
+	if (strcmp(a.passport_type, "ordinary") != 0)
+		code = "FEE_AMOUNT_WRONG";
+	else if (plant == PAY_OK && fee_gap(&a))
+		code = "FEE_SCHEDULE_GAP";
+	if (strcmp(code, "FEE_OK") == 0)
+		return;
+	put_digits(receipt, scramble(k, 1000000, cfg->receipt_key), 12);
+	fprintf(truth, "%s-%04d-%07llu,%s,%s,%s\n", a.office,
+	    civil_from_days(a.applied_on).year, (unsigned long long)k, code,
+	    receipt, strcmp(a.passport_type, "ordinary") != 0 ? "gratis" :
+	    plant == PAY_OK ? "schedule_gap" : pay_plants[plant].kind);
+}
+
 /* ---- NADRA extract ---- */
 
 static void write_nadra(const struct config *cfg, uint64_t k, struct row *w)
@@ -1486,7 +1609,6 @@ static int word_replace(char *s, size_t size, const char *from, const char *to)
 	return 1;
 }
 
-static FILE *truth;
 
 static void write_truth(const char *id, int hold, const char *entry, const char *kind)
 {
@@ -2318,6 +2440,10 @@ static const struct kind kinds[] = {
 	  "validity_years,pages,previous_passport,delivery_office,"
 	  "delivery_mode,address,phone,photo_sha256,fee_receipt,fee_amount,"
 	  "applied_on", 0, write_dedup },
+	{ "fees", "passport_type,category,pages,validity_years,amount,valid_from,"
+	  "valid_to", 0, write_fees },
+	{ "payments", "receipt_no,amount,paid_on,channel,status", 0,
+	  write_payments },
 };
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -2397,13 +2523,17 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	cfg->kind = find_kind(argv[0]);
 	if (!cfg->kind)
 		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
-		    "history, registers, typed-register, screening or dedup",
+		    "history, registers, typed-register, screening, dedup, fees or payments",
 		    argv[0]);
 	rich_names = strcmp(cfg->kind->name, "pcl") == 0 ||
 	    strcmp(cfg->kind->name, "screening") == 0;
 	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)
 		usage_error("COUNT: not a number up to %llu: %s",
 		    PERSON_LIMIT, argv[1]);
+	if (strcmp(cfg->kind->name, "fees") == 0 &&
+	    (cfg->count > FEE_ROWS || cfg->from + cfg->count > FEE_ROWS))
+		usage_error("fees: --from + COUNT must not exceed %d, the rows "
+		    "of the schedule", FEE_ROWS);
 	if (cfg->kind->base + cfg->from + cfg->count > PERSON_LIMIT)
 		usage_error("%s: --from + COUNT must not exceed %llu",
 		    cfg->kind->name, PERSON_LIMIT - cfg->kind->base);
@@ -2434,6 +2564,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	if (truth != NULL)
 		fputs(strcmp(cfg->kind->name, "dedup") == 0 ?
 		    "tracking_id,expected,other,kind\n" :
+		    strcmp(cfg->kind->name, "payments") == 0 ?
+		    "tracking_id,expected,receipt,kind\n" :
 		    "tracking_id,expected,entry_id,kind\n", truth);
 	cfg->cnic_key = splitmix64(cfg->seed ^ SALT_CNIC);
 	cfg->passport_key = splitmix64(cfg->seed ^ SALT_PASSPORT);

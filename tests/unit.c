@@ -11,6 +11,7 @@
 #include "impass.h"
 #include "mrz.h"
 #include "series.h"
+#include "events.h"
 
 static int failed;                    /* checks failed in the current test */
 
@@ -1025,6 +1026,36 @@ test_ledger(void)
 	free(num);
 }
 
+static void
+test_phone(void)
+{
+	static const struct {
+		const char *in, *out;
+		int pk;
+	} good[] = {
+		{ "03001234567", "+923001234567", 1 }, { "0300-1234567", "+923001234567", 1 },
+		{ "300 1234567", "+923001234567", 1 }, { "923001234567", "+923001234567", 1 },
+		{ "+92 (300) 123-4567", "+923001234567", 1 }, { "00923001234567", "+923001234567", 1 },
+		{ "+44 7700 900123", "+447700900123", 0 }, { "0044 7700 900123", "+447700900123", 0 },
+		{ "+971 50 123 4567", "+971501234567", 0 },
+	};
+	static const char *const bad[] = {
+		"051-2345678", "02134567890", "0300123456", "030012345678", "+92 51 2345678",
+		"0300-CALLNOW", "+1234567", "+1234567890123456", "", "+", "3001234567+",
+	};
+	char out[IMP_PHONE_MAX + 1];
+	size_t i;
+	int pk;
+
+	for (i = 0; i < sizeof good / sizeof *good; i++) {
+		pk = -1;
+		CHECK(imp_phone_normalise(good[i].in, out, &pk) == 0 &&
+		      strcmp(out, good[i].out) == 0 && pk == good[i].pk);
+	}
+	for (i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(imp_phone_normalise(bad[i], out, &pk) == -1);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1056,6 +1087,8 @@ static const struct {
 	{ "MRZ checker names the first wrong field", test_mrz_check },
 	{ "expiry: the same day n years on, 29 February to 28", test_add_years },
 	{ "number series: ranges, re-runs, void, exhaustion, file mode", test_series },
+	{ "phone numbers: +92 mobile numbers in any form, overseas with their code; no landline",
+	  test_phone },
 };
 
 int
