@@ -1079,6 +1079,22 @@ journal_bundle(struct courier *c, struct group *g, const char *tmp, struct imp_e
 	return step_done(c->db, s, e);
 }
 
+/* The consignment's summary.txt beside its bundle (written after it). */
+static int
+write_summary(struct courier *c, const struct group *g, struct imp_err *e)
+{
+	struct imp_buf txt = { 0 }, path = { 0 };
+	int rc;
+
+	summary_text(c, g, &txt);
+	bundle_path(c, g, ".txt", &path);
+	rc = txt.oom || path.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
+		imp_write_file(path.p, txt.p, txt.len, e);
+	imp_buf_free(&txt);
+	imp_buf_free(&path);
+	return rc;
+}
+
 /* One consignment's bundle: tmp file beside, fsync, rename, fsync the folder. */
 static int
 write_bundle(struct courier *c, struct group *g, struct imp_err *e)
@@ -1125,8 +1141,10 @@ write_bundle(struct courier *c, struct group *g, struct imp_err *e)
 	if (rc == 0)
 		imp_sync_dir(path.p);
 	/* the summary last: a summary is never out without its bundle */
-	if (rc == 0 && bundle_path(c, g, ".txt", &path) == 0)
-		rc = imp_write_file(path.p, txt.p, txt.len, e);
+	if (rc == 0)
+		imp_fault("bundle-written");
+	if (rc == 0)
+		rc = write_summary(c, g, e);
 	imp_buf_free(&csv);
 	imp_buf_free(&xml);
 	imp_buf_free(&txt);
@@ -1225,6 +1243,9 @@ end(void *arg, struct imp_err *e)
 			return -rc;
 		if (g->written || rc == 1) {
 			c->written_before++;
+			/* a run killed between the bundle and its summary */
+			if (rc == 1 && (rc = write_summary(c, g, e)) != 0)
+				return rc;
 		} else {
 			remove_leftovers(c, g);
 			if ((rc = write_bundle(c, g, e)) != 0)

@@ -211,6 +211,18 @@ ledger_row() { render-mrz --report | awk -v b="$1" '$1 == b { $1 = $1; print }';
 	assert_regex "$stderr" 'manifested before'
 }
 
+@test "manifest-courier killed between a bundle and its summary: no summary is ever out without its bundle; the re-run writes it" {
+	approved B-EO-01 "$KT/a.csv" one.xml
+	run -0 spool one.xml
+	"$TESTS"/fake-printer spool > /dev/null
+	spool-print --collect > c1.xml 2> /dev/null
+	run -137 env IMPASS_FAULT=bundle-written manifest-courier -o out --offices "$PIPES/offices.csv" --couriers "$PIPES/couriers.csv" --date 2026-12-07 c1.xml
+	assert_equal "$(ls out | grep -c 'tar.gz$') $(ls out | grep -c 'txt$')" '1 0'
+	run -0 courier -o out c1.xml
+	for f in out/*.txt; do [ -e "${f%.txt}.tar.gz" ] || fail "$f without its bundle"; done
+	assert_equal "$(ls out | grep -c 'txt$')" "$(ls out | grep -c 'tar.gz$')"
+}
+
 @test "kill -9 at every fault point of render-mrz, spool-print (spool, collect, reprint) and manifest-courier, then a re-run: the same final state as a run without a crash" {
 	final() {
 		jobs_in
