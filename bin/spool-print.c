@@ -1459,13 +1459,16 @@ collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_
 	const char *queue = c->sp->queue[q];
 	char num[IMP_NUMBER_LEN + 1], why[512], printed[21], hash[2 * IMP_HASH_LEN + 1] = "";
 	char base[64];
+	size_t len;
 	int failed = sub == FAILED, fd = c->sp->dir[q][sub], rc, found = 0, open_job = 0;
 	struct stat st;
 	struct tm tm;
 
-	if (failed && strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".why") == 0) {
-		snprintf(base, sizeof base, "%.*s", (int)(strlen(name) - 4), name);
-		if (strlen(name) < sizeof base && imp_job_name(base, num))
+	len = strlen(name);
+	if (failed && len > 4 && len < sizeof base && strcmp(name + len - 4, ".why") == 0) {
+		memcpy(base, name, len - 4);
+		base[len - 4] = '\0';
+		if (imp_job_name(base, num))
 			return 0;      /* the reason of a failed job, read with it */
 	}
 	if (!imp_job_name(name, num))
