@@ -7,7 +7,7 @@
 # each tracking id at most one live number (a reprint names the spoiled
 # one), each number in at most one job, never given twice, every printed
 # passport in exactly one manifest line, every input record in exactly one
-# place. IMPASS_OPS operations (default 60, 15 on the sanitizer build, to
+# place. IMPASS_OPS operations (default 40, 10 on the sanitizer build, to
 # keep make check within its budget; IMPASS_OPS=200 for the long run),
 # IMPASS_SEED the seed (default 17).
 
@@ -101,8 +101,8 @@ check() {                        # the invariants; prints what is broken
 }
 
 @test "a seeded random night-shift keeps every invariant after every operation" {
-	local ops=${IMPASS_OPS:-60} seed=${IMPASS_SEED:-17} i op k=0 nb=0 bad='' backup='' log=ops.log
-	case $IMP_BIN in */asan/*) ops=${IMPASS_OPS:-15} ;; esac
+	local ops=${IMPASS_OPS:-40} seed=${IMPASS_SEED:-17} i op k=0 nb=0 bad='' backup='' log=ops.log
+	case $IMP_BIN in */asan/*) ops=${IMPASS_OPS:-10} ;; esac
 	RANDOM=$seed
 	mkdir -m 0700 out
 	"$GEN" --seed 100 applications 5 > e0.csv
