@@ -168,8 +168,11 @@ check() {                        # the invariants; prints what is broken
 		[ -z "$bad" ] || break
 	done
 	[ -z "$bad" ] || { tail -n 5 $log; fail "$bad"; }
-	# it did what it set out to: numbers given, jobs printed, spoiled and reprinted, manifested
+	# a run long enough to have done what it sets out to (the default seed's
+	# first 30 operations do): an export again, jobs printed and manifested
+	if [ "$ops" -ge 30 ]; then
+		[ "$(q "SELECT count(*) FROM spool_job WHERE state = 'printed'")" -gt 0 ]
+		grep -q 'again as' $log
+	fi
 	[ "$(q "SELECT count(*) FROM series_number WHERE reprint_of IS NOT NULL")" -gt 0 ] || [ "$ops" -lt 100 ]
-	[ "$(q "SELECT count(*) FROM spool_job WHERE state = 'printed'")" -gt 0 ]
-	grep -q 'again as' $log
 }
