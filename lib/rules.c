@@ -192,17 +192,21 @@ check_name(struct imp_rules *va, const char *col)
 }
 
 /* 13 digits, or 5-7-1 with dashes; the digits in out. */
+/*
+ * A number of n digits written plain or with dashes at d1 and d2 (in the
+ * dashed form): its digits in out (n + 1 bytes). The CNIC is 13 digits,
+ * 35202-1234567-1; the old NIC of the certificates from before the CNIC
+ * 11, 657-80-291030.
+ */
 static int
-cnic_digits(const char *s, char out[14])
+grouped_digits(const char *s, size_t n, size_t d1, size_t d2, char *out)
 {
-	size_t i, k = 0, n = strlen(s);
+	size_t i, k = 0, len = strlen(s);
 
-	if (n == 15 && (s[5] != '-' || s[13] != '-'))
+	if (len != n && (len != n + 2 || s[d1] != '-' || s[d2] != '-'))
 		return -1;
-	if (n != 13 && n != 15)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (n == 15 && (i == 5 || i == 13))
+	for (i = 0; i < len; i++) {
+		if (len == n + 2 && (i == d1 || i == d2))
 			continue;
 		if (!isdigit((unsigned char)s[i]))
 			return -1;
@@ -212,26 +216,16 @@ cnic_digits(const char *s, char out[14])
 	return 0;
 }
 
-/* The old NIC of the certificates from before the CNIC: 11 digits, written
- * 657-80-291030; the digits in out. */
+static int
+cnic_digits(const char *s, char out[14])
+{
+	return grouped_digits(s, 13, 5, 13, out);
+}
+
 static int
 old_nic_digits(const char *s, char out[12])
 {
-	size_t i, k = 0, n = strlen(s);
-
-	if (n == 13 && (s[3] != '-' || s[6] != '-'))
-		return -1;
-	if (n != 11 && n != 13)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (n == 13 && (i == 3 || i == 6))
-			continue;
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		out[k++] = s[i];
-	}
-	out[k] = '\0';
-	return 0;
+	return grouped_digits(s, 11, 3, 6, out);
 }
 
 /* With old_nic (certificates), an old NIC is kept as old_nic, the CNIC left empty. */
