@@ -429,8 +429,10 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 	screen-pcl --list pcl.csv 3.xml > 4.xml 2> /dev/null
 	dedup --import-history history.csv -H hist.db 2> /dev/null
 	dedup -H hist.db 4.xml > 5.xml 2> /dev/null
-	render-mrz --state st.db --add-range T AA1000000-AA1999999 2> /dev/null
-	render-mrz --state st.db --proof proofs 5.xml > 6.xml 2> /dev/null
+	# the numbers from the spool's state database: the one ledger spool-print reads
+	mkdir -m 0700 spool
+	render-mrz --state spool/state.db --add-range T AA1000000-AA1999999 2> /dev/null
+	render-mrz --state spool/state.db --proof proofs 5.xml > 6.xml 2> /dev/null
 	IMPASS_SIGNER=$APPROVER_FPR sign 6.xml > 7.xml 2> /dev/null
 	spool-print -d spool -q 2 -l lam.txt 7.xml 2> /dev/null
 	"$TESTS"/fake-printer spool > /dev/null

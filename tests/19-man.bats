@@ -128,6 +128,8 @@ csv_page_columns() {
 	{ head -n 1 all.csv; grep ',PCL,' all.csv; } > pcl.csv
 	{ head -n 1 all.csv; grep ',FCL,' all.csv; } > fcl.csv
 	"$GEN" history 30 > issued.csv
+	"$GEN" fees 35 > fees.csv
+	"$GEN" payments 20 > payments.csv
 	seq -f 'SL%08g' 1 100 > laminates.txt
 	# what README says is made once before the first night
 	run -0 grep -F '(`dedup --import-history' "$ROOT/README.md"
@@ -136,7 +138,7 @@ csv_page_columns() {
 	export IMPASS_SPOOL=$PWD/spool
 	render-mrz --add-range STOCK-1 AB0000001-AB9999999 2> /dev/null
 	cmd=$(sed -n '/^shell pipelines and cron:$/,/^The stages seal/p' "$ROOT/README.md" | sed -n 's/^    //p')
-	[[ $cmd == "ingest applications.csv | validate |"*"| sign -s \"\$APPROVER_FPR\" \\"*"spool-print --spool /var/spool/impass --laminates laminates.txt" ]] ||
+	[[ $cmd == "ingest applications.csv | validate "*"| sign -s \"\$APPROVER_FPR\" \\"*"spool-print --spool /var/spool/impass --laminates laminates.txt" ]] ||
 		fail "README's pipeline: $cmd"
 	run -0 --separate-stderr bash -o pipefail -c "${cmd//\/var\/spool\/impass/$PWD/spool}"
 	[[ $stderr =~ spool-print:\ B-[0-9]{8}-01:\ 20\ in,\ ([0-9]+)\ jobs ]] || fail "stderr: $stderr"

@@ -36,6 +36,18 @@ make_data() {
 	"$GEN" --seed 25 --from 1000 applications 10 > night2.csv
 	"$GEN" --seed 25 --from 1010 applications 10 | sed 's/^[A-Z]*-2026-00010/N3-&/' > night3.csv
 	seq -f 'SL%08g' 1 2000 > lam.txt
+	# fees: the office's schedule; the bank paid every application as it
+	# states (fee_receipt, fee_amount, applied_on are the last three
+	# columns), a DUP- copy with a receipt of its own: this suite's holds
+	# are the other stages'
+	"$GEN" --seed 25 fees 35 > fees.csv
+	awk -F, -v OFS=, 'FNR == 1 { next } /^DUP-/ { $(NF - 2) = sprintf("9%011d", FNR) } { print }' \
+		apps.csv > apps.tmp && { head -n 1 apps.csv; cat apps.tmp; } > apps.csv.new && mv apps.csv.new apps.csv
+	rm -f apps.tmp
+	{ echo 'receipt_no,amount,paid_on,channel,status'
+	  for f in apps.csv night2.csv night3.csv; do
+		awk -F, 'FNR > 1 { printf "%s,%s,%s,HBL branch 0001,paid\n", $(NF - 2), $(NF - 1), $NF }' "$f"
+	  done; } > payments.csv
 }
 
 # fill FILE CODE... : review.csv lines of those stages decided as an
@@ -68,6 +80,8 @@ mkcase() {
 	IMPASS_TRUST=$KT/k/trust
 	STAGE_KEY=$STAGE_FPR
 	APPROVER_KEY=$APPROVER_FPR
+	FEES=$KT/fees.csv
+	PAYMENTS=$KT/payments.csv
 	NADRA=$KT/nadra.csv
 	PCL_LISTS="$KT/pcl.csv"
 	SPOOL=spool
@@ -212,11 +226,11 @@ spool/decided/$b-D2.xml"
 	# a PCL release: screen-pcl and the stages before it passed untouched
 	id=$(decided_lines "$C/screener.csv" | awk -F, '$4 == "screen-pcl" { print $2; exit }')
 	run -0 sh -c "grep -F ' id=\"$id\" ' '$d/07-sign.xml' | grep -o '<step stage=\"[a-z-]*\" result=\"[a-z]*\"' | sed 's/<step stage=//' | tr '\n' ' '"
-	assert_output '"ingest" result="ok" "validate" result="ok" "verify-nadra" result="ok" "screen-pcl" result="held" "review" result="ok" "dedup" result="ok" "render-mrz" result="ok" "sign" result="ok" '
+	assert_output '"ingest" result="ok" "validate" result="ok" "verify-fee" result="ok" "verify-nadra" result="ok" "screen-pcl" result="held" "review" result="ok" "dedup" result="ok" "render-mrz" result="ok" "sign" result="ok" '
 	# a correction: every stage again, verify-nadra now agrees
 	id=$(decided_lines "$C/reviewer.csv" | awk -F, '$5 == "NADRA_FATHER_MISMATCH" { print $2; exit }')
 	run -0 sh -c "grep -F ' id=\"$id\" ' '$C/spool/runs/decided-$b-D1/07-sign.xml' | grep -o '<step stage=\"[a-z-]*\" result=\"[a-z]*\" code=\"[A-Z_]*\"' | sed 's/<step stage=//' | tr '\n' ' '"
-	assert_output '"ingest" result="ok" code="INGEST_OK" "validate" result="ok" code="VALIDATE_OK" "verify-nadra" result="held" code="NADRA_FATHER_MISMATCH" "review" result="ok" code="REVIEW_CORRECT" "validate" result="ok" code="VALIDATE_OK" "verify-nadra" result="ok" code="NADRA_OK" "screen-pcl" result="ok" code="SCREEN_CLEAR" "dedup" result="ok" code="DEDUP_CLEAR" "render-mrz" result="ok" code="MRZ_RENDERED" "sign" result="ok" code="SIGN_APPROVED" '
+	assert_output '"ingest" result="ok" code="INGEST_OK" "validate" result="ok" code="VALIDATE_OK" "verify-fee" result="ok" code="FEE_OK" "verify-nadra" result="held" code="NADRA_FATHER_MISMATCH" "review" result="ok" code="REVIEW_CORRECT" "validate" result="ok" code="VALIDATE_OK" "verify-fee" result="ok" code="FEE_OK" "verify-nadra" result="ok" code="NADRA_OK" "screen-pcl" result="ok" code="SCREEN_CLEAR" "dedup" result="ok" code="DEDUP_CLEAR" "render-mrz" result="ok" code="MRZ_RENDERED" "sign" result="ok" code="SIGN_APPROVED" '
 }
 
 @test "review: after the next nights every released or corrected record is printed exactly once, every confirmed hold rejected" {
