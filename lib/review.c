@@ -13,7 +13,8 @@
 
 /* The stages in the order a record meets them (SPEC 2). */
 static const char *const chain[] = {
-	"ingest", "validate", "verify-nadra", "screen-pcl", "dedup", "render-mrz", "sign",
+	"ingest", "validate", "verify-fee", "verify-nadra", "screen-pcl", "dedup", "render-mrz",
+	"sign",
 	"spool-print",
 };
 

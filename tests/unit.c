@@ -580,7 +580,9 @@ test_review_resume(void)
 		"cleared=\"dedup\">b</step><step stage=\"review\" result=\"ok\" "
 		"code=\"REVIEW_CORRECT\" officer=\"F\">c</step></trail></record>";
 
-	CHECK(imp_stage_order("validate") == 1 && imp_stage_order("dedup") == 4);
+	CHECK(imp_stage_order("validate") == 1 && imp_stage_order("verify-fee") == 2 &&
+	      imp_stage_order("dedup") == 5);
+	CHECK(imp_review_skips(rel, strlen(rel), "verify-fee") == 1);
 	CHECK(imp_stage_order("review") == -1);
 	CHECK(imp_review_skips(rel, strlen(rel), "validate") == 1);
 	CHECK(imp_review_skips(rel, strlen(rel), "dedup") == 1);
