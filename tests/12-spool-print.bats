@@ -172,7 +172,7 @@ nothing_spooled() {
 
 @test "a tampered approved stream is refused (65): nothing spooled" {
 	sed '4s/<surname>[A-Z]*</<surname>MALLORY</' approved.xml > tampered.xml
-	! cmp -s approved.xml tampered.xml
+	run ! cmp -s approved.xml tampered.xml
 	run -65 --separate-stderr spooled tampered.xml
 	assert_regex "$stderr" "do not hash to the sealed root"
 	nothing_spooled

@@ -342,7 +342,7 @@ spool/decided/$b-D2.xml"
 	run -77 review export "$N1/06-render-mrz.xml"
 	assert_output --partial "review takes an approved batch, sealed by sign; this one was sealed by render-mrz"
 	awk '/^<record [^>]*status="ok"/ && !d { sub(/status="ok"/, "status=\"held\""); d = 1 } { print }' "$S" > t.xml
-	! cmp -s "$S" t.xml
+	run ! cmp -s "$S" t.xml
 	run -65 review export t.xml
 }
 
