@@ -27,8 +27,8 @@
 
 #define PROG "spool-print"
 #define MAX_QUEUES 64
-#define QUEUE_NAME_MAX 16
-#define SERIAL_LEN 10                 /* SL00012345 */
+#define QUEUE_NAME_MAX IMP_QUEUE_NAME_MAX
+#define SERIAL_LEN IMP_SERIAL_LEN
 #define AUTHORITY "DGIP ISLAMABAD"
 #define JOB_MAX (64 * 1024)           /* a job file is a few kilobytes */
 #define WHY_MAX 4096
@@ -80,34 +80,6 @@ struct job_run {                      /* one run of the batch being spooled */
 
 static const char *const dirs[] = { "tmp", "new", "cur", "done", "failed" };
 
-static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS spool_batch(batch TEXT PRIMARY KEY, records INTEGER, "
-	"  jobs INTEGER, held INTEGER, rejected INTEGER, spooled TEXT, prov TEXT, seal TEXT);"
-	"CREATE TABLE IF NOT EXISTS spool_job(number TEXT PRIMARY KEY, batch TEXT NOT NULL, "
-	"  tracking_id TEXT NOT NULL, queue TEXT NOT NULL, priority INTEGER NOT NULL, "
-	"  file TEXT NOT NULL, laminate TEXT UNIQUE, created TEXT NOT NULL, "
-	"  state TEXT NOT NULL, reason TEXT, printed TEXT, collect INTEGER, reprint TEXT, "
-	"  record TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS spool_job_batch ON spool_job(batch, state);"
-	"CREATE INDEX IF NOT EXISTS spool_job_collect ON spool_job(collect);"
-	/* --reprint and --reconcile run every night over a table that grows by
-	 * a batch a night: they read only the jobs they are about */
-	"CREATE INDEX IF NOT EXISTS spool_job_spoiled ON spool_job(batch) "
-	"  WHERE state = 'spoiled' AND reprint IS NULL;"
-	"CREATE INDEX IF NOT EXISTS spool_job_spooled ON spool_job(laminate) WHERE state = 'spooled';"
-	"CREATE TABLE IF NOT EXISTS spool_laminate(serial TEXT PRIMARY KEY, issue INTEGER, "
-	"  state TEXT NOT NULL, job TEXT);"
-	"CREATE INDEX IF NOT EXISTS spool_laminate_state ON spool_laminate(state, serial);"
-	"CREATE INDEX IF NOT EXISTS spool_laminate_job ON spool_laminate(job);"
-	"CREATE TABLE IF NOT EXISTS spool_issue(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
-	"  file TEXT NOT NULL, serials TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS spool_collect(id INTEGER PRIMARY KEY, batch TEXT NOT NULL, "
-	"  created TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);"
-	/* a file found in a queue that is not the job written there */
-	"CREATE TABLE IF NOT EXISTS spool_incident(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
-	"  queue TEXT NOT NULL, folder TEXT NOT NULL, name TEXT NOT NULL, moved_to TEXT NOT NULL, "
-	"  number TEXT, why TEXT NOT NULL);";
-
 /* ---- small helpers ------------------------------------------------------------ */
 
 static const char *
@@ -129,7 +101,6 @@ path_of(struct imp_buf *b, const char *fmt, ...)
 
 
 /* Everything written on the spool's file system reaches the disk. */
-/* Everything written on the spool's file system reaches the disk. */
 static int
 sync_spool(struct spool *sp, struct imp_err *e)
 {
@@ -137,43 +108,6 @@ sync_spool(struct spool *sp, struct imp_err *e)
 		return imp_fail(e, EX_IOERR, "cannot write the spool %s to disk: %s", sp->root,
 				strerror(errno));
 	return 0;
-}
-
-static int
-step_sql(sqlite3 *db, sqlite3_stmt *s, struct imp_err *e)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return rc;
-	imp_state_fail(db, e, "state database");
-	return -1;
-}
-
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-/* One integer from a query with text parameters, -1 on error. */
-static int64_t
-query_int(sqlite3 *db, struct imp_err *e, const char *sql, const char *p1, const char *p2)
-{
-	sqlite3_stmt *s = imp_state_prepare(db, sql, e);
-	int64_t v = -1;
-
-	if (s == NULL)
-		return -1;
-	if (p1)
-		bind_text(s, 1, p1);
-	if (p2)
-		bind_text(s, 2, p2);
-	if (step_sql(db, s, e) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	imp_state_release(s);
-	return v;
 }
 
 /* ---- the spool: folders, lock, journal ------------------------------------------ */
@@ -304,12 +238,7 @@ spool_open(struct spool *sp, const char *root, int wait, struct imp_err *e)
 		return imp_fail(e, EX_IOERR, "cannot lock %s: %s", path, strerror(errno));
 	}
 	snprintf(path, sizeof path, "%s/state.db", sp->root);
-	if ((rc = imp_ledger_open(path, 30000, &sp->db, e)) != 0 ||
-	    (rc = imp_state_exec(sp->db, schema_sql, e)) != 0)
-		return rc;
-	/* a journal of an earlier version: the jobs' hashes are kept from now on */
-	sqlite3_exec(sp->db, "ALTER TABLE spool_job ADD COLUMN job_sha256 TEXT", NULL, NULL, NULL);
-	return 0;
+	return imp_spool_journal_open(path, 30000, &sp->db, e);
 }
 
 static void
@@ -406,7 +335,6 @@ clean_leftovers(struct spool *sp)
 	return n;
 }
 
-/* Whether the job file is anywhere a printer or a collect may have put it. */
 /* A name found in a queue, fit for a message: at most 64 printable characters. */
 static void
 shown_name(const char *name, char out[68])
@@ -428,49 +356,26 @@ static int
 quarantine(struct spool *sp, int from, const char *queue, const char *folder, const char *name,
 	   const char *number, const char *why, struct imp_err *e)
 {
-	sqlite3_stmt *s;
-	char at[21], to[32], shown[68];
-	int64_t id;
+	char to[32], shown[68];
 	int rc;
 
 	if (sp->incident < 0 &&
 	    (rc = spool_dir(sp, sp->fd, -1, "incident", 0700, (gid_t)-1, &sp->incident, e)) != 0)
 		return rc;
-	imp_utc(at);
-	if ((s = imp_state_prepare(sp->db, "INSERT INTO spool_incident(at, queue, folder, name, "
-				   "moved_to, number, why) VALUES(?, ?, ?, ?, '', ?, ?)", e)) == NULL)
-		return e->code;
-	bind_text(s, 1, at);
-	bind_text(s, 2, queue);
-	bind_text(s, 3, folder);
-	bind_text(s, 4, name);
-	if (number != NULL)
-		bind_text(s, 5, number);
-	bind_text(s, 6, why);
-	rc = step_sql(sp->db, s, e);
-	imp_state_release(s);
-	if (rc < 0)
-		return e->code;
-	id = sqlite3_last_insert_rowid(sp->db);
-	snprintf(to, sizeof to, "INC-%08" PRId64, id);
+	if ((rc = imp_spool_incident(sp->db, queue, folder, name, number, why, to, e)) != 0)
+		return rc;
 	if (renameat(from, name, sp->incident, to) != 0)
 		return imp_fail(e, EX_IOERR, "cannot move %s/print/%s/%s/%s out of the queue: %s; "
 				"remove it by hand and have it examined", sp->root, queue, folder,
 				name, strerror(errno));
-	if ((s = imp_state_prepare(sp->db, "UPDATE spool_incident SET moved_to = ? WHERE id = ?",
-				   e)) == NULL)
-		return e->code;
-	bind_text(s, 1, to);
-	sqlite3_bind_int64(s, 2, id);
-	rc = step_sql(sp->db, s, e);
-	imp_state_release(s);
+	rc = imp_spool_incident_moved(sp->db, to, e);
 	shown_name(name, shown);
 	imp_warn(PROG, NULL, "incident: print/%s/%s/%s is not %s (%s): moved to %s/incident/%s "
 		 "for examination%s%s%s", queue, folder, shown, number ? "the job spool-print "
 		 "wrote" : "a job of the journal", why, sp->root, to, number ? "; passport " : "",
 		 number ? number : "", number ? " is not counted as printed from it" : "");
 	sp->incidents++;
-	return rc < 0 ? e->code : 0;
+	return rc;
 }
 
 /* archive/QUEUE/done (k 0) or failed (k 1), opened once (made when missing). */
@@ -660,47 +565,12 @@ static int
 issue_laminates(struct spool *sp, const char *file, uint64_t *added, struct imp_err *e)
 {
 	struct imp_buf serials = { 0 };
-	sqlite3_stmt *s = NULL, *ins = NULL;
-	char at[21], *p, *nl;
 	size_t n;
-	int64_t id;
 	int rc;
 
 	*added = 0;
-	if ((rc = read_serials(file, &serials, &n, e)) != 0)
-		goto out;
-	imp_utc(at);
-	if ((rc = imp_state_exec(sp->db, "BEGIN IMMEDIATE", e)) != 0)
-		goto out;
-	rc = EX_SOFTWARE;
-	if ((s = imp_state_prepare(sp->db, "INSERT INTO spool_issue(at, file, serials) VALUES(?,?,?)",
-			 e)) == NULL)
-		goto rollback;
-	bind_text(s, 1, at);
-	bind_text(s, 2, file);
-	sqlite3_bind_text(s, 3, serials.p ? serials.p : "", (int)serials.len, SQLITE_STATIC);
-	if (step_sql(sp->db, s, e) < 0)
-		goto rollback;
-	id = sqlite3_last_insert_rowid(sp->db);
-	if ((ins = imp_state_prepare(sp->db, "INSERT OR IGNORE INTO spool_laminate(serial, issue, state) "
-			   "VALUES(?, ?, 'stock')", e)) == NULL)
-		goto rollback;
-	for (p = serials.p; p != NULL && *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		sqlite3_reset(ins);
-		sqlite3_bind_text(ins, 1, p, (int)(nl - p), SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 2, id);
-		if (step_sql(sp->db, ins, e) < 0)
-			goto rollback;
-		*added += (uint64_t)sqlite3_changes(sp->db);
-	}
-	rc = imp_state_exec(sp->db, "COMMIT", e);
-	goto out;
-rollback:
-	sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
-out:
-	imp_state_release(s);
-	imp_state_release(ins);
+	if ((rc = read_serials(file, &serials, &n, e)) == 0)
+		rc = imp_spool_laminates_issue(sp->db, file, serials.p, serials.len, added, e);
 	imp_buf_free(&serials);
 	return rc;
 }
@@ -886,96 +756,56 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
      char laminate[SERIAL_LEN + 1], char created[21], char hash[2 * IMP_HASH_LEN + 1],
      struct imp_err *e)
 {
-	sqlite3 *db = jr->sp->db;
-	sqlite3_stmt *s;
-	const char *line;
-	size_t len;
-	char file[32];
-	int rc, found = 0;
+	struct imp_spool_job j;
+	int rc, found;
 
 	hash[0] = '\0';
-	if ((s = imp_state_prepare(db, "SELECT batch, tracking_id, queue, laminate, created, "
-				   "job_sha256 FROM spool_job WHERE number = ?", e)) == NULL)
-		return e->code;
-	bind_text(s, 1, number);
-	if ((rc = step_sql(db, s, e)) == SQLITE_ROW) {
-		found = 1;
-		if (strcmp((const char *)sqlite3_column_text(s, 0), jr->batch) != 0 ||
-		    strcmp((const char *)sqlite3_column_text(s, 1), imp_record_id(r)) != 0)
-			rc = imp_fail(e, EX_DATAERR, "record %s: passport %s was spooled already "
-				      "for record %s of batch %s; a number is printed once: have "
-				      "the batch checked", imp_record_id(r), number,
-				      sqlite3_column_text(s, 1), sqlite3_column_text(s, 0));
-		else if ((*queue = queue_index(jr->sp, (const char *)sqlite3_column_text(s, 2))) < 0)
-			rc = imp_fail(e, EX_USAGE, "record %s: an earlier run of this batch put "
-				      "passport %s on queue %s, which --queues does not name; run "
-				      "with the queues of that run", imp_record_id(r), number,
-				      sqlite3_column_text(s, 2));
-		snprintf(laminate, SERIAL_LEN + 1, "%s", sqlite3_column_text(s, 3));
-		snprintf(created, 21, "%s", sqlite3_column_text(s, 4));
-		if (sqlite3_column_type(s, 5) != SQLITE_NULL)
-			snprintf(hash, 2 * IMP_HASH_LEN + 1, "%s", sqlite3_column_text(s, 5));
+	if ((rc = imp_spool_job_get(jr->sp->db, number, &j, &found, e)) != 0)
+		return rc;
+	if (found) {
+		snprintf(laminate, SERIAL_LEN + 1, "%s", j.laminate);
+		snprintf(created, 21, "%s", j.created);
+		snprintf(hash, 2 * IMP_HASH_LEN + 1, "%s", j.hash);
+		if (strcmp(j.batch, jr->batch) != 0 || strcmp(j.tracking, imp_record_id(r)) != 0)
+			return imp_fail(e, EX_DATAERR, "record %s: passport %s was spooled already "
+					"for record %s of batch %s; a number is printed once: have "
+					"the batch checked", imp_record_id(r), number, j.tracking,
+					j.batch);
+		if ((*queue = queue_index(jr->sp, j.queue)) < 0)
+			return imp_fail(e, EX_USAGE, "record %s: an earlier run of this batch put "
+					"passport %s on queue %s, which --queues does not name; run "
+					"with the queues of that run", imp_record_id(r), number,
+					j.queue);
+		return 0;
 	}
-	imp_state_release(s);
-	if (rc < 0 || found)
-		return rc < 0 ? e->code : rc == SQLITE_ROW ? 0 : rc;
-	if ((s = imp_state_prepare(db, "SELECT serial FROM spool_laminate WHERE state = 'stock' ORDER BY "
-			 "serial LIMIT 1", e)) == NULL)
-		return e->code;
-	rc = step_sql(db, s, e);
-	if (rc == SQLITE_ROW)
-		snprintf(laminate, SERIAL_LEN + 1, "%s", sqlite3_column_text(s, 0));
-	imp_state_release(s);
-	if (rc != SQLITE_ROW)
-		return rc < 0 ? e->code : imp_fail(e, EX_UNAVAILABLE, "record %s: no laminate left "
-						   "in stock", imp_record_id(r));
+	if ((rc = imp_spool_laminate_next(jr->sp->db, laminate, &found, e)) != 0)
+		return rc;
+	if (!found)
+		return imp_fail(e, EX_UNAVAILABLE, "record %s: no laminate left in stock",
+				imp_record_id(r));
 	*queue = pick_queue(jr, prio);
+	memset(&j, 0, sizeof j);
+	snprintf(j.number, sizeof j.number, "%s", number);
+	snprintf(j.batch, sizeof j.batch, "%s", jr->batch);
+	snprintf(j.tracking, sizeof j.tracking, "%s", imp_record_id(r));
+	snprintf(j.queue, sizeof j.queue, "%s", jr->sp->queue[*queue]);
+	snprintf(j.file, sizeof j.file, "%d-%s.xml", prio, number);
+	snprintf(j.laminate, sizeof j.laminate, "%s", laminate);
+	snprintf(j.created, sizeof j.created, "%s", jr->created);
 	snprintf(created, 21, "%s", jr->created);
-	snprintf(file, sizeof file, "%d-%s.xml", prio, number);
-	imp_record_line(r, &line, &len);
-	if ((s = imp_state_prepare(db, "INSERT INTO spool_job(number, batch, tracking_id, queue, priority, "
-			 "file, laminate, created, state, record) VALUES(?,?,?,?,?,?,?,?,'planned',?)",
-			 e)) == NULL)
-		return e->code;
-	bind_text(s, 1, number);
-	bind_text(s, 2, jr->batch);
-	bind_text(s, 3, imp_record_id(r));
-	bind_text(s, 4, jr->sp->queue[*queue]);
-	sqlite3_bind_int(s, 5, prio);
-	bind_text(s, 6, file);
-	bind_text(s, 7, laminate);
-	bind_text(s, 8, created);
-	sqlite3_bind_text(s, 9, line, (int)len, SQLITE_STATIC);
-	rc = step_sql(db, s, e);
-	imp_state_release(s);
-	if (rc < 0)
-		return e->code;
-	if ((s = imp_state_prepare(db, "UPDATE spool_laminate SET state = 'assigned', job = ? WHERE "
-			 "serial = ?", e)) == NULL)
-		return e->code;
-	bind_text(s, 1, number);
-	bind_text(s, 2, laminate);
-	rc = step_sql(db, s, e);
-	imp_state_release(s);
+	j.priority = prio;
+	imp_record_line(r, &j.record, &j.record_len);
+	if ((rc = imp_spool_job_plan(jr->sp->db, &j, e)) != 0)
+		return rc;
 	jr->count[*queue][prio]++;
-	return rc < 0 ? e->code : 0;
+	return 0;
 }
 
 /* The job's hash, journalled with its plan: what --collect checks. */
 static int
 journal_hash(struct job_run *jr, const char *number, const char *hex, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(jr->sp->db, "UPDATE spool_job SET job_sha256 = ? WHERE "
-					    "number = ?", e);
-	int rc;
-
-	if (s == NULL)
-		return e->code;
-	bind_text(s, 1, hex);
-	bind_text(s, 2, number);
-	rc = step_sql(jr->sp->db, s, e);
-	imp_state_release(s);
-	return rc < 0 ? e->code : 0;
+	return imp_spool_job_hash(jr->sp->db, number, hex, e);
 }
 
 static int
@@ -1025,9 +855,6 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 /* Renames every staged file in; then one syncfs makes the renames durable
  * (an fsync of both folders for each held record cost 28,000 fsyncs on a
  * batch of 60,000). */
-/* Renames every staged file in; then one syncfs makes the renames durable
- * (an fsync of both folders for each held record cost 28,000 fsyncs on a
- * batch of 60,000). */
 static int
 deliver(struct job_run *jr, struct imp_err *e)
 {
@@ -1043,73 +870,15 @@ deliver(struct job_run *jr, struct imp_err *e)
 	return jr->nst > 0 ? sync_spool(jr->sp, e) : 0;
 }
 
-/* The ledger: the batch's jobs' passports are spooled (in the journal's
- * transaction). */
-static int
-ledger_spooled(struct job_run *jr, struct imp_err *e)
-{
-	sqlite3_stmt *s = imp_state_prepare(jr->sp->db, "SELECT number FROM spool_job WHERE "
-					    "batch = ? AND state = 'spooled'", e);
-	struct imp_buf nums = { 0 };
-	char *p, *nl;
-	int rc;
-
-	if (s == NULL)
-		return e->code;
-	bind_text(s, 1, jr->batch);
-	while ((rc = step_sql(jr->sp->db, s, e)) == SQLITE_ROW)
-		imp_buf_printf(&nums, "%s\n", sqlite3_column_text(s, 0));
-	imp_state_release(s);
-	for (p = nums.p; rc == SQLITE_DONE && p != NULL && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		*nl = '\0';
-		if (imp_ledger_set(jr->sp->db, p, "spooled", NULL, e) != 0)
-			rc = -1;
-	}
-	imp_buf_free(&nums);
-	return rc == SQLITE_DONE ? 0 : e->code ? e->code : EX_SOFTWARE;
-}
-
+/* The journal: the batch spooled whole (its jobs, its entry, the ledger). */
 static int
 journal(struct job_run *jr, const struct imp_batch *b, uint64_t records, struct imp_err *e)
 {
-	sqlite3 *db = jr->sp->db;
-	sqlite3_stmt *s;
-	int rc;
+	struct imp_spool_batch sb = { .records = records, .jobs = jr->jobs, .held = jr->held,
+				      .rejected = jr->rejected };
 
-	if ((rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
-		return rc;
-	s = imp_state_prepare(db, "UPDATE spool_job SET state = 'spooled' WHERE batch = ? AND state = "
-		    "'planned'", e);
-	if (s != NULL) {
-		bind_text(s, 1, jr->batch);
-		rc = step_sql(db, s, e) < 0 ? e->code : 0;
-		imp_state_release(s);
-	} else {
-		rc = e->code;
-	}
-	if (rc == 0 && (s = imp_state_prepare(db, "INSERT INTO spool_batch VALUES(?,?,?,?,?,?,?,?)",
-				   e)) == NULL)
-		rc = e->code;
-	if (rc == 0) {
-		bind_text(s, 1, jr->batch);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)records);
-		sqlite3_bind_int64(s, 3, (sqlite3_int64)jr->jobs);
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)jr->held);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)jr->rejected);
-		bind_text(s, 6, jr->created);
-		if (b->prov_line)
-			sqlite3_bind_text(s, 7, b->prov_line, (int)b->prov_len, SQLITE_STATIC);
-		sqlite3_bind_text(s, 8, b->seal_line, (int)b->seal_len, SQLITE_STATIC);
-		rc = step_sql(db, s, e) < 0 ? e->code : 0;
-		imp_state_release(s);
-	}
-	if (rc == 0)
-		rc = ledger_spooled(jr, e);
-	if (rc == 0)
-		return imp_state_exec(db, "COMMIT", e);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	snprintf(sb.spooled, sizeof sb.spooled, "%s", jr->created);
+	return imp_spool_batch_spooled(jr->sp->db, b, &sb, e);
 }
 
 /* what the stream carries: each ok record's id and passport number */
@@ -1177,39 +946,33 @@ verify_input(const struct opts *o, struct spool *sp, struct imp_keys *k, struct 
 static int
 enough_laminates(struct job_run *jr, uint64_t ok, struct imp_err *e)
 {
-	int64_t planned = query_int(jr->sp->db, e, "SELECT count(*) FROM spool_job WHERE "
-				    "batch = ?", jr->batch, NULL);
-	int64_t stock = query_int(jr->sp->db, e, "SELECT count(*) FROM spool_laminate WHERE "
-				  "state = 'stock'", NULL, NULL);
+	uint64_t planned, stock;
+	int rc;
 
-	if (planned < 0 || stock < 0)
-		return e->code;
-	if ((uint64_t)stock + (uint64_t)planned < ok)
+	if ((rc = imp_spool_batch_room(jr->sp->db, jr->batch, &planned, &stock, e)) != 0)
+		return rc;
+	if (stock + planned < ok)
 		return imp_fail(e, EX_UNAVAILABLE, "%" PRIu64 " approved records need %" PRIu64
-				" laminates but %" PRId64 " are in stock; nothing was spooled: "
+				" laminates but %" PRIu64 " are in stock; nothing was spooled: "
 				"issue laminates with --laminates FILE and run again", ok,
-				ok - (uint64_t)planned, stock);
+				ok - planned, stock);
 	return 0;
+}
+
+static void
+count_queue(void *arg, const char *queue, int prio, uint64_t n)
+{
+	struct job_run *jr = arg;
+	int q = queue_index(jr->sp, queue);
+
+	if (q >= 0 && prio >= 0 && prio <= 2)
+		jr->count[q][prio] += n;
 }
 
 static int
 load_counts(struct job_run *jr, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(jr->sp->db, "SELECT queue, priority, count(*) FROM spool_job "
-				  "WHERE batch = ? GROUP BY 1, 2", e);
-	int q, p, rc;
-
-	if (s == NULL)
-		return e->code;
-	bind_text(s, 1, jr->batch);
-	while ((rc = step_sql(jr->sp->db, s, e)) == SQLITE_ROW) {
-		q = queue_index(jr->sp, (const char *)sqlite3_column_text(s, 0));
-		p = sqlite3_column_int(s, 1);
-		if (q >= 0 && p >= 0 && p <= 2)
-			jr->count[q][p] += (uint64_t)sqlite3_column_int64(s, 2);
-	}
-	imp_state_release(s);
-	return rc < 0 ? e->code : 0;
+	return imp_spool_batch_queues(jr->sp->db, jr->batch, count_queue, jr, e);
 }
 
 /* Pass 2: every job planned and written to tmp/, every other record parked. */
@@ -1270,36 +1033,30 @@ job_run_free(struct job_run *jr)
 static int
 spooled_before(struct spool *sp, const char *batch, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(sp->db, "SELECT spooled, records, jobs, held, rejected FROM "
-				  "spool_batch WHERE batch = ?", e);
-	int rc;
+	struct imp_spool_batch sb;
+	int found;
 
-	if (s == NULL)
+	if (imp_spool_batch_get(sp->db, batch, &sb, &found, e) != 0)
 		return -1;
-	bind_text(s, 1, batch);
-	if ((rc = step_sql(sp->db, s, e)) == SQLITE_ROW)
-		imp_warn(PROG, batch, "spooled already at %s (%lld in: %lld jobs, %lld held, %lld "
-			 "rejected); nothing new was written", sqlite3_column_text(s, 0),
-			 sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
-			 sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4));
-	imp_state_release(s);
-	return rc < 0 ? -1 : rc == SQLITE_ROW;
+	if (found)
+		imp_warn(PROG, batch, "spooled already at %s (%" PRIu64 " in: %" PRIu64 " jobs, %"
+			 PRIu64 " held, %" PRIu64 " rejected); nothing new was written",
+			 sb.spooled, sb.records, sb.jobs, sb.held, sb.rejected);
+	return found;
+}
+
+static void
+warn_unfinished(void *arg, const char *other, int prio, uint64_t n)
+{
+	(void)prio;
+	imp_warn(PROG, arg, "warning: batch %s has %" PRIu64 " jobs planned by a run that did "
+		 "not finish; run spool-print on that batch again", other, n);
 }
 
 static void
 unfinished(struct spool *sp, const char *batch, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(sp->db, "SELECT batch, count(*) FROM spool_job WHERE state = "
-				  "'planned' AND batch <> ? GROUP BY batch", e);
-
-	if (s == NULL)
-		return;
-	bind_text(s, 1, batch);
-	while (step_sql(sp->db, s, e) == SQLITE_ROW)
-		imp_warn(PROG, batch, "warning: batch %s has %lld jobs planned by a run that did "
-			 "not finish; run spool-print on that batch again",
-			 sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
-	imp_state_release(s);
+	imp_spool_unfinished(sp->db, batch, warn_unfinished, (void *)batch, e);
 }
 
 static int
@@ -1336,15 +1093,15 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 		imp_warn(PROG, b.id, "removed %" PRIu64 " unfinished files of a run that crashed",
 			 n);
 	unfinished(sp, b.id, e);
-	if ((rc = imp_state_exec(sp->db, "BEGIN IMMEDIATE", e)) != 0)
+	if ((rc = imp_state_begin(sp->db, e)) != 0)
 		goto out;
 	if ((rc = write_jobs(&jr, in, &b, run, e)) != 0 ||
 	    (rc = sync_spool(sp, e)) != 0) {
-		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+		imp_state_rollback(sp->db);
 		clean_leftovers(sp);
 		goto out;
 	}
-	if ((rc = imp_state_exec(sp->db, "COMMIT", e)) != 0)
+	if ((rc = imp_state_commit(sp->db, e)) != 0)
 		goto out;
 	imp_fault("planned");
 	if ((rc = deliver(&jr, e)) != 0)
@@ -1388,34 +1145,9 @@ struct collect {
 static int
 open_collection(struct collect *c, struct imp_err *e)
 {
-	sqlite3_stmt *s;
-	char at[21], day[9];
-	int rc;
-
-	if (c->id > 0)
-		return 0;
-	imp_utc(at);
-	snprintf(day, sizeof day, "%.4s%.2s%.2s", at, at + 5, at + 8);
-	if ((s = imp_state_prepare(c->sp->db, "INSERT INTO spool_collect(batch, created) VALUES('', ?)",
-			 e)) == NULL)
-		return e->code;
-	bind_text(s, 1, at);
-	rc = step_sql(c->sp->db, s, e);
-	imp_state_release(s);
-	if (rc < 0)
-		return e->code;
-	c->id = sqlite3_last_insert_rowid(c->sp->db);
-	snprintf(c->batch, sizeof c->batch, "PRINTED-%s-%04" PRId64, day, c->id);
-	if ((s = imp_state_prepare(c->sp->db, "UPDATE spool_collect SET batch = ? WHERE id = ?", e)) == NULL)
-		return e->code;
-	bind_text(s, 1, c->batch);
-	sqlite3_bind_int64(s, 2, c->id);
-	rc = step_sql(c->sp->db, s, e);
-	imp_state_release(s);
-	return rc < 0 ? e->code : 0;
+	return c->id > 0 ? 0 : imp_spool_collection_new(c->sp->db, &c->id, c->batch, e);
 }
 
-/* The first line of the printer's NAME.why, or a sentence saying there was none. */
 /* The first line of the printer's NAME.why, or a sentence saying there was none. */
 static void
 read_why(int fd, const char *name, char *out, size_t n)
@@ -1454,11 +1186,9 @@ read_why(int fd, const char *name, char *out, size_t n)
 static int
 collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_err *e)
 {
-	sqlite3 *db = c->sp->db;
-	sqlite3_stmt *s;
 	const char *queue = c->sp->queue[q];
-	char num[IMP_NUMBER_LEN + 1], why[512], printed[21], hash[2 * IMP_HASH_LEN + 1] = "";
-	char base[64];
+	char num[IMP_NUMBER_LEN + 1], why[512], printed[21], base[64];
+	struct imp_spool_job j;
 	size_t len;
 	int failed = sub == FAILED, fd = c->sp->dir[q][sub], rc, found = 0, open_job = 0;
 	struct stat st;
@@ -1474,26 +1204,13 @@ collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_
 	if (!imp_job_name(name, num))
 		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "not a job file name",
 				   e);
-	if ((s = imp_state_prepare(db, "SELECT job_sha256, state IN ('planned', 'spooled') FROM "
-				   "spool_job WHERE number = ? AND file = ? AND queue = ?", e)) ==
-	    NULL)
-		return e->code;
-	bind_text(s, 1, num);
-	bind_text(s, 2, name);
-	bind_text(s, 3, queue);
-	if ((rc = step_sql(db, s, e)) == SQLITE_ROW) {
-		found = 1;
-		open_job = sqlite3_column_int(s, 1);
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-			snprintf(hash, sizeof hash, "%s", sqlite3_column_text(s, 0));
-	}
-	imp_state_release(s);
-	if (rc < 0)
-		return e->code;
+	if ((rc = imp_spool_job_in_queue(c->sp->db, num, name, queue, &j, &found, e)) != 0)
+		return rc;
+	open_job = found && (strcmp(j.state, "planned") == 0 || strcmp(j.state, "spooled") == 0);
 	if (!found)
 		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "no job of that name "
 				   "was written to this queue", e);
-	if ((rc = job_there(c->sp, fd, q, dirs[sub], name, hash[0] ? hash : NULL, e)) <= 0)
+	if ((rc = job_there(c->sp, fd, q, dirs[sub], name, j.hash[0] ? j.hash : NULL, e)) <= 0)
 		return -rc;
 	if (c->check || !open_job)
 		return 0;              /* collected before a crash: only to be archived */
@@ -1505,28 +1222,8 @@ collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_
 	strftime(printed, sizeof printed, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (failed)
 		read_why(fd, name, why, sizeof why);
-	s = imp_state_prepare(db, "UPDATE spool_job SET state = ?, reason = ?, printed = ?, collect = ? "
-		    "WHERE number = ?", e);
-	if (s == NULL)
-		return e->code;
-	bind_text(s, 1, failed ? "spoiled" : "printed");
-	if (failed)
-		bind_text(s, 2, why);
-	bind_text(s, 3, printed);
-	sqlite3_bind_int64(s, 4, c->id);
-	bind_text(s, 5, num);
-	rc = step_sql(db, s, e);
-	imp_state_release(s);
-	if (rc < 0 || (s = imp_state_prepare(db, "UPDATE spool_laminate SET state = ? WHERE job = ?",
-				   e)) == NULL)
-		return e->code;
-	bind_text(s, 1, failed ? "spoiled" : "used");
-	bind_text(s, 2, num);
-	rc = step_sql(db, s, e);
-	imp_state_release(s);
-	if (rc < 0 || imp_ledger_set(db, num, failed ? "spoiled" : "printed", failed ? why : NULL,
-				     e) != 0)
-		return e->code;
+	if ((rc = imp_spool_job_finished(c->sp->db, num, failed, why, printed, c->id, e)) != 0)
+		return rc;
 	if (failed)
 		c->spoiled++;
 	else
@@ -1625,21 +1322,18 @@ each_finished(struct collect *c, queue_file_fn *fn, struct imp_err *e)
 }
 
 /* After the seal: collected files out of the queues, to SPOOL/archive/QUEUE/. */
-/* After the seal: collected files out of the queues, to SPOOL/archive/QUEUE/. */
 static int
 archive_file(struct collect *c, size_t q, int sub, const char *name, struct imp_err *e)
 {
 	char num[IMP_NUMBER_LEN + 1], why[64];
 	int from = c->sp->dir[q][sub], k = sub == FAILED, rc;
-	int64_t done;
+	int done;
 
 	if (!imp_job_name(name, num))
 		return 0;
-	done = query_int(c->sp->db, e, "SELECT count(*) FROM spool_job j JOIN spool_collect c "
-			 "ON c.id = j.collect WHERE j.number = ? AND c.sealed = 1", num, NULL);
-	if (done < 0)
-		return e->code;
-	if (done == 0)
+	if ((rc = imp_spool_job_collected(c->sp->db, num, &done, e)) != 0)
+		return rc;
+	if (!done)
 		return 0;
 	if ((rc = archive_dir(c->sp, q, k, e)) != 0)
 		return rc;
@@ -1657,79 +1351,65 @@ archive_file(struct collect *c, size_t q, int sub, const char *name, struct imp_
 	return 0;
 }
 
-static int
-printed_stream(struct collect *c, struct imp_keys *k, struct imp_err *e)
-{
-	sqlite3_stmt *s;
+struct printed {                      /* the printed stream being written */
 	struct imp_writer w;
-	struct imp_record *r = imp_record_new();
-	struct imp_buf x = { 0 };
+	struct imp_record *r;
+	struct imp_buf x;
+};
+
+/* One printed job as a record of the printed stream: its <print> and step. */
+static int
+printed_job(void *arg, const struct imp_spool_job *j, struct imp_err *e)
+{
+	struct printed *p = arg;
 	const char *line;
 	size_t len;
 	int rc;
 
-	if (r == NULL)
+	if ((rc = imp_record_load(p->r, j->record, j->record_len, e)) != 0)
+		return rc;
+	imp_buf_reset(&p->x);
+	imp_buf_puts(&p->x, "<print");
+	imp_buf_attr(&p->x, "queue", j->queue);
+	imp_buf_attr(&p->x, "job", j->number);
+	imp_buf_attr(&p->x, "laminate", j->laminate);
+	imp_buf_attr(&p->x, "printed", j->printed);
+	imp_buf_puts(&p->x, "/>");
+	if (p->x.oom || imp_record_insert(p->r, p->x.p, p->x.len) != 0 ||
+	    imp_record_step(p->r, PROG, IMP_OK_STATUS, "PRINT_DONE", NULL, "printed on %s, "
+			    "laminate %s, %s", j->queue, j->laminate, j->printed) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = imp_writer_begin(&w, stdout, c->batch, "printed", NULL, e)) != 0)
+	imp_record_line(p->r, &line, &len);
+	return imp_writer_record(&p->w, line, len, e);
+}
+
+static int
+printed_stream(struct collect *c, struct imp_keys *k, struct imp_err *e)
+{
+	struct printed p;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	if ((p.r = imp_record_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_writer_begin(&p.w, stdout, c->batch, "printed", NULL, e)) != 0)
 		goto out;
-	if ((s = imp_state_prepare(c->sp->db, "SELECT record, queue, number, laminate, printed FROM "
-			 "spool_job WHERE collect = ? AND state = 'printed' ORDER BY number",
-			 e)) == NULL) {
-		rc = e->code;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, c->id);
-	while (rc == 0 && step_sql(c->sp->db, s, e) == SQLITE_ROW) {
-		if ((rc = imp_record_load(r, (const char *)sqlite3_column_text(s, 0),
-					  (size_t)sqlite3_column_bytes(s, 0), e)) != 0)
-			break;
-		imp_buf_reset(&x);
-		imp_buf_puts(&x, "<print");
-		imp_buf_attr(&x, "queue", (const char *)sqlite3_column_text(s, 1));
-		imp_buf_attr(&x, "job", (const char *)sqlite3_column_text(s, 2));
-		imp_buf_attr(&x, "laminate", (const char *)sqlite3_column_text(s, 3));
-		imp_buf_attr(&x, "printed", (const char *)sqlite3_column_text(s, 4));
-		imp_buf_puts(&x, "/>");
-		if (x.oom || imp_record_insert(r, x.p, x.len) != 0 ||
-		    imp_record_step(r, PROG, IMP_OK_STATUS, "PRINT_DONE", NULL, "printed on %s, "
-				    "laminate %s, %s", sqlite3_column_text(s, 1),
-				    sqlite3_column_text(s, 3), sqlite3_column_text(s, 4)) != 0) {
-			rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-			break;
-		}
-		imp_record_line(r, &line, &len);
-		rc = imp_writer_record(&w, line, len, e);
-	}
-	imp_state_release(s);
-	if (rc == 0 && e->code != 0)
-		rc = e->code;
-	if (rc == 0)
-		rc = imp_writer_seal(&w, k->gpg, PROG, k->signer, e);
+	if ((rc = imp_spool_each_printed(c->sp->db, c->id, printed_job, &p, e)) == 0)
+		rc = imp_writer_seal(&p.w, k->gpg, PROG, k->signer, e);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write the printed stream: %s; run --collect "
 			      "again to write it again", strerror(errno));
-	imp_writer_free(&w);
+	imp_writer_free(&p.w);
 out:
-	imp_record_free(r);
-	imp_buf_free(&x);
+	imp_record_free(p.r);
+	imp_buf_free(&p.x);
 	return rc;
 }
 
 static int
 find_open(struct collect *c, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(c->sp->db, "SELECT id, batch FROM spool_collect WHERE "
-				  "sealed = 0 ORDER BY id LIMIT 1", e);
-	int rc;
-
-	if (s == NULL)
-		return e->code;
-	if ((rc = step_sql(c->sp->db, s, e)) == SQLITE_ROW) {
-		c->id = sqlite3_column_int64(s, 0);
-		snprintf(c->batch, sizeof c->batch, "%s", sqlite3_column_text(s, 1));
-	}
-	imp_state_release(s);
-	return rc < 0 ? e->code : 0;
+	return imp_spool_collection_open(c->sp->db, &c->id, c->batch, e);
 }
 
 static int reprint(struct spool *sp, struct imp_keys *k, const char *file, struct imp_err *e);
@@ -1739,8 +1419,7 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 {
 	struct imp_keys keys;
 	struct collect c;
-	int64_t jobs;
-	char id[32];
+	uint64_t jobs, printed, spoiled;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -1769,34 +1448,28 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 			goto out;
 		}
 		c.check = 0;
-		if ((rc = imp_state_exec(sp->db, "BEGIN IMMEDIATE", e)) != 0)
+		if ((rc = imp_state_begin(sp->db, e)) != 0)
 			goto out;
 		if ((rc = each_finished(&c, collect_file, e)) != 0 || sp->incidents > 0) {
-			sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+			imp_state_rollback(sp->db);
 			if (rc == 0)
 				rc = imp_fail(e, EX_DATAERR, "a file changed in the queues while "
 					      "collected (an incident, above): nothing was collected; "
 					      "run --collect again");
 			goto out;
 		}
-		if ((rc = imp_state_exec(sp->db, "COMMIT", e)) != 0)
+		if ((rc = imp_state_commit(sp->db, e)) != 0)
 			goto out;
 	}
 	imp_fault("collected");
 	snprintf(run->batch, sizeof run->batch, "%s", c.batch);
-	snprintf(id, sizeof id, "%" PRId64, c.id);
-	jobs = c.id > 0 ? query_int(sp->db, e, "SELECT count(*) FROM spool_job WHERE collect = ?",
-				    id, NULL) : 0;
-	if (jobs < 0) {
-		rc = e->code;
+	if ((rc = imp_spool_collection_counts(sp->db, c.id, &jobs, &printed, &spoiled, e)) != 0)
 		goto out;
-	}
 	if (jobs > 0) {
 		if ((rc = printed_stream(&c, &keys, e)) != 0)
 			goto out;
 		imp_fault("emitted");
-		if ((rc = imp_state_exec(sp->db, "UPDATE spool_collect SET sealed = 1 WHERE id = "
-					 "(SELECT max(id) FROM spool_collect)", e)) != 0)
+		if ((rc = imp_spool_collection_sealed(sp->db, e)) != 0)
 			goto out;
 		imp_fault("sealed");
 	}
@@ -1809,12 +1482,9 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 		fprintf(stderr, "%s: nothing new to collect%s\n", PROG, c.archived ?
 			"; files of an earlier collection archived" : "");
 	else
-		fprintf(stderr, "%s: %s: %" PRId64 " collected: %" PRId64 " printed, %" PRId64
-			" spoiled, %.1f s\n", PROG, c.batch, jobs,
-			query_int(sp->db, e, "SELECT count(*) FROM spool_job WHERE collect = ? AND "
-				  "state = 'printed'", id, NULL),
-			query_int(sp->db, e, "SELECT count(*) FROM spool_job WHERE collect = ? AND "
-				  "state = 'spoiled'", id, NULL), imp_now() - run->start);
+		fprintf(stderr, "%s: %s: %" PRIu64 " collected: %" PRIu64 " printed, %" PRIu64
+			" spoiled, %.1f s\n", PROG, c.batch, jobs, printed, spoiled,
+			imp_now() - run->start);
 	if (o->reprint)
 		rc = reprint(sp, &keys, o->reprint, e);
 out:
@@ -1831,30 +1501,17 @@ static int
 reprint_origin(sqlite3 *db, const char *batch, struct imp_batch *in, int *has,
 	       struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT prov, seal FROM spool_batch WHERE batch = ?", e);
 	struct imp_batch orig;
 	struct imp_sealed *all = NULL;
 	size_t n = 0, i, cut;
-	int rc;
+	int rc, found;
 
 	*has = 0;
 	memset(&orig, 0, sizeof orig);
-	if (s == NULL)
-		return e->code;
-	bind_text(s, 1, batch);
-	rc = step_sql(db, s, e);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
-	    (imp_parse_provenance((const char *)sqlite3_column_text(s, 0),
-				  (size_t)sqlite3_column_bytes(s, 0), &orig) != 0 ||
-	     imp_parse_seal((const char *)sqlite3_column_text(s, 1),
-			    (size_t)sqlite3_column_bytes(s, 1), &orig) != 0))
-		rc = -imp_fail(e, EX_DATAERR, "the journal of batch %s holds no readable "
-			       "provenance", batch);
-	imp_state_release(s);
-	if (rc < 0 || rc != SQLITE_ROW) {
+	if ((rc = imp_spool_batch_origin(db, batch, &orig, &found, e)) != 0 || !found) {
 		imp_batch_free(&orig);
-		return rc < 0 ? e->code : imp_fail(e, EX_DATAERR, "batch %s has spoiled jobs but "
-						   "no journal entry: spool it again first", batch);
+		return rc ? rc : imp_fail(e, EX_DATAERR, "batch %s has spoiled jobs but no journal "
+					  "entry: spool it again first", batch);
 	}
 	if ((all = calloc(orig.nprov + 1, sizeof *all)) == NULL) {
 		imp_batch_free(&orig);
@@ -1902,6 +1559,36 @@ drop_passport(struct imp_buf *b)
 				"", 0);
 }
 
+struct reprinted {                    /* the reprint stream being written */
+	struct imp_writer *w;
+	struct imp_record *r;
+	struct imp_buf line;
+	const char *rid;
+};
+
+/* One spoiled job as an application of the reprint batch, its number dropped. */
+static int
+reprint_job(void *arg, const struct imp_spool_job *j, struct imp_err *e)
+{
+	struct reprinted *rs = arg;
+	const char *l;
+	size_t len;
+	int rc;
+
+	imp_buf_reset(&rs->line);
+	imp_buf_add(&rs->line, j->record, j->record_len);
+	drop_passport(&rs->line);
+	if (rs->line.oom || (rc = imp_record_load(rs->r, rs->line.p, rs->line.len, e)) != 0)
+		return rs->line.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : rc;
+	if (imp_record_step(rs->r, PROG, IMP_OK_STATUS, "PRINT_SPOILED", NULL, "booklet %s "
+			    "spoiled on %s (%s), laminate %s spoiled; to be printed again with a "
+			    "new number (batch %s)", j->number, j->queue, j->reason, j->laminate,
+			    rs->rid) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_record_line(rs->r, &l, &len);
+	return imp_writer_record(rs->w, l, len, e);
+}
+
 static int
 reprint_write(sqlite3 *db, struct imp_keys *k, const char *file, const char *batch,
 	      const char *rid, struct imp_err *e)
@@ -1909,10 +1596,8 @@ reprint_write(sqlite3 *db, struct imp_keys *k, const char *file, const char *bat
 	struct imp_batch in;
 	struct imp_writer w;
 	struct imp_record *r = imp_record_new();
-	struct imp_buf line = { 0 }, tmp = { 0 };
-	sqlite3_stmt *s = NULL;
-	const char *l;
-	size_t len;
+	struct imp_buf tmp = { 0 };
+	struct reprinted rs = { 0 };
 	FILE *out = NULL;
 	int rc, has, fd;
 
@@ -1927,35 +1612,11 @@ reprint_write(sqlite3 *db, struct imp_keys *k, const char *file, const char *bat
 		rc = imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", file, strerror(errno));
 		goto out;
 	}
-	if ((rc = imp_writer_begin(&w, out, rid, "application", has ? &in : NULL, e)) != 0 ||
-	    (s = imp_state_prepare(db, "SELECT record, number, queue, laminate, reason FROM spool_job "
-			 "WHERE batch = ? AND state = 'spoiled' AND reprint IS NULL ORDER BY "
-			 "number", e)) == NULL) {
-		rc = rc ? rc : e->code;
-		goto out;
-	}
-	bind_text(s, 1, batch);
-	while (rc == 0 && step_sql(db, s, e) == SQLITE_ROW) {
-		imp_buf_reset(&line);
-		imp_buf_add(&line, sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-		drop_passport(&line);
-		if (line.oom || (rc = imp_record_load(r, line.p, line.len, e)) != 0) {
-			rc = rc ? rc : imp_fail(e, EX_SOFTWARE, "out of memory");
-			break;
-		}
-		if (imp_record_step(r, PROG, IMP_OK_STATUS, "PRINT_SPOILED", NULL, "booklet %s "
-				    "spoiled on %s (%s), laminate %s spoiled; to be printed again "
-				    "with a new number (batch %s)", sqlite3_column_text(s, 1),
-				    sqlite3_column_text(s, 2), sqlite3_column_text(s, 4),
-				    sqlite3_column_text(s, 3), rid) != 0) {
-			rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-			break;
-		}
-		imp_record_line(r, &l, &len);
-		rc = imp_writer_record(&w, l, len, e);
-	}
-	if (rc == 0 && e->code != 0)
-		rc = e->code;
+	rs.w = &w;
+	rs.r = r;
+	rs.rid = rid;
+	if ((rc = imp_writer_begin(&w, out, rid, "application", has ? &in : NULL, e)) == 0)
+		rc = imp_spool_each_spoiled(db, batch, reprint_job, &rs, e);
 	if (rc == 0)
 		rc = imp_writer_seal(&w, k->gpg, PROG, k->signer, e);
 	if (rc == 0 && (fflush(out) != 0 || fsync(fileno(out)) != 0))
@@ -1969,11 +1630,10 @@ out:
 		fclose(out);
 	if (rc != 0 && tmp.p != NULL)
 		unlink(tmp.p);
-	imp_state_release(s);
 	imp_writer_free(&w);
 	imp_record_free(r);
 	free(in.prov_line);
-	imp_buf_free(&line);
+	imp_buf_free(&rs.line);
 	imp_buf_free(&tmp);
 	return rc;
 }
@@ -1986,51 +1646,30 @@ out:
 static int
 reprint(struct spool *sp, struct imp_keys *k, const char *file, struct imp_err *e)
 {
-	sqlite3_stmt *s;
-	char batch[IMP_ID_MAX + 1] = "", rid[IMP_ID_MAX + 8];
-	int64_t n, more;
+	char batch[IMP_ID_MAX + 1], rid[IMP_ID_MAX + 8];
+	uint64_t earlier, more, n;
 	int rc;
 
-	if ((s = imp_state_prepare(sp->db, "SELECT batch, count(*) FROM spool_job WHERE state = 'spoiled' "
-			 "AND reprint IS NULL GROUP BY batch ORDER BY min(rowid) LIMIT 1", e)) == NULL)
-		return e->code;
-	if ((rc = step_sql(sp->db, s, e)) == SQLITE_ROW)
-		snprintf(batch, sizeof batch, "%s", sqlite3_column_text(s, 0));
-	imp_state_release(s);
-	if (rc < 0)
-		return e->code;
+	if ((rc = imp_spool_reprint_next(sp->db, batch, &earlier, &more, e)) != 0)
+		return rc;
 	if (batch[0] == '\0') {
 		fprintf(stderr, "%s: no spoiled job waits for a reprint; %s not written\n", PROG,
 			file);
 		return 0;
 	}
-	n = query_int(sp->db, e, "SELECT count(DISTINCT reprint) FROM spool_job WHERE batch = ?",
-		      batch, NULL);
-	if (n < 0)
-		return e->code;
-	snprintf(rid, sizeof rid, "%s-R%" PRId64, batch, n + 1);
+	snprintf(rid, sizeof rid, "%s-R%" PRIu64, batch, earlier + 1);
 	if (!imp_batch_id_ok(rid))
 		return imp_fail(e, EX_DATAERR, "batch %s: the reprint batch id %s is too long",
 				batch, rid);
 	if ((rc = reprint_write(sp->db, k, file, batch, rid, e)) != 0)
 		return rc;
 	imp_fault("reprint-written");
-	if ((s = imp_state_prepare(sp->db, "UPDATE spool_job SET reprint = ? WHERE batch = ? AND state = "
-			 "'spoiled' AND reprint IS NULL", e)) == NULL)
-		return e->code;
-	bind_text(s, 1, rid);
-	bind_text(s, 2, batch);
-	rc = step_sql(sp->db, s, e);
-	n = sqlite3_changes(sp->db);
-	imp_state_release(s);
-	if (rc < 0)
-		return e->code;
-	fprintf(stderr, "%s: %s: %" PRId64 " spoiled applications of batch %s written to %s; "
+	if ((rc = imp_spool_reprint_mark(sp->db, batch, rid, &n, e)) != 0)
+		return rc;
+	fprintf(stderr, "%s: %s: %" PRIu64 " spoiled applications of batch %s written to %s; "
 		"run render-mrz | sign | spool-print on it\n", PROG, rid, n, batch, file);
-	more = query_int(sp->db, e, "SELECT count(DISTINCT batch) FROM spool_job WHERE state = "
-			 "'spoiled' AND reprint IS NULL", NULL, NULL);
 	if (more > 0)
-		imp_warn(PROG, rid, "spoiled jobs of %" PRId64 " more batches wait: run "
+		imp_warn(PROG, rid, "spoiled jobs of %" PRIu64 " more batches wait: run "
 			 "spool-print --reprint FILE again for each", more);
 	return 0;
 }
@@ -2051,126 +1690,98 @@ reprint_only(const struct opts *o, struct spool *sp, struct imp_err *e)
 
 /* ---- --reconcile: the laminate account --------------------------------------------- */
 
-static int
-lost_job_files(struct spool *sp, FILE *out, uint64_t *bad, struct imp_err *e)
-{
-	sqlite3_stmt *s = imp_state_prepare(sp->db, "SELECT laminate, number, batch, queue, file, "
-					    "job_sha256 FROM spool_job WHERE state = 'spooled' "
-					    "ORDER BY laminate", e);
-	int rc, q, there = 0;
+struct account {                      /* --reconcile: what does not balance */
+	struct spool *sp;
+	FILE *out;
+	uint64_t bad;
+	struct imp_map *shelf;
+	const char *counted;
+};
 
-	if (s == NULL)
-		return e->code;
-	while ((rc = step_sql(sp->db, s, e)) == SQLITE_ROW) {
-		if ((q = queue_slot(sp, (const char *)sqlite3_column_text(s, 3), e)) < 0 ||
-		    (there = delivered(sp, (size_t)q, (const char *)sqlite3_column_text(s, 4),
-				       sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
-				       (const char *)sqlite3_column_text(s, 5), e)) < 0) {
-			rc = -1;
-			break;
-		}
-		if (there)
-			continue;
-		fprintf(out, "unaccounted: %s: assigned to passport %s (batch %s, queue %s), but "
-			"its job is in no folder of the queue and was never collected\n",
-			sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
-			sqlite3_column_text(s, 2), sqlite3_column_text(s, 3));
-		(*bad)++;
+/* A job at the printers must be in a folder of its queue, as written. */
+static int
+lost_job_file(void *arg, const struct imp_spool_job *j, struct imp_err *e)
+{
+	struct account *a = arg;
+	int q, there;
+
+	if ((q = queue_slot(a->sp, j->queue, e)) < 0)
+		return e->code ? e->code : EX_SOFTWARE;
+	if ((there = delivered(a->sp, (size_t)q, j->file, j->hash[0] ? j->hash : NULL, e)) < 0)
+		return -there;
+	if (!there) {
+		fprintf(a->out, "unaccounted: %s: assigned to passport %s (batch %s, queue %s), "
+			"but its job is in no folder of the queue and was never collected\n",
+			j->laminate, j->number, j->batch, j->queue);
+		a->bad++;
 	}
-	imp_state_release(s);
-	return rc < 0 ? (e->code ? e->code : EX_SOFTWARE) : 0;
+	return 0;
 }
 
-/* Every serial ever issued must be in the account, and the account in nothing else. */
-static int
-lost_from_account(struct spool *sp, FILE *out, uint64_t *bad, struct imp_err *e)
+/* Every serial ever issued must be in the account. */
+static void
+lost_from_account(void *arg, const char *serial, const char *file, const char *at)
 {
-	sqlite3_stmt *s = imp_state_prepare(sp->db, "SELECT serials, file, at FROM spool_issue ORDER BY id",
-				  e);
-	sqlite3_stmt *f = imp_state_prepare(sp->db, "SELECT 1 FROM spool_laminate WHERE serial = ?", e);
-	const char *p, *nl;
-	int rc = SQLITE_DONE;
+	struct account *a = arg;
 
-	while (s && f && (rc = step_sql(sp->db, s, e)) == SQLITE_ROW) {
-		for (p = (const char *)sqlite3_column_text(s, 0); p && *p; p = nl + 1) {
-			if ((nl = strchr(p, '\n')) == NULL)
-				break;
-			sqlite3_reset(f);
-			sqlite3_bind_text(f, 1, p, (int)(nl - p), SQLITE_STATIC);
-			if ((rc = step_sql(sp->db, f, e)) == SQLITE_ROW)
-				continue;
-			if (rc < 0)
-				break;
-			fprintf(out, "unaccounted: %.*s: issued from %s at %s, but missing from the "
-				"laminate account\n", (int)(nl - p), p, sqlite3_column_text(s, 1),
-				sqlite3_column_text(s, 2));
-			(*bad)++;
-		}
-		if (rc < 0)
-			break;
+	fprintf(a->out, "unaccounted: %s: issued from %s at %s, but missing from the laminate "
+		"account\n", serial, file, at);
+	a->bad++;
+}
+
+/* A laminate in stock by the account must be on the shelf. */
+static void
+on_shelf(void *arg, const char *serial, const char *file, const char *at)
+{
+	struct account *a = arg;
+	uint64_t v;
+
+	(void)file;
+	(void)at;
+	if (imp_map_get(a->shelf, serial, &v) == 0) {
+		imp_map_set(a->shelf, serial, 1);
+		return;
 	}
-	imp_state_release(s);
-	imp_state_release(f);
-	if (s == NULL || f == NULL || rc < 0)
-		return e->code ? e->code : EX_SOFTWARE;
-	return 0;
+	fprintf(a->out, "unaccounted: %s: in stock by the account, but not on the shelf (%s)\n",
+		serial, a->counted);
+	a->bad++;
 }
 
 /* --laminates COUNTED: the stock on the shelf, against the account's stock. */
 static int
-count_stock(struct spool *sp, const char *counted, FILE *out, uint64_t *bad, struct imp_err *e)
+count_stock(struct account *a, struct imp_err *e)
 {
 	struct imp_buf serials = { 0 };
-	struct imp_map *shelf = imp_map_new();
-	sqlite3_stmt *s = NULL, *f = NULL;
+	char state[16], job[16];
 	char *p, *nl;
 	size_t n;
 	uint64_t v;
-	int rc;
+	int rc, found;
 
-	if (shelf == NULL)
+	if ((a->shelf = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = read_serials(counted, &serials, &n, e)) != 0)
+	if ((rc = read_serials(a->counted, &serials, &n, e)) != 0)
 		goto out;
 	for (p = serials.p; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		*nl = '\0';
-		imp_map_put(shelf, p, 0, &v);
+		imp_map_put(a->shelf, p, 0, &v);
 	}
-	if ((s = imp_state_prepare(sp->db, "SELECT serial FROM spool_laminate WHERE state = 'stock' ORDER "
-			 "BY serial", e)) == NULL ||
-	    (f = imp_state_prepare(sp->db, "SELECT state, job FROM spool_laminate WHERE serial = ?",
-			 e)) == NULL) {
-		rc = e->code;
+	if ((rc = imp_spool_each_stock(a->sp->db, on_shelf, a, e)) != 0)
 		goto out;
-	}
-	while ((rc = step_sql(sp->db, s, e)) == SQLITE_ROW) {
-		if (imp_map_get(shelf, (const char *)sqlite3_column_text(s, 0), &v) == 0) {
-			imp_map_set(shelf, (const char *)sqlite3_column_text(s, 0), 1);
+	for (p = serials.p; p && p < serials.p + serials.len; p += strlen(p) + 1) {
+		if (imp_map_get(a->shelf, p, &v) == 0 && v == 1)
 			continue;
-		}
-		fprintf(out, "unaccounted: %s: in stock by the account, but not on the shelf "
-			"(%s)\n", sqlite3_column_text(s, 0), counted);
-		(*bad)++;
+		if ((rc = imp_spool_laminate_get(a->sp->db, p, state, job, &found, e)) != 0)
+			goto out;
+		fprintf(a->out, "unaccounted: %s: on the shelf (%s), but the account has it %s%s%s\n",
+			p, a->counted, found ? state : "never issued", job[0] ? " for passport " : "",
+			job);
+		a->bad++;
 	}
-	for (p = serials.p; rc >= 0 && p && p < serials.p + serials.len; p += strlen(p) + 1) {
-		if (imp_map_get(shelf, p, &v) == 0 && v == 1)
-			continue;
-		sqlite3_reset(f);
-		bind_text(f, 1, p);
-		rc = step_sql(sp->db, f, e);
-		fprintf(out, "unaccounted: %s: on the shelf (%s), but the account has it %s%s%s\n",
-			p, counted, rc == SQLITE_ROW ? (const char *)sqlite3_column_text(f, 0) :
-			"never issued", rc == SQLITE_ROW && sqlite3_column_type(f, 1) != SQLITE_NULL ?
-			" for passport " : "", rc == SQLITE_ROW && sqlite3_column_type(f, 1) !=
-			SQLITE_NULL ? (const char *)sqlite3_column_text(f, 1) : "");
-		(*bad)++;
-	}
-	rc = rc < 0 ? e->code : 0;
 out:
-	imp_state_release(s);
-	imp_state_release(f);
-	imp_map_free(shelf);
+	imp_map_free(a->shelf);
+	a->shelf = NULL;
 	imp_buf_free(&serials);
 	return rc;
 }
@@ -2178,47 +1789,37 @@ out:
 static int
 reconcile(const struct opts *o, struct spool *sp, struct imp_err *e)
 {
-	static const char *const states[] = { "used", "spoiled", "assigned", "stock" };
-	static const char *const label[] = {
-		"used (printed)", "spoiled", "at the printers (spooled, not collected)",
-		"in stock",
-	};
-	int64_t issued, n[4], sum = 0;
-	uint64_t bad = 0;
-	size_t i;
+	struct account a = { .sp = sp, .out = stdout, .counted = o->laminates };
+	struct imp_spool_account n;
 	int rc;
 
-	if ((rc = spool_open(sp, imp_spool_path(o->spool), o->wait, e)) != 0)
+	if ((rc = spool_open(sp, imp_spool_path(o->spool), o->wait, e)) != 0 ||
+	    (rc = imp_spool_laminate_counts(sp->db, &n, e)) != 0)
 		return rc;
-	if ((issued = query_int(sp->db, e, "SELECT count(*) FROM spool_laminate", NULL,
-				NULL)) < 0)
-		return e->code;
-	printf("laminates issued: %" PRId64 "\n", issued);
-	for (i = 0; i < 4; i++) {
-		if ((n[i] = query_int(sp->db, e, "SELECT count(*) FROM spool_laminate WHERE "
-				      "state = ?", states[i], NULL)) < 0)
-			return e->code;
-		printf("  %-42s %" PRId64 "\n", label[i], n[i]);
-		sum += n[i];
+	printf("laminates issued: %" PRIu64 "\n", n.issued);
+	printf("  %-42s %" PRIu64 "\n", "used (printed)", n.used);
+	printf("  %-42s %" PRIu64 "\n", "spoiled", n.spoiled);
+	printf("  %-42s %" PRIu64 "\n", "at the printers (spooled, not collected)", n.assigned);
+	printf("  %-42s %" PRIu64 "\n", "in stock", n.stock);
+	if (n.used + n.spoiled + n.assigned + n.stock != n.issued) {
+		printf("unaccounted: %" PRId64 " laminates are in no known state\n",
+		       (int64_t)(n.issued - n.used - n.spoiled - n.assigned - n.stock));
+		a.bad++;
 	}
-	if (sum != issued) {
-		printf("unaccounted: %" PRId64 " laminates are in no known state\n", issued - sum);
-		bad++;
-	}
-	if ((rc = lost_from_account(sp, stdout, &bad, e)) != 0 ||
-	    (rc = lost_job_files(sp, stdout, &bad, e)) != 0 ||
-	    (o->laminates && (rc = count_stock(sp, o->laminates, stdout, &bad, e)) != 0))
+	if ((rc = imp_spool_each_unaccounted_issue(sp->db, lost_from_account, &a, e)) != 0 ||
+	    (rc = imp_spool_each_spooled(sp->db, lost_job_file, &a, e)) != 0 ||
+	    (o->laminates && (rc = count_stock(&a, e)) != 0))
 		return rc;
-	if (bad == 0) {
-		printf("balance: issued %" PRId64 " = used %" PRId64 " + spoiled %" PRId64
-		       " + at the printers %" PRId64 " + in stock %" PRId64 "\n", issued, n[0],
-		       n[1], n[2], n[3]);
+	if (a.bad == 0) {
+		printf("balance: issued %" PRIu64 " = used %" PRIu64 " + spoiled %" PRIu64
+		       " + at the printers %" PRIu64 " + in stock %" PRIu64 "\n", n.issued, n.used,
+		       n.spoiled, n.assigned, n.stock);
 		return 0;
 	}
-	printf("does not balance: %" PRIu64 " laminates unaccounted for\n", bad);
+	printf("does not balance: %" PRIu64 " laminates unaccounted for\n", a.bad);
 	return imp_fail(e, EX_DATAERR, "the laminate account does not balance: %" PRIu64
 			" laminates unaccounted for (listed on standard output); report them to "
-			"the production hall's security officer", bad);
+			"the production hall's security officer", a.bad);
 }
 
 /* ---- main ---------------------------------------------------------------------- */

@@ -18,6 +18,10 @@ int imp_state_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *
 /* The error of the last statement as an imp_err: 75 when locked. */
 int imp_state_fail(sqlite3 *db, struct imp_err *e, const char *what);
 int imp_state_exec(sqlite3 *db, const char *sql, struct imp_err *e);
+/* A write transaction (BEGIN IMMEDIATE), its commit, and its rollback. */
+int imp_state_begin(sqlite3 *db, struct imp_err *e);
+int imp_state_commit(sqlite3 *db, struct imp_err *e);
+void imp_state_rollback(sqlite3 *db);
 sqlite3_stmt *imp_state_prepare(sqlite3 *db, const char *sql, struct imp_err *e);
 void imp_state_release(sqlite3_stmt *s);
 void imp_state_close(sqlite3 *db);
@@ -125,5 +129,128 @@ int imp_ledger_carried(sqlite3 *db, const char *batch, const char *number, const
 void imp_ledger_collect(const char *line, size_t len, struct imp_buf *carried);
 int imp_ledger_check(sqlite3 *db, const char *batch, struct imp_buf *carried, const char *todo,
 		     struct imp_err *e);
+
+/* ---- spool.c: spool-print's journal (jobs, batches, laminates, collections,
+ * incidents); every function returns 0 or an error code (e says it) */
+
+#define IMP_SERIAL_LEN 10              /* a laminate's serial: SL00012345 */
+#define IMP_QUEUE_NAME_MAX 16
+
+struct imp_spool_job {                /* one job as journalled */
+	char number[IMP_NUMBER_LEN + 1], batch[IMP_ID_MAX + 1], tracking[IMP_ID_MAX + 1];
+	char queue[IMP_QUEUE_NAME_MAX + 1], file[32], laminate[IMP_SERIAL_LEN + 1];
+	char created[21], printed[21], state[16], reason[512], reprint[IMP_ID_MAX + 8];
+	char hash[2 * IMP_HASH_LEN + 1];  /* the job file's sha256, "" if none kept */
+	int priority;
+	const char *record;           /* the record line (valid during a callback only) */
+	size_t record_len;
+};
+
+struct imp_spool_batch {              /* a batch spooled whole */
+	char spooled[21];
+	uint64_t records, jobs, held, rejected;
+};
+
+struct imp_spool_account {            /* the laminates by state */
+	uint64_t issued, used, spoiled, assigned, stock;
+};
+
+/* a job; a non-zero return stops the walk and is returned */
+typedef int imp_spool_job_fn(void *arg, const struct imp_spool_job *j, struct imp_err *e);
+/* a count by name (a queue and priority, or a batch) */
+typedef void imp_spool_count_fn(void *arg, const char *name, int priority, uint64_t n);
+/* a laminate serial (and the issue file and time it came with, or NULL) */
+typedef void imp_spool_serial_fn(void *arg, const char *serial, const char *file, const char *at);
+
+/* The ledger opened (imp_ledger_open) with the journal's tables made. */
+int imp_spool_journal_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *e);
+/* The job of a passport number; *found 0 when none (record not filled). */
+int imp_spool_job_get(sqlite3 *db, const char *number, struct imp_spool_job *j, int *found,
+		      struct imp_err *e);
+/* The job by the file name found in a queue. */
+int imp_spool_job_in_queue(sqlite3 *db, const char *number, const char *file, const char *queue,
+			   struct imp_spool_job *j, int *found, struct imp_err *e);
+/* A new job planned (number, batch, tracking, queue, priority, file,
+ * laminate, created, record) and its laminate assigned to it. */
+int imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e);
+/* The job file's hash (hex), journalled with its plan. */
+int imp_spool_job_hash(sqlite3 *db, const char *number, const char *hex, struct imp_err *e);
+/* A job the printers finished: printed, or spoiled (why), at printed, in
+ * collection; its laminate used or spoiled, and the ledger says so. */
+int imp_spool_job_finished(sqlite3 *db, const char *number, int spoiled, const char *why,
+			   const char *printed, int64_t collection, struct imp_err *e);
+
+/* A batch's journal entry; *found 0 when it was never spooled whole. */
+int imp_spool_batch_get(sqlite3 *db, const char *batch, struct imp_spool_batch *sb, int *found,
+			struct imp_err *e);
+/* The jobs planned for batch already, and the laminates in stock. */
+int imp_spool_batch_room(sqlite3 *db, const char *batch, uint64_t *planned, uint64_t *stock,
+			 struct imp_err *e);
+/* The batch's jobs per queue and priority. */
+int imp_spool_batch_queues(sqlite3 *db, const char *batch, imp_spool_count_fn *fn, void *arg,
+			   struct imp_err *e);
+/* Other batches with jobs planned by a run that did not finish, and how many. */
+int imp_spool_unfinished(sqlite3 *db, const char *batch, imp_spool_count_fn *fn, void *arg,
+			 struct imp_err *e);
+/* In one transaction: the batch's planned jobs spooled, its journal entry
+ * (sb, and b's provenance and seal), the ledger's numbers spooled. */
+int imp_spool_batch_spooled(sqlite3 *db, const struct imp_batch *b,
+			    const struct imp_spool_batch *sb, struct imp_err *e);
+/* The provenance and seal journalled with a spooled batch, parsed into orig. */
+int imp_spool_batch_origin(sqlite3 *db, const char *batch, struct imp_batch *orig, int *found,
+			   struct imp_err *e);
+
+/* The serials (one per line) of an issue file added to the stock in one
+ * transaction; one already in the account stays as it is. */
+int imp_spool_laminates_issue(sqlite3 *db, const char *file, const char *serials, size_t len,
+			      uint64_t *added, struct imp_err *e);
+/* The first laminate in stock. */
+int imp_spool_laminate_next(sqlite3 *db, char serial[IMP_SERIAL_LEN + 1], int *found,
+			    struct imp_err *e);
+/* A laminate's state and job ("" when none). */
+int imp_spool_laminate_get(sqlite3 *db, const char *serial, char state[16], char job[16],
+			   int *found, struct imp_err *e);
+int imp_spool_laminate_counts(sqlite3 *db, struct imp_spool_account *a, struct imp_err *e);
+/* Each laminate in stock, in order. */
+int imp_spool_each_stock(sqlite3 *db, imp_spool_serial_fn *fn, void *arg, struct imp_err *e);
+/* Each serial ever issued that is missing from the account. */
+int imp_spool_each_unaccounted_issue(sqlite3 *db, imp_spool_serial_fn *fn, void *arg,
+				     struct imp_err *e);
+
+/* The jobs at the printers (spooled, by laminate), of a collection
+ * (printed, by number), of a batch waiting for a reprint (by number). */
+int imp_spool_each_spooled(sqlite3 *db, imp_spool_job_fn *fn, void *arg, struct imp_err *e);
+int imp_spool_each_printed(sqlite3 *db, int64_t collection, imp_spool_job_fn *fn, void *arg,
+			   struct imp_err *e);
+int imp_spool_each_spoiled(sqlite3 *db, const char *batch, imp_spool_job_fn *fn, void *arg,
+			   struct imp_err *e);
+
+/* The collection a crash left unsealed (*id 0 when none). */
+int imp_spool_collection_open(sqlite3 *db, int64_t *id, char batch[IMP_ID_MAX + 1],
+			      struct imp_err *e);
+/* A new collection and its batch id PRINTED-YYYYMMDD-NNNN. */
+int imp_spool_collection_new(sqlite3 *db, int64_t *id, char batch[IMP_ID_MAX + 1],
+			     struct imp_err *e);
+int imp_spool_collection_counts(sqlite3 *db, int64_t id, uint64_t *jobs, uint64_t *printed,
+				uint64_t *spoiled, struct imp_err *e);
+/* Whether the job is in a collection whose printed stream was sealed. */
+int imp_spool_job_collected(sqlite3 *db, const char *number, int *sealed, struct imp_err *e);
+/* The newest collection's printed stream was written whole. */
+int imp_spool_collection_sealed(sqlite3 *db, struct imp_err *e);
+
+/* The oldest batch with spoiled jobs no reprint took (batch "" when none),
+ * its reprints so far, and how many other batches wait. */
+int imp_spool_reprint_next(sqlite3 *db, char batch[IMP_ID_MAX + 1], uint64_t *earlier,
+			   uint64_t *more, struct imp_err *e);
+/* The batch's waiting spoiled jobs taken by reprint batch rid (*n of them). */
+int imp_spool_reprint_mark(sqlite3 *db, const char *batch, const char *rid, uint64_t *n,
+			   struct imp_err *e);
+
+/* A file found in a queue journalled as an incident: moved_to gets the
+ * name it is to be moved to (INC-NNNNNNNN); once moved,
+ * imp_spool_incident_moved records it. */
+int imp_spool_incident(sqlite3 *db, const char *queue, const char *folder, const char *name,
+		       const char *number, const char *why, char moved_to[32], struct imp_err *e);
+int imp_spool_incident_moved(sqlite3 *db, const char *moved_to, struct imp_err *e);
 
 #endif

@@ -39,6 +39,24 @@ imp_state_exec(sqlite3 *db, const char *sql, struct imp_err *e)
 	return 0;
 }
 
+int
+imp_state_begin(sqlite3 *db, struct imp_err *e)
+{
+	return imp_state_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+int
+imp_state_commit(sqlite3 *db, struct imp_err *e)
+{
+	return imp_state_exec(db, "COMMIT", e);
+}
+
+void
+imp_state_rollback(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 /*
  * Prepared statements kept for the life of the connection: a stage that
  * runs the same few statements once per record spent a sixth of its time
