@@ -1698,47 +1698,66 @@ add_printed(struct printed *pr, struct imp_record *r, const char *batch, struct 
 	return 0;
 }
 
+struct printed_read {                 /* --record: the printed stream being read */
+	struct printed *pr;
+	struct imp_record *r;
+	const char *batch;
+	int began;                    /* the history's transaction is open */
+};
+
+static int
+printed_ready(void *arg, const struct imp_batch *b, struct imp_err *e)
+{
+	struct printed_read *rd = arg;
+	int rc;
+
+	if (strcmp(b->kind, "printed") != 0)
+		return imp_fail(e, EX_DATAERR, "--record reads a stream of printed passports "
+				"(kind printed, from spool-print --collect), not %s", b->kind);
+	rd->batch = b->id;
+	if ((rc = imp_store_begin(rd->pr->s, e)) == 0)
+		rd->began = 1;
+	return rc;
+}
+
+static int
+printed_line(void *arg, uint64_t i, const char *line, size_t len, struct imp_err *e)
+{
+	struct printed_read *rd = arg;
+	int rc;
+
+	(void)i;
+	if ((rc = imp_record_load(rd->r, line, len, e)) == 0)
+		rc = add_printed(rd->pr, rd->r, rd->batch, e);
+	return rc;
+}
+
 static int
 read_printed(struct printed *pr, const char *input, const char *trust, char *batch,
 	     struct imp_err *e)
 {
+	struct printed_read rd = { .pr = pr };
+	struct imp_read how = { .ready = printed_ready, .each = printed_line, .arg = &rd };
 	struct imp_keys keys;
-	struct imp_reader *in = NULL;
 	struct imp_batch b;
-	struct imp_record *r = imp_record_new();
-	const char *line;
-	size_t len;
-	int rc, n = 0;
+	int rc;
 
 	memset(&b, 0, sizeof b);
 	memset(&keys, 0, sizeof keys);
-	if (r == NULL)
+	if ((rd.r = imp_record_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0 &&
-	    (rc = imp_reader_open(&in, input, e)) == 0) {
-		rc = imp_reader_scan(in, &b, NULL, NULL, e);
-		if (b.id[0] != '\0')      /* known from the <batch> line, even when a later line is bad */
-			snprintf(batch, IMP_ID_MAX + 1, "%s", b.id);
-		if (rc == 0 && (rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
-		    strcmp(b.kind, "printed") != 0)
-			rc = imp_fail(e, EX_DATAERR, "--record reads a stream of printed passports "
-				      "(kind printed, from spool-print --collect), not %s", b.kind);
-	}
-	if (rc == 0 && (rc = imp_reader_rewind(in, e)) == 0 &&
-	    (rc = imp_store_begin(pr->s, e)) == 0) {
-		while (rc == 0 && (n = imp_reader_next(in, &line, &len, e)) > 0)
-			if ((rc = imp_record_load(r, line, len, e)) == 0)
-				rc = add_printed(pr, r, b.id, e);
-		if (rc == 0)
-			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
+	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0)
+		rc = imp_stream_read(input, &keys, &b, &how, e);
+	if (b.id[0] != '\0')         /* known from the <batch> line, even when a later line is bad */
+		snprintf(batch, IMP_ID_MAX + 1, "%s", b.id);
+	if (rd.began) {
 		imp_fault("dedup-record");
 		if (rc == 0)
 			rc = imp_store_commit(pr->s, e);
 		else
 			imp_store_rollback(pr->s);
 	}
-	imp_record_free(r);
-	imp_reader_close(in);
+	imp_record_free(rd.r);
 	imp_batch_free(&b);
 	imp_keys_close(&keys);
 	return rc;

@@ -68,6 +68,12 @@ struct staged {                       /* a file written aside, to be renamed in 
 
 struct job_run {                      /* one run of the batch being spooled */
 	struct spool *sp;
+	const struct opts *o;
+	struct imp_run *run;
+	struct imp_record *r;
+	uint64_t ok;                     /* pass 1: ok records */
+	struct imp_buf carried;          /* pass 1: NUMBER SP ID NL of each numbered ok record */
+	int began;                       /* the planning transaction is open */
 	const char *batch;
 	uint64_t index;                  /* of the record in the stream, from 1 */
 	char created[21];
@@ -881,17 +887,12 @@ journal(struct job_run *jr, const struct imp_batch *b, uint64_t records, struct 
 	return imp_spool_batch_spooled(jr->sp->db, b, &sb, e);
 }
 
-/* what the stream carries: each ok record's id and passport number */
-struct scan_count {
-	uint64_t ok;
-	struct imp_buf carried;          /* NUMBER SP ID NL, one per ok record with a number */
-};
-
+/* Pass 1: what the stream carries: each ok record's id and passport number. */
 static int
 count_ok(void *arg, uint64_t i, const char *line, size_t len,
 	 const unsigned char leaf[IMP_HASH_LEN], struct imp_err *e)
 {
-	struct scan_count *sc = arg;
+	struct job_run *jr = arg;
 	const char *id;
 	size_t idlen;
 	int status;
@@ -900,47 +901,9 @@ count_ok(void *arg, uint64_t i, const char *line, size_t len,
 	(void)leaf;
 	(void)e;
 	if (imp_record_head(line, len, &id, &idlen, &status) != 0 && status == IMP_OK_STATUS)
-		sc->ok++;
-	imp_ledger_collect(line, len, &sc->carried);
+		jr->ok++;
+	imp_ledger_collect(line, len, &jr->carried);
 	return 0;
-}
-
-/* The input: an application stream sealed by sign (an approver), whole and verified. */
-static int
-verify_input(const struct opts *o, struct spool *sp, struct imp_keys *k, struct imp_reader **in,
-	     struct imp_batch *b, uint64_t *ok, struct imp_run *run, struct imp_err *e)
-{
-	struct scan_count sc = { 0 };
-	int rc;
-
-	if ((rc = imp_keys_open(k, o->trust, NULL, NULL, e)) != 0 ||
-	    (rc = imp_reader_open(in, o->input, e)) != 0)
-		return rc;
-	rc = imp_reader_scan(*in, b, count_ok, &sc, e);
-	snprintf(run->batch, sizeof run->batch, "%s", b->id);
-	if (rc == 0 && sc.carried.oom)
-		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-	if (rc != 0) {
-		imp_buf_free(&sc.carried);
-		return rc;
-	}
-	if (strcmp(b->kind, "application") != 0 || strcmp(b->seal.stage, "sign") != 0)
-		imp_buf_free(&sc.carried);
-	if (strcmp(b->kind, "application") != 0)
-		return imp_fail(e, EX_DATAERR, "spool-print reads application streams, not %s",
-				b->kind);
-	if (strcmp(b->seal.stage, "sign") != 0)
-		return imp_fail(e, EX_NOPERM, "spool-print takes only streams sealed by sign (an "
-				"approver); this one was sealed by %s: have the batch approved "
-				"with sign", b->seal.stage);
-	*ok = sc.ok;
-	if ((rc = imp_batch_verify(b, k->gpg, &k->trust, e)) == 0 &&
-	    (rc = imp_ledger_bind(sp->db, b, PROG, e)) == 0)
-		rc = imp_ledger_check(sp->db, b->id, &sc.carried, "nothing was spooled: run the "
-				      "batch again from its validated stream through render-mrz "
-				      "and sign", e);
-	imp_buf_free(&sc.carried);
-	return rc;
 }
 
 static int
@@ -975,60 +938,6 @@ load_counts(struct job_run *jr, struct imp_err *e)
 	return imp_spool_batch_queues(jr->sp->db, jr->batch, count_queue, jr, e);
 }
 
-/* Pass 2: every job planned and written to tmp/, every other record parked. */
-static int
-write_jobs(struct job_run *jr, struct imp_reader *in, const struct imp_batch *b,
-	   struct imp_run *run, struct imp_err *e)
-{
-	struct imp_record *r = imp_record_new();
-	const struct imp_err *re;
-	const char *line;
-	size_t len;
-	int rc, status;
-
-	if (r == NULL)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = imp_reader_rewind(in, e)) != 0)
-		goto out;
-	while ((rc = imp_reader_next(in, &line, &len, e)) > 0) {
-		jr->index = ++run->in;
-		if ((rc = imp_record_load(r, line, len, e)) != 0)
-			break;
-		status = imp_record_status(r);
-		rc = status == IMP_OK_STATUS ? one_job(jr, r, e) : park(jr, r, status, NULL, NULL, e);
-		if (rc == 0 && (re = imp_record_error(r)) != NULL) {
-			*e = *re;
-			rc = re->code;
-		}
-		if (rc != 0)
-			break;
-		imp_progress(PROG, run, "spooled", run->in, 0);
-	}
-	if (rc < 0)
-		rc = e->code;
-	/* pass 2 read what pass 1 verified, or nothing is delivered */
-	if (rc == 0)
-		rc = imp_reader_finish(in, b, e);
-out:
-	imp_record_free(r);
-	return rc;
-}
-
-static void
-job_run_free(struct job_run *jr)
-{
-	size_t i;
-
-	for (i = 0; i < jr->nst; i++) {
-		free(jr->st[i].name);
-		free(jr->st[i].as);
-	}
-	free(jr->st);
-	imp_buf_free(&jr->xml);
-	imp_buf_free(&jr->path);
-	imp_buf_free(&jr->why);
-}
-
 /* A batch with its journal entry was spooled whole; say so and do nothing. */
 static int
 spooled_before(struct spool *sp, const char *batch, struct imp_err *e)
@@ -1059,44 +968,126 @@ unfinished(struct spool *sp, const char *batch, struct imp_err *e)
 	imp_spool_unfinished(sp->db, batch, warn_unfinished, (void *)batch, e);
 }
 
+/*
+ * The input verified: an application stream sealed by sign (an approver),
+ * its batch bound to its records and its numbers the ledger's. A batch
+ * spooled whole before stops here; otherwise the spool is made ready and
+ * the planning transaction opened.
+ */
+static int
+spool_ready(void *arg, const struct imp_batch *b, struct imp_err *e)
+{
+	struct job_run *jr = arg;
+	struct spool *sp = jr->sp;
+	uint64_t n;
+	int rc, done;
+
+	snprintf(jr->run->batch, sizeof jr->run->batch, "%s", b->id);
+	jr->batch = b->id;
+	if (jr->carried.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if (strcmp(b->kind, "application") != 0)
+		return imp_fail(e, EX_DATAERR, "spool-print reads application streams, not %s",
+				b->kind);
+	if (strcmp(b->seal.stage, "sign") != 0)
+		return imp_fail(e, EX_NOPERM, "spool-print takes only streams sealed by sign (an "
+				"approver); this one was sealed by %s: have the batch approved "
+				"with sign", b->seal.stage);
+	if ((rc = imp_ledger_bind(sp->db, b, PROG, e)) != 0 ||
+	    (rc = imp_ledger_check(sp->db, b->id, &jr->carried, "nothing was spooled: run the "
+				   "batch again from its validated stream through render-mrz "
+				   "and sign", e)) != 0)
+		return rc;
+	if ((done = spooled_before(sp, b->id, e)) != 0)
+		return done < 0 ? e->code : IMP_READ_STOP;
+	if ((rc = make_queues(sp, e)) != 0)
+		return rc;
+	if (jr->o->laminates && (rc = issue_laminates(sp, jr->o->laminates, &n, e)) == 0)
+		imp_warn(PROG, b->id, "%" PRIu64 " laminates from %s added to the stock", n,
+			 jr->o->laminates);
+	if (rc != 0 || (rc = enough_laminates(jr, jr->ok, e)) != 0 ||
+	    (rc = load_counts(jr, e)) != 0)
+		return rc;
+	if ((n = clean_leftovers(sp)) > 0)
+		imp_warn(PROG, b->id, "removed %" PRIu64 " unfinished files of a run that crashed",
+			 n);
+	unfinished(sp, b->id, e);
+	if ((rc = imp_state_begin(sp->db, e)) == 0)
+		jr->began = 1;
+	return rc;
+}
+
+/* Pass 2: every job planned and written to tmp/, every other record parked. */
+static int
+spool_record(void *arg, uint64_t i, const char *line, size_t len, struct imp_err *e)
+{
+	struct job_run *jr = arg;
+	const struct imp_err *re;
+	int rc, status;
+
+	jr->index = i;
+	jr->run->in = i;
+	if ((rc = imp_record_load(jr->r, line, len, e)) != 0)
+		return rc;
+	status = imp_record_status(jr->r);
+	rc = status == IMP_OK_STATUS ? one_job(jr, jr->r, e) : park(jr, jr->r, status, NULL, NULL, e);
+	if (rc == 0 && (re = imp_record_error(jr->r)) != NULL) {
+		*e = *re;
+		rc = re->code;
+	}
+	if (rc == 0)
+		imp_progress(PROG, jr->run, "spooled", i, 0);
+	return rc < 0 ? e->code : rc;
+}
+
+static void
+job_run_free(struct job_run *jr)
+{
+	size_t i;
+
+	for (i = 0; i < jr->nst; i++) {
+		free(jr->st[i].name);
+		free(jr->st[i].as);
+	}
+	free(jr->st);
+	imp_record_free(jr->r);
+	imp_buf_free(&jr->carried);
+	imp_buf_free(&jr->xml);
+	imp_buf_free(&jr->path);
+	imp_buf_free(&jr->why);
+}
+
 static int
 spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_err *e)
 {
+	struct imp_read how = { .scan = count_ok, .ready = spool_ready, .each = spool_record };
 	struct imp_keys keys;
-	struct imp_reader *in = NULL;
 	struct imp_batch b;
 	struct job_run jr;
-	uint64_t ok = 0, n;
-	int rc, done;
+	int rc;
 
 	memset(&jr, 0, sizeof jr);
 	memset(&b, 0, sizeof b);
 	memset(&keys, 0, sizeof keys);
-	if ((rc = spool_open(sp, imp_spool_path(o->spool), o->wait, e)) != 0 ||
-	    (rc = verify_input(o, sp, &keys, &in, &b, &ok, run, e)) != 0)
-		goto out;
 	jr.sp = sp;
-	jr.batch = b.id;
+	jr.o = o;
+	jr.run = run;
+	how.arg = &jr;
 	imp_utc(jr.created);
-	if ((done = spooled_before(sp, b.id, e)) != 0) {
-		rc = done < 0 ? e->code : 0;
+	if ((jr.r = imp_record_new()) == NULL) {
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
 		goto out;
 	}
-	if ((rc = make_queues(sp, e)) != 0)
+	if ((rc = spool_open(sp, imp_spool_path(o->spool), o->wait, e)) != 0 ||
+	    (rc = imp_keys_open(&keys, o->trust, NULL, NULL, e)) != 0)
 		goto out;
-	if (o->laminates && (rc = issue_laminates(sp, o->laminates, &n, e)) == 0)
-		imp_warn(PROG, b.id, "%" PRIu64 " laminates from %s added to the stock", n,
-			 o->laminates);
-	if (rc != 0 || (rc = enough_laminates(&jr, ok, e)) != 0 || (rc = load_counts(&jr, e)) != 0)
+	rc = imp_stream_read(o->input, &keys, &b, &how, e);
+	if (b.id[0] != '\0')
+		snprintf(run->batch, sizeof run->batch, "%s", b.id);
+	if (!jr.began)            /* refused, or spooled whole before */
 		goto out;
-	if ((n = clean_leftovers(sp)) > 0)
-		imp_warn(PROG, b.id, "removed %" PRIu64 " unfinished files of a run that crashed",
-			 n);
-	unfinished(sp, b.id, e);
-	if ((rc = imp_state_begin(sp->db, e)) != 0)
-		goto out;
-	if ((rc = write_jobs(&jr, in, &b, run, e)) != 0 ||
-	    (rc = sync_spool(sp, e)) != 0) {
+	/* pass 2 read what pass 1 verified, or nothing is delivered */
+	if (rc != 0 || (rc = sync_spool(sp, e)) != 0) {
 		imp_state_rollback(sp->db);
 		clean_leftovers(sp);
 		goto out;
@@ -1125,7 +1116,6 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 			      "%s/incident examined (spool-print(1), INCIDENTS)", sp->root);
 out:
 	job_run_free(&jr);
-	imp_reader_close(in);
 	imp_batch_free(&b);
 	imp_keys_close(&keys);
 	return rc;

@@ -112,29 +112,44 @@ show(sqlite3 *db, const char *id, int csv, struct imp_err *e)
 
 /* ---- --record ---------------------------------------------------------------- */
 
+struct event_read {                   /* a stream's records to the events table */
+	sqlite3 *db;
+	const char *kind, *batch;
+	uint64_t *added, *records;
+};
+
+static int
+event_kind(void *arg, const struct imp_batch *b, struct imp_err *e)
+{
+	struct event_read *er = arg;
+
+	(void)e;
+	er->kind = b->kind;
+	er->batch = b->id;
+	return 0;
+}
+
+static int
+event_line(void *arg, uint64_t i, const char *l, size_t len, struct imp_err *e)
+{
+	struct event_read *er = arg;
+
+	(void)i;
+	(*er->records)++;
+	return imp_events_from_line(er->db, er->kind, er->batch, l, len, er->added, e);
+}
+
 static int
 record_stream(sqlite3 *db, const struct imp_keys *keys, const char *path, uint64_t *added,
 	      uint64_t *records, struct imp_err *e)
 {
-	struct imp_reader *in = NULL;
+	struct event_read er = { .db = db, .added = added, .records = records };
+	struct imp_read how = { .ready = event_kind, .each = event_line, .arg = &er };
 	struct imp_batch b;
-	const char *l;
-	size_t len;
-	int rc, n = 0;
+	int rc;
 
 	memset(&b, 0, sizeof b);
-	if ((rc = imp_reader_open(&in, path, e)) == 0 &&
-	    (rc = imp_reader_scan(in, &b, NULL, NULL, e)) == 0 &&
-	    (rc = imp_batch_verify(&b, keys->gpg, &keys->trust, e)) == 0 &&
-	    (rc = imp_reader_rewind(in, e)) == 0) {
-		while (rc == 0 && (n = imp_reader_next(in, &l, &len, e)) > 0) {
-			rc = imp_events_from_line(db, b.kind, b.id, l, len, added, e);
-			(*records)++;
-		}
-		if (rc == 0)
-			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
-	}
-	imp_reader_close(in);
+	rc = imp_stream_read(path, keys, &b, &how, e);
 	imp_batch_free(&b);
 	return rc;
 }

@@ -149,33 +149,49 @@ ren_record(struct verify *vf, struct imp_record *r)
 	return add_renounced(vf, v[0], f ? f : "", v[1], v[2], v[3]);
 }
 
+struct ren_read {                     /* the renunciations being loaded */
+	struct verify *vf;
+	struct imp_record *r;
+	const char *path;
+};
+
+static int
+ren_kind(void *arg, const struct imp_batch *b, struct imp_err *e)
+{
+	struct ren_read *rr = arg;
+
+	return strcmp(b->kind, "citizenship") == 0 ? 0 :
+		imp_fail(e, EX_DATAERR, "renunciations %s are a stream of kind %s, not "
+			 "citizenship", rr->path, b->kind);
+}
+
+static int
+ren_line(void *arg, uint64_t i, const char *line, size_t len, struct imp_err *e)
+{
+	struct ren_read *rr = arg;
+	int rc;
+
+	(void)i;
+	if ((rc = imp_record_load(rr->r, line, len, e)) == 0 && ren_record(rr->vf, rr->r) != 0)
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	return rc;
+}
+
 static int
 load_stream(struct verify *vf, const char *path, const char *trust, struct imp_err *e)
 {
+	struct ren_read rr = { .vf = vf, .path = path };
+	struct imp_read how = { .ready = ren_kind, .each = ren_line, .arg = &rr };
 	struct imp_keys keys;
-	struct imp_reader *in = NULL;
 	struct imp_batch b;
-	struct imp_record *r = imp_record_new();
-	const char *line;
-	size_t len;
-	int rc, n = 0;
+	int rc;
 
 	memset(&b, 0, sizeof b);
-	if (r == NULL)
+	memset(&keys, 0, sizeof keys);
+	if ((rr.r = imp_record_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0 &&
-	    (rc = imp_reader_open(&in, path, e)) == 0 &&
-	    (rc = imp_reader_scan(in, &b, NULL, NULL, e)) == 0 &&
-	    (rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
-	    (rc = strcmp(b.kind, "citizenship") ? imp_fail(e, EX_DATAERR, "renunciations %s "
-			"are a stream of kind %s, not citizenship", path, b.kind) : 0) == 0 &&
-	    (rc = imp_reader_rewind(in, e)) == 0) {
-		while (rc == 0 && (n = imp_reader_next(in, &line, &len, e)) > 0)
-			if ((rc = imp_record_load(r, line, len, e)) == 0 && ren_record(vf, r) != 0)
-				rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-		if (rc == 0)
-			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
-	}
+	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) == 0)
+		rc = imp_stream_read(path, &keys, &b, &how, e);
 	if (rc != 0 && strncmp(e->msg, "renunciations", 13) != 0) {
 		struct imp_buf msg = { 0 };
 
@@ -183,8 +199,7 @@ load_stream(struct verify *vf, const char *path, const char *trust, struct imp_e
 		snprintf(e->msg, sizeof e->msg, "%.*s", (int)sizeof e->msg - 1, imp_buf_str(&msg));
 		imp_buf_free(&msg);
 	}
-	imp_record_free(r);
-	imp_reader_close(in);
+	imp_record_free(rr.r);
 	imp_batch_free(&b);
 	imp_keys_close(&keys);
 	return rc;

@@ -245,6 +245,27 @@ int imp_reader_finish(struct imp_reader *r, const struct imp_batch *b, struct im
 const char *imp_reader_name(const struct imp_reader *r);
 void imp_reader_close(struct imp_reader *r);
 void imp_batch_free(struct imp_batch *b);
+
+/*
+ * A sealed stream read whole by a program that writes none from it (a side
+ * file, the printed history, an approved batch to spool): pass 1 reads
+ * every line (scan, when set, sees each record line), the seal is verified
+ * against k's trust file, ready (when set) sees the verified batch before
+ * any record is used, then pass 2 gives each record line to each (index
+ * from 1), and the end checks that pass 2 read what pass 1 verified. b is
+ * filled (free it with imp_batch_free, also after a failure: its id is
+ * known from the <batch> line). A callback's non-zero return stops the
+ * read and is returned; ready's IMP_READ_STOP stops it with 0.
+ */
+#define IMP_READ_STOP (-1)
+struct imp_read {
+	imp_line_fn *scan;
+	int (*ready)(void *arg, const struct imp_batch *b, struct imp_err *e);
+	int (*each)(void *arg, uint64_t index, const char *line, size_t len, struct imp_err *e);
+	void *arg;
+};
+int imp_stream_read(const char *path, const struct imp_keys *k, struct imp_batch *b,
+		    const struct imp_read *how, struct imp_err *e);
 int imp_batch_verify(const struct imp_batch *b, struct imp_gpg *g, const struct imp_trust *t,
 		     struct imp_err *e);
 

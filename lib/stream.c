@@ -608,6 +608,31 @@ imp_reader_close(struct imp_reader *r)
 	free(r);
 }
 
+int
+imp_stream_read(const char *path, const struct imp_keys *k, struct imp_batch *b,
+		const struct imp_read *how, struct imp_err *e)
+{
+	struct imp_reader *in = NULL;
+	const char *line;
+	size_t len;
+	uint64_t i = 0;
+	int rc, n = 0;
+
+	if ((rc = imp_reader_open(&in, path, e)) != 0)
+		return rc;
+	if ((rc = imp_reader_scan(in, b, how->scan, how->arg, e)) == 0 &&
+	    (rc = imp_batch_verify(b, k->gpg, &k->trust, e)) == 0 && how->ready != NULL)
+		rc = how->ready(how->arg, b, e);
+	if (rc == 0 && (rc = imp_reader_rewind(in, e)) == 0) {
+		while (rc == 0 && (n = imp_reader_next(in, &line, &len, e)) > 0)
+			rc = how->each != NULL ? how->each(how->arg, ++i, line, len, e) : 0;
+		if (rc == 0)
+			rc = n < 0 ? e->code : imp_reader_finish(in, b, e);
+	}
+	imp_reader_close(in);
+	return rc == IMP_READ_STOP ? 0 : rc;
+}
+
 void
 imp_batch_free(struct imp_batch *b)
 {

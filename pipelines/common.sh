@@ -127,6 +127,10 @@ stage() {
 	if [ "$rc" -ne 0 ]; then
 		rm -f "$out.tmp"
 		log "$name FAILED (exit $rc): $(tail -n 1 "$RUNDIR/$name.log")"
+		case $name in
+		sign | spool-print)    # after render-mrz: the numbers are given to $in
+			log "$(basename "$in") holds this batch's passport numbers (render-mrz gave them): $name runs again on that file, never the earlier stages or the export" ;;
+		esac
 		log "fix the cause and resume: $PROG --resume $RUNDIR"
 		exit "$rc"
 	fi

@@ -560,6 +560,27 @@ crash() {
 	grep -q ', complete$' "$r/report.txt"
 }
 
+@test "spool-print fails (too few laminates): the log names the sealed file that holds the numbers; --resume spools it, each job once" {
+	mkcase c
+	cd c
+	seq -f 'SL%08g' 1 5 > few.txt
+	sed -i "s|^LAMINATES=.*|LAMINATES=$PWD/few.txt|" impass.conf
+	run nightly "$KT/small.csv"
+	assert_equal "$status" 69
+	r=$(rundir 2)
+	assert_line --regexp '^nightly: spool-print FAILED \(exit 69\): spool-print: B-[0-9]+-01: [0-9]+ approved records need [0-9]+ laminates but 5 are in stock; nothing was spooled: issue laminates with --laminates FILE and run again$'
+	assert_line "nightly: 07-sign.xml holds this batch's passport numbers (render-mrz gave them): spool-print runs again on that file, never the earlier stages or the export"
+	assert_line "nightly: fix the cause and resume: nightly --resume $r"
+	[ -e "$r/07-sign.xml" ] && [ ! -e "$r/08-spool-print.txt" ]
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	sed -i "s|^LAMINATES=.*|LAMINATES=$KT/lam.txt|" impass.conf
+	run nightly --resume "$r"
+	assert_success
+	ok=$(grep -c '^<record [^>]*status="ok"' "$r/07-sign.xml")
+	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$ok"
+	assert_equal "$(find spool/print -name '*.xml' -exec basename {} \; | sort -u | wc -l)" "$ok"
+}
+
 @test "configuration errors: an unknown key, no FEES, PAYMENTS, NADRA, control lists (78), before any run folder" {
 	mkcase c
 	cd c
