@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests of lib/, one TAP line per test function. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1058,11 +1059,164 @@ test_phone(void)
 		CHECK(imp_phone_normalise(bad[i], out, &pk) == -1);
 }
 
+/* spool-print's journal (lib/spool.c): plan, hash, finish, collect, reprint, account */
+static void
+count_one(void *arg, const char *name, int prio, uint64_t n)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 64, "%s/%d=%" PRIu64 " ", name, prio, n);
+}
+
+static void
+serial_one(void *arg, const char *serial, const char *file, const char *at)
+{
+	char *out = arg;
+
+	(void)at;
+	snprintf(out + strlen(out), 64, "%s(%s) ", serial, file ? file : "-");
+}
+
+static int
+job_one(void *arg, const struct imp_spool_job *j, struct imp_err *e)
+{
+	char *out = arg;
+	size_t used = strlen(out);
+
+	(void)e;
+	snprintf(out + used, 512 - used, "%s:%s:%.32s:%.*s ", j->number, j->state, j->reason,
+		 (int)j->record_len, j->record);
+	return 0;
+}
+
+static void
+test_spool_journal(void)
+{
+	char dir[] = "/tmp/impass-unit-XXXXXX", db_path[64], serial[IMP_SERIAL_LEN + 1];
+	char out[512] = "", batch[IMP_ID_MAX + 1], to[32], state[16], job[16];
+	char *ids[] = { "T-1", "T-2" }, (*num)[IMP_NUMBER_LEN + 1];
+	struct imp_ledger_other other[2];
+	struct imp_series_use use = { 0 };
+	struct imp_spool_job j;
+	struct imp_spool_batch sb = { .spooled = "2026-12-07T00:00:00Z", .records = 3, .jobs = 2,
+				      .held = 1 };
+	struct imp_spool_account a;
+	struct imp_batch b;
+	struct imp_err e = { 0 };
+	uint64_t n1, n2, n3;
+	int64_t coll;
+	int found;
+	sqlite3 *db;
+
+	num = calloc(2, sizeof *num);
+	memset(&b, 0, sizeof b);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db_path, sizeof db_path, "%s/state.db", dir);
+	CHECK(imp_spool_journal_open(db_path, 1000, &db, &e) == 0);
+	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000009", &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, NULL, 2, num, other, &use, &e) == 0);
+	CHECK(imp_series_sealed(db, "B1", ids, 2, NULL, &e) == 0);
+	/* laminates: an issue file's serials, one of them twice across issues */
+	CHECK(imp_spool_laminates_issue(db, "l1", "SL1\nSL2\nSL3\n", 12, &n1, &e) == 0 && n1 == 3);
+	CHECK(imp_spool_laminates_issue(db, "l2", "SL3\nSL4\n", 8, &n1, &e) == 0 && n1 == 1);
+	CHECK(imp_spool_laminate_next(db, serial, &found, &e) == 0 && found &&
+	      strcmp(serial, "SL1") == 0);
+	/* a job planned: found by number and by its name in the queue */
+	memset(&j, 0, sizeof j);
+	snprintf(j.number, sizeof j.number, "%s", num[0]);
+	snprintf(j.batch, sizeof j.batch, "B1");
+	snprintf(j.tracking, sizeof j.tracking, "T-1");
+	snprintf(j.queue, sizeof j.queue, "p01");
+	snprintf(j.file, sizeof j.file, "2-%s.xml", num[0]);
+	snprintf(j.laminate, sizeof j.laminate, "SL1");
+	snprintf(j.created, sizeof j.created, "2026-12-07T00:00:00Z");
+	j.priority = 2;
+	j.record = "<record id=\"T-1\"/>";
+	j.record_len = strlen(j.record);
+	CHECK(imp_spool_job_plan(db, &j, &e) == 0);
+	snprintf(j.number, sizeof j.number, "%s", num[1]);
+	snprintf(j.tracking, sizeof j.tracking, "T-2");
+	snprintf(j.file, sizeof j.file, "2-%s.xml", num[1]);
+	snprintf(j.laminate, sizeof j.laminate, "SL2");
+	j.record = "<record id=\"T-2\"/>";
+	j.record_len = strlen(j.record);
+	CHECK(imp_spool_job_plan(db, &j, &e) == 0);
+	CHECK(imp_spool_job_hash(db, num[0], "ab", &e) == 0);
+	memset(&j, 0, sizeof j);
+	CHECK(imp_spool_job_get(db, num[0], &j, &found, &e) == 0 && found &&
+	      strcmp(j.state, "planned") == 0 && strcmp(j.hash, "ab") == 0 &&
+	      strcmp(j.laminate, "SL1") == 0 && j.priority == 2 && j.record == NULL);
+	CHECK(imp_spool_job_get(db, "AB0000099", &j, &found, &e) == 0 && !found);
+	CHECK(imp_spool_job_in_queue(db, num[1], "2-AB0000002.xml", "p01", &j, &found, &e) == 0 &&
+	      found && strcmp(j.tracking, "T-2") == 0);
+	CHECK(imp_spool_job_in_queue(db, num[1], "2-AB0000002.xml", "p02", &j, &found, &e) == 0 &&
+	      !found);
+	CHECK(imp_spool_batch_room(db, "B1", &n1, &n2, &e) == 0 && n1 == 2 && n2 == 2);
+	CHECK(imp_spool_batch_queues(db, "B1", count_one, out, &e) == 0 &&
+	      strcmp(out, "p01/2=2 ") == 0);
+	out[0] = '\0';
+	CHECK(imp_spool_unfinished(db, "B0", count_one, out, &e) == 0 &&
+	      strcmp(out, "B1/0=2 ") == 0);
+	/* the batch spooled whole, with its provenance: the ledger says spooled */
+	CHECK(imp_spool_batch_get(db, "B1", &sb, &found, &e) == 0 && !found);
+	snprintf(b.id, sizeof b.id, "B1");
+	b.seal_line = "<seal stage=\"sign\"/>";
+	b.seal_len = strlen(b.seal_line);
+	CHECK(imp_spool_batch_spooled(db, &b, &sb, &e) == 0);
+	memset(&sb, 0, sizeof sb);
+	CHECK(imp_spool_batch_get(db, "B1", &sb, &found, &e) == 0 && found && sb.records == 3 &&
+	      sb.jobs == 2 && sb.held == 1 && strcmp(sb.spooled, "2026-12-07T00:00:00Z") == 0);
+	CHECK(imp_spool_job_get(db, num[0], &j, &found, &e) == 0 && strcmp(j.state, "spooled") == 0);
+	/* collected: one printed, one spoiled; the counts, the walks, the laminates */
+	CHECK(imp_spool_collection_open(db, &coll, batch, &e) == 0 && coll == 0);
+	CHECK(imp_spool_collection_new(db, &coll, batch, &e) == 0 && coll == 1 &&
+	      strncmp(batch, "PRINTED-", 8) == 0 && strcmp(batch + strlen(batch) - 5, "-0001") == 0);
+	CHECK(imp_spool_job_finished(db, num[0], 0, NULL, "2026-12-07T01:00:00Z", coll, &e) == 0);
+	CHECK(imp_spool_job_finished(db, num[1], 1, "ribbon jam", "2026-12-07T01:00:00Z", coll,
+				     &e) == 0);
+	CHECK(imp_spool_collection_counts(db, coll, &n1, &n2, &n3, &e) == 0 && n1 == 2 && n2 == 1 &&
+	      n3 == 1);
+	out[0] = '\0';
+	CHECK(imp_spool_each_printed(db, coll, job_one, out, &e) == 0 &&
+	      strcmp(out, "AB0000001:printed::<record id=\"T-1\"/> ") == 0);
+	CHECK(imp_spool_job_collected(db, num[0], &found, &e) == 0 && !found);
+	CHECK(imp_spool_collection_sealed(db, &e) == 0);
+	CHECK(imp_spool_job_collected(db, num[0], &found, &e) == 0 && found);
+	CHECK(imp_spool_collection_open(db, &coll, batch, &e) == 0 && coll == 0);
+	CHECK(imp_spool_laminate_get(db, "SL2", state, job, &found, &e) == 0 && found &&
+	      strcmp(state, "spoiled") == 0 && strcmp(job, "AB0000002") == 0);
+	CHECK(imp_spool_laminate_get(db, "SL9", state, job, &found, &e) == 0 && !found);
+	CHECK(imp_spool_laminate_counts(db, &a, &e) == 0 && a.issued == 4 && a.used == 1 &&
+	      a.spoiled == 1 && a.assigned == 0 && a.stock == 2);
+	out[0] = '\0';
+	CHECK(imp_spool_each_stock(db, serial_one, out, &e) == 0 &&
+	      strcmp(out, "SL3(-) SL4(-) ") == 0);
+	out[0] = '\0';
+	CHECK(imp_spool_each_unaccounted_issue(db, serial_one, out, &e) == 0 && out[0] == '\0');
+	/* the spoiled one waits for a reprint, once */
+	CHECK(imp_spool_reprint_next(db, batch, &n1, &n2, &e) == 0 && strcmp(batch, "B1") == 0 &&
+	      n1 == 0 && n2 == 0);
+	out[0] = '\0';
+	CHECK(imp_spool_each_spoiled(db, "B1", job_one, out, &e) == 0 &&
+	      strcmp(out, "AB0000002:spoiled:ribbon jam:<record id=\"T-2\"/> ") == 0);
+	CHECK(imp_spool_reprint_mark(db, "B1", "B1-R1", &n1, &e) == 0 && n1 == 1);
+	CHECK(imp_spool_reprint_next(db, batch, &n1, &n2, &e) == 0 && batch[0] == '\0');
+	/* an incident: journalled, then its move */
+	CHECK(imp_spool_incident(db, "p01", "new", "x", NULL, "test", to, &e) == 0 &&
+	      strcmp(to, "INC-00000001") == 0);
+	CHECK(imp_spool_incident_moved(db, to, &e) == 0);
+	imp_state_close(db);
+	CHECK(sh("rm -rf %s%s", dir, "") == 0);
+	free(num);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
 	{ "issuance ledger: one number per application, identity, batch binding", test_ledger },
+	{ "spool journal: plan, spool, collect, reprint, laminate account, incidents",
+	  test_spool_journal },
 	{ "merkle roots match the RFC 6962 reference trees 0..8", test_merkle_roots },
 	{ "merkle audit paths match the reference paths", test_merkle_ct_paths },
 	{ "merkle audit paths verify for every leaf of trees 1..40", test_merkle_paths_roundtrip },
