@@ -1000,13 +1000,12 @@ spool_ready(void *arg, const struct imp_batch *b, struct imp_err *e)
 		return rc;
 	if ((done = spooled_before(sp, b->id, e)) != 0)
 		return done < 0 ? e->code : IMP_READ_STOP;
-	if ((rc = make_queues(sp, e)) != 0)
-		return rc;
 	if (jr->o->laminates && (rc = issue_laminates(sp, jr->o->laminates, &n, e)) == 0)
 		imp_warn(PROG, b->id, "%" PRIu64 " laminates from %s added to the stock", n,
 			 jr->o->laminates);
+	/* refused for want of laminates before a folder is made */
 	if (rc != 0 || (rc = enough_laminates(jr, jr->ok, e)) != 0 ||
-	    (rc = load_counts(jr, e)) != 0)
+	    (rc = make_queues(sp, e)) != 0 || (rc = load_counts(jr, e)) != 0)
 		return rc;
 	if ((n = clean_leftovers(sp)) > 0)
 		imp_warn(PROG, b->id, "removed %" PRIu64 " unfinished files of a run that crashed",

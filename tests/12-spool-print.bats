@@ -181,11 +181,12 @@ nothing_spooled() {
 	nothing_spooled
 }
 
-@test "too few laminates: 69 before anything is delivered, and the stock untouched" {
+@test "too few laminates: 69 before anything is delivered or any queue folder made, and the stock untouched" {
 	head -n 9 laminates.txt > few.txt
 	run -69 --separate-stderr spool-print --laminates few.txt approved.xml
 	assert_regex "$stderr" '10 approved records need 10 laminates but 9 are in stock; nothing was spooled'
 	assert_equal "$(new_jobs)" 0
+	[ ! -e "$IMPASS_SPOOL/print" ]
 	run -0 spool-print --reconcile
 	assert_line '  in stock                                   9'
 	printf 'SL00000001\nSL0000002X\n' > bad.txt
