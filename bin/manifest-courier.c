@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "series.h"
+#include "state.h"             /* until its journal moves to lib (issue 17) */
 
 #define PROG "manifest-courier"
 #define OFFICE_MAX 12

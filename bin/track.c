@@ -164,11 +164,11 @@ record(sqlite3 *db, const char *trust, char **files, int n, struct imp_err *e)
 
 	if ((rc = imp_keys_open(&keys, trust, NULL, NULL, e)) != 0)
 		return rc;
-	if ((rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) == 0 &&
+	if ((rc = imp_state_begin(db, e)) == 0 &&
 	    (rc = imp_events_init(db, e)) == 0)
 		for (i = 0; i < n && rc == 0; i++)
 			rc = record_stream(db, &keys, files[i], &added, &records, e);
-	if (rc == 0 && (rc = imp_state_exec(db, "COMMIT", e)) == 0)
+	if (rc == 0 && (rc = imp_state_commit(db, e)) == 0)
 		fprintf(stderr, "%s: %llu records of %d streams, %llu events recorded now\n", PROG,
 			(unsigned long long)records, n, (unsigned long long)added);
 	imp_keys_close(&keys);

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "state.h"
 #include "events.h"
 
 static const char schema[] =

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "state.h"
 #include "fees.h"
 
 static const char schema[] =

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
 #include "series.h"
 
 /* The stages in the order a record meets them (SPEC 2). */

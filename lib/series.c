@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
 #include "series.h"
 
 /* series_number, the ledger of the numbers given, is made by ledger.c */

@@ -7,23 +7,23 @@
 #ifndef IMPASS_SERIES_H
 #define IMPASS_SERIES_H
 
-#include <sqlite3.h>
-
 #include "impass.h"
+
+/*
+ * An open state database, opaque to programs: they call the functions of
+ * this header and never SQLite (only lib/ includes sqlite3.h, through the
+ * private lib/state.h).
+ */
+typedef struct sqlite3 sqlite3;
 
 /* Opens (creating it 0600, its folder 0700) the state database: path, else
  * $IMPASS_SPOOL/state.db, else the compiled-in spool. WAL, synchronous FULL,
  * a busy wait of busy_ms before a lock is reported (exit 75). */
 int imp_state_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *e);
-/* The error of the last statement as an imp_err: 75 when locked. */
-int imp_state_fail(sqlite3 *db, struct imp_err *e, const char *what);
-int imp_state_exec(sqlite3 *db, const char *sql, struct imp_err *e);
 /* A write transaction (BEGIN IMMEDIATE), its commit, and its rollback. */
 int imp_state_begin(sqlite3 *db, struct imp_err *e);
 int imp_state_commit(sqlite3 *db, struct imp_err *e);
 void imp_state_rollback(sqlite3 *db);
-sqlite3_stmt *imp_state_prepare(sqlite3 *db, const char *sql, struct imp_err *e);
-void imp_state_release(sqlite3_stmt *s);
 void imp_state_close(sqlite3 *db);
 
 /* review.c: the ledger of officers' decisions on held records */

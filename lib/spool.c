@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
 #include "series.h"
 
 static const char schema_sql[] =

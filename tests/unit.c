@@ -12,6 +12,7 @@
 #include "impass.h"
 #include "mrz.h"
 #include "series.h"
+#include "state.h"
 #include "events.h"
 
 static int failed;                    /* checks failed in the current test */
