@@ -17,8 +17,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
-#include <gpgme.h>
-#include <inttypes.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +26,6 @@
 #include <unistd.h>
 
 #include "series.h"
-#include "state.h"             /* until its journal moves to lib (issue 17) */
 
 #define PROG "manifest-courier"
 #define OFFICE_MAX 12
@@ -92,14 +89,10 @@ struct courier {
 	struct group *groups;
 	size_t ngroups, gcap;
 	struct imp_map *group_index;
-	struct imp_keys keys;
-	gpgme_ctx_t sign_ctx;         /* one context, the signer set once: a bundle costs */
-	gpgme_key_t sign_key;         /* one gpg run, not a key lookup as well */
-	sqlite3 *db;
+	struct imp_keys keys;         /* its signer signs the bundles */
+	sqlite3 *db;                  /* the state database: the ledger and the journal */
 	char batch[IMP_ID_MAX + 1];
-	char date[11];
-	int64_t mtime;                /* the bundles' file times: the first run's */
-	int done;                     /* the batch was manifested whole before */
+	struct imp_courier_batch journal;   /* date, file time, done: the first run's */
 	size_t written_now, written_before;
 	struct imp_buf a, b, line;
 };
@@ -521,152 +514,49 @@ group_records(struct courier *c, struct imp_err *e)
 	return 0;
 }
 
-static const char *const schema_sql =
-	"CREATE TABLE IF NOT EXISTS courier_batch(batch TEXT PRIMARY KEY, date TEXT NOT NULL, "
-	"  mtime INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS courier_day(date TEXT PRIMARY KEY, last INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS courier_consignment(number TEXT PRIMARY KEY, "
-	"  batch TEXT NOT NULL, key TEXT NOT NULL, courier TEXT NOT NULL, "
-	"  destination TEXT NOT NULL, category TEXT NOT NULL, count INTEGER NOT NULL, "
-	"  members TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0, UNIQUE(batch, key));";
-
+/* The consignments numbered in the journal (again, on a re-run) and
+ * their passports dispatched in the ledger, in one transaction. */
 static int
-step_done(sqlite3 *db, sqlite3_stmt *s, struct imp_err *e)
+number_groups(struct courier *c, const struct imp_batch *in, struct imp_err *e)
 {
-	int rc = sqlite3_step(s);
-
-	imp_state_release(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : imp_state_fail(db, e, "state database");
-}
-
-/* The batch's date and file time: the first run's, kept. */
-static int
-batch_row(struct courier *c, struct imp_err *e)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((s = imp_state_prepare(c->db, "SELECT date, mtime, done FROM courier_batch WHERE batch = ?",
-			 e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (c->o->date != NULL && strcmp(c->o->date, (const char *)sqlite3_column_text(s, 0)))
-			imp_warn(PROG, c->batch, "--date %s ignored: the batch was first manifested "
-				 "on %s and keeps that date", c->o->date, sqlite3_column_text(s, 0));
-		snprintf(c->date, sizeof c->date, "%s", sqlite3_column_text(s, 0));
-		c->mtime = sqlite3_column_int64(s, 1);
-		c->done = sqlite3_column_int(s, 2);
-		imp_state_release(s);
-		return 0;
-	}
-	imp_state_release(s);
-	if (rc != SQLITE_DONE)
-		return imp_state_fail(c->db, e, "state database");
-	c->mtime = (int64_t)time(NULL);
-	if ((s = imp_state_prepare(c->db, "INSERT INTO courier_batch(batch, date, mtime) VALUES(?, ?, ?)",
-			 e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, c->date, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, c->mtime);
-	return step_done(c->db, s, e);
-}
-
-static int
-next_number(struct courier *c, char *out, size_t size, struct imp_err *e)
-{
-	sqlite3_stmt *s;
-	int64_t last = 0;
-	char day[9];
-
-	if ((s = imp_state_prepare(c->db, "SELECT last FROM courier_day WHERE date = ?", e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->date, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		last = sqlite3_column_int64(s, 0);
-	imp_state_release(s);
-	if ((s = imp_state_prepare(c->db, "INSERT OR REPLACE INTO courier_day(date, last) VALUES(?, ?)",
-			 e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->date, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, last + 1);
-	snprintf(day, sizeof day, "%.4s%.2s%.2s", c->date, c->date + 5, c->date + 8);
-	snprintf(out, size, "C-%s-%04" PRId64, day, last + 1);
-	return step_done(c->db, s, e);
-}
-
-static int
-different_input(const struct group *g, struct imp_err *e)
-{
-	return imp_fail(e, EX_DATAERR, "this batch was manifested before with other passports "
-			"%s%s%s%s: the input is not the stream manifested then; manifest the "
-			"collection that spool-print wrote, or ask the spool's administrator",
-			g ? "in consignment " : "", g ? g->number : "", g ? " " : "",
-			g ? g->key : "(another set of consignments)");
-}
-
-/* One consignment: its number from an earlier run of the batch, or a new one. */
-static int
-number_group(struct courier *c, struct group *g, struct imp_err *e)
-{
+	struct imp_consignment *con = calloc(c->ngroups ? c->ngroups : 1, sizeof *con);
+	const char **pass = calloc(c->nslots ? c->nslots : 1, sizeof *pass);
 	unsigned char root[IMP_HASH_LEN];
-	char hex[2 * IMP_HASH_LEN + 1];
-	sqlite3_stmt *s;
+	size_t i, k, np = 0;
 	int rc;
 
-	imp_merkle_root(&g->members, root);
-	imp_hex(root, IMP_HASH_LEN, hex);
-	if ((s = imp_state_prepare(c->db, "SELECT number, members, written, bundle_sha256 FROM "
-				   "courier_consignment WHERE batch = ? AND key = ?", e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, g->key, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		snprintf(g->number, sizeof g->number, "%s", sqlite3_column_text(s, 0));
-		g->written = sqlite3_column_int(s, 2);
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-			snprintf(g->bundle, sizeof g->bundle, "%s", sqlite3_column_text(s, 3));
-		rc = strcmp((const char *)sqlite3_column_text(s, 1), hex) != 0;
-		imp_state_release(s);
-		return rc ? different_input(g, e) : 0;
+	if (con == NULL || pass == NULL) {
+		free(con);
+		free(pass);
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	}
-	imp_state_release(s);
-	if (rc != SQLITE_DONE)
-		return imp_state_fail(c->db, e, "state database");
-	if (c->done)
-		return different_input(NULL, e);
-	if ((rc = next_number(c, g->number, sizeof g->number, e)) != 0)
-		return rc;
-	if ((s = imp_state_prepare(c->db, "INSERT INTO courier_consignment(number, batch, key, courier, "
-			 "destination, category, count, members) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-			 e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, g->number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, c->batch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, g->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, g->courier, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, g->dest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, class_names[g->cls], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, (int64_t)g->count);
-	sqlite3_bind_text(s, 8, hex, -1, SQLITE_TRANSIENT);
-	return step_done(c->db, s, e);
-}
+	for (k = 0; k < c->ngroups; k++) {
+		struct group *g = &c->groups[k];
 
-static int
-numbered_before(struct courier *c, struct imp_err *e)
-{
-	sqlite3_stmt *s;
-	int64_t n = -1;
-
-	if ((s = imp_state_prepare(c->db, "SELECT count(*) FROM courier_consignment WHERE batch = ?",
-			 e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	imp_state_release(s);
-	return n == (int64_t)c->ngroups ? 0 : different_input(NULL, e);
+		con[k].key = g->key;
+		con[k].courier = g->courier;
+		con[k].destination = g->dest;
+		con[k].category = class_names[g->cls];
+		con[k].count = g->count;
+		imp_merkle_root(&g->members, root);
+		imp_hex(root, IMP_HASH_LEN, con[k].members);
+	}
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].group >= 0 && c->slots[i].number[0] != '\0')
+			pass[np++] = c->slots[i].number;
+	rc = imp_courier_number(c->db, in, &c->journal, con, c->ngroups, pass, np, e);
+	/* the kept date even when refused: the warning comes before the refusal */
+	if (c->o->date != NULL && strcmp(c->o->date, c->journal.date) != 0)
+		imp_warn(PROG, c->batch, "--date %s ignored: the batch was first manifested "
+			 "on %s and keeps that date", c->o->date, c->journal.date);
+	for (k = 0; rc == 0 && k < c->ngroups; k++) {
+		memcpy(c->groups[k].number, con[k].number, sizeof con[k].number);
+		memcpy(c->groups[k].bundle, con[k].bundle, sizeof con[k].bundle);
+		c->groups[k].written = con[k].written;
+	}
+	free(con);
+	free(pass);
+	return rc;
 }
 
 /* Fast Track first, then urgent, then normal; by courier and destination within. */
@@ -710,24 +600,8 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 			return imp_fail(e, EX_SOFTWARE, "a consignment was lost while sorting");
 		s->group = (int32_t)g;
 	}
-	if ((rc = imp_state_exec(c->db, "BEGIN IMMEDIATE", e)) != 0)
+	if ((rc = number_groups(c, in, e)) != 0)
 		return rc;
-	if ((rc = imp_ledger_bind(c->db, in, PROG, e)) == 0)
-		rc = batch_row(c, e);
-	for (k = 0; rc == 0 && k < c->ngroups; k++)
-		rc = number_group(c, &c->groups[k], e);
-	/* the ledger: each passport of a consignment is dispatched */
-	for (i = 0; rc == 0 && i < c->nslots; i++)
-		if (c->slots[i].group >= 0 && c->slots[i].number[0] != '\0')
-			rc = imp_ledger_set(c->db, c->slots[i].number, "dispatched", NULL, e);
-	if (rc == 0)
-		rc = numbered_before(c, e);
-	if (rc == 0)
-		rc = imp_state_exec(c->db, "COMMIT", e);
-	if (rc != 0) {
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
 	imp_fault("numbered");
 	return 0;
 }
@@ -850,7 +724,7 @@ summary_text(struct courier *c, const struct group *g, struct imp_buf *b)
 	const struct office *o = &c->offices[g->office];
 
 	imp_buf_printf(b, "CONSIGNMENT %s\n\n", g->number);
-	imp_buf_printf(b, "Date:             %s\n", c->date);
+	imp_buf_printf(b, "Date:             %s\n", c->journal.date);
 	imp_buf_printf(b, "Courier:          %s\n", g->courier);
 	if (g->home)
 		imp_buf_printf(b, "Destination:      %s, %s: home deliveries (addresses in "
@@ -887,7 +761,7 @@ manifest_xml(struct courier *c, const struct group *g, struct imp_buf *b)
 	imp_buf_attr(b, "consignment", g->number);
 	imp_buf_attr(b, "courier", g->courier);
 	imp_buf_attr(b, "destination", g->dest);
-	imp_buf_attr(b, "date", c->date);
+	imp_buf_attr(b, "date", c->journal.date);
 	imp_buf_attr(b, "fasttrack", g->cls == FAST ? "yes" : "no");
 	imp_buf_attr(b, "count", count);
 	imp_buf_puts(b, ">\n");
@@ -914,7 +788,7 @@ entry_init(struct courier *c, struct archive_entry *en, const char *name, int di
 	archive_entry_set_pathname(en, name);
 	archive_entry_set_filetype(en, dir ? AE_IFDIR : AE_IFREG);
 	archive_entry_set_perm(en, dir ? 0700 : 0600);
-	archive_entry_set_mtime(en, (time_t)c->mtime, 0);
+	archive_entry_set_mtime(en, (time_t)c->journal.mtime, 0);
 	archive_entry_set_uname(en, "impass");
 	archive_entry_set_gname(en, "impass");
 	if (!dir)
@@ -962,67 +836,6 @@ write_archive(struct courier *c, const struct group *g, int fd, const char *path
 }
 
 static int
-signer_ready(struct courier *c, struct imp_err *e)
-{
-	gpgme_error_t err;
-
-	if (c->sign_ctx != NULL)
-		return 0;
-	if ((err = gpgme_new(&c->sign_ctx)) != 0)
-		return imp_fail(e, EX_UNAVAILABLE, "cannot start GPGME: %s", gpgme_strerror(err));
-	gpgme_set_protocol(c->sign_ctx, GPGME_PROTOCOL_OpenPGP);
-	gpgme_set_armor(c->sign_ctx, 0);
-	gpgme_set_offline(c->sign_ctx, 1);
-	gpgme_set_keylist_mode(c->sign_ctx, GPGME_KEYLIST_MODE_LOCAL);
-	gpgme_set_pinentry_mode(c->sign_ctx, GPGME_PINENTRY_MODE_ERROR);
-	if ((err = gpgme_get_key(c->sign_ctx, c->keys.signer, &c->sign_key, 1)) != 0 ||
-	    (err = gpgme_signers_add(c->sign_ctx, c->sign_key)) != 0)
-		return imp_fail(e, EX_UNAVAILABLE, "no secret key %s: %s", c->keys.signer,
-				gpgme_strerror(err));
-	return 0;
-}
-
-/* The detached binary signature over SHA256SUMS, checked to be the signer's. */
-static int
-sign_sums(struct courier *c, const struct imp_buf *sums, struct imp_buf *sig, struct imp_err *e)
-{
-	gpgme_data_t in = NULL, out = NULL;
-	gpgme_sign_result_t res;
-	gpgme_subkey_t sk;
-	gpgme_error_t err;
-	char *p = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	if ((rc = signer_ready(c, e)) != 0)
-		return rc;
-	if ((err = gpgme_data_new_from_mem(&in, sums->p, sums->len, 0)) != 0 ||
-	    (err = gpgme_data_new(&out)) != 0 ||
-	    (err = gpgme_op_sign(c->sign_ctx, in, out, GPGME_SIG_MODE_DETACH)) != 0)
-		rc = imp_fail(e, EX_UNAVAILABLE, "cannot sign SHA256SUMS with key %s: %s (a key "
-			      "with a passphrase needs it preset in gpg-agent)", c->keys.signer,
-			      gpgme_strerror(err));
-	res = rc == 0 ? gpgme_op_sign_result(c->sign_ctx) : NULL;
-	if (rc == 0 && (res == NULL || res->invalid_signers != NULL || res->signatures == NULL ||
-			res->signatures->next != NULL || res->signatures->fpr == NULL))
-		rc = imp_fail(e, EX_UNAVAILABLE, "GnuPG refused the signing key %s", c->keys.signer);
-	for (sk = rc == 0 ? c->sign_key->subkeys : NULL; sk != NULL; sk = sk->next)
-		if (sk->fpr != NULL && strcasecmp(sk->fpr, res->signatures->fpr) == 0)
-			break;
-	if (rc == 0 && sk == NULL)
-		rc = imp_fail(e, EX_SOFTWARE, "GnuPG signed with another key than %s", c->keys.signer);
-	if (out != NULL)
-		p = gpgme_data_release_and_get_mem(out, &n);
-	if (rc == 0 && (p == NULL || n == 0))
-		rc = imp_fail(e, EX_SOFTWARE, "GnuPG produced no signature");
-	if (rc == 0)
-		imp_buf_add(sig, p, n);
-	gpgme_free(p);
-	gpgme_data_release(in);
-	return rc == 0 && sig->oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : rc;
-}
-
-static int
 sums_and_signature(struct courier *c, struct member *m, struct imp_buf *sums, struct imp_buf *sig,
 		   struct imp_err *e)
 {
@@ -1037,7 +850,8 @@ sums_and_signature(struct courier *c, struct member *m, struct imp_buf *sums, st
 	}
 	if (sums->oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	return sign_sums(c, sums, sig, e);
+	/* the detached binary signature, checked to be the signer's */
+	return imp_gpg_sign_detached(c->keys.gpg, c->keys.signer, sums->p, sums->len, sig, e);
 }
 
 static int
@@ -1067,17 +881,11 @@ file_hash(const char *path, char hex[2 * IMP_HASH_LEN + 1], struct imp_err *e)
 static int
 journal_bundle(struct courier *c, struct group *g, const char *tmp, struct imp_err *e)
 {
-	sqlite3_stmt *s;
 	int rc;
 
 	if ((rc = file_hash(tmp, g->bundle, e)) != 0)
 		return rc < 0 ? imp_fail(e, EX_IOERR, "the bundle %s vanished", tmp) : rc;
-	if ((s = imp_state_prepare(c->db, "UPDATE courier_consignment SET bundle_sha256 = ? WHERE "
-				   "number = ?", e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, g->bundle, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, g->number, -1, SQLITE_STATIC);
-	return step_done(c->db, s, e);
+	return imp_courier_bundle(c->db, g->number, g->bundle, e);
 }
 
 /* The consignment's summary.txt beside its bundle (written after it). */
@@ -1217,18 +1025,6 @@ remove_leftovers(struct courier *c, const struct group *g)
 }
 
 static int
-mark_written(struct courier *c, const struct group *g, struct imp_err *e)
-{
-	sqlite3_stmt *s;
-
-	if ((s = imp_state_prepare(c->db, "UPDATE courier_consignment SET written = 1 WHERE number = ?",
-			 e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, g->number, -1, SQLITE_STATIC);
-	return step_done(c->db, s, e);
-}
-
-static int
 end(void *arg, struct imp_err *e)
 {
 	struct courier *c = arg;
@@ -1236,7 +1032,7 @@ end(void *arg, struct imp_err *e)
 	size_t k;
 	int rc = 0;
 
-	if (c->done)
+	if (c->journal.done)
 		return 0;
 	for (k = 0; k < c->ngroups; k++) {
 		g = &c->groups[k];
@@ -1255,7 +1051,7 @@ end(void *arg, struct imp_err *e)
 		}
 		if (k == c->ngroups / 2)
 			imp_fault("half");
-		if (!g->written && (rc = mark_written(c, g, e)) != 0)
+		if (!g->written && (rc = imp_courier_written(c->db, g->number, e)) != 0)
 			return rc;
 	}
 	imp_fault("bundles");
@@ -1319,21 +1115,8 @@ courier_free(struct courier *c)
 	imp_buf_free(&c->a);
 	imp_buf_free(&c->b);
 	imp_buf_free(&c->line);
-	gpgme_key_unref(c->sign_key);
-	gpgme_release(c->sign_ctx);
 	imp_keys_close(&c->keys);
 	imp_state_close(c->db);
-}
-
-static int
-mark_done(struct courier *c, struct imp_err *e)
-{
-	sqlite3_stmt *s;
-
-	if ((s = imp_state_prepare(c->db, "UPDATE courier_batch SET done = 1 WHERE batch = ?", e)) == NULL)
-		return e->code;
-	sqlite3_bind_text(s, 1, c->batch, -1, SQLITE_STATIC);
-	return step_done(c->db, s, e);
 }
 
 static void
@@ -1343,7 +1126,7 @@ tell(struct courier *c)
 
 	for (k = 0; k < c->ngroups; k++)
 		passports += c->groups[k].count;
-	if (c->done)
+	if (c->journal.done)
 		fprintf(stderr, "%s: %s: manifested before: %zu passports in %zu consignments "
 			"(%s .. %s); no bundle written again, the records carry the same numbers\n",
 			PROG, c->batch, passports, c->ngroups, c->ngroups ? c->groups[0].number : "-",
@@ -1372,25 +1155,20 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	memset(&c, 0, sizeof c);
 	c.o = o;
 	if (o->date != NULL)
-		snprintf(c.date, sizeof c.date, "%s", o->date);
+		snprintf(c.journal.date, sizeof c.journal.date, "%s", o->date);
 	else if (imp_date_today(&today) == 0)
-		imp_date_str(&today, c.date);
+		imp_date_str(&today, c.journal.date);
 	if ((rc = load_config(&c, e)) == 0 &&
 	    (rc = imp_keys_open(&c.keys, o->trust, o->signer, PROG, e)) == 0 &&
 	    (rc = out_dir(o->out, e)) == 0 &&
-	    (rc = imp_ledger_open(o->state, 30000, &c.db, e)) == 0 &&
-	    (rc = imp_state_exec(c.db, schema_sql, e)) == 0) {
-		/* a journal of an earlier version: bundles' hashes are kept from now on */
-		sqlite3_exec(c.db, "ALTER TABLE courier_consignment ADD COLUMN bundle_sha256 TEXT",
-			     NULL, NULL, NULL);
+	    (rc = imp_courier_open(o->state, 30000, &c.db, e)) == 0)
 		rc = imp_stage_run(PROG, &st, &so, run, e);
-	}
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write the output: %s; run again: the bundles "
 			      "are not written twice", strerror(errno));
-	if (rc == 0 && !c.done) {
+	if (rc == 0 && !c.journal.done) {
 		imp_fault("sealed");
-		rc = mark_done(&c, e);
+		rc = imp_courier_done(c.db, c.batch, e);
 	}
 	if (rc == 0)
 		tell(&c);

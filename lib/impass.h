@@ -188,6 +188,11 @@ int imp_gpg_open(struct imp_gpg **g, struct imp_err *e);
 void imp_gpg_close(struct imp_gpg *g);
 int imp_gpg_signer(struct imp_gpg *g, const char *fpr, char primary[IMP_FPR_LEN + 1],
 		   struct imp_err *e);
+/* A detached binary OpenPGP signature by key fpr over data[0..n), added to
+ * sig (a courier bundle's SHA256SUMS.sig); imp_gpg_sign gives the same in
+ * base64 (a seal's). The key is looked up once per g: one gpg run each. */
+int imp_gpg_sign_detached(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
+			  struct imp_buf *sig, struct imp_err *e);
 int imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
 		 struct imp_buf *b64, struct imp_err *e);
 int imp_gpg_verify(struct imp_gpg *g, const void *data, size_t n, const char *b64,

@@ -15,6 +15,8 @@
 
 struct imp_gpg {
 	gpgme_ctx_t ctx;
+	gpgme_key_t key;              /* the signing key last looked up, kept: a */
+	char key_fpr[IMP_FPR_LEN + 1];    /* signature costs one gpg run, not two */
 };
 
 int
@@ -48,6 +50,7 @@ imp_gpg_close(struct imp_gpg *g)
 {
 	if (g == NULL)
 		return;
+	gpgme_key_unref(g->key);
 	gpgme_release(g->ctx);
 	free(g);
 }
@@ -145,19 +148,39 @@ sign_failed(const char *fpr, gpgme_error_t err, struct imp_err *e)
 	}
 }
 
+/* The secret key fpr, looked up once for the life of g. */
+static int
+signing_key(struct imp_gpg *g, const char *fpr, gpgme_key_t *key, struct imp_err *e)
+{
+	gpgme_error_t err;
+
+	if (g->key == NULL || strcasecmp(g->key_fpr, fpr) != 0) {
+		gpgme_key_unref(g->key);
+		g->key = NULL;
+		if ((err = gpgme_get_key(g->ctx, fpr, &g->key, 1)) != 0 || g->key == NULL) {
+			g->key = NULL;
+			return imp_fail(e, EX_UNAVAILABLE, "no secret key %s: %s", fpr,
+					gpgme_strerror(err));
+		}
+		snprintf(g->key_fpr, sizeof g->key_fpr, "%s", fpr);
+	}
+	*key = g->key;
+	return 0;
+}
+
 int
-imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
-	     struct imp_buf *b64, struct imp_err *e)
+imp_gpg_sign_detached(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
+		      struct imp_buf *sig, struct imp_err *e)
 {
 	gpgme_data_t in = NULL, out = NULL;
 	gpgme_key_t key = NULL;
 	gpgme_error_t err;
-	char *sig = NULL;
-	size_t siglen = 0;
+	char *p = NULL;
+	size_t len = 0;
 	int rc;
 
-	if ((err = gpgme_get_key(g->ctx, fpr, &key, 1)) != 0)
-		return imp_fail(e, EX_UNAVAILABLE, "no secret key %s: %s", fpr, gpgme_strerror(err));
+	if ((rc = signing_key(g, fpr, &key, e)) != 0)
+		return rc;
 	gpgme_signers_clear(g->ctx);
 	if ((err = gpgme_signers_add(g->ctx, key)) != 0 ||
 	    (err = gpgme_data_new_from_mem(&in, data, n, 0)) != 0 ||
@@ -169,14 +192,26 @@ imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
 	}
 	gpgme_signers_clear(g->ctx);
 	if (out != NULL)
-		sig = gpgme_data_release_and_get_mem(out, &siglen);
-	if (rc == 0 && (sig == NULL || siglen == 0))
+		p = gpgme_data_release_and_get_mem(out, &len);
+	if (rc == 0 && (p == NULL || len == 0))
 		rc = imp_fail(e, EX_SOFTWARE, "GnuPG produced no signature");
 	if (rc == 0)
-		imp_b64_encode((unsigned char *)sig, siglen, b64);
-	gpgme_free(sig);
+		imp_buf_add(sig, p, len);
+	gpgme_free(p);
 	gpgme_data_release(in);
-	gpgme_key_unref(key);
+	return rc == 0 && sig->oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : rc;
+}
+
+int
+imp_gpg_sign(struct imp_gpg *g, const char *fpr, const void *data, size_t n,
+	     struct imp_buf *b64, struct imp_err *e)
+{
+	struct imp_buf sig = { 0 };
+	int rc = imp_gpg_sign_detached(g, fpr, data, n, &sig, e);
+
+	if (rc == 0)
+		imp_b64_encode((unsigned char *)sig.p, sig.len, b64);
+	imp_buf_free(&sig);
 	return rc;
 }
 

@@ -253,4 +253,44 @@ int imp_spool_incident(sqlite3 *db, const char *queue, const char *folder, const
 		       const char *number, const char *why, char moved_to[32], struct imp_err *e);
 int imp_spool_incident_moved(sqlite3 *db, const char *moved_to, struct imp_err *e);
 
+/* ---- courier.c: manifest-courier's journal */
+
+/* The ledger opened (imp_ledger_open), with manifest-courier's tables made
+ * or brought up to date. */
+int imp_courier_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *e);
+
+struct imp_courier_batch {            /* one printed batch in the journal */
+	char date[11];                /* in: a first run's date; out: the first run's */
+	int64_t mtime;                /* out: the bundles' file time, the first run's */
+	int done;                     /* out: the batch was manifested whole before */
+};
+
+struct imp_consignment {
+	const char *key;              /* what groups it: category|courier|mode|destination */
+	const char *courier, *destination, *category;
+	size_t count;                 /* its passports */
+	char members[2 * IMP_HASH_LEN + 1];  /* their Merkle root, hex, in stream order */
+	char number[32];              /* out: C-YYYYMMDD-NNNN */
+	int written;                  /* out: its bundle went out in an earlier run */
+	char bundle[2 * IMP_HASH_LEN + 1];   /* out: the sha256 journalled, or "" */
+};
+
+/*
+ * A batch's consignments g[0..n) numbered in one transaction: the batch
+ * bound to its records (imp_ledger_bind), its row kept (b: the first
+ * run's), each consignment given its number of an earlier run or the
+ * day's next, and passports[0..np) dispatched in the ledger. Other
+ * passports, or other consignments, under a batch numbered before are 65,
+ * and nothing is kept.
+ */
+int imp_courier_number(sqlite3 *db, const struct imp_batch *in, struct imp_courier_batch *b,
+		       struct imp_consignment *g, size_t n, const char *const *passports,
+		       size_t np, struct imp_err *e);
+/* The sha256 (hex) of a consignment's bundle, journalled before it is in place. */
+int imp_courier_bundle(sqlite3 *db, const char *number, const char *sha256, struct imp_err *e);
+/* The consignment's bundle and summary are out. */
+int imp_courier_written(sqlite3 *db, const char *number, struct imp_err *e);
+/* The batch was manifested whole: a re-run writes no bundle. */
+int imp_courier_done(sqlite3 *db, const char *batch, struct imp_err *e);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1030,6 +1031,211 @@ test_ledger(void)
 	free(num);
 }
 
+/* ---- manifest-courier's journal ------------------------------------------------ */
+
+static int64_t
+sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static void
+consignment(struct imp_consignment *g, const char *key, const char *dest, size_t count,
+	    char members)
+{
+	memset(g, 0, sizeof *g);
+	g->key = key;
+	g->courier = "DHL";
+	g->destination = dest;
+	g->category = "normal";
+	g->count = count;
+	memset(g->members, members, 2 * IMP_HASH_LEN);
+}
+
+static void
+test_courier(void)
+{
+	char dir[] = "/tmp/impass-unit-XXXXXX", db_path[64], old_path[64], (*num)[IMP_NUMBER_LEN + 1];
+	char *ids[] = { "T-1", "T-2", "T-3" };
+	const char *pass[3];
+	struct imp_ledger_other other[3];
+	struct imp_series_use use = { 0 };
+	struct imp_courier_batch b = { "2026-11-28", 0, 0 }, b2;
+	struct imp_consignment g[3];
+	struct imp_batch in, in2;
+	struct imp_err e = { 0 };
+	char bundle[2 * IMP_HASH_LEN + 1];
+	sqlite3 *db;
+
+	num = calloc(3, sizeof *num);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db_path, sizeof db_path, "%s/state.db", dir);
+	snprintf(old_path, sizeof old_path, "%s/old.db", dir);
+	CHECK(imp_courier_open(db_path, 1000, &db, &e) == 0);
+	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000009", &e) == 0);
+	CHECK(imp_series_assign(db, "B-P1", ids, NULL, 3, num, other, &use, &e) == 0);
+	memset(&in, 0, sizeof in);
+	snprintf(in.id, sizeof in.id, "B-P1");
+	snprintf(in.seal.stage, sizeof in.seal.stage, "spool-print");
+	memset(in.seal.root, 7, IMP_HASH_LEN);
+	/* the first run: numbered in the order given, the passports dispatched */
+	consignment(&g[0], "fasttrack|DHL|office|DXB", "DXB", 1, 'a');
+	consignment(&g[1], "normal|TCS|office|LHR-1", "LHR-1", 2, 'b');
+	pass[0] = num[0], pass[1] = num[1], pass[2] = num[2];
+	CHECK(imp_courier_number(db, &in, &b, g, 2, pass, 3, &e) == 0);
+	CHECK(strcmp(g[0].number, "C-20261128-0001") == 0 && strcmp(g[1].number, "C-20261128-0002") == 0);
+	CHECK(g[0].written == 0 && g[0].bundle[0] == '\0' && b.done == 0 && b.mtime > 0);
+	CHECK(sql_int(db, "SELECT count(*) FROM series_number WHERE state = 'dispatched'") == 3);
+	CHECK(sql_int(db, "SELECT count(*) FROM ledger_batch WHERE batch = 'B-P1' AND stage = "
+		      "'manifest-courier'") == 1);
+	/* a bundle journalled and written, then a re-run with another date */
+	memset(bundle, 'f', 2 * IMP_HASH_LEN);
+	bundle[2 * IMP_HASH_LEN] = '\0';
+	CHECK(imp_courier_bundle(db, "C-20261128-0001", bundle, &e) == 0);
+	CHECK(imp_courier_written(db, "C-20261128-0001", &e) == 0);
+	b2 = (struct imp_courier_batch){ "2026-12-01", 0, 0 };
+	consignment(&g[0], "fasttrack|DHL|office|DXB", "DXB", 1, 'a');
+	consignment(&g[1], "normal|TCS|office|LHR-1", "LHR-1", 2, 'b');
+	CHECK(imp_courier_number(db, &in, &b2, g, 2, pass, 3, &e) == 0);
+	CHECK(strcmp(b2.date, "2026-11-28") == 0 && b2.mtime == b.mtime && b2.done == 0);
+	CHECK(strcmp(g[0].number, "C-20261128-0001") == 0 && strcmp(g[1].number, "C-20261128-0002") == 0);
+	CHECK(g[0].written == 1 && strcmp(g[0].bundle, bundle) == 0);
+	CHECK(g[1].written == 0 && g[1].bundle[0] == '\0');
+	/* other passports in a consignment, a consignment fewer: 65, nothing kept */
+	consignment(&g[1], "normal|TCS|office|LHR-1", "LHR-1", 2, 'c');
+	CHECK(imp_courier_number(db, &in, &b2, g, 2, pass, 3, &e) == EX_DATAERR &&
+	      strstr(e.msg, "manifested before with other passports in consignment "
+		     "C-20261128-0002 normal|TCS|office|LHR-1: the input") != NULL);
+	CHECK(imp_courier_number(db, &in, &b2, g, 1, pass, 1, &e) == EX_DATAERR &&
+	      strstr(e.msg, "other passports (another set of consignments)") != NULL);
+	/* one numbered anew, then refused: the whole transaction is undone */
+	consignment(&g[1], "urgent|TCS|office|ISB", "ISB", 2, 'b');
+	CHECK(imp_courier_number(db, &in, &b2, g, 2, pass, 3, &e) == EX_DATAERR &&
+	      strstr(e.msg, "(another set of consignments)") != NULL);
+	CHECK(sql_int(db, "SELECT count(*) FROM courier_consignment") == 2);
+	CHECK(sql_int(db, "SELECT last FROM courier_day WHERE date = '2026-11-28'") == 2);
+	consignment(&g[1], "normal|TCS|office|LHR-1", "LHR-1", 2, 'b');
+	/* done: a re-run finds it so; a consignment more, or the same id with
+	 * other records, is refused */
+	CHECK(imp_courier_done(db, "B-P1", &e) == 0);
+	CHECK(imp_courier_number(db, &in, &b2, g, 2, pass, 3, &e) == 0 && b2.done == 1);
+	consignment(&g[2], "urgent|TCS|office|ISB", "ISB", 1, 'd');
+	CHECK(imp_courier_number(db, &in, &b2, g, 3, pass, 3, &e) == EX_DATAERR &&
+	      strstr(e.msg, "(another set of consignments)") != NULL);
+	CHECK(sql_int(db, "SELECT count(*) FROM courier_consignment") == 2);
+	CHECK(sql_int(db, "SELECT last FROM courier_day WHERE date = '2026-11-28'") == 2);
+	in2 = in;
+	memset(in2.seal.root, 8, IMP_HASH_LEN);
+	CHECK(imp_courier_number(db, &in2, &b2, g, 2, pass, 3, &e) == EX_DATAERR &&
+	      strstr(e.msg, "batch B-P1 is bound to other records") != NULL);
+	/* another batch: the day's numbers go on; another day starts at 1 */
+	snprintf(in2.id, sizeof in2.id, "B-P2");
+	b2 = (struct imp_courier_batch){ "2026-11-28", 0, 0 };
+	consignment(&g[0], "normal|TCS|office|KHI", "KHI", 1, 'e');
+	CHECK(imp_courier_number(db, &in2, &b2, g, 1, pass, 0, &e) == 0 &&
+	      strcmp(g[0].number, "C-20261128-0003") == 0);
+	snprintf(in2.id, sizeof in2.id, "B-P3");
+	b2 = (struct imp_courier_batch){ "2026-11-29", 0, 0 };
+	CHECK(imp_courier_number(db, &in2, &b2, g, 1, pass, 0, &e) == 0 &&
+	      strcmp(g[0].number, "C-20261129-0001") == 0);
+	imp_state_close(db);
+	/* a journal of an earlier version gets the bundles' hashes; opening twice is harmless */
+	CHECK(sqlite3_open(old_path, &db) == SQLITE_OK &&
+	      sqlite3_exec(db, "CREATE TABLE courier_consignment(number TEXT PRIMARY KEY, batch "
+			   "TEXT NOT NULL, key TEXT NOT NULL, courier TEXT NOT NULL, destination "
+			   "TEXT NOT NULL, category TEXT NOT NULL, count INTEGER NOT NULL, members "
+			   "TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0, UNIQUE(batch, key))",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(imp_courier_open(old_path, 1000, &db, &e) == 0);
+	imp_state_close(db);
+	CHECK(imp_courier_open(old_path, 1000, &db, &e) == 0);
+	CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('courier_consignment') WHERE "
+		      "name = 'bundle_sha256'") == 1);
+	imp_state_close(db);
+	CHECK(sh("rm -rf %s%s", dir, "") == 0);
+	imp_buf_free(&use.warn);
+	free(num);
+}
+
+/* ---- a detached signature (a courier bundle's SHA256SUMS.sig) ------------------ */
+
+static int
+write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f != NULL && fwrite(p, 1, n, f) == n;
+
+	return f != NULL && fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static void
+test_sign_detached(void)
+{
+	static const char data[] = "0123  manifest.csv\n4567  manifest.xml\n";
+	char dir[] = "/tmp/impu.XXXXXX", cmd[512], fpr[IMP_FPR_LEN + 2] = "", got[IMP_FPR_LEN + 1];
+	const char *home = getenv("GNUPGHOME");
+	char *saved = home ? strdup(home) : NULL;
+	struct imp_buf sig = { 0 }, b64 = { 0 };
+	struct imp_gpg *g = NULL;
+	struct imp_err e = { 0 };
+	FILE *p;
+
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("GNUPGHOME", dir, 1);
+	snprintf(cmd, sizeof cmd, "gpg --batch --quiet --no-tty --passphrase '' --pinentry-mode "
+		 "loopback --quick-gen-key 'unit <unit@impass.test>' ed25519 sign never "
+		 "2>/dev/null && gpg --with-colons --list-secret-keys 2>/dev/null | "
+		 "awk -F: '/^fpr/ { print $10; exit }'");
+	CHECK((p = popen(cmd, "r")) != NULL && fgets(fpr, sizeof fpr, p) != NULL);
+	if (p != NULL)
+		pclose(p);
+	fpr[strcspn(fpr, "\n")] = '\0';
+	CHECK(strlen(fpr) == IMP_FPR_LEN);
+	CHECK(imp_gpg_open(&g, &e) == 0);
+	/* binary (not armoured), one signature packet, gpg says good */
+	CHECK(imp_gpg_sign_detached(g, fpr, data, sizeof data - 1, &sig, &e) == 0);
+	CHECK(sig.len > 0 && sig.len < 200 && ((unsigned char)sig.p[0] == 0x88 ||
+	      (unsigned char)sig.p[0] == 0x89 || (unsigned char)sig.p[0] == 0xc2));
+	snprintf(cmd, sizeof cmd, "%s/SHA256SUMS", dir);
+	CHECK(write_bytes(cmd, data, sizeof data - 1) == 0);
+	snprintf(cmd, sizeof cmd, "%s/SHA256SUMS.sig", dir);
+	CHECK(write_bytes(cmd, sig.p, sig.len) == 0);
+	CHECK(sh("gpg --batch --quiet --verify %s/SHA256SUMS.sig %s/SHA256SUMS 2>/dev/null", dir,
+		 dir) == 0);
+	/* a forgery does not verify */
+	snprintf(cmd, sizeof cmd, "%s/SHA256SUMS", dir);
+	CHECK(write_bytes(cmd, "0124", 4) == 0);
+	CHECK(sh("gpg --batch --quiet --verify %s/SHA256SUMS.sig %s/SHA256SUMS 2>/dev/null", dir,
+		 dir) != 0);
+	/* the seal's form of the same: base64, checked by imp_gpg_verify */
+	CHECK(imp_gpg_sign(g, fpr, data, sizeof data - 1, &b64, &e) == 0);
+	CHECK(imp_gpg_verify(g, data, sizeof data - 1, b64.p, b64.len, got, &e) == 0 &&
+	      strcasecmp(got, fpr) == 0);
+	CHECK(imp_gpg_verify(g, "x", 1, b64.p, b64.len, got, &e) == EX_DATAERR);
+	/* no such key: 69, and the kept key is looked up again after */
+	imp_buf_reset(&sig);
+	CHECK(imp_gpg_sign_detached(g, "0000000000000000000000000000000000000000", data, 4, &sig,
+				    &e) == EX_UNAVAILABLE && strstr(e.msg, "no secret key") != NULL &&
+	      sig.len == 0);
+	CHECK(imp_gpg_sign_detached(g, fpr, data, 4, &sig, &e) == 0 && sig.len > 0);
+	imp_gpg_close(g);
+	CHECK(sh("gpgconf --homedir %s --kill gpg-agent; rm -rf %s", dir, dir) == 0);
+	if (saved != NULL)
+		setenv("GNUPGHOME", saved, 1);
+	else
+		unsetenv("GNUPGHOME");
+	free(saved);
+	imp_buf_free(&sig);
+	imp_buf_free(&b64);
+}
+
 static void
 test_phone(void)
 {
@@ -1246,6 +1452,9 @@ static const struct {
 	{ "number series: ranges, re-runs, void, exhaustion, file mode", test_series },
 	{ "phone numbers: +92 mobile numbers in any form, overseas with their code; no landline",
 	  test_phone },
+	{ "courier journal: numbered once per batch, kept date, bundles' hashes, refusals",
+	  test_courier },
+	{ "detached signature: binary, verified by gpg, a forgery not; no such key", test_sign_detached },
 };
 
 int
