@@ -21,7 +21,7 @@
 #include "mrz.h"
 
 #define PROG "verify-passport"
-#define READINGS 16
+#define READINGS 128              /* every reading one slip can make */
 #define WHY_MAX 500
 
 enum mode { ONE, CSV, RECORD, STATUS };
