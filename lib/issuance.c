@@ -3,9 +3,10 @@
  * The issuance index (see issuance.h): one row per printed passport, found
  * by number or laminate with one look-up each, and every line of each
  * printed stream recorded with its leaf, so that a record's audit path is
- * made without the stream. The leaves of the last few batches proved are
- * kept in memory: a presented batch of thousands comes from a few
- * printed batches.
+ * made without the stream. The trees of the last few batches proved are
+ * kept in memory, every complete aligned subtree's hash by level: a
+ * presented batch of thousands comes from a few printed batches, and each
+ * path is then O(log n) look-ups instead of hashing the whole batch.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ struct leaves {
 	char batch[IMP_ID_MAX + 1];
 	unsigned char (*leaf)[IMP_HASH_LEN];
 	uint64_t n;
+	unsigned char (*level[64])[IMP_HASH_LEN];   /* level[j][i]: leaves i*2^j .. (i+1)*2^j */
+	int levels;
 };
 
 struct imp_issuance {
@@ -62,6 +65,17 @@ static void
 bind(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void
+leaves_free(struct leaves *c)
+{
+	int j;
+
+	for (j = 1; j < c->levels; j++)
+		free(c->level[j]);
+	free(c->leaf);
+	memset(c, 0, sizeof *c);
 }
 
 int
@@ -101,7 +115,7 @@ imp_issuance_close(struct imp_issuance *ix)
 	if (ix == NULL)
 		return;
 	for (i = 0; i < CACHED; i++)
-		free(ix->cache[i].leaf);
+		leaves_free(&ix->cache[i]);
 	imp_record_free(ix->rec);
 	imp_state_close(ix->db);
 	free(ix);
@@ -414,6 +428,77 @@ imp_issuance_laminate(struct imp_issuance *ix, const char *serial, char state[16
 
 /* ---- proofs ---------------------------------------------------------------------- */
 
+/* Every complete aligned subtree's hash, level by level. */
+static int
+build_levels(struct leaves *c)
+{
+	uint64_t n = c->n, i;
+	int j;
+
+	c->level[0] = c->leaf;
+	c->levels = 1;
+	for (j = 1; n >= 2; j++, n /= 2) {
+		if ((c->level[j] = calloc(n / 2, IMP_HASH_LEN)) == NULL)
+			return -1;
+		c->levels = j + 1;
+		for (i = 0; i < n / 2; i++)
+			imp_node_hash(c->level[j - 1][2 * i], c->level[j - 1][2 * i + 1],
+				      c->level[j][i]);
+	}
+	return 0;
+}
+
+static uint64_t
+split(uint64_t n)                    /* the largest power of two below n (n > 1) */
+{
+	uint64_t k = 1;
+
+	while (k * 2 < n)
+		k *= 2;
+	return k;
+}
+
+/* MTH(D[a:b]) (RFC 6962 2.1), a aligned to the split that made the range. */
+static void
+subtree(const struct leaves *c, uint64_t a, uint64_t b, unsigned char out[IMP_HASH_LEN])
+{
+	unsigned char l[IMP_HASH_LEN], r[IMP_HASH_LEN];
+	uint64_t n = b - a, k;
+	int j = 0;
+
+	if ((n & (n - 1)) == 0 && a % n == 0) {
+		while (((uint64_t)1 << j) < n)
+			j++;
+		memcpy(out, c->level[j][a >> j], IMP_HASH_LEN);
+		return;
+	}
+	k = split(n);
+	subtree(c, a, a + k, l);
+	subtree(c, a + k, b, r);
+	imp_node_hash(l, r, out);
+}
+
+/* PATH(m, D[a:b]) (RFC 6962 2.1.1), from the leaf up; how many hashes. */
+static size_t
+audit_path(const struct leaves *c, uint64_t m, uint64_t a, uint64_t b,
+	   unsigned char (*path)[IMP_HASH_LEN])
+{
+	uint64_t k;
+	size_t n;
+
+	if (b - a <= 1)
+		return 0;
+	k = split(b - a);
+	if (m < a + k) {
+		n = audit_path(c, m, a, a + k, path);
+		subtree(c, a + k, b, path[n]);
+	} else {
+		n = audit_path(c, m, a + k, b, path);
+		subtree(c, a, a + k, path[n]);
+	}
+	return n + 1;
+}
+
 static struct leaves *
 leaves_of(struct imp_issuance *ix, const char *batch, uint64_t count, struct imp_err *e)
 {
@@ -427,8 +512,7 @@ leaves_of(struct imp_issuance *ix, const char *batch, uint64_t count, struct imp
 			return &ix->cache[i];
 	c = &ix->cache[ix->next];
 	ix->next = (ix->next + 1) % CACHED;
-	free(c->leaf);
-	memset(c, 0, sizeof *c);
+	leaves_free(c);
 	if ((c->leaf = calloc(count ? count : 1, IMP_HASH_LEN)) == NULL) {
 		imp_fail(e, EX_SOFTWARE, "out of memory");
 		return NULL;
@@ -445,11 +529,15 @@ leaves_of(struct imp_issuance *ix, const char *batch, uint64_t count, struct imp
 	}
 	imp_state_release(s);
 	if (c->n != count) {
-		free(c->leaf);
-		c->leaf = NULL;
 		imp_fail(e, EX_DATAERR, "the issuance index holds %" PRIu64 " of the %" PRIu64
 			 " lines of printed batch %s: record its printed stream again "
 			 "(verify-passport --record)", c->n, count, batch);
+		leaves_free(c);
+		return NULL;
+	}
+	if (build_levels(c) != 0) {
+		imp_fail(e, EX_SOFTWARE, "out of memory");
+		leaves_free(c);
 		return NULL;
 	}
 	snprintf(c->batch, sizeof c->batch, "%s", batch);
@@ -492,7 +580,7 @@ imp_issuance_proof(struct imp_issuance *ix, const struct imp_issued *p, struct i
 	b.prov_len = (size_t)sqlite3_column_bytes(s, 1);
 	b.seal_line = (char *)sqlite3_column_text(s, 2);
 	b.seal_len = (size_t)sqlite3_column_bytes(s, 2);
-	plen = imp_merkle_path((const void *)c->leaf, c->n, p->index, path);
+	plen = audit_path(c, p->index, 0, c->n, path);
 	imp_proof_write(out, &b, p->index, (const char *)sqlite3_column_text(s, 4),
 			(size_t)sqlite3_column_bytes(s, 4), (const void *)path, plen);
 	imp_state_release(s);
