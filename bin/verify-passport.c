@@ -24,13 +24,18 @@
 #define READINGS 128              /* every reading one slip can make */
 #define WHY_MAX 500
 
-enum mode { ONE, CSV, RECORD, STATUS };
+enum mode { ONE, CSV, RECORD, STATUS, CHECK_CASE };
 
 struct opts {
 	enum mode mode;
 	const char *state, *trust, *signer, *laminate, *photo, *proof, *on, *csv, *proofs,
-		*summary, *record, *status, *number, *why, *line1, *line2;
+		*summary, *record, *status, *number, *why, *line1, *line2, *casefile, *check;
 };
+
+#define CASE_MAGIC "impass-case/1\n"
+#define CASE_PROOF "--- proof\n"
+#define CASE_SIG "--- signature\n"
+#define CASE_MAX (4 * 1024 * 1024)
 
 /* What a presented passport is found to be. */
 enum finding { AS_ISSUED, PHOTO_SWAPPED, ALTERED, DATA_AND_PHOTO, NOT_PRINTED, SPOILED,
@@ -100,12 +105,13 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: verify-passport [-s FILE] [-t FILE] [-l SERIAL] [-p SHA256] [-o FILE] "
-	      "[--on DATE] LINE1 LINE2\n"
+	      "[-k FILE] [--on DATE] LINE1 LINE2\n"
 	      "       verify-passport [-s FILE] [-t FILE] [--on DATE] [--proofs DIR] "
 	      "[--summary FILE] --csv FILE|-\n"
 	      "       verify-passport [-s FILE] [-t FILE] --record FILE|-\n"
 	      "       verify-passport [-s FILE] [-t FILE] [--signer FPR] --report-lost|"
-	      "--report-stolen|--cancel NUMBER --why TEXT\n", f);
+	      "--report-stolen|--cancel NUMBER --why TEXT\n"
+	      "       verify-passport [-t FILE] --check-case FILE\n", f);
 }
 
 static void
@@ -119,6 +125,8 @@ help(void)
 	      "  -l, --laminate SERIAL the laminate serial read from the data page\n"
 	      "  -p, --photo SHA256    the SHA-256 of the photo on the data page\n"
 	      "  -o, --proof FILE      write the printed record's proof to FILE\n"
+	      "  -k, --case FILE       write a case file: the answer and the proof, signed\n"
+	      "                        with --signer\n"
 	      "      --on DATE         status as on DATE (YYYY-MM-DD; default today)\n"
 	      "  -c, --csv FILE        a batch: columns case,mrz_line1,mrz_line2,laminate,\n"
 	      "                        photo_sha256; one CSV line per passport on stdout\n"
@@ -128,7 +136,8 @@ help(void)
 	      "      --report-lost NUMBER, --report-stolen NUMBER, --cancel NUMBER\n"
 	      "                        record a status change, signed with --signer\n"
 	      "  -w, --why TEXT        the reason of a status change\n"
-	      "      --signer FPR      the officer's key (IMPASS_SIGNER)\n"
+	      "      --signer FPR      the key that signs (IMPASS_SIGNER)\n"
+	      "      --check-case FILE check a case file's signature and proof\n"
 	      "  -h, --help            this text;  --version  the version\n", stdout);
 }
 
@@ -409,21 +418,175 @@ write_proof(struct verifier *v, const struct answer *a, int at, const char *name
 	return imp_file_create(at, name, name, 0600, (gid_t)-1, v->proof.p, v->proof.len, e);
 }
 
+/*
+ * A case file: the answer and the proof of the printed record, signed
+ * (detached, base64) over every byte before the signature:
+ *
+ *   impass-case/1
+ *   signer=FPR
+ *   created=UTC
+ *   <the answer, as printed>
+ *   --- proof
+ *   <impass-proof/1 ...>          (a passport of ours)
+ *   --- signature
+ *   BASE64
+ */
+static int
+write_case(struct verifier *v, const struct answer *a, const struct opts *o,
+	   const char *answer_text, size_t n, struct imp_err *e)
+{
+	struct imp_keys keys;
+	struct imp_buf c = { 0 }, sig = { 0 };
+	char at[21];
+	int rc;
+
+	if ((rc = imp_keys_open(&keys, o->trust, o->signer, PROG, e)) != 0)
+		return rc;
+	imp_utc(at);
+	imp_buf_printf(&c, CASE_MAGIC "signer=%s\ncreated=%s\n", keys.signer, at);
+	imp_buf_add(&c, answer_text, n);
+	if (a->ours) {
+		imp_buf_puts(&c, CASE_PROOF);
+		imp_buf_reset(&v->proof);
+		if ((rc = imp_issuance_proof(v->ix, &a->p, &v->proof, e)) != 0)
+			goto out;
+		imp_buf_add(&c, v->proof.p, v->proof.len);
+	}
+	if (c.oom) {
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if ((rc = imp_gpg_sign(keys.gpg, keys.signer, c.p, c.len, &sig, e)) != 0)
+		goto out;
+	imp_buf_puts(&c, CASE_SIG);
+	imp_buf_add(&c, sig.p, sig.len);
+	imp_buf_puts(&c, "\n");
+	rc = c.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
+	     imp_write_file(o->casefile, c.p, c.len, e);
+out:
+	imp_buf_free(&c);
+	imp_buf_free(&sig);
+	imp_keys_close(&keys);
+	return rc;
+}
+
 static int
 one(struct verifier *v, const struct opts *o, struct imp_err *e)
 {
 	struct answer a;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
 	int rc;
 
 	memset(&a, 0, sizeof a);
-	if ((rc = answer(v, o->line1, o->line2, o->laminate, o->photo, &a, e)) == 0) {
-		if (o->proof != NULL && a.ours && (rc = write_proof(v, &a, AT_FDCWD, o->proof, e)))
-			goto out;
-		report(v, &a, o->laminate, o->proof && a.ours ? o->proof : NULL, stdout);
-		v->count[a.finding]++;
+	if ((rc = answer(v, o->line1, o->line2, o->laminate, o->photo, &a, e)) != 0)
+		goto out;
+	if (o->proof != NULL && a.ours && (rc = write_proof(v, &a, AT_FDCWD, o->proof, e)) != 0)
+		goto out;
+	if ((f = open_memstream(&text, &n)) == NULL) {
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+		goto out;
 	}
+	report(v, &a, o->laminate, o->proof && a.ours ? o->proof : NULL, f);
+	if (fclose(f) != 0) {
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if (o->casefile != NULL && (rc = write_case(v, &a, o, text, n, e)) != 0)
+		goto out;
+	fwrite(text, 1, n, stdout);
+	if (o->casefile != NULL)
+		printf("case: %s\n", o->casefile);
+	v->count[a.finding]++;
 out:
+	free(text);
 	imp_buf_free(&a.detail);
+	return rc;
+}
+
+/* ---- --check-case ------------------------------------------------------------------ */
+
+static int
+read_all(const char *path, struct imp_buf *b, struct imp_err *e)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return imp_fail(e, EX_NOINPUT, "cannot open %s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b->len <= CASE_MAX)
+		imp_buf_add(b, chunk, n);
+	n = ferror(f);
+	fclose(f);
+	if (n)
+		return imp_fail(e, EX_IOERR, "cannot read %s", path);
+	if (b->len > CASE_MAX)
+		return imp_fail(e, EX_DATAERR, "%s: a case file is at most 4 MiB", path);
+	return b->oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+static int
+check_case(const struct opts *o, struct imp_err *e)
+{
+	struct imp_keys keys;
+	struct imp_buf b = { 0 }, rec = { 0 };
+	struct imp_batch pb;
+	char fpr[IMP_FPR_LEN + 1] = "", named[IMP_FPR_LEN + 1] = "";
+	const char *text, *sig, *proof;
+	uint64_t index;
+	size_t signed_len;
+	int rc;
+
+	memset(&pb, 0, sizeof pb);
+	if ((rc = imp_keys_open(&keys, o->trust, NULL, NULL, e)) != 0)
+		return rc;
+	if ((rc = read_all(o->check, &b, e)) != 0)
+		goto out;
+	text = imp_buf_str(&b);
+	if (strncmp(text, CASE_MAGIC "signer=", sizeof CASE_MAGIC + 6) != 0 ||
+	    (sig = strstr(text, "\n" CASE_SIG)) == NULL ||
+	    sscanf(text + sizeof CASE_MAGIC + 6, "%40[0-9A-Fa-f]\n", named) != 1) {
+		rc = imp_fail(e, EX_DATAERR, "%s is not a case file (impass-case/1, signer=, "
+			      "--- signature)", o->check);
+		goto out;
+	}
+	signed_len = (size_t)(sig - text) + 1;
+	sig += 1 + strlen(CASE_SIG);
+	if ((rc = imp_gpg_verify(keys.gpg, text, signed_len, sig, strcspn(sig, "\n"), fpr, e)) != 0) {
+		if (rc == EX_DATAERR)
+			imp_fail(e, EX_DATAERR, "%s: the signature does not match the case file: "
+				 "it was altered after it was signed; ask the forensic section for "
+				 "the case file again", o->check);
+		goto out;
+	}
+	if (strcasecmp(fpr, named) != 0) {
+		rc = imp_fail(e, EX_DATAERR, "%s names signer %s but was signed by %s", o->check,
+			      named, fpr);
+		goto out;
+	}
+	if ((rc = imp_signer_allowed(&keys.trust, fpr, PROG, e)) != 0)
+		goto out;
+	proof = strstr(text, "\n" CASE_PROOF);
+	if (proof != NULL && proof < text + signed_len) {
+		proof += 1 + strlen(CASE_PROOF);
+		if ((rc = imp_proof_check(proof, (size_t)(text + signed_len - proof), &keys, &pb,
+					  &rec, &index, e)) != 0)
+			goto out;
+	}
+	printf("case good: signed by %s (%s)", fpr, imp_trust_name(&keys.trust, fpr) ?
+	       imp_trust_name(&keys.trust, fpr) : "?");
+	if (proof != NULL)
+		printf("; its proof: record %" PRIu64 " of %" PRIu64 " in printed batch %s\n",
+		       index + 1, pb.seal.count, pb.id);
+	else
+		printf("; no proof (not a passport we printed)\n");
+out:
+	imp_batch_free(&pb);
+	imp_buf_free(&rec);
+	imp_buf_free(&b);
+	imp_keys_close(&keys);
 	return rc;
 }
 
@@ -738,7 +901,7 @@ check_opts(struct opts *o, int rest, char **argv)
 {
 	if (o->mode == ONE && rest != 2)
 		return -1;
-	if (o->mode != ONE && (rest != 0 || o->laminate || o->photo || o->proof))
+	if (o->mode != ONE && (rest != 0 || o->laminate || o->photo || o->proof || o->casefile))
 		return -1;
 	if (o->mode != CSV && (o->proofs || o->summary))
 		return -1;
@@ -760,6 +923,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "laminate", required_argument, NULL, 'l' },
 		{ "photo", required_argument, NULL, 'p' },
 		{ "proof", required_argument, NULL, 'o' },
+		{ "case", required_argument, NULL, 'k' },
+		{ "check-case", required_argument, NULL, 'K' },
 		{ "on", required_argument, NULL, 'D' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "proofs", required_argument, NULL, 'P' },
@@ -776,13 +941,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int c, bad = 0;
 
-	while ((c = getopt_long(argc, argv, "s:t:l:p:o:c:r:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:l:p:o:k:c:r:w:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->state = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'l': o->laminate = optarg; break;
 		case 'p': o->photo = optarg; break;
 		case 'o': o->proof = optarg; break;
+		case 'k': o->casefile = optarg; break;
+		case 'K': bad |= set_mode(o, CHECK_CASE); o->check = optarg; break;
 		case 'D': o->on = optarg; break;
 		case 'P': o->proofs = optarg; break;
 		case 'S': o->summary = optarg; break;
@@ -821,6 +988,10 @@ run(struct verifier *v, const struct opts *o, char *what, struct imp_err *e)
 
 	if ((rc = imp_crypto_init()) != 0)
 		return imp_fail(e, EX_SOFTWARE, "cannot start the hash library");
+	if (o->mode == CHECK_CASE) {              /* without our database */
+		snprintf(what, IMP_ID_MAX + 1, "%s", o->check);
+		return check_case(o, e);
+	}
 	if ((rc = imp_issuance_open(o->state, &v->ix, e)) != 0)
 		return rc;
 	if (o->mode == RECORD)

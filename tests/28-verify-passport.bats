@@ -11,7 +11,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-USAGE='usage: verify-passport [-s FILE] [-t FILE] [-l SERIAL] [-p SHA256] [-o FILE] [--on DATE] LINE1 LINE2'
+USAGE='usage: verify-passport [-s FILE] [-t FILE] [-l SERIAL] [-p SHA256] [-o FILE] [-k FILE] [--on DATE] LINE1 LINE2'
 
 setup_file() {
 	keys_setup
@@ -277,6 +277,29 @@ laminate: not presented"
 	assert_equal "$(tail -n +2 truth.csv | wc -l)" 12096
 	assert_equal "${stderr%%: *}" 'verify-passport'
 	[[ $stderr =~ ^verify-passport:\ presented\.csv:\ 12096\ presented: ]]
+}
+
+@test "a signed case file: the answer and the proof, checked by --check-case without the database; an altered one is refused" {
+	local forged
+	forged=$(printf '%-44s' "P<PAKMALIK<<TARIQ" | tr ' ' '<')
+	run -0 --separate-stderr verify-passport -k case.txt -l "$(pp 7 4)" "$forged" "$(pp 6 3)"
+	assert_equal "${lines[-1]}" 'case: case.txt'
+	assert_equal "$(sed -n 1p case.txt)" 'impass-case/1'
+	assert_equal "$(sed -n 2p case.txt)" "signer=$STAGE_FPR"
+	# the answer as printed, then the proof, then the signature
+	diff -u <(printf '%s\n' "${lines[@]:0:${#lines[@]}-1}") <(sed -n '4,/^--- proof$/p' case.txt | sed '$d')
+	sed -n '/^--- proof$/,/^--- signature$/p' case.txt | sed '1d;$d' > case.proof
+	run -0 inspect --check-proof case.proof
+	assert_output --partial 'proof good: record '
+	rm -rf spool
+	run -0 --separate-stderr verify-passport --check-case case.txt
+	assert_output --regexp "^case good: signed by $STAGE_FPR \(Night stage key\); its proof: record [0-9]+ of [0-9]+ in printed batch PRINTED-[0-9]{8}-0001$"
+	sed 's/^finding: ALTERED$/finding: AS_ISSUED/' case.txt > altered.txt
+	run -65 --separate-stderr verify-passport --check-case altered.txt
+	assert_equal "$stderr" 'verify-passport: altered.txt: altered.txt: the signature does not match the case file: it was altered after it was signed; ask the forensic section for the case file again'
+	run -65 --separate-stderr verify-passport --check-case "$KT/a.csv"
+	IMPASS_SIGNER=$APPROVER_FPR run -77 --separate-stderr verify-passport -k c2.txt "$forged" "$(pp 6 3)"
+	[ ! -e c2.txt ]
 }
 
 @test "a bad presented CSV: a missing column is 65 naming it" {
