@@ -19,6 +19,7 @@
 
 #include "issuance.h"
 #include "mrz.h"
+#include "store.h"
 
 #define PROG "verify-passport"
 #define READINGS 128              /* every reading one slip can make */
@@ -160,8 +161,8 @@ number_of(const char *l1, const char *l2, struct answer *a)
 		return;
 	n = strcspn(t2, "<");
 	snprintf(a->number, sizeof a->number, "%.*s", (int)(n < 9 ? n : 9), t2);
-	snprintf(a->l1, sizeof a->l1, "%s", t1);
-	snprintf(a->l2, sizeof a->l2, "%s", t2);
+	memcpy(a->l1, t1, IMP_MRZ_LEN + 1);
+	memcpy(a->l2, t2, IMP_MRZ_LEN + 1);
 }
 
 static void
@@ -833,6 +834,68 @@ record(struct verifier *v, const struct opts *o, char *batch_id, struct imp_err 
 
 /* ---- status changes ---------------------------------------------------------------- */
 
+/* dedup's copy of an issued passport, found by number among its CNIC's */
+struct history_copy {
+	const char *number;
+	int found;
+	char f[13][256];
+};
+
+static int
+found_passport(void *arg, const struct imp_passport *p)
+{
+	struct history_copy *h = arg;
+	const char *v[13] = { p->number, p->cnic, p->surname, p->given_names, p->father_name,
+			      p->date_of_birth, p->sex, p->issued_on, p->expires_on, p->status,
+			      p->photo_sha256, p->batch, p->tracking_id };
+	size_t i;
+
+	if (p->number == NULL || strcmp(p->number, h->number) != 0)
+		return 0;
+	for (i = 0; i < 13; i++)
+		snprintf(h->f[i], sizeof h->f[i], "%s", v[i] ? v[i] : "");
+	h->found = 1;
+	return 1;
+}
+
+/*
+ * The status change in dedup's history too (lost or stolen: lost;
+ * cancelled), so that dedup no longer counts the passport as valid. Found
+ * through the CNIC of its MRZ; a passport dedup never recorded is left.
+ */
+static int
+history_status(const struct opts *o, const struct imp_issued *p, const char *status,
+	       struct imp_err *e)
+{
+	struct history_copy h = { .number = p->number };
+	struct imp_passport np;
+	struct imp_store *st = NULL;
+	char cnic[14];
+	int rc, outcome;
+
+	snprintf(cnic, sizeof cnic, "%.13s", strlen(p->mrz2) == IMP_MRZ_LEN ? p->mrz2 + 28 : "");
+	if (strlen(cnic) != 13 || strspn(cnic, "0123456789") != 13 ||
+	    (rc = imp_store_open(o->state, IMP_STORE_LOOKUP, &st, e)) != 0 ||
+	    (rc = imp_store_by_cnic(st, cnic, found_passport, &h, e)) != 0 || !h.found) {
+		imp_store_close(st);
+		imp_warn(PROG, p->number, "not in dedup's history (dedup --record of its printed "
+			 "stream): nothing changed there");
+		return 0;
+	}
+	np = (struct imp_passport){ h.f[0], h.f[1], h.f[2], h.f[3], h.f[4], h.f[5], h.f[6],
+				    h.f[7], h.f[8], status, h.f[10], h.f[11], h.f[12] };
+	if ((rc = imp_store_begin(st, e)) == 0) {
+		if ((rc = imp_store_put(st, &np, &outcome, e)) == 0)
+			rc = imp_store_commit(st, e);
+		else
+			imp_store_rollback(st);
+	}
+	if (rc == 0)
+		imp_warn(PROG, p->number, "dedup's history now says %s (was %s)", status, h.f[9]);
+	imp_store_close(st);
+	return rc;
+}
+
 static int
 set_status(struct verifier *v, const struct opts *o, struct imp_err *e)
 {
@@ -848,6 +911,7 @@ set_status(struct verifier *v, const struct opts *o, struct imp_err *e)
 	    strpbrk(o->why, "\n\r\t") != NULL)
 		return imp_fail(e, EX_USAGE, "--why: say why in one line of at most %d characters",
 				WHY_MAX);
+	memset(&p, 0, sizeof p);
 	if ((known = imp_issuance_find(v->ix, o->number, &p, e)) < 0 ||
 	    (known == 0 && (known = imp_issuance_ledger(v->ix, o->number, state, reprinted,
 							  e)) < 0))
@@ -856,6 +920,8 @@ set_status(struct verifier *v, const struct opts *o, struct imp_err *e)
 			   strcmp(state, "dispatched") != 0))
 		return imp_fail(e, EX_DATAERR, "%s is not a passport we printed: nothing recorded "
 				"(check the number; verify the passport first)", o->number);
+	if (p.number[0] == '\0')
+		snprintf(p.number, sizeof p.number, "%s", o->number);
 	if ((rc = imp_keys_open(&keys, o->trust, o->signer, PROG, e)) != 0)
 		return rc;
 	snprintf(c.number, sizeof c.number, "%s", o->number);
@@ -867,10 +933,13 @@ set_status(struct verifier *v, const struct opts *o, struct imp_err *e)
 	if (st.oom)
 		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
 	else if ((rc = imp_gpg_sign(keys.gpg, keys.signer, st.p, st.len, &sig, e)) == 0 &&
-		 (rc = imp_issuance_set_status(v->ix, &c, imp_buf_str(&sig), e)) == 0)
+		 (rc = imp_issuance_set_status(v->ix, &c, imp_buf_str(&sig), e)) == 0) {
 		fprintf(stderr, "%s: %s recorded %s by %s (%s): %s\n", PROG, c.number, c.status,
 			imp_trust_name(&keys.trust, c.officer) ? imp_trust_name(&keys.trust,
 			c.officer) : "?", c.officer, c.why);
+		rc = history_status(o, &p, strcmp(c.status, "cancelled") == 0 ? "cancelled" :
+				    "lost", e);
+	}
 	imp_buf_free(&st);
 	imp_buf_free(&sig);
 	imp_keys_close(&keys);

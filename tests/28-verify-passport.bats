@@ -243,6 +243,27 @@ laminate: not presented"
 	assert_equal "${stderr%%: *}" 'verify-passport'
 }
 
+@test "dedup honours a report: the holder of a passport reported lost applies again and is not held for it" {
+	local n t
+	n=$(pp 10 1)
+	t=$(records printed.xml | grep "<passport number=\"$n\"" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/')
+	{ head -n 1 "$KT/a.csv"; grep "^$t," "$KT/a.csv" | sed 's/^[^,]*,/AGAIN-0001,/'; } > again.csv
+	run -0 verify-passport --report-lost "$n" --why 'lost in Karachi'
+	assert_line "verify-passport: $n: not in dedup's history (dedup --record of its printed stream): nothing changed there"
+	dedup --record printed.xml 2> /dev/null
+	ingest -b B-VP-AGAIN again.csv 2> /dev/null | validate 2> /dev/null | dedup > held.xml 2> /dev/null
+	[[ $(records held.xml) =~ \<step\ stage=\"dedup\"\ result=\"held\"\ code=\"DEDUP_VALID_PASSPORT\"\ other=\"$n\" ]] ||
+		fail "not held for $n: $(records held.xml | grep -o '<step stage="dedup"[^>]*>')"
+	run -0 --separate-stderr verify-passport --report-stolen "$n" --why 'stolen from the holder'
+	assert_equal "${stderr_lines[1]}" "verify-passport: $n: dedup's history now says lost (was valid)"
+	assert_equal "$(sqlite3 spool/state.db "SELECT status FROM history_passport WHERE passport_no = '$n'")" lost
+	ingest -b B-VP-AGAIN2 again.csv 2> /dev/null | validate 2> /dev/null | dedup > clear.xml 2> /dev/null
+	[[ $(records clear.xml) =~ \<step\ stage=\"dedup\"\ result=\"ok\"\ code=\"DEDUP_CLEAR\"\>.*passport\ $n\ of\ this\ CNIC\ \(expiry\ [0-9-]+\)\ is\ lost:\ not\ counted ]] ||
+		fail "$(records clear.xml | grep -o '<step stage="dedup".*')"
+	run -0 --separate-stderr verify-passport --cancel "$n" --why 'cancelled by the DG'
+	assert_equal "${stderr_lines[1]}" "verify-passport: $n: dedup's history now says cancelled (was lost)"
+}
+
 @test "a presented batch: each row's finding and laminate as planted, summary counts exact, proofs good" {
 	"$GEN" --printed printed.tsv --truth truth.csv presented 300 > presented.csv
 	run -0 --separate-stderr verify-passport --csv presented.csv --proofs proofs --summary summary.csv
