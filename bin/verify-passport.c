@@ -611,13 +611,20 @@ group_add(struct verifier *v, const char *group, const char *key)
 	imp_buf_free(&k);
 }
 
+/* Column j of a row; a row shorter than the header has empty cells. */
+static const char *
+cell(const struct verifier *v, const struct imp_csv_row *row, int j)
+{
+	return v->col[j] < row->kept ? row->field[v->col[j]] : "";
+}
+
 static void
 csv_line(struct verifier *v, const struct imp_csv_row *row, const struct answer *a,
 	 const char *proof)
 {
 	struct imp_buf *b = &v->out;
 	const char *cells[] = {
-		row->field[v->col[0]], finding_code[a->finding], a->number, a->altered, a->photo,
+		cell(v, row, 0), finding_code[a->finding], a->number, a->altered, a->photo,
 		a->status, laminate_code[a->lam], a->lam == LAM_OTHER ? a->other.number : "",
 		a->slip, a->ours ? a->p.office : "", a->ours ? a->p.approved : "",
 		a->ours ? a->p.batch : "", a->ours ? a->p.printed : "", a->ours ? a->p.queue : "",
@@ -655,8 +662,7 @@ csv_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	}
 	v->rows++;
 	memset(&a, 0, sizeof a);
-	rc = answer(v, row->field[v->col[1]], row->field[v->col[2]], row->field[v->col[3]],
-		    row->field[v->col[4]], &a, e);
+	rc = answer(v, cell(v, row, 1), cell(v, row, 2), cell(v, row, 3), cell(v, row, 4), &a, e);
 	if (rc == 0 && a.ours && v->proofs_fd >= 0) {
 		snprintf(proof, sizeof proof, "%08lu.proof", row->line);
 		rc = write_proof(v, &a, v->proofs_fd, proof, e);

@@ -327,4 +327,10 @@ laminate: not presented"
 	printf 'case,mrz_line1,mrz_line2,photo_sha256\nC-1,a,b,c\n' > bad.csv
 	run -65 --separate-stderr verify-passport --csv bad.csv
 	assert_equal "$stderr" "verify-passport: bad.csv: bad.csv line 1: required column 'laminate' is missing; add it to the header (cells may be empty)"
+	# a short row is answered with the cells it has: every row in is a line out
+	printf 'case,mrz_line1,mrz_line2,laminate,photo_sha256\nC-1,P<PAK\nC-2\n' > short.csv
+	run -0 --separate-stderr verify-passport --csv short.csv
+	assert_equal "${lines[1]}" '2,C-1,MRZ_INVALID,,,,,,,,,,,,,,,,'
+	assert_equal "${lines[2]}" '3,C-2,MRZ_INVALID,,,,,,,,,,,,,,,,'
+	assert_equal "${stderr%; *}" 'verify-passport: short.csv: 2 presented: 2 MRZ_INVALID'
 }
