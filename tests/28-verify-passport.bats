@@ -27,7 +27,7 @@ setup_file() {
 	ingest -b B-VP-01 a.csv 2> /dev/null | validate 2> /dev/null | render-mrz 2> /dev/null |
 		IMPASS_SIGNER=$APPROVER_FPR sign --require validate,render-mrz > approved.xml 2> /dev/null
 	spool-print --queues 3 --laminates laminates.txt approved.xml 2> /dev/null
-	fake-printer --seed 3 --fail 10 spool > printer.out
+	"$TESTS"/fake-printer --seed 3 --fail 10 spool > printer.out
 	spool-print --collect > printed.xml 2> /dev/null
 	# a batch spooled and never printed; a batch whose numbers are void
 	ingest -b B-VP-02 b.csv 2> /dev/null | validate 2> /dev/null | render-mrz 2> /dev/null |
