@@ -80,7 +80,7 @@ struct answer {
 	int broken;                       /* check digits wrong, the number ours */
 	int ours;                         /* p holds the printed passport */
 	struct imp_issued p, other;       /* the printed passport; the laminate's */
-	char state[16], reprinted[16], lam_state[16], lam_job[16];
+	char state[16], reprinted[16], lam_state[16], lam_job[16], stock[256];
 	char altered[160], photo[16], status[16];
 	struct imp_status_change change;
 	struct imp_buf detail;            /* altered fields, presented and printed */
@@ -132,7 +132,8 @@ help(void)
 	      "  -c, --csv FILE        a batch: columns case,mrz_line1,mrz_line2,laminate,\n"
 	      "                        photo_sha256; one CSV line per passport on stdout\n"
 	      "      --proofs DIR      with --csv: one proof per passport, LINE.proof\n"
-	      "      --summary FILE    with --csv: counts by finding, laminate, office, print date\n"
+	      "      --summary FILE    with --csv: counts by finding, laminate, stock, office,\n"
+	      "                        print date and status\n"
 	      "  -r, --record FILE     add a printed stream (spool-print --collect) to the index\n"
 	      "      --report-lost NUMBER, --report-stolen NUMBER, --cancel NUMBER\n"
 	      "                        record a status change, signed with --signer\n"
@@ -235,24 +236,23 @@ not_printed(struct verifier *v, struct answer *a, struct imp_err *e)
 static int
 laminate(struct verifier *v, struct answer *a, const char *serial, struct imp_err *e)
 {
-	int rc;
+	int rc, known;
 
 	a->lam = LAM_NONE;
 	if (serial == NULL || *serial == '\0')
 		return 0;
+	if ((known = imp_issuance_laminate(v->ix, serial, a->lam_state, a->lam_job, a->stock,
+					   e)) < 0)
+		return -known;
 	if (a->ours && strcmp(a->p.laminate, serial) == 0) {
 		a->lam = LAM_OK;
 		return 0;
 	}
 	if ((rc = imp_issuance_by_laminate(v->ix, serial, &a->other, e)) < 0)
 		return -rc;
-	if (rc == 1) {
+	if (rc == 1)
 		a->lam = LAM_OTHER;
-		return 0;
-	}
-	if ((rc = imp_issuance_laminate(v->ix, serial, a->lam_state, a->lam_job, e)) < 0)
-		return -rc;
-	if (rc == 0)
+	else if (known == 0)
 		a->lam = LAM_FAKE;
 	else if (strcmp(a->lam_state, "spoiled") == 0)
 		a->lam = LAM_SPOILED;
@@ -673,8 +673,10 @@ csv_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 		v->count[a.finding]++;
 		v->lam[a.lam]++;
 		group_add(v, "finding", finding_code[a.finding]);
-		if (a.lam != LAM_NONE)
+		if (a.lam != LAM_NONE) {
 			group_add(v, "laminate", laminate_code[a.lam]);
+			group_add(v, "stock", a.stock[0] ? a.stock : "never issued");
+		}
 		if (a.ours) {
 			group_add(v, "office", a.p.office);
 			snprintf(day, sizeof day, "%.10s", a.p.printed);

@@ -417,13 +417,28 @@ imp_issuance_ledger(struct imp_issuance *ix, const char *number, char state[16],
 
 int
 imp_issuance_laminate(struct imp_issuance *ix, const char *serial, char state[16],
-		      char job[16], struct imp_err *e)
+		      char job[16], char stock[256], struct imp_err *e)
 {
-	state[0] = job[0] = '\0';
+	sqlite3_stmt *s;
+	int rc;
+
+	state[0] = job[0] = stock[0] = '\0';
 	if (!ix->spool)
 		return 0;
-	return two_cols(ix, "SELECT state, job FROM spool_laminate WHERE serial = ?1", serial,
-			state, job, e);
+	if ((s = imp_state_prepare(ix->db, "SELECT l.state, l.job, i.file FROM spool_laminate l "
+				   "LEFT JOIN spool_issue i ON i.id = l.issue WHERE l.serial = ?1",
+				   e)) == NULL)
+		return -e->code;
+	bind(s, 1, serial);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, state, 16);
+		copy_col(s, 1, job, 16);
+		copy_col(s, 2, stock, 256);
+	}
+	imp_state_release(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return -imp_state_fail(ix->db, e, "spool journal");
 }
 
 /* ---- proofs ---------------------------------------------------------------------- */

@@ -66,9 +66,10 @@ int imp_issuance_by_laminate(struct imp_issuance *ix, const char *serial,
 int imp_issuance_ledger(struct imp_issuance *ix, const char *number, char state[16],
 			char reprinted[16], struct imp_err *e);
 /* The spool journal's state of a laminate serial (stock, assigned, used,
- * spoiled) and its job's number. */
+ * spoiled), its job's number and the file of serials it was issued in
+ * (--laminates: the stock it came from). */
 int imp_issuance_laminate(struct imp_issuance *ix, const char *serial, char state[16],
-			  char job[16], struct imp_err *e);
+			  char job[16], char stock[256], struct imp_err *e);
 
 /* The proof (impass-proof/1, inspect --check-proof) of a printed passport. */
 int imp_issuance_proof(struct imp_issuance *ix, const struct imp_issued *p,

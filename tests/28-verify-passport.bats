@@ -227,7 +227,8 @@ laminate: not presented"
 	run -0 --separate-stderr verify-passport --on "$((${exp:0:4} + 1))${exp:4}" "$(pp 8 2)" "$(pp 8 3)"
 	assert_line --index 4 "status: expired (expires $exp)"
 	run -0 --separate-stderr verify-passport --report-lost "$(pp 8 1)" --why 'reported at Dubai consulate, FIR 2291'
-	assert_equal "$stderr" "verify-passport: $(pp 8 1) recorded lost by Night stage key ($STAGE_FPR): reported at Dubai consulate, FIR 2291"
+	assert_equal "${stderr_lines[0]}" "verify-passport: $(pp 8 1) recorded lost by Night stage key ($STAGE_FPR): reported at Dubai consulate, FIR 2291"
+	assert_equal "${stderr_lines[1]}" "verify-passport: $(pp 8 1): not in dedup's history (dedup --record of its printed stream): nothing changed there"
 	run -0 --separate-stderr verify-passport "$(pp 8 2)" "$(pp 8 3)"
 	assert_line --index 4 --regexp "^status: lost, recorded [0-9T:-]+Z by Night stage key \\($STAGE_FPR\\): reported at Dubai consulate, FIR 2291$"
 	run -0 --separate-stderr verify-passport --report-stolen "$(pp 8 1)" --why 'stolen from the courier van'
@@ -279,6 +280,9 @@ laminate: not presented"
 	diff -u <(tail -n +2 truth.csv | cut -d, -f3 | grep . | sort | uniq -c | awk '{ print "laminate," $2 "," $1 }') \
 		<(grep '^laminate,' summary.csv)
 	assert_equal "$(grep -c '^printed,' summary.csv)" 1
+	# by laminate stock: the file of serials each presented laminate was issued in
+	diff -u <(tail -n +2 truth.csv | cut -d, -f3 | grep . | sed 's/LAMINATE_FAKE/never issued/; s/LAMINATE_[A-Z]*/laminates.txt/' | sort | uniq -c | awk '{ n = $1; $1 = ""; print "stock," substr($0, 2) "," n }') \
+		<(grep '^stock,' summary.csv)
 	assert_equal "$(ls proofs | wc -l)" "$(tail -n +2 truth.csv | grep -vc ',NOT_ISSUED,\|,MRZ_INVALID,')"
 	for f in $(ls proofs | awk 'NR % 40 == 1'); do
 		run -0 inspect --check-proof "proofs/$f"
