@@ -441,8 +441,10 @@ write_case(struct verifier *v, const struct answer *a, const struct opts *o,
 	char at[21];
 	int rc;
 
-	if ((rc = imp_keys_open(&keys, o->trust, o->signer, PROG, e)) != 0)
+	if ((rc = imp_keys_open(&keys, o->trust, o->signer, PROG, e)) != 0) {
+		imp_keys_close(&keys);
 		return rc;
+	}
 	imp_utc(at);
 	imp_buf_printf(&c, CASE_MAGIC "signer=%s\ncreated=%s\n", keys.signer, at);
 	imp_buf_add(&c, answer_text, n);
@@ -541,8 +543,10 @@ check_case(const struct opts *o, struct imp_err *e)
 	int rc;
 
 	memset(&pb, 0, sizeof pb);
-	if ((rc = imp_keys_open(&keys, o->trust, NULL, NULL, e)) != 0)
+	if ((rc = imp_keys_open(&keys, o->trust, NULL, NULL, e)) != 0) {
+		imp_keys_close(&keys);
 		return rc;
+	}
 	if ((rc = read_all(o->check, &b, e)) != 0)
 		goto out;
 	text = imp_buf_str(&b);
@@ -930,8 +934,10 @@ set_status(struct verifier *v, const struct opts *o, struct imp_err *e)
 				"(check the number; verify the passport first)", o->number);
 	if (p.number[0] == '\0')
 		snprintf(p.number, sizeof p.number, "%s", o->number);
-	if ((rc = imp_keys_open(&keys, o->trust, o->signer, PROG, e)) != 0)
+	if ((rc = imp_keys_open(&keys, o->trust, o->signer, PROG, e)) != 0) {
+		imp_keys_close(&keys);
 		return rc;
+	}
 	snprintf(c.number, sizeof c.number, "%s", o->number);
 	snprintf(c.status, sizeof c.status, "%s", o->status);
 	snprintf(c.officer, sizeof c.officer, "%s", keys.signer);
