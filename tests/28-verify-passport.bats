@@ -29,6 +29,9 @@ setup_file() {
 	spool-print --queues 3 --laminates laminates.txt approved.xml 2> /dev/null
 	"$TESTS"/fake-printer --seed 3 --fail 10 spool > printer.out
 	spool-print --collect > printed.xml 2> /dev/null
+	# the spoiled booklets' applications numbered again (reprints)
+	spool-print --reprint reprint.xml 2> /dev/null
+	render-mrz reprint.xml > reprinted.xml 2> /dev/null
 	# a batch spooled and never printed; a batch whose numbers are void
 	ingest -b B-VP-02 b.csv 2> /dev/null | validate 2> /dev/null | render-mrz 2> /dev/null |
 		IMPASS_SIGNER=$APPROVER_FPR sign --require validate,render-mrz > approved2.xml 2> /dev/null
@@ -175,8 +178,8 @@ redigit() {
 	assert_line --index 3 'photo: not_presented'
 }
 
-@test "not ours: a number never given, a void number, one never printed; a spoiled booklet; check digits that no slip explains" {
-	local l2 n
+@test "not ours: a number never given, a void number, one never printed; a spoiled booklet and its reprint; check digits that no slip explains" {
+	local l2 n t r
 	l2=$(redigit "ZZ7654321$(pp 5 3 | cut -c10-)")
 	run -0 --separate-stderr verify-passport "$(pp 5 2)" "$l2"
 	assert_output "passport ZZ7654321: not ours: the number was never given
@@ -197,11 +200,14 @@ laminate: not presented"
 	assert_line --index 3 'status: spooled in the ledger'
 	n=$(spoiled_number)
 	[ -n "$n" ]
+	t=$(records "$KT/approved.xml" | grep "<passport number=\"$n\"" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/')
+	r=$(records "$KT/reprinted.xml" | grep " id=\"$t\"" | sed 's/.*<passport number="\([A-Z0-9]*\)".*/\1/')
+	[ -n "$r" ] && [ "$r" != "$n" ]
 	run -0 --separate-stderr verify-passport "$(job_mrz "$n" 1)" "$(job_mrz "$n" 2)"
 	assert_output "passport $n: ours, written off as spoiled
 finding: SPOILED
 reading: as presented
-status: spoiled
+status: spoiled, reprinted as $r
 laminate: not presented"
 }
 
