@@ -145,13 +145,21 @@ help(void)
 
 /* ---- the answer --------------------------------------------------------------------- */
 
+/* The document number of line 2: up to 9 characters before a filler. */
+static void
+number_in(const char *l2, char out[16])
+{
+	size_t n = strcspn(l2, "<");
+
+	snprintf(out, 16, "%.*s", (int)(n < 9 ? n : 9), l2);
+}
+
 /* The number of a reading whose check digits do not hold, when its own
  * check digit does: a forger who changed a field and not its digit. */
 static void
 number_of(const char *l1, const char *l2, struct answer *a)
 {
 	char t1[IMP_MRZ_LEN + 2], t2[IMP_MRZ_LEN + 2];
-	size_t n;
 
 	snprintf(t1, sizeof t1, "%s", l1 + strspn(l1, " \t"));
 	snprintf(t2, sizeof t2, "%s", l2 + strspn(l2, " \t"));
@@ -160,8 +168,7 @@ number_of(const char *l1, const char *l2, struct answer *a)
 	if (strlen(t1) != IMP_MRZ_LEN || strlen(t2) != IMP_MRZ_LEN ||
 	    imp_mrz_digit(t2, 9) != t2[9] || t2[0] == '<')
 		return;
-	n = strcspn(t2, "<");
-	snprintf(a->number, sizeof a->number, "%.*s", (int)(n < 9 ? n : 9), t2);
+	number_in(t2, a->number);
 	memcpy(a->l1, t1, IMP_MRZ_LEN + 1);
 	memcpy(a->l2, t2, IMP_MRZ_LEN + 1);
 }
@@ -265,11 +272,34 @@ laminate(struct verifier *v, struct answer *a, const char *serial, struct imp_er
 	return 0;
 }
 
+/* Of several readings one slip explains, the one we printed (else the first). */
+static int
+printed_reading(struct verifier *v, size_t n, size_t *pick, struct imp_err *e)
+{
+	struct imp_issued p;
+	char num[16];
+	size_t i;
+	int rc;
+
+	*pick = 0;
+	for (i = 0; i < n && n > 1; i++) {
+		number_in(v->readings[i].line2, num);
+		if ((rc = imp_issuance_find(v->ix, num, &p, e)) < 0)
+			return -rc;
+		if (rc == 1 && strcmp(p.mrz1, v->readings[i].line1) == 0 &&
+		    strcmp(p.mrz2, v->readings[i].line2) == 0) {
+			*pick = i;
+			break;
+		}
+	}
+	return 0;
+}
+
 static int
 answer(struct verifier *v, const char *l1, const char *l2, const char *serial,
        const char *photo, struct answer *a, struct imp_err *e)
 {
-	size_t n, i, pick = 0;
+	size_t n, pick;
 	int rc;
 
 	imp_buf_reset(&a->detail);
@@ -280,28 +310,12 @@ answer(struct verifier *v, const char *l1, const char *l2, const char *serial,
 		number_of(l1, l2, a);
 		a->broken = 1;
 	} else {
-		if (n > READINGS)
-			n = READINGS;
-		/* one slip explaining several readings: the one we printed, if any */
-		for (i = 0; i < n && n > 1; i++) {
-			struct imp_issued p;
-			char num[16];
-
-			snprintf(num, sizeof num, "%.*s", (int)strcspn(v->readings[i].line2, "<") < 9 ?
-				 (int)strcspn(v->readings[i].line2, "<") : 9, v->readings[i].line2);
-			if ((rc = imp_issuance_find(v->ix, num, &p, e)) < 0)
-				return -rc;
-			if (rc == 1 && strcmp(p.mrz1, v->readings[i].line1) == 0 &&
-			    strcmp(p.mrz2, v->readings[i].line2) == 0) {
-				pick = i;
-				break;
-			}
-		}
+		if ((rc = printed_reading(v, n < READINGS ? n : READINGS, &pick, e)) != 0)
+			return rc;
 		snprintf(a->l1, sizeof a->l1, "%s", v->readings[pick].line1);
 		snprintf(a->l2, sizeof a->l2, "%s", v->readings[pick].line2);
 		a->slip = v->readings[pick].slip;
-		n = strcspn(a->l2, "<");
-		snprintf(a->number, sizeof a->number, "%.*s", (int)(n < 9 ? n : 9), a->l2);
+		number_in(a->l2, a->number);
 	}
 	if (a->number[0] == '\0')
 		a->finding = MRZ_INVALID;
