@@ -98,6 +98,28 @@ redigit() {
 	assert_equal "$stderr" "verify-passport: B-VP-01: --record reads a stream of printed passports (kind printed, sealed by spool-print --collect), not application sealed by sign"
 }
 
+@test "a printed stream not recorded yet: NOT_INDEXED, its laminates known from the journal; recorded from stdin, then as issued" {
+	local n l1 l2 lam
+	"$TESTS"/fake-printer spool > /dev/null
+	spool-print --collect > printed2.xml 2> /dev/null
+	n=$(grep -o 'number="AA[0-9]*"' "$KT/approved2.xml" | head -n 1 | cut -d'"' -f2)
+	l1=$(job_mrz "$n" 1) l2=$(job_mrz "$n" 2)
+	lam=$(records printed2.xml | grep "<passport number=\"$n\"" | sed 's/.* laminate="\([A-Z0-9]*\)".*/\1/')
+	run -0 --separate-stderr verify-passport "$l1" "$l2"
+	assert_output "passport $n: ours, printed, but its printed stream is not in the index
+finding: NOT_INDEXED
+reading: as presented
+status: printed in the ledger: record its printed stream (--record)
+laminate: not presented"
+	run -0 --separate-stderr verify-passport -l "$lam" "$(pp 1 2)" "$(pp 1 3)"
+	assert_line "laminate: LAMINATE_OTHER $lam belongs to passport $n"
+	run -0 --separate-stderr verify-passport --record - < printed2.xml
+	assert_equal "${stderr%, *}" "verify-passport: $(sed -n 's/^<batch .* id="\([^"]*\)".*/\1/p' printed2.xml): 3 printed passports, 3 added to the issuance index"
+	run -0 --separate-stderr verify-passport -l "$lam" "$l1" "$l2"
+	assert_line --index 1 'finding: AS_ISSUED'
+	assert_line "laminate: LAMINATE_OK $lam belongs to this passport"
+}
+
 @test "a genuine passport: ours, as issued, with the evidence and a proof inspect --check-proof accepts; a forged proof is refused" {
 	run -0 --separate-stderr verify-passport -l "$(pp 1 4)" -p "$(pp 1 5)" -o p.proof --on 2027-01-01 "$(pp 1 2)" "$(pp 1 3)"
 	assert_equal "${lines[0]}" "passport $(pp 1 1): ours, as issued"
