@@ -43,4 +43,17 @@ int imp_mrz_render(const struct imp_mrz *m, char line1[IMP_MRZ_LEN + 1],
  * is right, else -1 with why naming the first wrong field. */
 int imp_mrz_check(const char *line1, const char *line2, struct imp_buf *why);
 
+/* mrzread.c: a scanner's reading of a presented MRZ and its OCR slips. */
+struct imp_mrz_repair {
+	char line1[IMP_MRZ_LEN + 1], line2[IMP_MRZ_LEN + 1];
+	char slip[96];                /* what was repaired, "" when nothing */
+};
+
+/* The readings that pass imp_mrz_check: the one presented (nothing
+ * repaired, the only one then), else each that one OCR slip explains (0
+ * read for O and back, 1 for I, 8 for B, one < dropped), at most max;
+ * how many there are. Lines are taken without the blanks around them. */
+size_t imp_mrz_readings(const char *line1, const char *line2, struct imp_mrz_repair *out,
+			size_t max);
+
 #endif

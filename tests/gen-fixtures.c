@@ -21,6 +21,7 @@
 	"       gen-fixtures [--seed N] [--list-size L] [--truth FILE] screening COUNT\n" \
 	"       gen-fixtures [--seed N] [--history-size H] [--truth FILE] dedup COUNT\n" \
 	"       gen-fixtures [--seed N] [--from K] [--date D] [--truth FILE] payments COUNT\n" \
+	"       gen-fixtures [--seed N] --printed FILE [--truth FILE] presented COUNT\n" \
 	"       KIND: applications | nadra | pcl | history | registers | typed-register | fees\n"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +46,7 @@ enum salt {
 	SALT_REGISTERS, SALT_PHONE, SALT_ADDRESS, SALT_CNIC, SALT_PASSPORT,
 	/* two kinds added on two branches at once: each keeps the salt it had */
 	SALT_RECEIPT, SALT_PHOTO, SALT_TYPED, SALT_PAYMENT = SALT_TYPED,
+	SALT_PRESENTED,
 };
 
 struct rng {
@@ -2402,6 +2404,201 @@ static void write_typed_register(const struct config *cfg, uint64_t k,
 	row_field(w, "");
 }
 
+/* ---- presented: passports sent to be verified (verify-passport --csv) ---- */
+
+/* Printed passports read from --printed FILE: lines of
+ * NUMBER TAB MRZ1 TAB MRZ2 TAB LAMINATE TAB PHOTO_SHA256. */
+struct printed {
+	char number[16], mrz1[48], mrz2[48], laminate[16], photo[72];
+};
+
+static struct printed *pool;
+static size_t pool_size;
+
+static void load_printed(const char *path)
+{
+	char line[512];
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+	struct printed *p, *grown;
+
+	if (f == NULL)
+		die(EX_NOINPUT, "cannot open %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (pool_size == cap) {
+			cap = cap ? 2 * cap : 256;
+			if ((grown = realloc(pool, cap * sizeof *pool)) == NULL)
+				die(EX_SOFTWARE, "out of memory");
+			pool = grown;
+		}
+		p = &pool[pool_size];
+		if (sscanf(line, "%15[^\t]\t%47[^\t]\t%47[^\t]\t%15[^\t]\t%71[0-9a-f]", p->number,
+		    p->mrz1, p->mrz2, p->laminate, p->photo) != 5 || strlen(p->mrz1) != 44 ||
+		    strlen(p->mrz2) != 44)
+			die(EX_DATAERR, "%s line %zu: not NUMBER, MRZ1, MRZ2, LAMINATE, PHOTO "
+			    "separated by tabs", path, pool_size + 1);
+		pool_size++;
+	}
+	fclose(f);
+	if (pool_size == 0)
+		die(EX_DATAERR, "%s: no printed passports", path);
+}
+
+/* ICAO 9303 check digit (7-3-1, '<' 0, A 10), written independently of lib/. */
+static char mrz_check(const char *s, size_t n)
+{
+	static const int weight[] = { 7, 3, 1 };
+	int sum = 0, v;
+
+	for (size_t i = 0; i < n; i++) {
+		v = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+		    s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 10 : 0;
+		sum += v * weight[i % 3];
+	}
+	return (char)('0' + sum % 10);
+}
+
+/* Line 2's check digits made right again after a field changed. */
+static void mrz_redigit(char *l2)
+{
+	char comp[39];
+
+	l2[9] = mrz_check(l2, 9);
+	l2[19] = mrz_check(l2 + 13, 6);
+	l2[27] = mrz_check(l2 + 21, 6);
+	memcpy(comp, l2, 10);
+	memcpy(comp + 10, l2 + 13, 7);
+	memcpy(comp + 17, l2 + 21, 22);
+	l2[43] = mrz_check(comp, sizeof comp);
+}
+
+enum forgery {
+	PLANT_GENUINE, PLANT_SLIP, PLANT_PHOTO, PLANT_DATA, PLANT_DATA_PHOTO,
+	PLANT_STOLEN_LAMINATE, PLANT_FAKE_LAMINATE, PLANT_SEVERAL, PLANT_BOOKLET,
+	PLANT_DIGITS,
+};
+
+static const struct {
+	const char *name, *finding, *laminate;
+	unsigned weight;              /* per 10,000 */
+} plants[] = {
+	{ "genuine", "AS_ISSUED", "LAMINATE_OK", 5300 },
+	{ "ocr-slip", "AS_ISSUED", "LAMINATE_OK", 600 },
+	{ "photo-swapped", "PHOTO_SWAPPED", "LAMINATE_OK", 400 },
+	{ "data-changed", "ALTERED", "LAMINATE_OK", 300 },
+	{ "data-and-photo", "DATA_AND_PHOTO_CHANGED", "LAMINATE_OK", 700 },
+	{ "stolen-laminate", "AS_ISSUED", "LAMINATE_OTHER", 1600 },
+	{ "fake-laminate", "AS_ISSUED", "LAMINATE_FAKE", 200 },
+	{ "several", "DATA_AND_PHOTO_CHANGED", "LAMINATE_OTHER", 600 },
+	{ "forged-booklet", "NOT_ISSUED", "", 200 },
+	{ "bad-check-digits", "MRZ_INVALID", "", 100 },
+};
+
+static enum forgery pick_forgery(struct rng *r)
+{
+	uint32_t roll = rng_below(r, 10000), sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < NELEM(plants); i++) {
+		sum += plants[i].weight;
+		if (roll < sum)
+			break;
+	}
+	return (enum forgery)i;
+}
+
+/* A name other than the printed one, in the 39 places of line 1. */
+static void forge_name(char *l1)
+{
+	static const char *const names[] = { "MALIK<<TARIQ<MEHMOOD", "QURESHI<<NADIA" };
+	const char *n = strncmp(l1 + 5, names[0], strlen(names[0])) == 0 ? names[1] : names[0];
+
+	memset(l1 + 5, '<', 39);
+	memcpy(l1 + 5, n, strlen(n));
+}
+
+/* One OCR slip a scanner makes: a digit of the number read as a letter,
+ * else the last filler of line 1 dropped. */
+static void ocr_slip(struct rng *r, char *l1, char *l2)
+{
+	static const char from[] = "018", to[] = "OIB";
+	size_t at[9], n = 0, i;
+	const char *c;
+
+	for (i = 2; i < 9; i++)
+		if (strchr(from, l2[i]) != NULL)
+			at[n++] = i;
+	if (n > 0 && (l1[43] != '<' || rng_chance(r, 5000))) {
+		i = at[rng_below(r, (uint32_t)n)];
+		c = strchr(from, l2[i]);
+		l2[i] = to[c - from];
+	} else if (l1[43] == '<') {
+		l1[43] = '\0';
+	}
+}
+
+static void forged_number(struct rng *r, char *l2, int wrong_digit)
+{
+	static const char safe[] = "2345679";
+
+	l2[0] = 'Z';
+	l2[1] = 'Z';
+	for (int i = 2; i < 9; i++)
+		l2[i] = safe[rng_below(r, 7)];
+	mrz_redigit(l2);
+	if (wrong_digit)
+		l2[9] = (char)('0' + (l2[9] - '0' + 1) % 10);
+}
+
+static void write_presented(const struct config *cfg, uint64_t k, struct row *w)
+{
+	struct rng r = rng_salted(cfg->seed ^ k, SALT_PRESENTED);
+	const struct printed *p = &pool[k % pool_size];
+	const struct printed *other = &pool[(k + 1 + rng_below(&r, (uint32_t)(pool_size > 1 ?
+	    pool_size - 1 : 1))) % pool_size];
+	enum forgery plant = pick_forgery(&r);
+	char l1[48], l2[48], photo[72], laminate[16], buf[32];
+
+	if (pool_size < 2 && (plant == PLANT_STOLEN_LAMINATE || plant == PLANT_SEVERAL))
+		plant = PLANT_GENUINE;
+	snprintf(l1, sizeof l1, "%s", p->mrz1);
+	snprintf(l2, sizeof l2, "%s", p->mrz2);
+	snprintf(photo, sizeof photo, "%s", p->photo);
+	snprintf(laminate, sizeof laminate, "%s", p->laminate);
+	if (plant == PLANT_PHOTO || plant == PLANT_DATA_PHOTO || plant == PLANT_SEVERAL)
+		snprintf(photo, sizeof photo, "%016llx%016llx%016llx%016llx",
+		    (unsigned long long)rng_next(&r), (unsigned long long)rng_next(&r),
+		    (unsigned long long)rng_next(&r), (unsigned long long)rng_next(&r));
+	if (plant == PLANT_DATA || plant == PLANT_DATA_PHOTO || plant == PLANT_SEVERAL) {
+		if (rng_chance(&r, 5000)) {
+			forge_name(l1);
+		} else {                  /* born a year earlier, digits made right */
+			l2[13] = l2[14] == '0' ? (char)(l2[13] == '0' ? '9' : l2[13] - 1) : l2[13];
+			l2[14] = l2[14] == '0' ? '9' : (char)(l2[14] - 1);
+			mrz_redigit(l2);
+		}
+	}
+	if (plant == PLANT_STOLEN_LAMINATE || plant == PLANT_SEVERAL)
+		snprintf(laminate, sizeof laminate, "%s", other->laminate);
+	if (plant == PLANT_FAKE_LAMINATE)
+		snprintf(laminate, sizeof laminate, "SL9%07u", rng_below(&r, 10000000));
+	if (plant == PLANT_BOOKLET || plant == PLANT_DIGITS) {
+		forged_number(&r, l2, plant == PLANT_DIGITS);
+		laminate[0] = '\0';
+	}
+	if (plant == PLANT_SLIP)
+		ocr_slip(&r, l1, l2);
+	snprintf(buf, sizeof buf, "C-%06llu", (unsigned long long)k + 1);
+	row_field(w, buf);
+	row_field(w, l1);
+	row_field(w, l2);
+	row_field(w, laminate);
+	row_field(w, photo);
+	if (truth != NULL)
+		fprintf(truth, "%llu,%s,%s,%s\n", (unsigned long long)k + 2 - cfg->from,
+		    plants[plant].finding, plants[plant].laminate, plants[plant].name);
+}
+
 /* ---- driver ---- */
 
 static const struct kind kinds[] = {
@@ -2444,6 +2641,8 @@ static const struct kind kinds[] = {
 	  "valid_to", 0, write_fees },
 	{ "payments", "receipt_no,amount,paid_on,channel,status", 0,
 	  write_payments },
+	{ "presented", "case,mrz_line1,mrz_line2,laminate,photo_sha256", 0,
+	  write_presented },
 };
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -2501,12 +2700,19 @@ static void parse_option(int opt, const char *arg, struct config *cfg)
 		    cfg->history_size == 0)
 			usage_error("--history-size: not a number from 1: %s", arg);
 		break;
+	case 'p':
+		load_printed(arg);
+		break;
 	case 'h':
 		fputs(USAGE, stdout);
 		fputs("Person k is a function of the seed and k alone: the KINDs made with one\n"
 		      "--seed (default 1) describe the same people, so person k of applications\n"
 		      "is person k of nadra, pcl, history and registers: one seed links them.\n"
-		      "--from K starts at person K; --date is the day the applications were made.\n",
+		      "--from K starts at person K; --date is the day the applications were made.\n"
+		      "presented: passports sent to verify-passport, row k a copy of printed\n"
+		      "passport k of --printed FILE (NUMBER, MRZ1, MRZ2, LAMINATE, PHOTO per line,\n"
+		      "tab-separated), some forged (data, photo, laminate, booklet, check digits)\n"
+		      "or read with an OCR slip; --truth FILE: line,finding,laminate_finding,plant.\n",
 		      stdout);
 		exit(0);
 	default:
@@ -2523,7 +2729,8 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	cfg->kind = find_kind(argv[0]);
 	if (!cfg->kind)
 		usage_error("unknown KIND '%s': use applications, nadra, pcl, "
-		    "history, registers, typed-register, screening, dedup, fees or payments",
+		    "history, registers, typed-register, screening, dedup, fees, payments "
+		    "or presented",
 		    argv[0]);
 	rich_names = strcmp(cfg->kind->name, "pcl") == 0 ||
 	    strcmp(cfg->kind->name, "screening") == 0;
@@ -2534,6 +2741,8 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 	    (cfg->count > FEE_ROWS || cfg->from + cfg->count > FEE_ROWS))
 		usage_error("fees: --from + COUNT must not exceed %d, the rows "
 		    "of the schedule", FEE_ROWS);
+	if (strcmp(cfg->kind->name, "presented") == 0 && pool_size == 0)
+		usage_error("presented: --printed FILE names the printed passports");
 	if (cfg->kind->base + cfg->from + cfg->count > PERSON_LIMIT)
 		usage_error("%s: --from + COUNT must not exceed %llu",
 		    cfg->kind->name, PERSON_LIMIT - cfg->kind->base);
@@ -2548,6 +2757,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "list-size", required_argument, NULL, 'l' },
 		{ "truth", required_argument, NULL, 't' },
 		{ "history-size", required_argument, NULL, 'H' },
+		{ "printed", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2566,6 +2776,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		    "tracking_id,expected,other,kind\n" :
 		    strcmp(cfg->kind->name, "payments") == 0 ?
 		    "tracking_id,expected,receipt,kind\n" :
+		    strcmp(cfg->kind->name, "presented") == 0 ?
+		    "line,finding,laminate_finding,plant\n" :
 		    "tracking_id,expected,entry_id,kind\n", truth);
 	cfg->cnic_key = splitmix64(cfg->seed ^ SALT_CNIC);
 	cfg->passport_key = splitmix64(cfg->seed ^ SALT_PASSPORT);

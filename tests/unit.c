@@ -864,6 +864,44 @@ test_mrz_check(void)
 	imp_buf_free(&why);
 }
 
+/* The ICAO specimen read with slips: each is repaired and named; two slips
+ * or a wrong check digit are not. */
+static void
+test_mrz_readings(void)
+{
+	static const char l1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+	static const char l2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+	struct imp_mrz_repair r[128];
+	size_t n, i;
+	int found;
+
+	CHECK(imp_mrz_readings(l1, l2, r, 128) == 1 && r[0].slip[0] == '\0' &&
+	      strcmp(r[0].line2, l2) == 0);
+	CHECK(imp_mrz_readings(" p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\r\n", l2, r, 128) == 1);
+	n = imp_mrz_readings(l1, "L8989O2C36UTO7408122F1204159ZE184226B<<<<<10", r, 128);
+	CHECK(n == 1 && strcmp(r[0].line2, l2) == 0 &&
+	      strcmp(r[0].slip, "line 2 position 6: 'O' read for '0'") == 0);
+	n = imp_mrz_readings(l1, "L898902C36UTO74O8122F1204159ZE184226B<<<<<10", r, 128);
+	CHECK(n == 1 && strcmp(r[0].line2, l2) == 0);
+	/* one slip may explain more than one reading (here also LB9B902C3):
+	 * the true one is among them, and verify-passport takes the printed one */
+	n = imp_mrz_readings(l1, "LB98902C36UTO7408122F1204159ZE184226B<<<<<10", r, 128);
+	CHECK(n == 2 && strcmp(r[0].line2, l2) == 0 &&
+	      strcmp(r[0].slip, "line 2 position 2: 'B' read for '8'") == 0);
+	/* a filler dropped from line 1: several readings pass, the true one among them */
+	n = imp_mrz_readings("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<", l2, r, 128);
+	for (i = 0, found = 0; i < n && i < 128; i++)
+		found |= strcmp(r[i].line1, l1) == 0 && strstr(r[i].slip, "dropped") != NULL;
+	CHECK(n >= 1 && found);
+	n = imp_mrz_readings(l1, "L898902C36UTO7408122F1204159ZE184226B<<<<10", r, 128);
+	CHECK(n == 2 && strcmp(r[1].line2, l2) == 0 &&
+	      strcmp(r[1].slip, "line 2: a '<' dropped at position 38") == 0);
+	CHECK(imp_mrz_readings(l1, "L898902C35UTO7408122F1204159ZE184226B<<<<<10", r, 128) == 0);
+	CHECK(imp_mrz_readings(l1, "LB989O2C36UTO7408122F1204159ZE184226B<<<<<10", r, 128) == 0);
+	CHECK(imp_mrz_readings(l1, "L898902C36UTO", r, 128) == 0);
+	CHECK(imp_mrz_readings("", "", r, 128) == 0);
+}
+
 static void
 test_add_years(void)
 {
@@ -1448,6 +1486,7 @@ static const struct {
 	  test_mrz_specimen },
 	{ "MRZ names: ICAO truncation examples, SPEC 9 cuts, transliteration", test_mrz_names },
 	{ "MRZ checker names the first wrong field", test_mrz_check },
+	{ "MRZ readings: one OCR slip repaired and named", test_mrz_readings },
 	{ "expiry: the same day n years on, 29 February to 28", test_add_years },
 	{ "number series: ranges, re-runs, void, exhaustion, file mode", test_series },
 	{ "phone numbers: +92 mobile numbers in any form, overseas with their code; no landline",

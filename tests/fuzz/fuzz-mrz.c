@@ -5,7 +5,8 @@
  * presented MRZ; all of them are also read as the fields of a data page
  * (surname, given names, number, date of birth, date of expiry, sex,
  * optional data, document code, issuing state, nationality) and rendered. Property: whatever the
- * renderer writes is two lines of 44 characters the checker accepts.
+ * renderer writes is two lines of 44 characters the checker accepts, and
+ * every reading of a presented MRZ with one OCR slip repaired too.
  */
 #include <string.h>
 
@@ -38,6 +39,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (imp_mrz_check(l[0], l[1], &why) != 0)
 		FUZZ_ASSERT(why.len > 0);
+	/* a scanner's reading (lib/mrzread.c): every reading it gives passes the checker */
+	{
+		struct imp_mrz_repair r[8];
+		size_t k, n = imp_mrz_readings(l[0], l[1], r, 8);
+
+		for (k = 0; k < n && k < 8; k++)
+			FUZZ_ASSERT(imp_mrz_check(r[k].line1, r[k].line2, &why) == 0);
+	}
 
 	if (imp_mrz_name(l[0], l[1], name, &why) == 0) {
 		FUZZ_ASSERT(strlen(name) == IMP_MRZ_NAME);
