@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "issuance.h"
-#include "series.h"
+#include "state.h"
 
 #define CACHED 8
 
