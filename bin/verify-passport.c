@@ -810,38 +810,58 @@ summary(const struct verifier *v, const char *what, double start)
 
 /* ---- --record -------------------------------------------------------------------- */
 
+struct index_read {                   /* --record: a printed stream into the index */
+	struct verifier *v;
+	const char *batch;
+	uint64_t added;
+	int fresh, began;
+};
+
+static int
+index_ready(void *arg, const struct imp_batch *b, struct imp_err *e)
+{
+	struct index_read *ir = arg;
+	int rc;
+
+	if (strcmp(b->kind, "printed") != 0 || strcmp(b->seal.stage, "spool-print") != 0)
+		return imp_fail(e, EX_DATAERR, "--record reads a stream of printed passports "
+				"(kind printed, sealed by spool-print --collect), not %s sealed by %s",
+				b->kind, b->seal.stage);
+	ir->batch = b->id;
+	if ((rc = imp_issuance_begin(ir->v->ix, e)) != 0)
+		return rc;
+	ir->began = 1;
+	return imp_issuance_batch(ir->v->ix, b, &ir->fresh, e);
+}
+
+static int
+index_line(void *arg, uint64_t i, const char *line, size_t len, struct imp_err *e)
+{
+	struct index_read *ir = arg;
+	int rc, one;
+
+	rc = imp_issuance_add(ir->v->ix, ir->batch, i - 1, line, len, &one, e);
+	ir->added += (uint64_t)one;
+	return rc;
+}
+
 static int
 record(struct verifier *v, const struct opts *o, char *batch_id, struct imp_err *e)
 {
+	struct index_read ir = { .v = v };
+	struct imp_read how = { .ready = index_ready, .each = index_line, .arg = &ir };
 	struct imp_keys keys;
-	struct imp_reader *in = NULL;
 	struct imp_batch b;
-	const char *line;
-	size_t len;
-	uint64_t i = 0, added = 0;
-	int rc, n = 0, fresh = 0, one_added;
 	double start = imp_now();
+	int rc;
 
 	memset(&b, 0, sizeof b);
-	if ((rc = imp_keys_open(&keys, o->trust, NULL, NULL, e)) == 0 &&
-	    (rc = imp_reader_open(&in, strcmp(o->record, "-") == 0 ? NULL : o->record, e)) == 0) {
-		rc = imp_reader_scan(in, &b, NULL, NULL, e);
-		snprintf(batch_id, IMP_ID_MAX + 1, "%s", b.id);
-		if (rc == 0 && (rc = imp_batch_verify(&b, keys.gpg, &keys.trust, e)) == 0 &&
-		    (strcmp(b.kind, "printed") != 0 || strcmp(b.seal.stage, "spool-print") != 0))
-			rc = imp_fail(e, EX_DATAERR, "--record reads a stream of printed passports "
-				      "(kind printed, sealed by spool-print --collect), not %s sealed "
-				      "by %s", b.kind, b.seal.stage);
-	}
-	if (rc == 0 && (rc = imp_reader_rewind(in, e)) == 0 &&
-	    (rc = imp_issuance_begin(v->ix, e)) == 0) {
-		if ((rc = imp_issuance_batch(v->ix, &b, &fresh, e)) == 0)
-			while (rc == 0 && (n = imp_reader_next(in, &line, &len, e)) > 0) {
-				rc = imp_issuance_add(v->ix, b.id, i++, line, len, &one_added, e);
-				added += (uint64_t)one_added;
-			}
-		if (rc == 0)
-			rc = n < 0 ? e->code : imp_reader_finish(in, &b, e);
+	memset(&keys, 0, sizeof keys);
+	if ((rc = imp_keys_open(&keys, o->trust, NULL, NULL, e)) == 0)
+		rc = imp_stream_read(strcmp(o->record, "-") == 0 ? NULL : o->record, &keys, &b, &how,
+				     e);
+	snprintf(batch_id, IMP_ID_MAX + 1, "%s", b.id);
+	if (ir.began) {
 		imp_fault("issuance-record");
 		if (rc == 0)
 			rc = imp_issuance_commit(v->ix, e);
@@ -850,9 +870,8 @@ record(struct verifier *v, const struct opts *o, char *batch_id, struct imp_err 
 	}
 	if (rc == 0)
 		fprintf(stderr, "%s: %s: %" PRIu64 " printed passports, %" PRIu64 " added to the "
-			"issuance index%s, %.1f s\n", PROG, b.id, b.count, added, fresh ? "" :
+			"issuance index%s, %.1f s\n", PROG, b.id, b.count, ir.added, ir.fresh ? "" :
 			" (the batch was recorded before)", imp_now() - start);
-	imp_reader_close(in);
 	imp_batch_free(&b);
 	imp_keys_close(&keys);
 	return rc;

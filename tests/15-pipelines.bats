@@ -308,6 +308,7 @@ setup() {
 	grep -qE "^[0-9TZ:-]+ collect: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ ok, 0 rejected, 0 held, [0-9]+ s\$" "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ manifest-courier: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ ok, 0 rejected, 0 held, [0-9]+ s$' "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ record: done in [0-9]+ s: dedup: PRINTED-[0-9]+-0001: [0-9]+ in, [0-9]+ passports added to the history, ' "$c/run.log"
+	grep -qE '^[0-9TZ:-]+ index: done in [0-9]+ s: verify-passport: PRINTED-[0-9]+-0001: [0-9]+ printed passports, [0-9]+ added to the ' "$c/run.log"
 	grep -qE '^[0-9TZ:-]+ reprint: done in [0-9]+ s: spool-print: B-[0-9]+-01-R1: [0-9]+ spoiled applications of batch ' "$c/run.log"
 	grep -qE "^[0-9TZ:-]+ [0-9]+ spoiled jobs wait in .*: print them again with nightly --reprint spool/runs/$(basename "$c")/reprint.xml$" "$c/run.log"
 }
@@ -325,6 +326,15 @@ setup() {
 	run -0 track --state "$REF/spool/state.db" "$id"
 	assert_line --regexp '^  [0-9TZ:-]{20}  received    \(batch B-[0-9]+-01\)$'
 	assert_line --regexp '^  [0-9TZ:-]{20}  printed     \(batch PRINTED-[0-9]+-0001\)$'
+}
+
+@test "the courier run keeps the issuance index: verify-passport answers a printed passport as issued, from its MRZ" {
+	c=$(rundir courier "$REF")
+	mrz=$(grep -m 1 '^<record [^>]*status="ok"' "$c/01-collect.xml" | sed 's/.*<mrz>\([^<]*\)<\/mrz><mrz>\([^<]*\)<\/mrz>.*/\1 \2/')
+	read -r l1 l2 <<< "$mrz"
+	[ ${#l1} -eq 44 ] && [ ${#l2} -eq 44 ]
+	run -0 verify-passport --state "$REF/spool/state.db" "$l1" "$l2"
+	assert_line --index 1 'finding: AS_ISSUED'
 }
 
 @test "run folders 0700, every file in them 0600" {
