@@ -1001,6 +1001,9 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 		return rc < 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") :
 			imp_fail(e, EX_DATAERR, "record %s: passport %s has not two <mrz> lines; "
 				 "have the batch rendered again", imp_record_id(r), number);
+	/* an e-Passport's chip data (render-lds) goes with its job */
+	if ((rc = imp_lds_job_chip(sp->fd, sp->root, r, &jr->xml, e)) != 0)
+		return rc;
 	imp_sha256(jr->xml.p, jr->xml.len, h);
 	imp_hex(h, IMP_HASH_LEN, hex);
 	if (hash[0] == '\0' && (rc = journal_hash(jr, number, hex, e)) != 0)
@@ -1939,6 +1942,7 @@ reprint_write(sqlite3 *db, struct imp_keys *k, const char *file, const char *bat
 		imp_buf_reset(&line);
 		imp_buf_add(&line, sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
 		drop_passport(&line);
+		imp_lds_drop_chip(&line);       /* and the chip data signed for it */
 		if (line.oom || (rc = imp_record_load(r, line.p, line.len, e)) != 0) {
 			rc = rc ? rc : imp_fail(e, EX_SOFTWARE, "out of memory");
 			break;
