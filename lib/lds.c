@@ -1060,7 +1060,6 @@ imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_b
 	const char *file = chip ? attr(chip, "file") : NULL, *sod = st ? attr(st, "sod") : NULL;
 	struct imp_buf b = { 0 }, why = { 0 }, x = { 0 }, shown = { 0 };
 	struct imp_err fe = { 0 };
-	unsigned char *b64 = NULL;
 	char name[32], mrz[89];
 	struct stat sb;
 
@@ -1103,16 +1102,15 @@ imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_b
 		rc = imp_fail(e, EX_DATAERR, "record %s: the chip file %s: %s; %s", id,
 			      imp_buf_str(&shown), why.len ? imp_buf_str(&why) :
 			      "the passport has not two MRZ lines", JOB_FIX);
-	} else if ((b64 = malloc(4 * ((b.len + 2) / 3) + 1)) == NULL) {
-		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
 	} else if (job->len < 7 || memcmp(job->p + job->len - 7, "</job>\n", 7) != 0) {
 		rc = imp_fail(e, EX_SOFTWARE, "record %s: the print job does not end in </job>", id);
 	} else {
-		EVP_EncodeBlock(b64, (const unsigned char *)b.p, (int)b.len);
 		imp_buf_puts(&x, "<chip");
 		imp_buf_attr(&x, "file", name);
 		imp_buf_attr(&x, "sod", sod);
-		imp_buf_printf(&x, " bytes=\"%zu\">%s</chip>", b.len, (const char *)b64);
+		imp_buf_printf(&x, " bytes=\"%zu\">", b.len);
+		imp_b64_encode((const unsigned char *)b.p, b.len, &x);
+		imp_buf_puts(&x, "</chip>");
 		if (!x.oom)
 			imp_buf_insert(job, job->len - 7, x.p, x.len);
 		if (x.oom || job->oom)
@@ -1120,7 +1118,6 @@ imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_b
 	}
 	if (dir >= 0)
 		close(dir);
-	free(b64);
 	imp_buf_free(&b);
 	imp_buf_free(&why);
 	imp_buf_free(&x);
