@@ -1065,9 +1065,11 @@ imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_b
 
 	if (chip == NULL && st == NULL && !ever)
 		return 0;
-	if (number == NULL || strlen(number) > 9)
-		return imp_fail(e, EX_DATAERR, "record %s: chip data without a passport number; %s",
-				id, JOB_FIX);
+	/* the file's name is the number: only letters and digits, never a path */
+	if (number == NULL || *number == '\0' || strlen(number) > 9 ||
+	    number[strspn(number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] != '\0')
+		return imp_fail(e, EX_DATAERR, "record %s: chip data without a passport number of "
+				"letters and digits; %s", id, JOB_FIX);
 	if (chip == NULL && st == NULL)
 		return imp_fail(e, EX_DATAERR, "record %s: passport %s: an e-Passport (render-lds "
 				"signed chip data for an earlier passport of it) without chip data "
@@ -1091,7 +1093,7 @@ imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_b
 			      "that only it writes", JOB_FIX);
 	} else if (!imp_file_is_ours(dir, name)) {
 		rc = imp_fail(e, EX_DATAERR, "record %s: the chip file %s is %s; %s", id,
-			      imp_buf_str(&shown), faccessat(dir, name, F_OK, AT_SYMLINK_NOFOLLOW) ?
+			      imp_buf_str(&shown), fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ?
 			      "missing" : "not a regular file of this account", JOB_FIX);
 	} else if (imp_file_read(dir, name, imp_buf_str(&shown), IMP_LDS_JOB_CHIP_MAX, &b,
 				 &fe) != 0) {
