@@ -2,8 +2,9 @@
 /*
  * render-lds: the chip data of each e-Passport (ICAO 9303-10 and -12):
  * EF.COM, DG1 (the MRZ render-mrz wrote, byte for byte), DG2 (the photo
- * from the photo store, checked against photo_sha256) and EF.SOD (their
- * SHA-256 hashes signed by the Document Signer in a CMS SignedData).
+ * from the photo store, checked against photo_sha256), the optional DG11
+ * and DG12 the office chooses (--groups) and EF.SOD (their SHA-256 hashes
+ * signed by the Document Signer in a CMS SignedData).
  * The DS certificate is checked before any record is read. Each chip is
  * one 0600 file SPOOL/lds/NUMBER.lds; the record gets a reference to it
  * and a step with the hash of its EF.SOD. --check verifies a chip dump.
@@ -23,12 +24,13 @@
 #define PROG "render-lds"
 #define PHOTO_MAX (1024 * 1024)
 #define CHIP_MAX (4 * 1024 * 1024)
-#define NDG 2
+#define NDG 4                 /* DG1, DG2 and at most DG11, DG12 */
 
 struct opts {
 	int check;
 	const char *input, *trust, *signer, *spool, *photos, *ds_cert, *ds_key, *csca, *mrz;
 	unsigned types;               /* bit per passport type that gets a chip */
+	int dg11, dg12;               /* --groups */
 };
 
 static const char *const type_names[] = { "ordinary", "official", "diplomatic", NULL };
@@ -39,7 +41,9 @@ struct lds {
 	const char *photos_path;
 	char out_path[4096];
 	unsigned types;
-	struct imp_buf photo, chip, dg[NDG + 1], com, sod, why, xml;  /* dg[0] unused */
+	int dgs[NDG], dg11, dg12;     /* the groups of every chip, in order; --groups */
+	size_t ndg;
+	struct imp_buf photo, chip, dg[NDG], com, sod, why, xml;
 	uint64_t signed_n;
 	char chunk[16384];
 };
@@ -183,34 +187,54 @@ type_wanted(const struct lds *l, const char *type)
 	return 0;
 }
 
-/* EF.COM, DG1, DG2, EF.SOD of the record into l->chip. */
+/* EF.COM, DG1, DG2, DG11 and DG12 when chosen, EF.SOD of the record into
+ * l->chip; 1 when the photo is no JPEG (l->why says why). */
 static int
-build_chip(struct lds *l, const char *mrz[2], const char *sex, unsigned char hash[NDG][IMP_HASH_LEN],
-	   struct imp_err *e)
+build_chip(struct lds *l, struct imp_record *r, const char *mrz[2],
+	   unsigned char hash[NDG][IMP_HASH_LEN], struct imp_err *e)
 {
-	static const int dgs[NDG] = { 1, 2 };
-	int i, rc;
+	const char *sex = imp_record_field(r, "normalised", "sex");
+	struct imp_lds_dg11 f = {
+		imp_record_field(r, "normalised", "surname"),
+		imp_record_field(r, "normalised", "given_names"),
+		imp_record_field(r, "normalised", "cnic"),
+		imp_record_field(r, "normalised", "date_of_birth"),
+		imp_record_field(r, "application", "place_of_birth"),
+		imp_record_field(r, "application", "address"),
+	};
+	size_t i;
+	int rc, oom = 0;
 
-	imp_buf_reset(&l->dg[1]);
-	imp_buf_reset(&l->dg[2]);
+	for (i = 0; i < l->ndg; i++)
+		imp_buf_reset(&l->dg[i]);
 	imp_buf_reset(&l->com);
 	imp_buf_reset(&l->sod);
 	imp_buf_reset(&l->chip);
-	imp_lds_dg1(&l->dg[1], mrz[0], mrz[1]);
-	if (imp_lds_dg2(&l->dg[2], (const unsigned char *)l->photo.p, l->photo.len,
-			sex ? sex[0] : 'X', &l->why) != 0)
-		return 1;
-	imp_lds_com(&l->com, dgs, NDG);
-	for (i = 0; i < NDG; i++)
-		imp_sha256(l->dg[dgs[i]].p, l->dg[dgs[i]].len, hash[i]);
-	if ((rc = imp_lds_sign(l->ds, dgs, (const unsigned char (*)[IMP_HASH_LEN])hash, NDG,
+	for (i = 0; i < l->ndg; i++) {
+		if (l->dgs[i] == 1)
+			imp_lds_dg1(&l->dg[i], mrz[0], mrz[1]);
+		else if (l->dgs[i] == 2 &&
+			 imp_lds_dg2(&l->dg[i], (const unsigned char *)l->photo.p, l->photo.len,
+				     sex ? sex[0] : 'X', &l->why) != 0)
+			return 1;
+		else if (l->dgs[i] == 11)
+			imp_lds_dg11(&l->dg[i], &f);
+		else if (l->dgs[i] == 12)
+			imp_lds_dg12(&l->dg[i], IMP_AUTHORITY,
+				     imp_record_attr(r, "passport", "issued"));
+		imp_sha256(l->dg[i].p, l->dg[i].len, hash[i]);
+	}
+	imp_lds_com(&l->com, l->dgs, l->ndg);
+	if ((rc = imp_lds_sign(l->ds, l->dgs, (const unsigned char (*)[IMP_HASH_LEN])hash, l->ndg,
 			       &l->sod, e)) != 0)
 		return rc;
 	imp_buf_add(&l->chip, l->com.p, l->com.len);
-	imp_buf_add(&l->chip, l->dg[1].p, l->dg[1].len);
-	imp_buf_add(&l->chip, l->dg[2].p, l->dg[2].len);
+	for (i = 0; i < l->ndg; i++) {
+		imp_buf_add(&l->chip, l->dg[i].p, l->dg[i].len);
+		oom |= l->dg[i].oom;
+	}
 	imp_buf_add(&l->chip, l->sod.p, l->sod.len);
-	if (l->chip.oom || l->dg[1].oom || l->dg[2].oom || l->com.oom)
+	if (l->chip.oom || oom || l->com.oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -251,9 +275,16 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 			     e)) != 0)
 		return rc == 1 ? hold(l, r, code, e) : rc;
 	imp_buf_printf(&l->why, "the photo is ");
-	rc = build_chip(l, mrz, imp_record_field(r, "normalised", "sex"), hash, e);
+	rc = build_chip(l, r, mrz, hash, e);
 	if (rc == 1)
 		return hold(l, r, "LDS_PHOTO_FORMAT", e);
+	if (rc == 0 && l->chip.len > IMP_LDS_JOB_CHIP_MAX) {
+		imp_buf_reset(&l->why);
+		imp_buf_printf(&l->why, "its chip data would be %zu bytes (a photo of %zu), more "
+			       "than the %d a print job carries: have the photo taken again at "
+			       "the office's size", l->chip.len, l->photo.len, IMP_LDS_JOB_CHIP_MAX);
+		return hold(l, r, "LDS_CHIP_TOO_LARGE", e);
+	}
 	snprintf(file, sizeof file, "%s.lds", number);
 	if (rc != 0 || (rc = write_chip(l, file, e)) != 0)
 		return rc;
@@ -266,8 +297,9 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	attrs[1] = sod;
 	imp_buf_reset(&l->why);
-	imp_buf_printf(&l->why, "chip data %s: EF.COM, DG1, DG2 (photo of %zu bytes), EF.SOD "
-		       "signed by %s", file, l->photo.len, imp_lds_signer_name(l->ds));
+	imp_buf_printf(&l->why, "chip data %s: EF.COM, DG1, DG2 (photo of %zu bytes), %s%s"
+		       "EF.SOD signed by %s", file, l->photo.len, l->dg11 ? "DG11, " : "",
+		       l->dg12 ? "DG12, " : "", imp_lds_signer_name(l->ds));
 	l->signed_n++;
 	return step(r, IMP_OK_STATUS, "LDS_SIGNED", attrs, imp_buf_str(&l->why), e);
 }
@@ -316,7 +348,7 @@ lds_free(struct lds *l)
 		close(l->out);
 	imp_buf_free(&l->photo);
 	imp_buf_free(&l->chip);
-	for (i = 0; i <= NDG; i++)
+	for (i = 0; i < NDG; i++)
 		imp_buf_free(&l->dg[i]);
 	imp_buf_free(&l->com);
 	imp_buf_free(&l->sod);
@@ -337,6 +369,12 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	memset(&l, 0, sizeof l);
 	l.photos = l.out = -1;
 	l.types = o->types;
+	l.dgs[l.ndg++] = 1;
+	l.dgs[l.ndg++] = 2;
+	if ((l.dg11 = o->dg11))
+		l.dgs[l.ndg++] = 11;
+	if ((l.dg12 = o->dg12))
+		l.dgs[l.ndg++] = 12;
 	/* the Document Signer first: nothing is read with a key that may not sign */
 	if ((rc = imp_lds_signer_open(&l.ds, o->ds_cert, o->ds_key, o->csca, e)) == 0 &&
 	    (rc = open_dirs(&l, o, e)) == 0)
@@ -568,7 +606,8 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: render-lds --ds-cert FILE --ds-key FILE --csca FILE --photos DIR\n"
-	      "                  [--types LIST] [--spool DIR] [-s FPR] [-t FILE] [FILE|-]\n"
+	      "                  [--types LIST] [--groups LIST] [--spool DIR] [-s FPR]\n"
+	      "                  [-t FILE] [FILE|-]\n"
 	      "       render-lds --check --csca FILE [--mrz FILE] CHIP\n", f);
 }
 
@@ -584,6 +623,8 @@ help(void)
 	      "      --photos DIR      the photo store: DIR/PHOTO_SHA256.jpg\n"
 	      "      --types LIST      passport types that get a chip, comma-separated\n"
 	      "                        (default ordinary,official,diplomatic)\n"
+	      "      --groups LIST     optional data groups, comma-separated: DG11\n"
+	      "                        (personal details), DG12 (document details)\n"
 	      "      --spool DIR       the spool (default $IMPASS_SPOOL)\n"
 	      "      --check           verify the chip dump CHIP against the CSCA\n"
 	      "      --mrz FILE        with --check: the data page's two MRZ lines\n"
@@ -620,6 +661,28 @@ parse_types(const char *s, unsigned *types)
 }
 
 static int
+parse_groups(const char *s, struct opts *o)
+{
+	size_t len;
+
+	o->dg11 = o->dg12 = 0;
+	for (; *s != '\0'; s += len + (s[len] == ',')) {
+		len = strcspn(s, ",");
+		if (len == 4 && strncmp(s, "DG11", 4) == 0) {
+			o->dg11 = 1;
+		} else if (len == 4 && strncmp(s, "DG12", 4) == 0) {
+			o->dg12 = 1;
+		} else {
+			imp_warn(PROG, NULL, "--groups: '%.*s' is not an optional data group "
+				 "render-lds writes (DG11, DG12); give them comma-separated",
+				 (int)len, s);
+			return EX_USAGE;
+		}
+	}
+	return 0;
+}
+
+static int
 missing(const char *what)
 {
 	imp_warn(PROG, NULL, "%s is required", what);
@@ -636,6 +699,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "csca", required_argument, NULL, 'C' },
 		{ "photos", required_argument, NULL, 'P' },
 		{ "types", required_argument, NULL, 'T' },
+		{ "groups", required_argument, NULL, 'G' },
 		{ "spool", required_argument, NULL, 'S' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "mrz", required_argument, NULL, 'M' },
@@ -655,6 +719,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'C': o->csca = optarg; break;
 		case 'P': o->photos = optarg; break;
 		case 'T': rc = parse_types(optarg, &o->types); break;
+		case 'G': rc = parse_groups(optarg, o); break;
 		case 'S': o->spool = optarg; break;
 		case 'c': o->check = 1; break;
 		case 'M': o->mrz = optarg; break;

@@ -837,6 +837,9 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 		return rc < 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") :
 			imp_fail(e, EX_DATAERR, "record %s: passport %s has not two <mrz> lines; "
 				 "have the batch rendered again", imp_record_id(r), number);
+	/* an e-Passport's chip data (render-lds) goes with its job */
+	if ((rc = imp_lds_job_chip(sp->fd, sp->root, r, &jr->xml, e)) != 0)
+		return rc;
 	imp_sha256(jr->xml.p, jr->xml.len, h);
 	imp_hex(h, IMP_HASH_LEN, hex);
 	if (hash[0] == '\0' && (rc = journal_hash(jr, number, hex, e)) != 0)
@@ -1567,6 +1570,7 @@ reprint_job(void *arg, const struct imp_spool_job *j, struct imp_err *e)
 	imp_buf_reset(&rs->line);
 	imp_buf_add(&rs->line, j->record, j->record_len);
 	drop_passport(&rs->line);
+	imp_lds_drop_chip(&rs->line);         /* and the chip data signed for it */
 	if (rs->line.oom || (rc = imp_record_load(rs->r, rs->line.p, rs->line.len, e)) != 0)
 		return rs->line.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : rc;
 	if (imp_record_step(rs->r, PROG, IMP_OK_STATUS, "PRINT_SPOILED", NULL, "booklet %s "

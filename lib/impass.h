@@ -568,6 +568,24 @@ void imp_lds_free_cert(void *cert);
 int imp_lds_sod_verify(const unsigned char *value, size_t n, void *csca,
 		       struct imp_lds_sod *out, struct imp_buf *why);
 
+/* The issuing authority on the data page and in DG12 */
+#define IMP_AUTHORITY "DGIP ISLAMABAD"
+/* The largest chip a print job carries: base64 (4/3) in a job file of at
+ * most 64 KiB, with room for the job's own few kilobytes. */
+#define IMP_LDS_JOB_CHIP_MAX (45 * 1024)
+
+struct imp_lds_dg11 {                 /* DG11's fields; NULL or "" when not held */
+	const char *surname, *given, *cnic, *dob, *place, *address;
+};
+
+void imp_lds_dg11(struct imp_buf *out, const struct imp_lds_dg11 *f);
+void imp_lds_dg12(struct imp_buf *out, const char *authority, const char *issued);
+int imp_lds_chip_check(const unsigned char *p, size_t n, const char *sod, const char *mrz,
+		       struct imp_buf *why);
+void imp_lds_drop_chip(struct imp_buf *line);
+int imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_buf *job,
+		     struct imp_err *e);
+
 /* ---- rules.c: the field rules of SPEC 5.1 and 5.3 (validate, review) ------ */
 
 struct imp_rules;

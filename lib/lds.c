@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/tree.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -216,6 +217,104 @@ imp_lds_com(struct imp_buf *out, const int *dgs, size_t n)
 	put_tlv(out, 0x60, v.p, v.len);
 	out->oom |= v.oom;
 	imp_buf_free(&v);
+}
+
+/* One DG11/DG12 element into v and its tag into the tag list; nothing for
+ * an empty value. */
+static void
+put_elem(struct imp_buf *v, struct imp_buf *list, unsigned tag, const char *s, size_t n)
+{
+	if (s == NULL || n == 0)
+		return;
+	put_tag(list, tag);
+	put_tlv(v, tag, s, n);
+}
+
+static void
+put_str(struct imp_buf *v, struct imp_buf *list, unsigned tag, const char *s)
+{
+	put_elem(v, list, tag, s, s ? strlen(s) : 0);
+}
+
+/* YYYY-MM-DD as the 8 digits CCYYMMDD of 9303-10; 0 for any other text
+ * (a partial date is left out). */
+static int
+date8(const char *s, char out[9])
+{
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2 ||
+	    strspn(s + 8, "0123456789") != 2)
+		return 0;
+	memcpy(out, s, 4);
+	memcpy(out + 4, s + 5, 2);
+	memcpy(out + 6, s + 8, 2);
+	out[8] = '\0';
+	return 1;
+}
+
+/* An MRZ-style name field: spaces as '<' (9303-10: primary and secondary
+ * identifiers separated by "<<"). */
+static void
+name_field(struct imp_buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		imp_buf_add(b, *s == ' ' ? "<" : s, 1);
+}
+
+/* DG11, additional personal details (9303-10 4.7.11): the full name
+ * (5F0E), the personal number, the CNIC's 13 digits (5F10), the full date
+ * of birth (5F2B), the place of birth (5F11) and the permanent address
+ * (5F42), each only when held; the tag list (5C) names those present. */
+void
+imp_lds_dg11(struct imp_buf *out, const struct imp_lds_dg11 *f)
+{
+	struct imp_buf v = { 0 }, list = { 0 }, name = { 0 }, all = { 0 };
+	char digits[32], dob[9];
+	size_t n = 0;
+	const char *c;
+
+	if (f->surname != NULL && *f->surname != '\0') {
+		name_field(&name, f->surname);
+		imp_buf_puts(&name, "<<");
+		name_field(&name, f->given);
+	}
+	put_elem(&v, &list, 0x5f0e, name.p, name.len);
+	for (c = f->cnic; c != NULL && *c != '\0' && n < sizeof digits - 1; c++)
+		if (*c >= '0' && *c <= '9')
+			digits[n++] = *c;
+	put_elem(&v, &list, 0x5f10, digits, n == 13 ? n : 0);
+	if (date8(f->dob, dob))
+		put_str(&v, &list, 0x5f2b, dob);
+	put_str(&v, &list, 0x5f11, f->place);
+	put_str(&v, &list, 0x5f42, f->address);
+	put_tlv(&all, 0x5c, list.p, list.len);
+	imp_buf_add(&all, v.p, v.len);
+	put_tlv(out, 0x6b, all.p, all.len);
+	out->oom |= v.oom | list.oom | name.oom | all.oom;
+	imp_buf_free(&v);
+	imp_buf_free(&list);
+	imp_buf_free(&name);
+	imp_buf_free(&all);
+}
+
+/* DG12, additional document details (9303-10 4.7.12): the issuing
+ * authority (5F19) and the date of issue (5F26, CCYYMMDD). */
+void
+imp_lds_dg12(struct imp_buf *out, const char *authority, const char *issued)
+{
+	struct imp_buf v = { 0 }, list = { 0 }, all = { 0 };
+	char date[9];
+
+	put_str(&v, &list, 0x5f19, authority);
+	if (date8(issued, date))
+		put_str(&v, &list, 0x5f26, date);
+	put_tlv(&all, 0x5c, list.p, list.len);
+	imp_buf_add(&all, v.p, v.len);
+	put_tlv(out, 0x6c, all.p, all.len);
+	out->oom |= v.oom | list.oom | all.oom;
+	imp_buf_free(&v);
+	imp_buf_free(&list);
+	imp_buf_free(&all);
 }
 
 static int
@@ -721,5 +820,309 @@ imp_lds_sod_verify(const unsigned char *value, size_t n, void *csca, struct imp_
 	BIO_free(content);
 	X509_STORE_free(store);
 	CMS_ContentInfo_free(cms);
+	return rc;
+}
+
+/* ---- the chip a print job carries ------------------------------------------------ */
+
+/* The LDSSecurityObject inside EF.SOD's CMS, read without checking its
+ * signature (the caller knows EF.SOD by its hash). */
+static int
+sod_content(const unsigned char *value, size_t n, struct imp_lds_sod *out, struct imp_buf *why)
+{
+	const unsigned char *p = value;
+	CMS_ContentInfo *cms = n < 0x7fffffff ? d2i_CMS_ContentInfo(NULL, &p, (long)n) : NULL;
+	ASN1_OCTET_STRING **os;
+	char oid[64];
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (cms == NULL || p != value + n)
+		imp_buf_printf(why, "EF.SOD is not a DER CMS ContentInfo");
+	else if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
+		imp_buf_printf(why, "EF.SOD is not a CMS SignedData");
+	else if (OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms), 1) <= 0 ||
+		 strcmp(oid, lso_oid) != 0)
+		imp_buf_printf(why, "EF.SOD's content type is not ldsSecurityObject %s", lso_oid);
+	else if ((os = CMS_get0_content(cms)) == NULL || *os == NULL)
+		imp_buf_printf(why, "EF.SOD has no content");
+	else
+		rc = lso_parse(ASN1_STRING_get0_data(*os), (size_t)ASN1_STRING_length(*os), out,
+			       why);
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+	return rc;
+}
+
+static const struct imp_lds_ef *
+ef_of(const struct imp_lds_ef *ef, size_t n, unsigned tag)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ef[i].tag == tag)
+			return &ef[i];
+	return NULL;
+}
+
+/*
+ * A chip file as render-lds wrote it, checked without the CSCA: EF.COM,
+ * DG1, EF.SOD each once, nothing but data groups besides; EF.SOD's
+ * SHA-256 is sod ("sha256:" and 64 hex digits, from the sealed stream,
+ * which makes EF.SOD authentic); every group's hash is the one EF.SOD
+ * holds and EF.SOD names no other; EF.COM lists exactly the groups;
+ * DG1's MRZ is mrz (88 characters). 0, or -1 with the first fault in why.
+ */
+int
+imp_lds_chip_check(const unsigned char *p, size_t n, const char *sod, const char *mrz,
+		   struct imp_buf *why)
+{
+	struct imp_lds_ef ef[IMP_LDS_MAXDG + 4];
+	const struct imp_lds_ef *com, *dg1, *so;
+	const unsigned char *list = NULL;
+	struct imp_lds_sod lso;
+	unsigned char h[IMP_HASH_LEN];
+	char hex[2 * IMP_HASH_LEN + 1];
+	size_t count, i, k, ndg = 0, hdr, len, listlen = 0, off;
+	unsigned tag;
+	int dg;
+
+	if (imp_lds_split(p, n, ef, sizeof ef / sizeof ef[0], &count, why) != 0)
+		return -1;
+	for (i = 0; i < count; i++) {
+		dg = imp_lds_tag_dg(ef[i].tag);
+		if (dg == 0 && ef[i].tag != IMP_LDS_COM && ef[i].tag != IMP_LDS_SOD) {
+			imp_buf_printf(why, "an element with tag %X, not EF.COM, a data group or "
+				       "EF.SOD", ef[i].tag);
+			return -1;
+		}
+		if (ef_of(ef, i, ef[i].tag) != NULL) {
+			imp_buf_printf(why, "the element with tag %X twice", ef[i].tag);
+			return -1;
+		}
+		ndg += dg != 0;
+	}
+	if ((com = ef_of(ef, count, IMP_LDS_COM)) == NULL ||
+	    (dg1 = ef_of(ef, count, 0x61)) == NULL || (so = ef_of(ef, count, IMP_LDS_SOD)) == NULL) {
+		imp_buf_printf(why, "EF.COM, DG1 or EF.SOD is missing");
+		return -1;
+	}
+	if (sod_content(so->value, so->vlen, &lso, why) != 0)
+		return -1;
+	for (i = 0; i < count; i++) {
+		if ((dg = imp_lds_tag_dg(ef[i].tag)) == 0)
+			continue;
+		for (k = 0; k < lso.n && lso.dg[k] != dg; k++)
+			;
+		imp_sha256(ef[i].p, ef[i].len, h);
+		if (k == lso.n || memcmp(h, lso.hash[k], IMP_HASH_LEN) != 0) {
+			imp_buf_printf(why, "DG%d's SHA-256 is %s EF.SOD holds: changed after "
+				       "signing", dg, k == lso.n ? "not one" : "not the one");
+			return -1;
+		}
+	}
+	if (lso.n != ndg) {
+		imp_buf_printf(why, "EF.SOD names %zu data groups, the file holds %zu", lso.n, ndg);
+		return -1;
+	}
+	for (off = 0; off < com->vlen; off += hdr + len) {
+		if (imp_tlv_read(com->value + off, com->vlen - off, &tag, &hdr, &len) != 0)
+			break;
+		if (tag == 0x5c) {
+			list = com->value + off + hdr;
+			listlen = len;
+		}
+	}
+	for (i = 0, k = 0; list != NULL && i < listlen; i++)
+		k += imp_lds_tag_dg(list[i]) != 0 && ef_of(ef, count, list[i]) != NULL;
+	if (list == NULL || k != listlen || listlen != ndg) {
+		imp_buf_printf(why, "EF.COM's list of data groups is not the groups of the file");
+		return -1;
+	}
+	imp_sha256(so->p, so->len, h);
+	imp_hex(h, sizeof h, hex);
+	if (sod == NULL || strncmp(sod, "sha256:", 7) != 0 || strcmp(sod + 7, hex) != 0) {
+		imp_buf_printf(why, "its EF.SOD has the SHA-256 %s, not the %s render-lds signed "
+			       "for the record", hex, sod && *sod ? sod : "(none)");
+		return -1;
+	}
+	if (imp_tlv_read(dg1->value, dg1->vlen, &tag, &hdr, &len) != 0 || tag != 0x5f1f ||
+	    len != 88 || mrz == NULL || strlen(mrz) != 88 || memcmp(dg1->value + hdr, mrz, 88) != 0) {
+		imp_buf_printf(why, "DG1's MRZ is not the passport's");
+		return -1;
+	}
+	return 0;
+}
+
+/* <chip .../> taken out of a record line (a reprint's: its passport is
+ * spoiled, and so is the chip data signed for it). */
+void
+imp_lds_drop_chip(struct imp_buf *line)
+{
+	char *p = line->p ? strstr(line->p, "<chip ") : NULL, *q;
+	size_t gt;
+
+	if (p == NULL)
+		return;
+	gt = strcspn(p, ">");
+	if (p[gt] == '\0')
+		return;
+	if (gt > 0 && p[gt - 1] == '/')
+		q = p + gt + 1;
+	else if ((q = strstr(p, "</chip>")) != NULL)
+		q += strlen("</chip>");
+	else
+		return;
+	imp_buf_replace(line, (size_t)(p - line->p), (size_t)(q - p), "", 0);
+}
+
+static xmlNodePtr
+elem(xmlNodePtr n, const char *name)
+{
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+static const char *
+attr(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a = xmlHasProp(n, (const xmlChar *)name);
+
+	return a && a->children && a->children->type == XML_TEXT_NODE ?
+		(const char *)a->children->content : NULL;
+}
+
+/* The render-lds step that signed the record's chip for its present
+ * passport: the last render-lds step after the last ok render-mrz step,
+ * when it is LDS_SIGNED; else NULL. *ever: whether render-lds signed a
+ * chip for any passport of the record (a reprint's earlier one). */
+static xmlNodePtr
+signed_step(xmlNodePtr root, int *ever)
+{
+	xmlNodePtr n, lds = NULL;
+	const char *stage, *code;
+
+	*ever = 0;
+	for (n = elem(root, "trail"), n = n ? n->children : NULL; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || (stage = attr(n, "stage")) == NULL)
+			continue;
+		if (strcmp(stage, "render-mrz") == 0 && (code = attr(n, "result")) != NULL &&
+		    strcmp(code, "ok") == 0)
+			lds = NULL;
+		else if (strcmp(stage, "render-lds") == 0)
+			lds = n;
+		if (strcmp(stage, "render-lds") == 0 && (code = attr(n, "code")) != NULL &&
+		    strcmp(code, "LDS_SIGNED") == 0)
+			*ever = 1;
+	}
+	code = lds ? attr(lds, "code") : NULL;
+	return code && strcmp(code, "LDS_SIGNED") == 0 ? lds : NULL;
+}
+
+/* The passport's two MRZ lines as 88 characters, or 0. */
+static int
+mrz88(xmlNodePtr root, char out[89])
+{
+	xmlNodePtr n = elem(root, "passport");
+	size_t k = 0;
+
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "mrz") == 0 &&
+		    n->children != NULL && n->children->type == XML_TEXT_NODE &&
+		    strlen((const char *)n->children->content) == 44 && k < 2)
+			memcpy(out + 44 * k++, n->children->content, 44);
+	out[88] = '\0';
+	return k == 2;
+}
+
+#define JOB_FIX "nothing was spooled: run render-lds and sign on the batch again " \
+	"(render-lds(1))"
+
+/*
+ * The chip of an ok record for its print job (spool-print): nothing when
+ * the record has no <chip> and render-lds signed none for its passport;
+ * else ROOT/lds/NUMBER.lds, read through the spool's descriptor with no
+ * link followed, only a regular file of this account in a folder of its
+ * own, at most IMP_LDS_JOB_CHIP_MAX bytes, checked by imp_lds_chip_check
+ * against the sod of the record's render-lds step and its MRZ, added to
+ * the job before </job> as <chip file sod bytes>BASE64</chip>. Any fault
+ * is EX_DATAERR naming the record (spool-print then spools nothing).
+ */
+int
+imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_buf *job,
+		 struct imp_err *e)
+{
+	int ever, dir = -1, rc = 0;
+	xmlNodePtr rec = imp_record_root(r), chip = elem(rec, "chip"), st = signed_step(rec, &ever);
+	const char *id = imp_record_id(r), *number = imp_record_attr(r, "passport", "number");
+	const char *file = chip ? attr(chip, "file") : NULL, *sod = st ? attr(st, "sod") : NULL;
+	struct imp_buf b = { 0 }, why = { 0 }, x = { 0 }, shown = { 0 };
+	struct imp_err fe = { 0 };
+	char name[32], mrz[89];
+	struct stat sb;
+
+	if (chip == NULL && st == NULL && !ever)
+		return 0;
+	/* the file's name is the number: only letters and digits, never a path */
+	if (number == NULL || *number == '\0' || strlen(number) > 9 ||
+	    number[strspn(number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] != '\0')
+		return imp_fail(e, EX_DATAERR, "record %s: chip data without a passport number of "
+				"letters and digits; %s", id, JOB_FIX);
+	if (chip == NULL && st == NULL)
+		return imp_fail(e, EX_DATAERR, "record %s: passport %s: an e-Passport (render-lds "
+				"signed chip data for an earlier passport of it) without chip data "
+				"for this one; %s", id, number, JOB_FIX);
+	if (chip == NULL)
+		return imp_fail(e, EX_DATAERR, "record %s: passport %s: render-lds signed its chip "
+				"data but the record has no <chip>; %s", id, number, JOB_FIX);
+	if (st == NULL)
+		return imp_fail(e, EX_DATAERR, "record %s: passport %s: its <chip> was not signed "
+				"by render-lds for this passport (stale chip data); %s", id,
+				number, JOB_FIX);
+	snprintf(name, sizeof name, "%s.lds", number);
+	if (file == NULL || strcmp(file, name) != 0)
+		return imp_fail(e, EX_DATAERR, "record %s: passport %s: its <chip> names %s, not "
+				"%s; %s", id, number, file ? file : "no file", name, JOB_FIX);
+	imp_buf_printf(&shown, "%s/lds/%s", root, name);
+	if ((dir = openat(spool, "lds", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(dir, &sb) != 0 || sb.st_uid != geteuid() || (sb.st_mode & 022) != 0) {
+		rc = imp_fail(e, EX_DATAERR, "record %s: %s/lds is %s; %s", id, root,
+			      dir < 0 ? "missing or not a folder" : "not a folder of this account "
+			      "that only it writes", JOB_FIX);
+	} else if (!imp_file_is_ours(dir, name)) {
+		rc = imp_fail(e, EX_DATAERR, "record %s: the chip file %s is %s; %s", id,
+			      imp_buf_str(&shown), fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ?
+			      "missing" : "not a regular file of this account", JOB_FIX);
+	} else if (imp_file_read(dir, name, imp_buf_str(&shown), IMP_LDS_JOB_CHIP_MAX, &b,
+				 &fe) != 0) {
+		rc = imp_fail(e, EX_DATAERR, "record %s: %s; %s", id, fe.code ? fe.msg :
+			      "the chip file vanished", JOB_FIX);
+	} else if (!mrz88(rec, mrz) || imp_lds_chip_check((const unsigned char *)b.p, b.len, sod,
+							    mrz, &why) != 0) {
+		rc = imp_fail(e, EX_DATAERR, "record %s: the chip file %s: %s; %s", id,
+			      imp_buf_str(&shown), why.len ? imp_buf_str(&why) :
+			      "the passport has not two MRZ lines", JOB_FIX);
+	} else if (job->len < 7 || memcmp(job->p + job->len - 7, "</job>\n", 7) != 0) {
+		rc = imp_fail(e, EX_SOFTWARE, "record %s: the print job does not end in </job>", id);
+	} else {
+		imp_buf_puts(&x, "<chip");
+		imp_buf_attr(&x, "file", name);
+		imp_buf_attr(&x, "sod", sod);
+		imp_buf_printf(&x, " bytes=\"%zu\">", b.len);
+		imp_b64_encode((const unsigned char *)b.p, b.len, &x);
+		imp_buf_puts(&x, "</chip>");
+		if (!x.oom)
+			imp_buf_insert(job, job->len - 7, x.p, x.len);
+		if (x.oom || job->oom)
+			rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	if (dir >= 0)
+		close(dir);
+	imp_buf_free(&b);
+	imp_buf_free(&why);
+	imp_buf_free(&x);
+	imp_buf_free(&shown);
 	return rc;
 }

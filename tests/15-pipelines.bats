@@ -12,7 +12,9 @@
 # reprint.xml, or spool/held, or spool/rejected), the report's counts are
 # the streams', a re-run changes nothing, a run killed at any stage and
 # resumed ends as the uninterrupted one, the lock (75), the approval wait,
-# configuration errors (78), modes 0700/0600, and the HTML report.
+# configuration errors (78), modes 0700/0600, and the HTML report. With a
+# Document Signer configured, render-lds runs between render-mrz and sign
+# and the print jobs carry the chips.
 #
 # setup_file makes the keys, the data and one uninterrupted reference run
 # ($KT/ref). The printers are print_jobs below: tests/fake-printer's moves
@@ -330,7 +332,7 @@ setup() {
 
 @test "the courier run keeps the issuance index: verify-passport answers a printed passport as issued, from its MRZ" {
 	c=$(rundir courier "$REF")
-	mrz=$(grep -m 1 '^<record [^>]*status="ok"' "$c/01-collect.xml" | sed 's/.*<mrz>\([^<]*\)<\/mrz><mrz>\([^<]*\)<\/mrz>.*/\1 \2/')
+	mrz=$(grep -m 1 '^<record [^>]*status="ok"' "$c/01-collect.xml" | sed 's/.*<mrz>\([^<]*\)<\/mrz><mrz>\([^<]*\)<\/mrz>.*/\1 \2/; s/&lt;/</g')
 	read -r l1 l2 <<< "$mrz"
 	[ ${#l1} -eq 44 ] && [ ${#l2} -eq 44 ]
 	run -0 verify-passport --state "$REF/spool/state.db" "$l1" "$l2"
@@ -589,6 +591,39 @@ crash() {
 	ok=$(grep -c '^<record [^>]*status="ok"' "$r/07-sign.xml")
 	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$ok"
 	assert_equal "$(find spool/print -name '*.xml' -exec basename {} \; | sort -u | wc -l)" "$ok"
+@test "e-Passports: with LDS_DS_CERT, render-lds runs after render-mrz (06-render-lds.xml), sign approves its output, each job carries its chip" {
+	local r signed
+	"$TESTS/mkpki" pki
+	"$TESTS/fake-photos" csv photos < "$KT/small.csv" > e.csv
+	mkcase c
+	cd c
+	printf '%s\n' "LDS_DS_CERT=../pki/ds.pem" "LDS_DS_KEY=../pki/ds.key" "LDS_CSCA=../pki/csca.pem" \
+		"LDS_PHOTOS=../photos" "LDS_GROUPS=DG11,DG12" >> impass.conf
+	run -0 nightly ../e.csv
+	r=$(rundir 2)
+	# render-lds between render-mrz and sign, in the run log and the report
+	run -0 sed -n 's/^[^ ]* \(render-mrz\|render-lds\|sign\): .*/\1/p' "$r/run.log"
+	assert_output "$(printf 'render-mrz\nrender-lds\nsign')"
+	run -0 awk '$1 == "render-mrz" || $1 == "render-lds" || $1 == "sign" { print $1 }' "$r/report.txt"
+	assert_output "$(printf 'render-mrz\nrender-lds\nsign')"
+	assert_equal "$(report_row render-lds "$r/report.txt")" "$(inspect_row "$r/06-render-lds.xml")"
+	# sign read render-lds's output: its records carry their chips
+	assert_equal "$(grep -c '<chip ' "$r/06-render-lds.xml")" "$(grep -c 'code="LDS_SIGNED"' "$r/06-render-lds.xml")"
+	signed=$(grep '^<record [^>]*status="ok"' "$r/07-sign.xml" | grep -c '<chip ' || true)
+	[ "$signed" -gt 50 ] || fail "only $signed e-Passports approved"
+	assert_equal "$(grep -l '<chip file="[A-Z0-9]*\.lds" sod="sha256:[0-9a-f]*" bytes="[0-9]*">' spool/print/*/new/*.xml | wc -l)" "$signed"
+	assert_equal "$(find spool/print -path '*/new/*' -name '*.xml' | wc -l)" "$signed"
+	# one chip file per e-Passport render-lds signed, 0600
+	assert_equal "$(ls spool/lds | wc -l)" "$(grep -c 'code="LDS_SIGNED"' "$r/06-render-lds.xml")"
+	assert_equal "$(find spool/lds -type f ! -perm 600 | wc -l)" 0
+	# half a Document Signer's configuration: 78, before any run folder
+	grep -v '^LDS_DS_CERT=' impass.conf > half.conf
+	run -78 "$PIPES/nightly" --config half.conf ../small.csv
+	assert_output 'nightly: half.conf: LDS_DS_KEY is set but not LDS_DS_CERT: set both for e-Passports, or neither'
+	grep -v '^LDS_CSCA=' impass.conf > half.conf
+	run -78 "$PIPES/nightly" --config half.conf ../small.csv
+	assert_output "nightly: half.conf: LDS_DS_CERT is set but not LDS_CSCA (render-lds needs the Document Signer's key, the CSCA certificate and the photo store)"
+	assert_equal "$(ls spool/runs | grep -vc '^2' || true)" 0
 }
 
 @test "configuration errors: an unknown key, no FEES, PAYMENTS, NADRA, control lists (78), before any run folder" {

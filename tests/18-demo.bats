@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: ISC
 # make demo (tests/demo), the README's first set-up command, run to its end:
-# the nightly and the courier runs on 2,004 generated applications, with
+# the nightly and the courier runs on 2,004 generated applications (the
+# diplomatic ones e-Passports, their chips checked), with
 # throwaway keys, in a fresh 0700 folder under /tmp that it leaves for the
 # user to look at (removed here).
 
@@ -19,6 +20,10 @@ teardown() {
 	assert_equal "$(stat -c %a "$DEMO")" 700
 	assert_line '== done: where to look'
 	assert_line --regexp '^[1-9][0-9]* MRZs checked: ok$'
+	# the e-Passports (diplomatic): the chip of every approved
+	# one in its print job, and good
+	assert_line "$(grep '^<record [^>]*status="ok"' "$DEMO"/spool/runs/2*/07-sign.xml | grep -c '<chip ') chips checked: good; 0 bad"
+	assert_line --regexp '^[1-9][0-9]* chips checked: good; 0 bad$'
 	assert_line --regexp '^\(exit 77: refused\)$'
 	assert_line --regexp '^\(exit 65: the seal is not valid\)$'
 	assert_line --regexp '^rejected +FEE_AMOUNT_WRONG +[1-9][0-9]* '

@@ -6,7 +6,9 @@
 # of each group in a CMS SignedData by the Document Signer), one 0600 file
 # SPOOL/lds/NUMBER.lds; the record gets <chip> and a step with the SOD's
 # hash. The DS certificate is checked before any record is read. --check
-# verifies a chip dump. The CSCA and Document Signers are made here with
+# verifies a chip dump. --groups DG11,DG12 adds the optional groups.
+# spool-print carries each chip, checked against the step's hash, in its
+# print job; a reprint drops <chip>. The CSCA and Document Signers are made here with
 # the openssl command line; every check of the output is done by OpenSSL's
 # command line and shell tools, not by our code (tests/lds-split).
 
@@ -21,103 +23,8 @@ OK_IDS="ORD SEX-F SEX-X OFF DIP NAME-LONG"
 
 # ---- the throwaway PKI (ICAO 9303-12 profiles) ------------------------------------------
 
-# gentime OFFSET: now + OFFSET (date -d) as YYYYMMDDHHMMSSZ
-gentime() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
-
-# pki DIR: CSCA csca (and a second one, rogue) with the extensions of a
-# CSCA (basicConstraints CA pathlen 0, keyCertSign and cRLSign, both
-# critical; key identifiers; private key usage period); Document Signers
-# issued by openssl ca: ds (valid now), expired, future (not valid yet),
-# stranger (issued by rogue), nosig (keyEncipherment, no digitalSignature),
-# stale (its private key usage period ended a month ago), short (valid
-# for 3 years, shorter than the passports it would sign), the others
-# with digitalSignature critical, key identifiers, CRL distribution
-# point, private key usage period and the document type list (P).
-pki() {
-	local d=$1
-	mkdir -p "$d"
-	cat > "$d/ext.cnf" <<-CNF
-	[req]
-	distinguished_name = dn
-	prompt = no
-	[dn]
-	CN = unused
-	[csca]
-	basicConstraints = critical, CA:TRUE, pathlen:0
-	keyUsage = critical, keyCertSign, cRLSign
-	subjectKeyIdentifier = hash
-	authorityKeyIdentifier = keyid
-	2.5.29.16 = ASN1:SEQUENCE:csca_pkup
-	[csca_pkup]
-	notBefore = IMP:0,GENTIME:$(gentime '-1 day')
-	notAfter = IMP:1,GENTIME:$(gentime '+5 years')
-	[ds]
-	keyUsage = critical, digitalSignature
-	subjectKeyIdentifier = hash
-	authorityKeyIdentifier = keyid
-	crlDistributionPoints = URI:http://pkd.impass.test/csca-pk.crl
-	2.5.29.16 = ASN1:SEQUENCE:ds_pkup
-	2.23.136.1.1.6.2 = ASN1:SEQUENCE:doctypes
-	[ds_pkup]
-	notBefore = IMP:0,GENTIME:$(gentime '-1 day')
-	notAfter = IMP:1,GENTIME:$(gentime '+3 months')
-	[stale]
-	keyUsage = critical, digitalSignature
-	authorityKeyIdentifier = keyid
-	2.5.29.16 = ASN1:SEQUENCE:stale_pkup
-	[stale_pkup]
-	notBefore = IMP:0,GENTIME:$(gentime '-4 months')
-	notAfter = IMP:1,GENTIME:$(gentime '-1 month')
-	[doctypes]
-	version = INT:0
-	list = SET:doclist
-	[doclist]
-	p = PRINTABLESTRING:P
-	[nosig]
-	keyUsage = critical, keyEncipherment
-	authorityKeyIdentifier = keyid
-	[ca]
-	default_ca = tca
-	[tca]
-	database = $d/index.txt
-	new_certs_dir = $d
-	serial = $d/serial
-	default_md = sha256
-	policy = anything
-	unique_subject = no
-	[anything]
-	commonName = supplied
-	CNF
-	: > "$d/index.txt"
-	echo 1000 > "$d/serial"
-	pki_csca "$d" csca "CSCA Pakistan TEST" && pki_csca "$d" rogue "CSCA Elsewhere TEST" &&
-	pki_ds "$d" ds csca ds '-1 day' '+11 years' &&
-	pki_ds "$d" expired csca ds '-3 years' '-1 day' &&
-	pki_ds "$d" future csca ds '+1 year' '+12 years' &&
-	pki_ds "$d" stranger rogue ds '-1 day' '+11 years' &&
-	pki_ds "$d" nosig csca nosig '-1 day' '+11 years' &&
-	pki_ds "$d" stale csca stale '-4 months' '+11 years' &&
-	pki_ds "$d" short csca ds '-1 day' '+3 years' &&
-	sed -n 's/^notBefore = IMP:0,GENTIME://p' "$d/ext.cnf" | tail -n 1 > "$d/stale.from" &&
-	sed -n 's/^notAfter = IMP:1,GENTIME://p' "$d/ext.cnf" | tail -n 1 > "$d/stale.to"
-}
-
-pki_csca() {   # DIR NAME CN: a self-signed CSCA DIR/NAME.pem, DIR/NAME.key
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$1/$2.key" -out "$1/$2.pem" -days 5000 -config "$1/ext.cnf" \
-		-extensions csca -subj "/C=PK/O=Government of Pakistan/OU=DGIP/CN=$3" 2> /dev/null
-}
-
-pki_ds() {     # DIR NAME CSCA EXTENSIONS FROM TO: a Document Signer DIR/NAME.pem, .key
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$1/$2.key" -out "$1/$2.csr" -config "$1/ext.cnf" \
-		-subj "/C=PK/O=Government of Pakistan/OU=DGIP/CN=Document Signer $2" 2> /dev/null &&
-	openssl ca -batch -config "$1/ext.cnf" -cert "$1/$3.pem" -keyfile "$1/$3.key" \
-		-in "$1/$2.csr" -out "$1/$2.pem" -extfile "$1/ext.cnf" -extensions "$4" \
-		-startdate "$(gentime "$5")" -enddate "$(gentime "$6")" -notext -preserveDN \
-		2> /dev/null &&
-	chmod 600 "$1/$2.key"
-}
+# the throwaway CSCAs and Document Signers: tests/mkpki
+pki() { "$TESTS/mkpki" "$1"; }
 
 # ---- photos (tests/fake-photos) ------------------------------------------------------------
 
@@ -178,6 +85,12 @@ setup_file() {
 	render-mrz --state s.db --issue-date 2026-12-01 v.xml > m.xml 2> /dev/null
 	mkdir spool gspool
 	IMPASS_SPOOL=$KT/spool lds m.xml > o.xml 2> o.err
+	# the optional groups too
+	mkdir xspool
+	IMPASS_SPOOL=$KT/xspool lds --groups DG11,DG12 m.xml > x.xml 2> x.err
+	# approved for spool-print (render-mrz's ledger is the spool's)
+	IMPASS_SIGNER=$APPROVER_FPR sign --state s.db --require validate,render-mrz o.xml > ok.xml 2> /dev/null
+	seq -f 'SL%08g' 1 40 > laminates.txt
 	# a generated batch through the real chain, each with its own photo
 	"$GEN" applications 40 > g0.csv
 	"$TESTS/fake-photos" csv photos < g0.csv > g.csv
@@ -499,13 +412,15 @@ words() { sed 's/^\(....\)\(..\)\(..\)\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6 UTC
 @test "--help: the synopsis of render-lds(1); required options and bad ones: usage, exit 64" {
 	run -0 render-lds --help
 	assert_line --index 0 "$USAGE"
-	assert_line --index 1 '                  [--types LIST] [--spool DIR] [-s FPR] [-t FILE] [FILE|-]'
-	assert_line --index 2 '       render-lds --check --csca FILE [--mrz FILE] CHIP'
+	assert_line --index 1 '                  [--types LIST] [--groups LIST] [--spool DIR] [-s FPR]'
+	assert_line --index 2 '                  [-t FILE] [FILE|-]'
+	assert_line --index 3 '       render-lds --check --csca FILE [--mrz FILE] CHIP'
 	run -64 --separate-stderr render-lds --ds-cert a --ds-key b --photos c
 	assert_output ''
 	assert_equal "$stderr" "render-lds: --csca is required
 $USAGE
-                  [--types LIST] [--spool DIR] [-s FPR] [-t FILE] [FILE|-]
+                  [--types LIST] [--groups LIST] [--spool DIR] [-s FPR]
+                  [-t FILE] [FILE|-]
        render-lds --check --csca FILE [--mrz FILE] CHIP"
 	run -64 render-lds --csca a --ds-cert a --ds-key b
 	assert_line --index 0 'render-lds: --photos is required'
@@ -513,4 +428,145 @@ $USAGE
 	assert_line --index 0 "$USAGE"
 	run -64 render-lds --bogus
 	assert_line --index 1 "$USAGE"
+	run -64 --separate-stderr render-lds --csca a --ds-cert a --ds-key b --photos c --groups DG11,DG3
+	assert_equal "$stderr" "render-lds: --groups: 'DG3' is not an optional data group render-lds writes (DG11, DG12); give them comma-separated"
+}
+
+# ---- DG11 and DG12 (--groups) ---------------------------------------------------------------
+
+# tlv TAGHEX TEXT: the BER-TLV of a short text as hex
+tlv() { printf '%s%02x%s' "$1" "${#2}" "$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')"; }
+
+@test "--groups DG11,DG12: EF.COM lists 61 75 6B 6C; DG11 and DG12 hold the fields we hold, byte for byte (openssl asn1parse)" {
+	local f=$KT/xspool/lds/AB1000000.lds v
+	stage_conserved render-lds "$(cat "$KT/x.err")" "$KT/x.xml" B-L
+	run record_of ORD "$KT/x.xml"
+	assert_output --regexp '<step stage="render-lds" result="ok" code="LDS_SIGNED" sod="sha256:[0-9a-f]{64}">chip data AB1000000.lds: EF.COM, DG1, DG2 \(photo of [0-9]+ bytes\), DG11, DG12, EF.SOD signed by '
+	"$TESTS/lds-split" "$f" d > /dev/null
+	assert_equal "$(od -An -tx1 d/COM | tr -d ' \n')" 60165f0104303130385f3606303430303030'5c0461756b6c'
+	# DG11: tag list, full name, the CNIC's digits, full date of birth, place of birth (no address given)
+	v=5c085f0e5f105f2b5f11$(tlv 5f0e 'KHAN<<ALI<RAZA')$(tlv 5f10 3520100000011)$(tlv 5f2b 19900517)$(tlv 5f11 LAHORE)
+	assert_equal "$(od -An -tx1 d/DG11 | tr -d ' \n')" "6b$(printf '%02x' $((${#v} / 2)))$v"
+	v=5c045f195f26$(tlv 5f19 'DGIP ISLAMABAD')$(tlv 5f26 20261201)
+	assert_equal "$(od -An -tx1 d/DG12 | tr -d ' \n')" "6c$(printf '%02x' $((${#v} / 2)))$v"
+	run -0 openssl asn1parse -inform DER -in "$f"
+	assert_equal "$(grep -c ':d=0 ' <<< "$output")" 6
+	assert_line --regexp 'd=0  hl=2 l= +[0-9]+ cons: appl \[ 11 \] +$'
+	assert_line --regexp 'd=0  hl=2 l= +[0-9]+ cons: appl \[ 12 \] +$'
+	run -0 openssl asn1parse -inform DER -in d/DG11
+	assert_line --index 1 --regexp 'd=1  hl=2 l= +8 prim: appl \[ 28 \] +$'
+	assert_line --index 2 --regexp 'd=1  hl=3 l= +14 prim: appl \[ 14 \] +$'
+	assert_line --index 3 --regexp 'd=1  hl=3 l= +13 prim: appl \[ 16 \] +$'
+	assert_line --index 4 --regexp 'd=1  hl=3 l= +8 prim: appl \[ 43 \] +$'
+	assert_line --index 5 --regexp 'd=1  hl=3 l= +6 prim: appl \[ 17 \] +$'
+	run -0 openssl asn1parse -inform DER -in d/DG12
+	assert_line --index 2 --regexp 'd=1  hl=3 l= +14 prim: appl \[ 25 \] +$'
+	assert_line --index 3 --regexp 'd=1  hl=3 l= +8 prim: appl \[ 38 \] +$'
+}
+
+@test "--groups DG11,DG12: openssl cms -verify and the recomputed hashes of DG1, DG2, DG11, DG12 equal EF.SOD's; --check good" {
+	local f want got n=0
+	for f in "$KT"/xspool/lds/*.lds; do
+		want=$("$TESTS/lds-split" "$f" d)
+		run -0 openssl cms -verify -inform DER -in d/SOD.cms -CAfile "$KT/pki/csca.pem" -out d/lso.der
+		got=$(openssl asn1parse -inform DER -in d/lso.der |
+			awk '/prim: INTEGER/ && /d=3/ { sub(/.*:/, ""); n = $0 }
+			     /OCTET STRING/ { sub(/.*\[HEX DUMP\]:/, ""); print n " " tolower($0) }' |
+			while read -r n h; do echo "DG$((16#$n)) $h"; done)
+		assert_equal "$got" "$want"
+		assert_equal "$(cut -d' ' -f1 <<< "$got" | tr '\n' ' ')" 'DG1 DG2 DG11 DG12 '
+		n=$((n + 1))
+	done
+	assert_equal "$n" 6
+	run -0 render-lds --check --csca "$KT/pki/csca.pem" "$KT/xspool/lds/AB1000001.lds"
+	assert_line --index 3 --regexp 'good: DG11: SHA-256 [0-9a-f]{64} as in EF.SOD$'
+	assert_line --index 4 --regexp 'good: DG12: SHA-256 [0-9a-f]{64} as in EF.SOD$'
+	assert_line --index 5 --partial 'good: EF.COM lists 4 data groups, all in the dump'
+}
+
+# ---- spool-print carries the chip to the personalisation queue ---------------------------
+
+# spool_of DIR: a spool holding render-lds's chips of $KT/spool and the ledger
+spool_of() {
+	mkdir -m 0700 "$1"
+	cp -a "$KT/spool/lds" "$1/lds"
+	cp "$KT/s.db" "$1/state.db"
+}
+spool() { spool-print --spool sp --queues 1 --laminates "$KT/laminates.txt" "${@:-$KT/ok.xml}"; }
+new_jobs() { find sp/print -path '*/new/*' -type f 2> /dev/null | wc -l; }
+
+@test "spool-print: each e-Passport's job carries its chip (base64 of NUMBER.lds, the step's sod); valid print jobs" {
+	local num job sod
+	spool_of sp
+	run -0 --separate-stderr spool
+	assert_equal "${stderr_lines[1]%, *}" 'spool-print: B-L: 10 in, 6 jobs (6 delivered now), 3 held, 1 rejected'
+	for num in $(chips "$KT/o.xml"); do
+		job=sp/print/p01/new/2-$num.xml
+		run -0 xmllint --noout --schema "$TESTS/../schemas/printjob.xsd" "$job"
+		sod=$(grep -F "<passport number=\"$num\"" "$KT/ok.xml" | grep -o 'code="LDS_SIGNED" sod="sha256:[0-9a-f]*"' | cut -d'"' -f4)
+		run grep -o "<chip file=\"$num.lds\" sod=\"$sod\" bytes=\"$(stat -c %s "$KT/spool/lds/$num.lds")\">[A-Za-z0-9+/=]*</chip></job>$" "$job"
+		assert_success
+		sed 's|.*<chip [^>]*>\([^<]*\)</chip>.*|\1|' "$job" | tail -n 1 | base64 -d > chip
+		run -0 cmp chip "$KT/spool/lds/$num.lds"
+	done
+}
+
+@test "spool-print: a chip changed, signed again, a link, missing: exit 65, the record and what to do, nothing spooled" {
+	local b fix='nothing was spooled: run render-lds and sign on the batch again (render-lds(1))'
+	spool_of sp
+	# one byte of DG2's photo changed
+	b=$(od -An -tu1 -j 1500 -N 1 sp/lds/AB1000000.lds)
+	printf "$(printf '\\%03o' $(((b + 1) % 256)))" | dd of=sp/lds/AB1000000.lds bs=1 seek=1500 conv=notrunc 2> /dev/null
+	run -65 --separate-stderr spool
+	assert_equal "${stderr_lines[-1]}" "spool-print: B-L: record ORD: the chip file sp/lds/AB1000000.lds: DG2's SHA-256 is not the one EF.SOD holds: changed after signing; $fix"
+	assert_equal "$(new_jobs)" 0
+	# a chip signed again (another EF.SOD) in its place
+	mkdir again
+	IMPASS_SPOOL=again lds "$KT/m.xml" > /dev/null 2>&1
+	cp again/lds/AB1000000.lds sp/lds/AB1000000.lds
+	"$TESTS/lds-split" again/lds/AB1000000.lds d > /dev/null
+	run -65 --separate-stderr spool
+	assert_equal "${stderr_lines[-1]}" "spool-print: B-L: record ORD: the chip file sp/lds/AB1000000.lds: its EF.SOD has the SHA-256 $(sha256sum < d/SOD | cut -c1-64), not the $(record_of ORD "$KT/ok.xml" | grep -o 'sod="sha256:[0-9a-f]*"' | cut -d'"' -f2) render-lds signed for the record; $fix"
+	# a link to the good chip, then no file
+	cp "$KT/spool/lds/AB1000000.lds" good.lds
+	ln -sf "$PWD/good.lds" sp/lds/AB1000000.lds
+	run -65 --separate-stderr spool
+	assert_equal "${stderr_lines[-1]}" "spool-print: B-L: record ORD: the chip file sp/lds/AB1000000.lds is not a regular file of this account; $fix"
+	rm sp/lds/AB1000000.lds
+	run -65 --separate-stderr spool
+	assert_equal "${stderr_lines[-1]}" "spool-print: B-L: record ORD: the chip file sp/lds/AB1000000.lds is missing; $fix"
+	assert_equal "$(new_jobs)" 0
+	# the good chip back: spooled
+	cp good.lds sp/lds/AB1000000.lds
+	run -0 spool
+	assert_equal "$(new_jobs)" 6
+}
+
+@test "--reprint drops <chip>: the reprint without render-lds is refused by spool-print, with render-lds its new chips are carried" {
+	local spoiled n
+	spool_of sp
+	run -0 spool
+	run -0 "$TESTS"/fake-printer --seed 3 --fail 50 sp
+	spoiled=$(grep -c ' failed$' <<< "$output")
+	[ "$spoiled" -ge 1 ] || fail "nothing spoiled"
+	run -0 spool-print --spool sp --collect --reprint re.xml
+	assert_equal "$(grep -c '^<record ' re.xml)" "$spoiled"
+	assert_equal "$(grep -c '<chip ' re.xml)" 0
+	assert_equal "$(grep -c '<passport ' re.xml)" 0
+	# the old step stays in the trail, as render-mrz's does
+	assert_equal "$(grep -c 'code="LDS_SIGNED"' re.xml)" "$spoiled"
+	render-mrz --state sp/state.db --issue-date 2026-12-01 re.xml > re-mrz.xml 2> /dev/null
+	IMPASS_SIGNER=$APPROVER_FPR sign --state sp/state.db --require validate,render-mrz re-mrz.xml > re-ok.xml 2> /dev/null
+	run -65 --separate-stderr spool-print --spool sp re-ok.xml
+	assert_regex "${stderr_lines[-1]}" 'record [A-Z-]+: passport AB[0-9]+: an e-Passport \(render-lds signed chip data for an earlier passport of it\) without chip data for this one; nothing was spooled'
+	IMPASS_SPOOL=sp lds re-mrz.xml > re-lds.xml 2> /dev/null
+	IMPASS_SIGNER=$APPROVER_FPR sign --state sp/state.db --require validate,render-mrz re-lds.xml > re-ok.xml 2> /dev/null
+	assert_equal "$(grep -c '<chip ' re-ok.xml)" "$spoiled"
+	run -0 spool-print --spool sp --queues 1 re-ok.xml
+	n=0
+	for num in $(chips re-ok.xml); do
+		run -0 grep -c "<chip file=\"$num.lds\" sod=\"sha256:" sp/print/p01/new/2-"$num".xml
+		n=$((n + 1))
+	done
+	assert_equal "$n" "$spoiled"
 }

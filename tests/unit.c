@@ -1455,6 +1455,98 @@ test_spool_journal(void)
 	free(num);
 }
 
+/* ---- lds.c: DG11, DG12, the chip a print job carries ---- */
+
+static int
+bytes_are(const struct imp_buf *b, const char *want, size_t n)
+{
+	return !b->oom && b->len == n && memcmp(b->p, want, n) == 0;
+}
+
+static void
+test_lds_groups(void)
+{
+	static const char dg11[] = "\x6b\x3f\x5c\x08\x5f\x0e\x5f\x10\x5f\x2b\x5f\x11"
+		"\x5f\x0e\x0e" "KHAN<<ALI<RAZA" "\x5f\x10\x0d" "3520100000011"
+		"\x5f\x2b\x08" "19900517" "\x5f\x11\x06" "LAHORE";
+	static const char dg11_few[] = "\x6b\x0a\x5c\x02\x5f\x42\x5f\x42\x03" "X 1";
+	static const char dg12[] = "\x6c\x22\x5c\x04\x5f\x19\x5f\x26"
+		"\x5f\x19\x0e" "DGIP ISLAMABAD" "\x5f\x26\x08" "20261201";
+	struct imp_lds_dg11 f = { "KHAN", "ALI RAZA", "35201-0000001-1", "1990-05-17", "LAHORE", "" };
+	struct imp_lds_dg11 few = { "", NULL, "123", "1990", NULL, "X 1" };
+	struct imp_buf b = { 0 };
+
+	imp_lds_dg11(&b, &f);
+	CHECK(bytes_are(&b, dg11, sizeof dg11 - 1));
+	/* no name, a CNIC that is not 13 digits, a partial date: left out */
+	imp_buf_reset(&b);
+	imp_lds_dg11(&b, &few);
+	CHECK(bytes_are(&b, dg11_few, sizeof dg11_few - 1));
+	imp_buf_reset(&b);
+	imp_lds_dg12(&b, IMP_AUTHORITY, "2026-12-01");
+	CHECK(bytes_are(&b, dg12, sizeof dg12 - 1));
+	/* the groups' tags and back */
+	CHECK(imp_lds_dg_tag(11) == 0x6b && imp_lds_dg_tag(12) == 0x6c);
+	CHECK(imp_lds_tag_dg(0x6b) == 11 && imp_lds_tag_dg(0x6c) == 12);
+	imp_buf_free(&b);
+}
+
+static void
+test_lds_drop_chip(void)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "<record><passport n=\"1\"/><chip file=\"AB1.lds\" bytes=\"9\"/><trail/></record>",
+		  "<record><passport n=\"1\"/><trail/></record>" },
+		{ "<record><chip file=\"A\">x</chip><trail/></record>", "<record><trail/></record>" },
+		{ "<record><trail/></record>", "<record><trail/></record>" },
+		{ "<record><chip file=\"A\"", "<record><chip file=\"A\"" },
+		{ "<record><chipper/></record>", "<record><chipper/></record>" },
+	};
+	struct imp_buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		imp_buf_reset(&b);
+		imp_buf_puts(&b, v[i].in);
+		imp_lds_drop_chip(&b);
+		CHECK(strcmp(imp_buf_str(&b), v[i].out) == 0);
+	}
+	imp_buf_free(&b);
+}
+
+static void
+test_lds_chip_check(void)
+{
+	static const char sod[] = "sha256:"
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	static const struct {
+		const char *p;
+		size_t n;
+		const char *why;
+	} v[] = {
+		{ "", 0, "EF.COM, DG1 or EF.SOD is missing" },
+		{ "\x60\x05\x01", 3, "byte 0: not a BER-TLV that fits in the 3 bytes left" },
+		{ "\x60\x00\x61\x00\x61\x00", 6, "the element with tag 61 twice" },
+		{ "\x60\x00\x30\x00", 4, "an element with tag 30, not EF.COM, a data group or EF.SOD" },
+		{ "\x60\x00\x61\x00", 4, "EF.COM, DG1 or EF.SOD is missing" },
+		{ "\x60\x00\x61\x00\x77\x02\x30\x00", 8, "EF.SOD is not a DER CMS ContentInfo" },
+	};
+	struct imp_buf why = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		imp_buf_reset(&why);
+		CHECK(imp_lds_chip_check((const unsigned char *)v[i].p, v[i].n, sod, NULL,
+					 &why) == -1);
+		CHECK(strcmp(imp_buf_str(&why), v[i].why) == 0);
+		if (strcmp(imp_buf_str(&why), v[i].why) != 0)
+			printf("#   %zu: %s\n", i, imp_buf_str(&why));
+	}
+	imp_buf_free(&why);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1494,6 +1586,9 @@ static const struct {
 	{ "courier journal: numbered once per batch, kept date, bundles' hashes, refusals",
 	  test_courier },
 	{ "detached signature: binary, verified by gpg, a forgery not; no such key", test_sign_detached },
+	{ "LDS: DG11 and DG12 byte for byte, fields not held left out", test_lds_groups },
+	{ "LDS: a reprint's <chip> dropped, self-closed or not", test_lds_drop_chip },
+	{ "LDS: a print job's chip file refused with the first fault", test_lds_chip_check },
 };
 
 int

@@ -3,7 +3,10 @@
  * The chip dump reader of render-lds --check (lib/lds.c): the input is
  * split into BER-TLV elementary files, and each one's value again, two
  * levels down. Properties: the files tile the input exactly, each value
- * lies inside its file, and a split that fails says why.
+ * lies inside its file, and a split that fails says why. The whole input
+ * is also read as the chip file spool-print puts in a print job
+ * (imp_lds_chip_check: EF.SOD's CMS parsed without its signature): it
+ * fails with a reason (the SOD hash given is no input's), never crashes.
  */
 #include <string.h>
 
@@ -37,9 +40,24 @@ split(const unsigned char *p, size_t n, int depth)
 	FUZZ_ASSERT(at == n);
 }
 
+static void
+chip(const unsigned char *p, size_t n)
+{
+	static const char sod[] = "sha256:"
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	static const char mrz[] = "P<PAKKHAN<<ALI<RAZA<<<<<<<<<<<<<<<<<<<<<<<<<"
+		"AB10000000PAK9005177M3612010352010000001<<14";
+	struct imp_buf why = { 0 };
+
+	FUZZ_ASSERT(imp_lds_chip_check(p, n, sod, mrz, &why) != 0);
+	FUZZ_ASSERT(why.len > 0);
+	imp_buf_free(&why);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	split(data, size, 0);
+	chip(data, size);
 	return 0;
 }
