@@ -15,7 +15,6 @@
 #include "fees.h"
 
 #define PROG "verify-fee"
-#define RECEIPT_MAX 32                /* validate's limit on fee_receipt */
 #define CHANNEL_MAX 32
 
 struct fee_row {                      /* one row of the fee schedule */
@@ -249,10 +248,10 @@ payment_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	p.claimed_by[0] = '\0';
 	p.status = strcmp(c->cell[P_STATUS], "paid") == 0 ? PAY_PAID :
 		   strcmp(c->cell[P_STATUS], "reversed") == 0 ? PAY_REVERSED : -1;
-	if (c->cell[P_RECEIPT][0] == '\0' || strlen(c->cell[P_RECEIPT]) > RECEIPT_MAX)
+	if (c->cell[P_RECEIPT][0] == '\0' || strlen(c->cell[P_RECEIPT]) > IMP_RECEIPT_MAX)
 		return imp_fail(e, EX_DATAERR, "payments %s line %lu: receipt_no '%s' is empty or "
 				"longer than %d characters; correct the export", row->file,
-				row->line, c->cell[P_RECEIPT], RECEIPT_MAX);
+				row->line, c->cell[P_RECEIPT], IMP_RECEIPT_MAX);
 	if (rupees(c->cell[P_AMOUNT], &p.amount) != 0)
 		return imp_fail(e, EX_DATAERR, "payments %s line %lu: amount '%s' is not a whole "
 				"number of rupees (0 to 9999999); correct the export", row->file,

@@ -26,7 +26,7 @@ static const char schema[] =
 	" recorded TEXT NOT NULL) WITHOUT ROWID;";
 
 struct claim {
-	char *receipt;
+	char receipt[IMP_RECEIPT_MAX + 1];   /* in place: a malloc and free each cost */
 	char tracking_id[IMP_ID_MAX + 1];
 	long amount;
 };
@@ -42,12 +42,8 @@ struct imp_fees {
 void
 imp_fees_free(struct imp_fees *f)
 {
-	size_t i;
-
 	if (f == NULL)
 		return;
-	for (i = 0; i < f->n; i++)
-		free(f->claim[i].receipt);
 	free(f->claim);
 	free(f);
 }
@@ -122,14 +118,16 @@ imp_fees_claim(struct imp_fees *f, const char *receipt, const char *id, long amo
 		*outcome = strcmp(other->tracking_id, id) == 0 ? IMP_FEE_OWN : IMP_FEE_OTHER;
 		return 0;
 	}
+	if (strlen(receipt) > IMP_RECEIPT_MAX)
+		return imp_fail(e, EX_DATAERR, "receipt %.40s... is longer than %d characters",
+				receipt, IMP_RECEIPT_MAX);
 	if (f->n == f->cap) {
 		if ((grown = reallocarray(f->claim, f->cap ? f->cap * 2 : 1024, sizeof *grown)) == NULL)
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
 		f->claim = grown;
 		f->cap = f->cap ? f->cap * 2 : 1024;
 	}
-	if ((f->claim[f->n].receipt = strdup(receipt)) == NULL)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	memcpy(f->claim[f->n].receipt, receipt, strlen(receipt) + 1);
 	snprintf(f->claim[f->n].tracking_id, sizeof f->claim[f->n].tracking_id, "%s", id);
 	f->claim[f->n++].amount = amount;
 	*outcome = IMP_FEE_FRESH;

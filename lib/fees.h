@@ -8,6 +8,8 @@
 
 #include "series.h"
 
+#define IMP_RECEIPT_MAX 32            /* validate's limit on fee_receipt */
+
 enum {
 	IMP_FEE_FRESH = 0,            /* recorded now for this application */
 	IMP_FEE_OWN,                  /* recorded before for this same application (a re-run) */
