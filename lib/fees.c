@@ -156,7 +156,8 @@ imp_fees_commit(struct imp_fees *f, struct imp_err *e)
 	size_t i;
 	int rc = SQLITE_DONE;
 
-	qsort(f->claim, f->n, sizeof *f->claim, by_receipt);
+	if (f->n > 0)           /* (qsort takes no null array, even of none) */
+		qsort(f->claim, f->n, sizeof *f->claim, by_receipt);
 	if ((s = imp_state_prepare(f->db, "INSERT INTO fee_receipt (receipt, tracking_id, batch, "
 				   "amount, recorded) VALUES (?1, ?2, ?3, ?4, ?5)", e)) == NULL)
 		return e->code;
