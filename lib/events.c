@@ -33,25 +33,37 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS app_lang (tracking_id TEXT PRIMARY KEY, lang TEXT NOT NULL,"
 	" set_at TEXT NOT NULL);";
 
+static int
+has_destination(sqlite3 *db, int *have, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT count(*) FROM pragma_table_info("
+					    "'app_event') WHERE name = 'destination'", e);
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	rc = sqlite3_step(s);
+	*have = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+	imp_state_release(s);
+	return rc == SQLITE_ROW ? 0 : imp_state_fail(db, e, "events");
+}
+
 int
 imp_events_init(sqlite3 *db, struct imp_err *e)
 {
-	sqlite3_stmt *s;
+	struct imp_err alter = { 0 };
 	int rc, have;
 
-	if ((rc = imp_state_exec(db, schema, e)) != 0)
+	if ((rc = imp_state_exec(db, schema, e)) != 0 || (rc = has_destination(db, &have, e)) != 0)
 		return rc;
-	/* app_event of a database made before destination was kept: added in place */
-	if ((s = imp_state_prepare(db, "SELECT count(*) FROM pragma_table_info('app_event') "
-				   "WHERE name = 'destination'", e)) == NULL)
-		return e->code;
-	rc = sqlite3_step(s);
-	have = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
-	imp_state_release(s);
-	if (rc != SQLITE_ROW)
-		return imp_state_fail(db, e, "events");
-	return have ? 0 : imp_state_exec(db, "ALTER TABLE app_event ADD COLUMN destination TEXT "
-					 "NOT NULL DEFAULT ''", e);
+	/* app_event of a database made before destination was kept: added in place
+	 * (by whichever program opens it first; another doing it at once is fine) */
+	if (have || imp_state_exec(db, "ALTER TABLE app_event ADD COLUMN destination TEXT NOT "
+				   "NULL DEFAULT ''", &alter) == 0)
+		return 0;
+	if ((rc = has_destination(db, &have, e)) != 0)
+		return rc;
+	return have ? 0 : imp_fail(e, alter.code, "%s", alter.msg);
 }
 
 /*

@@ -208,6 +208,15 @@ EXPECTED='+447700900123 Passport application OK-UK received at LHR.
 	run -65 track --state st.db OK-PK
 }
 
+@test "a state database whose events were recorded before destinations were kept gets the column in place, its events kept" {
+	sqlite3 st.db "CREATE TABLE app_event (id INTEGER PRIMARY KEY, tracking_id TEXT NOT NULL, event TEXT NOT NULL, reason TEXT NOT NULL, courier TEXT NOT NULL, consignment TEXT NOT NULL, office TEXT NOT NULL, phone TEXT NOT NULL, batch TEXT NOT NULL, at TEXT NOT NULL, UNIQUE (tracking_id, event, batch)); INSERT INTO app_event VALUES (1, 'OLD-1', 'received', '', '', '', 'LHR', '03001234567', 'B-OLD', '2026-11-01T00:00:00Z');"
+	run -0 --separate-stderr track --state st.db --record m.xml
+	run -0 track --state st.db OLD-1
+	assert_line --index 1 '  2026-11-01T00:00:00Z  received    (batch B-OLD)'
+	run sqlite3 st.db "SELECT count(*) FROM app_event WHERE event = 'dispatched' AND destination = 'LHR'"
+	assert_output 3
+}
+
 # ---- notify through Kannel --------------------------------------------------------
 
 @test "notify: each applicant's messages through Kannel to the SMSC, +92 numbers in Urdu, others in English; a landline skipped; a second run sends nothing" {
