@@ -423,8 +423,10 @@ imp_notice_report(sqlite3 *db, int64_t event_id, int status, struct imp_err *e)
 	imp_utc(now);
 	if ((rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
 		return rc;
+	/* a message that was sent, or tried (a request without an answer may
+	 * have reached the gateway all the same) */
 	if ((s = imp_state_prepare(db, "SELECT count(*) FROM notice WHERE event_id = ?1 AND "
-				   "state IN (1, 2)", e)) == NULL)
+				   "(state IN (1, 2) OR (state = 0 AND attempts > 0))", e)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, event_id);
 	rc = sqlite3_step(s);
@@ -447,9 +449,10 @@ imp_notice_report(sqlite3 *db, int64_t event_id, int status, struct imp_err *e)
 	if (step_done(db, s, "delivery reports", e) != 0)
 		goto fail;
 	/* a report is the gateway's word that it had the message: one a run
-	 * was killed while sending is sent, and not sent again */
-	if ((s = imp_state_prepare(db, "UPDATE notice SET state = 2, updated = ?2 WHERE "
-				   "event_id = ?1 AND state = 1", e)) == NULL)
+	 * was killed while sending, or whose request got no answer, is sent,
+	 * and not sent again */
+	if ((s = imp_state_prepare(db, "UPDATE notice SET state = 2, why = '', updated = ?2 "
+				   "WHERE event_id = ?1 AND state IN (0, 1)", e)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, event_id);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);

@@ -77,8 +77,9 @@ int imp_notice_set(sqlite3 *db, int64_t event_id, int state, const char *to, con
 		   const char *why, struct imp_err *e);
 /*
  * A delivery report of the message of an event, with its time: recorded once
- * per type; the message, if it was being sent, is sent (the gateway had it).
- * 1 when no message of that event was sent, else 0 or an error.
+ * per type; the message, if it was being sent or waits after a request
+ * without an answer, is sent (the gateway had it). 1 when no message of that
+ * event was sent or tried, else 0 or an error.
  */
 int imp_notice_report(sqlite3 *db, int64_t event_id, int status, struct imp_err *e);
 /* The secret that the report URLs carry (64 hex), made on first use. */

@@ -325,6 +325,23 @@ EXPECTED='+447700900123 Passport application OK-UK received at LHR.
 	assert_equal "$stderr" "notify: --receive 'localhost' is not ADDRESS:PORT (IPv4, e.g. 127.0.0.1:13080)"
 }
 
+@test "a report of a message whose request got no answer (it may have reached the gateway) makes it sent: not sent again" {
+	track --state st.db --record s.xml 2> /dev/null
+	receiver
+	"$TESTS/kannel" stop "$GW"
+	run -75 notify_ --retries 0 --report-url "$REPORT_URL"
+	run curl -s -o /dev/null -w '%{http_code}' "$REPORT_URL?e=1&s=8&k=$(sqlite3 st.db 'SELECT key FROM notice_key')"
+	assert_output 200
+	run -0 track --state st.db OK-PK
+	assert_line --regexp '^    SMS to \+923001234567: sent, taken by the SMS centre [0-9T:Z-]{20}$'
+	gateway
+	run -0 --separate-stderr notify_ --report-url "$REPORT_URL"
+	[[ $stderr == 'notify: 5 sent, 1 skipped, 0 sent again after an interrupted run, 0 waiting; '* ]] || fail "$stderr"
+	wait_received 5
+	run received
+	assert_output "$(grep -v 'OK-PK' <<< "$EXPECTED")"
+}
+
 @test "the applicant's language set by the office (track --lang) wins over --lang and the number" {
 	track --state st.db --record s.xml 2> /dev/null
 	run -0 track --state st.db --lang en OK-PK
