@@ -586,10 +586,11 @@ parse_opts(int argc, char **argv, struct notify *nt, const char **pwfile)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (nt->report_url != NULL && strncmp(nt->report_url, "http://", 7) &&
-	    strncmp(nt->report_url, "https://", 8)) {
-		imp_warn(PROG, NULL, "--report-url '%s' is not an http:// or https:// URL",
-			 nt->report_url);
+	if (nt->report_url != NULL && ((strncmp(nt->report_url, "http://", 7) &&
+					strncmp(nt->report_url, "https://", 8)) ||
+				       strlen(nt->report_url) > 512)) {
+		imp_warn(PROG, NULL, "--report-url '%.80s' is not an http:// or https:// URL of "
+			 "at most 512 characters", nt->report_url);
 		return EX_USAGE;
 	}
 	if (optind != argc || !nt->gateway || !nt->templates_path || !nt->user || !*pwfile ||

@@ -427,6 +427,8 @@ EXPECTED='+447700900123 Passport application OK-UK received at LHR.
 	assert_equal "$stderr" "notify: --gateway 'ftp://x' is not an http:// or https:// URL"
 	run -64 --separate-stderr notify --gateway http://x --templates t.csv --user u --password-file t.csv --rate 0
 	assert_equal "$stderr" "notify: --rate '0' is not a number from 0.01 to 1000"
+	run -64 --separate-stderr notify --gateway http://x --templates t.csv --user u --password-file t.csv --report-url ftp://y
+	assert_equal "$stderr" "notify: --report-url 'ftp://y' is not an http:// or https:// URL of at most 512 characters"
 	run -0 track --help
 	assert_line --index 0 'usage: track [--state FILE] [--csv] TRACKING_ID...'
 	run -64 track
