@@ -40,7 +40,7 @@ PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv pip
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
 	   bats-assert bats-support passwd util-linux mandoc chromium libssl-dev openssl \
-	   libcurl4-openssl-dev kannel kannel-extras
+	   libcurl4-openssl-dev libmicrohttpd-dev kannel kannel-extras
 
 .PHONY: all deps check check-build demo bench install uninstall clean fuzz
 .SUFFIXES:
@@ -73,9 +73,10 @@ $(LIB): $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
-# notify alone talks HTTP (to the SMS gateway): only it links libcurl
-$(O)bin/notify: PKG_LIBS += $(shell pkg-config --libs libcurl)
-$(O)bin/notify: ALL_CFLAGS += $(shell pkg-config --cflags libcurl)
+# notify alone talks HTTP (to the SMS gateway, and from it the delivery
+# reports): only it links libcurl and libmicrohttpd
+$(O)bin/notify: PKG_LIBS += $(shell pkg-config --libs libcurl libmicrohttpd)
+$(O)bin/notify: ALL_CFLAGS += $(shell pkg-config --cflags libcurl libmicrohttpd)
 
 $(O)bin/%: bin/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(@D)

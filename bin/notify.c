@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * notify: each applicant told of the events they should hear of (received,
- * held, rejected, printed, dispatched), once, by SMS through the sendsms
- * interface of a Kannel smsbox, from templates in English and Urdu that the
- * office edits. A notice is recorded as being sent before the request and
- * as sent after the gateway accepted it; see notify(1) for what a kill
- * between the two means.
+ * held, rejected, printed, dispatched, ready at the office), once, by SMS
+ * through the sendsms interface of a Kannel smsbox, from templates in
+ * English and Urdu that the office edits. A notice is recorded as being
+ * sent before the request and as sent after the gateway accepted it; the
+ * gateway's delivery reports (notify --receive) are recorded too, and one
+ * of a message a killed run left as being sent makes it sent. See notify(1).
  */
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <curl/curl.h>
+#include <microhttpd.h>
 
 #include "events.h"
 
@@ -27,6 +31,10 @@ struct template {
 
 struct notify {
 	const char *gateway, *templates_path, *user, *from, *lang, *state;
+	const char *report_url;       /* where the gateway sends delivery reports */
+	const char *receive;          /* ADDR:PORT: receive them (--receive) */
+	char key[65];                 /* the secret the report URLs carry */
+	uint64_t reports, refused;
 	char password[256];
 	double rate;                  /* messages a second, at most */
 	long retries, backoff_ms;
@@ -88,9 +96,10 @@ template_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	ev = row->field[c->col[0]], reason = row->field[c->col[1]];
 	lang = row->field[c->col[2]], text = row->field[c->col[3]];
 	if (strcmp(ev, "received") && strcmp(ev, "held") && strcmp(ev, "rejected") &&
-	    strcmp(ev, "printed") && strcmp(ev, "dispatched"))
+	    strcmp(ev, "printed") && strcmp(ev, "dispatched") && strcmp(ev, "ready"))
 		return imp_fail(e, EX_DATAERR, "templates %s line %lu: event '%s' is not received, "
-				"held, rejected, printed or dispatched", row->file, row->line, ev);
+				"held, rejected, printed, dispatched or ready", row->file, row->line,
+				ev);
 	if (*reason && strcmp(reason, "office") && strcmp(reason, "fee") &&
 	    strcmp(reason, "identity") && strcmp(reason, "details"))
 		return imp_fail(e, EX_DATAERR, "templates %s line %lu: reason '%s' is not empty, "
@@ -177,8 +186,10 @@ param(struct notify *nt, const char *name, const char *value)
 
 /* One request: 0 accepted, 1 worth trying again (no answer, 5xx), 2 refused. */
 static int
-request(struct notify *nt, const char *to, const char *text, struct imp_buf *why)
+request(struct notify *nt, int64_t id, const char *to, const char *text, struct imp_buf *why)
 {
+	char dlr[1024];
+
 	long code = 0;
 	CURLcode rc;
 	const char *p;
@@ -196,6 +207,12 @@ request(struct notify *nt, const char *to, const char *text, struct imp_buf *why
 	param(nt, "text", text);
 	param(nt, "charset", "UTF-8");
 	param(nt, "coding", unicode ? "2" : "0");       /* Urdu goes as UCS-2 */
+	if (nt->report_url != NULL) {   /* Kannel puts the report's type for %d */
+		snprintf(dlr, sizeof dlr, "%s%ce=%lld&s=%%d&k=%s", nt->report_url,
+			 strchr(nt->report_url, '?') ? '&' : '?', (long long)id, nt->key);
+		param(nt, "dlr-mask", "27");    /* delivered, not, SMSC took it, refused */
+		param(nt, "dlr-url", dlr);
+	}
 	imp_buf_reset(&nt->reply);
 	curl_easy_setopt(nt->curl, CURLOPT_URL, imp_buf_str(&nt->url));
 	rc = curl_easy_perform(nt->curl);
@@ -226,7 +243,7 @@ sleep_for(double s)
 
 /* Sent, with the retries and their back-off: 0, or the request's answer. */
 static int
-send_once(struct notify *nt, const char *to, const char *text, struct imp_buf *why)
+send_once(struct notify *nt, int64_t id, const char *to, const char *text, struct imp_buf *why)
 {
 	double wait = (double)nt->backoff_ms / 1000;
 	long attempt;
@@ -239,7 +256,7 @@ send_once(struct notify *nt, const char *to, const char *text, struct imp_buf *w
 		}
 		sleep_for(nt->last_send + 1 / nt->rate - imp_now());   /* the rate limit */
 		nt->last_send = imp_now();
-		rc = request(nt, to, text, why);
+		rc = request(nt, id, to, text, why);
 	}
 	return rc;
 }
@@ -263,7 +280,9 @@ one(struct notify *nt, const struct imp_notice *n, struct imp_err *e)
 
 	if (imp_phone_normalise(n->ev.phone, to, &pk) != 0)
 		return skip(nt, n, "no mobile number", e);
-	if ((t = template_for(nt, &n->ev, nt->lang ? nt->lang : pk ? "ur" : "en")) == NULL)
+	/* the language: the applicant's (track --lang), else --lang, else by the number */
+	if ((t = template_for(nt, &n->ev, n->ev.lang[0] ? n->ev.lang : nt->lang ? nt->lang :
+			      pk ? "ur" : "en")) == NULL)
 		return skip(nt, n, "no template for the event", e);
 	fill(&nt->text, t->text, &n->ev);
 	if (n->state == IMP_NOTICE_SENDING) {
@@ -276,7 +295,7 @@ one(struct notify *nt, const struct imp_notice *n, struct imp_err *e)
 				 "", e)) != 0)
 		return rc;
 	imp_fault("notify-sending");
-	if ((rc = send_once(nt, to, imp_buf_str(&nt->text), &why)) != 0) {
+	if ((rc = send_once(nt, n->ev.id, to, imp_buf_str(&nt->text), &why)) != 0) {
 		imp_notice_set(nt->db, n->ev.id, IMP_NOTICE_PENDING, to, imp_buf_str(&nt->text),
 			       imp_buf_str(&why), e);
 		rc = rc == 1 ? imp_fail(e, EX_TEMPFAIL, "the gateway %s did not take the %s message "
@@ -320,6 +339,7 @@ run(struct notify *nt, struct imp_err *e)
 	if ((rc = imp_csv_read(nt->templates_path, template_row, &c, e)) != 0 ||
 	    (rc = imp_state_open(nt->state, 30000, &nt->db, e)) != 0 ||
 	    (rc = imp_events_init(nt->db, e)) != 0 ||
+	    (nt->report_url != NULL && (rc = imp_notice_key(nt->db, nt->key, e)) != 0) ||
 	    (rc = imp_notices_due(nt->db, nt->max, collect, nt, e)) != 0)
 		return rc;
 	if ((nt->curl = curl_easy_init()) == NULL)
@@ -334,6 +354,121 @@ run(struct notify *nt, struct imp_err *e)
 	return rc;
 }
 
+/* ---- the delivery reports (--receive) ---------------------------------------------- */
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned int code, const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (r == NULL)
+		return MHD_NO;
+	rc = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* The key compared in constant time: a wrong one says nothing of the right one. */
+static int
+key_ok(const char *given, const char *key)
+{
+	unsigned char diff = 0;
+	size_t i;
+
+	if (given == NULL || strlen(given) != 64)
+		return 0;
+	for (i = 0; i < 64; i++)
+		diff |= (unsigned char)(given[i] ^ key[i]);
+	return diff == 0;
+}
+
+/* GET ...?e=EVENT&s=TYPE&k=KEY from smsbox: one delivery report. */
+static enum MHD_Result
+report(void *arg, struct MHD_Connection *c, const char *url, const char *method,
+       const char *version, const char *data, size_t *size, void **state)
+{
+	struct notify *nt = arg;
+	struct imp_err e = { 0 };
+	const char *ev, *st;
+	char *end;
+	long long id;
+	long type;
+	int rc;
+
+	(void)url, (void)version, (void)data, (void)size, (void)state;
+	if (strcmp(method, "GET") != 0)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+	if (!key_ok(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k"), nt->key)) {
+		nt->refused++;
+		return reply(c, MHD_HTTP_FORBIDDEN, "not a report of this gateway\n");
+	}
+	ev = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "e");
+	st = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "s");
+	id = ev != NULL && *ev >= '0' && *ev <= '9' ? strtoll(ev, &end, 10) : -1;
+	if (id < 0 || *end != '\0' || st == NULL || (type = strtol(st, &end, 10), *end != '\0') ||
+	    (type != 1 && type != 2 && type != 4 && type != 8 && type != 16)) {
+		nt->refused++;
+		return reply(c, MHD_HTTP_BAD_REQUEST, "e=EVENT&s=1|2|4|8|16 expected\n");
+	}
+	if ((rc = imp_notice_report(nt->db, id, (int)type, &e)) == 1) {
+		nt->refused++;
+		return reply(c, MHD_HTTP_NOT_FOUND, "no message of that event was sent\n");
+	}
+	if (rc != 0) {
+		imp_warn(PROG, NULL, "a delivery report of event %lld not recorded: %s", id, e.msg);
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not recorded; send it again\n");
+	}
+	nt->reports++;
+	return reply(c, MHD_HTTP_OK, "recorded\n");
+}
+
+static int
+receive(struct notify *nt, struct imp_err *e)
+{
+	struct sockaddr_in sa;
+	struct MHD_Daemon *d;
+	const union MHD_DaemonInfo *info;
+	char addr[64], *colon;
+	unsigned long port;
+	sigset_t stop;
+	int sig;
+
+	snprintf(addr, sizeof addr, "%s", nt->receive);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	if ((colon = strrchr(addr, ':')) == NULL || (*colon = '\0', port = strtoul(colon + 1,
+	    &colon, 10)) > 65535 || *colon != '\0' || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return imp_fail(e, EX_USAGE, "--receive '%s' is not ADDRESS:PORT (IPv4, e.g. "
+				"127.0.0.1:13080)", nt->receive);
+	sa.sin_port = htons((uint16_t)port);
+	if ((sig = imp_state_open(nt->state, 30000, &nt->db, e)) != 0 ||
+	    (sig = imp_events_init(nt->db, e)) != 0 || (sig = imp_notice_key(nt->db, nt->key, e)) != 0)
+		return sig;
+	/* the server's thread and this one block the signals; this one waits for them */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, report, nt,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
+	if (d == NULL)
+		return imp_fail(e, EX_UNAVAILABLE, "cannot listen on %s (in use, or not an address "
+				"of this machine)", nt->receive);
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	fprintf(stderr, "%s: receiving delivery reports on http://%s:%u/ (give notify "
+		"--report-url that URL)\n", PROG, addr, info ? info->port : (unsigned)port);
+	sigwait(&stop, &sig);
+	MHD_stop_daemon(d);
+	fprintf(stderr, "%s: %llu delivery reports recorded, %llu refused\n", PROG,
+		(unsigned long long)nt->reports, (unsigned long long)nt->refused);
+	return 0;
+}
+
 /* ---- main ------------------------------------------------------------------------- */
 
 static void
@@ -341,7 +476,8 @@ usage(FILE *f)
 {
 	fputs("usage: notify --gateway URL --templates FILE --user NAME --password-file FILE\n"
 	      "              [--from SENDER] [--lang en|ur] [--rate N] [--retries N]\n"
-	      "              [--backoff MS] [--max N] [--state FILE]\n", f);
+	      "              [--backoff MS] [--max N] [--report-url URL] [--state FILE]\n"
+	      "       notify --receive ADDRESS:PORT [--state FILE]\n", f);
 }
 
 static void
@@ -354,12 +490,16 @@ help(void)
 	      "  -u, --user NAME          the gateway's sendsms-user\n"
 	      "  -P, --password-file FILE its password, the file's first line\n"
 	      "      --from SENDER        the sender shown to the applicant\n"
-	      "      --lang en|ur         one language for all (default: ur for +92, en else)\n"
+	      "      --lang en|ur         the language of those who asked for none (track\n"
+	      "                           --lang) (default: ur for +92, en else)\n"
 	      "      --rate N             messages a second at most (default 10)\n"
 	      "      --retries N          tries again after no answer or a 5xx (default 3)\n"
 	      "      --backoff MS         the first wait before a retry, doubled each time\n"
 	      "                           (default 1000)\n"
 	      "      --max N              send at most N messages this run\n"
+	      "      --report-url URL     ask the gateway for delivery reports, sent to URL\n"
+	      "                           (where notify --receive listens)\n"
+	      "      --receive ADDR:PORT  receive the delivery reports until stopped\n"
 	      "      --state FILE         the state database (default $IMPASS_SPOOL/state.db)\n"
 	      "  -h, --help               this text;  --version  the version\n"
 	      "See notify(1).\n", stdout);
@@ -407,6 +547,8 @@ parse_opts(int argc, char **argv, struct notify *nt, const char **pwfile)
 		{ "backoff", required_argument, NULL, 'B' },
 		{ "max", required_argument, NULL, 'M' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "report-url", required_argument, NULL, 'U' },
+		{ "receive", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -424,6 +566,8 @@ parse_opts(int argc, char **argv, struct notify *nt, const char **pwfile)
 		case 'F': nt->from = optarg; break;
 		case 'L': nt->lang = optarg; break;
 		case 'S': nt->state = optarg; break;
+		case 'U': nt->report_url = optarg; break;
+		case 'C': nt->receive = optarg; break;
 		case 'r': rc = number("--rate", optarg, 0.01, 1000, &nt->rate); break;
 		case 'R': rc = number("--retries", optarg, 0, 20, &x), nt->retries = (long)x; break;
 		case 'B': rc = number("--backoff", optarg, 0, 600000, &x), nt->backoff_ms = (long)x;
@@ -436,6 +580,19 @@ parse_opts(int argc, char **argv, struct notify *nt, const char **pwfile)
 	}
 	if (rc != 0)
 		return rc;
+	if (nt->receive != NULL) {
+		if (optind == argc && !nt->gateway && !nt->templates_path && !nt->user && !*pwfile)
+			return 0;
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (nt->report_url != NULL && ((strncmp(nt->report_url, "http://", 7) &&
+					strncmp(nt->report_url, "https://", 8)) ||
+				       strlen(nt->report_url) > 512)) {
+		imp_warn(PROG, NULL, "--report-url '%.80s' is not an http:// or https:// URL of "
+			 "at most 512 characters", nt->report_url);
+		return EX_USAGE;
+	}
 	if (optind != argc || !nt->gateway || !nt->templates_path || !nt->user || !*pwfile ||
 	    (nt->lang && strcmp(nt->lang, "en") && strcmp(nt->lang, "ur"))) {
 		usage(stderr);
@@ -464,6 +621,7 @@ cleanup(struct notify *nt)
 	imp_buf_free(&nt->text);
 	imp_buf_free(&nt->reply);
 	explicit_bzero(nt->password, sizeof nt->password);
+	explicit_bzero(nt->key, sizeof nt->key);
 }
 
 int
@@ -480,6 +638,11 @@ main(int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, &nt, &pwfile)) != 0)
 		return rc;
 	imp_init(&r);
+	if (nt.receive != NULL) {
+		rc = receive(&nt, &e);
+		cleanup(&nt);
+		return imp_exit(PROG, NULL, NULL, rc, &e);
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((rc = read_password(&nt, pwfile, &e)) == 0)
 		rc = run(&nt, &e);

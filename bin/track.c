@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * track: where an application is, for the helpline and the office
- * counter: its timeline from intake to dispatch, the current state, the
- * courier and consignment, and what the applicant should do. With
- * --record, the events of sealed streams go into the state database.
+ * counter: its timeline from intake to dispatch and collection, the
+ * messages sent and their delivery reports, the current state, the courier
+ * and consignment, and what the applicant should do. With --record, the
+ * events of sealed streams go into the state database; with --arrived, a
+ * consignment's arrival at the office (its passports ready there); with
+ * --lang, the language an applicant asked for.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -40,6 +43,8 @@ advice(const struct imp_event *ev)
 		  "application corrected" },
 		{ "printed", "", "nothing: the passport is printed and will be dispatched" },
 		{ "dispatched", "", "wait for the courier, or collect it at the office named" },
+		{ "ready", "", "collect the passport at the office named, with the CNIC and this "
+		  "tracking id" },
 	};
 	size_t i;
 
@@ -65,7 +70,17 @@ line(void *arg, const struct imp_event *ev)
 		       "applicant" : ev->reason);
 	else if (strcmp(ev->event, "dispatched") == 0)
 		printf("  courier %s, consignment %s", ev->courier, ev->consignment);
+	else if (strcmp(ev->event, "ready") == 0)
+		printf("  at the office %s, consignment %s", ev->destination, ev->consignment);
 	printf("  (batch %s)\n", ev->batch);
+	if (ev->notice == IMP_NOTICE_SKIPPED)
+		printf("    no SMS: %s\n", ev->why);
+	else if (ev->notice >= 0 && ev->report)
+		printf("    SMS to %s: %s, %s %s\n", ev->sent_to, ev->notice == IMP_NOTICE_SENT ?
+		       "sent" : "being sent", imp_report_name(ev->report), ev->report_at);
+	else if (ev->notice >= 0)
+		printf("    SMS to %s: %s\n", ev->sent_to, ev->notice == IMP_NOTICE_SENT ? "sent" :
+		       ev->notice == IMP_NOTICE_SENDING ? "being sent" : "waiting for the gateway");
 	return 0;
 }
 
@@ -175,13 +190,63 @@ record(sqlite3 *db, const char *trust, char **files, int n, struct imp_err *e)
 	return rc;
 }
 
+/* ---- --arrived, --lang ------------------------------------------------------------ */
+
+/* Consignments arrived at the office: their passports ready there, all or nothing. */
+static int
+arrived(sqlite3 *db, const char *office, char **cons, int n, struct imp_err *e)
+{
+	char dest[IMP_EVENT_TEXT];
+	uint64_t added = 0;
+	int i, rc;
+
+	if ((rc = imp_state_begin(db, e)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = imp_events_arrived(db, office, cons[i], &added, dest, e)) == 1)
+			rc = imp_fail(e, EX_DATAERR, "consignment %s: no passport dispatched in it is "
+				      "recorded (track --record the courier run's stream first, or "
+				      "check the number)", cons[i]);
+		else if (rc == 2)
+			rc = imp_fail(e, EX_DATAERR, "consignment %s goes to %s, not to the office %s; "
+				      "nothing recorded", cons[i], dest[0] ? dest : "no recorded "
+				      "destination", office);
+	}
+	if (rc != 0) {
+		imp_state_rollback(db);
+		return rc;
+	}
+	if ((rc = imp_state_commit(db, e)) == 0)
+		fprintf(stderr, "%s: %d consignments at the office %s, %llu passports ready now\n",
+			PROG, n, office, (unsigned long long)added);
+	return rc;
+}
+
+static int
+set_lang(sqlite3 *db, const char *lang, char **ids, int n, struct imp_err *e)
+{
+	int i, rc;
+
+	if ((rc = imp_state_begin(db, e)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = imp_app_lang_set(db, ids[i], lang, e);
+	if (rc != 0) {
+		imp_state_rollback(db);
+		return rc;
+	}
+	return imp_state_commit(db, e);
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 static void
 usage(FILE *f)
 {
 	fputs("usage: track [--state FILE] [--csv] TRACKING_ID...\n"
-	      "       track [--state FILE] [-t FILE] --record FILE...\n", f);
+	      "       track [--state FILE] [-t FILE] --record FILE...\n"
+	      "       track [--state FILE] --arrived OFFICE CONSIGNMENT...\n"
+	      "       track [--state FILE] --lang en|ur TRACKING_ID...\n", f);
 }
 
 static void
@@ -193,6 +258,9 @@ help(void)
 	      "      --csv          one CSV row per tracking id (operands, else one per line\n"
 	      "                     on standard input)\n"
 	      "      --record       record the events of the sealed streams FILE...\n"
+	      "      --arrived OFFICE  the consignments came to the office: their passports\n"
+	      "                     are ready there (event ready)\n"
+	      "      --lang en|ur   the language the applicants asked for their messages\n"
 	      "      --state FILE   the state database (default $IMPASS_SPOOL/state.db)\n"
 	      "  -t, --trust FILE   trust file (default $IMPASS_TRUST)\n"
 	      "  -h, --help         this text;  --version  the version\n"
@@ -233,13 +301,15 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "csv", no_argument, NULL, 'c' },
 		{ "record", no_argument, NULL, 'R' },
+		{ "arrived", required_argument, NULL, 'A' },
+		{ "lang", required_argument, NULL, 'L' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *state = NULL, *trust = NULL;
+	const char *state = NULL, *trust = NULL, *office = NULL, *lang = NULL;
 	struct imp_err e = { 0 };
 	struct imp_run run;
 	sqlite3 *db = NULL;
@@ -249,6 +319,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'c': csv = 1; break;
 		case 'R': rec = 1; break;
+		case 'A': office = optarg; break;
+		case 'L': lang = optarg; break;
 		case 'S': state = optarg; break;
 		case 't': trust = optarg; break;
 		case 'h': help(); return imp_close_stdout(PROG, NULL);
@@ -256,13 +328,16 @@ main(int argc, char **argv)
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if ((rec && (csv || optind == argc)) || (!rec && !csv && optind == argc)) {
+	if ((rec + (office != NULL) + (lang != NULL) + csv > 1) ||
+	    (!csv && optind == argc) || (lang && strcmp(lang, "en") && strcmp(lang, "ur"))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
 	imp_init(&run);
 	if ((rc = imp_state_open(state, 30000, &db, &e)) == 0 && (rc = imp_events_init(db, &e)) == 0)
 		rc = rec ? record(db, trust, argv + optind, argc - optind, &e) :
+		     office ? arrived(db, office, argv + optind, argc - optind, &e) :
+		     lang ? set_lang(db, lang, argv + optind, argc - optind, &e) :
 		     show_all(db, csv, argv + optind, argc - optind, &e);
 	imp_state_close(db);
 	return imp_exit(PROG, NULL, NULL, rc, &e);

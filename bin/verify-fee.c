@@ -15,7 +15,6 @@
 #include "fees.h"
 
 #define PROG "verify-fee"
-#define RECEIPT_MAX 32                /* validate's limit on fee_receipt */
 #define CHANNEL_MAX 32
 
 struct fee_row {                      /* one row of the fee schedule */
@@ -34,6 +33,7 @@ struct payment {
 	char channel[CHANNEL_MAX + 1];
 	int status;
 	unsigned long line;
+	char claimed_by[IMP_ID_MAX + 1];  /* the application of this batch it pays for */
 };
 
 /* the values of a record that verify-fee reads (read_values) */
@@ -48,6 +48,7 @@ struct fee {
 	size_t npay, cap;
 	unsigned long twice;          /* receipts paid twice in the export */
 	sqlite3 *db;
+	struct imp_fees *claims;      /* the batch's receipts, recorded at its end */
 	struct imp_verdict v;
 	struct imp_buf ok;
 	struct imp_fee_use use;       /* who used a receipt before, for the step */
@@ -244,12 +245,13 @@ payment_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 		return rc;
 	lower(c->cell[P_STATUS]);
 	p.line = row->line;
+	p.claimed_by[0] = '\0';
 	p.status = strcmp(c->cell[P_STATUS], "paid") == 0 ? PAY_PAID :
 		   strcmp(c->cell[P_STATUS], "reversed") == 0 ? PAY_REVERSED : -1;
-	if (c->cell[P_RECEIPT][0] == '\0' || strlen(c->cell[P_RECEIPT]) > RECEIPT_MAX)
+	if (c->cell[P_RECEIPT][0] == '\0' || strlen(c->cell[P_RECEIPT]) > IMP_RECEIPT_MAX)
 		return imp_fail(e, EX_DATAERR, "payments %s line %lu: receipt_no '%s' is empty or "
 				"longer than %d characters; correct the export", row->file,
-				row->line, c->cell[P_RECEIPT], RECEIPT_MAX);
+				row->line, c->cell[P_RECEIPT], IMP_RECEIPT_MAX);
 	if (rupees(c->cell[P_AMOUNT], &p.amount) != 0)
 		return imp_fail(e, EX_DATAERR, "payments %s line %lu: amount '%s' is not a whole "
 				"number of rupees (0 to 9999999); correct the export", row->file,
@@ -302,22 +304,25 @@ load(struct fee *f, struct imp_err *e)
 static int
 read_values(struct fee *f, struct imp_record *r, const char *v[V_N])
 {
-	static const char *const where[V_N][2] = {
-		{ "application", "fee_amount" }, { "application", "fee_receipt" },
-		{ "normalised", "passport_type" }, { "normalised", "category" },
-		{ "normalised", "pages" }, { "normalised", "validity_years" },
-		{ "normalised", "applied_on" },
+	static const char *const name[V_N] = {
+		"fee_amount", "fee_receipt", "passport_type", "category", "pages",
+		"validity_years", "applied_on",
 	};
-	const char *line, *norm;
-	size_t len, i, at;
+	const char *line, *sec[2] = { NULL, NULL };
+	size_t len, n[2] = { 0, 0 }, i, k;
 
 	imp_record_line(r, &line, &len);
-	/* <normalised> comes after <application>: looked for from there once */
-	norm = memmem(line, len, "<normalised>", 12);
+	/* each section found once: <application>, then <normalised> after it */
+	if (imp_line_section(line, len, "application", &sec[0], &n[0]) == 0)
+		k = (size_t)(sec[0] + n[0] - line);
+	else
+		k = 0;
+	if (imp_line_section(line + k, len - k, "normalised", &sec[1], &n[1]) != 0)
+		sec[1] = NULL;
 	for (i = 0; i < V_N; i++) {
+		k = i < V_TYPE ? 0 : 1;  /* the fee and receipt as given, the choices normalised */
 		v[i] = NULL;
-		at = i >= V_TYPE && norm != NULL ? (size_t)(norm - line) : 0;
-		if (imp_line_field(line + at, len - at, where[i][0], where[i][1], &f->val[i]) == 0 &&
+		if (sec[k] != NULL && imp_line_value(sec[k], n[k], name[i], &f->val[i]) == 0 &&
 		    f->val[i].len > 0)
 			v[i] = f->val[i].p;
 		else if (f->val[i].oom)
@@ -382,14 +387,19 @@ schedule_check(struct fee *f, const char *const *v, long fee)
 
 /* The receipt is the application's alone: recorded for it, or found another's. */
 static int
-claim(struct fee *f, struct imp_record *r, const char *receipt, long fee, const char **other,
-      struct imp_err *e)
+claim(struct fee *f, struct imp_record *r, const char *receipt, struct payment *p, long fee,
+      const char **other, struct imp_err *e)
 {
+	const char *id = imp_record_id(r);
 	int rc, outcome;
 
-	if ((rc = imp_fee_claim(f->db, receipt, f->batch, imp_record_id(r), fee, &outcome,
-				&f->use, e)) != 0)
+	if (p->claimed_by[0] != '\0') {          /* by an application before in the batch */
+		imp_fees_batch_use(f->claims, p->claimed_by, &f->use);
+		outcome = strcmp(p->claimed_by, id) == 0 ? IMP_FEE_OWN : IMP_FEE_OTHER;
+	} else if ((rc = imp_fees_claim(f->claims, receipt, id, fee, &outcome, &f->use, e)) != 0)
 		return rc;
+	else if (outcome == IMP_FEE_FRESH)   /* (one recorded before keeps its time) */
+		snprintf(p->claimed_by, sizeof p->claimed_by, "%s", id);
 	if (outcome == IMP_FEE_FRESH)
 		f->fresh++;
 	else if (outcome == IMP_FEE_OWN)
@@ -408,7 +418,7 @@ static int
 check_receipt(struct fee *f, struct imp_record *r, const char *receipt, long fee,
 	      const char **other, struct imp_err *e)
 {
-	const struct payment *p;
+	struct payment *p;
 	uint64_t k;
 
 	if (receipt == NULL) {
@@ -436,7 +446,7 @@ check_receipt(struct fee *f, struct imp_record *r, const char *receipt, long fee
 	}
 	imp_buf_printf(&f->ok, ", paid on %s by %s, receipt %s", p->paid_on,
 		       p->channel[0] ? p->channel : "an unnamed channel", receipt);
-	return claim(f, r, receipt, fee, other, e);
+	return claim(f, r, receipt, p, fee, other, e);
 }
 
 static void
@@ -497,7 +507,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	struct fee *f = arg;
 
 	snprintf(f->batch, sizeof f->batch, "%s", in->id);
-	return imp_fee_begin(f->db, e);
+	return imp_fees_begin(f->db, in->id, &f->claims, e);
 }
 
 /* Before the output is sealed: the receipts recorded, or the run fails. */
@@ -507,7 +517,7 @@ end(void *arg, struct imp_err *e)
 	struct fee *f = arg;
 	int rc;
 
-	if ((rc = imp_fee_commit(f->db, e)) != 0)
+	if ((rc = imp_fees_commit(f->claims, e)) != 0)
 		return rc;
 	imp_fault("fee-committed");
 	imp_warn(PROG, f->batch, "%llu receipts recorded now, %llu recorded for the same "
@@ -581,6 +591,7 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 static void
 cleanup(struct fee *f)
 {
+	imp_fees_free(f->claims);
 	imp_state_close(f->db);
 	imp_map_free(f->receipts);
 	free(f->rows);

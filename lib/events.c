@@ -6,6 +6,7 @@
  * state notify moves pending -> sending -> sent).
  */
 #include <string.h>
+#include <sys/random.h>
 
 #include "state.h"
 #include "events.h"
@@ -21,12 +22,49 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notice ("
 	" event_id INTEGER PRIMARY KEY REFERENCES app_event (id),"
 	" state INTEGER NOT NULL, attempts INTEGER NOT NULL,"
-	" sent_to TEXT NOT NULL, text TEXT NOT NULL, why TEXT NOT NULL, updated TEXT NOT NULL);";
+	" sent_to TEXT NOT NULL, text TEXT NOT NULL, why TEXT NOT NULL, updated TEXT NOT NULL);"
+	/* the gateway's delivery reports of a message, as they came */
+	"CREATE TABLE IF NOT EXISTS notice_report ("
+	" event_id INTEGER NOT NULL REFERENCES app_event (id), status INTEGER NOT NULL,"
+	" at TEXT NOT NULL, UNIQUE (event_id, status));"
+	/* the secret the gateway's report URLs carry (one row) */
+	"CREATE TABLE IF NOT EXISTS notice_key (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" key TEXT NOT NULL);"
+	/* the language an applicant asked for, set by the office */
+	"CREATE TABLE IF NOT EXISTS app_lang (tracking_id TEXT PRIMARY KEY, lang TEXT NOT NULL,"
+	" set_at TEXT NOT NULL);";
+
+static int
+has_destination(sqlite3 *db, int *have, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT count(*) FROM pragma_table_info("
+					    "'app_event') WHERE name = 'destination'", e);
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	rc = sqlite3_step(s);
+	*have = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+	imp_state_release(s);
+	return rc == SQLITE_ROW ? 0 : imp_state_fail(db, e, "events");
+}
 
 int
 imp_events_init(sqlite3 *db, struct imp_err *e)
 {
-	return imp_state_exec(db, schema, e);
+	struct imp_err alter = { 0 };
+	int rc, have;
+
+	if ((rc = imp_state_exec(db, schema, e)) != 0 || (rc = has_destination(db, &have, e)) != 0)
+		return rc;
+	/* app_event of a database made before destination was kept: added in place
+	 * (by whichever program opens it first; another doing it at once is fine) */
+	if (have || imp_state_exec(db, "ALTER TABLE app_event ADD COLUMN destination TEXT NOT "
+				   "NULL DEFAULT ''", &alter) == 0)
+		return 0;
+	if ((rc = has_destination(db, &have, e)) != 0)
+		return rc;
+	return have ? 0 : imp_fail(e, alter.code, "%s", alter.msg);
 }
 
 /*
@@ -60,14 +98,15 @@ add(sqlite3 *db, const struct imp_event *ev, uint64_t *added, struct imp_err *e)
 {
 	sqlite3_stmt *s = imp_state_prepare(db, "INSERT OR IGNORE INTO app_event (tracking_id, "
 					    "event, reason, courier, consignment, office, phone, "
-					    "batch, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", e);
+					    "batch, at, destination) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+					    "?7, ?8, ?9, ?10)", e);
 	const char *v[] = { ev->tracking_id, ev->event, ev->reason, ev->courier, ev->consignment,
-			    ev->office, ev->phone, ev->batch, ev->at };
+			    ev->office, ev->phone, ev->batch, ev->at, ev->destination };
 	int rc, i;
 
 	if (s == NULL)
 		return e->code;
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 10; i++)
 		sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	imp_state_release(s);
@@ -165,6 +204,7 @@ imp_events_from_line(sqlite3 *db, const char *kind, const char *batch, const cha
 		snprintf(ev.event, sizeof ev.event, "dispatched");
 		consignment_attr(line, len, "courier", ev.courier, sizeof ev.courier);
 		consignment_attr(line, len, "number", ev.consignment, sizeof ev.consignment);
+		consignment_attr(line, len, "destination", ev.destination, sizeof ev.destination);
 		rc = add(db, &ev, added, e);
 	}
 	return rc;
@@ -178,8 +218,16 @@ text_col(sqlite3_stmt *s, int col, char *out, size_t size)
 	snprintf(out, size, "%s", t != NULL ? (const char *)t : "");
 }
 
-#define EVENT_COLS "e.id, e.tracking_id, e.event, e.reason, e.courier, e.consignment, " \
-		   "e.office, e.phone, e.batch, e.at"
+/* an event with its message (state -1: none), the language asked for and
+ * the last delivery report */
+#define EVENT_SELECT "SELECT e.id, e.tracking_id, e.event, e.reason, e.courier, " \
+	"e.consignment, e.office, e.phone, e.batch, e.at, e.destination, " \
+	"coalesce(l.lang, ''), coalesce(n.state, -1), coalesce(n.attempts, 0), " \
+	"coalesce(n.sent_to, ''), coalesce(n.why, ''), coalesce(r.status, 0), " \
+	"coalesce(r.at, '') FROM app_event e LEFT JOIN notice n ON n.event_id = e.id " \
+	"LEFT JOIN app_lang l ON l.tracking_id = e.tracking_id " \
+	"LEFT JOIN notice_report r ON r.rowid = (SELECT max(rowid) FROM notice_report " \
+	"WHERE event_id = e.id) "
 
 static void
 event_row(sqlite3_stmt *s, struct imp_event *ev)
@@ -194,14 +242,22 @@ event_row(sqlite3_stmt *s, struct imp_event *ev)
 	text_col(s, 7, ev->phone, sizeof ev->phone);
 	text_col(s, 8, ev->batch, sizeof ev->batch);
 	text_col(s, 9, ev->at, sizeof ev->at);
+	text_col(s, 10, ev->destination, sizeof ev->destination);
+	text_col(s, 11, ev->lang, sizeof ev->lang);
+	ev->notice = sqlite3_column_int(s, 12);
+	ev->attempts = sqlite3_column_int(s, 13);
+	text_col(s, 14, ev->sent_to, sizeof ev->sent_to);
+	text_col(s, 15, ev->why, sizeof ev->why);
+	ev->report = sqlite3_column_int(s, 16);
+	text_col(s, 17, ev->report_at, sizeof ev->report_at);
 }
 
 int
 imp_events_of(sqlite3 *db, const char *tracking_id,
 	      int (*fn)(void *arg, const struct imp_event *ev), void *arg, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT " EVENT_COLS " FROM app_event e "
-					    "WHERE e.tracking_id = ?1 ORDER BY e.id", e);
+	sqlite3_stmt *s = imp_state_prepare(db, EVENT_SELECT "WHERE e.tracking_id = ?1 "
+					    "ORDER BY e.id", e);
 	struct imp_event ev;
 	int rc;
 
@@ -223,9 +279,7 @@ int
 imp_notices_due(sqlite3 *db, size_t max, int (*fn)(void *arg, const struct imp_notice *n),
 		void *arg, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT " EVENT_COLS ", coalesce(n.state, 0), "
-					    "coalesce(n.attempts, 0) FROM app_event e LEFT JOIN "
-					    "notice n ON n.event_id = e.id WHERE n.state IS NULL OR "
+	sqlite3_stmt *s = imp_state_prepare(db, EVENT_SELECT "WHERE n.state IS NULL OR "
 					    "n.state < 2 ORDER BY e.id LIMIT ?1", e);
 	struct imp_notice n;
 	int rc;
@@ -235,8 +289,8 @@ imp_notices_due(sqlite3 *db, size_t max, int (*fn)(void *arg, const struct imp_n
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		event_row(s, &n.ev);
-		n.state = sqlite3_column_int(s, 10);
-		n.attempts = sqlite3_column_int(s, 11);
+		n.state = n.ev.notice < 0 ? IMP_NOTICE_PENDING : n.ev.notice;
+		n.attempts = n.ev.attempts;
 		if (fn(arg, &n) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -334,4 +388,176 @@ imp_phone_normalise(const char *in, char out[IMP_PHONE_MAX + 1], int *pk)
 	*pk = 1;
 	snprintf(out, IMP_PHONE_MAX + 1, "+92%.10s", d);
 	return 0;
+}
+
+/* ---- delivery reports, languages, arrivals ------------------------------------------ */
+
+const char *
+imp_report_name(int status)
+{
+	switch (status) {
+	case IMP_REPORT_DELIVERED: return "delivered to the phone";
+	case IMP_REPORT_UNDELIVERED: return "not delivered to the phone";
+	case IMP_REPORT_QUEUED: return "queued at the SMS centre";
+	case IMP_REPORT_SMSC: return "taken by the SMS centre";
+	case IMP_REPORT_SMSC_FAILED: return "refused by the SMS centre";
+	default: return "no report";
+	}
+}
+
+static int
+step_done(sqlite3 *db, sqlite3_stmt *s, const char *what, struct imp_err *e)
+{
+	int rc = sqlite3_step(s);
+
+	imp_state_release(s);
+	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, what);
+}
+
+int
+imp_notice_report(sqlite3 *db, int64_t event_id, int status, struct imp_err *e)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	int rc, known;
+
+	imp_utc(now);
+	if ((rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
+		return rc;
+	/* a message that was sent, or tried (a request without an answer may
+	 * have reached the gateway all the same) */
+	if ((s = imp_state_prepare(db, "SELECT count(*) FROM notice WHERE event_id = ?1 AND "
+				   "(state IN (1, 2) OR (state = 0 AND attempts > 0))", e)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, event_id);
+	rc = sqlite3_step(s);
+	known = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+	imp_state_release(s);
+	if (rc != SQLITE_ROW) {
+		imp_state_fail(db, e, "delivery reports");
+		goto fail;
+	}
+	if (!known) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return 1;
+	}
+	if ((s = imp_state_prepare(db, "INSERT OR IGNORE INTO notice_report (event_id, status, at) "
+				   "VALUES (?1, ?2, ?3)", e)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, event_id);
+	sqlite3_bind_int(s, 2, status);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	if (step_done(db, s, "delivery reports", e) != 0)
+		goto fail;
+	/* a report is the gateway's word that it had the message: one a run
+	 * was killed while sending, or whose request got no answer, is sent,
+	 * and not sent again */
+	if ((s = imp_state_prepare(db, "UPDATE notice SET state = 2, why = '', updated = ?2 "
+				   "WHERE event_id = ?1 AND state IN (0, 1)", e)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, event_id);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (step_done(db, s, "delivery reports", e) != 0)
+		goto fail;
+	return imp_state_exec(db, "COMMIT", e);
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return e->code ? e->code : EX_SOFTWARE;
+}
+
+int
+imp_notice_key(sqlite3 *db, char key[65], struct imp_err *e)
+{
+	sqlite3_stmt *s;
+	unsigned char r[32];
+	int rc, i;
+
+	if ((s = imp_state_prepare(db, "SELECT key FROM notice_key WHERE id = 1", e)) == NULL)
+		return e->code;
+	key[0] = '\0';
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		text_col(s, 0, key, 65);
+	imp_state_release(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return imp_state_fail(db, e, "the report key");
+	if (strlen(key) == 64)
+		return 0;
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		return imp_fail(e, EX_OSERR, "no random bytes for the report key");
+	for (i = 0; i < 32; i++)
+		snprintf(key + 2 * i, 3, "%02x", r[i]);
+	if ((s = imp_state_prepare(db, "INSERT OR IGNORE INTO notice_key (id, key) VALUES (1, ?1)",
+				   e)) == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if ((rc = step_done(db, s, "the report key", e)) != 0)
+		return rc;
+	/* two first runs at once: the one written counts */
+	if ((s = imp_state_prepare(db, "SELECT key FROM notice_key WHERE id = 1", e)) == NULL)
+		return e->code;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		text_col(s, 0, key, 65);
+	imp_state_release(s);
+	return rc == SQLITE_ROW ? 0 : imp_state_fail(db, e, "the report key");
+}
+
+int
+imp_app_lang_set(sqlite3 *db, const char *tracking_id, const char *lang, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "INSERT INTO app_lang (tracking_id, lang, set_at) "
+					    "VALUES (?1, ?2, ?3) ON CONFLICT (tracking_id) DO UPDATE "
+					    "SET lang = ?2, set_at = ?3", e);
+	char now[21];
+
+	if (s == NULL)
+		return e->code;
+	imp_utc(now);
+	sqlite3_bind_text(s, 1, tracking_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	return step_done(db, s, "languages", e);
+}
+
+int
+imp_events_arrived(sqlite3 *db, const char *office, const char *consignment, uint64_t *added,
+		   char *dest, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT destination FROM app_event WHERE "
+					    "event = 'dispatched' AND consignment = ?1 AND "
+					    "destination != ?2 LIMIT 1", e);
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, consignment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, office, -1, SQLITE_STATIC);
+	dest[0] = '\0';
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		text_col(s, 0, dest, IMP_EVENT_TEXT);
+	imp_state_release(s);
+	if (rc == SQLITE_ROW)
+		return 2;
+	if (rc != SQLITE_DONE)
+		return imp_state_fail(db, e, "events");
+	if ((s = imp_state_prepare(db, "INSERT OR IGNORE INTO app_event (tracking_id, event, reason, "
+				   "courier, consignment, office, phone, batch, at, destination) "
+				   "SELECT tracking_id, 'ready', '', courier, consignment, office, "
+				   "phone, batch, ?2, destination FROM app_event WHERE event = "
+				   "'dispatched' AND consignment = ?1", e)) == NULL)
+		return e->code;
+	imp_utc(dest);
+	sqlite3_bind_text(s, 1, consignment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, dest, -1, SQLITE_TRANSIENT);
+	dest[0] = '\0';
+	if ((rc = step_done(db, s, "events", e)) != 0)
+		return rc;
+	*added += (uint64_t)sqlite3_changes(db);
+	if ((s = imp_state_prepare(db, "SELECT count(*) FROM app_event WHERE event = 'dispatched' "
+				   "AND consignment = ?1", e)) == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, consignment, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	rc = rc == SQLITE_ROW ? (sqlite3_column_int(s, 0) > 0 ? 0 : 1) : -1;
+	imp_state_release(s);
+	return rc >= 0 ? rc : imp_state_fail(db, e, "events");
 }

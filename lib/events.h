@@ -15,7 +15,7 @@
 struct imp_event {
 	int64_t id;
 	char tracking_id[IMP_ID_MAX + 1];
-	char event[16];               /* received, held, rejected, printed, dispatched */
+	char event[16];               /* received, held, rejected, printed, dispatched, ready */
 	char reason[16];              /* what the applicant may be told: details, fee,
 					 identity, office (never more: a control-list
 					 hold is "office") */
@@ -23,6 +23,13 @@ struct imp_event {
 	char phone[32];               /* as the application gave it */
 	char batch[IMP_ID_MAX + 1];
 	char at[21];                  /* UTC */
+	char destination[IMP_EVENT_TEXT]; /* dispatched: the consignment's (office or city) */
+	char lang[3];                 /* the language the applicant asked for, or "" */
+	int notice;                   /* its message's IMP_NOTICE_*, -1 none yet */
+	int attempts;
+	char sent_to[IMP_PHONE_MAX + 1], why[IMP_EVENT_TEXT];
+	int report;                   /* the last delivery report (IMP_REPORT_*), 0 none */
+	char report_at[21];
 };
 
 int imp_events_init(sqlite3 *db, struct imp_err *e);
@@ -42,6 +49,18 @@ int imp_phone_normalise(const char *in, char out[IMP_PHONE_MAX + 1], int *pk);
 
 enum { IMP_NOTICE_PENDING, IMP_NOTICE_SENDING, IMP_NOTICE_SENT, IMP_NOTICE_SKIPPED };
 
+/* Kannel's delivery report types (its dlr-mask bits) */
+enum {
+	IMP_REPORT_DELIVERED = 1,     /* to the phone */
+	IMP_REPORT_UNDELIVERED = 2,   /* to the phone: failed */
+	IMP_REPORT_QUEUED = 4,        /* queued at the SMSC */
+	IMP_REPORT_SMSC = 8,          /* taken by the SMSC */
+	IMP_REPORT_SMSC_FAILED = 16,  /* refused by the SMSC */
+};
+#define IMP_REPORT_MASK 31
+/* The words of a report type for people ("delivered to the phone"). */
+const char *imp_report_name(int status);
+
 struct imp_notice {
 	struct imp_event ev;
 	int state;                    /* IMP_NOTICE_*, of the notice row; PENDING when none */
@@ -56,6 +75,26 @@ int imp_notices_due(sqlite3 *db, size_t max, int (*fn)(void *arg, const struct i
  * why (for a skipped or failed one); committed at once. */
 int imp_notice_set(sqlite3 *db, int64_t event_id, int state, const char *to, const char *text,
 		   const char *why, struct imp_err *e);
+/*
+ * A delivery report of the message of an event, with its time: recorded once
+ * per type; the message, if it was being sent or waits after a request
+ * without an answer, is sent (the gateway had it). 1 when no message of that
+ * event was sent or tried, else 0 or an error.
+ */
+int imp_notice_report(sqlite3 *db, int64_t event_id, int status, struct imp_err *e);
+/* The secret that the report URLs carry (64 hex), made on first use. */
+int imp_notice_key(sqlite3 *db, char key[65], struct imp_err *e);
+/* The language an applicant asked for (en, ur), set by the office. */
+int imp_app_lang_set(sqlite3 *db, const char *tracking_id, const char *lang,
+		     struct imp_err *e);
+/*
+ * Consignment arrived at office: a "ready" event for each of its passports
+ * (*added new); 1 when no passport was dispatched in it, 2 when it goes
+ * elsewhere (*dest, size IMP_EVENT_TEXT, says where).
+ */
+int imp_events_arrived(sqlite3 *db, const char *office, const char *consignment,
+		       uint64_t *added, char *dest, struct imp_err *e);
+
 /* Counts by state, for the summary: pending (never tried or failed), sending, sent, skipped. */
 int imp_notice_counts(sqlite3 *db, uint64_t counts[4], struct imp_err *e);
 

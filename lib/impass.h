@@ -328,6 +328,9 @@ int imp_record_correct(struct imp_record *r, const struct imp_format *f, const c
 		       const char *value);
 int imp_line_field(const char *line, size_t len, const char *section, const char *name,
 		   struct imp_buf *out);
+int imp_line_section(const char *line, size_t len, const char *section, const char **start,
+		     size_t *n);
+int imp_line_value(const char *span, size_t len, const char *name, struct imp_buf *out);
 void imp_xml_init(void);
 void imp_xml_done(void);
 

@@ -610,30 +610,57 @@ line_tag(char out[64], const char *start, const char *name)
 	return k + n + 1;
 }
 
+/*
+ * The inside of <section>...</section> of a record line: *start and *n,
+ * 0; -1 when there is none. For many values of one section read with
+ * imp_line_value (the section found once).
+ */
+int
+imp_line_section(const char *line, size_t len, const char *section, const char **start,
+		 size_t *n)
+{
+	char tag[64];
+	const char *p, *q;
+	size_t k = line_tag(tag, "<", section);
+
+	if ((p = memmem(line, len, tag, k)) == NULL)
+		return -1;
+	p += k;
+	k = line_tag(tag, "</", section);
+	q = memmem(p, len - (size_t)(p - line), tag, k);
+	*start = p;
+	*n = q != NULL ? (size_t)(q - p) : len - (size_t)(p - line);
+	return 0;
+}
+
+/* The text of <name> in a span of a line (a section of imp_line_section). */
+int
+imp_line_value(const char *span, size_t len, const char *name, struct imp_buf *out)
+{
+	char tag[64];
+	const char *end = span + len, *p, *q;
+	size_t k = line_tag(tag, "<", name);
+
+	if ((p = memmem(span, len, tag, k)) == NULL)
+		return -1;
+	p += k;
+	k = line_tag(tag, "</", name);
+	if ((q = memmem(p, (size_t)(end - p), tag, k)) == NULL)
+		return -1;
+	imp_buf_reset(out);
+	imp_buf_add(out, p, (size_t)(q - p));
+	out->len = imp_unescape(out->p);
+	return out->oom ? -1 : 0;
+}
+
 int
 imp_line_field(const char *line, size_t len, const char *section, const char *name,
 	       struct imp_buf *out)
 {
-	char open[64], close[64];
-	const char *end = line + len, *p, *q;
-	size_t n, k;
+	const char *p;
+	size_t n;
 
-	k = line_tag(open, "<", section);
-	if ((p = memmem(line, len, open, k)) == NULL)
+	if (imp_line_section(line, len, section, &p, &n) != 0)
 		return -1;
-	k = line_tag(close, "</", section);
-	if ((q = memmem(p, (size_t)(end - p), close, k)) != NULL)
-		end = q;
-	k = line_tag(open, "<", name);
-	if ((p = memmem(p, (size_t)(end - p), open, k)) == NULL)
-		return -1;
-	p += k;
-	k = line_tag(close, "</", name);
-	if ((q = memmem(p, (size_t)(end - p), close, k)) == NULL)
-		return -1;
-	n = (size_t)(q - p);
-	imp_buf_reset(out);
-	imp_buf_add(out, p, n);
-	out->len = imp_unescape(out->p);
-	return out->oom ? -1 : 0;
+	return imp_line_value(p, n, name, out);
 }

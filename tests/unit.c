@@ -1547,10 +1547,35 @@ test_lds_chip_check(void)
 	imp_buf_free(&why);
 }
 
+static void
+test_line_section(void)
+{
+	static const char line[] = "<record id=\"A\"><application><fee_amount>9000</fee_amount>"
+				   "<fee_receipt>R&amp;1</fee_receipt></application><normalised>"
+				   "<pages>36</pages><fee_amount>1</fee_amount></normalised></record>";
+	struct imp_buf b = { 0 };
+	const char *p;
+	size_t n;
+
+	CHECK(imp_line_section(line, strlen(line), "application", &p, &n) == 0 &&
+	      strncmp(p, "<fee_amount>", 12) == 0 && strncmp(p + n, "</application>", 14) == 0);
+	CHECK(imp_line_value(p, n, "fee_receipt", &b) == 0 && strcmp(imp_buf_str(&b), "R&1") == 0);
+	CHECK(imp_line_value(p, n, "pages", &b) == -1);          /* not in this section */
+	CHECK(imp_line_field(line, strlen(line), "normalised", "fee_amount", &b) == 0 &&
+	      strcmp(imp_buf_str(&b), "1") == 0);
+	CHECK(imp_line_field(line, strlen(line), "application", "fee_amount", &b) == 0 &&
+	      strcmp(imp_buf_str(&b), "9000") == 0);
+	CHECK(imp_line_section(line, strlen(line), "trail", &p, &n) == -1);
+	/* a section never closed runs to the end of the line */
+	CHECK(imp_line_section("<a><b>x</b>", 11, "a", &p, &n) == 0 && n == 8);
+	imp_buf_free(&b);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
+	{ "a record line's section found once, its values read in it", test_line_section },
 	{ "issuance ledger: one number per application, identity, batch binding", test_ledger },
 	{ "spool journal: plan, spool, collect, reprint, laminate account, incidents",
 	  test_spool_journal },
