@@ -15,6 +15,7 @@
  * $IMPASS_SPOOL/state.db, else the compiled-in spool. WAL, synchronous FULL,
  * a busy wait of busy_ms before a lock is reported (exit 75). */
 int imp_state_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *e);
+int imp_spool_counts(sqlite3 *db, const char *batch, struct imp_buf *out, struct imp_err *e);
 /* The error of the last statement as an imp_err: 75 when locked. */
 int imp_state_fail(sqlite3 *db, struct imp_err *e, const char *what);
 int imp_state_exec(sqlite3 *db, const char *sql, struct imp_err *e);
@@ -34,10 +35,14 @@ struct imp_decision {
 
 int imp_review_open(const char *path, sqlite3 **db, struct imp_err *e);
 int imp_review_decided(sqlite3 *db, const char *batch, const char *record, char when[33],
-		       char into[IMP_ID_MAX + 1], struct imp_err *e);
+		       char into[IMP_ID_MAX + 1], char decision[16], struct imp_err *e);
 int imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 1],
 			  struct imp_err *e);
 int imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e);
+int imp_review_dir(int spool, const char *spool_path, const char *name, int make, int *fd,
+		   struct imp_err *e);
+int imp_review_archive(int held, int reviewed, const char *spool_path, const char *batch,
+		       uint64_t index, const char *record, struct imp_err *e);
 
 #define IMP_NUMBER_LEN 9               /* two letters and seven digits */
 

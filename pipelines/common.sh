@@ -70,11 +70,17 @@ log() {                           # to the run folder's log, stderr and syslog
 
 # stream_counts FILE: the counts of a sealed stream (inspect --counts, key=value
 # lines: never the programs' English summaries) in c_batch, c_records, c_ok,
-# c_held, c_rejected; false when FILE is no stream with a good seal
+# c_held, c_rejected; false when FILE is no stream with a good seal. A
+# stream is verified once per run of the script: a stage's output is the
+# next stage's input, the same file (its path, size and time are the key).
+declare -A counts_seen=()
 stream_counts() {
-	local k v
+	local k v key
 	c_batch='' c_records='' c_ok='' c_held='' c_rejected=''
 	[ -s "$1" ] || return 1
+	key="$1 $(stat -c '%s %.9Y %.9Z %i' "$1")"
+	[ -n "${counts_seen[$key]:-}" ] ||
+		counts_seen[$key]="$(inspect --counts "$1" 2> /dev/null 9>&- || true)"
 	while IFS='=' read -r k v; do
 		case $k in
 		batch) c_batch=$v ;;
@@ -83,7 +89,7 @@ stream_counts() {
 		held) c_held=$v ;;
 		rejected) c_rejected=$v ;;
 		esac
-	done < <(inspect --counts "$1" 2> /dev/null 9>&- || true)
+	done <<< "${counts_seen[$key]}"
 	[ -n "$c_records" ]
 }
 
