@@ -183,6 +183,7 @@ imp_spool_counts(sqlite3 *db, const char *batch, struct imp_buf *out, struct imp
 		return imp_state_fail(db, e, "reading the spool journal");
 	if (n[0] < 2)
 		return 1;
+	n[0] = 0;
 	if ((s = imp_state_prepare(db, "SELECT records, jobs, held, rejected, spooled FROM "
 				   "spool_batch WHERE batch = ?", e)) == NULL)
 		return e->code;
