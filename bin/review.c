@@ -840,7 +840,8 @@ help(void)
 	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl\n"
 	      "                      and dedup holds (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
-	      "      --spool DIR     spool with state.db and decided/ (default $IMPASS_SPOOL)\n"
+	      "      --spool DIR     spool with state.db, decided/, held/ and reviewed/\n"
+	      "                      (default $IMPASS_SPOOL)\n"
 	      "  -h, --help          this text;  --version  the version\n"
 	      "See review(1).\n", stdout);
 }

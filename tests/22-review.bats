@@ -3,10 +3,11 @@
 # review (issue 25): officers decide held records. setup_file runs the
 # whole loop once: a night (pipelines/nightly) of 150 seeded applications
 # with holds of every stage that holds (validate: a previous passport not
-# in the form of one; verify-nadra: another father's name; screen-pcl:
+# in the form of one; verify-fee: a receipt another applicant paid with;
+# verify-nadra: another father's name; screen-pcl:
 # applicants put on the PCL; dedup: rows applied twice under another
 # tracking id); review export of the approved stream; review.csv filled
-# by a script as two officers would (a reviewer: validate and verify-nadra
+# by a script as two officers would (a reviewer: validate, verify-fee and verify-nadra
 # holds; a screening officer: screen-pcl and dedup holds); both files
 # applied; the next night (new applications) takes the two batches of
 # decided records; a third night takes nothing more. The tests read
@@ -22,7 +23,7 @@ USAGE='usage: review export [-t FILE] [--spool DIR] [FILE|-]'
 
 make_data() {
 	"$GEN" --seed 25 applications 150 > base.csv
-	{ "$GEN" --seed 25 nadra 150; "$GEN" --seed 25 --from 1000 nadra 20 | tail -n +2; } > nadra.csv
+	{ "$GEN" --seed 25 nadra 150; "$GEN" --seed 25 --from 1000 nadra 21 | tail -n +2; } > nadra.csv
 	"$GEN" --seed 25 pcl 300 > pcl.csv
 	# every 23rd: another father; every 29th: a previous passport that is
 	# not one; every 31st applied twice (DUP-n); every 37th on the PCL
@@ -49,10 +50,18 @@ make_data() {
 	  for f in apps.csv night2.csv night3.csv; do
 		awk -F, 'FNR > 1 { printf "%s,%s,%s,HBL branch 0001,paid\n", $(NF - 2), $(NF - 1), $NF }' "$f"
 	  done; } > payments.csv
+	# verify-fee's hold: one more applicant who gives the first one's
+	# receipt (FEE_RECEIPT_REUSED), for a passport of the same fee
+	# (category, type, validity, pages, day applied)
+	"$GEN" --seed 25 --from 1020 applications 1 | tail -n 1 |
+		awk -F, -v OFS=, -v d="$(sed -n 2p apps.csv)" '{ split(d, f, ",")
+			$3 = f[3]; $4 = f[4]; $13 = f[13]; $14 = f[14]
+			$(NF - 2) = f[NF - 2]; $(NF - 1) = f[NF - 1]; $NF = f[NF]; print }' >> apps.csv
 }
 
-# fill FILE CODE... : review.csv lines of those stages decided as an
-# officer would: a previous passport not shown is rejected; another
+# fill FILE STAGE... : review.csv lines of those stages decided as an
+# officer would: a previous passport not shown is rejected; a receipt
+# another applicant paid with is rejected; another
 # father's name is corrected to the register's; a PCL hit is released
 # (a namesake checked); of a pair applied twice the DUP- is rejected and
 # the other released
@@ -67,6 +76,7 @@ fill() {
 		  if (index(stages, " " f[4] " ") == 0) { print; next }
 		  match(f[7], /cnic=[0-9-]*/); cnic = substr(f[7], RSTART + 5, RLENGTH - 5); gsub(/-/, "", cnic)
 		  if (f[5] == "PREVIOUS_PASSPORT_FORMAT") print line ",reject,,,no old passport was shown"
+		  else if (f[5] == "FEE_RECEIPT_REUSED") print line ",reject,,,the receipt was paid for another applicant"
 		  else if (f[5] == "NADRA_FATHER_MISMATCH") print line ",correct,father_name," father[cnic] ",as on the CNIC card"
 		  else if (f[4] == "screen-pcl") print line ",release,,,a namesake: another father and date of birth"
 		  else if (f[2] ~ /^DUP-/) print line ",reject,,,the same person applied twice; the first application goes on"
@@ -113,7 +123,7 @@ setup_file() {
 	"$PIPES/nightly" --config impass.conf "$KT/apps.csv" > night1.out 2>&1
 	N1=$(ls -d spool/runs/2* | head -n 1)
 	IMPASS_SPOOL=spool review export "$N1/07-sign.xml" > review.csv 2> export.err
-	fill review.csv validate verify-nadra > reviewer.csv
+	fill review.csv validate verify-fee verify-nadra > reviewer.csv
 	fill review.csv screen-pcl dedup > screener.csv
 	cp -a spool spool.night1
 	IMPASS_SPOOL=spool review apply -s "$OTHER_FPR" -d reviewer.csv "$N1/07-sign.xml" > apply1.out 2> apply1.err
@@ -159,7 +169,7 @@ spool_copy() { cp -a "$C/spool" sp; export IMPASS_SPOOL=$PWD/sp; }
 @test "review: the first night holds records of every stage that holds" {
 	run -0 grep -c '^<record [^>]*status="held"' "$S"
 	[ "$output" -ge 12 ]
-	for s in validate verify-nadra screen-pcl dedup; do
+	for s in validate verify-fee verify-nadra screen-pcl dedup; do
 		grep -q "<step stage=\"$s\" result=\"held\"" "$S"
 	done
 }
