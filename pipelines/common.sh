@@ -93,17 +93,19 @@ stream_counts() {
 	[ -n "$c_records" ]
 }
 
-# The run log's line for a finished stage: the counts of its sealed output
-# (in: the records of its sealed input, else of its output), or, for a
-# stage that writes no stream, the last line it wrote to NAME.log.
+# The run log's line for a finished stage, into $summary (not printed: a
+# command substitution would lose what stream_counts remembers): the
+# counts of its sealed output (in: the records of its sealed input, else
+# of its output), or, for a stage that writes no stream, the last line it
+# wrote to NAME.log.
 stage_summary() {                 # stage_summary NAME IN OUT SECONDS
 	local in=''
 	if stream_counts "$2"; then in=$c_records; fi
 	if stream_counts "$3"; then
-		printf '%s: %s: %s in, %s ok, %s rejected, %s held, %s s\n' "$1" "$c_batch" \
+		printf -v summary '%s: %s: %s in, %s ok, %s rejected, %s held, %s s' "$1" "$c_batch" \
 			"${in:-$c_records}" "$c_ok" "$c_rejected" "$c_held" "$4"
 	else
-		printf '%s: done in %s s: %s\n' "$1" "$4" "$(tail -n 1 "$RUNDIR/$1.log" 2> /dev/null)"
+		printf -v summary '%s: done in %s s: %s' "$1" "$4" "$(tail -n 1 "$RUNDIR/$1.log" 2> /dev/null)"
 	fi
 }
 
@@ -137,7 +139,8 @@ stage() {
 		exit "$rc"
 	fi
 	mv "$out.tmp" "$out"
-	log "$(stage_summary "$name" "$in" "$out" $((SECONDS - t0)))"
+	stage_summary "$name" "$in" "$out" $((SECONDS - t0))
+	log "$summary"
 }
 
 # events FILE: the applications' events of a sealed stream into the state
