@@ -8,7 +8,7 @@
 
 #include <libxml/tree.h>
 
-#include "impass.h"
+#include "series.h"
 
 #define PROG "inspect"
 #define PROOF_MAX (4 * 1024 * 1024)
@@ -43,7 +43,8 @@ usage(FILE *f)
 	      "       inspect [-t FILE] --csv [FILE|-]\n"
 	      "       inspect [-t FILE] --counts [FILE|-]\n"
 	      "       inspect [-t FILE] --prove ID [FILE|-]\n"
-	      "       inspect [-t FILE] --check-proof [FILE|-]\n", f);
+	      "       inspect [-t FILE] --check-proof [FILE|-]\n"
+	      "       inspect --spooled BATCH [--spool DIR]\n", f);
 }
 
 static void
@@ -57,6 +58,8 @@ help(void)
 	      "      --counts        batch, kind, stage and counts as key=value lines\n"
 	      "  -p, --prove ID      print the record's Merkle audit path with the seal\n"
 	      "      --check-proof   check such a proof\n"
+	      "      --spooled BATCH spool-print's journal of the batch as key=value lines\n"
+	      "      --spool DIR     the spool with state.db (default $IMPASS_SPOOL)\n"
 	      "  -h, --help          this text;  --version  the version\n"
 	      "Without an option: batch, counts per status, seal verdict, provenance, codes.\n"
 	      "See inspect(1).\n", stdout);
@@ -408,6 +411,30 @@ run_mode(struct inspect *s, const char *input, struct imp_err *e)
 	return rc;
 }
 
+/* --spooled: spool-print's journal of a batch, from the state database. */
+static int
+spooled(const char *batch, const char *spool, struct imp_err *e)
+{
+	struct imp_buf out = { 0 };
+	sqlite3 *db = NULL;
+	char path[4200];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/state.db", spool);
+	if (access(path, F_OK) != 0)
+		return imp_fail(e, EX_NOINPUT, "%s: no state database: nothing was spooled in %s "
+				"(--spool DIR, IMPASS_SPOOL)", path, spool);
+	if ((rc = imp_state_open(path, 30000, &db, e)) == 0 &&
+	    (rc = imp_spool_counts(db, batch, &out, e)) == 1)
+		rc = imp_fail(e, EX_NOINPUT, "batch %s was never spooled in %s: spool-print "
+			      "journals a batch when it has spooled it", batch, spool);
+	if (rc == 0)
+		fwrite(out.p, 1, out.len, stdout);
+	imp_buf_free(&out);
+	imp_state_close(db);
+	return rc;
+}
+
 /* The summary line counts the records read: the batch, or a proof's one. */
 static void
 counts(const struct inspect *s, struct imp_run *run)
@@ -435,6 +462,8 @@ main(int argc, char **argv)
 		{ "counts", no_argument, NULL, 'C' },
 		{ "prove", required_argument, NULL, 'p' },
 		{ "check-proof", no_argument, NULL, 'P' },
+		{ "spooled", required_argument, NULL, 'B' },
+		{ "spool", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -443,7 +472,7 @@ main(int argc, char **argv)
 	struct imp_err e = { 0 };
 	struct imp_run run;
 	char batch[IMP_ID_MAX + 1];
-	const char *trust = NULL;
+	const char *trust = NULL, *spool = NULL, *spooled_batch = NULL;
 	int c, rc, modes = 0;
 
 	memset(&s, 0, sizeof s);
@@ -455,14 +484,21 @@ main(int argc, char **argv)
 		case 'C': s.mode = COUNTS, modes++; break;
 		case 'p': s.mode = PROVE, s.id = optarg, modes++; break;
 		case 'P': s.mode = CHECK_PROOF, modes++; break;
+		case 'B': spooled_batch = optarg, modes++; break;
+		case 'S': spool = optarg; break;
 		case 'h': help(); return 0;
 		case 'V': puts(PROG " " IMP_VERSION); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (argc - optind > 1 || modes > 1) {
+	if (argc - optind > 1 || modes > 1 || (spool && !spooled_batch) ||
+	    (spooled_batch && (trust || optind < argc))) {
 		usage(stderr);
 		return EX_USAGE;
+	}
+	if (spooled_batch != NULL) {
+		rc = spooled(spooled_batch, imp_spool_path(spool), &e);
+		return imp_exit(PROG, spooled_batch, NULL, rc, &e);
 	}
 	imp_init(&run);
 	rc = imp_keys_open(&s.keys, trust, NULL, NULL, &e);

@@ -8,6 +8,7 @@
  * officer's key; the state database remembers every decision, so none is
  * applied twice.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/tree.h>
@@ -40,6 +42,7 @@ static const char *const step_values[] = { "list", "entry", "score", "other", NU
 
 struct line {                          /* one decided line of the file */
 	unsigned long lineno;
+	uint64_t index;                /* the record's place in the stream, from 1 */
 	char *cell[NCOLS];
 	int found;
 };
@@ -64,6 +67,9 @@ struct review {
 	char decided[21], into[IMP_ID_MAX + 1];
 	size_t ndec;
 	uint64_t held, listed, before, count[3];
+	uint64_t index;                /* of the record read last, from 1 */
+	uint64_t moved;                /* held files moved to reviewed/ */
+	int spoolfd, heldfd, reviewedfd;
 };
 
 /* ---- a held record as a line of review.csv -------------------------------- */
@@ -155,6 +161,49 @@ csv_row(struct imp_buf *b, struct imp_buf *cells, size_t n, size_t empty)
 	imp_buf_add(b, "\n", 1);
 }
 
+/* ---- the spool's held files ------------------------------------------------ */
+
+/* SPOOL/held and SPOOL/reviewed, opened without following a link (none
+ * when the spool has no held/: nothing was spooled there). */
+static int
+open_held(struct review *rv, struct imp_err *e)
+{
+	int rc;
+
+	if ((rv->spoolfd = open(rv->spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return imp_fail(e, EX_CANTCREAT, "cannot open the spool %s: %s", rv->spool,
+				strerror(errno));
+	if ((rc = imp_review_dir(rv->spoolfd, rv->spool, "held", 0, &rv->heldfd, e)) != 0 ||
+	    rv->heldfd < 0)
+		return rc;
+	return imp_review_dir(rv->spoolfd, rv->spool, "reviewed", 1, &rv->reviewedfd, e);
+}
+
+/* The held file of the decided record at place index out of held/. */
+static int
+archive(struct review *rv, uint64_t index, const char *record, struct imp_err *e)
+{
+	int rc;
+
+	if (rv->heldfd < 0)
+		return 0;
+	if ((rc = imp_review_archive(rv->heldfd, rv->reviewedfd, rv->spool, rv->b.id, index,
+				     record, e)) < 0 || rc > 1)
+		return rc;
+	rv->moved += (uint64_t)rc;
+	return 0;
+}
+
+/* The moves made durable: both folders synced. */
+static void
+archived(struct review *rv)
+{
+	if (rv->moved == 0)
+		return;
+	fsync(rv->reviewedfd);
+	fsync(rv->heldfd);
+}
+
 /* ---- the input: an approved batch, verified ------------------------------------ */
 
 static int
@@ -181,6 +230,8 @@ open_input(struct review *rv, const char *trust, const char *signer, const char 
 		return rc;
 	if ((rv->rec = imp_record_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = open_held(rv, e)) != 0)
+		return rc;
 	return imp_reader_rewind(rv->in, e);
 }
 
@@ -193,6 +244,7 @@ next_held(struct review *rv, struct imp_err *e)
 	int rc, status;
 
 	while ((rc = imp_reader_next(rv->in, &line, &len, e)) > 0) {
+		rv->index++;
 		if (imp_record_head(line, len, &id, &idlen, &status) == 0) {
 			imp_fail(e, EX_DATAERR, "a record line without id or status");
 			return -1;
@@ -219,10 +271,13 @@ export(struct review *rv, struct imp_err *e)
 	putchar('\n');
 	while ((rc = next_held(rv, e)) > 0) {
 		if ((rc = imp_review_decided(rv->db, rv->b.id, imp_record_id(rv->rec), when, into,
-					     e)) != 0) {
+					     NULL, e)) != 0) {
 			if (rc < 0)
 				return e->code;
 			rv->before++;
+			/* a run killed after its decisions were recorded left the file */
+			if ((rc = archive(rv, rv->index, imp_record_id(rv->rec), e)) != 0)
+				return rc;
 			continue;
 		}
 		if ((rc = export_cells(rv, rv->rec, e)) != 0)
@@ -231,6 +286,7 @@ export(struct review *rv, struct imp_err *e)
 		fwrite(rv->csv.p, 1, rv->csv.len, stdout);
 		rv->listed++;
 	}
+	archived(rv);
 	return rc < 0 ? e->code : imp_reader_finish(rv->in, &rv->b, e);
 }
 
@@ -470,6 +526,7 @@ apply_records(struct review *rv, struct imp_err *e)
 	int rc, status;
 
 	while ((rc = imp_reader_next(rv->in, &line, &len, e)) > 0) {
+		rv->index++;
 		if (imp_record_head(line, len, &id, &idlen, &status) == 0)
 			return imp_fail(e, EX_DATAERR, "a record line without id or status");
 		if (imp_record_load(rv->rec, line, len, e) != 0)
@@ -477,12 +534,13 @@ apply_records(struct review *rv, struct imp_err *e)
 		if ((l = line_of(rv, rv->rec)) == NULL)
 			continue;
 		l->found = 1;
+		l->index = rv->index;
 		if (status != IMP_HELD)
 			return refuse(rv, l, EX_DATAERR, e, status == IMP_OK_STATUS ? "the record "
 				      "is not held (it is ok): only a held record is decided" :
 				      "the record is not held (it is rejected): only a held record "
 				      "is decided");
-		rc = imp_review_decided(rv->db, rv->b.id, l->cell[C_ID], when, into, e);
+		rc = imp_review_decided(rv->db, rv->b.id, l->cell[C_ID], when, into, NULL, e);
 		if (rc < 0)
 			return e->code;
 		if (rc > 0) {
@@ -558,6 +616,7 @@ write_decided(struct review *rv, struct imp_err *e)
 static int
 apply(struct review *rv, struct imp_err *e)
 {
+	size_t i;
 	int rc;
 
 	if ((rv->byid = imp_map_new()) == NULL)
@@ -575,9 +634,186 @@ apply(struct review *rv, struct imp_err *e)
 	/* the batch first, then the ledger: a crash between the two leaves a
 	 * batch that the same file, applied again, writes again under the same
 	 * id, which render-mrz and spool-print take once */
-	if ((rc = write_decided(rv, e)) != 0)
+	if ((rc = write_decided(rv, e)) != 0 || (rc = imp_review_record(rv->db, rv->dec, rv->n,
+									   e)) != 0)
 		return rc;
-	return imp_review_record(rv->db, rv->dec, rv->n, e);
+	/* then the held files out of held/: a run killed before leaves them to
+	 * the next review export of the batch, which moves them */
+	imp_fault("review-recorded");
+	for (i = 0; i < rv->n; i++)
+		if ((rc = archive(rv, rv->v[i].index, rv->v[i].cell[C_ID], e)) != 0)
+			break;
+	archived(rv);
+	return rc;
+}
+
+/* ---- holds: every held file of the spool, open or decided -------------------- */
+
+static const char holds_header[] =
+	"batch,id,office,stage,code,held_at,waited_days,decision,decided_at,into_batch\n";
+
+/* A held file's name: BATCH.NNNNNNNN (spool-print's), nothing else. */
+static int
+held_name(const char *n)
+{
+	size_t len = strlen(n), i;
+
+	if (n[0] == '.' || len < 10 || len > IMP_ID_MAX + 9 || n[len - 9] != '.')
+		return 0;
+	for (i = len - 8; i < len; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The value of "key: value" among the header lines of a held file. */
+static void
+header_value(const char *p, const char *key, struct imp_buf *out)
+{
+	size_t k = strlen(key);
+	const char *nl;
+
+	imp_buf_reset(out);
+	for (; *p != '\0' && *p != '\n'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			return;
+		if (strncmp(p, key, k) == 0 && p[k] == ':' && p[k + 1] == ' ') {
+			imp_buf_add(out, p + k + 2, (size_t)(nl - p - k - 2));
+			return;
+		}
+	}
+}
+
+/* One held file's line of the listing; 0 when the file is not one. */
+static int
+hold_line(struct review *rv, int dir, const char *where, const char *name, time_t now,
+	  struct imp_err *e)
+{
+	struct imp_buf *c = rv->cell;      /* batch, id, office, stage, code */
+	char shown[4400], when[33] = "", into[IMP_ID_MAX + 1] = "", decision[16] = "";
+	char at[21];
+	const char *txt, *body, *office;
+	struct stat st;
+	struct tm tm;
+	time_t end = now;
+	int rc;
+
+	snprintf(shown, sizeof shown, "%s/%s/%s", rv->spool, where, name);
+	if (!imp_file_is_ours(dir, name) || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	if ((rc = imp_file_read(dir, name, shown, 2 * IMP_LINE_MAX, &rv->tmp, e)) != 0)
+		return rc < 0 ? 0 : rc;
+	txt = imp_buf_str(&rv->tmp);
+	header_value(txt, "batch", &c[C_BATCH]);
+	header_value(txt, "record", &c[C_ID]);
+	header_value(txt, "stage", &c[C_STAGE]);
+	header_value(txt, "code", &c[C_CODE]);
+	imp_buf_reset(&c[C_OFFICE]);
+	if ((body = strstr(txt, "\n\n")) != NULL) {
+		body += 2;
+		if (imp_record_load(rv->rec, body, strcspn(body, "\n"), e) == 0 &&
+		    imp_record_parse(rv->rec, e) == 0 &&
+		    ((office = imp_record_field(rv->rec, "application", "office")) != NULL ||
+		     (office = imp_record_attr(rv->rec, "certificate", "register")) != NULL))
+			imp_buf_puts(&c[C_OFFICE], office);
+	}
+	if (c[C_BATCH].len == 0 || c[C_ID].len == 0)
+		return 0;
+	if ((rc = imp_review_decided(rv->db, c[C_BATCH].p, c[C_ID].p, when, into, decision,
+				     e)) < 0)
+		return e->code;
+	if (rc > 0 && strptime(when, "%Y-%m-%dT%H:%M:%SZ", memset(&tm, 0, sizeof tm)) != NULL)
+		end = timegm(&tm);
+	gmtime_r(&st.st_mtime, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	imp_buf_reset(&rv->csv);
+	for (rc = 0; rc < 5; rc++) {
+		imp_csv_cell(&rv->csv, imp_buf_str(&c[rc]), 1);
+		imp_buf_add(&rv->csv, ",", 1);
+	}
+	imp_buf_printf(&rv->csv, "%s,%lld,%s,%s,", at, end > st.st_mtime ?
+		       (long long)(end - st.st_mtime) / 86400 : 0LL, decision, when);
+	imp_csv_cell(&rv->csv, into, 1);
+	imp_buf_add(&rv->csv, "\n", 1);
+	if (rv->csv.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	fwrite(rv->csv.p, 1, rv->csv.len, stdout);
+	rv->listed++;
+	rv->count[decision[0] ? 1 : 0]++;
+	return 0;
+}
+
+/* The holds of every batch spooled: held/ (open, or decided and not yet
+ * moved) and reviewed/ (decided), as CSV, in name order. */
+static int
+holds(struct review *rv, struct imp_err *e)
+{
+	static const char *const where[] = { "held", "reviewed" };
+	char **names = NULL, **v;
+	size_t n = 0, cap = 0, i, k;
+	struct dirent *d;
+	time_t now = time(NULL);
+	DIR *dir;
+	int rc = 0, fd;
+	char path[4200];
+
+	snprintf(path, sizeof path, "%s/state.db", rv->spool);
+	if ((rc = imp_review_open(path, &rv->db, e)) != 0)
+		return rc;
+	if ((rv->rec = imp_record_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rv->spoolfd = open(rv->spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return imp_fail(e, EX_NOINPUT, "cannot open the spool %s: %s", rv->spool,
+				strerror(errno));
+	fputs(holds_header, stdout);
+	for (k = 0; k < 2 && rc == 0; k++) {
+		if ((rc = imp_review_dir(rv->spoolfd, rv->spool, where[k], 0, &fd, e)) != 0)
+			break;
+		if (fd < 0)
+			continue;
+		*(k ? &rv->reviewedfd : &rv->heldfd) = fd;
+		if ((fd = dup(fd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+			if (fd >= 0)
+				close(fd);
+			rc = imp_fail(e, EX_IOERR, "cannot read %s/%s: %s", rv->spool, where[k],
+				      strerror(errno));
+			break;
+		}
+		while (rc == 0 && (errno = 0, d = readdir(dir)) != NULL) {
+			if (!held_name(d->d_name))
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 256;
+				if ((v = reallocarray(names, cap, sizeof *names)) == NULL) {
+					rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+					break;
+				}
+				names = v;
+			}
+			if ((names[n] = strdup(d->d_name)) == NULL)
+				rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+			else
+				n++;
+		}
+		closedir(dir);
+		if (n > 0)
+			qsort(names, n, sizeof *names, by_name);
+		for (i = 0; i < n; i++) {
+			if (rc == 0)
+				rc = hold_line(rv, k ? rv->reviewedfd : rv->heldfd, where[k], names[i],
+					       now, e);
+			free(names[i]);
+		}
+		n = 0;
+	}
+	free(names);
+	return rc;
 }
 
 /* ---- the program ------------------------------------------------------------ */
@@ -586,7 +822,8 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: review export [-t FILE] [--spool DIR] [FILE|-]\n"
-	      "       review apply -d REVIEW.csv [-s FPR] [-t FILE] [--spool DIR] [FILE|-]\n", f);
+	      "       review apply -d REVIEW.csv [-s FPR] [-t FILE] [--spool DIR] [FILE|-]\n"
+	      "       review holds [--spool DIR]\n", f);
 }
 
 static void
@@ -596,12 +833,15 @@ help(void)
 	fputs("Officers' decisions on the held records of an approved batch (sign's output).\n"
 	      "  export              the open holds as review.csv on standard output\n"
 	      "  apply               the filled file's decisions (release, reject, correct)\n"
-	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml\n"
+	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml; the held\n"
+	      "                      files of the decided records move to SPOOL/reviewed/\n"
+	      "  holds               every hold of the spool, open or decided, as CSV\n"
 	      "  -d, --decisions FILE  the filled review.csv\n"
 	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl\n"
 	      "                      and dedup holds (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
-	      "      --spool DIR     spool with state.db and decided/ (default $IMPASS_SPOOL)\n"
+	      "      --spool DIR     spool with state.db, decided/, held/ and reviewed/\n"
+	      "                      (default $IMPASS_SPOOL)\n"
 	      "  -h, --help          this text;  --version  the version\n"
 	      "See review(1).\n", stdout);
 }
@@ -632,6 +872,12 @@ cleanup(struct review *rv)
 	imp_batch_free(&rv->b);
 	imp_state_close(rv->db);
 	imp_keys_close(&rv->keys);
+	if (rv->heldfd >= 0)
+		close(rv->heldfd);
+	if (rv->reviewedfd >= 0)
+		close(rv->reviewedfd);
+	if (rv->spoolfd >= 0)
+		close(rv->spoolfd);
 }
 
 int
@@ -650,9 +896,10 @@ main(int argc, char **argv)
 	struct imp_err e = { 0 };
 	struct imp_run run;
 	const char *trust = NULL, *signer = NULL, *spool = NULL;
-	int c, rc, applying;
+	int c, rc, applying, listing;
 
 	memset(&rv, 0, sizeof rv);
+	rv.spoolfd = rv.heldfd = rv.reviewedfd = -1;
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		help();
 		return imp_close_stdout(PROG, NULL);
@@ -661,11 +908,13 @@ main(int argc, char **argv)
 		puts(PROG " " IMP_VERSION);
 		return imp_close_stdout(PROG, NULL);
 	}
-	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "apply") != 0)) {
+	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "apply") != 0 &&
+			 strcmp(argv[1], "holds") != 0)) {
 		usage(stderr);
 		return EX_USAGE;
 	}
 	applying = strcmp(argv[1], "apply") == 0;
+	listing = strcmp(argv[1], "holds") == 0;
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "d:s:t:h", longopts, NULL)) != -1) {
@@ -679,25 +928,38 @@ main(int argc, char **argv)
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (argc - optind > 1 || applying != (rv.decisions != NULL) || (!applying && signer)) {
+	if (argc - optind > (listing ? 0 : 1) || applying != (rv.decisions != NULL) ||
+	    (!applying && signer) || (listing && trust)) {
 		usage(stderr);
 		return EX_USAGE;
 	}
 	rv.spool = imp_spool_path(spool);
 	imp_init(&run);
+	if (listing) {
+		rc = holds(&rv, &e);
+		if (rc == 0)
+			fprintf(stderr, "%s: %s: %llu holds: %llu decided, %llu open\n", PROG,
+				rv.spool, (unsigned long long)rv.listed,
+				(unsigned long long)rv.count[1], (unsigned long long)rv.count[0]);
+		c = imp_exit(PROG, NULL, NULL, rc, &e);
+		cleanup(&rv);
+		return c;
+	}
 	rc = open_input(&rv, trust, signer, applying ? PROG : NULL,
 			optind < argc ? argv[optind] : NULL, &e);
 	if (rc == 0)
 		rc = applying ? apply(&rv, &e) : export(&rv, &e);
 	if (rc == 0 && applying)
 		fprintf(stderr, "%s: %s: %zu decided into %s: %llu released or corrected, %llu "
-			"rejected\n", PROG, rv.b.id, rv.n, rv.n ? rv.into : "nothing",
-			(unsigned long long)rv.count[IMP_OK_STATUS],
-			(unsigned long long)rv.count[IMP_REJECTED]);
+			"rejected; %llu held files moved to %s/reviewed\n", PROG, rv.b.id, rv.n,
+			rv.n ? rv.into : "nothing", (unsigned long long)rv.count[IMP_OK_STATUS],
+			(unsigned long long)rv.count[IMP_REJECTED], (unsigned long long)rv.moved,
+			rv.spool);
 	else if (rc == 0)
 		fprintf(stderr, "%s: %s: %llu held, %llu to decide in review.csv, %llu decided "
-			"before\n", PROG, rv.b.id, (unsigned long long)rv.held,
-			(unsigned long long)rv.listed, (unsigned long long)rv.before);
+			"before%s\n", PROG, rv.b.id, (unsigned long long)rv.held,
+			(unsigned long long)rv.listed, (unsigned long long)rv.before,
+			rv.moved ? "; their held files moved to reviewed/" : "");
 	c = imp_exit(PROG, rv.b.id[0] ? rv.b.id : NULL, NULL, rc, &e);
 	cleanup(&rv);
 	return c;

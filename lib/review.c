@@ -5,9 +5,13 @@
  * the ledger of decisions in the state database, so that no record is
  * decided twice.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "state.h"
 #include "series.h"
@@ -107,13 +111,14 @@ imp_review_open(const char *path, sqlite3 **db, struct imp_err *e)
 	return rc;
 }
 
-/* 1 with when and into filled when the record of batch was decided, 0 when not. */
+/* 1 with when, into (and decision, unless NULL) filled when the record of
+ * batch was decided, 0 when not. */
 int
 imp_review_decided(sqlite3 *db, const char *batch, const char *record, char when[33],
-		   char into[IMP_ID_MAX + 1], struct imp_err *e)
+		   char into[IMP_ID_MAX + 1], char decision[16], struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT decided, into_batch FROM review_decision "
-					    "WHERE batch = ? AND record = ?", e);
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT decided, into_batch, decision FROM "
+					    "review_decision WHERE batch = ? AND record = ?", e);
 	int rc;
 
 	if (s == NULL)
@@ -124,6 +129,8 @@ imp_review_decided(sqlite3 *db, const char *batch, const char *record, char when
 	if (rc == SQLITE_ROW) {
 		snprintf(when, 33, "%s", (const char *)sqlite3_column_text(s, 0));
 		snprintf(into, IMP_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+		if (decision != NULL)
+			snprintf(decision, 16, "%s", (const char *)sqlite3_column_text(s, 2));
 	} else if (rc != SQLITE_DONE) {
 		imp_state_fail(db, e, "reading the decisions");
 	}
@@ -192,4 +199,66 @@ imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct im
 		return rc;
 	}
 	return imp_state_exec(db, "COMMIT", e);
+}
+
+/* ---- the held files of decided records: out of held/ into reviewed/ ------- */
+
+/* The spool's held/ (or reviewed/) folder, opened without following a
+ * link; -1 in *fd and 0 when the spool has none and make is 0. */
+int
+imp_review_dir(int spool, const char *spool_path, const char *name, int make, int *fd,
+	       struct imp_err *e)
+{
+	char shown[4200];
+	struct stat st;
+
+	*fd = -1;
+	if (!make && fstatat(spool, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+		return 0;
+	snprintf(shown, sizeof shown, "%s/%s", spool_path, name);
+	return imp_dir_open(spool, name, shown, 0700, (gid_t)-1, fd, e);
+}
+
+/*
+ * Moves held/BATCH.NNNNNNNN, the held file of the record at place index of
+ * batch, to reviewed/, once its decision is recorded: held/ then shows only
+ * what still waits. The file is moved only when it is a regular file of
+ * this account that names this batch and record (a record id is never a
+ * file name; a file planted or edited under the name stays where it is,
+ * with a warning). 1 when moved, 0 when there was nothing to move.
+ */
+int
+imp_review_archive(int held, int reviewed, const char *spool_path, const char *batch,
+		   uint64_t index, const char *record, struct imp_err *e)
+{
+	char name[IMP_ID_MAX + 32], shown[4400];
+	struct imp_buf b = { 0 }, want = { 0 };
+	int rc;
+
+	snprintf(name, sizeof name, "%s.%08llu", batch, (unsigned long long)index);
+	snprintf(shown, sizeof shown, "%s/held/%s", spool_path, name);
+	if ((rc = imp_file_read(held, name, shown, 2 * IMP_LINE_MAX, &b, e)) != 0) {
+		imp_buf_free(&b);
+		return rc < 0 ? 0 : rc;
+	}
+	imp_buf_printf(&want, "batch: %s\nrecord: %s\nstatus: held\n", batch, record);
+	if (want.oom) {
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	} else if (!imp_file_is_ours(held, name) || b.len < want.len ||
+		   memcmp(b.p, want.p, want.len) != 0) {
+		imp_warn("review", batch, "%s is not the held file of record %s (another "
+			 "account's, or edited): left in held/; have it examined", shown, record);
+		rc = 0;
+	} else if (renameat2(held, name, reviewed, name, RENAME_NOREPLACE) != 0) {
+		rc = errno == EEXIST ?
+			imp_fail(e, EX_CANTCREAT, "cannot move %s to %s/reviewed/: a file of that "
+				 "name is there already; have both examined", shown, spool_path) :
+			imp_fail(e, EX_IOERR, "cannot move %s to %s/reviewed/: %s", shown,
+				 spool_path, strerror(errno));
+	} else {
+		rc = 1;
+	}
+	imp_buf_free(&b);
+	imp_buf_free(&want);
+	return rc;
 }

@@ -38,10 +38,14 @@ struct imp_decision {
 
 int imp_review_open(const char *path, sqlite3 **db, struct imp_err *e);
 int imp_review_decided(sqlite3 *db, const char *batch, const char *record, char when[33],
-		       char into[IMP_ID_MAX + 1], struct imp_err *e);
+		       char into[IMP_ID_MAX + 1], char decision[16], struct imp_err *e);
 int imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 1],
 			  struct imp_err *e);
 int imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e);
+int imp_review_dir(int spool, const char *spool_path, const char *name, int make, int *fd,
+		   struct imp_err *e);
+int imp_review_archive(int held, int reviewed, const char *spool_path, const char *batch,
+		       uint64_t index, const char *record, struct imp_err *e);
 
 #define IMP_NUMBER_LEN 9               /* two letters and seven digits */
 
@@ -252,6 +256,9 @@ int imp_spool_reprint_mark(sqlite3 *db, const char *batch, const char *rid, uint
 int imp_spool_incident(sqlite3 *db, const char *queue, const char *folder, const char *name,
 		       const char *number, const char *why, char moved_to[32], struct imp_err *e);
 int imp_spool_incident_moved(sqlite3 *db, const char *moved_to, struct imp_err *e);
+/* A batch's journal entry and its jobs by state, as key=value lines
+ * (inspect --spooled); 1 when the batch was never spooled. */
+int imp_spool_counts(sqlite3 *db, const char *batch, struct imp_buf *out, struct imp_err *e);
 
 /* ---- courier.c: manifest-courier's journal */
 

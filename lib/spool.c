@@ -794,3 +794,63 @@ imp_spool_incident_moved(sqlite3 *db, const char *moved_to, struct imp_err *e)
 	imp_state_release(s);
 	return rc < 0 ? e->code : 0;
 }
+
+/* ---- for the report (inspect --spooled) --------------------------------------------- */
+
+/*
+ * spool-print's journal of one batch as key=value lines into out: what it
+ * spooled (spool_batch: records, jobs, held, rejected, when) and its jobs
+ * by state now (spool_job: spooled, printed, spoiled). 0, or 1 when the
+ * batch was never spooled in this database.
+ */
+int
+imp_spool_counts(sqlite3 *db, const char *batch, struct imp_buf *out, struct imp_err *e)
+{
+	static const char *const states[] = { "spooled", "printed", "spoiled" };
+	sqlite3_stmt *s;
+	long long n[3] = { 0, 0, 0 };
+	size_t i;
+	int rc;
+
+	if ((s = imp_state_prepare(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+				   "AND name IN ('spool_batch', 'spool_job')", e)) == NULL)
+		return e->code;
+	rc = sqlite3_step(s);
+	n[0] = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	imp_state_release(s);
+	if (rc != SQLITE_ROW)
+		return imp_state_fail(db, e, "reading the spool journal");
+	if (n[0] < 2)
+		return 1;
+	n[0] = 0;
+	if ((s = imp_state_prepare(db, "SELECT records, jobs, held, rejected, spooled FROM "
+				   "spool_batch WHERE batch = ?", e)) == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, batch, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		imp_buf_printf(out, "batch=%s\nspooled=%s\nrecords=%lld\njobs=%lld\nheld=%lld\n"
+			       "rejected=%lld\n", batch, (const char *)sqlite3_column_text(s, 4),
+			       (long long)sqlite3_column_int64(s, 0),
+			       (long long)sqlite3_column_int64(s, 1),
+			       (long long)sqlite3_column_int64(s, 2),
+			       (long long)sqlite3_column_int64(s, 3));
+	imp_state_release(s);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW)
+		return imp_state_fail(db, e, "reading the spool journal");
+	if ((s = imp_state_prepare(db, "SELECT state, count(*) FROM spool_job WHERE batch = ? "
+				   "GROUP BY state", e)) == NULL)
+		return e->code;
+	sqlite3_bind_text(s, 1, batch, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		for (i = 0; i < 3; i++)
+			if (strcmp((const char *)sqlite3_column_text(s, 0), states[i]) == 0)
+				n[i] = sqlite3_column_int64(s, 1);
+	imp_state_release(s);
+	if (rc != SQLITE_DONE)
+		return imp_state_fail(db, e, "reading the spool journal");
+	for (i = 0; i < 3; i++)
+		imp_buf_printf(out, "jobs.%s=%lld\n", states[i], n[i]);
+	return out->oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+}

@@ -176,3 +176,4 @@ imp_state_open(const char *path, int busy_ms, sqlite3 **db, struct imp_err *e)
 	}
 	return 0;
 }
+

@@ -70,11 +70,17 @@ log() {                           # to the run folder's log, stderr and syslog
 
 # stream_counts FILE: the counts of a sealed stream (inspect --counts, key=value
 # lines: never the programs' English summaries) in c_batch, c_records, c_ok,
-# c_held, c_rejected; false when FILE is no stream with a good seal
+# c_held, c_rejected; false when FILE is no stream with a good seal. A
+# stream is verified once per run of the script: a stage's output is the
+# next stage's input, the same file (its path, size and time are the key).
+declare -A counts_seen=()
 stream_counts() {
-	local k v
+	local k v key
 	c_batch='' c_records='' c_ok='' c_held='' c_rejected=''
 	[ -s "$1" ] || return 1
+	key="$1 $(stat -c '%s %.9Y %.9Z %i' "$1")"
+	[ -n "${counts_seen[$key]:-}" ] ||
+		counts_seen[$key]="$(inspect --counts "$1" 2> /dev/null 9>&- || true)"
 	while IFS='=' read -r k v; do
 		case $k in
 		batch) c_batch=$v ;;
@@ -83,21 +89,23 @@ stream_counts() {
 		held) c_held=$v ;;
 		rejected) c_rejected=$v ;;
 		esac
-	done < <(inspect --counts "$1" 2> /dev/null 9>&- || true)
+	done <<< "${counts_seen[$key]}"
 	[ -n "$c_records" ]
 }
 
-# The run log's line for a finished stage: the counts of its sealed output
-# (in: the records of its sealed input, else of its output), or, for a
-# stage that writes no stream, the last line it wrote to NAME.log.
+# The run log's line for a finished stage, into $summary (not printed: a
+# command substitution would lose what stream_counts remembers): the
+# counts of its sealed output (in: the records of its sealed input, else
+# of its output), or, for a stage that writes no stream, the last line it
+# wrote to NAME.log.
 stage_summary() {                 # stage_summary NAME IN OUT SECONDS
 	local in=''
 	if stream_counts "$2"; then in=$c_records; fi
 	if stream_counts "$3"; then
-		printf '%s: %s: %s in, %s ok, %s rejected, %s held, %s s\n' "$1" "$c_batch" \
+		printf -v summary '%s: %s: %s in, %s ok, %s rejected, %s held, %s s' "$1" "$c_batch" \
 			"${in:-$c_records}" "$c_ok" "$c_rejected" "$c_held" "$4"
 	else
-		printf '%s: done in %s s: %s\n' "$1" "$4" "$(tail -n 1 "$RUNDIR/$1.log" 2> /dev/null)"
+		printf -v summary '%s: done in %s s: %s' "$1" "$4" "$(tail -n 1 "$RUNDIR/$1.log" 2> /dev/null)"
 	fi
 }
 
@@ -135,7 +143,8 @@ stage() {
 		exit "$rc"
 	fi
 	mv "$out.tmp" "$out"
-	log "$(stage_summary "$name" "$in" "$out" $((SECONDS - t0)))"
+	stage_summary "$name" "$in" "$out" $((SECONDS - t0))
+	log "$summary"
 }
 
 # events FILE: the applications' events of a sealed stream into the state

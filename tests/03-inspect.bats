@@ -676,11 +676,13 @@ ${records[k]}"
 	assert_line "       inspect [-t FILE] --csv [FILE|-]"
 	assert_line "       inspect [-t FILE] --prove ID [FILE|-]"
 	assert_line "       inspect [-t FILE] --check-proof [FILE|-]"
+	assert_line "       inspect --spooled BATCH [--spool DIR]"
 	assert_equal "$stderr" ''
 	run -0 --separate-stderr inspect --help
 	assert_line --index 0 "usage: inspect [-t FILE] [FILE|-]"
 	for args in "--csv --record X" "--record X --prove X" "--prove X --check-proof" \
-		    "--check-proof --csv" "base.xml base.xml" "--bogus"; do
+		    "--check-proof --csv" "base.xml base.xml" "--bogus" "--spooled B-1 --csv" \
+		    "--spool . --csv" "--spooled B-1 -t trust"; do
 		# shellcheck disable=SC2086
 		run -64 --separate-stderr inspect $args base.xml
 		assert_output ''
@@ -696,6 +698,9 @@ ${records[k]}"
 	refused 66 "cannot open nothere.xml" --prove X nothere.xml
 	refused 66 "cannot open nothere.proof" --check-proof nothere.proof
 	refused 66 "cannot open trust file $PWD/nothere" -t "$PWD/nothere" base.xml
+	run -66 --separate-stderr inspect --spooled B-20261207-01 --spool "$PWD/nospool"
+	assert_output ''
+	assert_equal "$stderr" "inspect: B-20261207-01: $PWD/nospool/state.db: no state database: nothing was spooled in $PWD/nospool (--spool DIR, IMPASS_SPOOL)"
 	IMPASS_TRUST=$PWD/nothere refused 66 "cannot open trust file $PWD/nothere" --check-proof nothere.proof
 	run -74 --separate-stderr bash -c 'inspect --csv mixed2.xml > /dev/full'
 	[[ $stderr == "inspect: B-TEST-01: cannot write standard output"* ]] || fail "stderr: $stderr"

@@ -215,3 +215,40 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	grep -q 'class="empty">EMPTY EXPORT' "$r/report.html"
 	[ ! -e "$r/01-ingest.xml" ]
 }
+
+@test "inspect --spooled: spool-print's journal of the batch; the report's spool-print row is read from it, printed and spoiled jobs once there are some" {
+	local b ok held rej printed spoiled
+	b=$(kv "$N/07-sign.xml" batch)
+	ok=$(kv "$N/07-sign.xml" ok)
+	held=$(ls "$REF/spool/held" | wc -l)
+	rej=$(ls "$REF/spool/rejected" | wc -l)
+	printed=$(grep -c '^<record ' "$C/01-collect.xml")
+	spoiled=$(grep -c '^<record ' "$C/reprint.xml")
+	run -0 --separate-stderr inspect --spooled "$b" --spool "$REF/spool"
+	assert_equal "$stderr" ''
+	assert_equal "${#lines[@]}" 9
+	assert_line --index 0 "batch=$b"
+	assert_line --index 1 --regexp '^spooled=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
+	assert_line --index 2 "records=$(kv "$N/07-sign.xml" records)"
+	assert_line --index 3 "jobs=$ok"
+	assert_line --index 4 "held=$held"
+	assert_line --index 5 "rejected=$rej"
+	# the courier collected every job: printed or spoiled, none waiting
+	assert_line --index 6 "jobs.spooled=0"
+	assert_line --index 7 "jobs.printed=$printed"
+	assert_line --index 8 "jobs.spoiled=$spoiled"
+	# the night's report, made before anything was printed
+	run -0 grep '^spool-print ' "$N/report.txt"
+	assert_output --regexp "^spool-print +$(kv "$N/07-sign.xml" records) +$ok +$rej +$held  $ok jobs\$"
+	# the report made again now says what was printed so far
+	cp -a "$N" again
+	rm -f again/report.*
+	IMPASS_SPOOL=$REF/spool run -0 "$PIPES/report" again
+	assert_line --regexp "^spool-print +$(kv "$N/07-sign.xml" records) +$ok +$rej +$held  $ok jobs, $printed printed so far, $spoiled spoiled\$"
+	run -0 xmllint --xpath 'string(//table[@id="stages"]/tr[td[1]="spool-print"]/td[6])' again/report.html
+	assert_output "$ok jobs, $printed printed so far, $spoiled spoiled"
+	# a batch never spooled there: 66
+	run -66 --separate-stderr inspect --spooled B-19990101-01 --spool "$REF/spool"
+	assert_output ''
+	assert_equal "$stderr" "inspect: B-19990101-01: batch B-19990101-01 was never spooled in $REF/spool: spool-print journals a batch when it has spooled it"
+}

@@ -3,14 +3,16 @@
 # review (issue 25): officers decide held records. setup_file runs the
 # whole loop once: a night (pipelines/nightly) of 150 seeded applications
 # with holds of every stage that holds (validate: a previous passport not
-# in the form of one; verify-nadra: another father's name; screen-pcl:
+# in the form of one; verify-fee: a receipt another applicant paid with;
+# verify-nadra: another father's name; screen-pcl:
 # applicants put on the PCL; dedup: rows applied twice under another
 # tracking id); review export of the approved stream; review.csv filled
-# by a script as two officers would (a reviewer: validate and verify-nadra
+# by a script as two officers would (a reviewer: validate, verify-fee and verify-nadra
 # holds; a screening officer: screen-pcl and dedup holds); both files
 # applied; the next night (new applications) takes the two batches of
 # decided records; a third night takes nothing more. The tests read
-# what the loop left, and try every refusal on copies.
+# what the loop left, and try every refusal on copies (spool.night1: the
+# spool as the first night left it, every hold open).
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -21,7 +23,7 @@ USAGE='usage: review export [-t FILE] [--spool DIR] [FILE|-]'
 
 make_data() {
 	"$GEN" --seed 25 applications 150 > base.csv
-	{ "$GEN" --seed 25 nadra 150; "$GEN" --seed 25 --from 1000 nadra 20 | tail -n +2; } > nadra.csv
+	{ "$GEN" --seed 25 nadra 150; "$GEN" --seed 25 --from 1000 nadra 21 | tail -n +2; } > nadra.csv
 	"$GEN" --seed 25 pcl 300 > pcl.csv
 	# every 23rd: another father; every 29th: a previous passport that is
 	# not one; every 31st applied twice (DUP-n); every 37th on the PCL
@@ -48,10 +50,18 @@ make_data() {
 	  for f in apps.csv night2.csv night3.csv; do
 		awk -F, 'FNR > 1 { printf "%s,%s,%s,HBL branch 0001,paid\n", $(NF - 2), $(NF - 1), $NF }' "$f"
 	  done; } > payments.csv
+	# verify-fee's hold: one more applicant who gives the first one's
+	# receipt (FEE_RECEIPT_REUSED), for a passport of the same fee
+	# (category, type, validity, pages, day applied)
+	"$GEN" --seed 25 --from 1020 applications 1 | tail -n 1 |
+		awk -F, -v OFS=, -v d="$(sed -n 2p apps.csv)" '{ split(d, f, ",")
+			$3 = f[3]; $4 = f[4]; $13 = f[13]; $14 = f[14]
+			$(NF - 2) = f[NF - 2]; $(NF - 1) = f[NF - 1]; $NF = f[NF]; print }' >> apps.csv
 }
 
-# fill FILE CODE... : review.csv lines of those stages decided as an
-# officer would: a previous passport not shown is rejected; another
+# fill FILE STAGE... : review.csv lines of those stages decided as an
+# officer would: a previous passport not shown is rejected; a receipt
+# another applicant paid with is rejected; another
 # father's name is corrected to the register's; a PCL hit is released
 # (a namesake checked); of a pair applied twice the DUP- is rejected and
 # the other released
@@ -66,6 +76,7 @@ fill() {
 		  if (index(stages, " " f[4] " ") == 0) { print; next }
 		  match(f[7], /cnic=[0-9-]*/); cnic = substr(f[7], RSTART + 5, RLENGTH - 5); gsub(/-/, "", cnic)
 		  if (f[5] == "PREVIOUS_PASSPORT_FORMAT") print line ",reject,,,no old passport was shown"
+		  else if (f[5] == "FEE_RECEIPT_REUSED") print line ",reject,,,the receipt was paid for another applicant"
 		  else if (f[5] == "NADRA_FATHER_MISMATCH") print line ",correct,father_name," father[cnic] ",as on the CNIC card"
 		  else if (f[4] == "screen-pcl") print line ",release,,,a namesake: another father and date of birth"
 		  else if (f[2] ~ /^DUP-/) print line ",reject,,,the same person applied twice; the first application goes on"
@@ -112,8 +123,9 @@ setup_file() {
 	"$PIPES/nightly" --config impass.conf "$KT/apps.csv" > night1.out 2>&1
 	N1=$(ls -d spool/runs/2* | head -n 1)
 	IMPASS_SPOOL=spool review export "$N1/07-sign.xml" > review.csv 2> export.err
-	fill review.csv validate verify-nadra > reviewer.csv
+	fill review.csv validate verify-fee verify-nadra > reviewer.csv
 	fill review.csv screen-pcl dedup > screener.csv
+	cp -a spool spool.night1
 	IMPASS_SPOOL=spool review apply -s "$OTHER_FPR" -d reviewer.csv "$N1/07-sign.xml" > apply1.out 2> apply1.err
 	IMPASS_SPOOL=spool review apply -s "$SCREEN_FPR" -d screener.csv "$N1/07-sign.xml" > apply2.out 2> apply2.err
 	cp -r spool/decided decided.applied
@@ -157,7 +169,7 @@ spool_copy() { cp -a "$C/spool" sp; export IMPASS_SPOOL=$PWD/sp; }
 @test "review: the first night holds records of every stage that holds" {
 	run -0 grep -c '^<record [^>]*status="held"' "$S"
 	[ "$output" -ge 12 ]
-	for s in validate verify-nadra screen-pcl dedup; do
+	for s in validate verify-fee verify-nadra screen-pcl dedup; do
 		grep -q "<step stage=\"$s\" result=\"held\"" "$S"
 	done
 }
@@ -188,7 +200,7 @@ spool_copy() { cp -a "$C/spool" sp; export IMPASS_SPOOL=$PWD/sp; }
 	assert_output "spool/decided/$b-D1.xml
 spool/decided/$b-D2.xml"
 	run -0 cat "$C/apply1.err"
-	assert_output "review: $b: $(decided_lines "$C/reviewer.csv" | wc -l) decided into $b-D1: $(decided_lines "$C/reviewer.csv" | grep -c ',correct,') released or corrected, $(decided_lines "$C/reviewer.csv" | grep -c ',reject,') rejected"
+	assert_output "review: $b: $(decided_lines "$C/reviewer.csv" | wc -l) decided into $b-D1: $(decided_lines "$C/reviewer.csv" | grep -c ',correct,') released or corrected, $(decided_lines "$C/reviewer.csv" | grep -c ',reject,') rejected; $(decided_lines "$C/reviewer.csv" | wc -l) held files moved to spool/reviewed"
 	run -0 inspect "$C/decided.applied/$b-D1.xml"
 	assert_line --regexp "^seal +good: review by $OTHER_FPR \\(Officer Bilal Ahmed\\), [0-9]+ records, "
 	# the batch is sealed by the reviewer's key, every record names it
@@ -357,6 +369,10 @@ spool/decided/$b-D2.xml"
 	run -0 review --help
 	assert_line --index 0 "$USAGE"
 	assert_line --index 1 '       review apply -d REVIEW.csv [-s FPR] [-t FILE] [--spool DIR] [FILE|-]'
+	assert_line --index 2 '       review holds [--spool DIR]'
+	run -64 review holds "$S"
+	run -64 review holds -t "$KT/k/trust"
+	run -64 review holds -d x.csv
 }
 
 @test "review: a certificate's ambiguous date corrected from the paper register, in an approved migration stream" {
@@ -379,4 +395,119 @@ spool/decided/$b-D2.xml"
 	# validate takes it again: the date read, the old NIC kept, S/O taken off
 	run -0 sh -c 'IMPASS_SIGNER=$STAGE_FPR validate < sp/decided/B-CERT-01-D1.xml 2> /dev/null | grep -o "<normalised>.*</normalised>"'
 	assert_output '<normalised><register>PCC</register><name>ZAFAR IQBAL</name><father_name>MUHAMMAD IQBAL</father_name><old_nic>65780291030</old_nic><issued_on>1998-04-03</issued_on><date_of_birth>1961</date_of_birth></normalised>'
+}
+
+# the held files of a spool: "record code office" of each, of one batch
+held_files() {
+	local f
+	for f in "$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+		[ -e "$f" ] || continue
+		grep -qx "batch: $2" "$f" || continue
+		printf '%s %s %s\n' "$(sed -n 's/^record: //p' "$f")" "$(sed -n 's/^code: //p' "$f")" \
+			"$(sed -n 's/.*<office>\([^<]*\)<\/office>.*/\1/p' "$f")"
+	done | sort
+}
+
+@test "review apply: the held files of decided records move out of held/ into reviewed/ as they were; held/ shows only what waits" {
+	local b f
+	b=$(attr "$(grep '^<batch ' "$S")" id)
+	# the night parked every held record in held/
+	diff <(held_ids "$S") <(held_files "$C/spool.night1/held" "$b" | cut -d' ' -f1)
+	# all decided: none left in held/, each in reviewed/ once, unchanged
+	[ -z "$(held_files "$C/spool/held" "$b")" ]
+	diff <(cat "$C/reviewer.csv" "$C/screener.csv" | grep -E ',(release|correct|reject),' | cut -d, -f2 | sort) \
+		<(held_files "$C/spool/reviewed" "$b" | cut -d' ' -f1)
+	for f in "$C/spool/reviewed/$b".*; do
+		cmp "$f" "$C/spool.night1/held/${f##*/}"
+	done
+	[ "$(stat -c %a "$C/spool/reviewed")" = 700 ]
+	[ -z "$(find "$C/spool/reviewed" -type f ! -perm 0600)" ]
+	# the later nights' holds wait in held/, none of them decided
+	run -0 --separate-stderr review holds
+	[ "$(printf '%s\n' "${lines[@]:1}" | awk -F, '$8 == ""' | wc -l)" -eq "$(ls "$C/spool/held" | wc -l)" ]
+}
+
+@test "review holds: every hold of the spool with its office, wait and decision; the last night's report counts them by code and office" {
+	local b n d o line id dec f3 listing
+	b=$(attr "$(grep '^<batch ' "$S")" id)
+	n=$(ls "$C/spool/held" "$C/spool/reviewed" | grep -c '\.[0-9]\{8\}$')
+	o=$(ls "$C/spool/held" | grep -c '\.[0-9]\{8\}$' || true)
+	d=$(cat "$C/reviewer.csv" "$C/screener.csv" | grep -cE ',(release|correct|reject),')
+	run -0 --separate-stderr review holds
+	assert_line --index 0 "batch,id,office,stage,code,held_at,waited_days,decision,decided_at,into_batch"
+	listing=$output
+	[ "${#lines[@]}" -eq $((n + 1)) ]
+	[ "$stderr" = "review: $C/spool: $n holds: $d decided, $o open" ]
+	# each decision of the first night, with its hold, office and batch of decided records
+	while IFS=, read -r id dec; do
+		line=$(printf '%s\n' "${lines[@]}" | grep "^$b,$id,")
+		[[ $line =~ ^$b,$id,[A-Z]{3},[a-z-]+,[A-Z_]+,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z,0,$dec,[0-9]{4}-[0-9-]+T[0-9:]+Z,$b-D[12]$ ]] || { echo "$line"; return 1; }
+		[ "$(cut -d, -f3,5 <<< "$line" | tr , ' ')" = "$(held_files "$C/spool/reviewed" "$b" | awk -v id="$id" '$1 == id { print $3, $2 }')" ]
+	done < <(cat "$C/reviewer.csv" "$C/screener.csv" | awk -F, '$8 ~ /^(release|correct|reject)$/ { print $2 "," $8 }')
+	# the report of the last night (night3) counts the same holds
+	f3=$(grep -lx "$KT/night3.csv" "$C"/spool/runs/2*/input.name)
+	run -0 cat "${f3%/input.name}/report.txt"
+	assert_line "holds of all batches spooled (review holds): $n opened, $d decided ($(cat "$C/reviewer.csv" "$C/screener.csv" | grep -c ',release,') released, $(cat "$C/reviewer.csv" "$C/screener.csv" | grep -c ',correct,') corrected, $(cat "$C/reviewer.csv" "$C/screener.csv" | grep -c ',reject,') rejected), $o still open"
+	# by code: each code's files in held/ and reviewed/ (none decided holds waits)
+	local code all open
+	for code in $(cat "$C"/spool/held/* "$C"/spool/reviewed/* 2> /dev/null | sed -n 's/^code: //p' | sort -u); do
+		all=$(grep -lx "code: $code" "$C"/spool/held/* "$C"/spool/reviewed/* 2> /dev/null | wc -l)
+		open=$( (grep -lx "code: $code" "$C"/spool/held/* 2> /dev/null || true) | wc -l)
+		assert_line --regexp "^$code +$all +$((all - open)) +$open  $([ "$open" -eq 0 ] && echo - || echo '0 d')\$"
+	done
+	assert_line --regexp "^open holds waiting: $o under a day, 0 1 to 6 days, 0 7 to 29 days, 0 30 days or more\$"
+	# report.html: the same in its tables
+	run -0 xmllint --xpath 'string(//p[@id="holds"])' "${f3%/input.name}/report.html"
+	assert_output "$n opened, $d decided ($(cat "$C/reviewer.csv" "$C/screener.csv" | grep -c ',release,') released, $(cat "$C/reviewer.csv" "$C/screener.csv" | grep -c ',correct,') corrected, $(cat "$C/reviewer.csv" "$C/screener.csv" | grep -c ',reject,') rejected), $o still open."
+	run -0 xmllint --xpath 'count(//table[@id="holds-offices"]/tr)' "${f3%/input.name}/report.html"
+	assert_output "$(($(tail -n +2 <<< "$listing" | cut -d, -f3 | sort -u | wc -l) + 1))"
+}
+
+@test "review holds and the report: how long the open holds have waited (the held file's time), by code, office and waiting time" {
+	local b f1 f2 code1 code2
+	b=$(attr "$(grep '^<batch ' "$S")" id)
+	cp -a "$C/spool.night1" sp
+	cp -a "$N1" run
+	rm -f run/report.*
+	f1=$(ls sp/held | head -n 1)
+	f2=$(ls sp/held | tail -n 1)
+	touch -d '10 days ago' "sp/held/$f1"
+	touch -d '40 days ago' "sp/held/$f2"
+	code1=$(sed -n 's/^code: //p' "sp/held/$f1")
+	run -0 --separate-stderr review holds --spool sp
+	[ "$stderr" = "review: sp: $(held_ids "$S" | wc -l) holds: 0 decided, $(held_ids "$S" | wc -l) open" ]
+	assert_line --index 1 --regexp "^$b,$(sed -n 's/^record: //p' "sp/held/$f1"),[A-Z]{3},[a-z-]+,$code1,[0-9T:-]+Z,10,,,\$"
+	assert_line --index "$(ls sp/held | wc -l)" --regexp "^$b,$(sed -n 's/^record: //p' "sp/held/$f2"),[A-Z]{3},[a-z-]+,[A-Z_]+,[0-9T:-]+Z,40,,,\$"
+	export IMPASS_SPOOL=$PWD/sp
+	run -0 "$PIPES/report" run
+	assert_line "holds of all batches spooled (review holds): $(held_ids "$S" | wc -l) opened, 0 decided (0 released, 0 corrected, 0 rejected), $(held_ids "$S" | wc -l) still open"
+	assert_line "open holds waiting: $(($(held_ids "$S" | wc -l) - 2)) under a day, 0 1 to 6 days, 1 7 to 29 days, 1 30 days or more"
+	code2=$(sed -n 's/^code: //p' "sp/held/$f2")
+	assert_line --regexp "^$code2 +[0-9]+ +0 +[0-9]+  40 d\$"
+	run -0 xmllint --xpath 'string(//table[@id="holds-waiting"]/tr[2])' run/report.html
+	assert_output "holds$(($(held_ids "$S" | wc -l) - 2))011"
+}
+
+@test "review apply killed after recording its decisions: the next export moves the held files; a file edited under the name stays" {
+	local b id planted
+	b=$(attr "$(grep '^<batch ' "$S")" id)
+	cp -a "$C/spool.night1" sp
+	export IMPASS_SPOOL=$PWD/sp
+	IMPASS_FAULT=review-recorded run -137 review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
+	[ -s "sp/decided/$b-D1.xml" ]
+	[ "$(held_files sp/held "$b" | wc -l)" -eq "$(held_ids "$S" | wc -l)" ]
+	# one held file of a decided record edited: another record's name in it
+	id=$(decided_lines "$C/reviewer.csv" | head -n 1 | cut -d, -f2)
+	planted=$(grep -lx "record: $id" sp/held/*)
+	sed -i "s/^record: $id\$/record: SOMEONE-ELSE/" "$planted"
+	run -0 --separate-stderr review export "$S"
+	assert_equal "$stderr" "review: $b: $PWD/sp/held/${planted##*/} is not the held file of record $id (another account's, or edited): left in held/; have it examined
+review: $b: $(held_ids "$S" | wc -l) held, $(decided_lines "$C/screener.csv" | wc -l) to decide in review.csv, $(decided_lines "$C/reviewer.csv" | wc -l) decided before; their held files moved to reviewed/"
+	# the other decided ones moved; the open ones and the edited one stay
+	diff <(decided_lines "$C/reviewer.csv" | cut -d, -f2 | grep -vx "$id" | sort) <(held_files sp/reviewed "$b" | cut -d' ' -f1)
+	[ -e "$planted" ]
+	[ "$(ls sp/held | wc -l)" -eq $(($(decided_lines "$C/screener.csv" | wc -l) + 1)) ]
+	# applied again: refused, nothing moved back or twice
+	run -65 review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
+	assert_output --partial "decided already"
 }
