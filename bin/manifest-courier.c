@@ -302,6 +302,19 @@ config_path(const char *opt, const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/* A default configuration file missing: say how to name one. */
+static int
+config_hint(int rc, const char *given, const char *opt, const char *name, struct imp_err *e)
+{
+	char msg[sizeof e->msg];
+
+	if (rc != EX_NOINPUT || given != NULL)
+		return rc;
+	snprintf(msg, sizeof msg, "%s", e->msg);
+	return imp_fail(e, rc, "%s; give the file with %s FILE (pipelines/%s is the office's "
+			"example, impass-csv(5) its columns) or install it there", msg, opt, name);
+}
+
 static int
 load_config(struct courier *c, struct imp_err *e)
 {
@@ -313,13 +326,13 @@ load_config(struct courier *c, struct imp_err *e)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	c->file = config_path(c->o->offices, "offices.csv", buf, sizeof buf);
 	if ((rc = imp_csv_read(c->file, office_row, c, e)) != 0)
-		return rc;
+		return config_hint(rc, c->o->offices, "--offices", "offices.csv", e);
 	if (c->noffices == 0)
 		return imp_fail(e, EX_DATAERR, "%s lists no office; every passport would be held",
 				c->file);
 	c->file = config_path(c->o->couriers, "couriers.csv", buf, sizeof buf);
 	if ((rc = imp_csv_read(c->file, rule_row, c, e)) != 0)
-		return rc;
+		return config_hint(rc, c->o->couriers, "--couriers", "couriers.csv", e);
 	for (i = 0; i < c->nrules && !c->rules[i].serves; i++)
 		;
 	if (i == c->nrules)

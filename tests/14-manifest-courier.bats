@@ -253,6 +253,13 @@ ok_numbers() { grep '^<record [^>]*status="ok"' "$1" | grep -o '<passport number
 	run -65 --separate-stderr manifest-courier --offices "$PIPES/offices.csv" --couriers c3.csv -o out printed.xml
 	assert_regex "$stderr" "c3.csv line 1: required column 'serves'"
 	[ ! -e out ]
+	# the compiled-in offices.csv missing: the message says how to name one
+	[ ! -e /etc/impass/offices.csv ] || fail "this test needs no /etc/impass/offices.csv"
+	run -66 --separate-stderr manifest-courier --couriers "$PIPES/couriers.csv" -o out printed.xml
+	assert_equal "$stderr" "manifest-courier: cannot open /etc/impass/offices.csv: No such file or directory; give the file with --offices FILE (pipelines/offices.csv is the office's example, impass-csv(5) its columns) or install it there"
+	run -66 --separate-stderr manifest-courier --offices "$PIPES/offices.csv" --couriers nothere.csv -o out printed.xml
+	assert_equal "$stderr" "manifest-courier: cannot open nothere.csv: No such file or directory"
+	[ ! -e out ]
 	touch afile
 	run -73 --separate-stderr courier -o afile printed.xml
 	assert_regex "$stderr" 'the bundle folder afile is not a folder'
