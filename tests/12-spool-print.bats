@@ -229,7 +229,8 @@ nothing_spooled() {
 		sleep "0.$((RANDOM % 30))"
 		kill -9 $! 2> /dev/null || true
 		wait || true
-		run -0 spooled
+		run spooled
+		assert_success          # (prints the re-run's messages if it fails)
 		diff <(ok_numbers) <(jobs_in) || { echo "iteration $i, spooling"; false; }
 		"$TESTS"/fake-printer --seed "$i" --fail 20 spool > /dev/null
 		spool-print --collect > printed-1.xml 2> /dev/null &
