@@ -220,15 +220,18 @@ norm(struct imp_record *r, const char *name)
 	return imp_record_field(r, "normalised", name);
 }
 
-/* Applicant's date (perhaps partial) against the register's full one. */
+/* Applicant's date (perhaps partial) against the register's full one:
+ * the same day, or month or year where the applicant gave no more. */
 static int
 dates_agree(const char *app, const char *reg)
 {
 	struct imp_date a, g;
+	int c;
 
 	if (imp_date_partial(app, &a) != 0 || imp_date_iso(reg, &g) != 0)
 		return 0;
-	return a.y == g.y && (a.m == 0 || a.m == g.m) && (a.d == 0 || a.d == g.d);
+	c = imp_dob_compare(&a, &g);
+	return c == IMP_DOB_DAY || c == IMP_DOB_MONTH || c == IMP_DOB_YEAR;
 }
 
 /* A register field folded for comparing: spaces around it dropped, lower case. */

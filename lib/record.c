@@ -610,30 +610,52 @@ line_tag(char out[64], const char *start, const char *name)
 	return k + n + 1;
 }
 
+void
+imp_line_section(const char *line, size_t len, const char *section, const char **p,
+		 const char **end)
+{
+	char tag[64];
+	const char *q;
+	size_t k;
+
+	*end = line + len;
+	k = line_tag(tag, "<", section);
+	if ((*p = memmem(line, len, tag, k)) == NULL)
+		return;
+	*p += k;
+	k = line_tag(tag, "</", section);
+	if ((q = memmem(*p, (size_t)(*end - *p), tag, k)) != NULL)
+		*end = q;
+}
+
+int
+imp_section_field(const char *p, const char *end, const char *name, struct imp_buf *out)
+{
+	char tag[64];
+	const char *q;
+	size_t k;
+
+	if (p == NULL)
+		return -1;
+	k = line_tag(tag, "<", name);
+	if ((p = memmem(p, (size_t)(end - p), tag, k)) == NULL)
+		return -1;
+	p += k;
+	k = line_tag(tag, "</", name);
+	if ((q = memmem(p, (size_t)(end - p), tag, k)) == NULL)
+		return -1;
+	imp_buf_reset(out);
+	imp_buf_add(out, p, (size_t)(q - p));
+	out->len = imp_unescape(out->p);
+	return out->oom ? -1 : 0;
+}
+
 int
 imp_line_field(const char *line, size_t len, const char *section, const char *name,
 	       struct imp_buf *out)
 {
-	char open[64], close[64];
-	const char *end = line + len, *p, *q;
-	size_t n, k;
+	const char *p, *end;
 
-	k = line_tag(open, "<", section);
-	if ((p = memmem(line, len, open, k)) == NULL)
-		return -1;
-	k = line_tag(close, "</", section);
-	if ((q = memmem(p, (size_t)(end - p), close, k)) != NULL)
-		end = q;
-	k = line_tag(open, "<", name);
-	if ((p = memmem(p, (size_t)(end - p), open, k)) == NULL)
-		return -1;
-	p += k;
-	k = line_tag(close, "</", name);
-	if ((q = memmem(p, (size_t)(end - p), close, k)) == NULL)
-		return -1;
-	n = (size_t)(q - p);
-	imp_buf_reset(out);
-	imp_buf_add(out, p, n);
-	out->len = imp_unescape(out->p);
-	return out->oom ? -1 : 0;
+	imp_line_section(line, len, section, &p, &end);
+	return imp_section_field(p, end, name, out);
 }
