@@ -29,6 +29,7 @@
 #define HISTORY_LIMIT 400             /* history candidates of one applicant */
 #define SHOWN 5                       /* other parties told per code */
 #define VETO -40.0
+#define PHOTO_MANY 5                  /* a photo on more applications is a placeholder */
 
 enum code { C_PHOTO, C_OTHER_ID, C_VALID, C_CNIC, C_PERSON, C_CERT, NCODES };
 
@@ -663,6 +664,8 @@ photo_key(const char *v, char out[65])
 		out[i] = c;
 	}
 	out[64] = '\0';
+	if (imp_photo_placeholder(out))       /* a photo missing: no evidence of anyone */
+		out[0] = '\0';
 }
 
 static int
@@ -770,6 +773,22 @@ read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
 	r->address = intern_address(d, line_value(d, "address", &raw));
 }
 
+/* Whether a photo is evidence of a person: a photo on more than PHOTO_MANY
+ * applications of the batch is a placeholder (the empty file's hash is
+ * none already: photo_key). */
+static int
+photo_evidence(struct dedup *d, uint32_t photo)
+{
+	char key[24];
+	uint64_t n = 0;
+
+	if (photo == 0)
+		return 0;
+	snprintf(key, sizeof key, "p:%.16s", at(d, photo));
+	imp_map_get(d->counts, key, &n);
+	return n <= PHOTO_MANY;
+}
+
 /* ---- the batch, indexed while it is verified ------------------------------------------------ */
 
 static int
@@ -781,6 +800,13 @@ count_words(struct dedup *d, const struct rec *r)
 	size_t i;
 	int f;
 
+	if (r->photo) {
+		snprintf(key, sizeof key, "p:%.16s", at(d, r->photo));
+		n = 0;
+		imp_map_get(d->counts, key, &n);
+		if (imp_map_set(d->counts, key, n + 1) != 0)
+			return -1;
+	}
 	for (f = 0; f < 3; f++) {
 		uint32_t off = f == 2 ? r->address : f ? r->father : r->name;
 
@@ -876,7 +902,7 @@ batch_keys(struct dedup *d, uint32_t i)
 
 	for (k = 0; r->cnic[0] && k < 13 && rc == 0; k++)
 		rc = add_key(d, i, 1, "C|%.*s%s", (int)k, r->cnic, r->cnic + k + 1);
-	if (r->photo && rc == 0)
+	if (photo_evidence(d, r->photo) && rc == 0)
 		rc = add_key(d, i, 1, "P|%s", at(d, r->photo));
 	if (r->dob.y && rc == 0) {
 		imp_date_str(&r->dob, dob);
@@ -1028,7 +1054,7 @@ weigh_pair(struct dedup *d, uint32_t i, uint32_t j)
 			return 0;
 	} else if (a->cnic[0] && strcmp(a->cnic, b->cnic) == 0) {
 		code = C_CNIC;
-	} else if (a->photo && same_text(d, a->photo, b->photo)) {
+	} else if (photo_evidence(d, a->photo) && same_text(d, a->photo, b->photo)) {
 		code = C_PHOTO;
 	} else if (bits >= need) {
 		code = C_PERSON;
@@ -1299,6 +1325,16 @@ by_key(void *arg, const struct imp_passport *pp)
 	explain(d, d->me.id, pp->number, bits, need, &d->why);
 	if (bits < need)
 		return 0;
+	/* the very passport the application renews, recorded under a CNIC one
+	 * typo from the applicant's: the person agrees, the CNIC was mistyped
+	 * once; a renewal, told in the note */
+	if (strcmp(at(d, d->r[d->cur].previous), pp->number) == 0 && d->me.cnic[0] && *pp->cnic &&
+	    imp_digits_typo(d->me.cnic, pp->cnic, 13) != IMP_TYPO_NONE) {
+		imp_buf_printf(&d->notes, "; renews passport %s (valid until %s), recorded under CNIC "
+			       "%s, one typo from the applicant's: the same person (%.1f bits of "
+			       "evidence, %.1f needed)", pp->number, pp->expires_on, pp->cnic, bits, need);
+		return 0;
+	}
 	evidence(d, &d->me, &d->them, &d->why);
 	/* a passport without a CNIC held by the same person is a valid passport */
 	code = *pp->cnic ? C_OTHER_ID : C_VALID;
@@ -1329,7 +1365,8 @@ history(struct dedup *d, struct imp_err *e)
 	d->nseen_pp = 0;
 	if (r->cnic[0] && (rc = imp_store_by_cnic(d->store, r->cnic, by_cnic, d, e)) != 0)
 		return rc;
-	if (r->photo && (rc = imp_store_by_photo(d->store, at(d, r->photo), by_photo, d, e)) != 0)
+	if (photo_evidence(d, r->photo) &&
+	    (rc = imp_store_by_photo(d->store, at(d, r->photo), by_photo, d, e)) != 0)
 		return rc;
 	if (r->dob.y)
 		imp_date_str(&r->dob, dob);

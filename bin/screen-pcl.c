@@ -1186,11 +1186,12 @@ gather_all(struct screen *s, const struct applicant *ap)
 }
 
 /* The bits the dates of birth give (imp_dob_compare): 14 the same day, 10
- * the same month (one of them without the day), 6 the same year; -12 when
- * they differ. gather's bounds are read from this table (dob_bounds). */
+ * the same month (one of them without the day), 6 the same year or day and
+ * month swapped (a form filled in the other order: weaker than the same
+ * day); -12 when they differ. gather's bounds are read from this table (dob_bounds). */
 static const double dob_bits[IMP_DOB_CLASSES] = {
 	[IMP_DOB_UNKNOWN] = 0, [IMP_DOB_DAY] = 14, [IMP_DOB_MONTH] = 10, [IMP_DOB_YEAR] = 6,
-	[IMP_DOB_TYPO] = -12, [IMP_DOB_SWAP] = -12, [IMP_DOB_DIFFERS] = -12,
+	[IMP_DOB_TYPO] = -12, [IMP_DOB_SWAP] = 6, [IMP_DOB_DIFFERS] = -12,
 };
 
 static double
@@ -1202,7 +1203,7 @@ dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf 
 		[IMP_DOB_MONTH] = "; month and year of birth equal",
 		[IMP_DOB_YEAR] = "; year of birth equal",
 		[IMP_DOB_TYPO] = "; date of birth differs",
-		[IMP_DOB_SWAP] = "; date of birth differs",
+		[IMP_DOB_SWAP] = "; date of birth with day and month swapped",
 		[IMP_DOB_DIFFERS] = "; date of birth differs",
 	};
 	int c = imp_dob_compare(a, b);
