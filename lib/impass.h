@@ -448,7 +448,15 @@ int imp_name_has_honorific(const struct imp_name_words *w);
 /* The typos the comparison forgives between words of la and lb letters
  * (0, 1 or 2), and the letters two words joined need to be compared with
  * one (ABDUL REHMAN, ABDULREHMAN): the bounds of screen-pcl's index. */
-size_t imp_word_typos(size_t la, size_t lb);
+static inline size_t
+imp_word_typos(size_t la, size_t lb)
+{
+	size_t min = la < lb ? la : lb;
+
+	if (min < 4 || (la < 5 && lb < 5))
+		return 0;
+	return min >= 8 ? 2 : 1;
+}
 #define IMP_JOINED_MIN 8
 
 /* ---- match.c: the rules of person matching (screen-pcl, dedup, verify-nadra) -- */
@@ -458,8 +466,27 @@ struct imp_date;
 /* The hash of a key: FNV-1a over its bytes (imp_hash_add from IMP_HASH_START,
  * a key may be hashed as it is made), then mixed; never 0. */
 #define IMP_HASH_START 14695981039346656037ULL
-uint64_t imp_hash_add(uint64_t h, const void *p, size_t n);
-uint64_t imp_hash_mix(uint64_t h);
+/* inline: screen-pcl hashes a few hundred keys an applicant */
+static inline uint64_t
+imp_hash_add(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;       /* FNV-1a */
+	return h;
+}
+
+static inline uint64_t
+imp_hash_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
 uint64_t imp_hash(const void *p, size_t n);
 /* A passport number as a key: spaces and dashes left out, upper case, cut to size - 1. */
 void imp_passport_key(const char *v, char *out, size_t size);

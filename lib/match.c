@@ -18,26 +18,6 @@
 /* ---- the hash of a key ------------------------------------------------------------ */
 
 uint64_t
-imp_hash_add(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;       /* FNV-1a */
-	return h;
-}
-
-uint64_t
-imp_hash_mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h != 0 ? h : 1;
-}
-
-uint64_t
 imp_hash(const void *p, size_t n)
 {
 	return imp_hash_mix(imp_hash_add(IMP_HASH_START, p, n));

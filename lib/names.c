@@ -500,19 +500,6 @@ imp_name_has_honorific(const struct imp_name_words *w)
 	return 0;
 }
 
-/* How many typos (one letter changed, added, dropped) word_similarity
- * forgives between words of la and lb letters: one where one of them has
- * five letters or more and the other four, two where both have eight. */
-size_t
-imp_word_typos(size_t la, size_t lb)
-{
-	size_t min = la < lb ? la : lb;
-
-	if (min < 4 || (la < 5 && lb < 5))
-		return 0;
-	return min >= 8 ? 2 : 1;
-}
-
 /*
  * How alike two words are: the same; an initial (for MUHAMMAD, as good as
  * the word); the typos imp_word_typos forgives, never in the first letter.
