@@ -281,25 +281,35 @@ imp_words_from(const struct imp_name_words *nw, struct imp_words *w)
 
 /* ---- dates of birth --------------------------------------------------------------- */
 
+/* The eight digits of a whole date, YYYYMMDD, as numbers (no printing: the
+ * dates of many candidates are compared for each applicant). */
+static void
+date_digits(const struct imp_date *d, int out[8])
+{
+	int y = d->y % 10000;
+
+	out[0] = y / 1000, out[1] = y / 100 % 10, out[2] = y / 10 % 10, out[3] = y % 10;
+	out[4] = d->m / 10 % 10, out[5] = d->m % 10, out[6] = d->d / 10 % 10, out[7] = d->d % 10;
+}
+
 int
 imp_dob_compare(const struct imp_date *a, const struct imp_date *b)
 {
-	char sa[11], sb[11];
-	int i, diff = 0, first = -1;
+	int da[8], db[8], i, diff = 0, first = -1;
 
 	if (a->y == 0 || b->y == 0)
 		return IMP_DOB_UNKNOWN;
 	if (a->d && b->d) {
 		if (a->y == b->y && a->m == b->m && a->d == b->d)
 			return IMP_DOB_DAY;
-		imp_date_str(a, sa);
-		imp_date_str(b, sb);
-		for (i = 0; i < 10; i++)
-			if (sa[i] != sb[i] && diff++ == 0)
+		date_digits(a, da);
+		date_digits(b, db);
+		for (i = 0; i < 8; i++)
+			if (da[i] != db[i] && diff++ == 0)
 				first = i;
 		/* one digit, or two neighbours swapped within the year, month or day */
-		if (diff == 1 || (diff == 2 && first < 9 && sa[first] == sb[first + 1] &&
-				  sa[first + 1] == sb[first] && first != 3 && first != 6))
+		if (diff == 1 || (diff == 2 && first != 3 && first != 5 && first < 7 &&
+				  da[first] == db[first + 1] && da[first + 1] == db[first]))
 			return IMP_DOB_TYPO;
 		if (a->y == b->y && a->m == b->d && a->d == b->m)
 			return IMP_DOB_SWAP;

@@ -860,6 +860,11 @@ test_match_dob(void)
 		{ "1990-04-12", "1991-12-04", IMP_DOB_DIFFERS },
 		{ "1990-04-12", "1990-05-13", IMP_DOB_DIFFERS },
 		{ "1990-04-12", "1990-02-14", IMP_DOB_DIFFERS },    /* 0 and 4 swapped across "-" */
+		{ "1990-04-12", "1909-04-12", IMP_DOB_TYPO },
+		{ "1990-10-12", "1990-01-12", IMP_DOB_TYPO },
+		{ "1991-01-05", "1990-11-05", IMP_DOB_DIFFERS },    /* 1 and 0 across "-" */
+		{ "1990-12-01", "1990-10-21", IMP_DOB_DIFFERS },    /* 2 and 0 across "-" */
+		{ "1990-04-21", "1990-04-12", IMP_DOB_TYPO },
 		{ "1990", "1991", IMP_DOB_DIFFERS },
 	};
 	struct imp_date a, b, none = { 0, 0, 0 };
