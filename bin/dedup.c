@@ -29,6 +29,7 @@
 #define HISTORY_LIMIT 400             /* history candidates of one applicant */
 #define SHOWN 5                       /* other parties told per code */
 #define VETO -40.0
+#define PHOTO_MANY 5                  /* a photo on more applications is a placeholder */
 
 enum code { C_PHOTO, C_OTHER_ID, C_VALID, C_CNIC, C_PERSON, C_CERT, NCODES };
 
@@ -39,17 +40,11 @@ static const char *const code_name[NCODES] = {
 
 /* ---- people ------------------------------------------------------------------------ */
 
-struct words {                        /* a name's canonical words, in order */
-	char buf[IMP_NAME_WORDS * IMP_WORD_MAX];
-	const char *w[IMP_NAME_WORDS];
-	size_t len[IMP_NAME_WORDS], n;
-	unsigned weak, hon;           /* bit i: word i is weak, an honorific */
-};
 
 struct who {                          /* one side of a comparison */
 	const char *id, *full, *father_full, *photo;
 	const char *address;          /* its words, sorted; "" when none */
-	struct words name, father;
+	struct imp_words name, father;
 	char cnic[14], sex;
 	struct imp_date dob;          /* y 0: not known */
 };
@@ -108,7 +103,8 @@ struct dedup {
 	struct imp_buf notes, why, tmp, line, pairs;
 	struct who me, them;
 	uint32_t cur;                 /* rec of the record being looked up */
-	const char *norm, *norm_end, *raw, *raw_end;   /* sections of the line scanned */
+	const char *norm, *raw;             /* sections of the line scanned */
+	size_t norm_len, raw_len;
 	char seen_pp[64][17];         /* history passports weighed for it */
 	size_t nseen_pp;
 	struct imp_verdict v;
@@ -156,56 +152,6 @@ intern_words(struct dedup *d, const char *name, uint16_t *weak, uint16_t *hon)
 }
 
 static void
-split_words(const char *s, unsigned weak, unsigned hon, struct words *w)
-{
-	size_t i = 0, n = s ? strlen(s) : 0;
-
-	w->n = 0;
-	w->weak = weak;
-	w->hon = hon;
-	if (n >= sizeof w->buf)
-		n = sizeof w->buf - 1;
-	if (n == 0)
-		return;
-	memcpy(w->buf, s, n);
-	w->buf[n] = '\0';
-	while (i < n && w->n < IMP_NAME_WORDS) {
-		size_t start;
-
-		while (i < n && w->buf[i] == ' ')
-			i++;
-		if (i == n)
-			break;
-		start = i;
-		while (i < n && w->buf[i] != ' ')
-			i++;
-		w->buf[i++] = '\0';
-		w->w[w->n] = w->buf + start;
-		w->len[w->n++] = i - 1 - start;
-	}
-}
-
-static void
-from_name_words(const struct imp_name_words *nw, struct words *w)
-{
-	size_t i, k = 0;
-
-	w->n = 0;
-	w->weak = w->hon = 0;
-	for (i = 0; i < nw->n; i++) {
-		size_t len = strlen(nw->t[i]);
-
-		memcpy(w->buf + k, nw->t[i], len + 1);
-		w->w[i] = w->buf + k;
-		w->len[i] = len;
-		w->weak |= (unsigned)nw->weak[i] << i;
-		w->hon |= (unsigned)nw->honorific[i] << i;
-		k += len + 1;
-	}
-	w->n = nw->n;
-}
-
-static void
 rec_who(const struct dedup *d, const struct rec *r, struct who *w)
 {
 	w->id = at(d, r->id);
@@ -213,8 +159,8 @@ rec_who(const struct dedup *d, const struct rec *r, struct who *w)
 	w->father_full = at(d, r->father_full);
 	w->photo = at(d, r->photo);
 	w->address = at(d, r->address);
-	split_words(r->name ? at(d, r->name) : NULL, r->name_weak, r->name_hon, &w->name);
-	split_words(r->father ? at(d, r->father) : NULL, r->father_weak, r->father_hon, &w->father);
+	imp_words_split(r->name ? at(d, r->name) : NULL, r->name_weak, r->name_hon, &w->name);
+	imp_words_split(r->father ? at(d, r->father) : NULL, r->father_weak, r->father_hon, &w->father);
 	memcpy(w->cnic, r->cnic, sizeof w->cnic);
 	w->sex = r->sex;
 	w->dob = r->dob;
@@ -282,37 +228,6 @@ vowel(char c)
 	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
 }
 
-/* Optimal string alignment distance, 0..3 (3: three or more). */
-static int
-distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	int d[IMP_WORD_MAX * 2 + 1][IMP_WORD_MAX * 2 + 1];
-	size_t i, j;
-	int best;
-
-	if (la > 2 * IMP_WORD_MAX || lb > 2 * IMP_WORD_MAX || (la > lb ? la - lb : lb - la) > 2)
-		return 3;
-	for (i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++) {
-			int cost = a[i - 1] != b[j - 1];
-
-			best = d[i - 1][j - 1] + cost;
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	return d[la][lb] < 3 ? d[la][lb] : 3;
-}
-
 /*
  * How alike two canonical words are: the same (1); a spelling, the same
  * letters but for vowels (SHAHZAD, SHEHZAD: 0.9); a typo, one letter
@@ -339,7 +254,7 @@ word_like(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, i
 	}
 	if (min < 3)
 		return 0;
-	k = distance(a, la, b, lb);
+	k = imp_osa_distance(a, la, b, lb);
 	if (k == 1 && typo_of(d, a, la, b, lb, father))
 		return 0.8;
 	if (k == 2 && min >= 7 && typo_of(d, a, la, b, lb, father))
@@ -352,24 +267,8 @@ struct name_cmp {
 	int matched, conflict, extra, differ;   /* differ: word pairs that differ */
 };
 
-/* Both names carry honorifics and none in common: then they are names. */
 static int
-honorifics_differ(const struct words *a, const struct words *b)
-{
-	size_t i, j;
-
-	if (a->hon == 0 || b->hon == 0)
-		return 0;
-	for (i = 0; i < a->n; i++)
-		for (j = 0; j < b->n; j++)
-			if ((a->hon >> i & 1) && (b->hon >> j & 1) && a->len[i] == b->len[j] &&
-			    memcmp(a->w[i], b->w[j], a->len[i]) == 0)
-				return 0;
-	return 1;
-}
-
-static int
-in_words(const struct words *w, const char *s, size_t len)
+in_words(const struct imp_words *w, const char *s, size_t len)
 {
 	size_t i;
 
@@ -386,7 +285,7 @@ struct pairing {
 
 /* Words i and i+1 written as one (out: 2 * IMP_WORD_MAX). */
 static size_t
-join(char *out, const struct words *w, size_t i)
+join(char *out, const struct imp_words *w, size_t i)
 {
 	size_t a = w->len[i] < IMP_WORD_MAX ? w->len[i] : IMP_WORD_MAX - 1;
 	size_t b = w->len[i + 1] < IMP_WORD_MAX ? w->len[i + 1] : IMP_WORD_MAX - 1;
@@ -400,7 +299,7 @@ join(char *out, const struct words *w, size_t i)
 /* The best pair left: a word with a word, or with two written as one
  * (ABDURREHMAN, SMITHSON). Returns its similarity, 0 when none. */
 static double
-best_pair(struct dedup *d, const struct words *a, const struct words *b, struct pairing *p,
+best_pair(struct dedup *d, const struct imp_words *a, const struct imp_words *b, struct pairing *p,
 	  int father, size_t *bi, size_t *bj, int *two)
 {
 	char joined[2 * IMP_WORD_MAX];
@@ -470,13 +369,13 @@ note_pairs(struct imp_buf *why, const char *fa, const char *fb, const struct imp
  * both sides left unpaired mean two names. own_a, own_b: for a father's
  * name, the people's own names, whose family name says little again. */
 static void
-compare_words(struct dedup *d, const struct words *a, const struct words *b, int father,
-	      const struct words *own_a, const struct words *own_b, struct name_cmp *c,
+compare_words(struct dedup *d, const struct imp_words *a, const struct imp_words *b, int father,
+	      const struct imp_words *own_a, const struct imp_words *own_b, struct name_cmp *c,
 	      struct imp_buf *pairs)
 {
 	struct pairing p;
 	size_t i, j, ua = 0, ub = 0, wa = 0, wb = 0;
-	int two = 0, keep = honorifics_differ(a, b);
+	int two = 0, keep = imp_words_honorifics(a, b) == IMP_HON_DIFFER;
 	double s, bits;
 
 	memset(&p, 0, sizeof p);
@@ -521,41 +420,44 @@ compare_words(struct dedup *d, const struct words *a, const struct words *b, int
 	c->bits -= 3 * c->extra;
 }
 
-/* Dates of birth: 14 bits the same day, 10 the same month, 6 the same year;
- * a typo (one digit, two swapped, day and month swapped) 3; else a veto. */
+/* Dates of birth (imp_dob_compare): 14 bits the same day, 10 the same
+ * month, 6 the same year; a typo (one digit, two swapped, day and month
+ * swapped) 3; else a veto. */
+static const double dob_bits[IMP_DOB_CLASSES] = {
+	[IMP_DOB_UNKNOWN] = 0, [IMP_DOB_DAY] = 14, [IMP_DOB_MONTH] = 10, [IMP_DOB_YEAR] = 6,
+	[IMP_DOB_TYPO] = 3, [IMP_DOB_SWAP] = 3, [IMP_DOB_DIFFERS] = VETO,
+};
+
 static double
 dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf *why)
 {
 	char sa[11], sb[11];
-	int diff = 0, i, first = -1;
+	int c = imp_dob_compare(a, b);
 
-	if (a->y == 0 || b->y == 0) {
-		imp_buf_printf(why, "; date of birth not known on %s", a->y == 0 && b->y == 0 ? "either side" :
-		     "one side");
-		return 0;
+	if (c == IMP_DOB_UNKNOWN) {
+		imp_buf_printf(why, "; date of birth not known on %s", a->y == 0 && b->y == 0 ?
+			       "either side" : "one side");
+		return dob_bits[c];
 	}
 	imp_date_str(a, sa);
 	imp_date_str(b, sb);
-	if (a->d && b->d) {
-		if (strcmp(sa, sb) == 0) {
-			imp_buf_printf(why, "; date of birth %s equal", sa);
-			return 14;
-		}
-		for (i = 0; i < 10; i++)
-			if (sa[i] != sb[i] && diff++ == 0)
-				first = i;
-		if (diff == 1 || (diff == 2 && first < 9 && sa[first] == sb[first + 1] &&
-				  sa[first + 1] == sb[first] && first != 3 && first != 6) ||
-		    (a->y == b->y && a->m == b->d && a->d == b->m)) {
-			imp_buf_printf(why, "; date of birth %s ~ %s (a typo)", sa, sb);
-			return 3;
-		}
-	} else if (a->y == b->y && (a->m == 0 || b->m == 0 || a->m == b->m)) {
-		imp_buf_printf(why, "; %s of birth equal", a->m && b->m ? "month and year" : "year");
-		return a->m && b->m ? 10 : 6;
+	switch (c) {
+	case IMP_DOB_DAY:
+		imp_buf_printf(why, "; date of birth %s equal", sa);
+		break;
+	case IMP_DOB_TYPO:
+	case IMP_DOB_SWAP:
+		imp_buf_printf(why, "; date of birth %s ~ %s (a typo)", sa, sb);
+		break;
+	case IMP_DOB_MONTH:
+	case IMP_DOB_YEAR:
+		imp_buf_printf(why, "; %s of birth equal", c == IMP_DOB_MONTH ? "month and year" :
+			       "year");
+		break;
+	default:
+		imp_buf_printf(why, "; date of birth %s differs from %s", sa, sb);
 	}
-	imp_buf_printf(why, "; date of birth %s differs from %s", sa, sb);
-	return VETO;
+	return dob_bits[c];
 }
 
 /* Addresses: the words both share, each by how few addresses of the batch
@@ -564,7 +466,7 @@ dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf 
 static double
 address_evidence(struct dedup *d, const char *a, const char *b, struct imp_buf *why)
 {
-	struct words wa, wb;
+	struct imp_words wa, wb;
 	char key[IMP_WORD_MAX + 4];
 	size_t i = 0, j = 0, shared = 0;
 	double bits = 0;
@@ -573,8 +475,8 @@ address_evidence(struct dedup *d, const char *a, const char *b, struct imp_buf *
 
 	if (*a == '\0' || *b == '\0')
 		return 0;
-	split_words(a, 0, 0, &wa);
-	split_words(b, 0, 0, &wb);
+	imp_words_split(a, 0, 0, &wa);
+	imp_words_split(b, 0, 0, &wb);
 	while (i < wa.n && j < wb.n) {
 		c = strcmp(wa.w[i], wb.w[j]);
 		if (c == 0) {
@@ -614,16 +516,11 @@ person_words(const struct who *w, struct imp_buf *b)
 static int
 cnic_typo(const char *a, const char *b, struct imp_buf *why)
 {
-	int i, diff = 0, first = -1;
-
-	for (i = 0; i < 13; i++)
-		if (a[i] != b[i] && diff++ == 0)
-			first = i;
-	if (diff == 1) {
+	switch (imp_digits_typo(a, b, 13)) {
+	case IMP_TYPO_ONE:
 		imp_buf_printf(why, "; CNIC %s ~ %s (one digit differs)", a, b);
 		return 1;
-	}
-	if (diff == 2 && first < 12 && a[first] == b[first + 1] && a[first + 1] == b[first]) {
+	case IMP_TYPO_SWAP:
 		imp_buf_printf(why, "; CNIC %s ~ %s (two digits swapped)", a, b);
 		return 1;
 	}
@@ -695,67 +592,16 @@ needed(const struct dedup *d, double n)
 
 /* ---- reading a record's fields -------------------------------------------------------------- */
 
-/* Where a section of the record line is: [*p, *end), or *p NULL. */
-static void
-section_of(const char *line, size_t len, const char *section, const char **p,
-	   const char **end)
-{
-	char tag[40];
-	size_t n = strlen(section);
-	const char *q;
-
-	*p = NULL;
-	tag[0] = '<';
-	memcpy(tag + 1, section, n);
-	tag[n + 1] = '>';
-	if ((q = memmem(line, len, tag, n + 2)) == NULL)
-		return;
-	*p = q + n + 2;
-	tag[1] = '/';
-	memcpy(tag + 2, section, n);
-	tag[n + 2] = '>';
-	*end = memmem(*p, len - (size_t)(*p - line), tag, n + 3);
-	if (*end == NULL)
-		*end = line + len;
-}
-
-/* The text of element name in [p, end), unescaped, into out; -1 when none. */
-static int
-field_in(const char *p, const char *end, const char *name, struct imp_buf *out)
-{
-	char tag[40];
-	size_t n = strlen(name);
-	const char *q;
-
-	if (p == NULL || n + 3 > sizeof tag)
-		return -1;
-	tag[0] = '<';
-	memcpy(tag + 1, name, n);
-	tag[n + 1] = '>';
-	if ((p = memmem(p, (size_t)(end - p), tag, n + 2)) == NULL)
-		return -1;
-	p += n + 2;
-	tag[1] = '/';
-	memcpy(tag + 2, name, n);
-	tag[n + 2] = '>';
-	if ((q = memmem(p, (size_t)(end - p), tag, n + 3)) == NULL)
-		return -1;
-	imp_buf_reset(out);
-	imp_buf_add(out, p, (size_t)(q - p));
-	out->len = imp_unescape(out->p);
-	return out->oom ? -1 : 0;
-}
-
 /* A field of the line being scanned: normalised by validate, else as
  * entered (*raw 1); "" when neither. */
 static const char *
 line_value(struct dedup *d, const char *name, int *raw)
 {
 	*raw = 0;
-	if (field_in(d->norm, d->norm_end, name, &d->tmp) == 0)
+	if (d->norm != NULL && imp_line_value(d->norm, d->norm_len, name, &d->tmp) == 0)
 		return imp_buf_str(&d->tmp);
 	*raw = 1;
-	if (field_in(d->raw, d->raw_end, name, &d->tmp) == 0)
+	if (d->raw != NULL && imp_line_value(d->raw, d->raw_len, name, &d->tmp) == 0)
 		return imp_buf_str(&d->tmp);
 	return "";
 }
@@ -803,18 +649,6 @@ read_cnic(const char *v, char out[14])
 		snprintf(out, 14, "%013" PRIu64, c);
 }
 
-/* previous_passport without spaces and dashes, upper case */
-static void
-passport_key(const char *v, char *out, size_t size)
-{
-	size_t k = 0;
-
-	for (; *v != '\0' && k + 1 < size; v++)
-		if (*v != ' ' && *v != '-')
-			out[k++] = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
-	out[k] = '\0';
-}
-
 static void
 photo_key(const char *v, char out[65])
 {
@@ -831,6 +665,8 @@ photo_key(const char *v, char out[65])
 		out[i] = c;
 	}
 	out[64] = '\0';
+	if (imp_photo_placeholder(out))       /* a photo missing: no evidence of anyone */
+		out[0] = '\0';
 }
 
 static int
@@ -910,8 +746,10 @@ read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
 	char buf[72];
 	int raw;
 
-	section_of(line, len, "normalised", &d->norm, &d->norm_end);
-	section_of(line, len, section, &d->raw, &d->raw_end);
+	if (imp_line_section(line, len, "normalised", &d->norm, &d->norm_len) != 0)
+		d->norm = NULL;
+	if (imp_line_section(line, len, section, &d->raw, &d->raw_len) != 0)
+		d->raw = NULL;
 
 	read_names(d, r);
 	read_cnic(line_value(d, "cnic", &raw), r->cnic);
@@ -931,11 +769,27 @@ read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
 	r->sex = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
 	photo_key(line_value(d, "photo_sha256", &raw), buf);
 	r->photo = intern(d, buf);
-	passport_key(line_value(d, "previous_passport", &raw), buf,
+	imp_passport_key(line_value(d, "previous_passport", &raw), buf,
 		     sizeof buf);
 	r->previous = intern(d, buf);
 	r->applied = intern(d, line_value(d, "applied_on", &raw));
 	r->address = intern_address(d, line_value(d, "address", &raw));
+}
+
+/* Whether a photo is evidence of a person: a photo on more than PHOTO_MANY
+ * applications of the batch is a placeholder (the empty file's hash is
+ * none already: photo_key). */
+static int
+photo_evidence(struct dedup *d, uint32_t photo)
+{
+	char key[24];
+	uint64_t n = 0;
+
+	if (photo == 0)
+		return 0;
+	snprintf(key, sizeof key, "p:%.16s", at(d, photo));
+	imp_map_get(d->counts, key, &n);
+	return n <= PHOTO_MANY;
 }
 
 /* ---- the batch, indexed while it is verified ------------------------------------------------ */
@@ -943,16 +797,23 @@ read_fields(struct dedup *d, struct rec *r, const char *line, size_t len)
 static int
 count_words(struct dedup *d, const struct rec *r)
 {
-	struct words w;
+	struct imp_words w;
 	char key[IMP_WORD_MAX + 4];
 	uint64_t n;
 	size_t i;
 	int f;
 
+	if (r->photo) {
+		snprintf(key, sizeof key, "p:%.16s", at(d, r->photo));
+		n = 0;
+		imp_map_get(d->counts, key, &n);
+		if (imp_map_set(d->counts, key, n + 1) != 0)
+			return -1;
+	}
 	for (f = 0; f < 3; f++) {
 		uint32_t off = f == 2 ? r->address : f ? r->father : r->name;
 
-		split_words(off ? at(d, off) : NULL, 0, 0, &w);
+		imp_words_split(off ? at(d, off) : NULL, 0, 0, &w);
 		for (i = 0; i < w.n; i++) {
 			snprintf(key, sizeof key, "%s%.*s", f == 2 ? "a:" : f ? "f:" : "n:",
 				 (int)w.len[i], w.w[i]);
@@ -1001,16 +862,6 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	return 0;
 }
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h ^ (h >> 29);
-}
-
 static int
 add_key(struct dedup *d, uint32_t rec, int exact, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -1033,7 +884,7 @@ add_key(struct dedup *d, uint32_t rec, int exact, const char *fmt, ...)
 		d->keys = v;
 		d->kcap = cap;
 	}
-	d->keys[d->nkeys++] = (struct key){ hash_str(buf), rec, exact };
+	d->keys[d->nkeys++] = (struct key){ imp_hash(buf, strlen(buf)), rec, exact };
 	return 0;
 }
 
@@ -1054,7 +905,7 @@ batch_keys(struct dedup *d, uint32_t i)
 
 	for (k = 0; r->cnic[0] && k < 13 && rc == 0; k++)
 		rc = add_key(d, i, 1, "C|%.*s%s", (int)k, r->cnic, r->cnic + k + 1);
-	if (r->photo && rc == 0)
+	if (photo_evidence(d, r->photo) && rc == 0)
 		rc = add_key(d, i, 1, "P|%s", at(d, r->photo));
 	if (r->dob.y && rc == 0) {
 		imp_date_str(&r->dob, dob);
@@ -1075,7 +926,7 @@ batch_keys(struct dedup *d, uint32_t i)
 			rc = add_key(d, i, 0, "E|%s|%04d-%02d", set, r->dob.y, r->dob.d);
 	}
 	if (r->number && rc == 0) {
-		passport_key(at(d, r->number), set, sizeof set);
+		imp_passport_key(at(d, r->number), set, sizeof set);
 		rc = add_key(d, i, 1, "R|%s", set);
 	}
 	return rc;
@@ -1173,8 +1024,8 @@ certificate_pair(struct dedup *d, uint32_t i, uint32_t j, double bits, int *code
 
 	*code = C_CERT;
 	if (a->number && b->number) {
-		passport_key(at(d, a->number), na, sizeof na);
-		passport_key(at(d, b->number), nb, sizeof nb);
+		imp_passport_key(at(d, a->number), na, sizeof na);
+		imp_passport_key(at(d, b->number), nb, sizeof nb);
 		if (strcmp(na, nb) == 0 && (same_text(d, a->reg, b->reg) || bits > VETO))
 			return 1;
 	}
@@ -1206,7 +1057,7 @@ weigh_pair(struct dedup *d, uint32_t i, uint32_t j)
 			return 0;
 	} else if (a->cnic[0] && strcmp(a->cnic, b->cnic) == 0) {
 		code = C_CNIC;
-	} else if (a->photo && same_text(d, a->photo, b->photo)) {
+	} else if (photo_evidence(d, a->photo) && same_text(d, a->photo, b->photo)) {
 		code = C_PHOTO;
 	} else if (bits >= need) {
 		code = C_PERSON;
@@ -1367,9 +1218,9 @@ passport_who(struct dedup *d, const struct imp_passport *pp, struct who *w)
 	w->photo = pp->photo_sha256;
 	w->address = "";
 	imp_name_words(d->names, w->full, &nw);
-	from_name_words(&nw, &w->name);
+	imp_words_from(&nw, &w->name);
 	imp_name_words(d->names, pp->father_name, &nw);
-	from_name_words(&nw, &w->father);
+	imp_words_from(&nw, &w->father);
 	snprintf(w->cnic, sizeof w->cnic, "%s", pp->cnic);
 	w->sex = pp->sex[0];
 	if (imp_date_partial(pp->date_of_birth, &w->dob) != 0)
@@ -1477,6 +1328,16 @@ by_key(void *arg, const struct imp_passport *pp)
 	explain(d, d->me.id, pp->number, bits, need, &d->why);
 	if (bits < need)
 		return 0;
+	/* the very passport the application renews, recorded under a CNIC one
+	 * typo from the applicant's: the person agrees, the CNIC was mistyped
+	 * once; a renewal, told in the note */
+	if (strcmp(at(d, d->r[d->cur].previous), pp->number) == 0 && d->me.cnic[0] && *pp->cnic &&
+	    imp_digits_typo(d->me.cnic, pp->cnic, 13) != IMP_TYPO_NONE) {
+		imp_buf_printf(&d->notes, "; renews passport %s (valid until %s), recorded under CNIC "
+			       "%s, one typo from the applicant's: the same person (%.1f bits of "
+			       "evidence, %.1f needed)", pp->number, pp->expires_on, pp->cnic, bits, need);
+		return 0;
+	}
 	evidence(d, &d->me, &d->them, &d->why);
 	/* a passport without a CNIC held by the same person is a valid passport */
 	code = *pp->cnic ? C_OTHER_ID : C_VALID;
@@ -1507,7 +1368,8 @@ history(struct dedup *d, struct imp_err *e)
 	d->nseen_pp = 0;
 	if (r->cnic[0] && (rc = imp_store_by_cnic(d->store, r->cnic, by_cnic, d, e)) != 0)
 		return rc;
-	if (r->photo && (rc = imp_store_by_photo(d->store, at(d, r->photo), by_photo, d, e)) != 0)
+	if (photo_evidence(d, r->photo) &&
+	    (rc = imp_store_by_photo(d->store, at(d, r->photo), by_photo, d, e)) != 0)
 		return rc;
 	if (r->dob.y)
 		imp_date_str(&r->dob, dob);

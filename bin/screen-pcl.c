@@ -22,6 +22,7 @@
 #define POSTING_CAP_ONE 3000          /* ... for a name of one word, which has few keys */
 #define MAX_HITS 8
 #define NOT_ALIKE -99.0               /* names too unlike to be weighed */
+#define ALIKE 0.75                    /* the similarity from which names are weighed */
 /* The area of a CNIC, its first four digits (province, division, district,
  * tehsil): a listed person who applies under another CNIC is taken to be
  * registered in the entry's area four times in five (AREA_KEPT). How many
@@ -117,6 +118,7 @@ struct screen {
 	size_t ntouched;
 	double threshold;
 	double name_only;             /* the threshold of an entry that gives a name alone */
+	double dob_same, dob_other, dob_none;   /* the most a date of birth gives (dob_bounds) */
 	int explain;
 	struct imp_buf a, b, key, sentence, out;
 	struct imp_buf packed;        /* the entries' words (struct packed) */
@@ -125,33 +127,6 @@ struct screen {
 };
 
 /* ---- keys ----------------------------------------------------------------------- */
-
-#define FNV_START 14695981039346656037ULL
-
-static uint64_t
-fnv(uint64_t h, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
-}
-
-static uint64_t
-mixed(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h != 0 ? h : 1;
-}
-
-static uint64_t
-khash(const char *p, size_t n)
-{
-	return mixed(fnv(FNV_START, p, n));      /* FNV-1a, then mixed */
-}
 
 static int
 ht_grow(struct htab *t)
@@ -209,28 +184,23 @@ ht_free(struct htab *t)
 	free(t->v);
 }
 
-/* A name key is only ever hashed: its bytes go into the hash (khash's)
+/* A name key is only ever hashed: its bytes go into the hash (imp_hash's)
  * as the key is made, not into a buffer first. */
 static void
 key_add(struct screen *s, const char *p, size_t n)
 {
-	s->kh = fnv(s->kh, p, n);
+	s->kh = imp_hash_add(s->kh, p, n);
 }
 
-/* The consonants of a word after its first letter: typos in vowels vanish. */
+/* The consonants of a word after its first letter (imp_word_skeleton):
+ * typos in vowels vanish. */
 static void
-skeleton(struct screen *s, const char *w, size_t n)
+skeleton(struct screen *s, const char *w)
 {
-	size_t i;
+	char skel[IMP_WORD_MAX];
 
-	char last = w[0];
-
-	key_add(s, w, 1);
-	for (i = 1; i < n; i++)
-		if (strchr("AEIOUY", w[i]) == NULL && w[i] != last) {
-			last = w[i];
-			key_add(s, &last, 1);
-		}
+	imp_word_skeleton(w, skel);
+	key_add(s, skel, strlen(skel));
 }
 
 struct words {
@@ -238,25 +208,19 @@ struct words {
 	size_t len[16], n;
 };
 
-/* The strong words of a name, as the names module reads it: honorifics
- * left out (unless it has nothing else), and weak words (MUHAMMAD) unless
- * it has nothing else. */
+/* The words a name is indexed by (imp_index_words): honorifics left out
+ * (unless it has nothing else), and weak words (MUHAMMAD) unless it has
+ * nothing else. */
 static void
 words_of(const struct imp_name_words *w, struct words *ws)
 {
-	size_t i, strong = 0;
-	int keep = 1;                         /* honorifics, when there is nothing else */
+	size_t idx[IMP_NAME_WORDS], i;
 
-	for (i = 0; i < w->n; i++)
-		keep &= w->honorific[i];
-	for (i = 0; i < w->n; i++)
-		strong += (keep || !w->honorific[i]) && !w->weak[i];
-	ws->n = 0;
-	for (i = 0; i < w->n; i++)
-		if ((keep || !w->honorific[i]) && (!w->weak[i] || strong == 0)) {
-			ws->w[ws->n] = w->t[i];
-			ws->len[ws->n++] = strlen(w->t[i]);
-		}
+	ws->n = imp_index_words(w, idx);
+	for (i = 0; i < ws->n; i++) {
+		ws->w[i] = w->t[idx[i]];
+		ws->len[i] = strlen(w->t[idx[i]]);
+	}
 }
 
 /* word i before word j in a key (shorter ones compared by their length) */
@@ -272,7 +236,7 @@ word_before(const struct words *ws, size_t i, size_t j)
 static void
 key_start(struct screen *s, const char *prefix)
 {
-	s->kh = FNV_START;
+	s->kh = IMP_HASH_START;
 	key_add(s, prefix, 2);
 }
 
@@ -378,7 +342,7 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	int rc;
 
 	for (i = 0; i < ws->n; i++) {
-		if (ws->len[i] >= 8 && ws->len[i] < sizeof one &&
+		if (ws->len[i] >= IMP_JOINED_MIN && ws->len[i] < sizeof one &&
 		    (rc = deletion_keys(s, s->query ? "J:" : "K:", ws->w[i], ws->len[i], fn,
 					arg)) != 0)
 			return rc;
@@ -390,7 +354,7 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		for (k = 0, j = 0; k < n; k++)            /* doubled letters single */
 			if (k == 0 || one[k] != one[k - 1])
 				joined[j++] = one[k];
-		if (j >= 8 && (rc = deletion_keys(s, s->query ? "K:" : "J:", joined, j, fn,
+		if (j >= IMP_JOINED_MIN && (rc = deletion_keys(s, s->query ? "K:" : "J:", joined, j, fn,
 						  arg)) != 0)
 			return rc;
 	}
@@ -419,7 +383,7 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		key_start(s, "S:");
-		skeleton(s, ws->w[i], ws->len[i]);
+		skeleton(s, ws->w[i]);
 		if ((rc = fn(s, 1, 0, arg)) != 0)
 			return rc;
 		s->word = 0;
@@ -484,30 +448,12 @@ count_key(const struct screen *s, const struct imp_name_words *w, struct imp_buf
 static int
 bump(struct screen *s)
 {
-	uint32_t *n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 1);
+	uint32_t *n = ht_slot(&s->counts, imp_hash(s->key.p, s->key.len), 1);
 
 	if (n == NULL)
 		return -1;
 	++*n;
 	return 0;
-}
-
-/* Whether two names bear honorifics, the same ones (ASMA SYED and SYED
- * ASMA): then the honorific is a part of the name that both share, and
- * the name is as rare as the people who bear it with it. */
-static int
-same_honorifics(const struct imp_name_words *a, const struct imp_name_words *b)
-{
-	size_t i, j, na = 0, nb = 0, both = 0;
-
-	for (i = 0; i < a->n; i++)
-		na += a->honorific[i];
-	for (j = 0; j < b->n; j++)
-		nb += b->honorific[j];
-	for (i = 0; i < a->n; i++)
-		for (j = 0; j < b->n; j++)
-			both += a->honorific[i] && b->honorific[j] && strcmp(a->t[i], b->t[j]) == 0;
-	return na > 0 && na == nb && both == na;
 }
 
 /* The family of a father's name: its last word when the child's name
@@ -601,7 +547,7 @@ count_person(struct screen *s, const struct imp_name_words *name,
 static uint32_t
 counted(struct screen *s)
 {
-	uint32_t *n = ht_slot(&s->counts, khash(s->key.p, s->key.len), 0);
+	uint32_t *n = ht_slot(&s->counts, imp_hash(s->key.p, s->key.len), 0);
 
 	return n != NULL ? *n : 0;
 }
@@ -650,17 +596,6 @@ static int
 blank(const char *v)
 {
 	return v[strspn(v, " ")] == '\0';
-}
-
-static void
-passport_key(const char *v, char out[12])
-{
-	size_t k = 0;
-
-	for (; *v != '\0' && k < 11; v++)
-		if (*v != ' ' && *v != '-')
-			out[k++] = (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v);
-	out[k] = '\0';
 }
 
 /* Whether v has a normalised name, then in out. */
@@ -818,7 +753,7 @@ add_entry(struct screen *s, const struct imp_csv_row *row, const size_t *col,
 	list_cnic(row->field[col[L_CNIC]], &en->cnic);
 	if (imp_date_partial(row->field[col[L_DOB]], &en->dob) != 0)
 		memset(&en->dob, 0, sizeof en->dob);
-	passport_key(row->field[col[L_PASSPORT]], en->passport);
+	imp_passport_key(row->field[col[L_PASSPORT]], en->passport, sizeof en->passport);
 	memset(&wn, 0, sizeof wn);
 	memset(&wf, 0, sizeof wf);
 	if (en->name != NULL)
@@ -975,19 +910,19 @@ may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 	       area_bits(ap, b) >= threshold_of(s, k);
 }
 
-/* Whether word_similarity may give words x and y more than 0: the same
- * first letter, and an initial, or lengths one typo (two from eight
- * letters) can bridge. */
+/* Whether the names module may find words x and y alike: the same first
+ * letter, and an initial, or lengths that the typos it forgives words of
+ * such lengths (imp_word_typos) can bridge. */
 static int
 may_pair(const char *x, size_t lx, const char *y, size_t ly)
 {
-	size_t min = lx < ly ? lx : ly, d = lx > ly ? lx - ly : ly - lx;
+	size_t d = lx > ly ? lx - ly : ly - lx;
 
 	if (x[0] != y[0])
 		return 0;
 	if (lx == 1 || ly == 1 || d == 0)
 		return 1;
-	return min >= 4 && min + d >= 5 && (d == 1 || (d == 2 && min >= 8));
+	return d <= imp_word_typos(lx, ly);
 }
 
 /* Whether word x may be one typo from words y and z joined (pair_values):
@@ -996,7 +931,7 @@ may_pair(const char *x, size_t lx, const char *y, size_t ly)
 static int
 may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
 {
-	return x[0] == y[0] && ly + lz >= 8 && lx + 2 >= ly + lz && lx <= ly + lz + 1;
+	return x[0] == y[0] && ly + lz >= IMP_JOINED_MIN && lx + 2 >= ly + lz && lx <= ly + lz + 1;
 }
 
 /* Marks the words of a (and of b) that may be paired with a word of b,
@@ -1021,14 +956,21 @@ pairable(const struct imp_name_words *a, const size_t *la, const struct imp_name
 		}
 }
 
-static int one_typo(const char *a, const char *b);
+/* Whether two names of eight letters or more, as written, differ by one
+ * typo: a letter changed, added or dropped (ALLAE DITTA and ALLAH DITTA,
+ * whose words are too short for the names module to forgive it). */
+static int
+one_typo(const char *a, const char *b)
+{
+	return imp_one_edit(a, b, 8);
+}
 
 /*
  * Whether the names may be alike enough to be weighed (score): a pair
  * gives at most 1 a word it pairs, and a word left unpaired that is not
  * weak counts against, so the names' similarity is at most may / (may +
  * not) over the words that may pair and those that may not (honorifics,
- * which may be left out, not counted); under 0.75 the entry is not alike
+ * which may be left out, not counted); under ALIKE the entry is not alike
  * (NOT_ALIKE) unless one typo apart. Most candidates end here, before
  * the names are compared.
  */
@@ -1056,7 +998,7 @@ may_be_alike(const struct screen *s, const struct applicant *ap, const struct en
 		may += ub[i];
 		not += !ub[i] && !b->weak[i] && !b->honorific[i];
 	}
-	return may >= 3 * not || one_typo(ap->full, en->name);
+	return (1 - ALIKE) * may >= ALIKE * not || one_typo(ap->full, en->name);
 }
 
 /* Whether entry k may be held: the test before an entry is weighed. */
@@ -1123,19 +1065,19 @@ gather(struct screen *s, uint32_t key, int weight, int whole, const struct appli
 	}
 	/* no year: nothing for or against */
 	b = year_from(s, p->v, lo, hi, 1);
-	for (i = lo; i < b && s->brief[p->v[i]].most >= thr; i++)
+	for (i = lo; i < b && s->brief[p->v[i]].most + s->dob_none >= thr; i++)
 		touch(s, p->v[i], weight);
 	/* the applicant's year */
 	a = year_from(s, p->v, b, hi, ap->dob.y);
 	for (i = a; i < hi && s->brief[k = p->v[i]].dob.y == ap->dob.y; i++) {
-		if (s->brief[k].most + 14 < thr)
+		if (s->brief[k].most + s->dob_same < thr)
 			break;
 		if (may_reach(s, ap, k))
 			touch(s, k, weight);
 	}
 	/* other years, while the most an entry can give outweighs a date that
 	 * differs */
-	for (i = lo; i < hi && s->brief[k = p->by_most[i]].most - 12 >= thr; i++)
+	for (i = lo; i < hi && s->brief[k = p->by_most[i]].most + s->dob_other >= thr; i++)
 		if (s->brief[k].dob.y != 0 && s->brief[k].dob.y != ap->dob.y && may_reach(s, ap, k))
 			touch(s, k, weight);
 }
@@ -1154,7 +1096,7 @@ collect(struct screen *s, int weight, int whole, void *arg)
 		s->qk = q;
 	}
 	q = &s->qk[s->nqk++];
-	q->h = mixed(s->kh);
+	q->h = imp_hash_mix(s->kh);
 	q->weight = (unsigned char)weight;
 	q->whole = (unsigned char)whole;
 	q->word = (unsigned char)s->word;
@@ -1243,55 +1185,50 @@ gather_all(struct screen *s, const struct applicant *ap)
 	return 0;
 }
 
-/* The bits the dates of birth give: 14 the same day, 10 the same month
- * (one of them without the day), 6 the same year; -12 when they differ. */
+/* The bits the dates of birth give (imp_dob_compare): 14 the same day, 10
+ * the same month (one of them without the day), 6 the same year or day and
+ * month swapped (a form filled in the other order: weaker than the same
+ * day); -12 when they differ. gather's bounds are read from this table (dob_bounds). */
+static const double dob_bits[IMP_DOB_CLASSES] = {
+	[IMP_DOB_UNKNOWN] = 0, [IMP_DOB_DAY] = 14, [IMP_DOB_MONTH] = 10, [IMP_DOB_YEAR] = 6,
+	[IMP_DOB_TYPO] = -12, [IMP_DOB_SWAP] = 6, [IMP_DOB_DIFFERS] = -12,
+};
+
 static double
 dob_evidence(const struct imp_date *a, const struct imp_date *b, struct imp_buf *why)
 {
-	if (a->y == 0 || b->y == 0) {
-		imp_buf_printf(why, "%s", "; date of birth not on the list");
-		return 0;
-	}
-	if (a->y != b->y || (a->m && b->m && a->m != b->m) ||
-	    (a->d && b->d && a->m == b->m && a->d != b->d)) {
-		imp_buf_printf(why, "; date of birth differs");
-		return -12;
-	}
-	if (a->d && b->d) {
-		imp_buf_printf(why, "%s", "; date of birth equal");
-		return 14;
-	}
-	if (a->m && b->m) {
-		imp_buf_printf(why, "%s", "; month and year of birth equal");
-		return 10;
-	}
-	imp_buf_printf(why, "%s", "; year of birth equal");
-	return 6;
+	static const char *const said[IMP_DOB_CLASSES] = {
+		[IMP_DOB_UNKNOWN] = "; date of birth not on the list",
+		[IMP_DOB_DAY] = "; date of birth equal",
+		[IMP_DOB_MONTH] = "; month and year of birth equal",
+		[IMP_DOB_YEAR] = "; year of birth equal",
+		[IMP_DOB_TYPO] = "; date of birth differs",
+		[IMP_DOB_SWAP] = "; date of birth with day and month swapped",
+		[IMP_DOB_DIFFERS] = "; date of birth differs",
+	};
+	int c = imp_dob_compare(a, b);
+
+	imp_buf_printf(why, "%s", said[c]);
+	return dob_bits[c];
 }
 
-/* Whether two names of eight letters or more, as written, differ by one
- * typo: a letter changed, added or dropped (ALLAE DITTA and ALLAH DITTA,
- * whose words are too short for the names module to forgive it). */
-static int
-one_typo(const char *a, const char *b)
+/* The most the dates of birth can give an entry of the applicant's year,
+ * of another year, and of no year: gather's bounds, from dob_bits. */
+static void
+dob_bounds(struct screen *s)
 {
-	size_t la = strlen(a), lb = strlen(b), i = 0;
+	int c;
 
-	if (la < lb) {
-		const char *t = a;
-
-		a = b, b = t, i = la, la = lb, lb = i, i = 0;
+	s->dob_same = s->dob_other = -1000;
+	for (c = 0; c < IMP_DOB_CLASSES; c++) {
+		if (c != IMP_DOB_UNKNOWN && dob_bits[c] > s->dob_same)
+			s->dob_same = dob_bits[c];
+		if (imp_dob_other_year(c) && dob_bits[c] > s->dob_other)
+			s->dob_other = dob_bits[c];
 	}
-	if (lb < 8 || la - lb > 1)
-		return 0;
-	while (i < lb && a[i] == b[i])
-		i++;
-	if (i == lb)
-		return 1;
-	if (la == lb)
-		return strcmp(a + i + 1, b + i + 1) == 0;
-	return strcmp(a + i + 1, b + i) == 0;
+	s->dob_none = dob_bits[IMP_DOB_UNKNOWN];
 }
+
 
 static double
 father_evidence(const struct screen *s, const struct applicant *ap, const struct entry *en,
@@ -1341,6 +1278,22 @@ area_evidence(const struct screen *s, const struct applicant *ap, const struct e
 	return area_bits(ap, b);
 }
 
+/* What a name borne by bearers of the people says, in bits (score, and the
+ * most of an entry in begin). */
+static double
+name_bits(const struct screen *s, uint32_t bearers)
+{
+	return log2((double)s->people / bearers);
+}
+
+/* What an agreeing father's name adds: how rare it is among the fathers of
+ * its family (score, and the most of an entry). */
+static double
+father_bits(const struct entry *en)
+{
+	return en->n_family > en->n_father ? log2((double)en->n_family / en->n_father) : 0;
+}
+
 /*
  * The evidence that applicant and entry are one person, in bits: what the
  * name says, by how few people in the lists and the batch bear it (scaled
@@ -1361,24 +1314,27 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 		imp_buf_reset(why);
 	unpack(s, &en->pname, &wn);
 	name = imp_name_words_similarity(&ap->wname, &wn);
-	if (name < 0.75 && one_typo(ap->full, en->name))
+	if (name < ALIKE && one_typo(ap->full, en->name))
 		name = 0.9;
-	if (name < 0.75)
+	if (name < ALIKE)
 		return NOT_ALIKE;
 	/* a part of a name says no more than the commoner of the two names:
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */
-	if (same_honorifics(&ap->wname, &wn))
+	/* two names that bear the same honorifics (ASMA SYED and SYED ASMA):
+	 * then the honorific is a part of the name that both share, and the
+	 * name is as rare as the people who bear it with it */
+	if (imp_honorifics(&ap->wname, &wn) == IMP_HON_SAME)
 		bearers = ap->n_hname > en->n_hname ? ap->n_hname : en->n_hname;
 	else
 		bearers = ap->n_name > en->n_name ? ap->n_name : en->n_name;
-	bits = log2((double)s->people / bearers) * name;
+	bits = name_bits(s, bearers) * name;
 	imp_buf_printf(why, "name %s ~ list %s (%.2f; %u people bear %s)", ap->full, en->name, name,
 	     bearers, bearers == en->n_name || bearers == en->n_hname ? "it" : "the applicant's");
 	ev = father_evidence(s, ap, en, why);
 	if (ev > 0)
 		imp_buf_printf(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
-	if (ev > 0 && en->n_family > en->n_father)
-		bits += log2((double)en->n_family / en->n_father);
+	if (ev > 0)
+		bits += father_bits(en);
 	else if (ev < 0)
 		bits -= 8;
 	bits += area_evidence(s, ap, en, why);
@@ -1425,7 +1381,7 @@ exact_matches(struct screen *s, const struct applicant *ap, struct match *m, siz
 		for (; idx != 0; idx = s->e[idx - 1].same_cnic)
 			add_match(m, n, (uint32_t)(idx - 1), 99, "CNIC");
 	if (ap->previous != NULL) {
-		passport_key(ap->previous, pp);
+		imp_passport_key(ap->previous, pp, sizeof pp);
 		if (imp_map_get(s->passports, pp, &idx) == 0)
 			for (; idx != 0; idx = s->e[idx - 1].same_passport)
 				add_match(m, n, (uint32_t)(idx - 1), 99, "passport");
@@ -1659,6 +1615,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	size_t i;
 
 	(void)in;
+	dob_bounds(s);
 	if ((s->brief = calloc(s->n + 1, sizeof *s->brief)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	for (i = 0; i < s->n; i++) {
@@ -1675,9 +1632,11 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 			en->n_family = family_count(s, &wn, &wf);
 			area_weights(s, i, &wn);
 		}
-		s->brief[i].most = en->name == NULL ? -1000 : (float)(log2((double)s->people /
-			(en->n_hname < en->n_name ? en->n_hname : en->n_name)) + (en->father && en->n_family > en->n_father ?
-			log2((double)en->n_family / en->n_father) : 0)) + s->brief[i].area_same;
+		/* what score gives at most: the name alike (1) and as rare as
+		 * the rarer of its counts, the father's name agreeing, the area */
+		s->brief[i].most = en->name == NULL ? -1000 : (float)(name_bits(s,
+			en->n_hname < en->n_name ? en->n_hname : en->n_name) + (en->father ?
+			father_bits(en) : 0)) + s->brief[i].area_same;
 	}
 	if (index_postings(s) != 0 ||
 	    (s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||

@@ -23,6 +23,7 @@
 
 struct renounced {
 	char *certificate, *issued, *name, *father;
+	struct imp_date dob;          /* y 0: not known */
 };
 
 struct verify {
@@ -31,6 +32,10 @@ struct verify {
 	struct imp_map *renounced;    /* CNIC (13 digits) -> index in ren */
 	struct renounced *ren;
 	size_t nren;
+	/* renunciations without a CNIC (legacy RC rows often have none), found
+	 * by person: name, father's name and date of birth; by date of birth */
+	struct renounced *anon;
+	size_t nanon;
 	double threshold;
 	struct imp_verdict v;
 	struct imp_buf a, b, note, ok;
@@ -65,17 +70,48 @@ iso_date(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* A renunciation without a CNIC, kept when it gives a name and a whole
+ * date of birth to find the person by (person_renounced). */
+static int
+add_anonymous(struct verify *vf, const char *cert, const char *issued, const char *name,
+	      const char *father, const char *dob)
+{
+	struct renounced *r;
+	char buf[11];
+	uint32_t bad;
+
+	dob = iso_date(dob, buf, sizeof buf);
+	if (*name == '\0' || imp_name_normalise(name, &vf->a, &bad) != 0 || vf->a.len == 0)
+		return 0;
+	if ((r = realloc(vf->anon, (vf->nanon + 1) * sizeof *r)) == NULL)
+		return -1;
+	vf->anon = r;
+	r += vf->nanon;
+	memset(r, 0, sizeof *r);
+	if (imp_date_iso(dob, &r->dob) != 0)
+		return 0;                      /* no whole date: not enough to find a person by */
+	vf->nanon++;
+	issued = iso_date(issued, vf->issued, sizeof vf->issued);
+	r->certificate = strdup(cert);
+	r->issued = strdup(issued);
+	r->name = strdup(vf->a.p);
+	r->father = imp_name_normalise(father, &vf->a, &bad) == 0 ? strdup(vf->a.p) : strdup("");
+	return r->certificate && r->issued && r->name && r->father ? 0 : -1;
+}
+
 static int
 add_renounced(struct verify *vf, const char *cnic, const char *cert, const char *issued,
-	      const char *name, const char *father)
+	      const char *name, const char *father, const char *dob)
 {
 	struct renounced *r;
 	char key[14];
 	uint64_t c, old;
 	int rc;
 
+	if (*cnic == '\0')
+		return add_anonymous(vf, cert, issued, name, father, dob);
 	if (imp_cnic_parse(cnic, &c) != 0)
-		return 0;                      /* no CNIC: nothing to match an applicant by */
+		return 0;                      /* a CNIC mistyped: warned of, not matched */
 	issued = iso_date(issued, vf->issued, sizeof vf->issued);
 	snprintf(key, sizeof key, "%013" PRIu64, c);
 	if ((rc = imp_map_put(vf->renounced, key, vf->nren, &old)) != 0)
@@ -84,6 +120,7 @@ add_renounced(struct verify *vf, const char *cnic, const char *cert, const char 
 		return -1;
 	vf->ren = r;
 	r += vf->nren++;
+	memset(r, 0, sizeof *r);
 	r->certificate = strdup(cert);
 	r->issued = strdup(issued);
 	r->name = strdup(name);
@@ -124,7 +161,7 @@ ren_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 			 "cannot be matched; correct the register", row->file, row->line, cnic);
 	if (add_renounced(rc->vf, cnic, row->field[rc->col[REN_NUMBER]],
 			  row->field[rc->col[REN_ISSUED]], row->field[rc->col[REN_NAME]],
-			  row->field[rc->col[REN_FATHER]]))
+			  row->field[rc->col[REN_FATHER]], row->field[rc->col[REN_DOB]]))
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -134,19 +171,20 @@ static int
 ren_record(struct verify *vf, struct imp_record *r)
 {
 	const char *reg = imp_record_attr(r, "certificate", "register"), *f;
-	const char *v[4];
+	const char *v[5];
 	char buf[8];
 	size_t i;
-	static const char *const names[] = { "cnic", "issued_on", "name", "father_name" };
+	static const char *const names[] = { "cnic", "issued_on", "name", "father_name",
+					     "date_of_birth" };
 
 	if (reg == NULL || strcmp(trimmed_upper(reg, buf, sizeof buf), "RC") != 0)
 		return 0;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		f = imp_record_field(r, "normalised", names[i]);
 		v[i] = f ? f : (f = imp_record_field(r, "certificate", names[i])) ? f : "";
 	}
 	f = imp_record_attr(r, "certificate", "number");
-	return add_renounced(vf, v[0], f ? f : "", v[1], v[2], v[3]);
+	return add_renounced(vf, v[0], f ? f : "", v[1], v[2], v[3], v[4]);
 }
 
 struct ren_read {                     /* the renunciations being loaded */
@@ -235,15 +273,18 @@ norm(struct imp_record *r, const char *name)
 	return imp_record_field(r, "normalised", name);
 }
 
-/* Applicant's date (perhaps partial) against the register's full one. */
+/* Applicant's date (perhaps partial) against the register's full one:
+ * the same day, or month or year where the applicant gave no more. */
 static int
 dates_agree(const char *app, const char *reg)
 {
 	struct imp_date a, g;
+	int c;
 
 	if (imp_date_partial(app, &a) != 0 || imp_date_iso(reg, &g) != 0)
 		return 0;
-	return a.y == g.y && (a.m == 0 || a.m == g.m) && (a.d == 0 || a.d == g.d);
+	c = imp_dob_compare(&a, &g);
+	return c == IMP_DOB_DAY || c == IMP_DOB_MONTH || c == IMP_DOB_YEAR;
 }
 
 /* A register field folded for comparing: spaces around it dropped, lower case. */
@@ -355,6 +396,40 @@ duplicate(struct verify *vf, const char *cnic, const struct imp_citizen *c, size
 			"; ..." : "");
 }
 
+/* An applicant who is, by person, a citizen whose renunciation has no CNIC:
+ * the same whole date of birth, and name and father's name alike
+ * (--threshold); held with the evidence, for an officer to decide. */
+static void
+person_renounced(struct verify *vf, struct imp_record *r)
+{
+	const char *given = norm(r, "given_names"), *sur = norm(r, "surname");
+	const char *father = norm(r, "father_name"), *dob = norm(r, "date_of_birth");
+	const struct renounced *rn;
+	struct imp_date d;
+	double sn, sf;
+	size_t i;
+
+	if (vf->nanon == 0 || father == NULL || dob == NULL || imp_date_iso(dob, &d) != 0)
+		return;
+	imp_buf_reset(&vf->a);
+	imp_buf_printf(&vf->a, "%s%s%s", given ? given : "", given && sur ? " " : "",
+		       sur ? sur : "");
+	for (i = 0; i < vf->nanon; i++) {
+		rn = &vf->anon[i];
+		if (imp_dob_compare(&d, &rn->dob) != IMP_DOB_DAY || *rn->father == '\0')
+			continue;
+		if ((sn = imp_name_similarity(vf->names, vf->a.p, rn->name)) < vf->threshold ||
+		    (sf = imp_name_similarity(vf->names, father, rn->father)) < vf->threshold)
+			continue;
+		imp_verdict_add(&vf->v, IMP_HELD, "CITIZENSHIP_RENOUNCED_PERSON", "RC certificate %s "
+				"issued %s, which gives no CNIC, is likely this applicant's: name %s ~ "
+				"%s (%.2f), father's name %s ~ %s (%.2f), date of birth %s equal; "
+				"the applicant may have renounced Pakistani citizenship", rn->certificate,
+				rn->issued, vf->a.p, rn->name, sn, father, rn->father, sf, dob);
+		return;
+	}
+}
+
 static int
 each(void *arg, struct imp_record *r, struct imp_err *e)
 {
@@ -378,6 +453,8 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 		imp_verdict_add(&vf->v, IMP_REJECTED, "CITIZENSHIP_RENOUNCED", "CNIC %s renounced "
 				"Pakistani citizenship: RC certificate %s issued %s to %s", cnic,
 				rn->certificate, rn->issued, rn->name);
+	} else {
+		person_renounced(vf, r);
 	}
 	switch (rows = imp_nadra_find(vf->nadra, n, c, MAX_ROWS)) {
 	case 0:
@@ -663,6 +740,13 @@ cleanup(struct verify *vf)
 		free(vf->ren[i].father);
 	}
 	free(vf->ren);
+	for (i = 0; i < vf->nanon; i++) {
+		free(vf->anon[i].certificate);
+		free(vf->anon[i].issued);
+		free(vf->anon[i].name);
+		free(vf->anon[i].father);
+	}
+	free(vf->anon);
 	imp_map_free(vf->renounced);
 	imp_nadra_close(vf->nadra);
 	imp_names_close(vf->names);

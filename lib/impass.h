@@ -469,6 +469,103 @@ double imp_name_similarity(const struct imp_names *n, const char *a, const char 
 void imp_name_words(const struct imp_names *n, const char *name, struct imp_name_words *w);
 double imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b);
 int imp_name_has_honorific(const struct imp_name_words *w);
+/* The typos the comparison forgives between words of la and lb letters
+ * (0, 1 or 2), and the letters two words joined need to be compared with
+ * one (ABDUL REHMAN, ABDULREHMAN): the bounds of screen-pcl's index. */
+static inline size_t
+imp_word_typos(size_t la, size_t lb)
+{
+	size_t min = la < lb ? la : lb;
+
+	if (min < 4 || (la < 5 && lb < 5))
+		return 0;
+	return min >= 8 ? 2 : 1;
+}
+#define IMP_JOINED_MIN 8
+
+/* ---- match.c: the rules of person matching (screen-pcl, dedup, verify-nadra) -- */
+
+struct imp_date;
+
+/* The hash of a key: FNV-1a over its bytes (imp_hash_add from IMP_HASH_START,
+ * a key may be hashed as it is made), then mixed; never 0. */
+#define IMP_HASH_START 14695981039346656037ULL
+/* inline: screen-pcl hashes a few hundred keys an applicant */
+static inline uint64_t
+imp_hash_add(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;       /* FNV-1a */
+	return h;
+}
+
+static inline uint64_t
+imp_hash_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+uint64_t imp_hash(const void *p, size_t n);
+/* A passport number as a key: spaces and dashes left out, upper case, cut to size - 1. */
+void imp_passport_key(const char *v, char *out, size_t size);
+/* Whether a photo's SHA-256 is the hash of an empty file: a photo missing,
+ * which a placeholder stands for; it says nothing of a person. */
+#define IMP_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+int imp_photo_placeholder(const char *sha256);
+/* Whether two numbers of n digits (CNICs) are one typo apart. */
+enum { IMP_TYPO_NONE, IMP_TYPO_ONE, IMP_TYPO_SWAP };
+int imp_digits_typo(const char *a, const char *b, size_t n);
+/* Edit distances of words: Levenshtein; optimal string alignment (a swap of
+ * neighbours is one edit) from 0 to 3 (3: three or more); whether two
+ * strings of min letters or more differ by one letter changed, added or dropped. */
+size_t imp_levenshtein(const char *a, const char *b);
+int imp_osa_distance(const char *a, size_t la, const char *b, size_t lb);
+int imp_one_edit(const char *a, const char *b, size_t min);
+/* A word's first letter and its consonants after it, doubled ones once
+ * (out: IMP_WORD_MAX): typos in vowels vanish. */
+void imp_word_skeleton(const char *w, char *out);
+/* The words that count, sorted: strong ones (not weak, not honorifics), or
+ * all when there are none (the keys of the history). */
+size_t imp_strong_words(const struct imp_name_words *w, const char **out, size_t max);
+/* The words a name is indexed by, in order (their indices in out): honorifics
+ * left out unless the name has nothing else, weak words unless it has no
+ * strong one (the keys of the control lists). */
+size_t imp_index_words(const struct imp_name_words *w, size_t *out);
+
+/* A name's words, compact: in buf, each ended by a NUL; bit i of weak, hon:
+ * word i is weak, an honorific. */
+struct imp_words {
+	char buf[IMP_NAME_WORDS * IMP_WORD_MAX];
+	const char *w[IMP_NAME_WORDS];
+	size_t len[IMP_NAME_WORDS], n;
+	unsigned weak, hon;
+};
+void imp_words_split(const char *s, unsigned weak, unsigned hon, struct imp_words *w);
+void imp_words_from(const struct imp_name_words *nw, struct imp_words *w);
+
+/* How two names' honorifics agree: one side has none; both have some but
+ * none in common (two names: ASIF MALIK is not ASIF RANA); the same ones;
+ * some in common. */
+enum { IMP_HON_ONE_SIDE, IMP_HON_DIFFER, IMP_HON_SAME, IMP_HON_SHARED };
+int imp_honorifics(const struct imp_name_words *a, const struct imp_name_words *b);
+int imp_words_honorifics(const struct imp_words *a, const struct imp_words *b);
+
+/* What two dates of birth (perhaps partial) say: not known on one side;
+ * the same day; the same month (one without its day); the same year (one
+ * without its month); a typo (one digit, or two neighbours swapped, both
+ * dates whole); day and month swapped; they differ. Each program weighs a
+ * class in its own bits; imp_dob_other_year: whether the class may come of
+ * two different years (a bound on what another year may give). */
+enum { IMP_DOB_UNKNOWN, IMP_DOB_DAY, IMP_DOB_MONTH, IMP_DOB_YEAR, IMP_DOB_TYPO, IMP_DOB_SWAP,
+       IMP_DOB_DIFFERS, IMP_DOB_CLASSES };
+int imp_dob_compare(const struct imp_date *a, const struct imp_date *b);
+int imp_dob_other_year(int c);
 
 /* ---- dates.c: calendar dates, partial dates, dates typed from paper ------- */
 

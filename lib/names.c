@@ -397,7 +397,6 @@ imp_names_close(struct imp_names *nm)
 }
 
 static int has_word(const struct imp_name_words *w, const char *t);
-static size_t levenshtein(const char *a, const char *b);
 
 /* A weak word, or one typo of a weak word of six letters or more (MUHAMAE):
  * a mistyped MUHAMMAD says as little as MUHAMMAD. */
@@ -414,7 +413,7 @@ weak_word(const struct imp_names *nm, const char *key)
 	for (i = 0; i < nm->nweak; i++) {
 		m = strlen(nm->weak_words[i]);
 		if (key[0] == nm->weak_words[i][0] && m + 1 >= n && n + 1 >= m &&
-		    levenshtein(key, nm->weak_words[i]) == 1)
+		    imp_levenshtein(key, nm->weak_words[i]) == 1)
 			return 1;
 	}
 	return 0;
@@ -501,70 +500,26 @@ imp_name_has_honorific(const struct imp_name_words *w)
 	return 0;
 }
 
-/* Both names carry honorifics and none in common: then they are names. */
-static int
-honorifics_differ(const struct imp_name_words *a, const struct imp_name_words *b)
-{
-	size_t i, j;
-	int ha = 0, hb = 0;
-
-	for (i = 0; i < a->n; i++)
-		ha += a->honorific[i];
-	for (j = 0; j < b->n; j++)
-		hb += b->honorific[j];
-	if (ha == 0 || hb == 0)
-		return 0;
-	for (i = 0; i < a->n; i++)
-		for (j = 0; j < b->n; j++)
-			if (a->honorific[i] && b->honorific[j] && strcmp(a->t[i], b->t[j]) == 0)
-				return 0;
-	return 1;
-}
-
-static size_t
-levenshtein(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, d[2 * TOKEN_MAX + 1], prev, tmp;
-
-	if (lb > 2 * TOKEN_MAX)
-		return lb;
-	for (j = 0; j <= lb; j++)
-		d[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = d[0];
-		d[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = d[j];
-			d[j] = a[i - 1] == b[j - 1] ? prev : 1 + (prev < d[j] ? (prev < d[j - 1] ? prev : d[j - 1])
-									   : (d[j] < d[j - 1] ? d[j] : d[j - 1]));
-			prev = tmp;
-		}
-	}
-	return d[lb];
-}
-
 /*
  * How alike two words are: the same; an initial (for MUHAMMAD, as good as
- * the word); one typo where one of the words has five letters or more
- * (and the other four), two in words of eight or more, never in the first
- * letter.
+ * the word); the typos imp_word_typos forgives, never in the first letter.
  */
 static double
 word_similarity(const char *a, const char *b, int weak)
 {
-	size_t la, lb, min, d;
+	size_t la, lb, d, typos;
 
 	if (a[0] != b[0])                     /* nothing below forgives the first letter */
 		return 0.0;
 	if (strcmp(a, b) == 0)
 		return 1.0;
-	la = strlen(a), lb = strlen(b), min = la < lb ? la : lb;
+	la = strlen(a), lb = strlen(b);
 	if (la == 1 || lb == 1)
 		return weak ? 1.0 : 0.6;
-	if (min < 4 || (la < 5 && lb < 5))
+	if ((typos = imp_word_typos(la, lb)) == 0)
 		return 0.0;
-	d = levenshtein(a, b);
-	return d == 1 ? 0.9 : d == 2 && min >= 8 ? 0.85 : 0.0;
+	d = imp_levenshtein(a, b);
+	return d == 1 ? 0.9 : d == 2 && typos >= 2 ? 0.85 : 0.0;
 }
 
 struct pairing {
@@ -613,11 +568,11 @@ pair_values(const struct imp_name_words *a, const struct imp_name_words *b, stru
 			if (i + 1 < a->n && la[i] == 0)
 				la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
 			s = 0;
-			if (j + 1 < b->n && lb[j] >= 8)
+			if (j + 1 < b->n && lb[j] >= IMP_JOINED_MIN)
 				s = word_similarity(a->t[i], jb[j], 0);
 			p->give[i][j][1] = 3 * (s >= 0.9 ? s : 0);
 			s = 0;
-			if (i + 1 < a->n && la[i] >= 8)
+			if (i + 1 < a->n && la[i] >= IMP_JOINED_MIN)
 				s = word_similarity(b->t[j], ja[i], 0);
 			p->give[i][j][2] = 3 * (s >= 0.9 ? s : 0);
 		}
@@ -683,7 +638,7 @@ imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name
 
 	/* an honorific on one side only comes and goes; on both it is a word
 	 * (the names copied only when there is one to leave out) */
-	if ((imp_name_has_honorific(a0) || imp_name_has_honorific(b0)) && !honorifics_differ(a0, b0)) {
+	if ((imp_name_has_honorific(a0) || imp_name_has_honorific(b0)) && imp_honorifics(a0, b0) != IMP_HON_DIFFER) {
 		ta = *a0;
 		tb = *b0;
 		drop_honorifics(&ta, b0);

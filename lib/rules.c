@@ -16,7 +16,6 @@
 
 #define STAGE "validate"
 #define NCOL 32
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct imp_rules {
 	const struct imp_format *fmt;
@@ -396,7 +395,7 @@ check_photo(struct imp_rules *va)
 	if (!all_of(v, "0123456789abcdef", 64, 64))
 		imp_verdict_add(&va->p, IMP_REJECTED, "PHOTO_HASH", "photo_sha256 '%s' is not 64 hex digits",
 			v);
-	else if (strcmp(v, EMPTY_SHA256) == 0)
+	else if (imp_photo_placeholder(v))
 		imp_verdict_add(&va->p, IMP_REJECTED, "PHOTO_EMPTY", "photo_sha256 is the hash of an empty "
 			"file: the photo is missing; capture it again");
 }

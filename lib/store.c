@@ -193,41 +193,6 @@ hash64(const char *s)
 	return h ^ (h >> 31);
 }
 
-void
-imp_word_skeleton(const char *w, char *out)
-{
-	size_t k = 0;
-	char last;
-
-	if ((out[k++] = last = w[0]) == '\0')
-		return;
-	for (w++; *w != '\0' && k + 1 < IMP_WORD_MAX; w++)
-		if (strchr("AEIOUY", *w) == NULL && *w != last)
-			out[k++] = last = *w;
-	out[k] = '\0';
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-size_t
-imp_strong_words(const struct imp_name_words *w, const char **out, size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < w->n && n < max; i++)
-		if (!w->weak[i] && !w->honorific[i])
-			out[n++] = w->t[i];
-	if (n == 0)                        /* MUHAMMAD alone: its words are all it has */
-		for (i = 0; i < w->n && n < max; i++)
-			out[n++] = w->t[i];
-	qsort(out, n, sizeof *out, cmp_str);
-	return n;
-}
-
 size_t
 imp_history_keys(const struct imp_name_words *name, const char *dob, int stored, uint64_t *keys,
 		 size_t max)

@@ -85,9 +85,5 @@ int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *
  */
 size_t imp_history_keys(const struct imp_name_words *name, const char *dob, int stored,
 			uint64_t *keys, size_t max);
-/* The words that count: strong ones, or all when there are no strong ones. */
-size_t imp_strong_words(const struct imp_name_words *w, const char **out, size_t max);
-/* A word's consonants after its first letter, doubled ones once (out: IMP_WORD_MAX). */
-void imp_word_skeleton(const char *w, char *out);
 
 #endif

@@ -126,6 +126,20 @@ cases() {
 	row a app PCC cnic=3520100000361;            row n reg 3520100000361
 	row a app NC cnic=3520100000371;             row n reg 3520100000371
 	row n reg 3520100000382 name='"BIBI, SADIA"' father_name='GHULAM RASOOL' sex=F
+	# a renunciation without a CNIC (RC/2003/00001): the person, found by name,
+	# father's name and date of birth; namesakes with another father or day
+	row a app REN-PERSON cnic=3520100000392 given_names=NAILA surname=PARVEEN \
+		'father_name=MOHAMMAD SADIQ' sex=F date_of_birth=1984-02-29
+	row n reg 3520100000392 name='NAILA PARVEEN' father_name='MUHAMMAD SADIQ' \
+		date_of_birth=1984-02-29 sex=F
+	row a app REN-PERSON-FATHER cnic=3520100000402 given_names=NAILA surname=PARVEEN \
+		'father_name=GHULAM NABI' sex=F date_of_birth=1984-02-29
+	row n reg 3520100000402 name='NAILA PARVEEN' father_name='GHULAM NABI' \
+		date_of_birth=1984-02-29 sex=F
+	row a app REN-PERSON-DOB cnic=3520100000412 given_names=NAILA surname=PARVEEN \
+		'father_name=MUHAMMAD SADIQ' sex=F date_of_birth=1984-03-01
+	row n reg 3520100000412 name='NAILA PARVEEN' father_name='MUHAMMAD SADIQ' \
+		date_of_birth=1984-03-01 sex=F
 	# spellings of one name
 	row a app V-MOHAMMAD cnic=3520200000011 'given_names=MUHAMMAD ALI'
 	row n reg 3520200000011 name='MOHAMMAD ALI KHAN'
@@ -179,7 +193,8 @@ renunciations() {
 	cert RC RC/2001/00331 3520100000331
 	cert ' rc ' RC/2001/00341 3520100000341
 	cert RC RC/1999/00351 3520100000351 issued_on=31/02/1999
-	cert RC RC/2003/00001 ''
+	cert RC RC/2003/00001 '' name='NAYLA PARVEEN' father_name='MUHAMMAD SADIQ' \
+		date_of_birth=29.02.1984
 	cert PCC PCC/2001/00361 3520100000361
 	cert NC NC/2001/00371 3520100000371
 }
@@ -469,11 +484,20 @@ one_step_each() { stage_one_step_each verify-nadra "$@"; }
 	step_is REN-BAD-DATE o.xml rejected CITIZENSHIP_RENOUNCED 'CNIC 3520100000351 renounced Pakistani citizenship: RC certificate RC/1999/00351 issued 31/02/1999 to ALI RAZA KHAN'
 }
 
-@test "PCC and NC rows are not renunciations; an RC row without a CNIC matches nobody" {
+@test "PCC and NC rows are not renunciations" {
 	ok_step PCC o.xml
 	ok_step NC o.xml
-	# the RC row without a CNIC has OK-BASE's name, father and date of birth
-	ok_step OK-BASE o.xml
+}
+
+@test "a renounced citizen whose RC row gives no CNIC is found by person (name, father's name, date of birth): held CITIZENSHIP_RENOUNCED_PERSON with the evidence; another father or another day passes" {
+	step_is REN-PERSON o.xml held CITIZENSHIP_RENOUNCED_PERSON "RC certificate RC/2003/00001 issued 2001-08-14, which gives no CNIC, is likely this applicant's: name NAILA PARVEEN ~ NAYLA PARVEEN (0.95), father's name MOHAMMAD SADIQ ~ MUHAMMAD SADIQ (1.00), date of birth 1984-02-29 equal; the applicant may have renounced Pakistani citizenship"
+	ok_step REN-PERSON-FATHER o.xml
+	ok_step REN-PERSON-DOB o.xml
+	# from the register CSV, the index, and the citizenship stream alike
+	step_is REN-PERSON oi.xml held CITIZENSHIP_RENOUNCED_PERSON "RC certificate RC/2003/00001 issued 2001-08-14, which gives no CNIC, is likely this applicant's: name NAILA PARVEEN ~ NAYLA PARVEEN (0.95), father's name MOHAMMAD SADIQ ~ MUHAMMAD SADIQ (1.00), date of birth 1984-02-29 equal; the applicant may have renounced Pakistani citizenship"
+	step_is REN-PERSON ov.xml held CITIZENSHIP_RENOUNCED_PERSON "RC certificate RC/2003/00001 issued 2001-08-14, which gives no CNIC, is likely this applicant's: name NAILA PARVEEN ~ NAYLA PARVEEN (0.95), father's name MOHAMMAD SADIQ ~ MUHAMMAD SADIQ (1.00), date of birth 1984-02-29 equal; the applicant may have renounced Pakistani citizenship"
+	# --threshold 1: names must be the same; without renunciations nobody is held
+	ok_step REN-PERSON t1.xml
 }
 
 @test "renunciations from a sealed citizenship stream as ingested give the same output as from the register CSV" {

@@ -419,6 +419,39 @@ one_step_each() { stage_one_step_each screen-pcl "$@"; }
 	assert_line "screen-pcl: NAMESAKE ~ PCL PCL-N1: $(bits %.2f 'log2(P / 4) - 8 - 12'): name FEROZ BHINDER ~ list FEROZ BHINDER (1.00; 4 people bear it); father's name differs (MUKHTAR BHINDER, list LAL DIN BHINDER); date of birth differs"
 }
 
+@test "a date of birth with day and month swapped is weaker evidence than the same day (6 bits, not 14) and no longer evidence against (-12): the sentence says so" {
+	{
+		echo "${APP_COLUMNS// /,}"
+		person SW-SAME TAIMUR KHOSA 'NAWAB KHOSA' 1975-03-11 cnic=3630200000331
+		person SW-SWAP TAIMUR KHOSA 'NAWAB KHOSA' 1975-11-03 cnic=3630200000341
+		person SW-OTHER TAIMUR KHOSA 'NAWAB KHOSA' 1975-03-12 cnic=3630200000351
+	} > sw.csv
+	{
+		echo "$LIST_HEADER"
+		entry PCL-SW name='TAIMUR KHOSA' father_name='NAWAB KHOSA' date_of_birth=1975-03-11
+		"$GEN" pcl "$PAD" | tail -n +2
+	} > swl.csv
+	ingest -b B-SW sw.csv 2> /dev/null | validate --today "$TODAY" > sw.xml 2> /dev/null
+	run --separate-stderr screen-pcl --explain -l swl.csv sw.xml
+	assert_success
+	echo "$output" > swo.xml
+	grep -F ' ~ PCL PCL-SW: ' <<< "$stderr" > sw.err || fail "no candidate weighed: $stderr"
+	[[ $(grep -F 'SW-SWAP ~' sw.err) == *": name TAIMUR KHOSA ~ list TAIMUR KHOSA (1.00; 4 people bear it); father's name equal"*"; date of birth with day and month swapped" ]] ||
+		fail "swap: $(cat sw.err)"
+	[[ $(grep -F 'SW-OTHER ~' sw.err) == *"; date of birth differs" ]] || fail "other: $(cat sw.err)"
+	# the scores: the swap 8 bits under the same day, 18 over another date
+	run -0 awk -F': ' '{ split($2, w, " "); s[w[1]] = $3 }
+		END { printf "%.2f %.2f\n", s["SW-SAME"] - s["SW-SWAP"], s["SW-SWAP"] - s["SW-OTHER"] }' sw.err
+	assert_output '8.00 18.00'
+	# held from a threshold the swap reaches, as the same day is at the default
+	step_is SW-SAME swo.xml held PCL_MATCH ' list="PCL" entry="PCL-SW" score="'"$(awk -F': ' '/SW-SAME ~/ { printf "%.1f", $3 }' sw.err)"'"' \
+		"PCL PCL-SW (category A): $(awk -F': ' '/SW-SAME ~/ { printf "%.1f", $3 }' sw.err) bits of evidence: $(awk -F': ' '/SW-SAME ~/ { sub(/^[^:]*: [^:]*: [^:]*: /, ""); print }' sw.err)"
+	clear_step SW-SWAP swo.xml
+	screen-pcl --threshold "$(awk -F': ' '/SW-SWAP ~/ { print int($3) }' sw.err)" -l swl.csv sw.xml > sw12.xml 2> /dev/null
+	assert_equal "$(status_of SW-SWAP sw12.xml)" held
+	assert_equal "$(status_of SW-OTHER sw12.xml)" ok
+}
+
 @test "an entry without father's name and date of birth, or without date of birth, does not hold on the name; with the date of birth alone it does; the year of birth alone does not" {
 	clear_step LACK-BOTH o.xml
 	clear_step LACK-DOB o.xml

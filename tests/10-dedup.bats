@@ -444,6 +444,90 @@ conserved() { stage_conserved dedup "$@"; }
 	held_as RAW-3 rawo.xml DEDUP_VALID_PASSPORT AB1000201
 }
 
+# ---- placeholders, renewals under a mistyped CNIC, twins (issue 19) ----------------------
+
+EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+@test "straight after ingest, the placeholder photo (the hash of an empty file) is no evidence, nor a photo on more than five applications; one photo on two still holds" {
+	local i
+	{
+		echo "${APP_COLUMNS// /,}"
+		for i in 1 2 3 4 5 6 7; do
+			app "EMPTY-$i" cnic="35401000006${i}1" surname=JATOI "given_names=NAME$i" \
+				"father_name=FATHER$i JATOI" date_of_birth="1980-0$i-1$i" \
+				photo_sha256=$EMPTY_PHOTO
+		done
+		for i in 1 2 3 4 5 6; do
+			app "MANY-$i" cnic="35401000007${i}1" surname=LAGHARI "given_names=PERSON$i" \
+				"father_name=PARENT$i LAGHARI" date_of_birth="1970-0$i-2$i" \
+				photo_sha256="$(printf placeholder | sha256sum | cut -c1-64)"
+		done
+		for i in 1 2; do
+			app "FACE-$i" cnic="35401000008${i}1" surname=SOLANGI "given_names=OTHER$i" \
+				"father_name=SIRE$i SOLANGI" date_of_birth="1960-0$i-0$i" \
+				photo_sha256="$(printf face | sha256sum | cut -c1-64)"
+		done
+	} > ph.csv
+	ingest -b B-PH ph.csv > ph.xml 2> /dev/null
+	run --separate-stderr dedup -H h.db ph.xml
+	assert_success
+	echo "$output" > pho.xml
+	for i in 1 2 3 4 5 6 7; do clear "EMPTY-$i" pho.xml; done
+	for i in 1 2 3 4 5 6; do clear "MANY-$i" pho.xml; done
+	held_as FACE-1 pho.xml DEDUP_SAME_PHOTO FACE-2
+	held_as FACE-2 pho.xml DEDUP_SAME_PHOTO FACE-1
+	[[ $stderr == "dedup: B-PH: 15 in, 13 ok, 0 rejected, 2 held,"* ]] || fail "summary: $stderr"
+}
+
+@test "a renewal of the very passport, recorded under a CNIC one typo away (a digit, two swapped), passes with a note; a valid passport under a mistyped CNIC that is not renewed is held" {
+	{
+		echo "$HIST_HEADER"
+		hist AB2000011 3520100000517 surname=KALHORO given_names=ZAFAR \
+			'father_name=GHULAM QADIR KALHORO' date_of_birth=1969-10-21
+		hist AB2000021 3520100000251 surname=MAHAR given_names=RAFIQ \
+			'father_name=SHER MUHAMMAD MAHAR' date_of_birth=1958-04-03
+		hist AB2000031 3520100000513 surname=PHULPOTO given_names=SAJJAD \
+			'father_name=ALI NAWAZ PHULPOTO' date_of_birth=1990-12-12
+	} > rt.csv
+	{
+		echo "${APP_COLUMNS// /,}"
+		app RT-DIGIT cnic=3520100000511 surname=KALHORO given_names=ZAFAR \
+			'father_name=GHULAM QADIR KALHORO' date_of_birth=1969-10-21 previous_passport=AB2000011
+		app RT-SWAP cnic=3520100000521 surname=MAHAR given_names=RAFIQ \
+			'father_name=SHER MUHAMMAD MAHAR' date_of_birth=1958-04-03 previous_passport=AB2000021
+		app RT-HELD cnic=3520100000531 surname=PHULPOTO given_names=SAJJAD \
+			'father_name=ALI NAWAZ PHULPOTO' date_of_birth=1990-12-12
+	} > rta.csv
+	dedup -H rt.db --import-history rt.csv 2> /dev/null
+	ingest -b B-RT rta.csv 2> /dev/null | validate --today "$TODAY" > rt.xml 2> /dev/null
+	run --separate-stderr dedup -H rt.db rt.xml
+	assert_success
+	echo "$output" > rto.xml
+	clear RT-DIGIT rto.xml '; renews passport AB2000011 (valid until 2032-02-29), recorded under CNIC 3520100000517, one typo from the applicant'"'"'s: the same person ('
+	clear RT-SWAP rto.xml '; renews passport AB2000021 (valid until 2032-02-29), recorded under CNIC 3520100000251, one typo from the applicant'"'"'s: the same person ('
+	held_as RT-HELD rto.xml DEDUP_OTHER_IDENTITY AB2000031
+	says RT-HELD rto.xml 'CNIC 3520100000531 ~ 3520100000513 (two digits swapped)'
+}
+
+@test "twins are never linked: one father, one day, one house, CNICs a digit apart, MUHAMMAD in both names, the given names differ" {
+	local addr='"House 7, Street 2, Satellite Town, Rawalpindi"'
+	{
+		echo "${APP_COLUMNS// /,}"
+		app TW-A cnic=3740500000611 surname=ABBASI 'given_names=MUHAMMAD ALI' \
+			'father_name=MUHAMMAD YOUNAS ABBASI' date_of_birth=2004-03-15 address="$addr"
+		app TW-B cnic=3740500000613 surname=ABBASI 'given_names=MUHAMMAD UMAR' \
+			'father_name=MUHAMMAD YOUNAS ABBASI' date_of_birth=2004-03-15 address="$addr"
+	} > tw.csv
+	ingest -b B-TW tw.csv 2> /dev/null | validate --today "$TODAY" > tw.xml 2> /dev/null
+	run --separate-stderr dedup -H h.db --explain tw.xml
+	assert_success
+	echo "$output" > two.xml
+	clear TW-A two.xml
+	clear TW-B two.xml
+	[[ $stderr == *"dedup: TW-A ~ TW-B: -40.0 bits"*"; 1 word of each differs; date of birth 2004-03-15 equal;"* ]] ||
+		fail "explain: $stderr"
+}
+
 @test "a citizenship stream: a certificate typed twice is held, both named, in one register or two" {
 	{
 		echo "${CIT_COLUMNS// /,}"

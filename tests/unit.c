@@ -709,6 +709,186 @@ test_name_similarity(void)
 	imp_names_close(nm);
 }
 
+/* ---- match: the primitives of person matching ---- */
+
+static void
+test_match_hash(void)
+{
+	/* FNV-1a 64 reference values (draft-eastlake-fnv) */
+	CHECK(imp_hash_add(IMP_HASH_START, "", 0) == 0xcbf29ce484222325ULL);
+	CHECK(imp_hash_add(IMP_HASH_START, "a", 1) == 0xaf63dc4c8601ec8cULL);
+	CHECK(imp_hash_add(IMP_HASH_START, "foobar", 6) == 0x85944171f73967e8ULL);
+	/* a key hashed as it is made equals the key hashed whole */
+	CHECK(imp_hash_add(imp_hash_add(IMP_HASH_START, "foo", 3), "bar", 3) ==
+	      imp_hash_add(IMP_HASH_START, "foobar", 6));
+	CHECK(imp_hash("foobar", 6) == imp_hash_mix(0x85944171f73967e8ULL));
+	CHECK(imp_hash("foobar", 6) != imp_hash("foobaz", 6));
+	CHECK(imp_hash_mix(0) == 1);            /* never 0: 0 marks an empty slot */
+}
+
+static void
+test_match_identifiers(void)
+{
+	char k[12], small[4];
+
+	imp_passport_key(" ab-123 4567", k, sizeof k);
+	CHECK(strcmp(k, "AB1234567") == 0);
+	imp_passport_key("ab1234567890123", k, sizeof k);
+	CHECK(strcmp(k, "AB123456789") == 0);  /* cut to size - 1 */
+	imp_passport_key("x-y-z-w", small, sizeof small);
+	CHECK(strcmp(small, "XYZ") == 0);
+	CHECK(imp_digits_typo("3520212345671", "3520212345671", 13) == IMP_TYPO_NONE);
+	CHECK(imp_digits_typo("3520212345671", "3520212345672", 13) == IMP_TYPO_ONE);
+	CHECK(imp_digits_typo("3520212345671", "3520221345671", 13) == IMP_TYPO_SWAP);
+	CHECK(imp_digits_typo("3520212345671", "3520212345617", 13) == IMP_TYPO_SWAP);
+	CHECK(imp_digits_typo("3520212345671", "3520212345689", 13) == IMP_TYPO_NONE);
+	CHECK(imp_digits_typo("3520212345671", "3520312345672", 13) == IMP_TYPO_NONE);
+	/* the SHA-256 of an empty file, in either case, is a placeholder */
+	CHECK(imp_photo_placeholder("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	CHECK(imp_photo_placeholder("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
+	CHECK(!imp_photo_placeholder("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856"));
+	CHECK(!imp_photo_placeholder(""));
+}
+
+static void
+test_match_distance(void)
+{
+	CHECK(imp_levenshtein("HUSAIN", "HUSAIN") == 0);
+	CHECK(imp_levenshtein("KITTEN", "SITTING") == 3);
+	CHECK(imp_levenshtein("FAISAL", "FIASAL") == 2);    /* a swap is two edits */
+	CHECK(imp_levenshtein("", "ABC") == 3);
+	CHECK(imp_osa_distance("FAISAL", 6, "FIASAL", 6) == 1);     /* ... and one here */
+	CHECK(imp_osa_distance("ZAHID", 5, "ZAHIR", 5) == 1);
+	CHECK(imp_osa_distance("ZAHID", 5, "ZAHID", 5) == 0);
+	CHECK(imp_osa_distance("ABDULREHMAN", 11, "ABDURAHMAN", 10) == 2);
+	CHECK(imp_osa_distance("KITTEN", 6, "SITTING", 7) == 3);
+	CHECK(imp_osa_distance("ALI", 3, "ALIABCD", 7) == 3);     /* lengths 4 apart: 3 */
+	CHECK(imp_one_edit("ALLAE DITTA", "ALLAH DITTA", 8));
+	CHECK(imp_one_edit("ALLAH DITA", "ALLAH DITTA", 8));
+	CHECK(imp_one_edit("ALLAH DITTA", "ALLAH DITTA", 8));
+	CHECK(!imp_one_edit("ALLAE DITTE", "ALLAH DITTA", 8));
+	CHECK(!imp_one_edit("ALI KHAN", "ALI KHAM", 9));           /* shorter than min */
+	CHECK(imp_one_edit("ALI KHAN", "ALI KHAM", 8));
+	CHECK(imp_word_typos(3, 8) == 0);
+	CHECK(imp_word_typos(4, 4) == 0);
+	CHECK(imp_word_typos(4, 5) == 1);
+	CHECK(imp_word_typos(7, 9) == 1);
+	CHECK(imp_word_typos(8, 9) == 2);
+}
+
+static void
+test_match_words(void)
+{
+	static const char *const names[] = { "SYED", "MUHAMMAD", "ZAIN", "ALI" };
+	struct imp_name_words w, h;
+	struct imp_words cw, sw;
+	const char *out[IMP_NAME_WORDS];
+	size_t idx[IMP_NAME_WORDS], i, n;
+	char skel[IMP_WORD_MAX];
+
+	imp_word_skeleton("SHEHZAD", skel);
+	CHECK(strcmp(skel, "SHZD") == 0);
+	imp_word_skeleton("SHAHZAD", skel);
+	CHECK(strcmp(skel, "SHZD") == 0);
+	imp_word_skeleton("AYESHA", skel);
+	CHECK(strcmp(skel, "ASH") == 0);
+	imp_word_skeleton("", skel);
+	CHECK(skel[0] == '\0');
+	memset(&w, 0, sizeof w);
+	for (i = 0; i < 4; i++)
+		strcpy(w.t[i], names[i]);
+	w.n = 4;
+	w.honorific[0] = 1;
+	w.weak[1] = 1;
+	n = imp_strong_words(&w, out, IMP_NAME_WORDS);      /* sorted, weak and honorific out */
+	CHECK(n == 2 && strcmp(out[0], "ALI") == 0 && strcmp(out[1], "ZAIN") == 0);
+	n = imp_index_words(&w, idx);                       /* in order */
+	CHECK(n == 2 && idx[0] == 2 && idx[1] == 3);
+	w.n = 2;                                            /* SYED MUHAMMAD */
+	n = imp_strong_words(&w, out, IMP_NAME_WORDS);      /* all, when none is strong */
+	CHECK(n == 2 && strcmp(out[0], "MUHAMMAD") == 0 && strcmp(out[1], "SYED") == 0);
+	n = imp_index_words(&w, idx);                       /* the weak word, not the honorific */
+	CHECK(n == 1 && idx[0] == 1);
+	w.n = 1;                                            /* SYED alone */
+	CHECK(imp_index_words(&w, idx) == 1 && idx[0] == 0);
+	/* the compact form: the same words and masks */
+	w.n = 4;
+	imp_words_from(&w, &cw);
+	CHECK(cw.n == 4 && cw.hon == 1 && cw.weak == 2 && strcmp(cw.w[3], "ALI") == 0 && cw.len[2] == 4);
+	imp_words_split("  SYED MUHAMMAD ZAIN  ALI ", 2, 1, &sw);
+	CHECK(sw.n == 4 && sw.hon == 1 && sw.weak == 2);
+	for (i = 0; i < 4; i++)
+		CHECK(strcmp(sw.w[i], cw.w[i]) == 0 && sw.len[i] == cw.len[i]);
+	imp_words_split("", 0, 0, &sw);
+	CHECK(sw.n == 0);
+	/* honorifics: one side, different, the same, some shared */
+	memset(&h, 0, sizeof h);
+	strcpy(h.t[0], "ZAIN");
+	strcpy(h.t[1], "ALI");
+	h.n = 2;
+	CHECK(imp_honorifics(&w, &h) == IMP_HON_ONE_SIDE);
+	strcpy(h.t[2], "RANA");
+	h.honorific[2] = 1;
+	h.n = 3;
+	CHECK(imp_honorifics(&w, &h) == IMP_HON_DIFFER);
+	strcpy(h.t[2], "SYED");
+	CHECK(imp_honorifics(&w, &h) == IMP_HON_SAME);
+	strcpy(h.t[3], "MALIK");
+	h.honorific[3] = 1;
+	h.n = 4;
+	CHECK(imp_honorifics(&w, &h) == IMP_HON_SHARED);
+	CHECK(imp_honorifics(&h, &w) == IMP_HON_SHARED);
+	imp_words_from(&h, &sw);
+	CHECK(imp_words_honorifics(&cw, &sw) == IMP_HON_SHARED);
+}
+
+static void
+test_match_dob(void)
+{
+	static const struct {
+		const char *a, *b;
+		int c;
+	} cases[] = {
+		{ "1990-04-12", "1990-04-12", IMP_DOB_DAY },
+		{ "1990-04", "1990-04-12", IMP_DOB_MONTH },
+		{ "1990", "1990-04-12", IMP_DOB_YEAR },
+		{ "1990-04", "1990", IMP_DOB_YEAR },
+		{ "1990-04", "1990-05", IMP_DOB_DIFFERS },
+		{ "1990-04", "1990-05-12", IMP_DOB_DIFFERS },
+		{ "1990-04-12", "1990-04-13", IMP_DOB_TYPO },
+		{ "1990-04-12", "1990-04-21", IMP_DOB_TYPO },       /* two digits swapped */
+		{ "1990-04-12", "1909-04-12", IMP_DOB_TYPO },
+		{ "1991-04-12", "1990-04-12", IMP_DOB_TYPO },
+		{ "1990-04-12", "1990-12-04", IMP_DOB_SWAP },       /* day and month */
+		{ "1990-04-12", "1991-12-04", IMP_DOB_DIFFERS },
+		{ "1990-04-12", "1990-05-13", IMP_DOB_DIFFERS },
+		{ "1990-04-12", "1990-02-14", IMP_DOB_DIFFERS },    /* 0 and 4 swapped across "-" */
+		{ "1990-04-12", "1909-04-12", IMP_DOB_TYPO },
+		{ "1990-10-12", "1990-01-12", IMP_DOB_TYPO },
+		{ "1991-01-05", "1990-11-05", IMP_DOB_DIFFERS },    /* 1 and 0 across "-" */
+		{ "1990-12-01", "1990-10-21", IMP_DOB_DIFFERS },    /* 2 and 0 across "-" */
+		{ "1990-04-21", "1990-04-12", IMP_DOB_TYPO },
+		{ "1990", "1991", IMP_DOB_DIFFERS },
+	};
+	struct imp_date a, b, none = { 0, 0, 0 };
+	size_t i;
+	int c;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		CHECK(imp_date_partial(cases[i].a, &a) == 0 && imp_date_partial(cases[i].b, &b) == 0);
+		c = imp_dob_compare(&a, &b);
+		if (c != cases[i].c)
+			printf("#   %s ~ %s: class %d, not %d\n", cases[i].a, cases[i].b, c, cases[i].c);
+		CHECK(c == cases[i].c);
+		CHECK(imp_dob_compare(&b, &a) == c);
+		/* a class of two different years is one the bound of other years counts */
+		CHECK(a.y == b.y || imp_dob_other_year(c));
+	}
+	CHECK(imp_dob_compare(&a, &none) == IMP_DOB_UNKNOWN);
+	CHECK(imp_dob_compare(&none, &none) == IMP_DOB_UNKNOWN);
+	CHECK(!imp_dob_other_year(IMP_DOB_SWAP) && !imp_dob_other_year(IMP_DOB_DAY));
+}
+
 static void
 test_map(void)
 {
@@ -1598,6 +1778,11 @@ static const struct {
 	{ "names: relation prefixes before a father's name", test_name_relation },
 	{ "review: a released record goes on after the stage that held it", test_review_resume },
 	{ "string map keeps the first value of a key", test_map },
+	{ "match: the hash of keys (FNV-1a, mixed)", test_match_hash },
+	{ "match: passport keys, CNICs one typo apart, the placeholder photo", test_match_identifiers },
+	{ "match: edit distances of words and names, the typos forgiven", test_match_distance },
+	{ "match: skeletons, strong and indexed words, compact words, honorifics", test_match_words },
+	{ "match: what two dates of birth say", test_match_dob },
 	{ "name similarity: variants, honorifics, order, joined words", test_name_similarity },
 	{ "MRZ: the ICAO 9303 specimen, check digits, SPEC 9 optional data and dates",
 	  test_mrz_specimen },
