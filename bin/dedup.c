@@ -1549,6 +1549,7 @@ add_printed(struct printed *pr, struct imp_record *r, const char *batch, struct 
 		p.date_of_birth = "";
 	p.sex = sex;
 	p.status = "valid";
+	p.printed = 1;
 	p.photo_sha256 = photo;
 	p.batch = batch;
 	p.tracking_id = imp_record_id(r);

@@ -928,7 +928,7 @@ history_status(const struct opts *o, const struct imp_issued *p, const char *sta
 		return 0;
 	}
 	np = (struct imp_passport){ h.f[0], h.f[1], h.f[2], h.f[3], h.f[4], h.f[5], h.f[6],
-				    h.f[7], h.f[8], status, h.f[10], h.f[11], h.f[12] };
+				    h.f[7], h.f[8], status, h.f[10], h.f[11], h.f[12], 0 };
 	if ((rc = imp_store_begin(st, e)) == 0) {
 		if ((rc = imp_store_put(st, &np, &outcome, e)) == 0)
 			rc = imp_store_commit(st, e);

@@ -476,12 +476,14 @@ imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 			  e)) != 0 ||
 	    (rc = prepare(s, "UPDATE history_passport SET cnic = ?2, surname = ?3, given_names = "
 			  "?4, father_name = ?5, date_of_birth = ?6, sex = ?7, issued_on = ?8, "
-			  "expires_on = ?9, status = ?10, photo_sha256 = coalesce(?11, "
+			  "expires_on = ?9, status = CASE WHEN ?14 AND status IN ('lost', "
+			  "'cancelled') THEN status ELSE ?10 END, photo_sha256 = coalesce(?11, "
 			  "photo_sha256), batch = coalesce(?12, batch), tracking_id = "
 			  "coalesce(?13, tracking_id) WHERE passport_no = ?1 AND NOT (cnic IS ?2 "
 			  "AND surname IS ?3 AND given_names IS ?4 AND father_name IS ?5 AND "
 			  "date_of_birth IS ?6 AND sex IS ?7 AND issued_on IS ?8 AND expires_on "
-			  "IS ?9 AND status IS ?10 AND (?11 IS NULL OR photo_sha256 IS ?11) AND "
+			  "IS ?9 AND (status IS ?10 OR (?14 AND status IN ('lost', 'cancelled'))) "
+			  "AND (?11 IS NULL OR photo_sha256 IS ?11) AND "
 			  "(?12 IS NULL OR batch IS ?12) AND (?13 IS NULL OR tracking_id IS ?13))",
 			  &s->update, e)) != 0)
 		return rc;
@@ -496,6 +498,7 @@ imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 		if ((rc = forget_keys(s, p->number, &id, e)) != 0)
 			return rc;
 		bind_passport(s->update, p);
+		sqlite3_bind_int(s->update, 14, p->printed != 0);
 		rc = sqlite3_step(s->update);
 		sqlite3_reset(s->update);
 		if (rc != SQLITE_DONE)

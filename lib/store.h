@@ -19,6 +19,8 @@ struct imp_store;
 struct imp_passport {
 	const char *number, *cnic, *surname, *given_names, *father_name, *date_of_birth,
 		*sex, *issued_on, *expires_on, *status, *photo_sha256, *batch, *tracking_id;
+	int printed;      /* from a printed stream (valid when printed): a passport the
+			   * forensic desk reported lost or cancelled since stays so */
 };
 
 enum { IMP_STORE_LOOKUP = 0, IMP_STORE_CREATE = 1 };

@@ -291,6 +291,9 @@ laminate: not presented"
 		fail "$(records clear.xml | grep -o '<step stage="dedup".*')"
 	run -0 --separate-stderr verify-passport --cancel "$n" --why 'cancelled by the DG'
 	assert_equal "${stderr_lines[1]}" "verify-passport: $n: dedup's history now says cancelled (was lost)"
+	# the printed stream recorded again (a courier run resumed) does not make it valid again
+	dedup --record printed.xml 2> /dev/null
+	assert_equal "$(sqlite3 spool/state.db "SELECT status FROM history_passport WHERE passport_no = '$n'")" cancelled
 }
 
 @test "a presented batch: each row's finding and laminate as planted, summary counts exact, proofs good" {
