@@ -1571,8 +1571,10 @@ reprint_job(void *arg, const struct imp_spool_job *j, struct imp_err *e)
 	imp_buf_add(&rs->line, j->record, j->record_len);
 	drop_passport(&rs->line);
 	imp_lds_drop_chip(&rs->line);         /* and the chip data signed for it */
-	if (rs->line.oom || (rc = imp_record_load(rs->r, rs->line.p, rs->line.len, e)) != 0)
-		return rs->line.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : rc;
+	if (rs->line.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_record_load(rs->r, rs->line.p, rs->line.len, e)) != 0)
+		return rc;
 	if (imp_record_step(rs->r, PROG, IMP_OK_STATUS, "PRINT_SPOILED", NULL, "booklet %s "
 			    "spoiled on %s (%s), laminate %s spoiled; to be printed again with a "
 			    "new number (batch %s)", j->number, j->queue, j->reason, j->laminate,
