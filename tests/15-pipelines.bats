@@ -591,6 +591,8 @@ crash() {
 	ok=$(grep -c '^<record [^>]*status="ok"' "$r/07-sign.xml")
 	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$ok"
 	assert_equal "$(find spool/print -name '*.xml' -exec basename {} \; | sort -u | wc -l)" "$ok"
+}
+
 @test "e-Passports: with LDS_DS_CERT, render-lds runs after render-mrz (06-render-lds.xml), sign approves its output, each job carries its chip" {
 	local r signed
 	"$TESTS/mkpki" pki
