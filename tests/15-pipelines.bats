@@ -335,8 +335,9 @@ setup() {
 	mrz=$(grep -m 1 '^<record [^>]*status="ok"' "$c/01-collect.xml" | sed 's/.*<mrz>\([^<]*\)<\/mrz><mrz>\([^<]*\)<\/mrz>.*/\1 \2/; s/&lt;/</g')
 	read -r l1 l2 <<< "$mrz"
 	[ ${#l1} -eq 44 ] && [ ${#l2} -eq 44 ]
-	run -0 verify-passport --state "$REF/spool/state.db" "$l1" "$l2"
-	assert_line --index 1 'finding: AS_ISSUED'
+	run -0 --separate-stderr verify-passport --state "$REF/spool/state.db" "$l1" "$l2"
+	assert_equal "${lines[0]}" "passport ${l2:0:9}: ours, as issued"
+	assert_equal "${lines[1]}" 'finding: AS_ISSUED'
 }
 
 @test "run folders 0700, every file in them 0600" {
