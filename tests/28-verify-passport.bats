@@ -113,6 +113,10 @@ status: printed in the ledger: record its printed stream (--record)
 laminate: not presented"
 	run -0 --separate-stderr verify-passport -l "$lam" "$(pp 1 2)" "$(pp 1 3)"
 	assert_line "laminate: LAMINATE_OTHER $lam belongs to passport $n"
+	# killed (kill -9) before its transaction commits: nothing of the stream is in the index
+	IMPASS_FAULT=issuance-record run -137 verify-passport --record printed2.xml
+	run -0 --separate-stderr verify-passport "$l1" "$l2"
+	assert_line --index 1 'finding: NOT_INDEXED'
 	run -0 --separate-stderr verify-passport --record - < printed2.xml
 	assert_equal "${stderr%, *}" "verify-passport: $(sed -n 's/^<batch .* id="\([^"]*\)".*/\1/p' printed2.xml): 3 printed passports, 3 added to the issuance index"
 	run -0 --separate-stderr verify-passport -l "$lam" "$l1" "$l2"
