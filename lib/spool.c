@@ -167,26 +167,38 @@ imp_spool_journal_open(const char *path, int busy_ms, sqlite3 **db, struct imp_e
 	return 0;
 }
 
-int
-imp_spool_job_get(sqlite3 *db, const char *number, struct imp_spool_job *j, int *found,
-		  struct imp_err *e)
+/* The one job a query with up to three text parameters finds (its record
+ * line not kept past the statement). */
+static int
+one_job(sqlite3 *db, const char *where, const char *p1, const char *p2, const char *p3,
+	struct imp_spool_job *j, int *found, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT " JOB_COLUMNS " FROM spool_job WHERE "
-					    "number = ?", e);
+	char sql[512];
+	sqlite3_stmt *s;
 	int rc;
 
 	*found = 0;
-	if (s == NULL)
+	snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM spool_job WHERE %s", where);
+	if ((s = imp_state_prepare(db, sql, e)) == NULL)
 		return e->code;
-	text(s, 1, number);
+	text(s, 1, p1);
+	text(s, 2, p2);
+	text(s, 3, p3);
 	if ((rc = step(db, s, e)) == SQLITE_ROW) {
 		*found = 1;
 		job_row(s, j);
-		j->record = NULL;        /* not kept past the statement */
+		j->record = NULL;
 		j->record_len = 0;
 	}
 	imp_state_release(s);
 	return rc < 0 ? e->code : 0;
+}
+
+int
+imp_spool_job_get(sqlite3 *db, const char *number, struct imp_spool_job *j, int *found,
+		  struct imp_err *e)
+{
+	return one_job(db, "number = ?", number, NULL, NULL, j, found, e);
 }
 
 int
@@ -226,24 +238,8 @@ int
 imp_spool_job_in_queue(sqlite3 *db, const char *number, const char *file, const char *queue,
 		       struct imp_spool_job *j, int *found, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT " JOB_COLUMNS " FROM spool_job WHERE "
-					    "number = ? AND file = ? AND queue = ?", e);
-	int rc;
-
-	*found = 0;
-	if (s == NULL)
-		return e->code;
-	text(s, 1, number);
-	text(s, 2, file);
-	text(s, 3, queue);
-	if ((rc = step(db, s, e)) == SQLITE_ROW) {
-		*found = 1;
-		job_row(s, j);
-		j->record = NULL;
-		j->record_len = 0;
-	}
-	imp_state_release(s);
-	return rc < 0 ? e->code : 0;
+	return one_job(db, "number = ? AND file = ? AND queue = ?", number, file, queue, j, found,
+		       e);
 }
 
 int
