@@ -511,3 +511,15 @@ review: $b: $(held_ids "$S" | wc -l) held, $(decided_lines "$C/screener.csv" | w
 	run -65 review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
 	assert_output --partial "decided already"
 }
+
+@test "review apply: a reviewed/ planted as a link to another folder is refused (73) naming it; nothing moves into the link's target" {
+	cp -a "$C/spool.night1" sp
+	export IMPASS_SPOOL=$PWD/sp
+	mkdir -m 0700 victim && touch victim/keep
+	rm -rf sp/reviewed
+	ln -s "$PWD/victim" sp/reviewed
+	run -73 --separate-stderr review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
+	[[ $stderr == *"$PWD/sp/reviewed is a symbolic link, not a folder"* ]] || fail "stderr: $stderr"
+	assert_equal "$(ls -A victim)" keep
+	[ "$(held_files sp/held "$(attr "$(grep '^<batch ' "$S")" id)" | wc -l)" -eq "$(held_ids "$S" | wc -l)" ]
+}
