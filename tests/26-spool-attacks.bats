@@ -18,8 +18,8 @@ setup_file() {
 	sed -n 3p a.csv > dup.csv
 	cat a.csv dup.csv dup.csv > a3.csv
 	export PRN_GROUP=imp-prn-$$ PRN_USER=imp-prn-$$
-	groupadd "$PRN_GROUP"
-	useradd -M -N -g "$PRN_GROUP" -s /usr/sbin/nologin -d /nonexistent "$PRN_USER"
+	retry groupadd "$PRN_GROUP" || return 1
+	retry useradd -M -N -g "$PRN_GROUP" -s /usr/sbin/nologin -d /nonexistent "$PRN_USER" || return 1
 }
 
 teardown_file() {
