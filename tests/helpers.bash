@@ -11,6 +11,14 @@ IMP_TBIN=${IMP_TBIN:-$TESTS}
 GEN=$TESTS/gen-fixtures
 PATH=$IMP_BIN:$IMP_TBIN:$PATH
 
+# sanitized: true when the programs under test are the sanitizer build
+# (tests/run runs every suite on both). Loops that repeat one crash many
+# times run fewer rounds there: the normal build covers the crash semantics,
+# the sanitizer build the memory of each code path, which a few rounds reach.
+sanitized() {
+	ldd "$IMP_BIN/inspect" 2> /dev/null | grep -q libasan
+}
+
 # setup_file: one key set per suite, in a short path (gpg-agent sockets)
 keys_setup() {
 	KT=$(mktemp -d /tmp/imp.XXXXXX)
