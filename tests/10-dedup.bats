@@ -180,7 +180,7 @@ teardown_file() {
 
 setup() {
 	stage_env
-	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err "$KT"/*.db .
+	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err "$KT"/*.db "$KT"/*.db-history .
 }
 
 
