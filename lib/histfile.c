@@ -39,7 +39,8 @@
 #define HEADER 256
 #define PARTS 64                      /* temporary files per index while building */
 #define PART_SHIFT 58                 /* 64 - log2(PARTS) */
-#define DROP_EVERY 4096               /* lookups between dropping the mapped pages */
+#define DROP_EVERY 4096               /* lookups between dropping the mapped pages, */
+#define DROP_OVER ((size_t)1 << 30)   /* of a file larger than this */
 
 enum { ST_VALID, ST_CANCELLED, ST_LOST, ST_EXPIRED };
 enum { F_RAW_NAMES = 0x10 };
@@ -266,9 +267,9 @@ imp_histfile_count(const struct imp_histfile *f)
 }
 
 /*
- * The entries of hash h in index ix: [*lo, *hi). The pages read are given
- * back to the page cache now and then, so that a batch's lookups over a
- * history of many GB do not add up in the process's memory.
+ * The entries of hash h in index ix: [*lo, *hi). The pages read of a large
+ * file are given back to the page cache now and then, so that a batch's
+ * lookups over a history of many GB do not add up in the process's memory.
  */
 void
 imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint64_t *hi)
@@ -277,7 +278,7 @@ imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint
 	uint64_t b = h >> (64 - x->bits), a, z, mid, want, stride = x->width + 4;
 	uint64_t mask = x->width == 8 ? UINT64_MAX : ((uint64_t)1 << 8 * x->width) - 1;
 
-	if (++f->lookups % DROP_EVERY == 0)
+	if (f->size > DROP_OVER && ++f->lookups % DROP_EVERY == 0)
 		madvise(f->map, f->size, MADV_DONTNEED);
 	want = h & mask;
 	a = x->tab[b];
@@ -492,7 +493,7 @@ entry_out(struct imp_histfile_build *b, int ix, uint64_t h, uint32_t ref)
 	put_le(v, h, 8);
 	put_le(v + 8, ref, 4);
 	b->nent[ix]++;
-	return fwrite(v, 1, 12, b->part[ix][h >> PART_SHIFT]) == 12 ? 0 : io_error(b, "an index");
+	return fwrite_unlocked(v, 1, 12, b->part[ix][h >> PART_SHIFT]) == 12 ? 0 : io_error(b, "an index");
 }
 
 static void
@@ -613,7 +614,7 @@ imp_histfile_add(struct imp_histfile_build *b, const struct imp_passport *p,
 	if (names_in(b, name, raw) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	imp_buf_add(&b->rec, pad, (4 - b->rec.len % 4) % 4);
-	if (fwrite(b->rec.p, 1, b->rec.len, b->out) != b->rec.len)
+	if (fwrite_unlocked(b->rec.p, 1, b->rec.len, b->out) != b->rec.len)
 		return io_error(b, "a record");
 	b->at += b->rec.len;
 	b->count++;
@@ -745,7 +746,7 @@ index_out(struct imp_histfile_build *b, int ix, struct ix_header *h, struct imp_
 				tab[next++] = (uint32_t)k;
 			put_le(v, e[i].h, h->width);
 			put_le(v + h->width, e[i].ref, 4);
-			if (fwrite(v, 1, h->width + 4, b->out) != h->width + 4)
+			if (fwrite_unlocked(v, 1, h->width + 4, b->out) != h->width + 4)
 				rc = io_error(b, "an index");
 		}
 		free(e);

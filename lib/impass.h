@@ -595,6 +595,7 @@ struct imp_map *imp_map_new(void);
 int imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old);
 int imp_map_get(const struct imp_map *m, const char *key, uint64_t *value);
 int imp_map_set(struct imp_map *m, const char *key, uint64_t value);
+int imp_map_add(struct imp_map *m, const char *key, uint64_t n);
 int imp_map_each(const struct imp_map *m, int (*fn)(void *arg, const char *key,
 		 uint64_t value), void *arg);
 void imp_map_free(struct imp_map *m);

@@ -420,14 +420,10 @@ count_words(struct imp_map *m, const struct imp_name_words *w)
 {
 	const char *v[IMP_NAME_WORDS];
 	size_t n = imp_strong_words(w, v, IMP_NAME_WORDS), i;
-	uint64_t c;
 
-	for (i = 0; i < n; i++) {
-		c = 0;
-		imp_map_get(m, v[i], &c);
-		if (imp_map_set(m, v[i], c + 1) != 0)
+	for (i = 0; i < n; i++)
+		if (imp_map_add(m, v[i], 1) != 0)
 			return -1;
-	}
 	return 0;
 }
 
