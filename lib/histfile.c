@@ -18,7 +18,7 @@
  *
  * Built in one pass over the CSV: records written as they come, the index
  * entries into 64 temporary files by the top bits of their hash, each then
- * sorted in memory (a radix sort) and appended. Memory stays at one part
+ * sorted in memory (imp_pairs_sort) and appended. Memory stays at one part
  * of one index. The file is in this machine's byte order.
  */
 #include <errno.h>
@@ -410,11 +410,6 @@ imp_histfile_word(const struct imp_histfile *f, const char *word, int father)
 
 /* ---- building --------------------------------------------------------------------- */
 
-struct entry {
-	uint64_t h;
-	uint32_t ref, pad;
-};
-
 struct imp_histfile_build {
 	char path[4096], tmp[4096 + 16];
 	int fd;
@@ -633,48 +628,12 @@ imp_histfile_built(const struct imp_histfile_build *b)
 	return b->count;
 }
 
-/* Stable by h: ref order (the order written) kept among equal hashes. */
 static int
-radix_sort(struct entry *v, size_t n)
-{
-	struct entry *tmp, *a = v, *z, *t;
-	size_t count[256], i, sum, c;
-	unsigned shift;
-
-	if (n < 2)
-		return 0;
-	if ((tmp = malloc(n * sizeof *tmp)) == NULL)
-		return -1;
-	z = tmp;
-	for (shift = 0; shift < 64; shift += 8) {
-		memset(count, 0, sizeof count);
-		for (i = 0; i < n; i++)
-			count[a[i].h >> shift & 255]++;
-		if (count[a[0].h >> shift & 255] == n)
-			continue;
-		for (i = 0, sum = 0; i < 256; i++) {
-			c = count[i];
-			count[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			z[count[a[i].h >> shift & 255]++] = a[i];
-		t = a;
-		a = z;
-		z = t;
-	}
-	if (a != v)
-		memcpy(v, a, n * sizeof *v);
-	free(tmp);
-	return 0;
-}
-
-static int
-read_part(struct imp_histfile_build *b, FILE *f, struct entry **v, size_t *n)
+read_part(struct imp_histfile_build *b, FILE *f, struct imp_pair **v, size_t *n)
 {
 	unsigned char buf[12 * 4096];
 	size_t got, i, cap = 0;
-	struct entry *w;
+	struct imp_pair *w;
 	off_t size;
 
 	if (fflush(f) != 0 || (size = ftello(f)) < 0 || fseeko(f, 0, SEEK_SET) != 0)
@@ -686,24 +645,24 @@ read_part(struct imp_histfile_build *b, FILE *f, struct entry **v, size_t *n)
 	while ((got = fread(buf, 12, sizeof buf / 12, f)) > 0 && *n + got <= cap)
 		for (i = 0; i < got; i++) {
 			w = &(*v)[(*n)++];
-			w->h = get_le(buf + 12 * i, 8);
-			w->ref = (uint32_t)get_le(buf + 12 * i + 8, 4);
+			w->key = get_le(buf + 12 * i, 8);
+			w->value = get_le(buf + 12 * i + 8, 4);
 		}
 	return *n == cap ? 0 : io_error(b, "reading an index back");
 }
 
 /* Two entries of the number index with one hash: the same number twice? */
 static int
-same_number(struct imp_histfile_build *b, struct imp_histfile *f, const struct entry *x,
-	    const struct entry *y, const char *what)
+same_number(struct imp_histfile_build *b, struct imp_histfile *f, const struct imp_pair *x,
+	    const struct imp_pair *y, const char *what)
 {
 	struct imp_passport p;
 	char a[17];
 
-	if (imp_histfile_get(f, x->ref, &p) != 0)
+	if (imp_histfile_get(f, (uint32_t)x->value, &p) != 0)
 		return imp_fail(b->e, EX_SOFTWARE, "the history's base file reads back damaged");
 	snprintf(a, sizeof a, "%s", p.number);
-	if (imp_histfile_get(f, y->ref, &p) != 0)
+	if (imp_histfile_get(f, (uint32_t)y->value, &p) != 0)
 		return imp_fail(b->e, EX_SOFTWARE, "the history's base file reads back damaged");
 	if (strcmp(a, p.number) != 0)
 		return 0;
@@ -720,7 +679,7 @@ index_out(struct imp_histfile_build *b, int ix, struct ix_header *h, struct imp_
 	uint64_t nb, k = 0, bucket, next = 0;
 	unsigned char v[12];
 	uint32_t *tab;
-	struct entry *e = NULL;
+	struct imp_pair *e = NULL;
 	size_t n, i, p;
 	int rc = 0;
 
@@ -735,17 +694,17 @@ index_out(struct imp_histfile_build *b, int ix, struct ix_header *h, struct imp_
 		rc = io_error(b, "an index");
 	for (p = 0; rc == 0 && p < PARTS; p++) {
 		if ((rc = read_part(b, b->part[ix][p], &e, &n)) != 0 ||
-		    (radix_sort(e, n) != 0 && (rc = imp_fail(b->e, EX_SOFTWARE, "out of memory")))) {
+		    (imp_pairs_sort(e, n) != 0 && (rc = imp_fail(b->e, EX_SOFTWARE, "out of memory")))) {
 			break;
 		}
 		for (i = 0; rc == 0 && i < n; i++, k++) {
-			if (ix == IMP_HF_NUMBER && f != NULL && i > 0 && e[i].h == e[i - 1].h)
+			if (ix == IMP_HF_NUMBER && f != NULL && i > 0 && e[i].key == e[i - 1].key)
 				rc = same_number(b, f, &e[i - 1], &e[i], what);
-			bucket = e[i].h >> (64 - h->bits);
+			bucket = e[i].key >> (64 - h->bits);
 			while (next <= bucket)
 				tab[next++] = (uint32_t)k;
-			put_le(v, e[i].h, h->width);
-			put_le(v + h->width, e[i].ref, 4);
+			put_le(v, e[i].key, h->width);
+			put_le(v + h->width, e[i].value, 4);
 			if (fwrite_unlocked(v, 1, h->width + 4, b->out) != h->width + 4)
 				rc = io_error(b, "an index");
 		}

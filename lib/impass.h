@@ -600,6 +600,15 @@ int imp_map_each(const struct imp_map *m, int (*fn)(void *arg, const char *key,
 		 uint64_t value), void *arg);
 void imp_map_free(struct imp_map *m);
 
+/* ---- sort.c: pairs by a 64-bit key -------------------------------------------- */
+
+struct imp_pair {
+	uint64_t key, value;
+};
+
+/* Stable (equal keys keep their order); -1 when out of memory. */
+int imp_pairs_sort(struct imp_pair *v, size_t n);
+
 /* ---- nadra.c: the NADRA extract, indexed by CNIC --------------------------- */
 
 struct imp_nadra;
