@@ -230,54 +230,86 @@ imp_store_hash(const char *s)
 	return h ^ (h >> 31);
 }
 
+/* "K|part|rest" hashed: what snprintf made of it, without its cost (a
+ * bulk load makes 8 keys a passport). */
+static uint64_t
+key_of(char kind, const char *part, const char *rest)
+{
+	char buf[4 * IMP_WORD_MAX + 32];
+	size_t a = strlen(part), b = strlen(rest);
+
+	if (a + b + 4 > sizeof buf)
+		return 0;
+	buf[0] = kind;
+	buf[1] = '|';
+	memcpy(buf + 2, part, a);
+	buf[2 + a] = '|';
+	memcpy(buf + 3 + a, rest, b + 1);
+	return imp_store_hash(buf);
+}
+
+/* Two numbers of a date as %0Nd-%02d (the second left out when 0 wide). */
+static const char *
+date_part(char out[11], int x, int xw, int y, int yw)
+{
+	int i;
+
+	for (i = xw - 1; i >= 0; i--, x /= 10)
+		out[i] = (char)('0' + x % 10);
+	if (yw == 0) {
+		out[xw] = '\0';
+		return out;
+	}
+	out[xw] = '-';
+	for (i = yw - 1; i >= 0; i--, y /= 10)
+		out[xw + 1 + i] = (char)('0' + y % 10);
+	out[xw + 1 + yw] = '\0';
+	return out;
+}
+
 size_t
 imp_history_keys(const struct imp_name_words *name, const char *dob, int stored, uint64_t *keys,
 		 size_t max)
 {
 	const char *w[4];
-	char buf[4 * IMP_WORD_MAX + 32], skel[IMP_WORD_MAX], initials[8], set[4 * IMP_WORD_MAX];
-	size_t n = imp_strong_words(name, w, 4), i, k = 0, len = 0;
+	char skel[IMP_WORD_MAX], initials[8], set[4 * IMP_WORD_MAX], part[11];
+	size_t n = imp_strong_words(name, w, 4), i, k = 0, len = 0, wl;
 	struct imp_date d;
 
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		len += (size_t)snprintf(set + len, sizeof set - len, "%s%s", i ? " " : "", w[i]);
+		wl = strlen(w[i]);
+		if (len + wl + 2 > sizeof set)
+			break;
+		if (i > 0)
+			set[len++] = ' ';
+		memcpy(set + len, w[i], wl);
+		len += wl;
 		initials[i] = w[i][0];
 	}
+	set[len] = '\0';
 	initials[n] = '\0';
 	if (dob == NULL || imp_date_partial(dob, &d) != 0) {
-		snprintf(buf, sizeof buf, "N|%s|", set);
-		keys[k++] = imp_store_hash(buf);
+		keys[k++] = key_of('N', set, "");
 		return k;
 	}
 	for (i = 0; i < n && k < max; i++) {
 		imp_word_skeleton(w[i], skel);
-		snprintf(buf, sizeof buf, "W|%s|%s", skel, dob);
-		keys[k++] = imp_store_hash(buf);
+		keys[k++] = key_of('W', skel, dob);
 	}
-	if (k < max) {
-		snprintf(buf, sizeof buf, "I|%s|%s", initials, dob);
-		keys[k++] = imp_store_hash(buf);
-	}
+	if (k < max)
+		keys[k++] = key_of('I', initials, dob);
 	/* a typo in the date: the name with two of its three parts */
-	if (k < max && d.m) {
-		snprintf(buf, sizeof buf, "Y|%s|%04d-%02d", set, d.y, d.m);
-		keys[k++] = imp_store_hash(buf);
-	}
-	if (k < max && d.d) {
-		snprintf(buf, sizeof buf, "M|%s|%02d-%02d", set, d.m, d.d);
-		keys[k++] = imp_store_hash(buf);
-	}
-	if (k < max && d.d) {
-		snprintf(buf, sizeof buf, "D|%s|%04d-%02d", set, d.y, d.d);
-		keys[k++] = imp_store_hash(buf);
-	}
+	if (k < max && d.m)
+		keys[k++] = key_of('Y', set, date_part(part, d.y, 4, d.m, 2));
+	if (k < max && d.d)
+		keys[k++] = key_of('M', set, date_part(part, d.m, 2, d.d, 2));
+	if (k < max && d.d)
+		keys[k++] = key_of('D', set, date_part(part, d.y, 4, d.d, 2));
 	/* the name with the year: looked up for a date known only in part */
-	if (k < max && (stored || d.d == 0)) {
-		snprintf(buf, sizeof buf, "N|%s|%04d", set, d.y);
-		keys[k++] = imp_store_hash(buf);
-	}
+	if (k < max && (stored || d.d == 0))
+		keys[k++] = key_of('N', set, date_part(part, d.y, 4, 0, 0));
 	return k;
 }
 
