@@ -622,7 +622,7 @@ int imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped,
 		    struct imp_err *e);
 int imp_nadra_open(const char *path, struct imp_nadra **n, struct imp_err *e);
 uint64_t imp_nadra_rows(const struct imp_nadra *n);
-size_t imp_nadra_find(const struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
+size_t imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
 		      size_t max);
 void imp_nadra_close(struct imp_nadra *n);
 

@@ -40,7 +40,11 @@ struct imp_nadra {
 	size_t size;
 	const struct entry *v;
 	uint64_t n, skipped;
+	uint64_t lookups;
 };
+
+#define DROP_EVERY 4096               /* lookups between dropping the mapped pages, */
+#define DROP_OVER ((size_t)1 << 30)   /* of an index larger than this */
 
 static const char *const columns[] = {
 	"cnic", "name", "father_name", "date_of_birth", "sex", "status",
@@ -303,10 +307,15 @@ fields(const struct imp_nadra *n, uint64_t off, struct imp_citizen *c)
 
 /* The rows of cnic, at most max of them in out; returns how many there are. */
 size_t
-imp_nadra_find(const struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
+imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
 {
 	uint64_t lo = 0, hi = n->n, mid, k;
 
+	/* a register of 120 M rows is an 8 GB index: the pages a batch read go
+	 * back to the page cache now and then instead of adding up in the
+	 * process's memory (read again from the cache when touched again) */
+	if (n->size > DROP_OVER && ++n->lookups % DROP_EVERY == 0)
+		madvise((void *)n->map, n->size, MADV_DONTNEED);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (n->v[mid].cnic < cnic)
