@@ -200,7 +200,7 @@ map_sections(struct imp_histfile *f, const struct header *h)
 	    (f->words_size > 0 && f->words_blob[f->words_size - 1] != '\0'))
 		return -1;
 	for (i = 0; i < h->ndict; i++)
-		if (f->dict_off[i] > f->dict_off[i + 1] || f->dict_off[i + 1] > f->dict_size)
+		if (f->dict_off[i] >= f->dict_off[i + 1] || f->dict_off[i + 1] > f->dict_size)
 			return -1;
 	for (i = 0; i < h->nwords; i++)
 		if (f->words[3 * i] >= f->words_size)
