@@ -677,7 +677,7 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	diff -u <(grep -o '<step stage="dedup".*</step>' o.xml) <(grep -o '<step stage="dedup".*</step>' split.xml)
 }
 
-@test "a passport number twice in a first load refuses the file (65); a base file gone refuses the history (66)" {
+@test "a passport number twice in a first load refuses the file (65); a base file cut short (65) or gone (66) refuses the history" {
 	{ cat h.csv; tail -n 1 h.csv | sed 's/,valid$/,lost/'; } > twice.csv
 	run --separate-stderr dedup -H n.db --import-history twice.csv
 	assert_failure 65
@@ -685,6 +685,11 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	[ ! -e n.db-history ]
 	[ -z "$(ls n.db-history.* 2> /dev/null)" ]
 	assert_equal "$(sqlite3 n.db "select count(*) from history_meta where name = 'base'")" 0
+	head -c 300 h.db-history > cut
+	cp cut h.db-history
+	run --separate-stderr dedup -H h.db v.xml
+	assert_failure 65
+	assert_equal "$stderr" "dedup: the history's base file h.db-history is damaged: load the history again into an empty history (dedup --import-history)"
 	mv h.db-history away
 	run --separate-stderr dedup -H h.db v.xml
 	assert_failure 66
