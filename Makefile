@@ -42,7 +42,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev li
 	   bats-assert bats-support passwd util-linux mandoc chromium libssl-dev openssl \
 	   libcurl4-openssl-dev libmicrohttpd-dev kannel kannel-extras python3
 
-.PHONY: all deps check check-build demo bench install uninstall clean fuzz
+.PHONY: all deps check check-build demo bench bench-national install uninstall clean fuzz
 .SUFFIXES:
 
 all: $(BINS) $(TESTBINS) $(GEN)
@@ -118,6 +118,12 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	tests/bench
+
+# the history and the NADRA register at national size (tests/bench-national:
+# 72 M passports, 120 M citizens; about 35 GB of disk and an hour); not in check
+bench-national: deps
+	$(MAKE) all
+	nice tests/bench-national
 
 # libFuzzer harnesses (tests/fuzz/README): `make fuzz FUZZ_SECONDS=N` runs
 # each for N seconds, one after the other; FUZZ_TARGETS=stream picks some.

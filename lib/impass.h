@@ -595,9 +595,19 @@ struct imp_map *imp_map_new(void);
 int imp_map_put(struct imp_map *m, const char *key, uint64_t value, uint64_t *old);
 int imp_map_get(const struct imp_map *m, const char *key, uint64_t *value);
 int imp_map_set(struct imp_map *m, const char *key, uint64_t value);
+int imp_map_add(struct imp_map *m, const char *key, uint64_t n);
 int imp_map_each(const struct imp_map *m, int (*fn)(void *arg, const char *key,
 		 uint64_t value), void *arg);
 void imp_map_free(struct imp_map *m);
+
+/* ---- sort.c: pairs by a 64-bit key -------------------------------------------- */
+
+struct imp_pair {
+	uint64_t key, value;
+};
+
+/* Stable (equal keys keep their order); -1 when out of memory. */
+int imp_pairs_sort(struct imp_pair *v, size_t n);
 
 /* ---- nadra.c: the NADRA extract, indexed by CNIC --------------------------- */
 
@@ -612,7 +622,7 @@ int imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped,
 		    struct imp_err *e);
 int imp_nadra_open(const char *path, struct imp_nadra **n, struct imp_err *e);
 uint64_t imp_nadra_rows(const struct imp_nadra *n);
-size_t imp_nadra_find(const struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
+size_t imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
 		      size_t max);
 void imp_nadra_close(struct imp_nadra *n);
 

@@ -99,6 +99,26 @@ imp_map_set(struct imp_map *m, const char *key, uint64_t value)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Adds n to the value of key (a key not there is added at n); -1 when out of memory. */
+int
+imp_map_add(struct imp_map *m, const char *key, uint64_t n)
+{
+	struct slot *s;
+
+	if (2 * (m->n + 1) > m->cap && grow(m) != 0)
+		return -1;
+	s = find(m->v, m->cap, key);
+	if (s->key != NULL) {
+		s->value += n;
+		return 0;
+	}
+	if ((s->key = strdup(key)) == NULL)
+		return -1;
+	s->value = n;
+	m->n++;
+	return 0;
+}
+
 /* 0 with the value of key, -1 when key is not there. */
 int
 imp_map_get(const struct imp_map *m, const char *key, uint64_t *value)

@@ -40,7 +40,11 @@ struct imp_nadra {
 	size_t size;
 	const struct entry *v;
 	uint64_t n, skipped;
+	uint64_t lookups;
 };
+
+#define DROP_EVERY 4096               /* lookups between dropping the mapped pages, */
+#define DROP_OVER ((size_t)1 << 30)   /* of an index larger than this */
 
 static const char *const columns[] = {
 	"cnic", "name", "father_name", "date_of_birth", "sex", "status",
@@ -50,7 +54,7 @@ static const char *const columns[] = {
 struct build {
 	int fd;
 	uint64_t at;                  /* where the next row's fields go */
-	struct entry *v;
+	struct imp_pair *v;           /* (CNIC, offset): struct entry's layout */
 	uint64_t n, cap, skipped;
 	size_t col[NCOL];
 	size_t ncols;                 /* fields in the header */
@@ -122,7 +126,7 @@ header_row(struct build *b, const struct imp_csv_row *row, struct imp_err *e)
 static int
 data_row(struct build *b, const struct imp_csv_row *row, struct imp_err *e)
 {
-	struct entry *v;
+	struct imp_pair *v;
 	uint64_t cnic;
 	size_t j;
 	int rc;
@@ -140,7 +144,7 @@ data_row(struct build *b, const struct imp_csv_row *row, struct imp_err *e)
 			return imp_fail(e, EX_SOFTWARE, "out of memory indexing the NADRA extract");
 		b->v = v;
 	}
-	b->v[b->n++] = (struct entry){ cnic, b->at };
+	b->v[b->n++] = (struct imp_pair){ cnic, b->at };
 	for (j = 1; j < NCOL; j++)
 		if ((rc = put(b, row->field[b->col[j]], row->len[b->col[j]] + 1)) != 0)
 			return rc;
@@ -153,16 +157,6 @@ on_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	return row->header ? header_row(arg, row, e) : data_row(arg, row, e);
 }
 
-static int
-by_cnic(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-
-	if (x->cnic != y->cnic)
-		return x->cnic < y->cnic ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
 /* Fields, then the sorted array, then the header: a half-written index has no magic. */
 static int
 finish(struct build *b)
@@ -173,8 +167,9 @@ finish(struct build *b)
 
 	if (b->at % 8 != 0 && (rc = put(b, zeros, 8 - b->at % 8)) != 0)
 		return rc;                     /* the array is read in place: align it */
-	if (b->n > 0)
-		qsort(b->v, b->n, sizeof *b->v, by_cnic);
+	/* by CNIC, a CNIC's rows in the order of the file (offsets grow) */
+	if (imp_pairs_sort(b->v, b->n) != 0)
+		return imp_fail(b->e, EX_SOFTWARE, "out of memory sorting the NADRA index");
 	memset(&h, 0, sizeof h);
 	h.count = b->n;
 	h.entries = b->at;
@@ -312,10 +307,15 @@ fields(const struct imp_nadra *n, uint64_t off, struct imp_citizen *c)
 
 /* The rows of cnic, at most max of them in out; returns how many there are. */
 size_t
-imp_nadra_find(const struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
+imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
 {
 	uint64_t lo = 0, hi = n->n, mid, k;
 
+	/* a register of 120 M rows is an 8 GB index: the pages a batch read go
+	 * back to the page cache now and then instead of adding up in the
+	 * process's memory (read again from the cache when touched again) */
+	if (n->size > DROP_OVER && ++n->lookups % DROP_EVERY == 0)
+		madvise((void *)n->map, n->size, MADV_DONTNEED);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (n->v[mid].cnic < cnic)

@@ -34,9 +34,15 @@ struct imp_store {
 	sqlite3 *db;
 	char path[4096];
 	struct imp_names *names;
-	sqlite3_stmt *insert, *update, *old, *key, *unkey, *stage, *by_cnic, *by_photo, *by_key,
-		*word;
-	int staging;                  /* keys go to temp.history_load, sorted in at the end */
+	sqlite3_stmt *insert, *update, *old, *key, *unkey, *by_cnic, *by_photo, *by_key,
+		*word, *in_delta, *materialise, *shadows;
+	char base_path[4096 + 16];    /* PATH-history: the base file (histfile.c) */
+	struct imp_histfile *base;    /* NULL: none */
+	struct imp_histfile_build *build;     /* an import into an empty history */
+	uint64_t base_rows;           /* passports in the base file, as the tables say */
+	uint32_t *shadow;             /* refs of base passports changed since, sorted */
+	size_t nshadow;
+	int shadow_ok;
 	struct imp_map *count_name, *count_father;   /* words of passports added now */
 	uint64_t passports, added;
 	int in_tx;
@@ -49,7 +55,7 @@ static const char schema[] =
 	" given_names TEXT,"
 	" father_name TEXT, date_of_birth TEXT, sex TEXT, issued_on TEXT, expires_on TEXT,"
 	" status TEXT NOT NULL CHECK (status IN ('valid', 'cancelled', 'lost', 'expired')),"
-	" photo_sha256 TEXT, batch TEXT, tracking_id TEXT);"
+	" photo_sha256 TEXT, batch TEXT, tracking_id TEXT, base INTEGER);"
 	"CREATE TABLE IF NOT EXISTS history_key ("
 	" key INTEGER NOT NULL, id INTEGER NOT NULL, valid_until TEXT,"
 	" PRIMARY KEY (key, id)) WITHOUT ROWID;"
@@ -63,7 +69,9 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS history_passport_cnic ON history_passport (cnic)"
 	" WHERE cnic IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS history_passport_photo ON history_passport (photo_sha256)"
-	" WHERE photo_sha256 IS NOT NULL;";
+	" WHERE photo_sha256 IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS history_passport_base ON history_passport (base)"
+	" WHERE base IS NOT NULL;";
 
 #define COLUMNS "passport_no, cnic, surname, given_names, father_name, date_of_birth, sex, " \
 	"issued_on, expires_on, status, photo_sha256, batch, tracking_id"
@@ -96,20 +104,35 @@ exec(struct imp_store *s, const char *sql, struct imp_err *e)
 	return 0;
 }
 
+/* A state database of before the base file: its passports have no base. */
+static int
+add_base_column(struct imp_store *s, struct imp_err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT base FROM history_passport", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return exec(s, "ALTER TABLE history_passport ADD COLUMN base INTEGER", e);
+}
+
 static int
 read_count(struct imp_store *s, struct imp_err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = prepare(s, "SELECT value FROM history_meta WHERE name = 'passports'", &st,
-			  e)) != 0)
+	if ((rc = prepare(s, "SELECT name, value FROM history_meta WHERE name IN ('passports', "
+			  "'base')", &st, e)) != 0)
 		return rc;
-	s->passports = 0;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		s->passports = (uint64_t)sqlite3_column_int64(st, 0);
+	s->passports = s->base_rows = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*(strcmp((const char *)sqlite3_column_text(st, 0), "base") == 0 ? &s->base_rows :
+		  &s->passports) = (uint64_t)sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "reading");
+	return rc == SQLITE_DONE ? 0 : fail(s, e, "reading");
 }
 
 int
@@ -136,8 +159,17 @@ imp_store_open(const char *path, int mode, struct imp_store **sp, struct imp_err
 		return rc;
 	if ((s->count_name = imp_map_new()) == NULL || (s->count_father = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = exec(s, schema, e)) != 0 || (rc = read_count(s, e)) != 0)
+	if ((rc = exec(s, schema, e)) != 0 || (rc = add_base_column(s, e)) != 0 ||
+	    (rc = read_count(s, e)) != 0)
 		return rc;
+	snprintf(s->base_path, sizeof s->base_path, "%s-history", s->path);
+	if ((rc = imp_histfile_open(s->base_path, &s->base, e)) != 0)
+		return rc;
+	if (s->base == NULL && s->base_rows > 0)
+		return imp_fail(e, EX_NOINPUT, "the history %s has its passports in %s, which is "
+				"not there: put it back beside the database (the two are copied "
+				"together), or load the history again into an empty one", s->path,
+				s->base_path);
 	/* a history not loaded yet gets its indexes after its first load */
 	return s->passports > 0 ? exec(s, indexes, e) : 0;
 }
@@ -154,12 +186,17 @@ imp_store_close(struct imp_store *s)
 	sqlite3_finalize(s->old);
 	sqlite3_finalize(s->key);
 	sqlite3_finalize(s->unkey);
-	sqlite3_finalize(s->stage);
 	sqlite3_finalize(s->by_cnic);
 	sqlite3_finalize(s->by_photo);
 	sqlite3_finalize(s->by_key);
 	sqlite3_finalize(s->word);
+	sqlite3_finalize(s->in_delta);
+	sqlite3_finalize(s->materialise);
+	sqlite3_finalize(s->shadows);
 	sqlite3_close(s->db);
+	imp_histfile_close(s->base);
+	imp_histfile_abort(s->build);
+	free(s->shadow);
 	imp_names_close(s->names);
 	imp_map_free(s->count_name);
 	imp_map_free(s->count_father);
@@ -176,13 +213,13 @@ imp_store_path(const struct imp_store *s)
 uint64_t
 imp_store_passports(const struct imp_store *s)
 {
-	return s->passports;
+	return s->passports + imp_histfile_count(s->base);
 }
 
 /* ---- keys ------------------------------------------------------------------------ */
 
-static uint64_t
-hash64(const char *s)
+uint64_t
+imp_store_hash(const char *s)
 {
 	uint64_t h = 14695981039346656037ULL;      /* FNV-1a, then a finaliser */
 
@@ -193,54 +230,86 @@ hash64(const char *s)
 	return h ^ (h >> 31);
 }
 
+/* "K|part|rest" hashed: what snprintf made of it, without its cost (a
+ * bulk load makes 8 keys a passport). */
+static uint64_t
+key_of(char kind, const char *part, const char *rest)
+{
+	char buf[4 * IMP_WORD_MAX + 32];
+	size_t a = strlen(part), b = strlen(rest);
+
+	if (a + b + 4 > sizeof buf)
+		return 0;
+	buf[0] = kind;
+	buf[1] = '|';
+	memcpy(buf + 2, part, a);
+	buf[2 + a] = '|';
+	memcpy(buf + 3 + a, rest, b + 1);
+	return imp_store_hash(buf);
+}
+
+/* Two numbers of a date as %0Nd-%02d (the second left out when 0 wide). */
+static const char *
+date_part(char out[11], int x, int xw, int y, int yw)
+{
+	int i;
+
+	for (i = xw - 1; i >= 0; i--, x /= 10)
+		out[i] = (char)('0' + x % 10);
+	if (yw == 0) {
+		out[xw] = '\0';
+		return out;
+	}
+	out[xw] = '-';
+	for (i = yw - 1; i >= 0; i--, y /= 10)
+		out[xw + 1 + i] = (char)('0' + y % 10);
+	out[xw + 1 + yw] = '\0';
+	return out;
+}
+
 size_t
 imp_history_keys(const struct imp_name_words *name, const char *dob, int stored, uint64_t *keys,
 		 size_t max)
 {
 	const char *w[4];
-	char buf[4 * IMP_WORD_MAX + 32], skel[IMP_WORD_MAX], initials[8], set[4 * IMP_WORD_MAX];
-	size_t n = imp_strong_words(name, w, 4), i, k = 0, len = 0;
+	char skel[IMP_WORD_MAX], initials[8], set[4 * IMP_WORD_MAX], part[11];
+	size_t n = imp_strong_words(name, w, 4), i, k = 0, len = 0, wl;
 	struct imp_date d;
 
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		len += (size_t)snprintf(set + len, sizeof set - len, "%s%s", i ? " " : "", w[i]);
+		wl = strlen(w[i]);
+		if (len + wl + 2 > sizeof set)
+			break;
+		if (i > 0)
+			set[len++] = ' ';
+		memcpy(set + len, w[i], wl);
+		len += wl;
 		initials[i] = w[i][0];
 	}
+	set[len] = '\0';
 	initials[n] = '\0';
 	if (dob == NULL || imp_date_partial(dob, &d) != 0) {
-		snprintf(buf, sizeof buf, "N|%s|", set);
-		keys[k++] = hash64(buf);
+		keys[k++] = key_of('N', set, "");
 		return k;
 	}
 	for (i = 0; i < n && k < max; i++) {
 		imp_word_skeleton(w[i], skel);
-		snprintf(buf, sizeof buf, "W|%s|%s", skel, dob);
-		keys[k++] = hash64(buf);
+		keys[k++] = key_of('W', skel, dob);
 	}
-	if (k < max) {
-		snprintf(buf, sizeof buf, "I|%s|%s", initials, dob);
-		keys[k++] = hash64(buf);
-	}
+	if (k < max)
+		keys[k++] = key_of('I', initials, dob);
 	/* a typo in the date: the name with two of its three parts */
-	if (k < max && d.m) {
-		snprintf(buf, sizeof buf, "Y|%s|%04d-%02d", set, d.y, d.m);
-		keys[k++] = hash64(buf);
-	}
-	if (k < max && d.d) {
-		snprintf(buf, sizeof buf, "M|%s|%02d-%02d", set, d.m, d.d);
-		keys[k++] = hash64(buf);
-	}
-	if (k < max && d.d) {
-		snprintf(buf, sizeof buf, "D|%s|%04d-%02d", set, d.y, d.d);
-		keys[k++] = hash64(buf);
-	}
+	if (k < max && d.m)
+		keys[k++] = key_of('Y', set, date_part(part, d.y, 4, d.m, 2));
+	if (k < max && d.d)
+		keys[k++] = key_of('M', set, date_part(part, d.m, 2, d.d, 2));
+	if (k < max && d.d)
+		keys[k++] = key_of('D', set, date_part(part, d.y, 4, d.d, 2));
 	/* the name with the year: looked up for a date known only in part */
-	if (k < max && (stored || d.d == 0)) {
-		snprintf(buf, sizeof buf, "N|%s|%04d", set, d.y);
-		keys[k++] = hash64(buf);
-	}
+	if (k < max && (stored || d.d == 0))
+		keys[k++] = key_of('N', set, date_part(part, d.y, 4, 0, 0));
 	return k;
 }
 
@@ -383,14 +452,10 @@ count_words(struct imp_map *m, const struct imp_name_words *w)
 {
 	const char *v[IMP_NAME_WORDS];
 	size_t n = imp_strong_words(w, v, IMP_NAME_WORDS), i;
-	uint64_t c;
 
-	for (i = 0; i < n; i++) {
-		c = 0;
-		imp_map_get(m, v[i], &c);
-		if (imp_map_set(m, v[i], c + 1) != 0)
+	for (i = 0; i < n; i++)
+		if (imp_map_add(m, v[i], 1) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -412,13 +477,10 @@ set_keys(struct imp_store *s, sqlite3_int64 id, const char *given, const char *s
 	    (rc = prepare(s, "DELETE FROM history_key WHERE key = ?1 AND id = ?2",
 			  &s->unkey, e)) != 0)
 		return rc;
-	if (s->staging && (rc = prepare(s, "INSERT INTO temp.history_load VALUES (?1, ?2, ?3)",
-					&s->stage, e)) != 0)
-		return rc;
 	full_name(&s->full, given, surname);
 	imp_name_words(s->names, imp_buf_str(&s->full), &w);
 	n = imp_history_keys(&w, dob, 1, keys, IMP_HISTORY_KEYS);
-	st = !add ? s->unkey : s->staging ? s->stage : s->key;
+	st = add ? s->key : s->unkey;
 	sqlite3_bind_int64(st, 2, id);
 	if (add)
 		bind(st, 3, valid_until);
@@ -462,6 +524,85 @@ valid(const struct imp_passport *p)
 	return p->status != NULL && strcmp(p->status, "valid") == 0;
 }
 
+/* The base file's passport of this number: 0 with its ref and fields, -1 when none. */
+static int
+base_find(struct imp_store *s, const char *number, uint32_t *ref, struct imp_passport *p)
+{
+	uint64_t lo, hi;
+
+	if (s->base == NULL)
+		return -1;
+	imp_histfile_find(s->base, IMP_HF_NUMBER, imp_store_hash(number), &lo, &hi);
+	for (; lo < hi; lo++) {
+		*ref = imp_histfile_ref(s->base, IMP_HF_NUMBER, lo);
+		if (imp_histfile_get(s->base, *ref, p) == 0 && strcmp(p->number, number) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+same_text(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* What the UPDATE of imp_store_put leaves as it is (SQL's IS; "" is NULL there). */
+static int
+unchanged(const struct imp_passport *old, const struct imp_passport *p)
+{
+	int kept = p->printed && (strcmp(old->status, "lost") == 0 ||
+				  strcmp(old->status, "cancelled") == 0);
+
+	return same_text(old->cnic, p->cnic) && same_text(old->surname, p->surname) &&
+	       same_text(old->given_names, p->given_names) &&
+	       same_text(old->father_name, p->father_name) &&
+	       same_text(old->date_of_birth, p->date_of_birth) && same_text(old->sex, p->sex) &&
+	       same_text(old->issued_on, p->issued_on) &&
+	       same_text(old->expires_on, p->expires_on) &&
+	       (same_text(old->status, p->status) || kept) && same_text(p->photo_sha256, "") &&
+	       same_text(p->batch, "") && same_text(p->tracking_id, "");
+}
+
+/*
+ * A passport of the base file, unless the tables have it already: the same
+ * (1), or copied into the tables with its ref (base), which hides the
+ * base's copy from then on, to be updated there (0).
+ */
+static int
+base_put(struct imp_store *s, const struct imp_passport *p, struct imp_err *e)
+{
+	struct imp_passport old;
+	uint32_t ref;
+	int rc;
+
+	if (base_find(s, p->number, &ref, &old) != 0)
+		return 0;
+	if ((rc = prepare(s, "SELECT 1 FROM history_passport WHERE passport_no = ?1",
+			  &s->in_delta, e)) != 0 ||
+	    (rc = prepare(s, "INSERT INTO history_passport (" COLUMNS ", base) VALUES (?1, ?2, "
+			  "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", &s->materialise,
+			  e)) != 0)
+		return -rc;
+	sqlite3_bind_text(s->in_delta, 1, p->number, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->in_delta);
+	sqlite3_reset(s->in_delta);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return -fail(s, e, "reading a passport");
+	if (unchanged(&old, p))
+		return 1;
+	bind_passport(s->materialise, &old);
+	sqlite3_bind_int64(s->materialise, 14, ref);
+	rc = sqlite3_step(s->materialise);
+	sqlite3_reset(s->materialise);
+	if (rc != SQLITE_DONE)
+		return -fail(s, e, "updating a passport");
+	s->shadow_ok = 0;
+	return 0;
+}
+
 int
 imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 	      struct imp_err *e)
@@ -487,6 +628,10 @@ imp_store_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
 			  "(?12 IS NULL OR batch IS ?12) AND (?13 IS NULL OR tracking_id IS ?13))",
 			  &s->update, e)) != 0)
 		return rc;
+	if ((rc = base_put(s, p, e)) != 0) {
+		*outcome = IMP_STORE_SAME;
+		return rc < 0 ? -rc : 0;
+	}
 	bind_passport(s->insert, p);
 	rc = sqlite3_step(s->insert);
 	sqlite3_reset(s->insert);
@@ -649,6 +794,9 @@ load_fields(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
 	return load_names(l, row, e);
 }
 
+static int build_put(struct imp_store *s, const struct imp_passport *p, int *outcome,
+		     struct imp_err *e);
+
 static int
 load_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 {
@@ -687,7 +835,8 @@ load_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	p.issued_on = l->issued;
 	p.expires_on = l->expires;
 	p.status = l->status;
-	if ((rc = imp_store_put(l->s, &p, &outcome, e)) != 0)
+	if ((rc = l->s->build ? build_put(l->s, &p, &outcome, e) :
+		  imp_store_put(l->s, &p, &outcome, e)) != 0)
 		return rc;
 	l->t->rows++;
 	l->t->added += outcome == IMP_STORE_ADDED;
@@ -696,6 +845,60 @@ load_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	if (l->progress != NULL)
 		l->progress(l->arg, l->t->rows);
 	return 0;
+}
+
+/* A passport of the import into an empty history: into the base file. */
+static int
+build_put(struct imp_store *s, const struct imp_passport *p, int *outcome, struct imp_err *e)
+{
+	struct imp_name_words name, father;
+	uint64_t keys[IMP_HISTORY_KEYS];
+	size_t n = 0;
+	int rc;
+
+	full_name(&s->full, p->given_names, p->surname);
+	imp_name_words(s->names, imp_buf_str(&s->full), &name);
+	if (valid(p))
+		n = imp_history_keys(&name, p->date_of_birth, 1, keys, IMP_HISTORY_KEYS);
+	if ((rc = imp_histfile_add(s->build, p, keys, n, e)) != 0)
+		return rc;
+	*outcome = IMP_STORE_ADDED;
+	imp_name_words(s->names, p->father_name ? p->father_name : "", &father);
+	if (count_words(s->count_name, &name) != 0 || count_words(s->count_father, &father) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/*
+ * The base file written and put in place, inside the import's transaction
+ * (no other writer meanwhile); its words counted there, not in the tables.
+ * No passports: no file.
+ */
+static int
+build_finish(struct imp_store *s, const char *csv, struct imp_err *e)
+{
+	char sql[128];
+	int rc;
+
+	if (imp_histfile_built(s->build) == 0)
+		return 0;
+	if ((rc = imp_histfile_finish(s->build, s->count_name, s->count_father, csv)) != 0)
+		return rc;
+	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO history_meta VALUES ('base', %" PRIu64
+		 ")", imp_histfile_built(s->build));
+	if ((rc = exec(s, sql, e)) != 0)
+		return rc;
+	imp_fault("history-import");
+	imp_fault("history-commit");
+	if ((rc = imp_histfile_commit(s->build)) != 0)
+		return rc;
+	imp_map_free(s->count_name);
+	imp_map_free(s->count_father);
+	s->count_name = imp_map_new();
+	s->count_father = imp_map_new();
+	if (s->count_name == NULL || s->count_father == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	return imp_histfile_open(s->base_path, &s->base, e);
 }
 
 int
@@ -712,17 +915,15 @@ imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *pr
 	l.t = t;
 	l.progress = progress;
 	l.arg = arg;
-	/* a bulk load: a large page cache; into an empty history, the keys
-	 * appended to a temporary table and sorted in at the end, the indexes
-	 * built after the rows */
+	/* a bulk load: a large page cache; into an empty history, the base
+	 * file (histfile.c) built beside the tables, put in place at the commit */
 	if ((rc = exec(s, "PRAGMA cache_size = -262144", e)) != 0 ||
 	    (rc = imp_store_begin(s, e)) != 0)
 		return rc;
-	if (s->passports == 0 &&
-	    (rc = exec(s, "DROP INDEX IF EXISTS history_passport_cnic; DROP INDEX IF EXISTS "
-		       "history_passport_photo; CREATE TEMP TABLE history_load (key INTEGER, "
-		       "id INTEGER, valid_until TEXT)", e)) == 0)
-		s->staging = 1;
+	if (s->base == NULL)                      /* perhaps built since it was opened */
+		rc = imp_histfile_open(s->base_path, &s->base, e);
+	if (rc == 0 && s->base == NULL && s->passports == 0)
+		rc = imp_histfile_begin(s->base_path, &s->build, e);
 	if (rc == 0)
 		rc = imp_csv_read(csv, load_row, &l, e);
 	if (rc == 0 && !l.header)
@@ -730,17 +931,15 @@ imp_store_import(struct imp_store *s, const char *csv, imp_store_progress_fn *pr
 			      "header row (impass-csv(5))", csv);
 	for (i = 0; i < 3; i++)
 		imp_buf_free(&l.name[i]);
-	if (rc == 0 && s->staging)
-		rc = exec(s, "INSERT OR REPLACE INTO history_key SELECT key, id, valid_until FROM "
-			  "temp.history_load ORDER BY key, id; DROP TABLE temp.history_load", e);
-	sqlite3_finalize(s->stage);
-	s->stage = NULL;
-	s->staging = 0;
+	if (rc == 0 && s->build != NULL)
+		rc = build_finish(s, csv, e);
 	imp_fault("history-import");
 	if (rc == 0)
 		rc = imp_store_commit(s, e);
 	else
 		imp_store_rollback(s);
+	imp_histfile_abort(s->build);
+	s->build = NULL;
 	exec(s, "PRAGMA cache_size = -16384", e);
 	return rc;
 }
@@ -757,6 +956,7 @@ imp_store_read(struct imp_store *s, struct imp_err *e)
 	    (rc = exec(s, "BEGIN", e)) != 0)
 		return rc;
 	s->in_tx = 1;
+	s->shadow_ok = 0;
 	return 0;
 }
 
@@ -776,79 +976,220 @@ col(sqlite3_stmt *st, int i)
 	return v ? (const char *)v : "";
 }
 
+/* The refs of the base file's passports changed since (copied into the tables). */
 static int
-each(struct imp_store *s, sqlite3_stmt *st, imp_passport_fn *fn, void *arg, struct imp_err *e)
+load_shadows(struct imp_store *s, struct imp_err *e)
+{
+	uint32_t *v;
+	size_t cap = 0;
+	int rc;
+
+	if (s->shadow_ok || s->base == NULL)
+		return 0;
+	if ((rc = prepare(s, "SELECT base FROM history_passport WHERE base IS NOT NULL ORDER BY "
+			  "base", &s->shadows, e)) != 0)
+		return rc;
+	s->nshadow = 0;
+	while ((rc = sqlite3_step(s->shadows)) == SQLITE_ROW) {
+		if (s->nshadow == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if ((v = realloc(s->shadow, cap * sizeof *v)) == NULL) {
+				sqlite3_reset(s->shadows);
+				return imp_fail(e, EX_SOFTWARE, "out of memory");
+			}
+			s->shadow = v;
+		}
+		s->shadow[s->nshadow++] = (uint32_t)sqlite3_column_int64(s->shadows, 0);
+	}
+	sqlite3_reset(s->shadows);
+	if (rc != SQLITE_DONE)
+		return fail(s, e, "reading");
+	s->shadow_ok = 1;
+	return 0;
+}
+
+static int
+shadowed(const struct imp_store *s, uint32_t ref)
+{
+	size_t lo = 0, hi = s->nshadow, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->shadow[mid] < ref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nshadow && s->shadow[lo] == ref;
+}
+
+/* Where a row of the tables comes among the base file's: a copy at its
+ * base's place, the others after them all, in the order they came. */
+static uint64_t
+row_order(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ?
+	       ((uint64_t)1 << 32) + (uint64_t)sqlite3_column_int64(st, 0) :
+	       (uint64_t)sqlite3_column_int64(st, col);
+}
+
+struct merge {
+	int ix;                       /* the base file's index */
+	uint64_t h;                   /* the hash looked up there */
+	const char *cnic;             /* IMP_HF_CNIC: the CNIC looked up */
+	const char *valid_on;         /* IMP_HF_KEY: valid passports expiring on or after */
+	int *left;                    /* at most this many more (NULL: no limit) */
+};
+
+static int
+base_wanted(const struct merge *m, const struct imp_passport *p)
+{
+	if (m->ix == IMP_HF_CNIC)
+		return strcmp(p->cnic, m->cnic) == 0;
+	return strcmp(p->status, "valid") == 0 && strcmp(p->expires_on, m->valid_on) >= 0;
+}
+
+/*
+ * The rows of st (columns: id, COLUMNS, base) and the base file's passports
+ * found by m, one sequence in the order of the history as if it were one
+ * table; the base's passports changed since are the tables' copies.
+ */
+static int
+each(struct imp_store *s, sqlite3_stmt *st, const struct merge *m, imp_passport_fn *fn,
+     void *arg, struct imp_err *e)
 {
 	struct imp_passport p;
-	int rc, stop = 0;
+	uint64_t lo = 0, hi = 0, order;
+	uint32_t ref = 0;
+	int rc, stop = 0, have_ref = 0;
 
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		p.number = col(st, 0);
-		p.cnic = col(st, 1);
-		p.surname = col(st, 2);
-		p.given_names = col(st, 3);
-		p.father_name = col(st, 4);
-		p.date_of_birth = col(st, 5);
-		p.sex = col(st, 6);
-		p.issued_on = col(st, 7);
-		p.expires_on = col(st, 8);
-		p.status = col(st, 9);
-		p.photo_sha256 = col(st, 10);
-		p.batch = col(st, 11);
-		p.tracking_id = col(st, 12);
-		stop = fn(arg, &p);
+	if (s->base != NULL && m != NULL) {
+		if ((rc = load_shadows(s, e)) != 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+		imp_histfile_find(s->base, m->ix, m->h, &lo, &hi);
 	}
-	sqlite3_reset(st);
-	if (!stop && rc != SQLITE_DONE)
+	rc = st != NULL ? sqlite3_step(st) : SQLITE_DONE;
+	while (!stop && (m == NULL || m->left == NULL || *m->left > 0)) {
+		while (!have_ref && lo < hi) {
+			ref = imp_histfile_ref(s->base, m->ix, lo++);
+			have_ref = !shadowed(s, ref);
+		}
+		order = rc == SQLITE_ROW ? row_order(st, 14) : UINT64_MAX;
+		if (have_ref && ref < order) {
+			have_ref = 0;
+			if (imp_histfile_get(s->base, ref, &p) != 0) {
+				sqlite3_reset(st);
+				return imp_fail(e, EX_DATAERR, "the history's base file %s is "
+						"damaged: load the history again into an empty "
+						"history (dedup --import-history)", s->base_path);
+			}
+			if (!base_wanted(m, &p))
+				continue;
+		} else if (rc == SQLITE_ROW) {
+			p.number = col(st, 1);
+			p.cnic = col(st, 2);
+			p.surname = col(st, 3);
+			p.given_names = col(st, 4);
+			p.father_name = col(st, 5);
+			p.date_of_birth = col(st, 6);
+			p.sex = col(st, 7);
+			p.issued_on = col(st, 8);
+			p.expires_on = col(st, 9);
+			p.status = col(st, 10);
+			p.photo_sha256 = col(st, 11);
+			p.batch = col(st, 12);
+			p.tracking_id = col(st, 13);
+			p.printed = 0;
+			stop = fn(arg, &p);
+			if (m != NULL && m->left != NULL)
+				--*m->left;
+			rc = stop ? SQLITE_DONE : sqlite3_step(st);
+			continue;
+		} else {
+			break;
+		}
+		p.printed = 0;
+		stop = fn(arg, &p);
+		if (m != NULL && m->left != NULL)
+			--*m->left;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (!stop && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return fail(s, e, "looking up passports");
 	return 0;
 }
+
+#define SELECTED "p.id, p.passport_no, p.cnic, p.surname, p.given_names, p.father_name, " \
+	"p.date_of_birth, p.sex, p.issued_on, p.expires_on, p.status, p.photo_sha256, p.batch, " \
+	"p.tracking_id, p.base"
 
 int
 imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn, void *arg,
 		  struct imp_err *e)
 {
+	struct merge m = { IMP_HF_CNIC, imp_store_hash(cnic), cnic, NULL, NULL };
 	int rc;
 
-	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE cnic = ?1",
-			  &s->by_cnic, e)) != 0)
+	if ((rc = prepare(s, "SELECT " SELECTED " FROM history_passport p WHERE p.cnic = ?1 "
+			  "ORDER BY coalesce(p.base, 4294967296 + p.id)", &s->by_cnic, e)) != 0)
 		return rc;
 	sqlite3_bind_text(s->by_cnic, 1, cnic, -1, SQLITE_STATIC);
-	return each(s, s->by_cnic, fn, arg, e);
+	return each(s, s->by_cnic, &m, fn, arg, e);
 }
 
+/* The base file has no photos: a passport with one came from a printed stream. */
 int
 imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *fn, void *arg,
 		   struct imp_err *e)
 {
 	int rc;
 
-	if ((rc = prepare(s, "SELECT " COLUMNS " FROM history_passport WHERE photo_sha256 = ?1",
-			  &s->by_photo, e)) != 0)
+	if ((rc = prepare(s, "SELECT " SELECTED " FROM history_passport p WHERE "
+			  "p.photo_sha256 = ?1", &s->by_photo, e)) != 0)
 		return rc;
 	sqlite3_bind_text(s->by_photo, 1, photo, -1, SQLITE_STATIC);
-	return each(s, s->by_photo, fn, arg, e);
+	return each(s, s->by_photo, NULL, fn, arg, e);
 }
 
+static int
+by_signed(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Key by key in SQLite's order (as signed integers), each once; by id in a key. */
 int
 imp_store_by_keys(struct imp_store *s, const uint64_t *keys, size_t n, const char *valid_on,
 		  int limit, imp_passport_fn *fn, void *arg, struct imp_err *e)
 {
+	int64_t k[IMP_HISTORY_KEYS];
+	struct merge m = { IMP_HF_KEY, 0, NULL, valid_on, &limit };
 	size_t i;
 	int rc;
 
-	if ((rc = prepare(s, "SELECT p.passport_no, p.cnic, p.surname, p.given_names, "
-			  "p.father_name, p.date_of_birth, p.sex, p.issued_on, p.expires_on, "
-			  "p.status, p.photo_sha256, p.batch, p.tracking_id FROM history_key k "
-			  "JOIN history_passport p ON p.id = k.id WHERE k.key IN (?1, ?2, ?3, ?4, "
-			  "?5, ?6, ?7, ?8, ?9, ?10) AND k.valid_until >= ?11 LIMIT ?12",
-			  &s->by_key, e)) != 0)
+	if ((rc = prepare(s, "SELECT " SELECTED " FROM history_key k JOIN history_passport p ON "
+			  "p.id = k.id WHERE k.key = ?1 AND k.valid_until >= ?2 ORDER BY "
+			  "coalesce(p.base, 4294967296 + p.id)", &s->by_key, e)) != 0)
 		return rc;
-	for (i = 0; i < IMP_HISTORY_KEYS; i++)
-		sqlite3_bind_int64(s->by_key, (int)i + 1, (sqlite3_int64)keys[i < n ? i : 0]);
-	sqlite3_bind_text(s->by_key, IMP_HISTORY_KEYS + 1, valid_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s->by_key, IMP_HISTORY_KEYS + 2, limit);
-	return n > 0 ? each(s, s->by_key, fn, arg, e) : 0;
+	if (n > IMP_HISTORY_KEYS)
+		n = IMP_HISTORY_KEYS;
+	memcpy(k, keys, n * sizeof *k);
+	qsort(k, n, sizeof *k, by_signed);
+	for (i = 0; i < n && limit > 0; i++) {
+		if (i > 0 && k[i] == k[i - 1])
+			continue;
+		m.h = (uint64_t)k[i];
+		sqlite3_bind_int64(s->by_key, 1, k[i]);
+		sqlite3_bind_text(s->by_key, 2, valid_on, -1, SQLITE_STATIC);
+		if ((rc = each(s, s->by_key, &m, fn, arg, e)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 int
@@ -861,9 +1202,9 @@ imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *n,
 			  &s->word, e)) != 0)
 		return rc;
 	sqlite3_bind_text(s->word, 1, word, -1, SQLITE_STATIC);
-	*n = 0;
+	*n = imp_histfile_word(s->base, word, father);
 	if ((rc = sqlite3_step(s->word)) == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(s->word, father ? 1 : 0);
+		*n += (uint64_t)sqlite3_column_int64(s->word, father ? 1 : 0);
 	sqlite3_reset(s->word);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "counting a name");
 }

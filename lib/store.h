@@ -88,4 +88,34 @@ int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *
 size_t imp_history_keys(const struct imp_name_words *name, const char *dob, int stored,
 			uint64_t *keys, size_t max);
 
+/*
+ * histfile.c: the history's base file beside the state database (what the
+ * first import into an empty history built), read in place; store.c asks it
+ * and lays the SQLite tables (what changed since) over it.
+ */
+enum { IMP_HF_NUMBER, IMP_HF_CNIC, IMP_HF_KEY, IMP_HF_NINDEX };
+
+struct imp_histfile;
+struct imp_histfile_build;
+
+uint64_t imp_store_hash(const char *s);
+
+/* *f NULL (and 0) when there is no such file. */
+int imp_histfile_open(const char *path, struct imp_histfile **f, struct imp_err *e);
+void imp_histfile_close(struct imp_histfile *f);
+uint64_t imp_histfile_count(const struct imp_histfile *f);
+void imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint64_t *hi);
+uint32_t imp_histfile_ref(const struct imp_histfile *f, int ix, uint64_t i);
+int imp_histfile_get(struct imp_histfile *f, uint32_t ref, struct imp_passport *p);
+uint64_t imp_histfile_word(const struct imp_histfile *f, const char *word, int father);
+
+int imp_histfile_begin(const char *path, struct imp_histfile_build **b, struct imp_err *e);
+int imp_histfile_add(struct imp_histfile_build *b, const struct imp_passport *p,
+		     const uint64_t *keys, size_t nkeys, struct imp_err *e);
+uint64_t imp_histfile_built(const struct imp_histfile_build *b);
+int imp_histfile_finish(struct imp_histfile_build *b, struct imp_map *count_name,
+			struct imp_map *count_father, const char *what);
+int imp_histfile_commit(struct imp_histfile_build *b);
+void imp_histfile_abort(struct imp_histfile_build *b);
+
 #endif

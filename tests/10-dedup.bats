@@ -180,7 +180,7 @@ teardown_file() {
 
 setup() {
 	stage_env
-	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err "$KT"/*.db .
+	cp "$KT"/*.csv "$KT"/*.xml "$KT"/*.err "$KT"/*.db "$KT"/*.db-history .
 }
 
 
@@ -656,6 +656,45 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	assert_success
 	[[ $stderr == *' 0 added, 0 changed, 11 already there; the history h.db holds 11 passports; '* ]] ||
 		fail "$stderr"
+}
+
+@test "the first load writes the base file beside the database, 0600; a history in both finds as one in either" {
+	assert_equal "$(stat -c %a h.db-history)" 600
+	assert_equal "$(sqlite3 h.db 'select count(*) from history_passport')" 0
+	# a header alone: no base file, the history empty
+	head -n 1 h.csv > none.csv
+	run -0 --separate-stderr dedup -H e2.db --import-history none.csv
+	[ ! -e e2.db-history ]
+	# five passports into the base file, the other six into the tables
+	head -n 6 h.csv > first.csv
+	{ head -n 1 h.csv; tail -n +7 h.csv; } > rest.csv
+	dedup -H s.db --import-history first.csv 2> /dev/null
+	run -0 --separate-stderr dedup -H s.db --import-history rest.csv
+	[[ $stderr == 'dedup: rest.csv: 6 rows: 6 added, 0 changed, 0 already there; the history s.db holds 11 passports; '* ]] ||
+		fail "$stderr"
+	assert_equal "$(sqlite3 s.db 'select count(*) from history_passport')" 6
+	dedup -H s.db v.xml > split.xml 2> /dev/null
+	diff -u <(grep -o '<step stage="dedup".*</step>' o.xml) <(grep -o '<step stage="dedup".*</step>' split.xml)
+}
+
+@test "a passport number twice in a first load refuses the file (65); a base file cut short (65) or gone (66) refuses the history" {
+	{ cat h.csv; tail -n 1 h.csv | sed 's/,valid$/,lost/'; } > twice.csv
+	run --separate-stderr dedup -H n.db --import-history twice.csv
+	assert_failure 65
+	assert_equal "$stderr" "dedup: twice.csv: passport $(tail -n 1 h.csv | cut -d, -f1) is on more than one row: a passport is one row of the history, so the file is refused: keep its last row and load it again"
+	[ ! -e n.db-history ]
+	[ -z "$(ls n.db-history.* 2> /dev/null)" ]
+	assert_equal "$(sqlite3 n.db "select count(*) from history_meta where name = 'base'")" 0
+	head -c 300 h.db-history > cut
+	cp cut h.db-history
+	run --separate-stderr dedup -H h.db v.xml
+	assert_failure 65
+	assert_equal "$stderr" "dedup: the history's base file h.db-history is damaged: load the history again into an empty history (dedup --import-history)"
+	mv h.db-history away
+	run --separate-stderr dedup -H h.db v.xml
+	assert_failure 66
+	assert_equal "$stderr" "dedup: the history h.db has its passports in h.db-history, which is not there: put it back beside the database (the two are copied together), or load the history again into an empty one"
+	assert_equal "$output" ''
 }
 
 @test "a missing history CSV (66), a missing history (66), an unwritable one (73)" {

@@ -31,6 +31,10 @@
 
 /* The CNIC body and passport numbers carry 8 decimal digits of the index. */
 #define PERSON_LIMIT 100000000ULL
+/* the NADRA register alone goes beyond: 120 million citizens and more
+ * (make bench-national); people from PERSON_LIMIT on have CNICs of their
+ * own districts (make_cnic) and no passport */
+#define NADRA_LIMIT 900000000ULL
 #define PCL_BASE 50000000ULL
 #define REGISTER_BASE 30000000ULL
 #define TYPED_BASE 35000000ULL
@@ -1034,13 +1038,22 @@ static char parity_digit(struct rng *r, char sex)
 }
 
 /* The district keeps its first four digits; the fifth and the middle
- * seven encode the index, so uniqueness never depends on the district. */
+ * seven encode the index, so uniqueness never depends on the district.
+ * Beyond PERSON_LIMIT, each block of PERSON_LIMIT people has a district
+ * 70B0 that no city has, B the block. */
 static void make_cnic(const struct config *cfg, struct rng *r,
     struct person *p)
 {
-	uint64_t body = scramble(p->index, 10000, cfg->cnic_key);
+	uint64_t block = p->index / PERSON_LIMIT;
+	uint64_t body = scramble(p->index % PERSON_LIMIT, 10000, cfg->cnic_key);
 
 	memcpy(p->cnic, p->home->district, 4);
+	if (block > 0) {
+		p->cnic[0] = '7';
+		p->cnic[1] = '0';
+		p->cnic[2] = (char)('0' + block);
+		p->cnic[3] = '0';
+	}
 	put_digits(p->cnic + 4, body, 8);
 	p->cnic[12] = parity_digit(r, p->sex);
 	p->cnic[13] = '\0';
@@ -2724,6 +2737,8 @@ static void parse_option(int opt, const char *arg, struct config *cfg)
 
 static void parse_operands(int argc, char **argv, struct config *cfg)
 {
+	unsigned long long limit;
+
 	if (argc != 2)
 		usage_error("expected KIND and COUNT");
 	cfg->kind = find_kind(argv[0]);
@@ -2734,18 +2749,18 @@ static void parse_operands(int argc, char **argv, struct config *cfg)
 		    argv[0]);
 	rich_names = strcmp(cfg->kind->name, "pcl") == 0 ||
 	    strcmp(cfg->kind->name, "screening") == 0;
-	if (parse_u64(argv[1], PERSON_LIMIT, &cfg->count) != 0)
-		usage_error("COUNT: not a number up to %llu: %s",
-		    PERSON_LIMIT, argv[1]);
+	limit = strcmp(cfg->kind->name, "nadra") == 0 ? NADRA_LIMIT : PERSON_LIMIT;
+	if (parse_u64(argv[1], limit, &cfg->count) != 0)
+		usage_error("COUNT: not a number up to %llu: %s", limit, argv[1]);
 	if (strcmp(cfg->kind->name, "fees") == 0 &&
 	    (cfg->count > FEE_ROWS || cfg->from + cfg->count > FEE_ROWS))
 		usage_error("fees: --from + COUNT must not exceed %d, the rows "
 		    "of the schedule", FEE_ROWS);
 	if (strcmp(cfg->kind->name, "presented") == 0 && pool_size == 0)
 		usage_error("presented: --printed FILE names the printed passports");
-	if (cfg->kind->base + cfg->from + cfg->count > PERSON_LIMIT)
+	if (cfg->kind->base + cfg->from + cfg->count > limit)
 		usage_error("%s: --from + COUNT must not exceed %llu",
-		    cfg->kind->name, PERSON_LIMIT - cfg->kind->base);
+		    cfg->kind->name, limit - cfg->kind->base);
 }
 
 static void parse_args(int argc, char **argv, struct config *cfg)

@@ -1,0 +1,910 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The history's base file, PATH-history beside the state database PATH:
+ * the passports of the first import into an empty history (lib/store.c),
+ * written once and read in place through a read-only mapping. What dedup
+ * reads of 72 million passports in under 100 bytes each:
+ *
+ *   records   one per passport, in the order of the CSV, 4-byte aligned (a
+ *             record is named by its offset / 4, its ref): status and sex
+ *             in one byte, the number, the CNIC in 6 bytes, three dates in
+ *             3 bytes each, the names as numbers of words in a dictionary
+ *   dict      the words of the names, in the order first seen
+ *   words     how many passports bear each canonical word (history_word)
+ *   3 indexes by number, by CNIC, by blocking key (valid passports only):
+ *             (hash, ref) sorted, the top bits of the hash as a table of
+ *             where each bucket starts, the rest of it and the ref stored:
+ *             a lookup reads the table and one page of entries
+ *
+ * Built in one pass over the CSV: records written as they come, the index
+ * entries into 64 temporary files by the top bits of their hash, each then
+ * sorted in memory (imp_pairs_sort) and appended. Memory stays at one part
+ * of one index. The file is in this machine's byte order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define MAGIC "IMPHIST1"
+#define HEADER 256
+#define PARTS 64                      /* temporary files per index while building */
+#define PART_SHIFT 58                 /* 64 - log2(PARTS) */
+#define DROP_EVERY 4096               /* lookups between dropping the mapped pages, */
+#define DROP_OVER ((size_t)1 << 30)   /* of a file larger than this */
+
+enum { ST_VALID, ST_CANCELLED, ST_LOST, ST_EXPIRED };
+enum { F_RAW_NAMES = 0x10 };
+
+static const char *const statuses[] = { "valid", "cancelled", "lost", "expired" };
+static const char *const sexes[] = { "", "M", "F", "X" };
+
+struct ix_header {
+	uint64_t off, n;
+	uint32_t bits, width;
+};
+
+struct header {
+	char magic[8];
+	uint64_t count, rec_off, rec_size, dict_off, ndict, dict_size, words_off, nwords,
+		words_size, size;
+	struct ix_header ix[IMP_HF_NINDEX];
+};
+
+struct ix {
+	const uint32_t *tab;
+	const unsigned char *ent;
+	uint64_t n;
+	unsigned bits, width;
+};
+
+struct imp_histfile {
+	unsigned char *map;
+	size_t size;
+	const unsigned char *rec;
+	uint64_t count, rec_size, ndict, nwords;
+	const uint32_t *dict_off, *words;
+	const char *dict, *words_blob;
+	uint64_t dict_size, words_size;
+	struct ix ix[IMP_HF_NINDEX];
+	uint64_t lookups;
+	struct imp_buf name[3];
+	char number[17], cnic[14], dob[11], issued[11], expires[11];
+};
+
+/* ---- little pieces ---------------------------------------------------------------- */
+
+static uint64_t
+get_le(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static void
+put_le(unsigned char *p, uint64_t v, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint32_t
+pack_date(const char *s)
+{
+	struct imp_date d;
+
+	if (s == NULL || *s == '\0' || imp_date_partial(s, &d) != 0)
+		return 0;
+	return (uint32_t)d.y << 9 | (uint32_t)d.m << 5 | (uint32_t)d.d;
+}
+
+static void
+unpack_date(uint32_t v, char out[11])
+{
+	struct imp_date d = { (int)(v >> 9), (int)(v >> 5 & 15), (int)(v & 31) };
+
+	if (v == 0)
+		out[0] = '\0';
+	else
+		imp_date_str(&d, out);
+}
+
+/* How many bits the bucket table takes of a hash: about 8 entries a bucket. */
+static unsigned
+table_bits(uint64_t n)
+{
+	unsigned b = 0;
+
+	while (b < 64 && (n >> b) != 0)
+		b++;
+	return b < 9 ? 6 : b > 31 ? 28 : b - 3;
+}
+
+/* ---- reading ---------------------------------------------------------------------- */
+
+static int
+damaged(const char *path, struct imp_err *e)
+{
+	return imp_fail(e, EX_DATAERR, "the history's base file %s is damaged: load the history "
+			"again into an empty history (dedup --import-history)", path);
+}
+
+static int
+in_file(const struct imp_histfile *f, uint64_t off, uint64_t len)
+{
+	return off <= f->size && len <= f->size - off;
+}
+
+static int
+map_ix(struct imp_histfile *f, const struct ix_header *h, struct ix *x)
+{
+	uint64_t nb, tab_len, i;
+
+	if (h->bits < 6 || h->bits > 31 || h->width < 1 || h->width > 8 ||
+	    64 - h->bits > 8 * h->width || h->off % 4 != 0)
+		return -1;
+	nb = (uint64_t)1 << h->bits;
+	tab_len = 4 * (nb + 1);
+	if (!in_file(f, h->off, tab_len) || h->n > UINT32_MAX ||
+	    !in_file(f, h->off + tab_len, h->n * (h->width + 4)))
+		return -1;
+	x->tab = (const uint32_t *)(f->map + h->off);
+	x->ent = f->map + h->off + tab_len;
+	x->n = h->n;
+	x->bits = h->bits;
+	x->width = h->width;
+	for (i = 0; i < nb; i++)
+		if (x->tab[i] > x->tab[i + 1])
+			return -1;
+	return x->tab[0] == 0 && x->tab[nb] == h->n ? 0 : -1;
+}
+
+static int
+map_sections(struct imp_histfile *f, const struct header *h)
+{
+	size_t i;
+
+	if (memcmp(h->magic, MAGIC, 8) != 0 || h->size != f->size ||
+	    !in_file(f, h->rec_off, h->rec_size) || h->rec_off % 4 != 0 ||
+	    h->rec_size / 4 > UINT32_MAX || h->dict_off % 4 != 0 || h->words_off % 4 != 0 ||
+	    h->ndict >= UINT32_MAX || h->nwords >= UINT32_MAX ||
+	    !in_file(f, h->dict_off, 4 * (h->ndict + 1) + h->dict_size) ||
+	    !in_file(f, h->words_off, 12 * h->nwords + h->words_size))
+		return -1;
+	f->count = h->count;
+	f->rec = f->map + h->rec_off;
+	f->rec_size = h->rec_size;
+	f->dict_off = (const uint32_t *)(f->map + h->dict_off);
+	f->dict = (const char *)(f->dict_off + h->ndict + 1);
+	f->ndict = h->ndict;
+	f->dict_size = h->dict_size;
+	f->words = (const uint32_t *)(f->map + h->words_off);
+	f->words_blob = (const char *)(f->words + 3 * h->nwords);
+	f->nwords = h->nwords;
+	f->words_size = h->words_size;
+	if ((f->dict_size > 0 && f->dict[f->dict_size - 1] != '\0') ||
+	    (f->words_size > 0 && f->words_blob[f->words_size - 1] != '\0'))
+		return -1;
+	for (i = 0; i < h->ndict; i++)
+		if (f->dict_off[i] >= f->dict_off[i + 1] || f->dict_off[i + 1] > f->dict_size)
+			return -1;
+	for (i = 0; i < h->nwords; i++)
+		if (f->words[3 * i] >= f->words_size)
+			return -1;
+	for (i = 0; i < IMP_HF_NINDEX; i++)
+		if (map_ix(f, &h->ix[i], &f->ix[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int
+imp_histfile_open(const char *path, struct imp_histfile **fp, struct imp_err *e)
+{
+	struct imp_histfile *f;
+	struct header h;
+	struct stat st;
+	int fd, rc;
+
+	*fp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno == ENOENT ? 0 : imp_fail(e, EX_NOINPUT, "cannot open the history's "
+						      "base file %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || st.st_size < HEADER || pread(fd, &h, sizeof h, 0) !=
+	    (ssize_t)sizeof h) {
+		close(fd);
+		return damaged(path, e);
+	}
+	if ((f = calloc(1, sizeof *f)) == NULL) {
+		close(fd);
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	f->size = (size_t)st.st_size;
+	f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (f->map == MAP_FAILED) {
+		free(f);
+		return imp_fail(e, EX_IOERR, "cannot map %s: %s", path, strerror(errno));
+	}
+	if ((rc = map_sections(f, &h)) != 0) {
+		imp_histfile_close(f);
+		return damaged(path, e);
+	}
+	*fp = f;
+	return 0;
+}
+
+void
+imp_histfile_close(struct imp_histfile *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	munmap(f->map, f->size);
+	for (i = 0; i < 3; i++)
+		imp_buf_free(&f->name[i]);
+	free(f);
+}
+
+uint64_t
+imp_histfile_count(const struct imp_histfile *f)
+{
+	return f != NULL ? f->count : 0;
+}
+
+/*
+ * The entries of hash h in index ix: [*lo, *hi). The pages read of a large
+ * file are given back to the page cache now and then, so that a batch's
+ * lookups over a history of many GB do not add up in the process's memory.
+ */
+void
+imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint64_t *hi)
+{
+	const struct ix *x = &f->ix[ix];
+	uint64_t b = h >> (64 - x->bits), a, z, mid, want, stride = x->width + 4;
+	uint64_t mask = x->width == 8 ? UINT64_MAX : ((uint64_t)1 << 8 * x->width) - 1;
+
+	if (f->size > DROP_OVER && ++f->lookups % DROP_EVERY == 0)
+		madvise(f->map, f->size, MADV_DONTNEED);
+	want = h & mask;
+	a = x->tab[b];
+	z = x->tab[b + 1];
+	while (a < z) {
+		mid = a + (z - a) / 2;
+		if (get_le(x->ent + mid * stride, x->width) < want)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	*lo = a;
+	for (z = a; z < x->tab[b + 1] && get_le(x->ent + z * stride, x->width) == want; z++)
+		;
+	*hi = z;
+}
+
+uint32_t
+imp_histfile_ref(const struct imp_histfile *f, int ix, uint64_t i)
+{
+	const struct ix *x = &f->ix[ix];
+
+	return (uint32_t)get_le(x->ent + i * (x->width + 4) + x->width, 4);
+}
+
+static int
+names_out(struct imp_histfile *f, const unsigned char **p, const unsigned char *end,
+	  struct imp_buf *out)
+{
+	uint64_t code;
+	unsigned shift;
+
+	imp_buf_reset(out);
+	for (;;) {
+		for (code = 0, shift = 0; *p < end && shift < 35; shift += 7) {
+			code |= (uint64_t)(**p & 0x7f) << shift;
+			if (*(*p)++ < 0x80)
+				break;
+		}
+		if (*p > end || shift >= 35)
+			return -1;
+		if (code == 0)
+			return 0;
+		if (code > f->ndict)
+			return -1;
+		if (out->len > 0)
+			imp_buf_add(out, " ", 1);
+		imp_buf_add(out, f->dict + f->dict_off[code - 1],
+			    f->dict_off[code] - f->dict_off[code - 1] - 1);
+		if (*p >= end)
+			return -1;
+	}
+}
+
+static int
+raw_out(const unsigned char **p, const unsigned char *end, struct imp_buf *out)
+{
+	const unsigned char *z = memchr(*p, '\0', (size_t)(end - *p));
+
+	if (z == NULL)
+		return -1;
+	imp_buf_reset(out);
+	imp_buf_add(out, *p, (size_t)(z - *p));
+	*p = z + 1;
+	return 0;
+}
+
+/* Passport ref, into p (valid until the next call); -1 when damaged. */
+int
+imp_histfile_get(struct imp_histfile *f, uint32_t ref, struct imp_passport *p)
+{
+	const unsigned char *r = f->rec + 4 * (uint64_t)ref, *end = f->rec + f->rec_size;
+	uint64_t cnic;
+	size_t i;
+	unsigned len;
+
+	if (4 * (uint64_t)ref + 17 > f->rec_size || (len = r[1]) > 16 ||
+	    r + 2 + len + 15 > end)
+		return -1;
+	memset(p, 0, sizeof *p);
+	p->status = statuses[r[0] & 3];
+	p->sex = sexes[r[0] >> 2 & 3];
+	memcpy(f->number, r + 2, len);
+	f->number[len] = '\0';
+	r += 2 + len;
+	if ((cnic = get_le(r, 6)) != 0)
+		snprintf(f->cnic, sizeof f->cnic, "%013" PRIu64, (cnic - 1) % UINT64_C(10000000000000));
+	else
+		f->cnic[0] = '\0';
+	unpack_date((uint32_t)get_le(r + 6, 3), f->dob);
+	unpack_date((uint32_t)get_le(r + 9, 3), f->issued);
+	unpack_date((uint32_t)get_le(r + 12, 3), f->expires);
+	r += 15;
+	for (i = 0; i < 3; i++)
+		if ((f->rec[4 * (uint64_t)ref] & F_RAW_NAMES ? raw_out(&r, end, &f->name[i]) :
+		     names_out(f, &r, end, &f->name[i])) != 0)
+			return -1;
+	p->number = f->number;
+	p->cnic = f->cnic;
+	p->surname = imp_buf_str(&f->name[0]);
+	p->given_names = imp_buf_str(&f->name[1]);
+	p->father_name = imp_buf_str(&f->name[2]);
+	p->date_of_birth = f->dob;
+	p->issued_on = f->issued;
+	p->expires_on = f->expires;
+	p->photo_sha256 = p->batch = p->tracking_id = "";
+	return 0;
+}
+
+/* How many passports of the file bear a canonical word (father: in the father's name). */
+uint64_t
+imp_histfile_word(const struct imp_histfile *f, const char *word, int father)
+{
+	uint64_t lo = 0, hi = f != NULL ? f->nwords : 0, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(f->words_blob + f->words[3 * mid], word);
+		if (c == 0)
+			return f->words[3 * mid + (father ? 2 : 1)];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* ---- building --------------------------------------------------------------------- */
+
+struct imp_histfile_build {
+	char path[4096], tmp[4096 + 16];
+	int fd;
+	FILE *out;
+	uint64_t at;                  /* bytes of records written */
+	uint64_t count;
+	FILE *part[IMP_HF_NINDEX][PARTS];
+	uint64_t nent[IMP_HF_NINDEX];
+	struct imp_map *dict;
+	struct imp_buf dict_blob, rec, word;
+	uint32_t *dict_off;
+	uint64_t ndict, dict_cap;
+	struct imp_err *e;
+};
+
+static int
+io_error(struct imp_histfile_build *b, const char *what)
+{
+	return imp_fail(b->e, EX_IOERR, "cannot write the history's base file %s (%s): %s",
+			b->tmp, what, strerror(errno));
+}
+
+static int
+part_file(struct imp_histfile_build *b, FILE **fp)
+{
+	char dir[4096];
+	int fd;
+
+	snprintf(dir, sizeof dir, "%s", b->path);
+	if ((fd = open(dirname(dir), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0 ||
+	    (*fp = fdopen(fd, "w+")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return imp_fail(b->e, EX_CANTCREAT, "cannot make a temporary file beside %s: %s",
+				b->path, strerror(errno));
+	}
+	return 0;
+}
+
+int
+imp_histfile_begin(const char *path, struct imp_histfile_build **bp, struct imp_err *e)
+{
+	struct imp_histfile_build *b;
+	static const char zeros[HEADER];
+	size_t i, j;
+	int rc;
+
+	if ((b = *bp = calloc(1, sizeof *b)) == NULL || (b->dict = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	b->e = e;
+	b->fd = -1;
+	snprintf(b->path, sizeof b->path, "%s", path);
+	snprintf(b->tmp, sizeof b->tmp, "%s.XXXXXX", path);
+	if ((b->fd = mkostemp(b->tmp, O_CLOEXEC)) < 0) {
+		b->tmp[0] = '\0';
+		return imp_fail(e, EX_CANTCREAT, "cannot create the history's base file beside "
+				"%s: %s", path, strerror(errno));
+	}
+	if ((b->out = fdopen(dup(b->fd), "w")) == NULL)
+		return io_error(b, "opening");
+	setvbuf(b->out, NULL, _IOFBF, 1 << 20);
+	if (fwrite(zeros, 1, HEADER, b->out) != HEADER)
+		return io_error(b, "the header");
+	for (i = 0; i < IMP_HF_NINDEX; i++)
+		for (j = 0; j < PARTS; j++)
+			if ((rc = part_file(b, &b->part[i][j])) != 0)
+				return rc;
+	return 0;
+}
+
+static int
+entry_out(struct imp_histfile_build *b, int ix, uint64_t h, uint32_t ref)
+{
+	unsigned char v[12];
+
+	put_le(v, h, 8);
+	put_le(v + 8, ref, 4);
+	b->nent[ix]++;
+	return fwrite_unlocked(v, 1, 12, b->part[ix][h >> PART_SHIFT]) == 12 ? 0 : io_error(b, "an index");
+}
+
+static void
+varint(struct imp_buf *out, uint64_t v)
+{
+	unsigned char c;
+
+	do {
+		c = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			c |= 0x80;
+		imp_buf_add(out, &c, 1);
+	} while (v);
+}
+
+static int
+dict_code(struct imp_histfile_build *b, const char *w, size_t len, uint64_t *code)
+{
+	uint32_t *v;
+
+	imp_buf_reset(&b->word);
+	imp_buf_add(&b->word, w, len);
+	if (imp_map_get(b->dict, imp_buf_str(&b->word), code) == 0)
+		return 0;
+	if (b->ndict + 1 >= b->dict_cap) {
+		b->dict_cap = b->dict_cap ? 2 * b->dict_cap : 4096;
+		if ((v = realloc(b->dict_off, b->dict_cap * sizeof *v)) == NULL)
+			return -1;
+		b->dict_off = v;
+	}
+	b->dict_off[b->ndict] = (uint32_t)b->dict_blob.len;
+	imp_buf_add(&b->dict_blob, w, len);
+	imp_buf_add(&b->dict_blob, "", 1);
+	*code = ++b->ndict;
+	return imp_map_set(b->dict, imp_buf_str(&b->word), *code);
+}
+
+/* Words joined by single spaces go by the dictionary; anything else as it is. */
+static int
+plain_words(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n == 0 || (s[0] != ' ' && s[n - 1] != ' ' && strstr(s, "  ") == NULL);
+}
+
+static int
+names_in(struct imp_histfile_build *b, const char *const name[3], int raw)
+{
+	const char *w, *sp;
+	uint64_t code;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (raw) {
+			imp_buf_add(&b->rec, name[i], strlen(name[i]) + 1);
+			continue;
+		}
+		for (w = name[i]; *w != '\0'; w = *sp ? sp + 1 : sp) {
+			sp = strchrnul(w, ' ');
+			if (dict_code(b, w, (size_t)(sp - w), &code) != 0)
+				return -1;
+			varint(&b->rec, code);
+		}
+		varint(&b->rec, 0);
+	}
+	return 0;
+}
+
+static unsigned
+status_code(const char *s)
+{
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		if (s != NULL && strcmp(s, statuses[i]) == 0)
+			return i;
+	return ST_EXPIRED;
+}
+
+static unsigned
+sex_code(const char *s)
+{
+	return s == NULL || *s == '\0' ? 0 : *s == 'M' ? 1 : *s == 'F' ? 2 : 3;
+}
+
+/*
+ * One passport of an import (fields checked and normalised by the CSV's
+ * reader); keys: its blocking keys when it is valid. A number is 1 to 16
+ * letters and digits, a CNIC 13 digits, the dates imp_date_partial's.
+ */
+int
+imp_histfile_add(struct imp_histfile_build *b, const struct imp_passport *p,
+		 const uint64_t *keys, size_t nkeys, struct imp_err *e)
+{
+	const char *name[3] = { p->surname ? p->surname : "", p->given_names ? p->given_names : "",
+				p->father_name ? p->father_name : "" };
+	static const unsigned char pad[4];
+	unsigned char fixed[2 + 16 + 15];
+	size_t len = strlen(p->number), i;
+	int raw = !plain_words(name[0]) || !plain_words(name[1]) || !plain_words(name[2]);
+	uint32_t ref = (uint32_t)(b->at / 4);
+
+	if (b->at / 4 > UINT32_MAX - 1 || len > 16)
+		return imp_fail(e, EX_SOFTWARE, "the history's base file holds at most 16 GB of "
+				"passports");
+	imp_buf_reset(&b->rec);
+	fixed[0] = (unsigned char)(status_code(p->status) | sex_code(p->sex) << 2 |
+				   (raw ? F_RAW_NAMES : 0));
+	fixed[1] = (unsigned char)len;
+	memcpy(fixed + 2, p->number, len);
+	put_le(fixed + 2 + len, p->cnic && *p->cnic ? strtoull(p->cnic, NULL, 10) + 1 : 0, 6);
+	put_le(fixed + 8 + len, pack_date(p->date_of_birth), 3);
+	put_le(fixed + 11 + len, pack_date(p->issued_on), 3);
+	put_le(fixed + 14 + len, pack_date(p->expires_on), 3);
+	imp_buf_add(&b->rec, fixed, 17 + len);
+	if (names_in(b, name, raw) != 0)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_buf_add(&b->rec, pad, (4 - b->rec.len % 4) % 4);
+	if (fwrite_unlocked(b->rec.p, 1, b->rec.len, b->out) != b->rec.len)
+		return io_error(b, "a record");
+	b->at += b->rec.len;
+	b->count++;
+	if (entry_out(b, IMP_HF_NUMBER, imp_store_hash(p->number), ref) != 0 ||
+	    (p->cnic && *p->cnic && entry_out(b, IMP_HF_CNIC, imp_store_hash(p->cnic), ref) != 0))
+		return b->e->code;
+	for (i = 0; i < nkeys; i++)
+		if (entry_out(b, IMP_HF_KEY, keys[i], ref) != 0)
+			return b->e->code;
+	return 0;
+}
+
+uint64_t
+imp_histfile_built(const struct imp_histfile_build *b)
+{
+	return b->count;
+}
+
+static int
+read_part(struct imp_histfile_build *b, FILE *f, struct imp_pair **v, size_t *n)
+{
+	unsigned char buf[12 * 4096];
+	size_t got, i, cap = 0;
+	struct imp_pair *w;
+	off_t size;
+
+	if (fflush(f) != 0 || (size = ftello(f)) < 0 || fseeko(f, 0, SEEK_SET) != 0)
+		return io_error(b, "an index");
+	cap = (size_t)size / 12;
+	if ((*v = malloc((cap ? cap : 1) * sizeof **v)) == NULL)
+		return imp_fail(b->e, EX_SOFTWARE, "out of memory sorting the history's index");
+	*n = 0;
+	while ((got = fread(buf, 12, sizeof buf / 12, f)) > 0 && *n + got <= cap)
+		for (i = 0; i < got; i++) {
+			w = &(*v)[(*n)++];
+			w->key = get_le(buf + 12 * i, 8);
+			w->value = get_le(buf + 12 * i + 8, 4);
+		}
+	return *n == cap ? 0 : io_error(b, "reading an index back");
+}
+
+/* Two entries of the number index with one hash: the same number twice? */
+static int
+same_number(struct imp_histfile_build *b, struct imp_histfile *f, const struct imp_pair *x,
+	    const struct imp_pair *y, const char *what)
+{
+	struct imp_passport p;
+	char a[17];
+
+	if (imp_histfile_get(f, (uint32_t)x->value, &p) != 0)
+		return imp_fail(b->e, EX_SOFTWARE, "the history's base file reads back damaged");
+	snprintf(a, sizeof a, "%s", p.number);
+	if (imp_histfile_get(f, (uint32_t)y->value, &p) != 0)
+		return imp_fail(b->e, EX_SOFTWARE, "the history's base file reads back damaged");
+	if (strcmp(a, p.number) != 0)
+		return 0;
+	return imp_fail(b->e, EX_DATAERR, "%s: passport %s is on more than one row: a passport "
+			"is one row of the history, so the file is refused: keep its last row and "
+			"load it again", what, a);
+}
+
+/* An index: its entries sorted part by part, then the table of where each bucket starts. */
+static int
+index_out(struct imp_histfile_build *b, int ix, struct ix_header *h, struct imp_histfile *f,
+	  const char *what)
+{
+	uint64_t nb, k = 0, bucket, next = 0;
+	unsigned char v[12];
+	uint32_t *tab;
+	struct imp_pair *e = NULL;
+	size_t n, i, p;
+	int rc = 0;
+
+	h->n = b->nent[ix];
+	h->bits = table_bits(h->n);
+	h->width = (64 - h->bits + 7) / 8;
+	nb = (uint64_t)1 << h->bits;
+	h->off = (HEADER + b->at + 3) & ~(uint64_t)3;
+	if ((tab = calloc(nb + 1, sizeof *tab)) == NULL)
+		return imp_fail(b->e, EX_SOFTWARE, "out of memory");
+	if (fseeko(b->out, (off_t)(h->off + 4 * (nb + 1)), SEEK_SET) != 0)
+		rc = io_error(b, "an index");
+	for (p = 0; rc == 0 && p < PARTS; p++) {
+		if ((rc = read_part(b, b->part[ix][p], &e, &n)) != 0 ||
+		    (imp_pairs_sort(e, n) != 0 && (rc = imp_fail(b->e, EX_SOFTWARE, "out of memory")))) {
+			break;
+		}
+		for (i = 0; rc == 0 && i < n; i++, k++) {
+			if (ix == IMP_HF_NUMBER && f != NULL && i > 0 && e[i].key == e[i - 1].key)
+				rc = same_number(b, f, &e[i - 1], &e[i], what);
+			bucket = e[i].key >> (64 - h->bits);
+			while (next <= bucket)
+				tab[next++] = (uint32_t)k;
+			put_le(v, e[i].key, h->width);
+			put_le(v + h->width, e[i].value, 4);
+			if (fwrite_unlocked(v, 1, h->width + 4, b->out) != h->width + 4)
+				rc = io_error(b, "an index");
+		}
+		free(e);
+		e = NULL;
+		fclose(b->part[ix][p]);
+		b->part[ix][p] = NULL;
+	}
+	while (next <= nb)
+		tab[next++] = (uint32_t)k;
+	if (rc == 0 && (fseeko(b->out, (off_t)h->off, SEEK_SET) != 0 ||
+			fwrite(tab, 4, nb + 1, b->out) != nb + 1 || fseeko(b->out, 0, SEEK_END) != 0))
+		rc = io_error(b, "an index");
+	free(tab);
+	if (rc == 0)
+		b->at = (uint64_t)ftello(b->out) - HEADER;
+	return rc;
+}
+
+struct word_list {
+	char **w;
+	size_t n, cap;
+};
+
+static int
+word_add(void *arg, const char *word, uint64_t n)
+{
+	struct word_list *l = arg;
+	char **v;
+
+	(void)n;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		if ((v = realloc(l->w, l->cap * sizeof *v)) == NULL)
+			return -1;
+		l->w = v;
+	}
+	l->w[l->n++] = (char *)word;
+	return 0;
+}
+
+static int
+by_word(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The word counts: sorted words, each with its two counts. */
+static int
+counts_out(struct imp_histfile_build *b, struct imp_map *name, struct imp_map *father,
+	  struct header *h)
+{
+	struct word_list l = { NULL, 0, 0 };
+	struct imp_buf blob = { 0 };
+	uint32_t v[3];
+	uint64_t x;
+	size_t i;
+	int rc = 0;
+
+	if (imp_map_each(name, word_add, &l) != 0 || imp_map_each(father, word_add, &l) != 0)
+		rc = imp_fail(b->e, EX_SOFTWARE, "out of memory");
+	if (l.n > 0)
+		qsort(l.w, l.n, sizeof *l.w, by_word);
+	h->words_off = (HEADER + b->at + 3) & ~(uint64_t)3;
+	if (rc == 0 && fseeko(b->out, (off_t)h->words_off, SEEK_SET) != 0)
+		rc = io_error(b, "the names");
+	for (i = 0, h->nwords = 0; rc == 0 && i < l.n; i++) {
+		if (i > 0 && strcmp(l.w[i], l.w[i - 1]) == 0)
+			continue;
+		v[0] = (uint32_t)blob.len;
+		v[1] = imp_map_get(name, l.w[i], &x) == 0 ? (uint32_t)x : 0;
+		v[2] = imp_map_get(father, l.w[i], &x) == 0 ? (uint32_t)x : 0;
+		imp_buf_add(&blob, l.w[i], strlen(l.w[i]) + 1);
+		h->nwords++;
+		if (fwrite(v, 4, 3, b->out) != 3)
+			rc = io_error(b, "the names");
+	}
+	h->words_size = blob.len;
+	if (rc == 0 && blob.len > 0 && fwrite(blob.p, 1, blob.len, b->out) != blob.len)
+		rc = io_error(b, "the names");
+	imp_buf_free(&blob);
+	free(l.w);
+	if (rc == 0)
+		b->at = (uint64_t)ftello(b->out) - HEADER;
+	return rc;
+}
+
+static int
+dict_out(struct imp_histfile_build *b, struct header *h)
+{
+	h->dict_off = (HEADER + b->at + 3) & ~(uint64_t)3;
+	h->ndict = b->ndict;
+	h->dict_size = b->dict_blob.len;
+	if (b->dict_off == NULL && (b->dict_off = calloc(1, sizeof *b->dict_off)) == NULL)
+		return imp_fail(b->e, EX_SOFTWARE, "out of memory");
+	b->dict_off[b->ndict] = (uint32_t)b->dict_blob.len;
+	if (fseeko(b->out, (off_t)h->dict_off, SEEK_SET) != 0 ||
+	    fwrite(b->dict_off, 4, b->ndict + 1, b->out) != b->ndict + 1 ||
+	    (b->dict_blob.len > 0 &&
+	     fwrite(b->dict_blob.p, 1, b->dict_blob.len, b->out) != b->dict_blob.len))
+		return io_error(b, "the dictionary");
+	b->at = (uint64_t)ftello(b->out) - HEADER;
+	return 0;
+}
+
+/*
+ * The file complete but not in place: the dictionary, the word counts, the
+ * indexes (a number twice in the import refuses it: what names the
+ * import), the header last; synced.
+ */
+int
+imp_histfile_finish(struct imp_histfile_build *b, struct imp_map *count_name,
+		    struct imp_map *count_father, const char *what)
+{
+	struct header h;
+	struct imp_histfile *f = NULL;
+	int rc, ix;
+
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, MAGIC, 8);
+	h.count = b->count;
+	h.rec_off = HEADER;
+	h.rec_size = b->at;
+	if ((rc = dict_out(b, &h)) != 0 || (rc = counts_out(b, count_name, count_father, &h)) != 0)
+		return rc;
+	for (ix = IMP_HF_NINDEX - 1; ix >= 0; ix--) {
+		if (ix == IMP_HF_NUMBER) {
+			/* the records written so far, read back to tell a number twice */
+			if (fflush(b->out) != 0)
+				return io_error(b, "the records");
+			h.size = (uint64_t)ftello(b->out);
+			if ((f = calloc(1, sizeof *f)) == NULL)
+				return imp_fail(b->e, EX_SOFTWARE, "out of memory");
+			f->size = h.size;
+			f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, b->fd, 0);
+			if (f->map == MAP_FAILED) {
+				free(f);
+				return io_error(b, "mapping it");
+			}
+			f->rec = f->map + HEADER;
+			f->rec_size = h.rec_size;
+			f->dict_off = (const uint32_t *)(f->map + h.dict_off);
+			f->dict = (const char *)(f->dict_off + h.ndict + 1);
+			f->ndict = h.ndict;
+		}
+		rc = index_out(b, ix, &h.ix[ix], f, what);
+		if (rc != 0)
+			break;
+	}
+	imp_histfile_close(f);
+	if (rc != 0)
+		return rc;
+	if (fflush(b->out) != 0)
+		return io_error(b, "flushing");
+	h.size = (uint64_t)ftello(b->out);
+	if (pwrite(b->fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(b->fd) != 0)
+		return io_error(b, "the header");
+	return 0;
+}
+
+/* The finished file in place of PATH-history; the folder synced. */
+int
+imp_histfile_commit(struct imp_histfile_build *b)
+{
+	char dir[4096];
+	int fd;
+
+	if (rename(b->tmp, b->path) != 0)
+		return io_error(b, "putting it in place");
+	b->tmp[0] = '\0';
+	snprintf(dir, sizeof dir, "%s", b->path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+/* Frees the builder; a file not committed is removed. */
+void
+imp_histfile_abort(struct imp_histfile_build *b)
+{
+	size_t i, j;
+
+	if (b == NULL)
+		return;
+	if (b->out != NULL)
+		fclose(b->out);
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->tmp[0] != '\0')
+		unlink(b->tmp);
+	for (i = 0; i < IMP_HF_NINDEX; i++)
+		for (j = 0; j < PARTS; j++)
+			if (b->part[i][j] != NULL)
+				fclose(b->part[i][j]);
+	imp_map_free(b->dict);
+	imp_buf_free(&b->dict_blob);
+	imp_buf_free(&b->rec);
+	imp_buf_free(&b->word);
+	free(b->dict_off);
+	free(b);
+}
