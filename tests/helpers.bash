@@ -38,8 +38,11 @@ stage_env() {
 	source "$KT/k/env"
 	export STAGE_FPR APPROVER_FPR OTHER_FPR REVOKED_FPR EXPIRED_FPR STRANGER_FPR
 	export GNUPGHOME=$KT/k/g IMPASS_TRUST=$KT/k/trust IMPASS_SIGNER=$STAGE_FPR
-	export IMPASS_SPOOL=$BATS_TEST_TMPDIR TMPDIR=$BATS_TEST_TMPDIR
-	cd "$BATS_TEST_TMPDIR" || return 1
+	# (in setup_file there is no test folder yet: the suite's key folder, so
+	# that no stage ever falls back to the machine's own spool)
+	local d=${BATS_TEST_TMPDIR:-$KT}
+	export IMPASS_SPOOL=$d TMPDIR=$d
+	cd "$d" || return 1
 }
 
 # a sealed stream of N generated applications (default 5) in FILE
