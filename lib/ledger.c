@@ -492,6 +492,30 @@ imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *w
 	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "recording a passport's state");
 }
 
+/* The number of a held record, never spooled, void: an officer decided the
+ * record (review); if it goes on, render-mrz gives it another. */
+int
+imp_ledger_void_held(sqlite3 *db, const char *number, const char *tracking, const char *why,
+		     struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "UPDATE series_number SET state = 'void', changed "
+					    "= ?3, why = ?4 WHERE number = ?1 AND tracking = ?2 "
+					    "AND state IN ('given', 'sealed')", e);
+	char now[21];
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	imp_utc(now);
+	sqlite3_bind_text(s, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, tracking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, why, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	imp_state_release(s);
+	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "voiding a held record's number");
+}
+
 /*
  * The passport numbers a sealed stream carries, against the ledger: each
  * must have been given by this ledger to that record of that batch and not
