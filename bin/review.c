@@ -503,7 +503,10 @@ goes_on(const char *stage, struct imp_buf *b)
 	imp_buf_reset(b);
 	if (strcmp(stage, "sign") == 0)
 		imp_buf_puts(b, "goes through every stage again");
-	else if (imp_stage_order(stage) >= imp_stage_order("render-mrz"))
+	else if (strcmp(stage, "render-mrz") == 0)
+		imp_buf_puts(b, "render-mrz gives it its passport, the other one in production "
+			     "notwithstanding");
+	else if (imp_stage_order(stage) > imp_stage_order("render-mrz"))
 		imp_buf_puts(b, "its passport is made again from render-mrz");
 	else
 		imp_buf_printf(b, "goes on after %s", stage);
@@ -526,8 +529,19 @@ decide(struct review *rv, struct line *l, struct imp_err *e)
 		return refuse(rv, l, EX_DATAERR, e, why);
 	/* a passport held after render-mrz never went to print: void */
 	snprintf(rv->number, sizeof rv->number, "%s", number ? number : "");
-	if (rv->number[0] != '\0')
+	if (rv->number[0] != '\0') {
+		if ((rc = imp_ledger_held(rv->db, rv->number, l->cell[C_ID], rv->b.id, e)) < 0)
+			return e->code;
+		if (rc == 0) {
+			imp_buf_reset(&rv->tmp);
+			imp_buf_printf(&rv->tmp, "the record carries passport %s, which the ledger "
+				       "of %s/state.db did not give it in this batch, or which is not "
+				       "sealed any more; decide it with the spool whose render-mrz "
+				       "gave the number (--spool)", rv->number, rv->spool);
+			return refuse(rv, l, EX_DATAERR, e, imp_buf_str(&rv->tmp));
+		}
 		snprintf(voided, sizeof voided, "; passport %s void, never printed", rv->number);
+	}
 	if (strcmp(d, "reject") == 0) {
 		attrs[2] = NULL;
 		rc = imp_record_step(r, PROG, IMP_REJECTED, "REVIEW_REJECT", attrs, "hold confirmed "

@@ -126,6 +126,10 @@ int imp_ledger_conflict(sqlite3 *db, const char *batch, const char *tracking, co
  * a void number stays void. */
 int imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *why,
 		   struct imp_err *e);
+/* Whether number is record tracking's of batch, given or sealed, in this
+ * ledger: 1, 0 (also when the database has no ledger), -1 (e says why). */
+int imp_ledger_held(sqlite3 *db, const char *number, const char *tracking, const char *batch,
+		    struct imp_err *e);
 /* The number of held record tracking void (never printed: an officer
  * decided the record); a number in another state stays as it is. */
 int imp_ledger_void_held(sqlite3 *db, const char *number, const char *tracking, const char *why,
