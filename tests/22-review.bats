@@ -211,7 +211,7 @@ run_of() {
 }
 
 teardown_file() {
-	[ -n "${IMP_KEEP:-}" ] || keys_teardown
+	keys_teardown
 }
 
 setup() {
