@@ -36,6 +36,7 @@ struct render {
 	struct imp_date issue;
 	char **ids;                   /* the ok records, in order (pass 1) */
 	char **cnics;                 /* their normalised CNIC, or NULL */
+	unsigned char *waived;        /* an officer released it from MRZ_IN_PRODUCTION */
 	size_t n, cap;
 	struct imp_ledger_other *others;  /* the passport in the way of a record, if any */
 	const char *state;            /* the state database, as given */
@@ -57,6 +58,7 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	size_t idlen;
 	int status;
 	char **v;
+	unsigned char *w;
 
 	if (imp_record_head(line, len, &id, &idlen, &status) == 0 || status != IMP_OK_STATUS)
 		return 0;
@@ -68,7 +70,11 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 		if ((v = realloc(rd->cnics, rd->cap * sizeof *v)) == NULL)
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
 		rd->cnics = v;
+		if ((w = realloc(rd->waived, rd->cap)) == NULL)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		rd->waived = w;
 	}
+	rd->waived[rd->n] = (unsigned char)imp_review_cleared(line, len, PROG);
 	rd->cnics[rd->n] = NULL;
 	if (imp_line_field(line, len, "normalised", "cnic", &rd->sentence) == 0 &&
 	    rd->sentence.len > 0 && (rd->cnics[rd->n] = strdup(imp_buf_str(&rd->sentence))) == NULL)
@@ -101,8 +107,8 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	if ((rc = imp_ledger_bind(rd->db, in, PROG, e)) != 0)
 		return rc;
 	imp_fault("before-give");
-	rc = imp_series_assign(rd->db, in->id, rd->ids, rd->cnics, rd->n, rd->numbers, rd->others,
-			       &use, e);
+	rc = imp_series_assign(rd->db, in->id, rd->ids, rd->cnics, rd->waived, rd->n, rd->numbers,
+			       rd->others, &use, e);
 	if (rc == 0 && use.fresh > 0)
 		rc = imp_ledger_mark(rd->db, rd->state, e);
 	if (use.warn.len > 0)
@@ -324,6 +330,7 @@ render_free(struct render *rd)
 	}
 	free(rd->ids);
 	free(rd->cnics);
+	free(rd->waived);
 	free(rd->others);
 	free(rd->numbers);
 	free(rd->issued);

@@ -39,6 +39,9 @@ static const char *const app_values[] = { "surname", "given_names", "father_name
 static const char *const cert_values[] = { "issued_on", "name", "father_name",
 					   "date_of_birth", "cnic", NULL };
 static const char *const step_values[] = { "list", "entry", "score", "other", NULL };
+/* the stages whose holds only a screening officer decides: control lists,
+ * duplicates, and render-mrz's one passport per application and person */
+static const char *const screening_stages[] = { "screen-pcl", "dedup", "render-mrz", NULL };
 
 struct line {                          /* one decided line of the file */
 	unsigned long lineno;
@@ -62,6 +65,8 @@ struct review {
 	struct imp_map *byid;          /* record id -> index in v + 1 */
 	size_t col[NCOLS];
 	struct imp_buf out;            /* apply: the decided record lines */
+	struct imp_buf made;           /* apply: one decided record line */
+	char number[32];               /* apply: the passport number it carried, or "" */
 	struct imp_decision *dec;
 	struct imp_rules *rules;
 	char decided[21], into[IMP_ID_MAX + 1];
@@ -134,6 +139,7 @@ export_cells(struct review *rv, struct imp_record *r, struct imp_err *e)
 									"number"));
 	for (; *f != NULL; f++)
 		add_value(&rv->cell[C_VALUES], *f, imp_record_field(r, rv->fmt->section, *f));
+	add_value(&rv->cell[C_VALUES], "passport", imp_record_attr(r, "passport", "number"));
 	for (f = step_values; *f != NULL; f++) {
 		p = xmlGetProp(step, BAD_CAST *f);
 		add_value(&rv->cell[C_VALUES], *f, (const char *)p);
@@ -393,11 +399,15 @@ may_decide(struct review *rv, struct line *l, struct imp_err *e)
 {
 	const struct imp_trust_entry *te = imp_trust_find(&rv->keys.trust, rv->keys.signer);
 	const char *stage = rv->cell[C_STAGE].p;
-	int screening = strcmp(stage, "screen-pcl") == 0 || strcmp(stage, "dedup") == 0;
+	const char *const *s;
+	int screening = 0;
 
+	for (s = screening_stages; *s != NULL; s++)
+		screening |= strcmp(stage, *s) == 0;
 	if (screening && !(te->roles & IMP_ROLE_SCREENING))
-		return refuse(rv, l, EX_NOPERM, e, "a hold of screen-pcl or dedup is decided "
-			      "only by a key with the screening role; the key given is not one");
+		return refuse(rv, l, EX_NOPERM, e, "a hold of screen-pcl, dedup or render-mrz is "
+			      "decided only by a key with the screening role; the key given is not "
+			      "one");
 	if (screening && strcasecmp(rv->b.seal.signer, rv->keys.signer) == 0)
 		return refuse(rv, l, EX_NOPERM, e, "the key given approved this batch; its "
 			      "control-list and duplicate holds are decided by another officer");
@@ -467,30 +477,82 @@ check_correction(struct review *rv, struct line *l, const char *line, size_t len
 	return rc;
 }
 
+/* The decisions a hold does not take, or NULL: an application that has
+ * its passport is given no second one; a date read two ways or none is
+ * read from the paper, never released unread. */
+static const char *
+not_for_hold(const char *stage, const char *code, const char *d)
+{
+	if (strcmp(code, "MRZ_ALREADY_ISSUED") == 0 && strcmp(d, "reject") != 0)
+		return "the application has its passport already (number and batch in the "
+		       "reason): one application gets one passport, so this hold is only "
+		       "confirmed (reject); a spoiled booklet is reprinted with spool-print "
+		       "--reprint";
+	if (strcmp(stage, "validate") == 0 && strncmp(code, "DATE_", 5) == 0 &&
+	    strcmp(d, "release") == 0)
+		return "a date that reads two ways, or none, is not released: read the paper "
+		       "register and correct it (correct, corrected_value YYYY-MM-DD), or reject "
+		       "the record";
+	return NULL;
+}
+
+/* Where a released record goes on, for the step's sentence. */
+static const char *
+goes_on(const char *stage, struct imp_buf *b)
+{
+	imp_buf_reset(b);
+	if (strcmp(stage, "sign") == 0)
+		imp_buf_puts(b, "goes through every stage again");
+	else if (strcmp(stage, "render-mrz") == 0)
+		imp_buf_puts(b, "render-mrz gives it its passport, the other one in production "
+			     "notwithstanding");
+	else if (imp_stage_order(stage) > imp_stage_order("render-mrz"))
+		imp_buf_puts(b, "its passport is made again from render-mrz");
+	else
+		imp_buf_printf(b, "goes on after %s", stage);
+	return imp_buf_str(b);
+}
+
 static int
 decide(struct review *rv, struct line *l, struct imp_err *e)
 {
 	struct imp_record *r = rv->rec;
-	const char *d = l->cell[C_DECISION], *stage = rv->cell[C_STAGE].p, *line;
+	const char *d = l->cell[C_DECISION], *stage = rv->cell[C_STAGE].p, *line, *why;
 	const char *name = imp_trust_name(&rv->keys.trust, rv->keys.signer);
 	const char *attrs[] = { "officer", rv->keys.signer, "cleared", stage, NULL };
+	const char *number = imp_record_attr(r, "passport", "number");
+	char voided[64] = "";
 	size_t len;
 	int rc;
 
-	if (strcmp(d, "release") == 0 && imp_stage_order(stage) > imp_stage_order("dedup"))
-		return refuse(rv, l, EX_DATAERR, e, "a hold of sign (a required stage missed) "
-			      "cannot be released: correct the record to send it through every "
-			      "stage again, or reject it");
+	if ((why = not_for_hold(stage, rv->cell[C_CODE].p, d)) != NULL)
+		return refuse(rv, l, EX_DATAERR, e, why);
+	/* a passport held after render-mrz never went to print: void */
+	snprintf(rv->number, sizeof rv->number, "%s", number ? number : "");
+	if (rv->number[0] != '\0') {
+		if ((rc = imp_ledger_held(rv->db, rv->number, l->cell[C_ID], rv->b.id, e)) < 0)
+			return e->code;
+		if (rc == 0) {
+			imp_buf_reset(&rv->tmp);
+			imp_buf_printf(&rv->tmp, "the record carries passport %s, which the ledger "
+				       "of %s/state.db did not give it in this batch, or which is not "
+				       "sealed any more; decide it with the spool whose render-mrz "
+				       "gave the number (--spool)", rv->number, rv->spool);
+			return refuse(rv, l, EX_DATAERR, e, imp_buf_str(&rv->tmp));
+		}
+		snprintf(voided, sizeof voided, "; passport %s void, never printed", rv->number);
+	}
 	if (strcmp(d, "reject") == 0) {
 		attrs[2] = NULL;
 		rc = imp_record_step(r, PROG, IMP_REJECTED, "REVIEW_REJECT", attrs, "hold confirmed "
-				     "by %s: %s (held in batch %s by %s %s)", name, l->cell[C_NOTE],
-				     rv->b.id, stage, rv->cell[C_CODE].p);
+				     "by %s: %s (held in batch %s by %s %s)%s", name, l->cell[C_NOTE],
+				     rv->b.id, stage, rv->cell[C_CODE].p, voided);
 	} else if (strcmp(d, "release") == 0) {
 		imp_record_release(r);
 		rc = imp_record_step(r, PROG, IMP_OK_STATUS, "REVIEW_RELEASE", attrs, "released by "
-				     "%s: %s (held in batch %s by %s %s); goes on after %s", name,
-				     l->cell[C_NOTE], rv->b.id, stage, rv->cell[C_CODE].p, stage);
+				     "%s: %s (held in batch %s by %s %s); %s%s", name,
+				     l->cell[C_NOTE], rv->b.id, stage, rv->cell[C_CODE].p,
+				     goes_on(stage, &rv->made), voided);
 	} else {
 		const char *old = imp_record_field(r, rv->fmt->section, l->cell[C_FIELD]);
 
@@ -501,16 +563,22 @@ decide(struct review *rv, struct line *l, struct imp_err *e)
 		imp_record_release(r);
 		rc = imp_record_step(r, PROG, IMP_OK_STATUS, "REVIEW_CORRECT", attrs, "%s corrected "
 				     "from '%s' to '%s' by %s: %s (held in batch %s by %s %s); "
-				     "goes through every stage again", l->cell[C_FIELD],
+				     "goes through every stage again%s", l->cell[C_FIELD],
 				     imp_buf_str(&rv->tmp), l->cell[C_VALUE], name, l->cell[C_NOTE],
-				     rv->b.id, stage, rv->cell[C_CODE].p);
+				     rv->b.id, stage, rv->cell[C_CODE].p, voided);
 	}
 	if (rc != 0 || imp_record_error(r) != NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	imp_record_line(r, &line, &len);
 	if (strcmp(d, "correct") == 0 && (rc = check_correction(rv, l, line, len, e)) != 0)
 		return rc;
-	imp_buf_add(&rv->out, line, len);
+	imp_buf_reset(&rv->made);
+	imp_buf_add(&rv->made, line, len);
+	if (rv->number[0] != '\0') {          /* render-mrz gives another, if it goes on */
+		imp_line_drop(&rv->made, "passport");
+		imp_line_drop(&rv->made, "chip");
+	}
+	imp_buf_add(&rv->out, rv->made.p, rv->made.len);
 	imp_buf_add(&rv->out, "\n", 1);
 	rv->count[imp_record_status(r)]++;
 	return rv->out.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
@@ -554,9 +622,10 @@ apply_records(struct review *rv, struct imp_err *e)
 			return rc;
 		rv->dec[i = rv->ndec++] = (struct imp_decision){
 			rv->b.id, l->cell[C_ID], l->cell[C_DECISION], NULL, NULL, rv->keys.signer,
-			rv->decided, rv->into };
+			rv->decided, rv->into, NULL };
 		if ((rv->dec[i].stage = strdup(rv->cell[C_STAGE].p)) == NULL ||
-		    (rv->dec[i].code = strdup(rv->cell[C_CODE].p)) == NULL)
+		    (rv->dec[i].code = strdup(rv->cell[C_CODE].p)) == NULL ||
+		    (rv->number[0] && (rv->dec[i].number = strdup(rv->number)) == NULL))
 			return imp_fail(e, EX_SOFTWARE, "out of memory");
 	}
 	if (rc < 0)
@@ -837,8 +906,8 @@ help(void)
 	      "                      files of the decided records move to SPOOL/reviewed/\n"
 	      "  holds               every hold of the spool, open or decided, as CSV\n"
 	      "  -d, --decisions FILE  the filled review.csv\n"
-	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl\n"
-	      "                      and dedup holds (default $IMPASS_SIGNER)\n"
+	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl,\n"
+	      "                      dedup and render-mrz holds (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
 	      "      --spool DIR     spool with state.db, decided/, held/ and reviewed/\n"
 	      "                      (default $IMPASS_SPOOL)\n"
@@ -857,6 +926,7 @@ cleanup(struct review *rv)
 	for (i = 0; i < rv->ndec; i++) {
 		free((char *)rv->dec[i].stage);
 		free((char *)rv->dec[i].code);
+		free((char *)rv->dec[i].number);
 	}
 	free(rv->dec);
 	free(rv->v);
@@ -865,6 +935,7 @@ cleanup(struct review *rv)
 	imp_buf_free(&rv->csv);
 	imp_buf_free(&rv->tmp);
 	imp_buf_free(&rv->out);
+	imp_buf_free(&rv->made);
 	imp_map_free(rv->byid);
 	imp_rules_close(rv->rules);
 	imp_record_free(rv->rec);

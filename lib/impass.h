@@ -331,6 +331,7 @@ int imp_line_field(const char *line, size_t len, const char *section, const char
 int imp_line_section(const char *line, size_t len, const char *section, const char **start,
 		     size_t *n);
 int imp_line_value(const char *span, size_t len, const char *name, struct imp_buf *out);
+void imp_line_drop(struct imp_buf *line, const char *name);
 void imp_xml_init(void);
 void imp_xml_done(void);
 
@@ -410,7 +411,7 @@ void imp_progress(const char *prog, struct imp_run *run, const char *what, uint6
 
 /* ---- review.c: where a record an officer released re-enters the chain ---- */
 
-int imp_stage_order(const char *stage);      /* ingest 0 .. spool-print 7, else -1 */
+int imp_stage_order(const char *stage);      /* ingest 0 .. spool-print 9, else -1 */
 int imp_review_skips(const char *line, size_t len, const char *stage);
 int imp_review_cleared(const char *line, size_t len, const char *stage);
 

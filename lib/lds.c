@@ -959,21 +959,7 @@ imp_lds_chip_check(const unsigned char *p, size_t n, const char *sod, const char
 void
 imp_lds_drop_chip(struct imp_buf *line)
 {
-	char *p = line->p ? strstr(line->p, "<chip ") : NULL, *q;
-	size_t gt;
-
-	if (p == NULL)
-		return;
-	gt = strcspn(p, ">");
-	if (p[gt] == '\0')
-		return;
-	if (gt > 0 && p[gt - 1] == '/')
-		q = p + gt + 1;
-	else if ((q = strstr(p, "</chip>")) != NULL)
-		q += strlen("</chip>");
-	else
-		return;
-	imp_buf_replace(line, (size_t)(p - line->p), (size_t)(q - p), "", 0);
+	imp_line_drop(line, "chip");
 }
 
 static xmlNodePtr

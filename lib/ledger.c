@@ -492,6 +492,67 @@ imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *w
 	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "recording a passport's state");
 }
 
+/* 1 when this ledger gave number to record tracking of batch and it was
+ * not printed or voided since (given or sealed), 0 when not (or the
+ * database has no ledger), -1 on error. */
+int
+imp_ledger_held(sqlite3 *db, const char *number, const char *tracking, const char *batch,
+		struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT count(*) FROM sqlite_master WHERE type = "
+					    "'table' AND name = 'series_number'", e);
+	int rc, has;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	has = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+	imp_state_release(s);
+	if (rc != SQLITE_ROW)
+		return imp_state_fail(db, e, "reading the issuance ledger"), -1;
+	if (!has)
+		return 0;
+	if ((s = imp_state_prepare(db, "SELECT count(*) FROM series_number WHERE number = ?1 AND "
+				   "tracking = ?2 AND batch = ?3 AND state IN ('given', 'sealed')",
+				   e)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, tracking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, batch, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	has = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+	imp_state_release(s);
+	if (rc != SQLITE_ROW) {
+		imp_state_fail(db, e, "reading the issuance ledger");
+		return -1;
+	}
+	return has;
+}
+
+/* The number of a held record, never spooled, void: an officer decided the
+ * record (review); if it goes on, render-mrz gives it another. */
+int
+imp_ledger_void_held(sqlite3 *db, const char *number, const char *tracking, const char *why,
+		     struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "UPDATE series_number SET state = 'void', changed "
+					    "= ?3, why = ?4 WHERE number = ?1 AND tracking = ?2 "
+					    "AND state IN ('given', 'sealed')", e);
+	char now[21];
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	imp_utc(now);
+	sqlite3_bind_text(s, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, tracking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, why, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	imp_state_release(s);
+	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "voiding a held record's number");
+}
+
 /*
  * The passport numbers a sealed stream carries, against the ledger: each
  * must have been given by this ledger to that record of that batch and not

@@ -633,6 +633,31 @@ imp_line_section(const char *line, size_t len, const char *section, const char *
 	return 0;
 }
 
+/*
+ * The element <name ...>...</name> or <name .../> taken out of a record
+ * line: the passport whose number became void, the chip signed for it.
+ * Values are escaped in a line, so "<name " only ever starts the element.
+ */
+void
+imp_line_drop(struct imp_buf *line, const char *name)
+{
+	char open[64], close[64];
+	const char *w = imp_buf_str(line), *p, *q;
+	size_t gt;
+
+	snprintf(open, sizeof open, "<%s ", name);
+	snprintf(close, sizeof close, "</%s>", name);
+	if ((p = strstr(w, open)) == NULL || p[gt = strcspn(p, ">")] == '\0')
+		return;
+	if (gt > 0 && p[gt - 1] == '/')
+		q = p + gt + 1;
+	else if ((q = strstr(p, close)) != NULL)
+		q += strlen(close);
+	else
+		return;
+	imp_buf_replace(line, (size_t)(p - w), (size_t)(q - p), "", 0);
+}
+
 /* The text of <name> in a span of a line (a section of imp_line_section). */
 int
 imp_line_value(const char *span, size_t len, const char *name, struct imp_buf *out)

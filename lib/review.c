@@ -19,8 +19,7 @@
 /* The stages in the order a record meets them (SPEC 2). */
 static const char *const chain[] = {
 	"ingest", "validate", "verify-fee", "verify-nadra", "screen-pcl", "dedup", "render-mrz",
-	"sign",
-	"spool-print",
+	"render-lds", "sign", "spool-print",
 };
 
 int
@@ -53,8 +52,11 @@ cleared_of(const char *p, const char *end, char out[33])
 
 /*
  * Whether stage passes the record line by untouched: its last review step
- * released it from a hold of that stage or a later one. A correction (no
- * cleared) sends the record through every stage again.
+ * released it from a hold of that stage or a later one. The stages that
+ * make the passport are never passed by: a release from render-mrz or
+ * render-lds makes it again from render-mrz (the officer took the old
+ * number away), and a release from sign, which held a record that missed
+ * a stage, sends it through every stage, as a correction (no cleared) does.
  */
 int
 imp_review_skips(const char *line, size_t len, const char *stage)
@@ -69,7 +71,9 @@ imp_review_skips(const char *line, size_t len, const char *stage)
 		return 0;
 	cleared_of(last, end, cleared);
 	at = imp_stage_order(stage);
-	return cleared[0] != '\0' && at >= 0 && at <= imp_stage_order(cleared);
+	if (cleared[0] == '\0' || strcmp(cleared, "sign") == 0 || at < 0)
+		return 0;
+	return at <= imp_stage_order(cleared) && at < imp_stage_order("render-mrz");
 }
 
 /* Whether an officer released the record from a hold of stage (sign counts
@@ -163,7 +167,8 @@ imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 1],
 	return 0;
 }
 
-/* Every decision of one applied file, in one transaction: all or none. */
+/* Every decision of one applied file, in one transaction: all or none; the
+ * passport number a decided record carried becomes void with it. */
 int
 imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e)
 {
@@ -190,6 +195,12 @@ imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct im
 		sqlite3_bind_text(s, 8, d[i].into, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = imp_state_fail(db, e, "recording the decisions");
+		else if (d[i].number != NULL)
+			rc = imp_ledger_void_held(db, d[i].number, d[i].record, strcmp(d[i].decision,
+						  "reject") == 0 ? "held, never printed: an officer "
+						  "confirmed the hold" : "held, never printed: an "
+						  "officer decided the record, which gets a new number",
+						  e);
 	}
 	imp_state_release(s);
 	if (rc != 0) {

@@ -288,9 +288,9 @@ low_ranges(const struct range *r, size_t nr, const struct range *before, struct 
 /* The records whose application or person has a passport elsewhere get
  * none: their numbers[i] is set to "-" until given out. */
 static int
-vet(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics, size_t n,
-    char (*numbers)[IMP_NUMBER_LEN + 1], struct imp_ledger_other *others, uint64_t *held,
-    struct imp_err *e)
+vet(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics,
+    const unsigned char *waived, size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
+    struct imp_ledger_other *others, uint64_t *held, struct imp_err *e)
 {
 	size_t i;
 	int rc;
@@ -300,8 +300,8 @@ vet(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics, size_t
 		others[i].kind = IMP_LEDGER_NONE;
 		if (numbers[i][0] != '\0' || ids[i][0] == '\0')
 			continue;
-		if ((rc = imp_ledger_conflict(db, batch, ids[i], cnics ? cnics[i] : NULL,
-					      &others[i], e)) != 0)
+		if ((rc = imp_ledger_conflict(db, batch, ids[i], cnics && !(waived && waived[i]) ?
+					      cnics[i] : NULL, &others[i], e)) != 0)
 			return rc;
 		if (others[i].kind != IMP_LEDGER_NONE) {
 			snprintf(numbers[i], IMP_NUMBER_LEN + 1, "-");
@@ -313,7 +313,7 @@ vet(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics, size_t
 
 int
 imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics,
-		  size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
+		  const unsigned char *waived, size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
 		  struct imp_ledger_other *others, struct imp_series_use *use,
 		  struct imp_err *e)
 {
@@ -327,7 +327,7 @@ imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, char *const 
 	    (rc = imp_state_exec(db, "BEGIN IMMEDIATE", e)) != 0)
 		return rc;
 	if ((rc = earlier(db, batch, ids, n, numbers, &use->reused, e)) != 0 ||
-	    (rc = vet(db, batch, ids, cnics, n, numbers, others, &held, e)) != 0 ||
+	    (rc = vet(db, batch, ids, cnics, waived, n, numbers, others, &held, e)) != 0 ||
 	    (rc = load_ranges(db, &r, &nr, e)) != 0)
 		goto out;
 	for (k = 0; k < n; k++)

@@ -34,6 +34,7 @@ struct imp_decision {
 	const char *officer;          /* the deciding key's fingerprint */
 	const char *decided;          /* UTC */
 	const char *into;             /* the batch of decided records it went into */
+	const char *number;           /* the passport number it carried, made void; or NULL */
 };
 
 int imp_review_open(const char *path, sqlite3 **db, struct imp_err *e);
@@ -66,12 +67,14 @@ int imp_series_add_range(sqlite3 *db, const char *name, const char *first, const
  * or NULL, and the spoiled number it reprints, if any). A record whose
  * application already has a live number in another batch, or whose CNIC
  * a passport in production, gets none: others[i] names that passport
- * (kind 0 for the others). An id "" is skipped. Fails with 69, before
- * anything is given, when the ranges have too few numbers left.
+ * (kind 0 for the others). The person's check is skipped where waived[i]
+ * is set (waived may be NULL): an officer released the record from that
+ * hold. An id "" is skipped. Fails with 69, before anything is given, when
+ * the ranges have too few numbers left.
  */
 struct imp_ledger_other;
 int imp_series_assign(sqlite3 *db, const char *batch, char *const *ids, char *const *cnics,
-		      size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
+		      const unsigned char *waived, size_t n, char (*numbers)[IMP_NUMBER_LEN + 1],
 		      struct imp_ledger_other *others, struct imp_series_use *use,
 		      struct imp_err *e);
 /*
@@ -123,6 +126,14 @@ int imp_ledger_conflict(sqlite3 *db, const char *batch, const char *tracking, co
  * a void number stays void. */
 int imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *why,
 		   struct imp_err *e);
+/* Whether number is record tracking's of batch, given or sealed, in this
+ * ledger: 1, 0 (also when the database has no ledger), -1 (e says why). */
+int imp_ledger_held(sqlite3 *db, const char *number, const char *tracking, const char *batch,
+		    struct imp_err *e);
+/* The number of held record tracking void (never printed: an officer
+ * decided the record); a number in another state stays as it is. */
+int imp_ledger_void_held(sqlite3 *db, const char *number, const char *tracking, const char *why,
+			 struct imp_err *e);
 /* One number a stream carries for record tracking of batch: a line in bad
  * (and nbad counted) when the ledger did not give it so, or it is void. */
 int imp_ledger_carried(sqlite3 *db, const char *batch, const char *number, const char *tracking,

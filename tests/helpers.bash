@@ -140,6 +140,23 @@ small() {
 	echo '</batch>'
 }
 
+# spool_jobs SPOOL: the print jobs of SPOOL, queued, printing or printed,
+# one line each, sorted: "TRACKING_ID BATCH NUMBER CHIP" (CHIP is chip when
+# the job carries the chip data, else -). The one place a suite reads the
+# queue folders' layout (impass-spool(5)).
+spool_jobs() {
+	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.xml' -print 2> /dev/null |
+		xargs -r awk 'function out() { if (job != "") print job, chip }
+			FNR == 1 { out(); job = ""; chip = "-" }
+			/<job / { tag = $0; sub(/^.*<job /, " ", tag); sub(/>.*/, "", tag)
+				  t = tag; sub(/.* tracking_id="/, "", t); sub(/".*/, "", t)
+				  b = tag; sub(/.* batch="/, "", b); sub(/".*/, "", b)
+				  n = tag; sub(/.* number="/, "", n); sub(/".*/, "", n)
+				  job = t " " b " " n }
+			/<chip[ >]/ { chip = "chip" }
+			END { out() }' | sort
+}
+
 # stage_conserved STAGE STDERR FILE BATCH: the last line of STDERR is STAGE's
 # summary of FILE: in = ok + rejected + held, each counted in FILE
 stage_conserved() {

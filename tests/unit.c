@@ -582,6 +582,10 @@ test_review_resume(void)
 	const char *cor = "<record><trail><step stage=\"review\" result=\"ok\" code=\"REVIEW_RELEASE\" "
 		"cleared=\"dedup\">b</step><step stage=\"review\" result=\"ok\" "
 		"code=\"REVIEW_CORRECT\" officer=\"F\">c</step></trail></record>";
+	const char *lds = "<record><trail><step stage=\"review\" result=\"ok\" "
+		"code=\"REVIEW_RELEASE\" cleared=\"render-lds\">b</step></trail></record>";
+	const char *sgn = "<record><trail><step stage=\"review\" result=\"ok\" "
+		"code=\"REVIEW_RELEASE\" cleared=\"sign\">b</step></trail></record>";
 
 	CHECK(imp_stage_order("validate") == 1 && imp_stage_order("verify-fee") == 2 &&
 	      imp_stage_order("dedup") == 5);
@@ -595,6 +599,14 @@ test_review_resume(void)
 	CHECK(imp_review_cleared(rel, strlen(rel), "dedup") == 1);
 	CHECK(imp_review_cleared(rel, strlen(rel), "screen-pcl") == 0);
 	CHECK(imp_review_cleared(cor, strlen(cor), "dedup") == 1);
+	/* the passport is made again from render-mrz; sign's hold: every stage again */
+	CHECK(imp_stage_order("render-lds") == 7 && imp_stage_order("sign") == 8);
+	CHECK(imp_review_skips(lds, strlen(lds), "dedup") == 1);
+	CHECK(imp_review_skips(lds, strlen(lds), "render-mrz") == 0);
+	CHECK(imp_review_skips(lds, strlen(lds), "render-lds") == 0);
+	CHECK(imp_review_skips(sgn, strlen(sgn), "validate") == 0);
+	CHECK(imp_review_skips(sgn, strlen(sgn), "screen-pcl") == 0);
+	CHECK(imp_review_cleared(lds, strlen(lds), "render-lds") == 1);
 }
 
 /* S/O, D/O, W/O and their spellings before a father's name */
@@ -1118,12 +1130,12 @@ test_series(void)
 	CHECK(imp_series_add_range(db, "A", "AC0000001", "AC0000009", &e) == EX_DATAERR);
 	CHECK(imp_series_add_range(db, "B", "AB0000009", "AB0000005", &e) == EX_USAGE);
 	CHECK(imp_series_add_range(db, "B", "ZZ0000001", "ZZ0000002", &e) == 0);
-	CHECK(imp_series_assign(db, "B1", ids, NULL, 3, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, NULL, NULL, 3, num, other, &use, &e) == 0);
 	CHECK(strcmp(num[0], "AB0000001") == 0 && strcmp(num[2], "AB0000003") == 0);
 	CHECK(use.fresh == 3 && use.reused == 0 && use.warn.len == 0);
 	/* the same batch again: the same numbers */
 	memset(num, 0, 4 * sizeof *num);
-	CHECK(imp_series_assign(db, "B1", ids, NULL, 3, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, NULL, NULL, 3, num, other, &use, &e) == 0);
 	CHECK(strcmp(num[1], "AB0000002") == 0 && use.reused == 3 && use.fresh == 0);
 	/* sealed without T-2: its number is void */
 	CHECK(imp_series_sealed(db, "B1", ids2, 2, &voided, &e) == 0);
@@ -1134,9 +1146,9 @@ test_series(void)
 		char *five[] = { "U-1", "U-2", "U-3", "U-4", "U-5" };
 		char (*n5)[IMP_NUMBER_LEN + 1] = calloc(5, sizeof *n5);
 
-		CHECK(imp_series_assign(db, "B2", five, NULL, 4, n5, other, &use, &e) == EX_UNAVAILABLE &&
+		CHECK(imp_series_assign(db, "B2", five, NULL, NULL, 4, n5, other, &use, &e) == EX_UNAVAILABLE &&
 		      strstr(e.msg, "3 numbers left and the batch needs 4") != NULL);
-		CHECK(imp_series_assign(db, "B2", five, NULL, 3, n5, other, &use, &e) == 0);
+		CHECK(imp_series_assign(db, "B2", five, NULL, NULL, 3, n5, other, &use, &e) == 0);
 		CHECK(strcmp(n5[0], "AB0000004") == 0 && strcmp(n5[1], "ZZ0000001") == 0 &&
 		      strcmp(n5[2], "ZZ0000002") == 0);
 		CHECK(use.warn.p != NULL && strstr(use.warn.p, "range A is used up") != NULL);
@@ -1191,12 +1203,12 @@ test_ledger(void)
 	snprintf(old, sizeof old, "%s/old.db", dir);
 	CHECK(imp_ledger_open(db_path, 1000, &db, &e) == 0);
 	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000009", &e) == 0);
-	CHECK(imp_series_assign(db, "B1", b1, c1, 2, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1", b1, c1, NULL, 2, num, other, &use, &e) == 0);
 	CHECK(imp_ledger_mark(db, db_path, &e) == 0);
 	CHECK(strcmp(num[0], "AB0000001") == 0 && other[0].kind == IMP_LEDGER_NONE);
 	/* another batch: the application is held (issued), and the person (in production) */
 	memset(num, 0, 3 * sizeof *num);
-	CHECK(imp_series_assign(db, "B2", b2, c2, 3, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B2", b2, c2, NULL, 3, num, other, &use, &e) == 0);
 	CHECK(imp_ledger_mark(db, db_path, &e) == 0);
 	CHECK(other[0].kind == IMP_LEDGER_ISSUED && strcmp(other[0].number, "AB0000001") == 0 &&
 	      strcmp(other[0].batch, "B1") == 0 && num[0][0] == '\0');
@@ -1218,9 +1230,34 @@ test_ledger(void)
 		CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
 	}
 	memset(num, 0, 3 * sizeof *num);
-	CHECK(imp_series_assign(db, "B1-R1", b3, NULL, 1, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1-R1", b3, NULL, NULL, 1, num, other, &use, &e) == 0);
 	CHECK(imp_ledger_mark(db, db_path, &e) == 0);
 	CHECK(strcmp(num[0], "AB0000004") == 0 && other[0].kind == IMP_LEDGER_NONE);
+	/* an officer released T-9 from its person's hold: it gets a number; a
+	 * release never gives T-1 a second one while its number lives */
+	{
+		static const unsigned char waive[] = { 1 };
+		char *b4[] = { "T-4" }, *b5[] = { "T-9" }, *c4[] = { "35202-1234567-1" };
+
+		memset(num, 0, 3 * sizeof *num);
+		CHECK(imp_series_assign(db, "B2-D1", b4, c4, NULL, 1, num, other, &use, &e) == 0);
+		CHECK(strcmp(num[0], "AB0000005") == 0);
+		CHECK(imp_series_assign(db, "B2-D2", b5, c4, NULL, 1, num, other, &use, &e) == 0);
+		CHECK(other[0].kind == IMP_LEDGER_IN_PRODUCTION && num[0][0] == '\0');
+		CHECK(imp_series_assign(db, "B2-D2", b5, c4, waive, 1, num, other, &use, &e) == 0);
+		CHECK(other[0].kind == IMP_LEDGER_NONE && strcmp(num[0], "AB0000006") == 0);
+		CHECK(imp_series_assign(db, "B2-D3", b3, c4, waive, 1, num, other, &use, &e) == 0);
+		CHECK(other[0].kind == IMP_LEDGER_ISSUED && num[0][0] == '\0');
+	}
+	/* a held record's number void, only for its record and while not printed */
+	CHECK(imp_ledger_void_held(db, "AB0000003", "T-9", "test", &e) == 0);
+	CHECK(imp_ledger_carried(db, "B2", "AB0000003", "T-8", &bad, &nbad, &e) == 0 && nbad == 2);
+	CHECK(imp_ledger_void_held(db, "AB0000003", "T-8", "test", &e) == 0);
+	CHECK(imp_ledger_carried(db, "B2", "AB0000003", "T-8", &bad, &nbad, &e) == 0 && nbad == 3);
+	CHECK(strstr(bad.p, "AB0000003 (record T-8): void (test)") != NULL);
+	CHECK(imp_ledger_set(db, "AB0000005", "printed", NULL, &e) == 0 &&
+	      imp_ledger_void_held(db, "AB0000005", "T-4", "test", &e) == 0);
+	CHECK(imp_ledger_carried(db, "B2-D1", "AB0000005", "T-4", &bad, &nbad, &e) == 0 && nbad == 3);
 	imp_state_close(db);
 	/* an older copy, an empty one, another ledger: refused */
 	CHECK(sh("rm -f %s/state.db-wal %s/state.db-shm", dir, dir) == 0);
@@ -1297,7 +1334,7 @@ test_courier(void)
 	snprintf(old_path, sizeof old_path, "%s/old.db", dir);
 	CHECK(imp_courier_open(db_path, 1000, &db, &e) == 0);
 	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000009", &e) == 0);
-	CHECK(imp_series_assign(db, "B-P1", ids, NULL, 3, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B-P1", ids, NULL, NULL, 3, num, other, &use, &e) == 0);
 	memset(&in, 0, sizeof in);
 	snprintf(in.id, sizeof in.id, "B-P1");
 	snprintf(in.seal.stage, sizeof in.seal.stage, "spool-print");
@@ -1539,7 +1576,7 @@ test_spool_journal(void)
 	snprintf(db_path, sizeof db_path, "%s/state.db", dir);
 	CHECK(imp_spool_journal_open(db_path, 1000, &db, &e) == 0);
 	CHECK(imp_series_add_range(db, "A", "AB0000001", "AB0000009", &e) == 0);
-	CHECK(imp_series_assign(db, "B1", ids, NULL, 2, num, other, &use, &e) == 0);
+	CHECK(imp_series_assign(db, "B1", ids, NULL, NULL, 2, num, other, &use, &e) == 0);
 	CHECK(imp_series_sealed(db, "B1", ids, 2, NULL, &e) == 0);
 	/* laminates: an issue file's serials, one of them twice across issues */
 	CHECK(imp_spool_laminates_issue(db, "l1", "SL1\nSL2\nSL3\n", 12, &n1, &e) == 0 && n1 == 3);
