@@ -117,32 +117,3 @@ csv_page_columns() {
 	run -1 grep -a -c "$ROOT/spool" "$IMP_BIN/ingest"
 	assert_output 0
 }
-
-@test "README's first pipeline runs as printed on the fixtures (the spool in a test folder): jobs spooled, sealed by sign with the approver" {
-	keys_setup
-	stage_env
-	export APPROVER_FPR
-	"$GEN" applications 20 > applications.csv
-	"$GEN" nadra 20 > nadra.csv
-	"$GEN" pcl 30 > all.csv
-	{ head -n 1 all.csv; grep ',PCL,' all.csv; } > pcl.csv
-	{ head -n 1 all.csv; grep ',FCL,' all.csv; } > fcl.csv
-	"$GEN" history 30 > issued.csv
-	"$GEN" fees 35 > fees.csv
-	"$GEN" payments 20 > payments.csv
-	seq -f 'SL%08g' 1 100 > laminates.txt
-	# what README says is made once before the first night
-	run -0 grep -F '(`dedup --import-history' "$ROOT/README.md"
-	dedup --import-history issued.csv --history issued.db 2> /dev/null
-	# render-mrz numbers from the spool's state database, the one ledger spool-print reads
-	export IMPASS_SPOOL=$PWD/spool
-	render-mrz --add-range STOCK-1 AB0000001-AB9999999 2> /dev/null
-	cmd=$(sed -n '/^shell pipelines and cron:$/,/^The stages seal/p' "$ROOT/README.md" | sed -n 's/^    //p')
-	[[ $cmd == "ingest applications.csv | validate "*"| sign -s \"\$APPROVER_FPR\" \\"*"spool-print --spool /var/spool/impass --laminates laminates.txt" ]] ||
-		fail "README's pipeline: $cmd"
-	run -0 --separate-stderr bash -o pipefail -c "${cmd//\/var\/spool\/impass/$PWD/spool}"
-	[[ $stderr =~ spool-print:\ B-[0-9]{8}-01:\ 20\ in,\ ([0-9]+)\ jobs ]] || fail "stderr: $stderr"
-	[ "${BASH_REMATCH[1]}" -ge 1 ]
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "${BASH_REMATCH[1]}"
-	keys_teardown
-}
