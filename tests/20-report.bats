@@ -8,7 +8,8 @@
 # office, every held and rejected application, the courier's consignments
 # and spoiled booklets with their original batch; report.html checked in
 # headless chromium (make deps installs it): a screenshot and the DOM. An
-# empty export stops nightly (65) with an EMPTY EXPORT report.
+# empty export stops nightly with its own code (79) and an EMPTY EXPORT
+# report, on stdout for cron's mail.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -199,21 +200,37 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	assert_output 0
 }
 
-@test "an empty export: nightly stops with 65, says EMPTY EXPORT on stderr, in the log and the report" {
+@test "an empty export: nightly stops with its own code 79, says EMPTY EXPORT on stderr, in the log and the report, prints the report for cron's mail; the same empty file again is empty again" {
 	mkcase e
 	cd e
 	head -n 1 "$KT/apps.csv" > empty.csv
-	run -65 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
-	assert_output ''
+	run -79 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
 	r=$(ls -d spool/runs/2*)
 	[ -e "$r/EMPTY" ]
-	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application; nothing was run."* ]] || fail "stderr: $stderr"
-	: ": empty.csv has a header and no application; nothing was run."
-	grep -q "EMPTY EXPORT" "$r/run.log"
-	run -0 sed -n 2p "$r/report.txt"
-	assert_output "batch -, EMPTY EXPORT: the input has a header and no application; nothing was run"
+	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application; nothing was run. Export the day's applications again and run nightly on the new file"* ]] || fail "stderr: $stderr"
+	# stdout is the report (cron mails stdout and stderr)
+	assert_equal "$output" "$(cat "$r/report.txt")"
+	assert_line --index 1 "batch -, EMPTY EXPORT: the input has a header and no application; nothing was run"
+	run -0 grep -c "EMPTY EXPORT" "$r/run.log"
+	assert_output 1
 	grep -q 'class="empty">EMPTY EXPORT' "$r/report.html"
 	[ ! -e "$r/01-ingest.xml" ]
+	# the next night's export is the same empty file: empty again, not "seen before"
+	run -79 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
+	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application"* ]] || fail "stderr: $stderr"
+	assert_equal "$(ls -d spool/runs/2* | wc -l)" 2
+	# another refusal keeps its own code
+	run -78 --separate-stderr "$PIPES/nightly" --config /dev/null empty.csv
+}
+
+@test "crontab.example runs nightly with its output unredirected and a MAILTO, so cron mails an empty export's EMPTY EXPORT line and report" {
+	run -0 grep -E '^MAILTO=.+@' "$PIPES/crontab.example"
+	run -0 grep -E '^[0-9*/,-]+ [0-9*/,-]+ .*/pipelines/nightly ' "$PIPES/crontab.example"
+	assert_equal "${#lines[@]}" 1
+	[[ $output != *'>'* && $output != *'|'* ]] || fail "the nightly line redirects its output: $output"
+	run -0 grep -F 'exits 79' "$PIPES/crontab.example"
+	run -0 --separate-stderr "$PIPES/nightly" --help
+	assert_line 'exit: 0 done, or waiting for approval; 79 an empty export; 64 usage;'
 }
 
 @test "inspect --spooled: spool-print's journal of the batch; the report's spool-print row is read from it, printed and spoiled jobs once there are some" {
