@@ -200,6 +200,35 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	assert_output 0
 }
 
+@test "report.html's charts say what its tables say (outcome by office, held and rejected by code), and it prints: chromium makes a PDF of it" {
+	local h=$N/report.html
+	# each office's row of the table is its bar's label: ok / held / rejected
+	sed -n '/<table id="offices">/,/<\/table>/p' "$h" |
+		sed -n 's|^<tr><td class="l">\([^<]*\)</td><td>\([0-9]*\)</td><td>\([0-9]*\)</td><td>\([0-9]*\)</td></tr>$|\1 \2 / \3 / \4|p' > table
+	sed -n '/<svg [^>]*id="officechart"/,/<\/svg>/p' "$h" |
+		sed -n 's|^<text [^>]*text-anchor="end">\([^<]*\)</text>.*<text [^>]*>\([0-9]* / [0-9]* / [0-9]*\)</text>$|\1 \2|p' > chart
+	[ "$(wc -l < table)" -ge 2 ] || fail "offices: $(cat table)"
+	diff table chart
+	# and the codes: a held code's bar is held, a rejected one's rejected
+	sed -n '/<table id="codes">/,/<\/table>/p' "$h" |
+		sed -n 's#^<tr><td class="l">\(held\|rejected\)</td><td class="l">\([A-Z_]*\)</td><td>\([0-9]*\)</td>.*#\1 \2 \3#p' |
+		awk '{ print $2, ($1 == "held" ? "0 / " $3 " / 0" : "0 / 0 / " $3) }' | head -n 15 > table
+	sed -n '/<svg [^>]*id="codechart"/,/<\/svg>/p' "$h" |
+		sed -n 's|^<text [^>]*text-anchor="end">\([^<]*\)</text>.*<text [^>]*>\([0-9]* / [0-9]* / [0-9]*\)</text>$|\1 \2|p' > chart
+	[ "$(wc -l < table)" -ge 2 ] || fail "codes: $(cat table)"
+	diff table chart
+	# printable: a print stylesheet, and chromium prints it to a PDF
+	run -0 grep -c '@media print' "$h"
+	browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
+		fail "no chromium: make deps installs it"
+	cp "$h" r.html
+	run -0 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" \
+		--print-to-pdf="$PWD/r.pdf" "file://$PWD/r.html"
+	assert_equal "$(head -c 5 r.pdf)" '%PDF-'
+	run -0 tail -c 8 r.pdf
+	assert_output --partial '%%EOF'
+}
+
 @test "an empty export: nightly stops with its own code 79, says EMPTY EXPORT on stderr, in the log and the report, prints the report for cron's mail; the same empty file again is empty again" {
 	mkcase e
 	cd e
