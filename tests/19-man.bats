@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # The manual pages (issue 20): every page lints clean with mandoc, the
 # formats' pages give every column the programs read, make install puts
-# them in man5, and no page or the README points outside the repository.
+# them in man5, no page or the README points outside the repository, and
+# every other CSV file read or written is given column by column in a page.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -116,4 +117,39 @@ csv_page_columns() {
 	run -0 grep -a -c '/var/spool/impass' "$IMP_BIN/ingest"
 	run -1 grep -a -c "$ROOT/spool" "$IMP_BIN/ingest"
 	assert_output 0
+}
+
+# page_columns PAGE...: the words the pages give as column names: those of
+# .Li, .It Li and .Pq Li lines, and of CSV header lines in literal displays
+page_columns() {
+	sed -n -e 's/^\.\(It\|Pq\) Li //p' -e 's/^\.Li //p' -e '/^[a-z_]*\(,[a-z_]*\)\{2,\}$/p' "$@" |
+		tr -s ' ,' '\n\n' | grep -x '[a-z_][a-z0-9_]*' | sort -u
+}
+
+# columns_given PAGE HEADER: every column of HEADER is named in PAGE or impass-csv(5)
+columns_given() {
+	local col missing=''
+	page_columns "$ROOT/bin/$1" "$ROOT/bin/impass-csv.5" > cols
+	for col in ${2//,/ }; do
+		grep -qx -- "$col" cols || missing+=" $col"
+	done
+	[ -z "$missing" ] || fail "$1 does not name the columns$missing of $2"
+}
+
+@test "the other CSV files read and written are given column by column in their pages: fees, payments, notify's templates, verify-passport's batch in and out, track --csv, review holds" {
+	keys_setup
+	stage_env
+	columns_given impass-csv.5 "$("$GEN" fees 35 | head -n 1)"
+	columns_given impass-csv.5 "$("$GEN" payments 5 | head -n 1)"
+	columns_given notify.1 event,reason,lang,text
+	echo 'case,mrz_line1,mrz_line2,laminate,photo_sha256' > presented.csv
+	run -0 --separate-stderr verify-passport --csv presented.csv --summary summary.csv
+	columns_given verify-passport.1 "$(head -n 1 presented.csv)"
+	columns_given verify-passport.1 "$output"
+	columns_given verify-passport.1 "$(head -n 1 summary.csv)"
+	run -0 --separate-stderr track --csv < /dev/null
+	columns_given track.1 "$output"
+	run -0 --separate-stderr review holds
+	columns_given review.1 "$output"
+	keys_teardown
 }
