@@ -96,6 +96,12 @@ csv_page_columns() {
 	assert_line --partial "a control list (impass-csv(5)), repeatable"
 	run -0 --separate-stderr dedup --help
 	assert_line --partial "load issued passports (impass-csv(5)) into the history"
+	# nor the pipelines' --help
+	for p in nightly courier migrate-citizenship; do
+		run -0 --separate-stderr "$ROOT/pipelines/$p" --help
+		refute_output --regexp '\bSPEC\b|\.\./shared'
+	done
+	assert_output --partial 'a register CSV (impass-csv(5);'
 }
 
 @test "the test tools say what they do: gen-fixtures -h names the seed that links the kinds, fake-printer --help is no spool" {
