@@ -9,6 +9,9 @@
 #               output (stdout and stderr): run and compared;
 #   ```crontab  a crontab line: its command is run as cron runs it (`\%`
 #               is `%`);
+#   ```usage    a synopsis: each of its lines (with the lines indented
+#               under it) is one of its program's --help usage lines,
+#               whitespace aside (pipelines/NAME: the script's);
 #   ```text, ```xml
 #               output samples, synopses, file formats, tables: not run;
 #   ```sh not-run: REASON
@@ -201,13 +204,13 @@ world() {
 
 # ---- the blocks themselves --------------------------------------------------------
 
-@test "every code block of README is fenced and marked sh, console, crontab, text or xml; a not-run one says why" {
+@test "every code block of README is fenced and marked sh, console, crontab, usage, text or xml; a not-run one says why" {
 	local i bad=''
 	blocks
 	[ "$NBLOCKS" -ge 15 ] || fail "only $NBLOCKS blocks found"
 	for ((i = 1; i <= NBLOCKS; i++)); do
 		case ${INFO[$i]} in
-		sh | console | crontab | text | xml) ;;
+		sh | console | crontab | usage | text | xml) ;;
 		'sh not-run: '?*) ;;
 		*) bad+=" line ${LINE[$i]} ('${INFO[$i]}')" ;;
 		esac
@@ -229,6 +232,40 @@ world() {
 		[ "$n" -eq 1 ] || missing+=" line ${LINE[$i]} ($n tests)"
 	done
 	assert_equal "$missing" ''
+}
+
+# synopses TEXT: its lines, each with the lines indented under it, one a
+# line, "usage:" and runs of blanks left out
+synopses() {
+	awk '/^[ \t]/ && n { l[n] = l[n] " " $0; next } { l[++n] = $0 }
+		END { for (i = 1; i <= n; i++) { s = l[i]; sub(/^usage:/, "", s); gsub(/[ \t]+/, " ", s)
+			sub(/^ /, "", s); sub(/ $/, "", s); if (s != "") print s } }' <<< "$1"
+}
+
+@test "README's synopses are the programs' --help usage lines" {
+	local i line cmd help n=0 bad=''
+	blocks
+	for ((i = 1; i <= NBLOCKS; i++)); do
+		[ "${INFO[$i]}" = usage ] || continue
+		while IFS= read -r line; do
+			n=$((n + 1))
+			cmd=${line%% *}
+			if [[ $cmd == pipelines/* ]]; then
+				help=$("$ROOT/$cmd" --help 2>&1) || fail "$cmd --help"
+				line=${line#pipelines/}
+			else
+				help=$("$IMP_BIN/$cmd" --help 2>&1) || fail "$cmd --help"
+			fi
+			# the help's usage lines: each program line with its continuations
+			# (indented lines that go on with an option or operand)
+			help=$(sed -E 's/^usage: +//; s/^ +([a-z][a-z-]* )/\1/' <<< "$help" |
+				awk '/^[ \t]+[-\[A-Z]/ && n { l[n] = l[n] " " $0; next } { l[++n] = $0 }
+					END { for (i = 1; i <= n; i++) { s = l[i]; gsub(/[ \t]+/, " ", s); print s } }')
+			grep -qxF -- "$line" <<< "$help" || bad+=$'\n'"README line ${LINE[$i]}: $line"
+		done < <(synopses "$(< "$B/$i.text")")
+	done
+	[ "$n" -ge 15 ] || fail "only $n synopsis lines"
+	assert_equal "$bad" ''
 }
 
 @test "README's first pipeline: jobs spooled, sealed by sign with the approver; made once before: the history and the range as README says" {
