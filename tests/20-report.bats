@@ -237,6 +237,8 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	r=$(ls -d spool/runs/2*)
 	[ -e "$r/EMPTY" ]
 	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application; nothing was run. Export the day's applications again and run nightly on the new file"* ]] || fail "stderr: $stderr"
+	# and not to resume it: the same empty file would be empty again
+	[[ $stderr != *--resume* ]] || fail "stderr: $stderr"
 	# stdout is the report (cron mails stdout and stderr)
 	assert_equal "$output" "$(cat "$r/report.txt")"
 	assert_line --index 1 "batch -, EMPTY EXPORT: the input has a header and no application; nothing was run"
@@ -248,8 +250,11 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	run -79 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
 	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application"* ]] || fail "stderr: $stderr"
 	assert_equal "$(ls -d spool/runs/2* | wc -l)" 2
-	# another refusal keeps its own code
-	run -78 --separate-stderr "$PIPES/nightly" --config /dev/null empty.csv
+	# bad data keeps 65, with the hint to resume once it is fixed
+	head -n 3 "$KT/apps.csv" | tr ',' ';' > semi.csv
+	run -65 --separate-stderr "$PIPES/nightly" --config impass.conf semi.csv
+	[[ $stderr == *"nightly: ingest FAILED (exit 65): ingest: "*"/input.csv line 1: the columns are separated by semicolons"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"nightly: fix the cause and resume: nightly --resume "* && $stderr != *EMPTY* ]] || fail "stderr: $stderr"
 }
 
 @test "crontab.example runs nightly with its output unredirected and a MAILTO, so cron mails an empty export's EMPTY EXPORT line and report" {
