@@ -750,7 +750,7 @@ write_summary(struct verifier *v, const char *path, struct imp_err *e)
 
 	imp_buf_puts(&b, "group,key,count\n");
 	rc = imp_map_each(v->groups, collect_group, &l);
-	if (rc == 0)
+	if (rc == 0 && l.n > 1)     /* no rows (nothing presented): l.v is NULL, not for qsort */
 		qsort(l.v, l.n, sizeof *l.v, by_key);
 	for (i = 0; i < l.n; i++) {
 		imp_buf_printf(&b, "%s,%" PRIu64 "\n", l.v[i].key, l.v[i].n);

@@ -113,6 +113,8 @@ stage_summary() {                 # stage_summary NAME IN OUT SECONDS
 # when it succeeds; a stage whose OUT exists already is done (resume).
 # Its stderr goes to NAME.log; its counts (stage_summary) to the run log
 # and syslog.
+# With RESUME_HINT=0 the caller says what to do after a failure (nightly:
+# an empty export is not resumed).
 # With KEEP_TMP=1 (a stage whose output must not be made twice, e.g. the
 # collection of printed jobs, which spool-print hands out once), an OUT.tmp
 # left by a run killed after the stage finished is kept when it is a whole
@@ -139,7 +141,7 @@ stage() {
 		sign | spool-print)    # after render-mrz: the numbers are given to $in
 			log "$(basename "$in") holds this batch's passport numbers (render-mrz gave them): $name runs again on that file, never the earlier stages or the export" ;;
 		esac
-		log "fix the cause and resume: $PROG --resume $RUNDIR"
+		[ "${RESUME_HINT:-1}" = 0 ] || log "fix the cause and resume: $PROG --resume $RUNDIR"
 		exit "$rc"
 	fi
 	mv "$out.tmp" "$out"

@@ -8,7 +8,8 @@
 # office, every held and rejected application, the courier's consignments
 # and spoiled booklets with their original batch; report.html checked in
 # headless chromium (make deps installs it): a screenshot and the DOM. An
-# empty export stops nightly (65) with an EMPTY EXPORT report.
+# empty export stops nightly with its own code (79) and an EMPTY EXPORT
+# report, on stdout for cron's mail.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -199,21 +200,71 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	assert_output 0
 }
 
-@test "an empty export: nightly stops with 65, says EMPTY EXPORT on stderr, in the log and the report" {
+@test "report.html's charts say what its tables say (outcome by office, held and rejected by code), and it prints: chromium makes a PDF of it" {
+	local h=$N/report.html
+	# each office's row of the table is its bar's label: ok / held / rejected
+	sed -n '/<table id="offices">/,/<\/table>/p' "$h" |
+		sed -n 's|^<tr><td class="l">\([^<]*\)</td><td>\([0-9]*\)</td><td>\([0-9]*\)</td><td>\([0-9]*\)</td></tr>$|\1 \2 / \3 / \4|p' > table
+	sed -n '/<svg [^>]*id="officechart"/,/<\/svg>/p' "$h" |
+		sed -n 's|^<text [^>]*text-anchor="end">\([^<]*\)</text>.*<text [^>]*>\([0-9]* / [0-9]* / [0-9]*\)</text>$|\1 \2|p' > chart
+	[ "$(wc -l < table)" -ge 2 ] || fail "offices: $(cat table)"
+	diff table chart
+	# and the codes: a held code's bar is held, a rejected one's rejected
+	sed -n '/<table id="codes">/,/<\/table>/p' "$h" |
+		sed -n 's#^<tr><td class="l">\(held\|rejected\)</td><td class="l">\([A-Z_]*\)</td><td>\([0-9]*\)</td>.*#\1 \2 \3#p' |
+		awk '{ print $2, ($1 == "held" ? "0 / " $3 " / 0" : "0 / 0 / " $3) }' | head -n 15 > table
+	sed -n '/<svg [^>]*id="codechart"/,/<\/svg>/p' "$h" |
+		sed -n 's|^<text [^>]*text-anchor="end">\([^<]*\)</text>.*<text [^>]*>\([0-9]* / [0-9]* / [0-9]*\)</text>$|\1 \2|p' > chart
+	[ "$(wc -l < table)" -ge 2 ] || fail "codes: $(cat table)"
+	diff table chart
+	# printable: a print stylesheet, and chromium prints it to a PDF
+	run -0 grep -c '@media print' "$h"
+	browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
+		fail "no chromium: make deps installs it"
+	cp "$h" r.html
+	run -0 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$PWD/profile" \
+		--print-to-pdf="$PWD/r.pdf" "file://$PWD/r.html"
+	assert_equal "$(head -c 5 r.pdf)" '%PDF-'
+	run -0 tail -c 8 r.pdf
+	assert_output --partial '%%EOF'
+}
+
+@test "an empty export: nightly stops with its own code 79, says EMPTY EXPORT on stderr, in the log and the report, prints the report for cron's mail; the same empty file again is empty again" {
 	mkcase e
 	cd e
 	head -n 1 "$KT/apps.csv" > empty.csv
-	run -65 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
-	assert_output ''
+	run -79 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
 	r=$(ls -d spool/runs/2*)
 	[ -e "$r/EMPTY" ]
-	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application; nothing was run."* ]] || fail "stderr: $stderr"
-	: ": empty.csv has a header and no application; nothing was run."
-	grep -q "EMPTY EXPORT" "$r/run.log"
-	run -0 sed -n 2p "$r/report.txt"
-	assert_output "batch -, EMPTY EXPORT: the input has a header and no application; nothing was run"
+	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application; nothing was run. Export the day's applications again and run nightly on the new file"* ]] || fail "stderr: $stderr"
+	# and not to resume it: the same empty file would be empty again
+	[[ $stderr != *--resume* ]] || fail "stderr: $stderr"
+	# stdout is the report (cron mails stdout and stderr)
+	assert_equal "$output" "$(cat "$r/report.txt")"
+	assert_line --index 1 "batch -, EMPTY EXPORT: the input has a header and no application; nothing was run"
+	run -0 grep -c "EMPTY EXPORT" "$r/run.log"
+	assert_output 1
 	grep -q 'class="empty">EMPTY EXPORT' "$r/report.html"
 	[ ! -e "$r/01-ingest.xml" ]
+	# the next night's export is the same empty file: empty again, not "seen before"
+	run -79 --separate-stderr "$PIPES/nightly" --config impass.conf empty.csv
+	[[ $stderr == *"nightly: EMPTY EXPORT: empty.csv has a header and no application"* ]] || fail "stderr: $stderr"
+	assert_equal "$(ls -d spool/runs/2* | wc -l)" 2
+	# bad data keeps 65, with the hint to resume once it is fixed
+	head -n 3 "$KT/apps.csv" | tr ',' ';' > semi.csv
+	run -65 --separate-stderr "$PIPES/nightly" --config impass.conf semi.csv
+	[[ $stderr == *"nightly: ingest FAILED (exit 65): ingest: "*"/input.csv line 1: the columns are separated by semicolons"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"nightly: fix the cause and resume: nightly --resume "* && $stderr != *EMPTY* ]] || fail "stderr: $stderr"
+}
+
+@test "crontab.example runs nightly with its output unredirected and a MAILTO, so cron mails an empty export's EMPTY EXPORT line and report" {
+	run -0 grep -E '^MAILTO=.+@' "$PIPES/crontab.example"
+	run -0 grep -E '^[0-9*/,-]+ [0-9*/,-]+ .*/pipelines/nightly ' "$PIPES/crontab.example"
+	assert_equal "${#lines[@]}" 1
+	[[ $output != *'>'* && $output != *'|'* ]] || fail "the nightly line redirects its output: $output"
+	run -0 grep -F 'exits 79' "$PIPES/crontab.example"
+	run -0 --separate-stderr "$PIPES/nightly" --help
+	assert_line 'exit: 0 done, or waiting for approval; 79 an empty export; 64 usage;'
 }
 
 @test "inspect --spooled: spool-print's journal of the batch; the report's spool-print row is read from it, printed and spoiled jobs once there are some" {

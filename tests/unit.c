@@ -1788,6 +1788,74 @@ test_line_section(void)
 	imp_buf_free(&b);
 }
 
+/* ---- the progress line (lib/stage.c) ---- */
+
+/* imp_progress's output for N of RUN into OUT (stderr caught in a file) */
+static void
+progress_of(struct imp_run *run, const char *what, uint64_t n, int done, char *out, size_t size)
+{
+	FILE *f = tmpfile();
+	int saved, k;
+	size_t len = 0;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(f), 2);
+	imp_progress("p", run, what, n, done);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	k = (int)fread(out, 1, size - 1, f);
+	if (k > 0)
+		len = (size_t)k;
+	out[len] = '\0';
+	fclose(f);
+}
+
+static void
+test_progress(void)
+{
+	struct imp_run run;
+	char out[256];
+
+	/* the batch id from the start, before the total is known */
+	imp_run_init(&run);
+	run.tty = 1;
+	strcpy(run.batch, "B-U");
+	progress_of(&run, "verifying", 0, 0, out, sizeof out);
+	CHECK(strcmp(out, "\rp: B-U: verifying 0 records\033[K") == 0);
+	/* the total known, processing begun under a second ago: no time left yet */
+	run.total = 3000;
+	run.began = imp_now();
+	progress_of(&run, "processed", 1024, 0, out, sizeof out);
+	CHECK(strcmp(out, "\rp: B-U: processed 1024 of 3000 records (34%)\033[K") == 0);
+	/* begun 10 s ago: 2048 in 10 s, the 952 left at that pace about 5 s */
+	run.began = imp_now() - 10;
+	run.shown = 0;
+	progress_of(&run, "processed", 2048, 0, out, sizeof out);
+	CHECK(strcmp(out, "\rp: B-U: processed 2048 of 3000 records (68%), about 5 s left\033[K") == 0);
+	/* drawn at most every quarter second for the same work; between
+	 * multiples of 1024 never */
+	progress_of(&run, "processed", 2049, 0, out, sizeof out);
+	CHECK(strcmp(out, "") == 0);
+	/* done: the line cleared, since one was drawn */
+	progress_of(&run, "processed", 3000, 1, out, sizeof out);
+	CHECK(strcmp(out, "\r\033[K") == 0);
+	/* no terminal: nothing, ever */
+	imp_run_init(&run);
+	run.tty = 0;
+	progress_of(&run, "verifying", 0, 0, out, sizeof out);
+	CHECK(strcmp(out, "") == 0);
+	/* a batch id not known yet shows as - */
+	run.tty = 1;
+	progress_of(&run, "verifying", 0, 0, out, sizeof out);
+	CHECK(strcmp(out, "\rp: -: verifying 0 records\033[K") == 0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1836,6 +1904,8 @@ static const struct {
 	{ "LDS: DG11 and DG12 byte for byte, fields not held left out", test_lds_groups },
 	{ "LDS: a reprint's <chip> dropped, self-closed or not", test_lds_drop_chip },
 	{ "LDS: a print job's chip file refused with the first fault", test_lds_chip_check },
+	{ "progress: the batch id from the start, n of total, percentage, time left after a second",
+	  test_progress },
 };
 
 int
