@@ -106,8 +106,8 @@ deps:
 
 # the whole suite, on the normal build and on the sanitizer build
 check: deps
-	$(MAKE) all
-	$(MAKE) O=build/asan/ CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	$(MAKE) -j$$(nproc) all
+	$(MAKE) -j$$(nproc) O=build/asan/ CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' all
 	tests/run bin tests build/asan/bin build/asan/tests
 
