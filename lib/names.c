@@ -283,6 +283,48 @@ single(const char *s, size_t n, char *out, size_t size)
 	out[k] = '\0';
 }
 
+/*
+ * A word's spelling made one across the ways Urdu names are written in
+ * Latin letters (ALA-LC, Hunterian, the popular spellings of passports and
+ * registers): EE as I (NADEEM, NADIM), O and OO as U (YOUSUF, YUSUF, OSMAN,
+ * USMAN), Q as K (TARIQ, TARIK), W as V (JAWED, JAVED), DH and ZH as Z (the
+ * letters of Urdu read z), then AI, AY and EI before a consonant as E
+ * (FAISAL, FAYSAL, FESAL; HUSSAIN, HUSSEIN; not SAYED) and a final AH as A (FATIMAH, FATIMA), doubled letters
+ * single (HUSSAIN, HUSAIN). Both names compared are folded alike, so the
+ * fold only merges spellings, never tells them apart.
+ */
+static void
+spelling(const char *s, size_t n, char *out, size_t size)
+{
+	char t[2 * TOKEN_MAX], u[2 * TOKEN_MAX];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && k + 1 < sizeof t; i++) {
+		char c = s[i], d = i + 1 < n ? s[i + 1] : '\0';
+
+		if (c == 'E' && d == 'E')
+			t[k++] = 'I', i++;
+		else if ((c == 'D' || c == 'Z') && d == 'H')
+			t[k++] = 'Z', i++;
+		else
+			t[k++] = c == 'O' ? 'U' : c == 'Q' ? 'K' : c == 'W' ? 'V' : c;
+	}
+	single(t, k, u, sizeof u);
+	n = strlen(u);
+	for (i = 0, k = 0; i < n && k + 1 < sizeof t; i++) {
+		char c = u[i], d = u[i + 1];
+
+		if (((c == 'A' && (d == 'I' || d == 'Y')) || (c == 'E' && d == 'I')) &&
+		    (u[i + 2] == '\0' || strchr("AEIOUY", u[i + 2]) == NULL))
+			t[k++] = 'E', i++;
+		else if (c == 'A' && d == 'H' && i + 2 == n && n > 3)
+			t[k++] = 'A', i++;
+		else
+			t[k++] = c;
+	}
+	single(t, k, out, size);
+}
+
 static int
 add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsigned long lineno,
 	 struct imp_err *e)
@@ -291,7 +333,7 @@ add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsi
 	uint64_t old;
 	int rc;
 
-	single(w, len, key, sizeof key);
+	spelling(w, len, key, sizeof key);
 	if (strcmp(kind, "honorific") == 0)
 		rc = imp_map_put(nm->honorific, key, 1, &old);
 	else if (strcmp(kind, "weak") == 0) {
@@ -341,7 +383,7 @@ names_line(struct imp_names *nm, const char *s, const char *end, unsigned long l
 			continue;
 		}
 		if (first && strcmp(kind, "variant") == 0) {
-			single(w, n, canon, sizeof canon);
+			spelling(w, n, canon, sizeof canon);
 			if ((v = realloc(nm->words, (nm->nwords + 1) * sizeof *v)) == NULL ||
 			    (v[nm->nwords] = strdup(canon)) == NULL)
 				return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -445,7 +487,7 @@ tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk
 		name += strspn(name, " ");
 		if ((n = strcspn(w = name, " ")) == 0)
 			break;
-		single(w, n, key, sizeof key);
+		spelling(w, n, key, sizeof key);
 		if (imp_map_get(nm->canonical, key, &v) == 0)
 			copy_word(key, nm->words[v]);
 		if (has_word(tk, key))
@@ -539,7 +581,7 @@ joined(const char *x, const char *y, char *out)
 
 	memcpy(both, x, lx);
 	memcpy(both + lx, y, ly + 1);
-	single(both, lx + ly, out, 2 * TOKEN_MAX);
+	spelling(both, lx + ly, out, 2 * TOKEN_MAX);
 	return strlen(out);
 }
 
