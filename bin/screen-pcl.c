@@ -401,6 +401,20 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 				return rc;
 		}
 	}
+	/* an initial for a word (ZAINAB Q, S IRFAN): an entry indexes each
+	 * word with the initial of each other word (I:), and with each initial
+	 * it has (i:); a name looks up the keys the other side would have */
+	for (i = 0; i < ws->n; i++)
+		for (j = 0; ws->n > 1 && ws->len[i] > 1 && j < ws->n; j++) {
+			if (j == i)
+				continue;
+			key_start(s, (ws->len[j] == 1) != s->query ? "i:" : "I:");
+			key_add(s, ws->w[i], ws->len[i]);
+			key_add(s, " ", 1);
+			key_add(s, ws->w[j], 1);
+			if ((rc = fn(s, 2, 0, arg)) != 0)
+				return rc;
+		}
 	/* a typo in word i: with the first of the other words, which both
 	 * names share when they differ by that typo alone */
 	for (i = 0; ws->n > 1 && i < ws->n; i++) {

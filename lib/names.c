@@ -473,29 +473,82 @@ copy_word(char *out, const char *w)
 	out[n] = '\0';
 }
 
+/* A word (folded by spelling) into tk in its canonical spelling, unless
+ * it is there already (MALIK AYESHA MALIK: one MALIK). */
+static void
+add_token(const struct imp_names *nm, const char *w, size_t n, struct imp_name_words *tk)
+{
+	char key[TOKEN_MAX];
+	uint64_t v;
+
+	spelling(w, n, key, sizeof key);
+	if (imp_map_get(nm->canonical, key, &v) == 0)
+		copy_word(key, nm->words[v]);
+	if (tk->n >= TOKENS || has_word(tk, key))
+		return;
+	copy_word(tk->t[tk->n], key);
+	tk->weak[tk->n] = weak_word(nm, key);
+	tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
+	tk->n++;
+}
+
+/* Whether letters w (n of them) are a weak word or an honorific, in any
+ * of their spellings. */
+static int
+title(const struct imp_names *nm, const char *w, size_t n)
+{
+	char key[TOKEN_MAX];
+	const char *c = key;
+	uint64_t v;
+
+	spelling(w, n, key, sizeof key);
+	if (imp_map_get(nm->canonical, key, &v) == 0)
+		c = nm->words[v];
+	return imp_map_get(nm->weak, c, &v) == 0 || imp_map_get(nm->honorific, c, &v) == 0;
+}
+
+/*
+ * Where a word that is no known name is a weak word or an honorific of
+ * four letters or more written together with a word of three or more
+ * (MUHAMMADALI, SYEDTAUQIR, MALIKAMEENA; RABIYASHAIKH): the letters of its
+ * first part, 0 when it is one word. The longest title first.
+ */
+static size_t
+split_at(const struct imp_names *nm, const char *key)
+{
+	size_t n = strlen(key), k;
+	uint64_t v;
+
+	if (n < 7 || imp_map_get(nm->canonical, key, &v) == 0 || title(nm, key, n))
+		return 0;
+	for (k = n - 3; k >= 4; k--)
+		if (title(nm, key, k))
+			return k;
+	for (k = 3; k + 4 <= n; k++)
+		if (title(nm, key + k, n - k))
+			return k;
+	return 0;
+}
+
 /* The words of a normalised name in their canonical spelling, each once. */
 static void
 tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk)
 {
 	char key[TOKEN_MAX];
-	const char *w;
-	uint64_t v;
-	size_t n;
+	size_t n, k;
 
 	memset(tk, 0, sizeof *tk);
 	for (; *name != '\0' && tk->n < TOKENS; name += n) {
 		name += strspn(name, " ");
-		if ((n = strcspn(w = name, " ")) == 0)
+		if ((n = strcspn(name, " ")) == 0)
 			break;
-		spelling(w, n, key, sizeof key);
-		if (imp_map_get(nm->canonical, key, &v) == 0)
-			copy_word(key, nm->words[v]);
-		if (has_word(tk, key))
-			continue;                      /* MALIK AYESHA MALIK: one MALIK */
-		copy_word(tk->t[tk->n], key);
-		tk->weak[tk->n] = weak_word(nm, key);
-		tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
-		tk->n++;
+		spelling(name, n, key, sizeof key);
+		if ((k = split_at(nm, key)) == 0) {
+			add_token(nm, name, n, tk);
+			continue;
+		}
+		add_token(nm, key, k, tk);
+		add_token(nm, key + k, strlen(key + k), tk);
 	}
 }
 
@@ -560,7 +613,7 @@ word_similarity(const char *a, const char *b, int weak)
 		return weak ? 1.0 : 0.6;
 	if ((typos = imp_word_typos(la, lb)) == 0)
 		return 0.0;
-	d = imp_levenshtein(a, b);
+	d = (size_t)imp_osa_distance(a, la, b, lb);
 	return d == 1 ? 0.9 : d == 2 && typos >= 2 ? 0.85 : 0.0;
 }
 
