@@ -481,7 +481,7 @@ imp_word_typos(size_t la, size_t lb)
 		return 0;
 	return min >= 8 ? 2 : 1;
 }
-#define IMP_JOINED_MIN 8
+#define IMP_JOINED_MIN 6
 
 /* ---- match.c: the rules of person matching (screen-pcl, dedup, verify-nadra) -- */
 

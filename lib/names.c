@@ -511,21 +511,26 @@ title(const struct imp_names *nm, const char *w, size_t n)
  * Where a word that is no known name is a weak word or an honorific of
  * four letters or more written together with a word of three or more
  * (MUHAMMADALI, SYEDTAUQIR, MALIKAMEENA; RABIYASHAIKH): the letters of its
- * first part, 0 when it is one word. The longest title first.
+ * first part, 0 when it is one word. The shortest title first
+ * (MUHAMMADHASAN: MUHAMMAD HASAN, though MOHAMMADH is a spelling).
  */
 static size_t
-split_at(const struct imp_names *nm, const char *key)
+split_at(const struct imp_names *nm, const char *w, size_t n)
 {
-	size_t n = strlen(key), k;
+	char key[TOKEN_MAX];
+	size_t k;
 	uint64_t v;
 
-	if (n < 7 || imp_map_get(nm->canonical, key, &v) == 0 || title(nm, key, n))
+	if (n < 7 || n >= TOKEN_MAX)
 		return 0;
-	for (k = n - 3; k >= 4; k--)
-		if (title(nm, key, k))
+	spelling(w, n, key, sizeof key);
+	if (imp_map_get(nm->canonical, key, &v) == 0 || title(nm, w, n))
+		return 0;
+	for (k = 4; k + 3 <= n; k++)
+		if (title(nm, w, k))
 			return k;
 	for (k = 3; k + 4 <= n; k++)
-		if (title(nm, key + k, n - k))
+		if (title(nm, w + k, n - k))
 			return k;
 	return 0;
 }
@@ -534,7 +539,6 @@ split_at(const struct imp_names *nm, const char *key)
 static void
 tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk)
 {
-	char key[TOKEN_MAX];
 	size_t n, k;
 
 	memset(tk, 0, sizeof *tk);
@@ -542,13 +546,12 @@ tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk
 		name += strspn(name, " ");
 		if ((n = strcspn(name, " ")) == 0)
 			break;
-		spelling(name, n, key, sizeof key);
-		if ((k = split_at(nm, key)) == 0) {
+		if ((k = split_at(nm, name, n)) == 0) {
 			add_token(nm, name, n, tk);
 			continue;
 		}
-		add_token(nm, key, k, tk);
-		add_token(nm, key + k, strlen(key + k), tk);
+		add_token(nm, name, k, tk);
+		add_token(nm, name + k, n - k, tk);
 	}
 }
 
@@ -645,7 +648,7 @@ pair_values(const struct imp_name_words *a, const struct imp_name_words *b, stru
 	size_t i, j, la[TOKENS], lb[TOKENS];
 	double s;
 
-	/* two words joined; a word against them needs the same first letter
+	/* two words joined (never an initial); a word against them needs the same first letter
 	 * (a joined pair begins with its first word's), so a pair is joined
 	 * only when a word of the other name could meet it: most never are */
 	for (i = 0; i < a->n; i++)
@@ -663,11 +666,11 @@ pair_values(const struct imp_name_words *a, const struct imp_name_words *b, stru
 			if (i + 1 < a->n && la[i] == 0)
 				la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
 			s = 0;
-			if (j + 1 < b->n && lb[j] >= IMP_JOINED_MIN)
+			if (j + 1 < b->n && lb[j] >= IMP_JOINED_MIN && b->t[j][1] && b->t[j + 1][1])
 				s = word_similarity(a->t[i], jb[j], 0);
 			p->give[i][j][1] = 3 * (s >= 0.9 ? s : 0);
 			s = 0;
-			if (i + 1 < a->n && la[i] >= IMP_JOINED_MIN)
+			if (i + 1 < a->n && la[i] >= IMP_JOINED_MIN && a->t[i][1] && a->t[i + 1][1])
 				s = word_similarity(b->t[j], ja[i], 0);
 			p->give[i][j][2] = 3 * (s >= 0.9 ? s : 0);
 		}
