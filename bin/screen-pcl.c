@@ -23,6 +23,7 @@
 #define MAX_HITS 8
 #define NOT_ALIKE -99.0               /* names too unlike to be weighed */
 #define ALIKE 0.75                    /* the similarity from which names are weighed */
+#define ALIKE_PART 0.66               /* ... when one name is the other but for a word */
 /* The area of a CNIC, its first four digits (province, division, district,
  * tehsil): a listed person who applies under another CNIC is taken to be
  * registered in the entry's area four times in five (AREA_KEPT). How many
@@ -376,6 +377,14 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	if ((rc = fn(s, 2, 1, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0 ||
 	    (rc = join_keys(s, ws, fn, arg)) != 0)
 		return rc;
+	/* a middle name dropped from a name of two words (HALIMA RABIYA,
+	 * HALIMA): a name looks each of its words up as an entry's whole name */
+	for (i = 0; s->query && ws->n > 1 && i < ws->n; i++) {
+		key_start(s, "N:");
+		key_add(s, ws->w[i], ws->len[i]);
+		if ((rc = fn(s, 2, 0, arg)) != 0)
+			return rc;
+	}
 	for (i = 0; i < ws->n; i++) {
 		s->word = i + 1;
 		key_start(s, "T:");
@@ -1012,7 +1021,7 @@ may_be_alike(const struct screen *s, const struct applicant *ap, const struct en
 		may += ub[i];
 		not += !ub[i] && !b->weak[i] && !b->honorific[i];
 	}
-	return (1 - ALIKE) * may >= ALIKE * not || one_typo(ap->full, en->name);
+	return (1 - ALIKE_PART) * may >= ALIKE_PART * not || one_typo(ap->full, en->name);
 }
 
 /* Whether entry k may be held: the test before an entry is weighed. */
@@ -1323,14 +1332,15 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 	struct imp_name_words wn;
 	double bits, name, ev;
 	uint32_t bearers;
+	int part;
 
 	if (why != NULL)
 		imp_buf_reset(why);
 	unpack(s, &en->pname, &wn);
-	name = imp_name_words_similarity(&ap->wname, &wn);
+	name = imp_name_words_compare(&ap->wname, &wn, &part);
 	if (name < ALIKE && one_typo(ap->full, en->name))
 		name = 0.9;
-	if (name < ALIKE)
+	if (name < ALIKE && !(part && name >= ALIKE_PART))
 		return NOT_ALIKE;
 	/* a part of a name says no more than the commoner of the two names:
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */

@@ -468,6 +468,9 @@ void imp_names_close(struct imp_names *n);
 double imp_name_similarity(const struct imp_names *n, const char *a, const char *b);
 void imp_name_words(const struct imp_names *n, const char *name, struct imp_name_words *w);
 double imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b);
+/* The same, and in *part whether one name's words all paired, the other having more. */
+double imp_name_words_compare(const struct imp_name_words *a, const struct imp_name_words *b,
+			      int *part);
 int imp_name_has_honorific(const struct imp_name_words *w);
 /* The typos the comparison forgives between words of la and lb letters
  * (0, 1 or 2), and the letters two words joined need to be compared with

@@ -724,16 +724,21 @@ imp_name_words(const struct imp_names *nm, const char *name, struct imp_name_wor
 /*
  * Similarity of two names, 0 to 1, whatever the order of their words:
  * 2 × matched / (words of a + words of b), where words that were left
- * unmatched and are weak (MUHAMMAD) do not count.
+ * unmatched and are weak (MUHAMMAD) do not count. *part (unless NULL): 1
+ * when every word of one of the names was paired, the other having more
+ * (a middle name dropped: HALIMA, HALIMA RABIYA), 0 when words were left
+ * on both sides (two names: AMINA ANAM, MARYAM ANAM).
  */
 double
-imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name_words *b0)
+imp_name_words_compare(const struct imp_name_words *a0, const struct imp_name_words *b0, int *part)
 {
 	struct imp_name_words ta, tb;
 	const struct imp_name_words *a = a0, *b = b0;
 	struct pairing p;
-	size_t i, words = 0;
+	size_t i, words = 0, left_a = 0, left_b = 0;
 
+	if (part != NULL)
+		*part = 0;
 	/* an honorific on one side only comes and goes; on both it is a word
 	 * (the names copied only when there is one to leave out) */
 	if ((imp_name_has_honorific(a0) || imp_name_has_honorific(b0)) && imp_honorifics(a0, b0) != IMP_HON_DIFFER) {
@@ -752,11 +757,23 @@ imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name
 	pair_values(a, b, &p);
 	while (best_pair(a, b, &p))
 		;
-	for (i = 0; i < a->n; i++)
+	for (i = 0; i < a->n; i++) {
 		words += p.used_a[i] || !a->weak[i];
-	for (i = 0; i < b->n; i++)
+		left_a += !p.used_a[i];
+	}
+	for (i = 0; i < b->n; i++) {
 		words += p.used_b[i] || !b->weak[i];
+		left_b += !p.used_b[i];
+	}
+	if (part != NULL)
+		*part = p.sum > 0 && (left_a == 0 || left_b == 0);
 	return words ? p.sum / (double)words : 0;
+}
+
+double
+imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b)
+{
+	return imp_name_words_compare(a, b, NULL);
 }
 
 double
