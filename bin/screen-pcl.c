@@ -369,6 +369,7 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 static int
 each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
+	char sa[IMP_WORD_MAX], sb[IMP_WORD_MAX];
 	size_t i, j;
 	int rc;
 
@@ -406,6 +407,16 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 			key_add(s, ws->w[a], ws->len[a]);
 			key_add(s, " ", 1);
 			key_add(s, ws->w[b], ws->len[b]);
+			if ((rc = fn(s, 2, 0, arg)) != 0)
+				return rc;
+			/* the pair by its consonants: vowels mistyped, or spelt
+			 * otherwise than the names module folds them (SLAIM, SALIM) */
+			imp_word_skeleton(ws->w[i], sa);
+			imp_word_skeleton(ws->w[j], sb);
+			key_start(s, "R:");
+			key_add(s, strcmp(sa, sb) < 0 ? sa : sb, strlen(strcmp(sa, sb) < 0 ? sa : sb));
+			key_add(s, " ", 1);
+			key_add(s, strcmp(sa, sb) < 0 ? sb : sa, strlen(strcmp(sa, sb) < 0 ? sb : sa));
 			if ((rc = fn(s, 2, 0, arg)) != 0)
 				return rc;
 		}

@@ -526,7 +526,8 @@ enum { IMP_TYPO_NONE, IMP_TYPO_ONE, IMP_TYPO_SWAP };
 int imp_digits_typo(const char *a, const char *b, size_t n);
 /* Edit distances of words: Levenshtein; optimal string alignment (a swap of
  * neighbours is one edit) from 0 to 3 (3: three or more); whether two
- * strings of min letters or more differ by one letter changed, added or dropped. */
+ * strings of min letters or more differ by one letter changed, added or dropped,
+ * or two neighbours swapped. */
 size_t imp_levenshtein(const char *a, const char *b);
 int imp_osa_distance(const char *a, size_t la, const char *b, size_t lb);
 int imp_one_edit(const char *a, const char *b, size_t min);
