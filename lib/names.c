@@ -286,12 +286,13 @@ single(const char *s, size_t n, char *out, size_t size)
 /*
  * A word's spelling made one across the ways Urdu names are written in
  * Latin letters (ALA-LC, Hunterian, the popular spellings of passports and
- * registers): EE as I (NADEEM, NADIM), O and OO as U (YOUSUF, YUSUF, OSMAN,
+ * registers): EE as I (NADEEM, NADIM), O and OO as U (YOUSUF, YUSUF; OSMAN,
  * USMAN), Q as K (TARIQ, TARIK), W as V (JAWED, JAVED), DH and ZH as Z (the
- * letters of Urdu read z), then AI, AY and EI before a consonant as E
- * (FAISAL, FAYSAL, FESAL; HUSSAIN, HUSSEIN; not SAYED) and a final AH as A (FATIMAH, FATIMA), doubled letters
- * single (HUSSAIN, HUSAIN). Both names compared are folded alike, so the
- * fold only merges spellings, never tells them apart.
+ * letters of Urdu read z); then AI, AY and EI before a consonant as E
+ * (FAISAL, FAYSAL, FESAL; HUSSAIN, HUSSEIN; not SAYED), the silent H of a
+ * final AH or EH left out (FATIMAH, FATIMA), doubled letters single
+ * (HUSSAIN, HUSAIN). Both names compared are folded alike: the fold only
+ * merges spellings, it never tells two apart.
  */
 static void
 spelling(const char *s, size_t n, char *out, size_t size)
@@ -317,8 +318,8 @@ spelling(const char *s, size_t n, char *out, size_t size)
 		if (((c == 'A' && (d == 'I' || d == 'Y')) || (c == 'E' && d == 'I')) &&
 		    (u[i + 2] == '\0' || strchr("AEIOUY", u[i + 2]) == NULL))
 			t[k++] = 'E', i++;
-		else if (c == 'A' && d == 'H' && i + 2 == n && n > 3)
-			t[k++] = 'A', i++;
+		else if (strchr("AEIOU", c) != NULL && d == 'H' && i + 2 == n && n > 3)
+			t[k++] = c, i++;
 		else
 			t[k++] = c;
 	}
