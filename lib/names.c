@@ -264,6 +264,7 @@ struct imp_names {
 	struct imp_map *canonical;    /* spelling -> index in words */
 	struct imp_map *honorific;
 	struct imp_map *weak;
+	struct imp_map *part;         /* words written together with another (ABDUL) */
 	char **words;                 /* canonical spellings */
 	size_t nwords;
 	char **weak_words;            /* the weak words, for the typo test */
@@ -337,6 +338,8 @@ add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsi
 	spelling(w, len, key, sizeof key);
 	if (strcmp(kind, "honorific") == 0)
 		rc = imp_map_put(nm->honorific, key, 1, &old);
+	else if (strcmp(kind, "part") == 0)
+		rc = imp_map_put(nm->part, key, 1, &old);
 	else if (strcmp(kind, "weak") == 0) {
 		char **v;
 
@@ -378,7 +381,8 @@ names_line(struct imp_names *nm, const char *s, const char *end, unsigned long l
 			break;
 		if (kind[0] == '\0') {
 			snprintf(kind, sizeof kind, "%.*s", (int)n, w);
-			if (strcmp(kind, "honorific") && strcmp(kind, "weak") && strcmp(kind, "variant"))
+			if (strcmp(kind, "honorific") && strcmp(kind, "weak") && strcmp(kind, "variant") &&
+			    strcmp(kind, "part"))
 				return imp_fail(e, EX_SOFTWARE, "lib/names.txt line %lu: unknown "
 						"kind %s", lineno, kind);
 			continue;
@@ -408,7 +412,8 @@ imp_names_open(struct imp_names **np, struct imp_err *e)
 	int rc = 0;
 
 	if ((nm = *np = calloc(1, sizeof *nm)) == NULL || (nm->canonical = imp_map_new()) == NULL ||
-	    (nm->honorific = imp_map_new()) == NULL || (nm->weak = imp_map_new()) == NULL)
+	    (nm->honorific = imp_map_new()) == NULL || (nm->weak = imp_map_new()) == NULL ||
+	    (nm->part = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	for (; s < end && rc == 0; s = nl + 1) {
 		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
@@ -430,6 +435,7 @@ imp_names_close(struct imp_names *nm)
 	imp_map_free(nm->canonical);
 	imp_map_free(nm->honorific);
 	imp_map_free(nm->weak);
+	imp_map_free(nm->part);
 	for (i = 0; i < nm->nwords; i++)
 		free(nm->words[i]);
 	free(nm->words);
@@ -493,8 +499,8 @@ add_token(const struct imp_names *nm, const char *w, size_t n, struct imp_name_w
 	tk->n++;
 }
 
-/* Whether letters w (n of them) are a weak word or an honorific, in any
- * of their spellings. */
+/* Whether letters w (n of them) are a weak word, an honorific or a part
+ * of compound names (ABDUL, ULLAH), in any of their spellings. */
 static int
 title(const struct imp_names *nm, const char *w, size_t n)
 {
@@ -505,13 +511,15 @@ title(const struct imp_names *nm, const char *w, size_t n)
 	spelling(w, n, key, sizeof key);
 	if (imp_map_get(nm->canonical, key, &v) == 0)
 		c = nm->words[v];
-	return imp_map_get(nm->weak, c, &v) == 0 || imp_map_get(nm->honorific, c, &v) == 0;
+	return imp_map_get(nm->weak, c, &v) == 0 || imp_map_get(nm->honorific, c, &v) == 0 ||
+	       imp_map_get(nm->part, c, &v) == 0;
 }
 
 /*
- * Where a word that is no known name is a weak word or an honorific of
- * four letters or more written together with a word of three or more
- * (MUHAMMADALI, SYEDTAUQIR, MALIKAMEENA; RABIYASHAIKH): the letters of its
+ * Where a word that is no known name is a weak word, an honorific or a
+ * part of compound names of four letters or more written together with a
+ * word of three or more (MUHAMMADALI, SYEDTAUQIR, MALIKAMEENA, ABDULQADIR;
+ * RABIYASHAIKH, SAMIULLAH): the letters of its
  * first part, 0 when it is one word. The shortest title first
  * (MUHAMMADHASAN: MUHAMMAD HASAN, though MOHAMMADH is a spelling).
  */

@@ -706,6 +706,8 @@ test_name_similarity(void)
 		{ "RABIYASHAIKH", "RABIYA SHAIKH", 1 },
 		{ "ASADJATT", "ASAD JATT", 1 },
 		{ "HAFIZULLAH KHAN", "HAFIZ ULLAH KHAN", 1 },
+		{ "ABDULQADIR RIZVI", "ABDUL QADIR RIZVI", 1 },
+		{ "SAMIULLAH KHAN", "SAMI ULLAH KHAN", 1 },
 		{ "MALIKA KHAN", "MALIK KHAN", 0 },       /* nothing left to split off */
 		/* two letters swapped, a silent final H: one typo */
 		{ "JAMLI BANGASH", "JAMIL BANGASH", 1 },
@@ -744,6 +746,8 @@ test_name_similarity(void)
 		imp_name_words(nm, "MUHAMMAD JUNEJO", &a);       /* MUHAMMAD left, NASIRA left */
 		imp_name_words(nm, "NASIRA JUNEJO", &b);
 		CHECK(imp_name_words_compare(&a, &b, &part) > 0 && part == 0);
+		imp_name_words(nm, "ABDULLAH KHAN", &a);         /* a known name: not split */
+		CHECK(a.n == 2 && strcmp(a.t[0], "ABDULA") == 0);
 		imp_name_words(nm, "MUHAMMADALI NAQVEE", &a);    /* split, folded */
 		CHECK(a.n == 3 && strcmp(a.t[0], "MUHAMAD") == 0 && a.weak[0] &&
 		      strcmp(a.t[1], "ALI") == 0 && strcmp(a.t[2], "NAKVI") == 0);
