@@ -960,8 +960,9 @@ may_pair(const char *x, size_t lx, const char *y, size_t ly)
 }
 
 /* Whether word x may be one typo from words y and z joined (pair_values):
- * the first letter of y, eight letters or more joined, and a length one
- * letter from theirs (one less when a doubled letter is made single). */
+ * the first letter of y, IMP_JOINED_MIN letters or more joined, and a
+ * length one letter from theirs (one less when a doubled letter is made
+ * single). */
 static int
 may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
 {
