@@ -23,6 +23,7 @@
 #define MAX_HITS 8
 #define NOT_ALIKE -99.0               /* names too unlike to be weighed */
 #define ALIKE 0.75                    /* the similarity from which names are weighed */
+#define ALIKE_PART 0.66               /* ... when one name is the other but for a word */
 /* The area of a CNIC, its first four digits (province, division, district,
  * tehsil): a listed person who applies under another CNIC is taken to be
  * registered in the entry's area four times in five (AREA_KEPT). How many
@@ -368,6 +369,7 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 static int
 each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
+	char sa[IMP_WORD_MAX], sb[IMP_WORD_MAX];
 	size_t i, j;
 	int rc;
 
@@ -376,6 +378,14 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	if ((rc = fn(s, 2, 1, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0 ||
 	    (rc = join_keys(s, ws, fn, arg)) != 0)
 		return rc;
+	/* a middle name dropped from a name of two words (HALIMA RABIYA,
+	 * HALIMA): a name looks each of its words up as an entry's whole name */
+	for (i = 0; s->query && ws->n > 1 && i < ws->n; i++) {
+		key_start(s, "N:");
+		key_add(s, ws->w[i], ws->len[i]);
+		if ((rc = fn(s, 2, 0, arg)) != 0)
+			return rc;
+	}
 	for (i = 0; i < ws->n; i++) {
 		s->word = i + 1;
 		key_start(s, "T:");
@@ -399,8 +409,32 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 			key_add(s, ws->w[b], ws->len[b]);
 			if ((rc = fn(s, 2, 0, arg)) != 0)
 				return rc;
+			/* the pair by its consonants: vowels mistyped, or spelt
+			 * otherwise than the names module folds them (SLAIM, SALIM) */
+			imp_word_skeleton(ws->w[i], sa);
+			imp_word_skeleton(ws->w[j], sb);
+			key_start(s, "R:");
+			key_add(s, strcmp(sa, sb) < 0 ? sa : sb, strlen(strcmp(sa, sb) < 0 ? sa : sb));
+			key_add(s, " ", 1);
+			key_add(s, strcmp(sa, sb) < 0 ? sb : sa, strlen(strcmp(sa, sb) < 0 ? sb : sa));
+			if ((rc = fn(s, 2, 0, arg)) != 0)
+				return rc;
 		}
 	}
+	/* an initial for a word (ZAINAB Q, S IRFAN): an entry indexes each
+	 * word with the initial of each other word (I:), and with each initial
+	 * it has (i:); a name looks up the keys the other side would have */
+	for (i = 0; i < ws->n; i++)
+		for (j = 0; ws->n > 1 && ws->len[i] > 1 && j < ws->n; j++) {
+			if (j == i)
+				continue;
+			key_start(s, (ws->len[j] == 1) != s->query ? "i:" : "I:");
+			key_add(s, ws->w[i], ws->len[i]);
+			key_add(s, " ", 1);
+			key_add(s, ws->w[j], 1);
+			if ((rc = fn(s, 2, 0, arg)) != 0)
+				return rc;
+		}
 	/* a typo in word i: with the first of the other words, which both
 	 * names share when they differ by that typo alone */
 	for (i = 0; ws->n > 1 && i < ws->n; i++) {
@@ -926,8 +960,9 @@ may_pair(const char *x, size_t lx, const char *y, size_t ly)
 }
 
 /* Whether word x may be one typo from words y and z joined (pair_values):
- * the first letter of y, eight letters or more joined, and a length one
- * letter from theirs (one less when a doubled letter is made single). */
+ * the first letter of y, IMP_JOINED_MIN letters or more joined, and a
+ * length one letter from theirs (one less when a doubled letter is made
+ * single). */
 static int
 may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
 {
@@ -998,7 +1033,7 @@ may_be_alike(const struct screen *s, const struct applicant *ap, const struct en
 		may += ub[i];
 		not += !ub[i] && !b->weak[i] && !b->honorific[i];
 	}
-	return (1 - ALIKE) * may >= ALIKE * not || one_typo(ap->full, en->name);
+	return (1 - ALIKE_PART) * may >= ALIKE_PART * not || one_typo(ap->full, en->name);
 }
 
 /* Whether entry k may be held: the test before an entry is weighed. */
@@ -1309,14 +1344,15 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 	struct imp_name_words wn;
 	double bits, name, ev;
 	uint32_t bearers;
+	int part;
 
 	if (why != NULL)
 		imp_buf_reset(why);
 	unpack(s, &en->pname, &wn);
-	name = imp_name_words_similarity(&ap->wname, &wn);
+	name = imp_name_words_compare(&ap->wname, &wn, &part);
 	if (name < ALIKE && one_typo(ap->full, en->name))
 		name = 0.9;
-	if (name < ALIKE)
+	if (name < ALIKE && !(part && name >= ALIKE_PART))
 		return NOT_ALIKE;
 	/* a part of a name says no more than the commoner of the two names:
 	 * NOOR AWAN is not rare for being a part of the rare NOOR SOBIA AWAN */

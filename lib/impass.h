@@ -469,6 +469,9 @@ void imp_names_close(struct imp_names *n);
 double imp_name_similarity(const struct imp_names *n, const char *a, const char *b);
 void imp_name_words(const struct imp_names *n, const char *name, struct imp_name_words *w);
 double imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b);
+/* The same, and in *part whether one name's words all paired, the other having more. */
+double imp_name_words_compare(const struct imp_name_words *a, const struct imp_name_words *b,
+			      int *part);
 int imp_name_has_honorific(const struct imp_name_words *w);
 /* The typos the comparison forgives between words of la and lb letters
  * (0, 1 or 2), and the letters two words joined need to be compared with
@@ -482,7 +485,7 @@ imp_word_typos(size_t la, size_t lb)
 		return 0;
 	return min >= 8 ? 2 : 1;
 }
-#define IMP_JOINED_MIN 8
+#define IMP_JOINED_MIN 6
 
 /* ---- match.c: the rules of person matching (screen-pcl, dedup, verify-nadra) -- */
 
@@ -524,7 +527,8 @@ enum { IMP_TYPO_NONE, IMP_TYPO_ONE, IMP_TYPO_SWAP };
 int imp_digits_typo(const char *a, const char *b, size_t n);
 /* Edit distances of words: Levenshtein; optimal string alignment (a swap of
  * neighbours is one edit) from 0 to 3 (3: three or more); whether two
- * strings of min letters or more differ by one letter changed, added or dropped. */
+ * strings of min letters or more differ by one letter changed, added or dropped,
+ * or two neighbours swapped. */
 size_t imp_levenshtein(const char *a, const char *b);
 int imp_osa_distance(const char *a, size_t la, const char *b, size_t lb);
 int imp_one_edit(const char *a, const char *b, size_t min);

@@ -128,7 +128,8 @@ imp_one_edit(const char *a, const char *b, size_t min)
 	if (i == lb)
 		return 1;
 	if (la == lb)
-		return strcmp(a + i + 1, b + i + 1) == 0;
+		return strcmp(a + i + 1, b + i + 1) == 0 ||
+		       (a[i + 1] == b[i] && a[i] == b[i + 1] && strcmp(a + i + 2, b + i + 2) == 0);
 	return strcmp(a + i + 1, b + i) == 0;
 }
 

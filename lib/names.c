@@ -264,6 +264,7 @@ struct imp_names {
 	struct imp_map *canonical;    /* spelling -> index in words */
 	struct imp_map *honorific;
 	struct imp_map *weak;
+	struct imp_map *part;         /* words written together with another (ABDUL) */
 	char **words;                 /* canonical spellings */
 	size_t nwords;
 	char **weak_words;            /* the weak words, for the typo test */
@@ -283,6 +284,49 @@ single(const char *s, size_t n, char *out, size_t size)
 	out[k] = '\0';
 }
 
+/*
+ * A word's spelling made one across the ways Urdu names are written in
+ * Latin letters (ALA-LC, Hunterian, the popular spellings of passports and
+ * registers): EE as I (NADEEM, NADIM), O and OO as U (YOUSUF, YUSUF; OSMAN,
+ * USMAN), Q as K (TARIQ, TARIK), W as V (JAWED, JAVED), DH and ZH as Z (the
+ * letters of Urdu read z); then AI, AY and EI before a consonant as E
+ * (FAISAL, FAYSAL, FESAL; HUSSAIN, HUSSEIN; not SAYED), the silent H of a
+ * final AH or EH left out (FATIMAH, FATIMA), doubled letters single
+ * (HUSSAIN, HUSAIN). Both names compared are folded alike: the fold only
+ * merges spellings, it never tells two apart.
+ */
+static void
+spelling(const char *s, size_t n, char *out, size_t size)
+{
+	char t[2 * TOKEN_MAX], u[2 * TOKEN_MAX];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && k + 1 < sizeof t; i++) {
+		char c = s[i], d = i + 1 < n ? s[i + 1] : '\0';
+
+		if (c == 'E' && d == 'E')
+			t[k++] = 'I', i++;
+		else if ((c == 'D' || c == 'Z') && d == 'H')
+			t[k++] = 'Z', i++;
+		else
+			t[k++] = c == 'O' ? 'U' : c == 'Q' ? 'K' : c == 'W' ? 'V' : c;
+	}
+	single(t, k, u, sizeof u);
+	n = strlen(u);
+	for (i = 0, k = 0; i < n && k + 1 < sizeof t; i++) {
+		char c = u[i], d = u[i + 1];
+
+		if (((c == 'A' && (d == 'I' || d == 'Y')) || (c == 'E' && d == 'I')) &&
+		    (u[i + 2] == '\0' || strchr("AEIOUY", u[i + 2]) == NULL))
+			t[k++] = 'E', i++;
+		else if (strchr("AEIOU", c) != NULL && d == 'H' && i + 2 == n && n > 3)
+			t[k++] = c, i++;
+		else
+			t[k++] = c;
+	}
+	single(t, k, out, size);
+}
+
 static int
 add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsigned long lineno,
 	 struct imp_err *e)
@@ -291,9 +335,11 @@ add_word(struct imp_names *nm, const char *kind, const char *w, size_t len, unsi
 	uint64_t old;
 	int rc;
 
-	single(w, len, key, sizeof key);
+	spelling(w, len, key, sizeof key);
 	if (strcmp(kind, "honorific") == 0)
 		rc = imp_map_put(nm->honorific, key, 1, &old);
+	else if (strcmp(kind, "part") == 0)
+		rc = imp_map_put(nm->part, key, 1, &old);
 	else if (strcmp(kind, "weak") == 0) {
 		char **v;
 
@@ -335,13 +381,14 @@ names_line(struct imp_names *nm, const char *s, const char *end, unsigned long l
 			break;
 		if (kind[0] == '\0') {
 			snprintf(kind, sizeof kind, "%.*s", (int)n, w);
-			if (strcmp(kind, "honorific") && strcmp(kind, "weak") && strcmp(kind, "variant"))
+			if (strcmp(kind, "honorific") && strcmp(kind, "weak") && strcmp(kind, "variant") &&
+			    strcmp(kind, "part"))
 				return imp_fail(e, EX_SOFTWARE, "lib/names.txt line %lu: unknown "
 						"kind %s", lineno, kind);
 			continue;
 		}
 		if (first && strcmp(kind, "variant") == 0) {
-			single(w, n, canon, sizeof canon);
+			spelling(w, n, canon, sizeof canon);
 			if ((v = realloc(nm->words, (nm->nwords + 1) * sizeof *v)) == NULL ||
 			    (v[nm->nwords] = strdup(canon)) == NULL)
 				return imp_fail(e, EX_SOFTWARE, "out of memory");
@@ -365,7 +412,8 @@ imp_names_open(struct imp_names **np, struct imp_err *e)
 	int rc = 0;
 
 	if ((nm = *np = calloc(1, sizeof *nm)) == NULL || (nm->canonical = imp_map_new()) == NULL ||
-	    (nm->honorific = imp_map_new()) == NULL || (nm->weak = imp_map_new()) == NULL)
+	    (nm->honorific = imp_map_new()) == NULL || (nm->weak = imp_map_new()) == NULL ||
+	    (nm->part = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	for (; s < end && rc == 0; s = nl + 1) {
 		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
@@ -387,6 +435,7 @@ imp_names_close(struct imp_names *nm)
 	imp_map_free(nm->canonical);
 	imp_map_free(nm->honorific);
 	imp_map_free(nm->weak);
+	imp_map_free(nm->part);
 	for (i = 0; i < nm->nwords; i++)
 		free(nm->words[i]);
 	free(nm->words);
@@ -431,29 +480,87 @@ copy_word(char *out, const char *w)
 	out[n] = '\0';
 }
 
+/* A word (folded by spelling) into tk in its canonical spelling, unless
+ * it is there already (MALIK AYESHA MALIK: one MALIK). */
+static void
+add_token(const struct imp_names *nm, const char *w, size_t n, struct imp_name_words *tk)
+{
+	char key[TOKEN_MAX];
+	uint64_t v;
+
+	spelling(w, n, key, sizeof key);
+	if (imp_map_get(nm->canonical, key, &v) == 0)
+		copy_word(key, nm->words[v]);
+	if (tk->n >= TOKENS || has_word(tk, key))
+		return;
+	copy_word(tk->t[tk->n], key);
+	tk->weak[tk->n] = weak_word(nm, key);
+	tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
+	tk->n++;
+}
+
+/* Whether letters w (n of them) are a weak word, an honorific or a part
+ * of compound names (ABDUL, ULLAH), in any of their spellings. */
+static int
+title(const struct imp_names *nm, const char *w, size_t n)
+{
+	char key[TOKEN_MAX];
+	const char *c = key;
+	uint64_t v;
+
+	spelling(w, n, key, sizeof key);
+	if (imp_map_get(nm->canonical, key, &v) == 0)
+		c = nm->words[v];
+	return imp_map_get(nm->weak, c, &v) == 0 || imp_map_get(nm->honorific, c, &v) == 0 ||
+	       imp_map_get(nm->part, c, &v) == 0;
+}
+
+/*
+ * Where a word that is no known name is a weak word, an honorific or a
+ * part of compound names of four letters or more written together with a
+ * word of three or more (MUHAMMADALI, SYEDTAUQIR, MALIKAMEENA, ABDULQADIR;
+ * RABIYASHAIKH, SAMIULLAH): the letters of its
+ * first part, 0 when it is one word. The shortest title first
+ * (MUHAMMADHASAN: MUHAMMAD HASAN, though MOHAMMADH is a spelling).
+ */
+static size_t
+split_at(const struct imp_names *nm, const char *w, size_t n)
+{
+	char key[TOKEN_MAX];
+	size_t k;
+	uint64_t v;
+
+	if (n < 7 || n >= TOKEN_MAX)
+		return 0;
+	spelling(w, n, key, sizeof key);
+	if (imp_map_get(nm->canonical, key, &v) == 0 || title(nm, w, n))
+		return 0;
+	for (k = 4; k + 3 <= n; k++)
+		if (title(nm, w, k))
+			return k;
+	for (k = 3; k + 4 <= n; k++)
+		if (title(nm, w + k, n - k))
+			return k;
+	return 0;
+}
+
 /* The words of a normalised name in their canonical spelling, each once. */
 static void
 tokenise(const struct imp_names *nm, const char *name, struct imp_name_words *tk)
 {
-	char key[TOKEN_MAX];
-	const char *w;
-	uint64_t v;
-	size_t n;
+	size_t n, k;
 
 	memset(tk, 0, sizeof *tk);
 	for (; *name != '\0' && tk->n < TOKENS; name += n) {
 		name += strspn(name, " ");
-		if ((n = strcspn(w = name, " ")) == 0)
+		if ((n = strcspn(name, " ")) == 0)
 			break;
-		single(w, n, key, sizeof key);
-		if (imp_map_get(nm->canonical, key, &v) == 0)
-			copy_word(key, nm->words[v]);
-		if (has_word(tk, key))
-			continue;                      /* MALIK AYESHA MALIK: one MALIK */
-		copy_word(tk->t[tk->n], key);
-		tk->weak[tk->n] = weak_word(nm, key);
-		tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
-		tk->n++;
+		if ((k = split_at(nm, name, n)) == 0) {
+			add_token(nm, name, n, tk);
+			continue;
+		}
+		add_token(nm, name, k, tk);
+		add_token(nm, name + k, n - k, tk);
 	}
 }
 
@@ -518,7 +625,7 @@ word_similarity(const char *a, const char *b, int weak)
 		return weak ? 1.0 : 0.6;
 	if ((typos = imp_word_typos(la, lb)) == 0)
 		return 0.0;
-	d = imp_levenshtein(a, b);
+	d = (size_t)imp_osa_distance(a, la, b, lb);
 	return d == 1 ? 0.9 : d == 2 && typos >= 2 ? 0.85 : 0.0;
 }
 
@@ -539,7 +646,7 @@ joined(const char *x, const char *y, char *out)
 
 	memcpy(both, x, lx);
 	memcpy(both + lx, y, ly + 1);
-	single(both, lx + ly, out, 2 * TOKEN_MAX);
+	spelling(both, lx + ly, out, 2 * TOKEN_MAX);
 	return strlen(out);
 }
 
@@ -550,7 +657,7 @@ pair_values(const struct imp_name_words *a, const struct imp_name_words *b, stru
 	size_t i, j, la[TOKENS], lb[TOKENS];
 	double s;
 
-	/* two words joined; a word against them needs the same first letter
+	/* two words joined (never an initial); a word against them needs the same first letter
 	 * (a joined pair begins with its first word's), so a pair is joined
 	 * only when a word of the other name could meet it: most never are */
 	for (i = 0; i < a->n; i++)
@@ -568,11 +675,11 @@ pair_values(const struct imp_name_words *a, const struct imp_name_words *b, stru
 			if (i + 1 < a->n && la[i] == 0)
 				la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
 			s = 0;
-			if (j + 1 < b->n && lb[j] >= IMP_JOINED_MIN)
+			if (j + 1 < b->n && lb[j] >= IMP_JOINED_MIN && b->t[j][1] && b->t[j + 1][1])
 				s = word_similarity(a->t[i], jb[j], 0);
 			p->give[i][j][1] = 3 * (s >= 0.9 ? s : 0);
 			s = 0;
-			if (i + 1 < a->n && la[i] >= IMP_JOINED_MIN)
+			if (i + 1 < a->n && la[i] >= IMP_JOINED_MIN && a->t[i][1] && a->t[i + 1][1])
 				s = word_similarity(b->t[j], ja[i], 0);
 			p->give[i][j][2] = 3 * (s >= 0.9 ? s : 0);
 		}
@@ -626,16 +733,21 @@ imp_name_words(const struct imp_names *nm, const char *name, struct imp_name_wor
 /*
  * Similarity of two names, 0 to 1, whatever the order of their words:
  * 2 × matched / (words of a + words of b), where words that were left
- * unmatched and are weak (MUHAMMAD) do not count.
+ * unmatched and are weak (MUHAMMAD) do not count. *part (unless NULL): 1
+ * when every word of one of the names was paired, the other having more
+ * (a middle name dropped: HALIMA, HALIMA RABIYA), 0 when words were left
+ * on both sides (two names: AMINA ANAM, MARYAM ANAM).
  */
 double
-imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name_words *b0)
+imp_name_words_compare(const struct imp_name_words *a0, const struct imp_name_words *b0, int *part)
 {
 	struct imp_name_words ta, tb;
 	const struct imp_name_words *a = a0, *b = b0;
 	struct pairing p;
-	size_t i, words = 0;
+	size_t i, words = 0, left_a = 0, left_b = 0;
 
+	if (part != NULL)
+		*part = 0;
 	/* an honorific on one side only comes and goes; on both it is a word
 	 * (the names copied only when there is one to leave out) */
 	if ((imp_name_has_honorific(a0) || imp_name_has_honorific(b0)) && imp_honorifics(a0, b0) != IMP_HON_DIFFER) {
@@ -654,11 +766,23 @@ imp_name_words_similarity(const struct imp_name_words *a0, const struct imp_name
 	pair_values(a, b, &p);
 	while (best_pair(a, b, &p))
 		;
-	for (i = 0; i < a->n; i++)
+	for (i = 0; i < a->n; i++) {
 		words += p.used_a[i] || !a->weak[i];
-	for (i = 0; i < b->n; i++)
+		left_a += !p.used_a[i];
+	}
+	for (i = 0; i < b->n; i++) {
 		words += p.used_b[i] || !b->weak[i];
+		left_b += !p.used_b[i];
+	}
+	if (part != NULL)
+		*part = p.sum > 0 && (left_a == 0 || left_b == 0);
 	return words ? p.sum / (double)words : 0;
+}
+
+double
+imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b)
+{
+	return imp_name_words_compare(a, b, NULL);
 }
 
 double

@@ -397,8 +397,10 @@ one_step_each() { stage_one_step_each screen-pcl "$@"; }
 	# the name alike, not equal: the bits scaled down
 	held_match DROPPED o.xml PCL PCL-M5 "$(bits %.1f '0.80 * log2(P) + 14')" \
 		"name SHAUKAT LANGAH ~ list SHAUKAT MEHMOOD LANGAH (0.80; 1 people bear it); $EQUAL"
-	held_match TYPO o.xml PCL PCL-M6 "$(bits %.1f '0.95 * log2(P) + 14')" \
-		"name NASRULLEH MAGSI ~ list NASRULLAH MAGSI (0.95; 1 people bear it); $EQUAL"
+	# NASRULLAH is read as NASR ULLAH (a part of compound names, names.txt),
+	# NASRULLEH one typo from the two joined: (2.7 + 2) / 5 words
+	held_match TYPO o.xml PCL PCL-M6 "$(bits %.1f '0.94 * log2(P) + 14')" \
+		"name NASRULLEH MAGSI ~ list NASRULLAH MAGSI (0.94; 1 people bear it); $EQUAL"
 }
 
 @test "the listed person under another CNIC, name, father's name and date of birth equal, is held: PCL_MATCH, FCL_MATCH for the FCL" {
@@ -534,7 +536,11 @@ screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $ra
 	run -0 cat x.err
 	assert_line --index 0 --regexp "^screen-pcl: $active active entries, $removed removed ones left out, [0-9]+\\.[0-9] s\$"
 	conserved "$output" x.xml B-S
-	assert_equal "${#lines[@]}" 21
+	# 43 candidates: the planted ones, and every ARSHAD NOOR of the plain
+	# rows against the entries NOOR and NOOR CHAUDHRY (a name that is the
+	# other but for a word, weighed from 0.66)
+	assert_equal "${#lines[@]}" 45
+	assert_line "screen-pcl: PLAIN ~ PCL PCL-0000513: -18.05: name ARSHAD NOOR ~ list NOOR (0.67; 12 people bear the applicant's); father's name differs (NOOR DIN, list ISRAR SANA ULLAH); CNIC area differs (3630, list 1310); date of birth differs"
 	local i re="^screen-pcl: [A-Z-]+ ~ [PF]CL [PF]CL-[A-Z0-9]+: -?[0-9]+\\.[0-9]{2}: name [A-Z ]+ ~ list [A-Z ]+ \\([01]\\.[0-9]{2}; [0-9]+ people bear (it|the applicant's)\\); "
 	for ((i = 1; i < ${#lines[@]} - 1; i++)); do
 		[[ ${lines[i]} =~ $re ]] || fail "line $i: ${lines[i]}"
@@ -626,8 +632,8 @@ screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $ra
 	run -0 --separate-stderr screen-pcl -l l.csv --threshold "$(bits %.2f "$dropped + 0.01")" v.xml
 	printf '%s\n' "$output" > t2.xml
 	clear_step DROPPED t2.xml
-	held_match TYPO t2.xml PCL PCL-M6 "$(bits %.1f '0.95 * log2(P) + 14')" \
-		"name NASRULLEH MAGSI ~ list NASRULLAH MAGSI (0.95; 1 people bear it); $EQUAL"
+	held_match TYPO t2.xml PCL PCL-M6 "$(bits %.1f '0.94 * log2(P) + 14')" \
+		"name NASRULLEH MAGSI ~ list NASRULLAH MAGSI (0.94; 1 people bear it); $EQUAL"
 	conserved "$stderr" t2.xml B-S
 	assert_equal "$(grep -c '^<record [^>]* status="held">' t2.xml)" 18
 	run -0 --separate-stderr screen-pcl -l l.csv --threshold "$(bits %.2f "$typo + 0.01")" v.xml

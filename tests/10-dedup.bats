@@ -337,7 +337,8 @@ conserved() { stage_conserved dedup "$@"; }
 	held_as HONORIFIC-1 o.xml DEDUP_SAME_PERSON HONORIFIC-2
 	held_as HONORIFIC-2 o.xml DEDUP_SAME_PERSON HONORIFIC-1
 	held_as TYPO-1 o.xml DEDUP_SAME_PERSON TYPO-2
-	says TYPO-1 o.xml 'SHAHZAIB ~ SHAHZAEB'
+	# the words compared in one spelling (lib/names.c: AI before a consonant as E)
+	says TYPO-1 o.xml 'name SHAHZAIB KHATTAK ~ SHAHZAEB KHATAK: KHATAK (1 in 22), SHAHZEB ~ SHAHZAEB (1 in 43) agree'
 	held_as ORDER-1 o.xml DEDUP_SAME_PERSON ORDER-2
 }
 
@@ -367,7 +368,7 @@ conserved() { stage_conserved dedup "$@"; }
 @test "--explain shows why twins and namesakes are not one person" {
 	run dedup -H h.db --explain v.xml
 	assert_success
-	assert_line --regexp '^dedup: TWIN-1 ~ TWIN-2: -40\.0 bits \(17\.0 needed\): name BILAL AWAN ~ HAMID AWAN: AWAN \(1 in [0-9]+\) agrees; 1 word of each differs; date of birth 2001-07-15 equal; '
+	assert_line --regexp '^dedup: TWIN-1 ~ TWIN-2: -40\.0 bits \(17\.0 needed\): name BILAL AWAN ~ HAMID AWAN: AVAN \(1 in [0-9]+\) agrees; 1 word of each differs; date of birth 2001-07-15 equal; '
 	assert_line --regexp "^dedup: NAMESAKE-1 ~ NAMESAKE-2: -40\\.0 bits .* father's name SULTAN AHMED RAJPUT ~ MEHBOOB ALI RAJPUT: RAJPUT \\(1 in 1\\) agrees; 2 words of each differ"
 	assert_line --regexp '^dedup: NAMESAKE-1 ~ NAMESAKE-3: -40\.0 bits .*; date of birth 1970-10-10 differs from 1982-04-27; '
 }
