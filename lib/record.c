@@ -281,12 +281,26 @@ canon_ref(const char **pp, const char *end, char out[4], size_t *n)
 	return -1;
 }
 
-/* a byte character data cannot simply be copied over: a control, non-ASCII, "&<] */
-static int
-canon_special(unsigned char c)
-{
-	return (unsigned char)(c - 0x20) >= 0x60 || c == '"' || c == '&' || c == '<' || c == ']';
-}
+/* 1: a byte character data cannot simply be copied over (controls, '"',
+ * '&', '<', ']', and every byte of a non-ASCII character) */
+static const unsigned char canon_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
 /*
  * Character data up to '<' (content) or '"' (an attribute value), checked,
@@ -301,7 +315,7 @@ canon_chars(const char **pp, const char *end, int attr, struct imp_buf *out)
 	size_t n;
 
 	for (;;) {
-		while (p < end && !canon_special((unsigned char)*p))
+		while (p < end && !canon_special[(unsigned char)*p])
 			p++;
 		if (p == end || *p == '<' || (attr && *p == '"'))
 			break;
@@ -400,9 +414,10 @@ canon_fields(struct imp_record *r)
 			if (canon_chars(&p, end, 0, depth >= 3 ? &r->text : NULL) != 0)
 				return -1;
 		} else if (end - p > 1 && p[1] == '/') {
-			n = canon_name(p + 2, end);
-			if (n == 0 || n != openlen[depth - 1] || memcmp(p + 2, open[depth - 1], n) != 0 ||
-			    (size_t)(end - p) < n + 3 || p[n + 2] != '>')
+			/* the name of the open element, then '>' (which no name holds) */
+			n = openlen[depth - 1];
+			if ((size_t)(end - p) < n + 3 || memcmp(p + 2, open[depth - 1], n) != 0 ||
+			    p[n + 2] != '>')
 				return -1;
 			p += n + 3;
 			if (depth-- == 3)
