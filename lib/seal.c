@@ -105,13 +105,19 @@ imp_gpg_signer(struct imp_gpg *g, const char *fpr, char primary[IMP_FPR_LEN + 1]
 	if ((err = gpgme_get_key(g->ctx, fpr, &key, 1)) != 0 || key == NULL)
 		return imp_fail(e, EX_UNAVAILABLE, "no secret key %s in the GnuPG home (%s); "
 				"check GNUPGHOME and --signer", fpr, gpgme_strerror(err));
-	if (key->revoked || key->expired || key->disabled || key->invalid || !key->can_sign)
+	if (key->revoked || key->expired || key->disabled || key->invalid || !key->can_sign) {
 		rc = imp_fail(e, EX_NOPERM, "key %s is revoked, expired, disabled or cannot sign; "
 			      "use a valid signing key", fpr);
-	else
-		upper_fpr(primary, key->subkeys->fpr);
-	gpgme_key_unref(key);
-	return rc;
+		gpgme_key_unref(key);
+		return rc;
+	}
+	upper_fpr(primary, key->subkeys->fpr);
+	/* kept for the signatures under the primary's fingerprint: each gpg
+	 * run saved is one process started (signing_key) */
+	gpgme_key_unref(g->key);
+	g->key = key;
+	snprintf(g->key_fpr, sizeof g->key_fpr, "%s", primary);
+	return 0;
 }
 
 static int
