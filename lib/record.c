@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * One record line. It is parsed only when a field is asked for, with
- * reused parser contexts: fields by a SAX pass into a table, the tree only
- * for a stage that asks for it; a stage that only annotates a record
+ * One record line. It is parsed only when a field is asked for: fields
+ * into a table by a scanner of the writers' form (or a SAX pass, with a
+ * reused parser context, for any other line), the tree only for a stage
+ * that asks for it; a stage that only annotates a record
  * splices its step and status into the line instead of serialising it again.
  */
 #include <stdarg.h>
