@@ -87,6 +87,40 @@ find_subkey(gpgme_key_t key, const char *fpr)
 	return NULL;
 }
 
+/*
+ * gpgme_get_key on g's own context: gpgme_get_key makes a context of its
+ * own for each look-up, which starts one `gpg --version` before the key
+ * listing. The same answers: the key, GPG_ERR_EOF when there is none,
+ * GPG_ERR_AMBIGUOUS_NAME when two keys of other fingerprints match.
+ */
+static gpgme_error_t
+get_key(gpgme_ctx_t ctx, const char *fpr, gpgme_key_t *key, int secret)
+{
+	gpgme_key_t other = NULL;
+	gpgme_error_t err;
+
+	*key = NULL;
+	if ((err = gpgme_op_keylist_start(ctx, fpr, secret)) == 0 &&
+	    (err = gpgme_op_keylist_next(ctx, key)) == 0) {
+		while ((err = gpgme_op_keylist_next(ctx, &other)) == 0 && other->subkeys != NULL &&
+		       other->subkeys->fpr != NULL && (*key)->subkeys != NULL &&
+		       (*key)->subkeys->fpr != NULL &&
+		       strcmp(other->subkeys->fpr, (*key)->subkeys->fpr) == 0)
+			gpgme_key_unref(other);    /* listed twice (a damaged keyring) */
+		if (gpgme_err_code(err) == GPG_ERR_EOF) {
+			err = 0;
+		} else {
+			if (err == 0)
+				err = gpg_error(GPG_ERR_AMBIGUOUS_NAME);
+			gpgme_key_unref(other);
+			gpgme_key_unref(*key);
+			*key = NULL;
+		}
+	}
+	gpgme_op_keylist_end(ctx);
+	return err;
+}
+
 /* The signing key must exist with its secret part, usable for signing. */
 int
 imp_gpg_signer(struct imp_gpg *g, const char *fpr, char primary[IMP_FPR_LEN + 1],
@@ -102,16 +136,22 @@ imp_gpg_signer(struct imp_gpg *g, const char *fpr, char primary[IMP_FPR_LEN + 1]
 	if (!is_fpr(fpr))
 		return imp_fail(e, EX_USAGE, "signer '%.60s' is not a fingerprint of 40 hex digits",
 				fpr);
-	if ((err = gpgme_get_key(g->ctx, fpr, &key, 1)) != 0 || key == NULL)
+	if ((err = get_key(g->ctx, fpr, &key, 1)) != 0 || key == NULL)
 		return imp_fail(e, EX_UNAVAILABLE, "no secret key %s in the GnuPG home (%s); "
 				"check GNUPGHOME and --signer", fpr, gpgme_strerror(err));
-	if (key->revoked || key->expired || key->disabled || key->invalid || !key->can_sign)
+	if (key->revoked || key->expired || key->disabled || key->invalid || !key->can_sign) {
 		rc = imp_fail(e, EX_NOPERM, "key %s is revoked, expired, disabled or cannot sign; "
 			      "use a valid signing key", fpr);
-	else
-		upper_fpr(primary, key->subkeys->fpr);
-	gpgme_key_unref(key);
-	return rc;
+		gpgme_key_unref(key);
+		return rc;
+	}
+	upper_fpr(primary, key->subkeys->fpr);
+	/* kept for the signatures under the primary's fingerprint: each gpg
+	 * run saved is one process started (signing_key) */
+	gpgme_key_unref(g->key);
+	g->key = key;
+	snprintf(g->key_fpr, sizeof g->key_fpr, "%s", primary);
+	return 0;
 }
 
 static int
@@ -157,7 +197,7 @@ signing_key(struct imp_gpg *g, const char *fpr, gpgme_key_t *key, struct imp_err
 	if (g->key == NULL || strcasecmp(g->key_fpr, fpr) != 0) {
 		gpgme_key_unref(g->key);
 		g->key = NULL;
-		if ((err = gpgme_get_key(g->ctx, fpr, &g->key, 1)) != 0 || g->key == NULL) {
+		if ((err = get_key(g->ctx, fpr, &g->key, 1)) != 0 || g->key == NULL) {
 			g->key = NULL;
 			return imp_fail(e, EX_UNAVAILABLE, "no secret key %s: %s", fpr,
 					gpgme_strerror(err));
@@ -262,19 +302,22 @@ primary_of(gpgme_ctx_t ctx, const char *sigfpr, char fpr[IMP_FPR_LEN + 1], struc
 {
 	gpgme_key_t key = NULL;
 	gpgme_subkey_t sk;
+	char sig[IMP_FPR_LEN + 1];
 	int rc = 0;
 
-	if (gpgme_get_key(ctx, sigfpr, &key, 0) != 0 || key == NULL)
-		return imp_fail(e, EX_UNAVAILABLE, "key %s not in the keyring", sigfpr);
-	sk = find_subkey(key, sigfpr);
+	/* the listing ends the verify operation, whose result holds sigfpr */
+	snprintf(sig, sizeof sig, "%s", sigfpr);
+	if (get_key(ctx, sig, &key, 0) != 0 || key == NULL)
+		return imp_fail(e, EX_UNAVAILABLE, "key %s not in the keyring", sig);
+	sk = find_subkey(key, sig);
 	if (sk == NULL || !sk->can_sign)
-		rc = imp_fail(e, EX_NOPERM, "key %s is not a signing key", sigfpr);
+		rc = imp_fail(e, EX_NOPERM, "key %s is not a signing key", sig);
 	else if (key->revoked || sk->revoked)
-		rc = imp_fail(e, EX_NOPERM, "signed by key %s, which is revoked", sigfpr);
+		rc = imp_fail(e, EX_NOPERM, "signed by key %s, which is revoked", sig);
 	else if (key->expired || sk->expired)
-		rc = imp_fail(e, EX_NOPERM, "signed by key %s, which has expired", sigfpr);
+		rc = imp_fail(e, EX_NOPERM, "signed by key %s, which has expired", sig);
 	else if (key->disabled || key->invalid || sk->invalid)
-		rc = imp_fail(e, EX_NOPERM, "key %s is disabled or invalid", sigfpr);
+		rc = imp_fail(e, EX_NOPERM, "key %s is disabled or invalid", sig);
 	else
 		upper_fpr(fpr, key->subkeys->fpr);
 	gpgme_key_unref(key);

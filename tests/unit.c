@@ -375,6 +375,13 @@ test_record_sax(void)
 		"<passport xmlns:p=\"urn:p\" p:number=\"P1\" number=\"N1\" type=\"\"/>"
 		"<application>t<cnic>a<b>b</b>c</cnic></application>",
 		"<normalised><cnic>&#x41;&#66;</cnic></normalised>",
+		/* the subset the scanner reads itself, and what it leaves to libxml2 */
+		"<application a=\"&#x26;&#60;b&apos;\xc3\xa9\" b=\"\"><cnic>&#x10348;&#233;"
+		"\xe2\x82\xac &gt;x]]y]\"'</cnic><surname>A\tB\nC</surname>"
+		"<given_names k=\"1\"/><father_name>S<i a=\"&amp;\">T</i>U</father_name>"
+		"</application><passport number=\"N&#9;1\"/>",
+		"<application a='q'><cnic>1\r\n2</cnic><surname >S</surname></application>"
+		"<passport type=\"x\ty\"/>",
 	};
 	static const char *const f[][2] = {
 		{ "application", "cnic" }, { "application", "surname" },
@@ -384,6 +391,21 @@ test_record_sax(void)
 	static const char *const a[][2] = {
 		{ "application", "a" }, { "passport", "number" }, { "passport", "type" },
 		{ "passport", "issued" },
+	};
+	static const char *const broken[] = {
+		"<application><cnic>&nbsp;</cnic></application>",
+		"<application><cnic>a]]>b</cnic></application>",
+		"<application><cnic>\xc3(</cnic></application>",
+		"<application><cnic>\xed\xa0\x80</cnic></application>",
+		"<application><cnic>&#0;</cnic></application>",
+		"<application><cnic>&#X41;</cnic></application>",
+		"<application><cnic>&#xd800;</cnic></application>",
+		"<application><cnic>&amp</cnic></application>",
+		"<application><cnic>\x01</cnic></application>",
+		"<application a=\"1\" a=\"2\"><cnic>1</cnic></application>",
+		"<application a=\"<\"><cnic>1</cnic></application>",
+		"<application><cnic>1</surname></application>",
+		"<application><cnic>1</cnic></application></record><application>",
 	};
 	struct imp_record *sax = imp_record_new(), *tree = imp_record_new();
 	struct imp_err e = { 0 };
@@ -419,12 +441,35 @@ test_record_sax(void)
 	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
 	CHECK(strcmp(imp_record_field(sax, "application", "cnic"), "1") == 0);
 	CHECK(imp_record_field(sax, "application", "surname") == NULL);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[4]);
+	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+	CHECK(strcmp(imp_record_attr(sax, "application", "a"), "&<b'\xc3\xa9") == 0);
+	CHECK(strcmp(imp_record_attr(sax, "application", "b"), "") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "cnic"),
+		     "\xf0\x90\x8d\x88\xc3\xa9\xe2\x82\xac >x]]y]\"'") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "surname"), "A\tB\nC") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "given_names"), "") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "father_name"), "STU") == 0);
+	CHECK(strcmp(imp_record_attr(sax, "passport", "number"), "N\t1") == 0);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[5]);
+	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+	CHECK(strcmp(imp_record_attr(sax, "passport", "type"), "x y") == 0);
+	CHECK(strcmp(imp_record_field(sax, "application", "cnic"), "1\n2") == 0);
+	CHECK(strcmp(imp_record_attr(sax, "application", "a"), "q") == 0);
 	/* a record the SAX pass cannot read: the tree's error */
 	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, "<application><cnic>1</application>");
 	CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
 	CHECK(imp_record_field(sax, "application", "cnic") == NULL);
 	CHECK(imp_record_error(sax) != NULL &&
 	      strstr(imp_record_error(sax)->msg, "not well-formed XML") != NULL);
+	/* what the scanner stops at and libxml2 refuses */
+	for (i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+		snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, broken[i]);
+		CHECK(imp_record_load(sax, line, strlen(line), &e) == 0);
+		CHECK(imp_record_field(sax, "application", "cnic") == NULL);
+		CHECK(imp_record_error(sax) != NULL &&
+		      strstr(imp_record_error(sax)->msg, "not well-formed XML") != NULL);
+	}
 	imp_record_free(sax);
 	imp_record_free(tree);
 }
