@@ -30,8 +30,10 @@ stage_env() {
 	source "$KT/k/env"
 	export STAGE_FPR APPROVER_FPR OTHER_FPR REVOKED_FPR EXPIRED_FPR STRANGER_FPR
 	export GNUPGHOME=$KT/k/g IMPASS_TRUST=$KT/k/trust IMPASS_SIGNER=$STAGE_FPR
-	export IMPASS_SPOOL=$BATS_TEST_TMPDIR TMPDIR=$BATS_TEST_TMPDIR
-	cd "$BATS_TEST_TMPDIR" || return 1
+	# in setup_file there is no test folder: the file's, never the default
+	# spool (/var/spool/impass, which another run may have left behind)
+	export IMPASS_SPOOL=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR} TMPDIR=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}
+	cd "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}" || return 1
 }
 
 # a sealed stream of N generated applications (default 5) in FILE
