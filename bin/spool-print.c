@@ -409,6 +409,17 @@ shown_name(const char *name, char out[68])
 	snprintf(out + i, 4, "%s", name[i] ? "..." : "");
 }
 
+/* A line of a log, fit for a message: at most 64 bytes, spaces kept. */
+static void
+shown_line(const char *line, size_t len, char out[68])
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 64; i++)
+		out[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+	snprintf(out + i, 4, "%s", i < len ? "..." : "");
+}
+
 /*
  * A file in a queue that is not the job file spool-print wrote there
  * (planted, edited, a link, a FIFO): moved out of the printers' reach to
@@ -1407,8 +1418,11 @@ each_queue(struct collect *c, queue_fn *fn, struct imp_err *e)
 	size_t nq, i;
 	int q, rc = 0;
 
-	if (c->sp->print < 0 && (rc = spool_dir(c->sp, c->sp->fd, -1, "print", 0700, c->sp->group,
-						&c->sp->print, e)) != 0)
+	/* (with a printers' group 0750: 0700 here locked the stations out of
+	 * print/ after the first --collect) */
+	if (c->sp->print < 0 && (rc = spool_dir(c->sp, c->sp->fd, -1, "print",
+						c->sp->group != (gid_t)-1 ? 0750 : 0700,
+						c->sp->group, &c->sp->print, e)) != 0)
 		return rc;
 	if ((qs = names_in(c->sp->print, &nq)) == NULL)
 		return imp_fail(e, EX_IOERR, "cannot read %s/print: %s", c->sp->root, strerror(errno));
@@ -1467,15 +1481,16 @@ scan_files(struct collect *c, size_t q, struct qlog *l, struct imp_err *e)
 
 /*
  * A line of a queue's log that is not an acknowledgement spool-print can
- * count: copied to SPOOL/incident/INC-NNNNNNNN for examination and
- * journalled as log@OFFSET, so that no later run reads it again.
+ * count (or, whole, the log when what was collected from it changed):
+ * copied to SPOOL/incident/INC-NNNNNNNN for examination and journalled as
+ * log@OFFSET (log-changed@SIZE), so that no later run reads it again.
  */
 static int
-log_incident(struct collect *c, size_t q, uint64_t at, const char *line, size_t len,
+log_incident(struct collect *c, size_t q, int whole, uint64_t at, const char *line, size_t len,
 	     const char *why, struct imp_err *e)
 {
 	struct spool *sp = c->sp;
-	char name[40], to[32], shown[68], cut[68], path[4200];
+	char name[40], to[32], shown[68], path[4200];
 	int rc;
 
 	if (c->check == 0)
@@ -1485,19 +1500,24 @@ log_incident(struct collect *c, size_t q, uint64_t at, const char *line, size_t 
 	if (sp->incident < 0 &&
 	    (rc = spool_dir(sp, sp->fd, -1, "incident", 0700, (gid_t)-1, &sp->incident, e)) != 0)
 		return rc;
-	snprintf(name, sizeof name, "log@%" PRIu64, at);
+	snprintf(name, sizeof name, "%s@%" PRIu64, whole ? "log-changed" : "log", at);
 	if ((rc = imp_spool_incident(sp->db, sp->queue[q], "log", name, NULL, why, to, e)) != 0)
 		return rc;
 	snprintf(path, sizeof path, "%s/incident/%s", sp->root, to);
 	if ((rc = imp_file_create(sp->incident, to, path, 0600, (gid_t)-1, line, len, e)) != 0 ||
 	    (rc = imp_spool_incident_moved(sp->db, to, e)) != 0)
 		return rc;
-	snprintf(cut, sizeof cut, "%.*s", (int)(len < 64 ? len : 64), line);
-	shown_name(cut, shown);
+	sp->incidents++;
+	if (whole) {
+		imp_warn(PROG, NULL, "incident: print/%s/log: %s: copied to %s/incident/%s for "
+			 "examination; what was collected from it stands", sp->queue[q], why,
+			 sp->root, to);
+		return 0;
+	}
+	shown_line(line, len, shown);
 	imp_warn(PROG, NULL, "incident: print/%s/log, byte %" PRIu64 ": '%s' is not an "
 		 "acknowledgement of a job at the printers (%s): copied to %s/incident/%s for "
 		 "examination; it is not counted", sp->queue[q], at, shown, why, sp->root, to);
-	sp->incidents++;
 	return 0;
 }
 
@@ -1511,7 +1531,7 @@ log_changed(struct collect *c, size_t q, struct qlog *l, uint64_t keep, const ch
 	char hex[2 * IMP_HASH_LEN + 1];
 	int rc;
 
-	if ((rc = log_incident(c, q, (uint64_t)l->text.len, l->text.p ? l->text.p : "",
+	if ((rc = log_incident(c, q, 1, (uint64_t)l->text.len, l->text.p ? l->text.p : "",
 			       l->text.len, why, e)) != 0)
 		return rc;
 	imp_sha256(l->text.p ? l->text.p : "", keep, h);
@@ -1548,14 +1568,15 @@ read_log(struct collect *c, size_t q, struct qlog *l, struct imp_err *e)
 	if ((rc = imp_spool_log_get(sp->db, sp->queue[q], &l->from, was, e)) != 0)
 		return rc;
 	if (l->from > l->text.len) {
-		if ((rc = log_changed(c, q, l, 0, "the log is shorter than what was collected "
-				      "from it: cut or replaced", e)) != 0)
+		if ((rc = log_changed(c, q, l, (uint64_t)l->text.len, "the log is shorter than "
+				      "what was collected from it: cut or replaced", e)) != 0)
 			return rc;
 	} else if (l->from > 0) {
 		imp_sha256(l->text.p, l->from, h);
 		imp_hex(h, IMP_HASH_LEN, hex);
 		if (strcmp(hex, was) != 0 &&
-		    (rc = log_changed(c, q, l, 0, "the lines collected before were changed", e)) != 0)
+		    (rc = log_changed(c, q, l, l->from, "the lines collected before were changed",
+				      e)) != 0)
 			return rc;
 	}
 	l->to = l->from;
@@ -1605,11 +1626,11 @@ ack_line(struct collect *c, size_t q, struct qlog *l, uint64_t at, struct imp_er
 	if ((rc = imp_spool_incident_known(sp->db, sp->queue[q], name, &known, e)) != 0 || known)
 		return rc;
 	if (len > ACK_MAX)
-		return log_incident(c, q, at, line, len, "a line of more than 600 bytes", e);
+		return log_incident(c, q, 0, at, line, len, "a line of more than 600 bytes", e);
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) != NULL)
-		return log_incident(c, q, at, line, len, "a NUL byte in the line", e);
+		return log_incident(c, q, 0, at, line, len, "a NUL byte in the line", e);
 	for (nf = 0; nf < 5 && (f[nf] = strtok_r(nf ? NULL : buf, " ", &save)) != NULL; nf++)
 		;
 	why = save != NULL ? save : (char *)"";
@@ -1618,7 +1639,7 @@ ack_line(struct collect *c, size_t q, struct qlog *l, uint64_t at, struct imp_er
 	    strlen(f[2]) != IMP_NUMBER_LEN || (strcmp(f[3], "done") != 0 &&
 					       strcmp(f[3], "failed") != 0) || !time_ok(f[4]) ||
 	    (strcmp(f[3], "done") == 0 && *why != '\0'))
-		return log_incident(c, q, at, line, len, "not FILE PLACE NUMBER done|failed "
+		return log_incident(c, q, 0, at, line, len, "not FILE PLACE NUMBER done|failed "
 				    "YYYY-MM-DDTHH:MM:SSZ [REASON]", e);
 	place = strtoull(f[1], NULL, 10);
 	failed = strcmp(f[3], "failed") == 0;
@@ -1626,7 +1647,7 @@ ack_line(struct collect *c, size_t q, struct qlog *l, uint64_t at, struct imp_er
 		return rc;
 	if (!found || strcmp(j.queue, sp->queue[q]) != 0 || strcmp(j.file, f[0]) != 0 ||
 	    j.place != place)
-		return log_incident(c, q, at, line, len, "no such job was written to this queue",
+		return log_incident(c, q, 0, at, line, len, "no such job was written to this queue",
 				    e);
 	if ((rc = imp_spool_file_get(sp->db, sp->queue[q], f[0], &jf, &found, e)) != 0)
 		return rc;
@@ -1635,14 +1656,14 @@ ack_line(struct collect *c, size_t q, struct qlog *l, uint64_t at, struct imp_er
 	if (strcmp(j.state, "planned") != 0 && strcmp(j.state, "spooled") != 0) {
 		snprintf(why_s, sizeof why_s, "acknowledged again: the job was collected as %s "
 			 "at %s", j.state, j.printed);
-		return log_incident(c, q, at, line, len, why_s, e);
+		return log_incident(c, q, 0, at, line, len, why_s, e);
 	}
 	if (imp_map_get(l->where, f[0], &v) != 0 || (v != CUR + 1 && v != DONE + 1))
-		return log_incident(c, q, at, line, len, imp_map_get(l->where, f[0], &v) == 0 ?
+		return log_incident(c, q, 0, at, line, len, imp_map_get(l->where, f[0], &v) == 0 ?
 				    "acknowledged while its job file was still in new/" :
 				    "its job file is not in cur/ or done/", e);
 	if (imp_map_put(c->acked, f[2], at, &old) > 0)
-		return log_incident(c, q, at, line, len, "acknowledged twice in the log", e);
+		return log_incident(c, q, 0, at, line, len, "acknowledged twice in the log", e);
 	if (c->check)
 		return 0;
 	if (failed) {
