@@ -106,7 +106,7 @@ csv_page_columns() {
 	assert_equal "$("$GEN" --seed 9 applications 5 | sed -n 5p | cut -d, -f11 | tr -d -)" \
 		"$("$GEN" --seed 9 nadra 5 | sed -n 5p | cut -d, -f1)"
 	run -0 --separate-stderr "$TESTS/fake-printer" --help
-	assert_line --index 0 "usage: fake-printer [--seed N] [--fail PERCENT] [--max N] [--stop-in-cur] SPOOL"
+	assert_line --index 0 "usage: fake-printer [--seed N] [--fail PERCENT] [--fail-every N] [--max N] [--stop-in-cur] SPOOL"
 	assert_equal "$stderr" ''
 	[ ! -e ./--help ]
 	run -64 --separate-stderr "$TESTS/fake-printer"
@@ -143,6 +143,6 @@ csv_page_columns() {
 	run -0 --separate-stderr bash -o pipefail -c "${cmd//\/var\/spool\/impass/$PWD/spool}"
 	[[ $stderr =~ spool-print:\ B-[0-9]{8}-01:\ 20\ in,\ ([0-9]+)\ jobs ]] || fail "stderr: $stderr"
 	[ "${BASH_REMATCH[1]}" -ge 1 ]
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "${BASH_REMATCH[1]}"
+	assert_equal "$(queued_jobs spool new)" "${BASH_REMATCH[1]}"
 	keys_teardown
 }

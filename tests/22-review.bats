@@ -152,7 +152,7 @@ csv_ids() { tail -n +2 "$1" | cut -d, -f2 | sort; }
 decided_lines() { awk -F, 'NR > 1 && $0 !~ /,,,,$/' "$1"; }
 # every print job of the spool: "tracking_id batch"
 jobs() {
-	find "$C/spool/print" -name '*.xml' -path '*/new/*' | xargs -r sed -n \
+	find "$C/spool/print" -name '*.jobs' -path '*/new/*' | xargs -r sed -n \
 		's/.* batch="\([^"]*\)".*tracking_id="\([^"]*\)".*/\2 \1/p' | sort
 }
 # the record ids of the spool's rejected files of those batches (files

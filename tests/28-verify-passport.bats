@@ -59,9 +59,14 @@ setup() {
 # field N of printed passport K (1-based): 1 number 2 mrz1 3 mrz2 4 laminate 5 photo
 pp() { sed -n "$1p" printed.tsv | cut -f "$2"; }
 # a number the printer spoiled, and one spooled and never printed
-spoiled_number() { sed -n 's/.* [0-9]-\([A-Z0-9]*\)\.xml failed$/\1/p' "$KT/printer.out" | head -n 1; }
-# the MRZ lines of a job file of NUMBER anywhere in the spool
-job_mrz() { find spool/print spool/archive -name "*-$1.xml" -exec cat {} + | grep -o '<mrz>[^<]*</mrz>' | sed -n "$2{s/<\\/*mrz>//g;s/&lt;/</g;p}"; }
+spoiled_number() { awk '$5 == "failed" { print $4; exit }' "$KT/printer.out"; }
+# the MRZ lines of the job of NUMBER in a job file anywhere in the spool
+job_mrz() {
+	rm -rf "$BATS_TEST_TMPDIR/jobs" && mkdir "$BATS_TEST_TMPDIR/jobs"
+	find spool/print spool/archive -path '*/tmp' -prune -o -name '*.jobs' -type f -print |
+		xargs -r "$TESTS"/print-jobs --split "$BATS_TEST_TMPDIR/jobs" > /dev/null
+	grep -o '<mrz>[^<]*</mrz>' "$BATS_TEST_TMPDIR/jobs/$1.xml" | sed -n "$2{s/<\\/*mrz>//g;s/&lt;/</g;p}"
+}
 # line 2 with field at (0-based) replaced and every check digit made right
 redigit() {
 	awk -v l="$1" 'function d(s,   i, c, v, w, t) { t = 0

@@ -195,3 +195,26 @@ printer_teardown() {
 as_printer() {
 	setpriv --reuid="$PRINTER_UID" --regid="$PRINTER_GID" --init-groups -- "$@"
 }
+
+# every print job of a spool (impass-spool(5)), wherever its job file is
+# (the queues, the archive): "tracking_id number queue laminate priority
+# outcome", the outcome the printers' acknowledgement in the queue's log
+# (done, failed), else waiting; sorted
+spool_jobs() {
+	local q
+	for q in "$1"/print/*/; do
+		[ -f "$q/log" ] && sed "s#^#$(basename "$q") #" "$q/log"
+	done > "$BATS_TEST_TMPDIR/.acks"
+	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null |
+		xargs -r "$TESTS/print-jobs" --attrs |
+		awk 'NR == FNR { o[$1 " " $2 " " $3] = $5; next }
+			{ n = split($1, p, "/"); k = $5 " " p[n] " " $2
+			  print $4, $3, $5, $6, $7, (k in o) ? o[k] : "waiting" }' "$BATS_TEST_TMPDIR/.acks" - | sort
+}
+
+# how many jobs the job files of a spool's queues hold (new, cur, done),
+# or of one folder of them (queued_jobs SPOOL new)
+queued_jobs() {
+	find "$1/print" -path '*/tmp' -prune -o -path "*/${2:-*}/*" -type f -name '*.jobs' -print \
+		2> /dev/null | xargs -r "$TESTS/print-jobs" | wc -l
+}
