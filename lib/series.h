@@ -189,8 +189,8 @@ int imp_spool_job_hash(sqlite3 *db, const char *number, const char *hex, struct 
 int imp_spool_job_finished(sqlite3 *db, const char *number, int spoiled, const char *why,
 			   const char *printed, int64_t collection, struct imp_err *e);
 
-/* A job file as written, journalled with its jobs' plans; one journalled
- * before must be the same (65 otherwise). */
+/* A job file as written, journalled with its jobs' plans (state written);
+ * one journalled before must be the same (65 otherwise). */
 int imp_spool_file_put(sqlite3 *db, const struct imp_spool_file *f, struct imp_err *e);
 /* The job file of that name written to queue; *found 0 when none. */
 int imp_spool_file_get(sqlite3 *db, const char *queue, const char *name,

@@ -315,8 +315,9 @@ imp_spool_file_put(sqlite3 *db, const struct imp_spool_file *f, struct imp_err *
 				"earlier run of batch %s wrote (%" PRIu64 " jobs, sha256 %.16s..., "
 				"now %" PRIu64 " jobs, %.16s...); have the batch checked", f->name,
 				f->queue, f->batch, was.jobs, was.hash, f->jobs, f->hash);
-	if (found)
-		return 0;
+	if (found)      /* found as written, or written again now: not an incident any more */
+		return run(db, "UPDATE spool_file SET state = 'written' WHERE queue = ? AND "
+			   "name = ?", f->queue, f->name, e);
 	if ((s = imp_state_prepare(db, "INSERT INTO spool_file(queue, name, batch, priority, jobs, "
 				   "bytes, sha256, state) VALUES(?,?,?,?,?,?,?,'written')", e)) ==
 	    NULL)

@@ -309,6 +309,29 @@ nothing_spooled() {
 	assert_line --regexp '^balance: issued 30 = '
 }
 
+@test "a station jammed mid-file: the jobs it acknowledged are collected, its file stays in cur/; restarted, it goes on from the first job not acknowledged; each job printed and collected once" {
+	run -0 spool-print --queues 1 --laminates laminates.txt approved.xml
+	run -0 "$TESTS"/fake-printer --max 5 --stop-in-cur spool
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(ls spool/print/p01/cur)" 2-B-SPOOL-01.jobs
+	run -0 --separate-stderr spool-print --collect
+	assert_regex "$stderr" '^spool-print: PRINTED-[0-9]{8}-0001: 4 collected: 4 printed, 0 spoiled'
+	assert_equal "$(ls spool/print/p01/cur)" 2-B-SPOOL-01.jobs
+	run -0 spool-print --reconcile
+	assert_line '  at the printers (spooled, not collected)   6'
+	run -0 "$TESTS"/fake-printer spool
+	# the fast track and urgent files were printed whole; the jammed one goes
+	# on from the job it jammed on (its third)
+	assert_equal "$(cut -d' ' -f2,3 <<< "$output" | tr '\n' ' ')" "$(for i in 3 4 5 6 7 8; do printf '2-B-SPOOL-01.jobs %s ' $i; done)"
+	run -0 --separate-stderr spool-print --collect
+	assert_regex "$stderr" '^spool-print: PRINTED-[0-9]{8}-0002: 6 collected: 6 printed, 0 spoiled'
+	assert_equal "$(cut -d' ' -f3 spool/print/p01/log | sort)" "$(ok_numbers)"
+	assert_equal "$(ls spool/archive/p01)" "$(printf '0-B-SPOOL-01.jobs\n1-B-SPOOL-01.jobs\n2-B-SPOOL-01.jobs')"
+	run -0 spool-print --reconcile
+	assert_line '  used (printed)                             10'
+	assert_line '  at the printers (spooled, not collected)   0'
+}
+
 @test "a file unknown to the journal in a queue is an incident: moved to SPOOL/incident, nothing collected (65); the next --collect goes on" {
 	run -0 spooled
 	run -0 "$TESTS"/fake-printer --max 4 spool

@@ -249,7 +249,9 @@ laminate: not presented"
 	run -0 --separate-stderr verify-passport -l "$(pp 7 4)" "$(pp 6 2)" "$(pp 6 3)"
 	assert_line --regexp "^laminate: LAMINATE_OTHER $(pp 7 4) belongs to passport $(pp 7 1), printed [0-9T:-]+Z on p0[1-3] \\(a stolen lamination\\)$"
 	n=$(spoiled_number)
-	spoiled_serial=$(find spool/archive -name "*-$n.xml" -exec grep -o 'laminate="SL[0-9]*"' {} + | cut -d'"' -f2)
+	job_mrz "$n" 1 > /dev/null      # (splits the jobs into jobs/NUMBER.xml)
+	spoiled_serial=$(grep -o 'laminate="SL[0-9]*"' "$BATS_TEST_TMPDIR/jobs/$n.xml" | cut -d'"' -f2)
+	[ -n "$spoiled_serial" ]
 	run -0 --separate-stderr verify-passport -l "$spoiled_serial" "$(pp 6 2)" "$(pp 6 3)"
 	assert_line "laminate: LAMINATE_SPOILED $spoiled_serial was written off as spoiled with job $n"
 	run -0 --separate-stderr verify-passport -l SL00000060 "$(pp 6 2)" "$(pp 6 3)"

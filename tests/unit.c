@@ -1678,6 +1678,10 @@ test_spool_journal(void)
 	CHECK(imp_spool_file_incident(db, "p01", "2-B1.jobs", &e) == 0 &&
 	      imp_spool_file_get(db, "p01", "2-B1.jobs", &f, &found, &e) == 0 &&
 	      strcmp(f.state, "incident") == 0);
+	/* written again by a re-run of its batch: no longer an incident */
+	CHECK(imp_spool_file_put(db, &f, &e) == 0 &&
+	      imp_spool_file_get(db, "p01", "2-B1.jobs", &f, &found, &e) == 0 &&
+	      strcmp(f.state, "written") == 0);
 	imp_state_close(db);
 	CHECK(sh("rm -rf %s%s", dir, "") == 0);
 	free(num);
