@@ -528,7 +528,9 @@ file_there(struct spool *sp, int fd, const char *folder, const struct imp_spool_
 		return errno == ENOENT ? 0 : -imp_fail(e, EX_IOERR, "cannot look at %s/print/%s/%s/"
 						       "%s: %s", sp->root, f->queue, folder,
 						       f->name, strerror(errno));
-	if ((rc = hash_file(fd, f->name, hex)) < 0)
+	if ((rc = hash_file(fd, f->name, hex)) < 0 && errno == ENOENT)
+		return 0;      /* a station moved it on meanwhile */
+	if (rc < 0)
 		return -imp_fail(e, EX_IOERR, "cannot read %s/print/%s/%s/%s: %s", sp->root,
 				 f->queue, folder, f->name, strerror(errno));
 	if (rc == 0 && strcmp(hex, f->hash) == 0)
@@ -1683,7 +1685,12 @@ ack_line(struct collect *c, size_t q, struct qlog *l, uint64_t at, struct imp_er
 	return 0;
 }
 
-/* The check pass on a queue: its files, then its log's new lines. */
+/*
+ * The check pass on a queue: its log read first, then its files (a station
+ * moves a file out of new/ before it acknowledges a job of it, so every
+ * line read is of a file that had left new/ when the files are looked at),
+ * then the log's new lines checked.
+ */
 static int
 check_queue(struct collect *c, size_t q, struct imp_err *e)
 {
@@ -1693,7 +1700,7 @@ check_queue(struct collect *c, size_t q, struct imp_err *e)
 
 	if (l->where == NULL && (l->where = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if ((rc = scan_files(c, q, l, e)) != 0 || (rc = read_log(c, q, l, e)) != 0)
+	if ((rc = read_log(c, q, l, e)) != 0 || (rc = scan_files(c, q, l, e)) != 0)
 		return rc;
 	for (at = l->from; rc == 0 && at < l->to; at = (uint64_t)((char *)memchr(l->text.p + at,
 								 '\n', l->to - at) -
