@@ -207,7 +207,7 @@ spool_jobs() {
 	done > "$BATS_TEST_TMPDIR/.acks"
 	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null |
 		xargs -r "$TESTS/print-jobs" --attrs |
-		awk 'NR == FNR { o[$1 " " $2 " " $3] = $5; next }
+		awk -v acks="$BATS_TEST_TMPDIR/.acks" 'FILENAME == acks { o[$1 " " $2 " " $3] = $5; next }
 			{ n = split($1, p, "/"); k = $5 " " p[n] " " $2
 			  print $4, $3, $5, $6, $7, (k in o) ? o[k] : "waiting" }' "$BATS_TEST_TMPDIR/.acks" - | sort
 }
