@@ -201,15 +201,17 @@ as_printer() {
 # outcome", the outcome the printers' acknowledgement in the queue's log
 # (done, failed), else waiting; sorted
 spool_jobs() {
-	local q
+	local q acks
+	acks=$(mktemp "$BATS_TEST_TMPDIR/.acks.XXXXXX")   # (two may run at once: diff <(..) <(..))
 	for q in "$1"/print/*/; do
 		[ -f "$q/log" ] && sed "s#^#$(basename "$q") #" "$q/log"
-	done > "$BATS_TEST_TMPDIR/.acks"
+	done > "$acks"
 	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null |
 		xargs -r "$TESTS/print-jobs" --attrs |
-		awk -v acks="$BATS_TEST_TMPDIR/.acks" 'FILENAME == acks { o[$1 " " $2 " " $3] = $5; next }
+		awk -v acks="$acks" 'FILENAME == acks { o[$1 " " $2 " " $3] = $5; next }
 			{ n = split($1, p, "/"); k = $5 " " p[n] " " $2
-			  print $4, $3, $5, $6, $7, (k in o) ? o[k] : "waiting" }' "$BATS_TEST_TMPDIR/.acks" - | sort
+			  print $4, $3, $5, $6, $7, (k in o) ? o[k] : "waiting" }' "$acks" - | sort
+	rm -f "$acks"
 }
 
 # how many jobs the job files of a spool's queues hold (new, cur, done),
