@@ -2,11 +2,14 @@
 /*
  * spool-print: approved passports to the printer queues, exactly once.
  * The input must be sealed by sign with an approver key. Every job is
- * planned in the state database (queue, laminate), written to tmp/ and
- * delivered to new/ only after the input verified; the batch is journalled
- * last, so a re-run after a crash completes what is missing and a re-run
- * after success does nothing. --collect gathers what the printers did,
- * --reconcile accounts for the security laminates (SPEC.md sections 6, 8).
+ * planned in the state database (queue, place, laminate) and written into
+ * its batch's job file of its queue and priority in tmp/; the files are
+ * delivered to new/ only after the input verified, and the batch is
+ * journalled last, so a re-run after a crash completes what is missing and
+ * a re-run after success does nothing. The printers acknowledge each job
+ * on a line of the queue's log; --collect records what they acknowledged,
+ * --reconcile accounts for the security laminates (SPEC.md sections 6, 8;
+ * impass-spool(5)).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,8 +33,9 @@
 #define QUEUE_NAME_MAX IMP_QUEUE_NAME_MAX
 #define SERIAL_LEN IMP_SERIAL_LEN
 #define AUTHORITY "DGIP ISLAMABAD"
-#define JOB_MAX (64 * 1024)           /* a job file is a few kilobytes */
-#define WHY_MAX 4096
+#define JOBS_NAME_MAX (IMP_ID_MAX + 8) /* P-BATCH.jobs */
+#define FLUSH_AT (1 << 20)            /* a job file is written by the megabyte */
+#define ACK_MAX 600                   /* an acknowledgement line, its reason cut */
 
 enum mode { SPOOL, COLLECT, RECONCILE, REPRINT };
 
@@ -41,7 +45,7 @@ struct opts {
 	int wait;
 };
 
-enum { TMP, NEW, CUR, DONE, FAILED, NDIRS };
+enum { TMP, NEW, CUR, DONE, NDIRS };
 
 /*
  * The spool folder, its lock and journal. Every folder is opened once,
@@ -54,8 +58,9 @@ struct spool {
 	int lock, fd, print, held, rejected, archive, incident;
 	sqlite3 *db;
 	char queue[MAX_QUEUES][QUEUE_NAME_MAX + 1];
-	int dir[MAX_QUEUES][NDIRS];      /* each queue's tmp new cur done failed */
-	int arch[MAX_QUEUES][2];         /* archive/QUEUE/done and failed, -1 not open */
+	int dir[MAX_QUEUES][NDIRS];      /* each queue's tmp new cur done */
+	int log[MAX_QUEUES];             /* each queue's acknowledgement log (read only) */
+	int arch[MAX_QUEUES];            /* archive/QUEUE, -1 not open */
 	size_t nq, nall;                 /* queues given (new jobs go there), and known */
 	gid_t group;                     /* the printers' group, (gid_t)-1 when none */
 	uint64_t incidents;
@@ -63,7 +68,16 @@ struct spool {
 
 struct staged {                       /* a file written aside, to be renamed in */
 	int from, to;                 /* folder descriptors */
+	int jobs;                     /* a job file (else a parked record's) */
 	char *name, *as;
+};
+
+struct jobfile {                      /* a batch's jobs of one queue and priority, in tmp/ */
+	int fd;                          /* -1 until its first job */
+	uint64_t jobs, bytes;
+	struct imp_sha256_ctx *h;        /* of what was written */
+	struct imp_buf buf;              /* not yet written */
+	char name[JOBS_NAME_MAX];
 };
 
 struct job_run {                      /* one run of the batch being spooled */
@@ -78,13 +92,15 @@ struct job_run {                      /* one run of the batch being spooled */
 	uint64_t index;                  /* of the record in the stream, from 1 */
 	char created[21];
 	uint64_t count[MAX_QUEUES][3];   /* this batch's jobs per queue and priority */
+	struct jobfile jf[MAX_QUEUES][3];
 	struct staged *st;
 	size_t nst, cap;
-	uint64_t jobs, fresh, held, rejected;
+	uint64_t jobs, fresh, held, rejected, files;
+	size_t nfiles;                   /* job files staged */
 	struct imp_buf xml, path, why;
 };
 
-static const char *const dirs[] = { "tmp", "new", "cur", "done", "failed" };
+static const char *const dirs[] = { "tmp", "new", "cur", "done" };
 
 /* ---- small helpers ------------------------------------------------------------ */
 
@@ -178,32 +194,74 @@ spool_dir(struct spool *sp, int at, int q, const char *name, mode_t mode, gid_t 
 }
 
 /*
- * print/QUEUE/{tmp,new,cur,done,failed}, held, rejected, archive. With a
- * printers' group, the stations may enter print/ and their queues and
- * move jobs between new, cur, done and failed; tmp/ and the rest are the
- * spool owner's alone.
+ * A queue's acknowledgement log, print/QUEUE/log: made by spool-print,
+ * appended to by the printer stations (0660 to their group), never
+ * followed when a link, refused (73) when not a regular file of ours.
  */
+static int
+queue_log(struct spool *sp, int qfd, size_t q, struct imp_err *e)
+{
+	int grp = sp->group != (gid_t)-1, fd;
+	mode_t mode = grp ? 0660 : 0600;
+	struct stat st;
+
+	fd = openat(qfd, "log", O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	if (fd < 0)
+		return imp_fail(e, EX_CANTCREAT, "%s/print/%s/log %s: move it aside and run again",
+				sp->root, sp->queue[q], errno == ELOOP ? "is a symbolic link, not "
+				"the log spool-print made" : strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return imp_fail(e, EX_CANTCREAT, "%s/print/%s/log is not a regular file of this "
+				"account (uid %u): move it aside and run again", sp->root,
+				sp->queue[q], (unsigned)geteuid());
+	}
+	if ((grp && st.st_gid != sp->group && fchown(fd, (uid_t)-1, sp->group) != 0) ||
+	    ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)) {
+		close(fd);
+		return imp_fail(e, EX_CANTCREAT, "cannot give %s/print/%s/log to the printers: %s",
+				sp->root, sp->queue[q], strerror(errno));
+	}
+	sp->log[q] = fd;
+	return 0;
+}
+
+/*
+ * print/QUEUE/{tmp,new,cur,done} and its log. With a printers' group, the
+ * stations may enter print/ and the queue, move job files between new, cur
+ * and done, and append to the log; tmp/ is the spool owner's alone.
+ */
+static int
+queue_open(struct spool *sp, size_t q, struct imp_err *e)
+{
+	int grp = sp->group != (gid_t)-1, rc = 0, qfd = -1, d;
+
+	if (sp->dir[q][TMP] >= 0)
+		return 0;
+	if (sp->print < 0 && (rc = spool_dir(sp, sp->fd, -1, "print", grp ? 0750 : 0700,
+					     sp->group, &sp->print, e)) != 0)
+		return rc;
+	if ((rc = spool_dir(sp, sp->print, -1, sp->queue[q], grp ? 0750 : 0700, sp->group, &qfd,
+			    e)) != 0)
+		return rc;
+	for (d = 0; rc == 0 && d < NDIRS; d++)
+		rc = spool_dir(sp, qfd, (int)q, dirs[d], d == TMP || !grp ? 0700 : 0770,
+			       d == TMP ? (gid_t)-1 : sp->group, &sp->dir[q][d], e);
+	if (rc == 0)
+		rc = queue_log(sp, qfd, q, e);
+	close(qfd);
+	return rc;
+}
+
+/* The queues given, held, rejected, archive. */
 static int
 make_queues(struct spool *sp, struct imp_err *e)
 {
-	int grp = sp->group != (gid_t)-1;
-	mode_t walk = grp ? 0750 : 0700, share = grp ? 0770 : 0700;
-	size_t q, d;
-	int rc = 0, qfd = -1;
+	size_t q;
+	int rc = 0;
 
-	if (sp->print < 0)
-		rc = spool_dir(sp, sp->fd, -1, "print", walk, sp->group, &sp->print, e);
-	for (q = 0; rc == 0 && q < sp->nq; q++) {
-		if (sp->dir[q][TMP] >= 0)
-			continue;
-		if ((rc = spool_dir(sp, sp->print, -1, sp->queue[q], walk, sp->group, &qfd,
-				    e)) != 0)
-			break;
-		for (d = 0; rc == 0 && d < NDIRS; d++)
-			rc = spool_dir(sp, qfd, (int)q, dirs[d], d == TMP ? 0700 : share,
-				       d == TMP ? (gid_t)-1 : sp->group, &sp->dir[q][d], e);
-		close(qfd);
-	}
+	for (q = 0; rc == 0 && q < sp->nq; q++)
+		rc = queue_open(sp, q, e);
 	if (rc == 0 && sp->held < 0)
 		rc = spool_dir(sp, sp->fd, -1, "held", 0700, (gid_t)-1, &sp->held, e);
 	if (rc == 0 && sp->rejected < 0)
@@ -215,7 +273,6 @@ make_queues(struct spool *sp, struct imp_err *e)
 	return rc;
 }
 
-/* The lock (SPOOL/lock, flock) first, then the journal: one run at a time. */
 /* The lock (SPOOL/lock, flock) first, then the journal: one run at a time. */
 static int
 spool_open(struct spool *sp, const char *root, int wait, struct imp_err *e)
@@ -258,7 +315,7 @@ spool_init(struct spool *sp)
 	for (q = 0; q < MAX_QUEUES; q++) {
 		for (d = 0; d < NDIRS; d++)
 			sp->dir[q][d] = -1;
-		sp->arch[q][0] = sp->arch[q][1] = -1;
+		sp->arch[q] = sp->log[q] = -1;
 	}
 }
 
@@ -272,9 +329,10 @@ spool_close(struct spool *sp)
 		for (d = 0; d < NDIRS; d++)
 			if (sp->dir[q][d] >= 0)
 				close(sp->dir[q][d]);
-		for (d = 0; d < 2; d++)
-			if (sp->arch[q][d] >= 0)
-				close(sp->arch[q][d]);
+		if (sp->arch[q] >= 0)
+			close(sp->arch[q]);
+		if (sp->log[q] >= 0)
+			close(sp->log[q]);
 	}
 	if (sp->print >= 0)
 		close(sp->print);
@@ -306,7 +364,7 @@ parked_tmp_name(const char *name)
 }
 
 /*
- * The files a crashed run left in tmp/ (jobs) and held/ and rejected/
+ * The files a crashed run left in tmp/ (job files) and held/ and rejected/
  * (parked records being written): the lock says no run is live. Only
  * regular files of ours with the names spool-print gives are removed,
  * through the folder's descriptor (a link is never followed).
@@ -314,12 +372,12 @@ parked_tmp_name(const char *name)
 static uint64_t
 clean_leftovers(struct spool *sp)
 {
-	char num[IMP_NUMBER_LEN + 1];
+	char batch[IMP_ID_MAX + 1];
 	struct dirent *d;
 	uint64_t n = 0;
 	size_t q;
 	DIR *dir;
-	int fd, tmp;
+	int fd, tmp, prio;
 
 	for (q = 0; q < sp->nq + 2; q++) {
 		fd = q < sp->nq ? sp->dir[q][TMP] : q == sp->nq ? sp->held : sp->rejected;
@@ -331,7 +389,8 @@ clean_leftovers(struct spool *sp)
 		}
 		rewinddir(dir);
 		while ((d = readdir(dir)) != NULL) {
-			if (q < sp->nq ? !imp_job_name(d->d_name, num) : !parked_tmp_name(d->d_name))
+			if (q < sp->nq ? !imp_jobs_name(d->d_name, &prio, batch) :
+			    !parked_tmp_name(d->d_name))
 				continue;
 			if (imp_file_is_ours(fd, d->d_name) && unlinkat(fd, d->d_name, 0) == 0)
 				n++;
@@ -352,15 +411,27 @@ shown_name(const char *name, char out[68])
 	snprintf(out + i, 4, "%s", name[i] ? "..." : "");
 }
 
+/* A line of a log, fit for a message: at most 64 bytes, spaces kept. */
+static void
+shown_line(const char *line, size_t len, char out[68])
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 64; i++)
+		out[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+	snprintf(out + i, 4, "%s", i < len ? "..." : "");
+}
+
 /*
- * A file in a queue that is not the job spool-print wrote there (planted,
- * edited, a link, a FIFO): moved out of the printers' reach to
+ * A file in a queue that is not the job file spool-print wrote there
+ * (planted, edited, a link, a FIFO): moved out of the printers' reach to
  * SPOOL/incident/INC-NNNNNNNN for examination, journalled, and never taken
- * as a job.
+ * as a job file; f is the journalled file of that name (NULL when none),
+ * whose jobs are not counted as printed from it.
  */
 static int
 quarantine(struct spool *sp, int from, const char *queue, const char *folder, const char *name,
-	   const char *number, const char *why, struct imp_err *e)
+	   const struct imp_spool_file *f, const char *why, struct imp_err *e)
 {
 	char to[32], shown[68];
 	int rc;
@@ -368,101 +439,128 @@ quarantine(struct spool *sp, int from, const char *queue, const char *folder, co
 	if (sp->incident < 0 &&
 	    (rc = spool_dir(sp, sp->fd, -1, "incident", 0700, (gid_t)-1, &sp->incident, e)) != 0)
 		return rc;
-	if ((rc = imp_spool_incident(sp->db, queue, folder, name, number, why, to, e)) != 0)
+	if ((rc = imp_spool_incident(sp->db, queue, folder, name, NULL, why, to, e)) != 0)
 		return rc;
 	if (renameat(from, name, sp->incident, to) != 0)
 		return imp_fail(e, EX_IOERR, "cannot move %s/print/%s/%s/%s out of the queue: %s; "
 				"remove it by hand and have it examined", sp->root, queue, folder,
 				name, strerror(errno));
-	rc = imp_spool_incident_moved(sp->db, to, e);
+	if ((rc = imp_spool_incident_moved(sp->db, to, e)) == 0 && f != NULL)
+		rc = imp_spool_file_incident(sp->db, queue, name, e);
 	shown_name(name, shown);
-	imp_warn(PROG, NULL, "incident: print/%s/%s/%s is not %s (%s): moved to %s/incident/%s "
-		 "for examination%s%s%s", queue, folder, shown, number ? "the job spool-print "
-		 "wrote" : "a job of the journal", why, sp->root, to, number ? "; passport " : "",
-		 number ? number : "", number ? " is not counted as printed from it" : "");
+	if (f != NULL)
+		imp_warn(PROG, NULL, "incident: print/%s/%s/%s is not the job file spool-print "
+			 "wrote (%s): moved to %s/incident/%s for examination; its %" PRIu64
+			 " job%s %s not counted as printed from it", queue, folder, shown, why,
+			 sp->root, to, f->jobs, f->jobs == 1 ? "" : "s", f->jobs == 1 ? "is" :
+			 "are");
+	else
+		imp_warn(PROG, NULL, "incident: print/%s/%s/%s is not a job file of the journal "
+			 "(%s): moved to %s/incident/%s for examination", queue, folder, shown,
+			 why, sp->root, to);
 	sp->incidents++;
 	return rc;
 }
 
-/* archive/QUEUE/done (k 0) or failed (k 1), opened once (made when missing). */
+/* archive/QUEUE, opened once (made when missing). */
 static int
-archive_dir(struct spool *sp, size_t q, int k, struct imp_err *e)
+archive_dir(struct spool *sp, size_t q, struct imp_err *e)
 {
 	char shown[4200];
-	int qfd, rc;
+	int rc;
 
-	if (sp->arch[q][k] >= 0)
+	if (sp->arch[q] >= 0)
 		return 0;
 	if (sp->archive < 0 &&
 	    (rc = spool_dir(sp, sp->fd, -1, "archive", 0700, (gid_t)-1, &sp->archive, e)) != 0)
 		return rc;
 	snprintf(shown, sizeof shown, "%s/archive/%s", sp->root, sp->queue[q]);
-	if ((rc = imp_dir_open(sp->archive, sp->queue[q], shown, 0700, (gid_t)-1, &qfd, e)) != 0)
-		return rc;
-	snprintf(shown, sizeof shown, "%s/archive/%s/%s", sp->root, sp->queue[q], dirs[DONE + k]);
-	rc = imp_dir_open(qfd, dirs[DONE + k], shown, 0700, (gid_t)-1, &sp->arch[q][k], e);
-	close(qfd);
-	return rc;
+	return imp_dir_open(sp->archive, sp->queue[q], shown, 0700, (gid_t)-1, &sp->arch[q], e);
 }
 
 /*
- * Whether the job (file, as journalled: hash, or NULL for a journal that
- * kept none) is in folder fd: 1 as written, 0 not there. A file under its
- * name that is not it is quarantined (0).
+ * The SHA-256 (hex) of a file of folder fd read without following a link
+ * or blocking on a FIFO: 0, 1 when it is not a regular file, -1 when it
+ * cannot be read (errno).
  */
 static int
-job_there(struct spool *sp, int fd, size_t q, const char *folder, const char *file,
-	  const char *hash, struct imp_err *e)
+hash_file(int at, const char *name, char hex[2 * IMP_HASH_LEN + 1])
 {
+	static char chunk[1 << 16];
 	unsigned char h[IMP_HASH_LEN];
-	char hex[2 * IMP_HASH_LEN + 1], num[IMP_NUMBER_LEN + 1], why[160];
-	struct imp_buf b = { 0 };
-	struct imp_err r = { 0 };
+	struct imp_sha256_ctx *c;
+	struct stat st;
+	ssize_t n;
+	int fd = openat(at, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ELOOP ? 1 : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 1;
+	}
+	if ((c = imp_sha256_begin()) == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		imp_sha256_add(c, chunk, (size_t)n);
+	imp_sha256_end(c, n == 0 ? h : NULL);
+	close(fd);
+	if (n != 0)
+		return -1;
+	imp_hex(h, IMP_HASH_LEN, hex);
+	return 0;
+}
+
+/*
+ * Whether the job file f is in folder fd as written: 1, 0 not there. A
+ * file under its name that is not it is quarantined (0); -code on error.
+ */
+static int
+file_there(struct spool *sp, int fd, const char *folder, const struct imp_spool_file *f,
+	   struct imp_err *e)
+{
+	char hex[2 * IMP_HASH_LEN + 1], why[160];
 	struct stat st;
 	int rc;
 
-	if (fstatat(fd, file, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (fstatat(fd, f->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? 0 : -imp_fail(e, EX_IOERR, "cannot look at %s/print/%s/%s/"
-						       "%s: %s", sp->root, sp->queue[q],
-						       folder, file, strerror(errno));
-	if (hash == NULL && S_ISREG(st.st_mode))
-		return 1;
-	rc = imp_file_read(fd, file, file, JOB_MAX, &b, &r);
-	if (rc == 0) {
-		imp_sha256(b.p, b.len, h);
-		imp_hex(h, IMP_HASH_LEN, hex);
-	}
-	imp_buf_free(&b);
-	if (rc == 0 && strcmp(hex, hash) == 0)
+						       "%s: %s", sp->root, f->queue, folder,
+						       f->name, strerror(errno));
+	if ((rc = hash_file(fd, f->name, hex)) < 0 && errno == ENOENT)
+		return 0;      /* a station moved it on meanwhile */
+	if (rc < 0)
+		return -imp_fail(e, EX_IOERR, "cannot read %s/print/%s/%s/%s: %s", sp->root,
+				 f->queue, folder, f->name, strerror(errno));
+	if (rc == 0 && strcmp(hex, f->hash) == 0)
 		return 1;
 	if (rc == 0)
-		snprintf(why, sizeof why, "its sha256 is %.16s..., the job written was %.16s...",
-			 hex, hash);
+		snprintf(why, sizeof why, "its sha256 is %.16s..., the file written was %.16s...",
+			 hex, f->hash);
 	else
-		snprintf(why, sizeof why, "not a regular file of at most %d bytes", JOB_MAX);
-	imp_job_name(file, num);
-	rc = quarantine(sp, fd, sp->queue[q], folder, file, num, why, e);
+		snprintf(why, sizeof why, "not a regular file");
+	rc = quarantine(sp, fd, f->queue, folder, f->name, f, why, e);
 	return rc != 0 ? -rc : 0;
 }
 
-/* Whether the job is anywhere a printer or a collect may have put it, as
- * written (1), or nowhere (0); -code on error. */
+/* The folder (NEW, CUR, DONE, or NDIRS: the archive) the job file f of
+ * queue q is in, as written; -1 nowhere, -2 - code on error. */
 static int
-delivered(struct spool *sp, size_t q, const char *file, const char *hash, struct imp_err *e)
+file_where(struct spool *sp, size_t q, const struct imp_spool_file *f, struct imp_err *e)
 {
-	int d, k, rc;
+	int d, rc;
 
 	for (d = NEW; d < NDIRS; d++)
-		if ((rc = job_there(sp, sp->dir[q][d], q, dirs[d], file, hash, e)) != 0)
-			return rc;
-	for (k = 0; k < 2; k++) {
-		if ((rc = archive_dir(sp, q, k, e)) != 0)
-			return -rc;
-		if ((rc = job_there(sp, sp->arch[q][k], q, k ? "archive-failed" : "archive-done",
-				    file, hash, e)) != 0)
-			return rc;
-	}
-	return 0;
+		if ((rc = file_there(sp, sp->dir[q][d], dirs[d], f, e)) != 0)
+			return rc > 0 ? d : -2 + rc;
+	if ((rc = archive_dir(sp, q, e)) != 0)
+		return -2 - rc;
+	if ((rc = file_there(sp, sp->arch[q], "archive", f, e)) != 0)
+		return rc > 0 ? NDIRS : -2 + rc;
+	return -1;
 }
 
 /* The slot of a queue named in the journal or found in print/, its
@@ -471,7 +569,6 @@ static int
 queue_slot(struct spool *sp, const char *name, struct imp_err *e)
 {
 	size_t q;
-	int rc, qfd = -1, d;
 
 	for (q = 0; q < sp->nall; q++)
 		if (strcmp(sp->queue[q], name) == 0)
@@ -484,19 +581,7 @@ queue_slot(struct spool *sp, const char *name, struct imp_err *e)
 		}
 		snprintf(sp->queue[sp->nall++], sizeof sp->queue[0], "%s", name);
 	}
-	if (sp->dir[q][TMP] >= 0)
-		return (int)q;
-	if (sp->print < 0 && spool_dir(sp, sp->fd, -1, "print", sp->group != (gid_t)-1 ? 0750 :
-				       0700, sp->group, &sp->print, e) != 0)
-		return -1;
-	if ((rc = spool_dir(sp, sp->print, -1, name, sp->group != (gid_t)-1 ? 0750 : 0700,
-			    sp->group, &qfd, e)) != 0)
-		return -1;
-	for (d = 0; rc == 0 && d < NDIRS; d++)
-		rc = spool_dir(sp, qfd, (int)q, dirs[d], d == TMP || sp->group == (gid_t)-1 ?
-			       0700 : 0770, d == TMP ? (gid_t)-1 : sp->group, &sp->dir[q][d], e);
-	close(qfd);
-	return rc == 0 ? (int)q : -1;
+	return queue_open(sp, q, e) == 0 ? (int)q : -1;
 }
 
 /* ---- laminates ----------------------------------------------------------------- */
@@ -677,6 +762,7 @@ stage_file(struct job_run *jr, int from, int to, const char *name, const char *a
 	}
 	jr->st[jr->nst].from = from;
 	jr->st[jr->nst].to = to;
+	jr->st[jr->nst].jobs = 0;
 	jr->st[jr->nst].name = strdup(name);
 	jr->st[jr->nst].as = strdup(as);
 	if (jr->st[jr->nst].name == NULL || jr->st[jr->nst++].as == NULL)
@@ -753,15 +839,24 @@ queue_index(const struct spool *sp, const char *name)
 	return -1;
 }
 
+/* The name of the batch's job file of a priority: P-BATCH.jobs. */
+static void
+jobs_file(char out[JOBS_NAME_MAX], int prio, const char *batch)
+{
+	snprintf(out, JOBS_NAME_MAX, "%d-%s.jobs", prio, batch);
+}
+
 /*
  * The plan of one job: the row of an earlier run of this batch, or a new
- * row with a queue and the next laminate from the stock.
+ * row with a queue, its place in the queue's job file (jobs go into it in
+ * stream order) and the next laminate from the stock.
  */
 static int
 plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int *queue,
      char laminate[SERIAL_LEN + 1], char created[21], char hash[2 * IMP_HASH_LEN + 1],
      struct imp_err *e)
 {
+	char file[JOBS_NAME_MAX];
 	struct imp_spool_job j;
 	int rc, found;
 
@@ -782,6 +877,13 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 					"passport %s on queue %s, which --queues does not name; run "
 					"with the queues of that run", imp_record_id(r), number,
 					j.queue);
+		jobs_file(file, prio, jr->batch);
+		if (j.priority != prio || strcmp(j.file, file) != 0 ||
+		    j.place != jr->jf[*queue][prio].jobs + 1)
+			return imp_fail(e, EX_SOFTWARE, "record %s: an earlier run of this batch put "
+					"passport %s at place %" PRIu64 " of %s, not at %" PRIu64
+					" of %s; have the batch checked", imp_record_id(r), number,
+					j.place, j.file, jr->jf[*queue][prio].jobs + 1, file);
 		return 0;
 	}
 	if ((rc = imp_spool_laminate_next(jr->sp->db, laminate, &found, e)) != 0)
@@ -795,7 +897,8 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 	snprintf(j.batch, sizeof j.batch, "%s", jr->batch);
 	snprintf(j.tracking, sizeof j.tracking, "%s", imp_record_id(r));
 	snprintf(j.queue, sizeof j.queue, "%s", jr->sp->queue[*queue]);
-	snprintf(j.file, sizeof j.file, "%d-%s.xml", prio, number);
+	jobs_file(j.file, prio, jr->batch);
+	j.place = jr->jf[*queue][prio].jobs + 1;
 	snprintf(j.laminate, sizeof j.laminate, "%s", laminate);
 	snprintf(j.created, sizeof j.created, "%s", jr->created);
 	snprintf(created, 21, "%s", jr->created);
@@ -814,17 +917,71 @@ journal_hash(struct job_run *jr, const char *number, const char *hex, struct imp
 	return imp_spool_job_hash(jr->sp->db, number, hex, e);
 }
 
+/*
+ * A job into its job file in tmp/ (made at its first job, 0640 to the
+ * printers' group, else 0600): a line "job PLACE NUMBER BYTES", then the
+ * job's BYTES bytes.
+ */
+static int
+file_flush(struct job_run *jr, struct jobfile *f, size_t q, struct imp_err *e)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	if (f->buf.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_sha256_add(f->h, f->buf.p, f->buf.len);
+	f->bytes += f->buf.len;
+	while (done < f->buf.len) {
+		if ((w = write(f->fd, f->buf.p + done, f->buf.len - done)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return imp_fail(e, EX_IOERR, "cannot write %s/print/%s/tmp/%s: %s",
+					jr->sp->root, jr->sp->queue[q], f->name, strerror(errno));
+		done += (size_t)w;
+	}
+	imp_buf_reset(&f->buf);
+	return 0;
+}
+
+static int
+file_add(struct job_run *jr, size_t q, int prio, const char *number, const struct imp_buf *job,
+	 struct imp_err *e)
+{
+	struct jobfile *f = &jr->jf[q][prio];
+	struct spool *sp = jr->sp;
+	int grp = sp->group != (gid_t)-1;
+
+	if (f->fd < 0) {
+		jobs_file(f->name, prio, jr->batch);
+		f->fd = openat(sp->dir[q][TMP], f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			       O_CLOEXEC, grp ? 0640 : 0600);
+		if (f->fd < 0 || (f->h = imp_sha256_begin()) == NULL ||
+		    (grp && (fchown(f->fd, (uid_t)-1, sp->group) != 0 || fchmod(f->fd, 0640) != 0)))
+			return imp_fail(e, EX_CANTCREAT, "cannot create %s/print/%s/tmp/%s: %s",
+					sp->root, sp->queue[q], f->name, strerror(errno));
+		imp_buf_printf(&f->buf, "impass-printjobs 1 %s %s %d\n", jr->batch, sp->queue[q],
+			       prio);
+		if (++jr->files == 1)
+			imp_fault("tmp-written");
+	}
+	imp_buf_printf(&f->buf, "job %" PRIu64 " %s %zu\n", f->jobs + 1, number, job->len);
+	imp_buf_add(&f->buf, job->p, job->len);
+	f->jobs++;
+	return f->buf.len >= FLUSH_AT ? file_flush(jr, f, q, e) : 0;
+}
+
 static int
 one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 {
 	/* the job's XML is made from the tree: parsed first, the fields are read from it */
 	const char *number = imp_record_root(r) ? imp_record_attr(r, "passport", "number") : NULL;
 	int prio = priority_of(imp_record_field(r, "normalised", "category"));
-	char laminate[SERIAL_LEN + 1] = "", created[21], file[32], shown[4200];
+	char laminate[SERIAL_LEN + 1] = "", created[21];
 	char hash[2 * IMP_HASH_LEN + 1], hex[2 * IMP_HASH_LEN + 1];
 	unsigned char h[IMP_HASH_LEN];
 	struct spool *sp = jr->sp;
-	int queue = 0, rc, grp = sp->group != (gid_t)-1;
+	int queue = 0, rc;
 
 	if (number == NULL || strlen(number) != IMP_NUMBER_LEN)
 		return park(jr, r, IMP_HELD, "SPOOL_NO_PASSPORT", "an approved record without a "
@@ -848,33 +1005,86 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 		return imp_fail(e, EX_SOFTWARE, "record %s: the job of passport %s is not the one "
 				"an earlier run of the batch planned; have the batch checked",
 				imp_record_id(r), number);
-	snprintf(file, sizeof file, "%d-%s.xml", prio, number);
-	if ((rc = delivered(sp, (size_t)queue, file, hex, e)) != 0)
-		return rc > 0 ? 0 : -rc;
-	snprintf(shown, sizeof shown, "%s/print/%s/tmp/%s", sp->root, sp->queue[queue], file);
-	/* the stations read their jobs: with a printers' group, 0640 to it */
-	if ((rc = imp_file_create(sp->dir[queue][TMP], file, shown, grp ? 0640 : 0600, sp->group,
-				  jr->xml.p, jr->xml.len, e)) == 0)
-		rc = stage_file(jr, sp->dir[queue][TMP], sp->dir[queue][NEW], file, file, e);
-	if (rc == 0 && ++jr->fresh == 1)
-		imp_fault("tmp-written");
-	return rc;
+	return file_add(jr, (size_t)queue, prio, number, &jr->xml, e);
 }
 
-/* Renames every staged file in; then one syncfs makes the renames durable
- * (an fsync of both folders for each held record cost 28,000 fsyncs on a
- * batch of 60,000). */
+/*
+ * Each job file finished ("end JOBS"), journalled, and staged for new/,
+ * unless an earlier run of the batch delivered it as it is now (in new/,
+ * cur/, done/ or the archive). A changed file under its name is an
+ * incident; this one takes its place.
+ */
+static int
+files_finish(struct job_run *jr, struct imp_err *e)
+{
+	struct spool *sp = jr->sp;
+	struct imp_spool_file f;
+	unsigned char h[IMP_HASH_LEN];
+	struct jobfile *jf;
+	size_t q;
+	int p, rc, where;
+
+	for (q = 0; q < sp->nq; q++) {
+		for (p = 0; p < 3; p++) {
+			jf = &jr->jf[q][p];
+			if (jf->fd < 0)
+				continue;
+			imp_buf_printf(&jf->buf, "end %" PRIu64 "\n", jf->jobs);
+			if ((rc = file_flush(jr, jf, q, e)) != 0)
+				return rc;
+			close(jf->fd);
+			jf->fd = -1;
+			imp_sha256_end(jf->h, h);
+			jf->h = NULL;
+			memset(&f, 0, sizeof f);
+			snprintf(f.queue, sizeof f.queue, "%s", sp->queue[q]);
+			snprintf(f.name, sizeof f.name, "%s", jf->name);
+			snprintf(f.batch, sizeof f.batch, "%s", jr->batch);
+			imp_hex(h, IMP_HASH_LEN, f.hash);
+			f.priority = p;
+			f.jobs = jf->jobs;
+			f.bytes = jf->bytes;
+			if ((where = file_where(sp, q, &f, e)) < -1)
+				return -2 - where;
+			if ((rc = imp_spool_file_put(sp->db, &f, e)) != 0)
+				return rc;
+			if (where >= 0) {
+				unlinkat(sp->dir[q][TMP], jf->name, 0);
+				continue;
+			}
+			if ((rc = stage_file(jr, sp->dir[q][TMP], sp->dir[q][NEW], jf->name,
+					     jf->name, e)) != 0)
+				return rc;
+			jr->st[jr->nst - 1].jobs = 1;
+			jr->nfiles++;
+			jr->fresh += jf->jobs;
+		}
+	}
+	return 0;
+}
+
+/* Renames every staged file in, the job files first (the fault point
+ * delivered-half: half of them in new/); then one syncfs makes the renames
+ * durable (an fsync of both folders for each held record cost 28,000
+ * fsyncs on a batch of 60,000). */
 static int
 deliver(struct job_run *jr, struct imp_err *e)
 {
-	size_t i;
+	size_t i, k = 0;
+	int pass;
 
-	for (i = 0; i < jr->nst; i++) {
-		if (renameat(jr->st[i].from, jr->st[i].name, jr->st[i].to, jr->st[i].as) != 0)
-			return imp_fail(e, EX_IOERR, "cannot deliver %s: %s; run spool-print on "
-					"the batch again", jr->st[i].as, strerror(errno));
-		if (i == jr->nst / 2)
-			imp_fault("delivered-half");
+	for (pass = 1; pass >= 0; pass--) {
+		for (i = 0; i < jr->nst; i++) {
+			if (jr->st[i].jobs != pass)
+				continue;
+			if (renameat(jr->st[i].from, jr->st[i].name, jr->st[i].to,
+				     jr->st[i].as) != 0)
+				return imp_fail(e, EX_IOERR, "cannot deliver %s: %s; run spool-print "
+						"on the batch again", jr->st[i].as, strerror(errno));
+			if ((pass == 1 && k++ == jr->nfiles / 2) ||
+			    (pass == 0 && jr->nfiles == 0 && i == jr->nst / 2))
+				imp_fault("delivered-half");
+		}
 	}
 	return jr->nst > 0 ? sync_spool(jr->sp, e) : 0;
 }
@@ -1052,6 +1262,14 @@ job_run_free(struct job_run *jr)
 		free(jr->st[i].as);
 	}
 	free(jr->st);
+	for (i = 0; i < MAX_QUEUES * 3; i++) {
+		struct jobfile *f = &jr->jf[i / 3][i % 3];
+
+		if (f->fd >= 0)
+			close(f->fd);
+		imp_sha256_end(f->h, NULL);
+		imp_buf_free(&f->buf);
+	}
 	imp_record_free(jr->r);
 	imp_buf_free(&jr->carried);
 	imp_buf_free(&jr->xml);
@@ -1066,6 +1284,7 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	struct imp_keys keys;
 	struct imp_batch b;
 	struct job_run jr;
+	size_t i;
 	int rc;
 
 	memset(&jr, 0, sizeof jr);
@@ -1074,6 +1293,8 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	jr.sp = sp;
 	jr.o = o;
 	jr.run = run;
+	for (i = 0; i < MAX_QUEUES * 3; i++)
+		jr.jf[i / 3][i % 3].fd = -1;
 	how.arg = &jr;
 	imp_utc(jr.created);
 	if ((jr.r = imp_record_new()) == NULL) {
@@ -1089,7 +1310,7 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	if (!jr.began)            /* refused, or spooled whole before */
 		goto out;
 	/* pass 2 read what pass 1 verified, or nothing is delivered */
-	if (rc != 0 || (rc = sync_spool(sp, e)) != 0) {
+	if (rc != 0 || (rc = files_finish(&jr, e)) != 0 || (rc = sync_spool(sp, e)) != 0) {
 		imp_state_rollback(sp->db);
 		clean_leftovers(sp);
 		goto out;
@@ -1105,9 +1326,9 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	imp_fault("journalled");
 	imp_progress(PROG, run, "", 0, 1);
 	if (sp->incidents > 0)
-		imp_warn(PROG, b.id, "%" PRIu64 " file%s in the queues %s not the job%s written "
-			 "there: moved to %s/incident (above); the batch's own jobs are "
-			 "delivered", sp->incidents, sp->incidents == 1 ? "" : "s",
+		imp_warn(PROG, b.id, "%" PRIu64 " file%s in the queues %s not the job file%s "
+			 "written there: moved to %s/incident (above); the batch's own job files "
+			 "are delivered", sp->incidents, sp->incidents == 1 ? "" : "s",
 			 sp->incidents == 1 ? "was" : "were", sp->incidents == 1 ? "" : "s",
 			 sp->root);
 	fprintf(stderr, "%s: %s: %" PRIu64 " in, %" PRIu64 " jobs (%" PRIu64 " delivered now), %"
@@ -1123,7 +1344,14 @@ out:
 	return rc;
 }
 
-/* ---- --collect: what the printers did --------------------------------------------- */
+/* ---- --collect: what the printers acknowledged ------------------------------------ */
+
+struct qlog {                         /* a queue's log at --collect */
+	struct imp_buf text;             /* as read */
+	struct imp_map *where;           /* its intact job files: name -> folder + 1 */
+	uint64_t from, to;               /* the lines to collect: bytes [from, to) */
+	int read;
+};
 
 struct collect {
 	struct spool *sp;
@@ -1131,6 +1359,8 @@ struct collect {
 	int64_t id;                   /* the open collection */
 	char batch[IMP_ID_MAX + 1];
 	uint64_t printed, spoiled, archived, unknown;
+	struct qlog log[MAX_QUEUES];
+	struct imp_map *acked;        /* the jobs acknowledged in this pass */
 	struct imp_buf p, q;
 };
 
@@ -1139,92 +1369,6 @@ open_collection(struct collect *c, struct imp_err *e)
 {
 	return c->id > 0 ? 0 : imp_spool_collection_new(c->sp->db, &c->id, c->batch, e);
 }
-
-/* The first line of the printer's NAME.why, or a sentence saying there was none. */
-static void
-read_why(int fd, const char *name, char *out, size_t n)
-{
-	struct imp_buf b = { 0 };
-	struct imp_err e = { 0 };
-	char why[300];
-	size_t k;
-
-	snprintf(out, n, "failed at the printer (no reason given)");
-	snprintf(why, sizeof why, "%s.why", name);
-	if (imp_file_read(fd, why, why, WHY_MAX, &b, &e) != 0) {
-		if (b.p == NULL && e.code != 0)
-			snprintf(out, n, "failed at the printer (its .why is not a regular file "
-				 "of at most %d bytes)", WHY_MAX);
-		imp_buf_free(&b);
-		return;
-	}
-	if (b.len > 0) {
-		snprintf(out, n, "%.*s", (int)strcspn(imp_buf_str(&b), "\r\n"), b.p);
-		for (k = 0; out[k]; k++)
-			if ((unsigned char)out[k] < 0x20 || out[k] == 0x7f)
-				out[k] = ' ';
-	}
-	if (out[0] == '\0')
-		snprintf(out, n, "failed at the printer (no reason given)");
-	imp_buf_free(&b);
-}
-
-/* One file of done/ or failed/: its job recorded as printed or spoiled. */
-/*
- * One file of done/ or failed/: its job recorded as printed or spoiled,
- * once the file is found to be the job as written (its hash journalled).
- * Anything else is an incident: quarantined, never counted as printed.
- */
-static int
-collect_file(struct collect *c, size_t q, int sub, const char *name, struct imp_err *e)
-{
-	const char *queue = c->sp->queue[q];
-	char num[IMP_NUMBER_LEN + 1], why[512], printed[21], base[64];
-	struct imp_spool_job j;
-	size_t len;
-	int failed = sub == FAILED, fd = c->sp->dir[q][sub], rc, found = 0, open_job = 0;
-	struct stat st;
-	struct tm tm;
-
-	len = strlen(name);
-	if (failed && len > 4 && len < sizeof base && strcmp(name + len - 4, ".why") == 0) {
-		memcpy(base, name, len - 4);
-		base[len - 4] = '\0';
-		if (imp_job_name(base, num))
-			return 0;      /* the reason of a failed job, read with it */
-	}
-	if (!imp_job_name(name, num))
-		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "not a job file name",
-				   e);
-	if ((rc = imp_spool_job_in_queue(c->sp->db, num, name, queue, &j, &found, e)) != 0)
-		return rc;
-	open_job = found && (strcmp(j.state, "planned") == 0 || strcmp(j.state, "spooled") == 0);
-	if (!found)
-		return -quarantine(c->sp, fd, queue, dirs[sub], name, NULL, "no job of that name "
-				   "was written to this queue", e);
-	if ((rc = job_there(c->sp, fd, q, dirs[sub], name, j.hash[0] ? j.hash : NULL, e)) <= 0)
-		return -rc;
-	if (c->check || !open_job)
-		return 0;              /* collected before a crash: only to be archived */
-	if ((rc = open_collection(c, e)) != 0)
-		return rc;
-	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		st.st_mtime = time(NULL);
-	gmtime_r(&st.st_mtime, &tm);
-	strftime(printed, sizeof printed, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (failed)
-		read_why(fd, name, why, sizeof why);
-	if ((rc = imp_spool_job_finished(c->sp->db, num, failed, why, printed, c->id, e)) != 0)
-		return rc;
-	if (failed)
-		c->spoiled++;
-	else
-		c->printed++;
-	return 0;
-}
-
-typedef int queue_file_fn(struct collect *c, size_t q, int sub, const char *name,
-			  struct imp_err *e);
 
 static int
 by_name(const void *a, const void *b)
@@ -1279,68 +1423,365 @@ names_free(char **v, size_t n)
 	free(v);
 }
 
-/* Every job file of SPOOL/print/ * /done and failed, in name order. */
-/* Every file of SPOOL/print/ * /done and failed, in name order. */
-static int
-each_finished(struct collect *c, queue_file_fn *fn, struct imp_err *e)
-{
-	char **qs, **fs;
-	size_t nq, nf, i, j;
-	int q, k, rc = 0;
+typedef int queue_fn(struct collect *c, size_t q, struct imp_err *e);
 
-	if (c->sp->print < 0 && (rc = spool_dir(c->sp, c->sp->fd, -1, "print", 0700, c->sp->group,
-						&c->sp->print, e)) != 0)
+/* fn on every queue of SPOOL/print/, in name order. */
+static int
+each_queue(struct collect *c, queue_fn *fn, struct imp_err *e)
+{
+	char **qs;
+	size_t nq, i;
+	int q, rc = 0;
+
+	/* (with a printers' group 0750: 0700 here locked the stations out of
+	 * print/ after the first --collect) */
+	if (c->sp->print < 0 && (rc = spool_dir(c->sp, c->sp->fd, -1, "print",
+						c->sp->group != (gid_t)-1 ? 0750 : 0700,
+						c->sp->group, &c->sp->print, e)) != 0)
 		return rc;
 	if ((qs = names_in(c->sp->print, &nq)) == NULL)
 		return imp_fail(e, EX_IOERR, "cannot read %s/print: %s", c->sp->root, strerror(errno));
 	for (i = 0; rc == 0 && i < nq; i++) {
-		if ((q = queue_slot(c->sp, qs[i], e)) < 0) {
+		if ((q = queue_slot(c->sp, qs[i], e)) < 0)
 			rc = e->code;
-			break;
-		}
-		for (k = DONE; rc == 0 && k <= FAILED; k++) {
-			if ((fs = names_in(c->sp->dir[q][k], &nf)) == NULL) {
-				rc = imp_fail(e, EX_IOERR, "cannot read %s/print/%s/%s: %s",
-					      c->sp->root, qs[i], dirs[k], strerror(errno));
-				break;
-			}
-			for (j = 0; rc == 0 && j < nf; j++)
-				rc = fn(c, (size_t)q, k, fs[j], e);
-			names_free(fs, nf);
-		}
+		else
+			rc = fn(c, (size_t)q, e);
 	}
 	names_free(qs, nq);
 	return rc;
 }
 
-/* After the seal: collected files out of the queues, to SPOOL/archive/QUEUE/. */
+/*
+ * The files of a queue's new/, cur/ and done/: each must be a job file
+ * written to this queue, as written (its hash journalled); anything else is
+ * an incident, quarantined.
+ */
 static int
-archive_file(struct collect *c, size_t q, int sub, const char *name, struct imp_err *e)
+scan_files(struct collect *c, size_t q, struct qlog *l, struct imp_err *e)
 {
-	char num[IMP_NUMBER_LEN + 1], why[64];
-	int from = c->sp->dir[q][sub], k = sub == FAILED, rc;
-	int done;
+	struct spool *sp = c->sp;
+	struct imp_spool_file f;
+	char batch[IMP_ID_MAX + 1], **fs;
+	size_t nf, i;
+	uint64_t old;
+	int d, rc = 0, prio, found;
 
-	if (!imp_job_name(name, num))
-		return 0;
-	if ((rc = imp_spool_job_collected(c->sp->db, num, &done, e)) != 0)
-		return rc;
-	if (!done)
-		return 0;
-	if ((rc = archive_dir(c->sp, q, k, e)) != 0)
-		return rc;
-	if (k) {
-		snprintf(why, sizeof why, "%s.why", name);
-		renameat(from, why, c->sp->arch[q][k], why);
+	for (d = NEW; rc == 0 && d < NDIRS; d++) {
+		if ((fs = names_in(sp->dir[q][d], &nf)) == NULL)
+			return imp_fail(e, EX_IOERR, "cannot read %s/print/%s/%s: %s", sp->root,
+					sp->queue[q], dirs[d], strerror(errno));
+		for (i = 0; rc == 0 && i < nf; i++) {
+			found = 0;
+			if (imp_jobs_name(fs[i], &prio, batch) &&
+			    (rc = imp_spool_file_get(sp->db, sp->queue[q], fs[i], &f, &found,
+						     e)) != 0)
+				break;
+			if (!found) {
+				rc = quarantine(sp, sp->dir[q][d], sp->queue[q], dirs[d], fs[i], NULL,
+						imp_jobs_name(fs[i], &prio, batch) ? "no job file of "
+						"that name was written to this queue" : "not a job "
+						"file name", e);
+				continue;
+			}
+			if ((rc = file_there(sp, sp->dir[q][d], dirs[d], &f, e)) > 0)
+				rc = imp_map_put(l->where, fs[i], (uint64_t)d + 1, &old) < 0 ?
+					imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+			else
+				rc = -rc;
+		}
+		names_free(fs, nf);
 	}
-	if (renameat(from, name, c->sp->arch[q][k], name) != 0)
-		return imp_fail(e, EX_IOERR, "cannot archive %s/print/%s/%s/%s: %s; run --collect "
-				"again", c->sp->root, c->sp->queue[q], dirs[sub], name,
-				strerror(errno));
-	c->archived++;
-	if (c->archived % 512 == 1)
-		imp_fault("archived-some");
+	return rc;
+}
+
+/*
+ * A line of a queue's log that is not an acknowledgement spool-print can
+ * count (or, whole, the log when what was collected from it changed):
+ * copied to SPOOL/incident/INC-NNNNNNNN for examination and journalled as
+ * log@OFFSET (log-changed@SIZE), so that no later run reads it again.
+ */
+static int
+log_incident(struct collect *c, size_t q, int whole, uint64_t at, const char *line, size_t len,
+	     const char *why, struct imp_err *e)
+{
+	struct spool *sp = c->sp;
+	char name[40], to[32], shown[68], path[4200];
+	int rc;
+
+	if (c->check == 0)
+		return imp_fail(e, EX_DATAERR, "print/%s/log changed while collected (byte %"
+				PRIu64 ", %s): nothing was collected; run --collect again",
+				sp->queue[q], at, why);
+	if (sp->incident < 0 &&
+	    (rc = spool_dir(sp, sp->fd, -1, "incident", 0700, (gid_t)-1, &sp->incident, e)) != 0)
+		return rc;
+	snprintf(name, sizeof name, "%s@%" PRIu64, whole ? "log-changed" : "log", at);
+	if ((rc = imp_spool_incident(sp->db, sp->queue[q], "log", name, NULL, why, to, e)) != 0)
+		return rc;
+	snprintf(path, sizeof path, "%s/incident/%s", sp->root, to);
+	if ((rc = imp_file_create(sp->incident, to, path, 0600, (gid_t)-1, line, len, e)) != 0 ||
+	    (rc = imp_spool_incident_moved(sp->db, to, e)) != 0)
+		return rc;
+	sp->incidents++;
+	if (whole) {
+		imp_warn(PROG, NULL, "incident: print/%s/log: %s: copied to %s/incident/%s for "
+			 "examination; what was collected from it stands", sp->queue[q], why,
+			 sp->root, to);
+		return 0;
+	}
+	shown_line(line, len, shown);
+	imp_warn(PROG, NULL, "incident: print/%s/log, byte %" PRIu64 ": '%s' is not an "
+		 "acknowledgement of a job at the printers (%s): copied to %s/incident/%s for "
+		 "examination; it is not counted", sp->queue[q], at, shown, why, sp->root, to);
 	return 0;
+}
+
+/* The log itself changed before what was collected: the journal keeps
+ * what it collected; the log as it is now copied to the incident folder. */
+static int
+log_changed(struct collect *c, size_t q, struct qlog *l, uint64_t keep, const char *why,
+	    struct imp_err *e)
+{
+	unsigned char h[IMP_HASH_LEN];
+	char hex[2 * IMP_HASH_LEN + 1];
+	int rc;
+
+	if ((rc = log_incident(c, q, 1, (uint64_t)l->text.len, l->text.p ? l->text.p : "",
+			       l->text.len, why, e)) != 0)
+		return rc;
+	imp_sha256(l->text.p ? l->text.p : "", keep, h);
+	imp_hex(h, IMP_HASH_LEN, hex);
+	l->from = keep;
+	return imp_spool_log_set(c->sp->db, c->sp->queue[q], keep, hex, e);
+}
+
+/*
+ * A queue's log read whole (at most what a regular file holds; never a
+ * FIFO or a link: queue_log checked it); the bytes collected before must
+ * be as they were. The lines after them, up to the last newline, are
+ * collected.
+ */
+static int
+read_log(struct collect *c, size_t q, struct qlog *l, struct imp_err *e)
+{
+	struct spool *sp = c->sp;
+	char was[2 * IMP_HASH_LEN + 1], hex[2 * IMP_HASH_LEN + 1], chunk[65536];
+	unsigned char h[IMP_HASH_LEN];
+	uint64_t off;
+	ssize_t n;
+	char *nl;
+	int rc;
+
+	imp_buf_reset(&l->text);
+	for (off = 0; (n = pread(sp->log[q], chunk, sizeof chunk, (off_t)off)) > 0; off += (uint64_t)n)
+		imp_buf_add(&l->text, chunk, (size_t)n);
+	if (n < 0)
+		return imp_fail(e, EX_IOERR, "cannot read %s/print/%s/log: %s", sp->root,
+				sp->queue[q], strerror(errno));
+	if (l->text.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = imp_spool_log_get(sp->db, sp->queue[q], &l->from, was, e)) != 0)
+		return rc;
+	if (l->from > l->text.len) {
+		if ((rc = log_changed(c, q, l, (uint64_t)l->text.len, "the log is shorter than "
+				      "what was collected from it: cut or replaced", e)) != 0)
+			return rc;
+	} else if (l->from > 0) {
+		imp_sha256(l->text.p, l->from, h);
+		imp_hex(h, IMP_HASH_LEN, hex);
+		if (strcmp(hex, was) != 0 &&
+		    (rc = log_changed(c, q, l, l->from, "the lines collected before were changed",
+				      e)) != 0)
+			return rc;
+	}
+	l->to = l->from;
+	for (off = l->from; off < l->text.len; off = l->to) {
+		if ((nl = memchr(l->text.p + off, '\n', l->text.len - off)) == NULL)
+			break;    /* a line being written: the next run collects it */
+		l->to = (uint64_t)(nl - l->text.p) + 1;
+	}
+	l->read = 1;
+	return 0;
+}
+
+/* A time as the printers write it: YYYY-MM-DDTHH:MM:SSZ. */
+static int
+time_ok(const char *t)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t i;
+
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? t[i] < '0' || t[i] > '9' : t[i] != shape[i])
+			return 0;
+	return t[i] == '\0';
+}
+
+/*
+ * One line of a queue's log: "FILE PLACE NUMBER done TIME" or "FILE PLACE
+ * NUMBER failed TIME REASON", a job of a file of this queue found as
+ * written in cur/ or done/, acknowledged once and not collected before.
+ * The check pass only looks; the second records the job as printed or
+ * spoiled. A line of a file found changed (an incident) is not counted.
+ */
+static int
+ack_line(struct collect *c, size_t q, struct qlog *l, uint64_t at, struct imp_err *e)
+{
+	struct spool *sp = c->sp;
+	const char *line = l->text.p + at, *end = memchr(line, '\n', l->text.len - at);
+	char buf[ACK_MAX + 1], name[40], *f[6], *save = NULL, *why, why_s[160];
+	char batch[IMP_ID_MAX + 1];
+	struct imp_spool_job j;
+	struct imp_spool_file jf;
+	size_t len = (size_t)(end - line), k, nf;
+	uint64_t place, v, old;
+	int prio, found, known, failed, rc;
+
+	snprintf(name, sizeof name, "log@%" PRIu64, at);
+	if ((rc = imp_spool_incident_known(sp->db, sp->queue[q], name, &known, e)) != 0 || known)
+		return rc;
+	if (len > ACK_MAX)
+		return log_incident(c, q, 0, at, line, len, "a line of more than 600 bytes", e);
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL)
+		return log_incident(c, q, 0, at, line, len, "a NUL byte in the line", e);
+	for (nf = 0; nf < 5 && (f[nf] = strtok_r(nf ? NULL : buf, " ", &save)) != NULL; nf++)
+		;
+	why = save != NULL ? save : (char *)"";
+	if (nf < 5 || !imp_jobs_name(f[0], &prio, batch) ||
+	    strspn(f[1], "0123456789") != strlen(f[1]) || strlen(f[1]) > 12 || f[1][0] == '0' ||
+	    strlen(f[2]) != IMP_NUMBER_LEN || (strcmp(f[3], "done") != 0 &&
+					       strcmp(f[3], "failed") != 0) || !time_ok(f[4]) ||
+	    (strcmp(f[3], "done") == 0 && *why != '\0'))
+		return log_incident(c, q, 0, at, line, len, "not FILE PLACE NUMBER done|failed "
+				    "YYYY-MM-DDTHH:MM:SSZ [REASON]", e);
+	place = strtoull(f[1], NULL, 10);
+	failed = strcmp(f[3], "failed") == 0;
+	if ((rc = imp_spool_job_get(sp->db, f[2], &j, &found, e)) != 0)
+		return rc;
+	if (!found || strcmp(j.queue, sp->queue[q]) != 0 || strcmp(j.file, f[0]) != 0 ||
+	    j.place != place)
+		return log_incident(c, q, 0, at, line, len, "no such job was written to this queue",
+				    e);
+	if ((rc = imp_spool_file_get(sp->db, sp->queue[q], f[0], &jf, &found, e)) != 0)
+		return rc;
+	if (found && strcmp(jf.state, "incident") == 0)
+		return 0;      /* its file was found changed: reported, not counted */
+	if (strcmp(j.state, "planned") != 0 && strcmp(j.state, "spooled") != 0) {
+		snprintf(why_s, sizeof why_s, "acknowledged again: the job was collected as %s "
+			 "at %s", j.state, j.printed);
+		return log_incident(c, q, 0, at, line, len, why_s, e);
+	}
+	if (imp_map_get(l->where, f[0], &v) != 0 || (v != CUR + 1 && v != DONE + 1))
+		return log_incident(c, q, 0, at, line, len, imp_map_get(l->where, f[0], &v) == 0 ?
+				    "acknowledged while its job file was still in new/" :
+				    "its job file is not in cur/ or done/", e);
+	if (imp_map_put(c->acked, f[2], at, &old) > 0)
+		return log_incident(c, q, 0, at, line, len, "acknowledged twice in the log", e);
+	if (c->check)
+		return 0;
+	if (failed) {
+		for (k = 0; why[k] != '\0'; k++)
+			if ((unsigned char)why[k] < 0x20 || why[k] == 0x7f)
+				why[k] = ' ';
+		if (*why == '\0')
+			why = (char *)"failed at the printer (no reason given)";
+	}
+	if ((rc = open_collection(c, e)) != 0 ||
+	    (rc = imp_spool_job_finished(sp->db, f[2], failed, why, f[4], c->id, e)) != 0)
+		return rc;
+	if (failed)
+		c->spoiled++;
+	else
+		c->printed++;
+	return 0;
+}
+
+/*
+ * The check pass on a queue: its log read first, then its files (a station
+ * moves a file out of new/ before it acknowledges a job of it, so every
+ * line read is of a file that had left new/ when the files are looked at),
+ * then the log's new lines checked.
+ */
+static int
+check_queue(struct collect *c, size_t q, struct imp_err *e)
+{
+	struct qlog *l = &c->log[q];
+	uint64_t at;
+	int rc;
+
+	if (l->where == NULL && (l->where = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	if ((rc = read_log(c, q, l, e)) != 0 || (rc = scan_files(c, q, l, e)) != 0)
+		return rc;
+	for (at = l->from; rc == 0 && at < l->to; at = (uint64_t)((char *)memchr(l->text.p + at,
+								 '\n', l->to - at) -
+							 l->text.p) + 1)
+		rc = ack_line(c, q, l, at, e);
+	return rc;
+}
+
+/* The second pass, in one transaction: the lines checked, recorded, and
+ * how far the log was collected. */
+static int
+collect_queue(struct collect *c, size_t q, struct imp_err *e)
+{
+	struct qlog *l = &c->log[q];
+	unsigned char h[IMP_HASH_LEN];
+	char hex[2 * IMP_HASH_LEN + 1];
+	uint64_t at;
+	int rc = 0;
+
+	if (!l->read)
+		return 0;
+	for (at = l->from; rc == 0 && at < l->to; at = (uint64_t)((char *)memchr(l->text.p + at,
+								 '\n', l->to - at) -
+							 l->text.p) + 1)
+		rc = ack_line(c, q, l, at, e);
+	if (rc != 0 || l->to == l->from)
+		return rc;
+	imp_sha256(l->text.p, l->to, h);
+	imp_hex(h, IMP_HASH_LEN, hex);
+	return imp_spool_log_set(c->sp->db, c->sp->queue[q], l->to, hex, e);
+}
+
+/* After the seal: job files in done/ whose every job is in a sealed
+ * collection, out of the queue to SPOOL/archive/QUEUE/. */
+static int
+archive_queue(struct collect *c, size_t q, struct imp_err *e)
+{
+	struct spool *sp = c->sp;
+	struct imp_spool_file f;
+	char batch[IMP_ID_MAX + 1], **fs;
+	uint64_t open_jobs;
+	size_t nf, i;
+	int rc = 0, prio, found;
+
+	if ((fs = names_in(sp->dir[q][DONE], &nf)) == NULL)
+		return imp_fail(e, EX_IOERR, "cannot read %s/print/%s/done: %s", sp->root,
+				sp->queue[q], strerror(errno));
+	for (i = 0; rc == 0 && i < nf; i++) {
+		if (!imp_jobs_name(fs[i], &prio, batch))
+			continue;
+		if ((rc = imp_spool_file_get(sp->db, sp->queue[q], fs[i], &f, &found, e)) != 0 ||
+		    !found || strcmp(f.state, "written") != 0 ||
+		    (rc = imp_spool_file_open_jobs(sp->db, sp->queue[q], fs[i], &open_jobs,
+						   e)) != 0 || open_jobs > 0)
+			continue;
+		if ((rc = archive_dir(sp, q, e)) != 0)
+			break;
+		if (renameat(sp->dir[q][DONE], fs[i], sp->arch[q], fs[i]) != 0) {
+			rc = imp_fail(e, EX_IOERR, "cannot archive %s/print/%s/done/%s: %s; run "
+				      "--collect again", sp->root, sp->queue[q], fs[i],
+				      strerror(errno));
+			break;
+		}
+		if (++c->archived == 1)
+			imp_fault("archived-some");
+	}
+	names_free(fs, nf);
+	return rc;
 }
 
 struct printed {                      /* the printed stream being written */
@@ -1412,6 +1853,7 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 	struct imp_keys keys;
 	struct collect c;
 	uint64_t jobs, printed, spoiled;
+	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -1428,21 +1870,30 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 			 "the next run", c.batch);
 	} else {
 		c.check = 1;
-		if ((rc = each_finished(&c, collect_file, e)) != 0)
+		if ((c.acked = imp_map_new()) == NULL) {
+			rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		if ((rc = each_queue(&c, check_queue, e)) != 0)
 			goto out;
 		if (sp->incidents > 0) {
-			rc = imp_fail(e, EX_DATAERR, "%" PRIu64 " file%s in the queues %s not the "
-				      "job%s spool-print wrote: moved to %s/incident (see above and "
+			rc = imp_fail(e, EX_DATAERR, "%" PRIu64 " incident%s in the queues (files "
+				      "or log lines that are not what spool-print wrote or can "
+				      "count): moved or copied to %s/incident (see above and "
 				      "spool-print(1), INCIDENTS); nothing was collected: have them "
 				      "examined, then run --collect again", sp->incidents,
-				      sp->incidents == 1 ? "" : "s", sp->incidents == 1 ? "is" :
-				      "are", sp->incidents == 1 ? "" : "s", sp->root);
+				      sp->incidents == 1 ? "" : "s", sp->root);
 			goto out;
 		}
 		c.check = 0;
+		imp_map_free(c.acked);
+		if ((c.acked = imp_map_new()) == NULL) {
+			rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
 		if ((rc = imp_state_begin(sp->db, e)) != 0)
 			goto out;
-		if ((rc = each_finished(&c, collect_file, e)) != 0 || sp->incidents > 0) {
+		if ((rc = each_queue(&c, collect_queue, e)) != 0 || sp->incidents > 0) {
 			imp_state_rollback(sp->db);
 			if (rc == 0)
 				rc = imp_fail(e, EX_DATAERR, "a file changed in the queues while "
@@ -1467,7 +1918,7 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 	}
 	/* a move lost to a crash is made again by the next --collect (its
 	 * collection is sealed), so one syncfs at the end is enough */
-	if ((rc = each_finished(&c, archive_file, e)) != 0 ||
+	if ((rc = each_queue(&c, archive_queue, e)) != 0 ||
 	    (c.archived > 0 && (rc = sync_spool(sp, e)) != 0))
 		goto out;
 	if (jobs == 0)
@@ -1480,6 +1931,11 @@ collect(const struct opts *o, struct spool *sp, struct imp_run *run, struct imp_
 	if (o->reprint)
 		rc = reprint(sp, &keys, o->reprint, e);
 out:
+	for (i = 0; i < MAX_QUEUES; i++) {
+		imp_buf_free(&c.log[i].text);
+		imp_map_free(c.log[i].where);
+	}
+	imp_map_free(c.acked);
 	imp_buf_free(&c.p);
 	imp_buf_free(&c.q);
 	imp_keys_close(&keys);
@@ -1690,24 +2146,40 @@ struct account {                      /* --reconcile: what does not balance */
 	FILE *out;
 	uint64_t bad;
 	struct imp_map *shelf;
+	struct imp_map *files;        /* QUEUE/FILE -> 1 found as written, 2 not */
 	const char *counted;
 };
 
-/* A job at the printers must be in a folder of its queue, as written. */
+/* A job at the printers must be in its job file, in a folder of its
+ * queue (or the archive), as written. */
 static int
 lost_job_file(void *arg, const struct imp_spool_job *j, struct imp_err *e)
 {
 	struct account *a = arg;
-	int q, there;
+	struct imp_spool_file f;
+	char key[IMP_QUEUE_NAME_MAX + JOBS_NAME_MAX + 2];
+	uint64_t there;
+	int q, where, found, rc;
 
-	if ((q = queue_slot(a->sp, j->queue, e)) < 0)
-		return e->code ? e->code : EX_SOFTWARE;
-	if ((there = delivered(a->sp, (size_t)q, j->file, j->hash[0] ? j->hash : NULL, e)) < 0)
-		return -there;
-	if (!there) {
+	snprintf(key, sizeof key, "%s/%s", j->queue, j->file);
+	if (imp_map_get(a->files, key, &there) != 0) {
+		if ((q = queue_slot(a->sp, j->queue, e)) < 0)
+			return e->code ? e->code : EX_SOFTWARE;
+		if ((rc = imp_spool_file_get(a->sp->db, j->queue, j->file, &f, &found, e)) != 0)
+			return rc;
+		if (!found || strcmp(f.state, "written") != 0)
+			where = -1;
+		else if ((where = file_where(a->sp, (size_t)q, &f, e)) < -1)
+			return -2 - where;
+		there = where >= 0 ? 1 : 2;
+		if (imp_map_set(a->files, key, there) != 0)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	if (there == 2) {
 		fprintf(a->out, "unaccounted: %s: assigned to passport %s (batch %s, queue %s), "
-			"but its job is in no folder of the queue and was never collected\n",
-			j->laminate, j->number, j->batch, j->queue);
+			"but its job file %s is in no folder of the queue as written and the job "
+			"was never collected\n", j->laminate, j->number, j->batch, j->queue,
+			j->file);
 		a->bad++;
 	}
 	return 0;
@@ -1801,9 +2273,13 @@ reconcile(const struct opts *o, struct spool *sp, struct imp_err *e)
 		       (int64_t)(n.issued - n.used - n.spoiled - n.assigned - n.stock));
 		a.bad++;
 	}
-	if ((rc = imp_spool_each_unaccounted_issue(sp->db, lost_from_account, &a, e)) != 0 ||
-	    (rc = imp_spool_each_spooled(sp->db, lost_job_file, &a, e)) != 0 ||
-	    (o->laminates && (rc = count_stock(&a, e)) != 0))
+	if ((a.files = imp_map_new()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	rc = imp_spool_each_unaccounted_issue(sp->db, lost_from_account, &a, e);
+	if (rc == 0)
+		rc = imp_spool_each_spooled(sp->db, lost_job_file, &a, e);
+	imp_map_free(a.files);
+	if (rc != 0 || (o->laminates && (rc = count_stock(&a, e)) != 0))
 		return rc;
 	if (a.bad == 0) {
 		printf("balance: issued %" PRIu64 " = used %" PRIu64 " + spoiled %" PRIu64
@@ -1832,18 +2308,21 @@ static void
 help(void)
 {
 	usage(stdout);
-	fputs("Spool the print jobs of an approved batch, exactly once; collect what the\n"
-	      "printers did; account for the security laminates.\n"
+	fputs("Spool the print jobs of an approved batch, exactly once, one job file per\n"
+	      "queue and priority; collect what the printers acknowledged; account for the\n"
+	      "security laminates.\n"
 	      "  -d, --spool DIR       the spool (default $IMPASS_SPOOL)\n"
-	      "  -g, --group GROUP     the printer stations' group: it may enter print/ and\n"
-	      "                        move jobs in new, cur, done, failed (default\n"
-	      "                        $IMPASS_PRINTER_GROUP; none: the spool is the owner's)\n"
+	      "  -g, --group GROUP     the printer stations' group: it may enter print/, move\n"
+	      "                        job files in new, cur, done and append to each\n"
+	      "                        queue's log (default $IMPASS_PRINTER_GROUP; none:\n"
+	      "                        the spool is the owner's)\n"
 	      "  -q, --queues N|LIST   N queues p01..pNN, or their names a,b,c (default 10)\n"
 	      "  -l, --laminates FILE  laminate serials issued to the hall, added to the\n"
 	      "                        stock; with --reconcile: the stock counted on the shelf\n"
 	      "  -w, --wait            wait for another run on the spool instead of exit 75\n"
-	      "      --collect         record the jobs in done/ and failed/, write the\n"
-	      "                        printed stream, archive the jobs\n"
+	      "      --collect         record the jobs the printers acknowledged in each\n"
+	      "                        queue's log, write the printed stream, archive the\n"
+	      "                        job files whose jobs are all collected\n"
 	      "      --reprint FILE    the spoiled jobs' applications, as a stream for\n"
 	      "                        render-mrz | sign | spool-print\n"
 	      "      --reconcile       the laminate account; exit 65 when it does not balance\n"

@@ -115,9 +115,9 @@ int imp_file_create(int at, const char *name, const char *shown, mode_t mode, gi
 		    const void *p, size_t n, struct imp_err *e);
 /* Whether name is a regular file owned by this account (never a link). */
 int imp_file_is_ours(int at, const char *name);
-/* A print job's file name PRIORITY-NUMBER.xml (2-AB1000001.xml): 1 and
- * the passport number in num, else 0. */
-int imp_job_name(const char *name, char num[10]);
+/* A job file's name PRIORITY-BATCH.jobs (2-B-20261207-01.jobs: the jobs of
+ * one batch, queue and priority): 1 with the priority and batch out, else 0. */
+int imp_jobs_name(const char *name, int *priority, char batch[IMP_ID_MAX + 1]);
 
 /* ---- merkle.c: RFC 6962 Merkle tree hash --------------------------------- */
 
@@ -129,6 +129,12 @@ struct imp_merkle {
 
 int imp_crypto_init(void);
 void imp_sha256(const void *p, size_t n, unsigned char out[IMP_HASH_LEN]);
+/* SHA-256 of data given in parts: begin (NULL when out of memory), add, end
+ * (which frees it; NULL out only frees). */
+struct imp_sha256_ctx;
+struct imp_sha256_ctx *imp_sha256_begin(void);
+void imp_sha256_add(struct imp_sha256_ctx *c, const void *p, size_t n);
+void imp_sha256_end(struct imp_sha256_ctx *c, unsigned char out[IMP_HASH_LEN]);
 void imp_leaf_hash(const void *p, size_t n, unsigned char out[IMP_HASH_LEN]);
 void imp_node_hash(const unsigned char l[IMP_HASH_LEN], const unsigned char r[IMP_HASH_LEN],
 		   unsigned char out[IMP_HASH_LEN]);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* RFC 6962 / RFC 9162 section 2.1 Merkle tree hashes, hex and base64. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <gcrypt.h>
@@ -38,6 +39,39 @@ void
 imp_sha256(const void *p, size_t n, unsigned char out[IMP_HASH_LEN])
 {
 	gcry_md_hash_buffer(GCRY_MD_SHA256, out, p, n);
+}
+
+struct imp_sha256_ctx {
+	gcry_md_hd_t h;
+};
+
+struct imp_sha256_ctx *
+imp_sha256_begin(void)
+{
+	struct imp_sha256_ctx *c = malloc(sizeof *c);
+
+	if (c != NULL && gcry_md_open(&c->h, GCRY_MD_SHA256, 0) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void
+imp_sha256_add(struct imp_sha256_ctx *c, const void *p, size_t n)
+{
+	gcry_md_write(c->h, p, n);
+}
+
+void
+imp_sha256_end(struct imp_sha256_ctx *c, unsigned char out[IMP_HASH_LEN])
+{
+	if (c == NULL)
+		return;
+	if (out != NULL)
+		memcpy(out, gcry_md_read(c->h, GCRY_MD_SHA256), IMP_HASH_LEN);
+	gcry_md_close(c->h);
+	free(c);
 }
 
 void

@@ -162,21 +162,18 @@ imp_file_is_ours(int at, const char *name)
 	       st.st_uid == geteuid();
 }
 
-/* A print job's name: PRIORITY-NUMBER.xml (2-AB1000001.xml), the number
- * (two letters, seven digits) out; 0 for any other name. */
+/* A job file's name: PRIORITY-BATCH.jobs, the batch a batch id
+ * (imp_batch_id_ok); 0 for any other name. */
 int
-imp_job_name(const char *name, char num[10])
+imp_jobs_name(const char *name, int *priority, char batch[IMP_ID_MAX + 1])
 {
-	size_t i;
+	size_t n = strlen(name);
 
-	if (strlen(name) != 15 || name[0] < '0' || name[0] > '2' || name[1] != '-' ||
-	    strcmp(name + 11, ".xml") != 0 || name[2] < 'A' || name[2] > 'Z' ||
-	    name[3] < 'A' || name[3] > 'Z')
+	if (n < 8 || n - 7 > IMP_ID_MAX || name[0] < '0' || name[0] > '2' || name[1] != '-' ||
+	    strcmp(name + n - 5, ".jobs") != 0)
 		return 0;
-	for (i = 4; i < 11; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return 0;
-	memcpy(num, name + 2, 9);
-	num[9] = '\0';
-	return 1;
+	memcpy(batch, name + 2, n - 7);
+	batch[n - 7] = '\0';
+	*priority = name[0] - '0';
+	return imp_batch_id_ok(batch);
 }

@@ -153,12 +153,20 @@ int imp_ledger_check(sqlite3 *db, const char *batch, struct imp_buf *carried, co
 
 struct imp_spool_job {                /* one job as journalled */
 	char number[IMP_NUMBER_LEN + 1], batch[IMP_ID_MAX + 1], tracking[IMP_ID_MAX + 1];
-	char queue[IMP_QUEUE_NAME_MAX + 1], file[32], laminate[IMP_SERIAL_LEN + 1];
+	char queue[IMP_QUEUE_NAME_MAX + 1], file[IMP_ID_MAX + 8], laminate[IMP_SERIAL_LEN + 1];
 	char created[21], printed[21], state[16], reason[512], reprint[IMP_ID_MAX + 8];
-	char hash[2 * IMP_HASH_LEN + 1];  /* the job file's sha256, "" if none kept */
+	char hash[2 * IMP_HASH_LEN + 1];  /* the job's sha256, "" if none kept */
 	int priority;
+	uint64_t place;               /* the job's place in its job file, from 1 */
 	const char *record;           /* the record line (valid during a callback only) */
 	size_t record_len;
+};
+
+struct imp_spool_file {               /* a job file: a batch's jobs of one queue and priority */
+	char queue[IMP_QUEUE_NAME_MAX + 1], name[IMP_ID_MAX + 8], batch[IMP_ID_MAX + 1];
+	char hash[2 * IMP_HASH_LEN + 1], state[16];  /* written, or incident */
+	int priority;
+	uint64_t jobs, bytes;
 };
 
 struct imp_spool_batch {              /* a batch spooled whole */
@@ -182,10 +190,7 @@ int imp_spool_journal_open(const char *path, int busy_ms, sqlite3 **db, struct i
 /* The job of a passport number; *found 0 when none (record not filled). */
 int imp_spool_job_get(sqlite3 *db, const char *number, struct imp_spool_job *j, int *found,
 		      struct imp_err *e);
-/* The job by the file name found in a queue. */
-int imp_spool_job_in_queue(sqlite3 *db, const char *number, const char *file, const char *queue,
-			   struct imp_spool_job *j, int *found, struct imp_err *e);
-/* A new job planned (number, batch, tracking, queue, priority, file,
+/* A new job planned (number, batch, tracking, queue, priority, file, place,
  * laminate, created, record) and its laminate assigned to it. */
 int imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e);
 /* The job file's hash (hex), journalled with its plan. */
@@ -194,6 +199,26 @@ int imp_spool_job_hash(sqlite3 *db, const char *number, const char *hex, struct 
  * collection; its laminate used or spoiled, and the ledger says so. */
 int imp_spool_job_finished(sqlite3 *db, const char *number, int spoiled, const char *why,
 			   const char *printed, int64_t collection, struct imp_err *e);
+
+/* A job file as written, journalled with its jobs' plans (state written);
+ * one journalled before must be the same (65 otherwise). */
+int imp_spool_file_put(sqlite3 *db, const struct imp_spool_file *f, struct imp_err *e);
+/* The job file of that name written to queue; *found 0 when none. */
+int imp_spool_file_get(sqlite3 *db, const char *queue, const char *name,
+		       struct imp_spool_file *f, int *found, struct imp_err *e);
+/* The job file was found changed or unreadable: its jobs are not counted
+ * as printed from it. */
+int imp_spool_file_incident(sqlite3 *db, const char *queue, const char *name,
+			    struct imp_err *e);
+/* How many jobs of the file are not yet in a sealed collection. */
+int imp_spool_file_open_jobs(sqlite3 *db, const char *queue, const char *name, uint64_t *n,
+			     struct imp_err *e);
+/* A queue's acknowledgement log: the bytes collected (offset) and the
+ * SHA-256 (hex) of those bytes; 0 and "" before the first. */
+int imp_spool_log_get(sqlite3 *db, const char *queue, uint64_t *offset,
+		      char hash[2 * IMP_HASH_LEN + 1], struct imp_err *e);
+int imp_spool_log_set(sqlite3 *db, const char *queue, uint64_t offset, const char *hash,
+		      struct imp_err *e);
 
 /* A batch's journal entry; *found 0 when it was never spooled whole. */
 int imp_spool_batch_get(sqlite3 *db, const char *batch, struct imp_spool_batch *sb, int *found,
@@ -267,6 +292,10 @@ int imp_spool_reprint_mark(sqlite3 *db, const char *batch, const char *rid, uint
 int imp_spool_incident(sqlite3 *db, const char *queue, const char *folder, const char *name,
 		       const char *number, const char *why, char moved_to[32], struct imp_err *e);
 int imp_spool_incident_moved(sqlite3 *db, const char *moved_to, struct imp_err *e);
+/* Whether an incident was journalled for name (a file, or log@OFFSET: a
+ * line of a queue's log) of queue. */
+int imp_spool_incident_known(sqlite3 *db, const char *queue, const char *name, int *known,
+			     struct imp_err *e);
 /* A batch's journal entry and its jobs by state, as key=value lines
  * (inspect --spooled); 1 when the batch was never spooled. */
 int imp_spool_counts(sqlite3 *db, const char *batch, struct imp_buf *out, struct imp_err *e);

@@ -22,6 +22,15 @@ static const char schema_sql[] =
 	"  state TEXT NOT NULL, reason TEXT, printed TEXT, collect INTEGER, reprint TEXT, "
 	"  record TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS spool_job_batch ON spool_job(batch, state);"
+	"CREATE INDEX IF NOT EXISTS spool_job_file ON spool_job(queue, file);"
+	/* a job file: one batch's jobs of one queue and priority */
+	"CREATE TABLE IF NOT EXISTS spool_file(queue TEXT NOT NULL, name TEXT NOT NULL, "
+	"  batch TEXT NOT NULL, priority INTEGER NOT NULL, jobs INTEGER NOT NULL, "
+	"  bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, state TEXT NOT NULL, "
+	"  PRIMARY KEY(queue, name));"
+	/* how far each queue's acknowledgement log was collected */
+	"CREATE TABLE IF NOT EXISTS spool_log(queue TEXT PRIMARY KEY, offset INTEGER NOT NULL, "
+	"  sha256 TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS spool_job_collect ON spool_job(collect);"
 	/* --reprint and --reconcile run every night over a table that grows by
 	 * a batch a night: they read only the jobs they are about */
@@ -43,7 +52,7 @@ static const char schema_sql[] =
 
 /* every column of a job, in the order job_row reads them */
 #define JOB_COLUMNS "number, batch, tracking_id, queue, priority, file, laminate, created, " \
-	"state, reason, printed, reprint, job_sha256, record"
+	"state, reason, printed, reprint, job_sha256, place, record"
 
 /* ---- small helpers ------------------------------------------------------------- */
 
@@ -122,8 +131,9 @@ job_row(sqlite3_stmt *s, struct imp_spool_job *j)
 	column(s, 10, j->printed, sizeof j->printed);
 	column(s, 11, j->reprint, sizeof j->reprint);
 	column(s, 12, j->hash, sizeof j->hash);
-	j->record = (const char *)sqlite3_column_text(s, 13);
-	j->record_len = (size_t)sqlite3_column_bytes(s, 13);
+	j->place = (uint64_t)sqlite3_column_int64(s, 13);
+	j->record = (const char *)sqlite3_column_text(s, 14);
+	j->record_len = (size_t)sqlite3_column_bytes(s, 14);
 }
 
 /* Each job a query with up to two parameters (text, or an id) finds, to fn. */
@@ -162,8 +172,10 @@ imp_spool_journal_open(const char *path, int busy_ms, sqlite3 **db, struct imp_e
 	if ((rc = imp_ledger_open(path, busy_ms, db, e)) != 0 ||
 	    (rc = imp_state_exec(*db, schema_sql, e)) != 0)
 		return rc;
-	/* a journal of an earlier version: the jobs' hashes are kept from now on */
+	/* a journal of an earlier version: the jobs' hashes, and their places in
+	 * their job files, are kept from now on */
 	sqlite3_exec(*db, "ALTER TABLE spool_job ADD COLUMN job_sha256 TEXT", NULL, NULL, NULL);
+	sqlite3_exec(*db, "ALTER TABLE spool_job ADD COLUMN place INTEGER", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -208,8 +220,8 @@ imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e
 	int rc;
 
 	if ((s = imp_state_prepare(db, "INSERT INTO spool_job(number, batch, tracking_id, queue, "
-				   "priority, file, laminate, created, state, record) "
-				   "VALUES(?,?,?,?,?,?,?,?,'planned',?)", e)) == NULL)
+				   "priority, file, laminate, created, state, record, place) "
+				   "VALUES(?,?,?,?,?,?,?,?,'planned',?,?)", e)) == NULL)
 		return e->code;
 	text(s, 1, j->number);
 	text(s, 2, j->batch);
@@ -220,6 +232,7 @@ imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e
 	text(s, 7, j->laminate);
 	text(s, 8, j->created);
 	sqlite3_bind_text(s, 9, j->record, (int)j->record_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, (int64_t)j->place);
 	rc = step(db, s, e);
 	imp_state_release(s);
 	if (rc < 0)
@@ -232,14 +245,6 @@ int
 imp_spool_job_hash(sqlite3 *db, const char *number, const char *hex, struct imp_err *e)
 {
 	return run(db, "UPDATE spool_job SET job_sha256 = ? WHERE number = ?", hex, number, e);
-}
-
-int
-imp_spool_job_in_queue(sqlite3 *db, const char *number, const char *file, const char *queue,
-		       struct imp_spool_job *j, int *found, struct imp_err *e)
-{
-	return one_job(db, "number = ? AND file = ? AND queue = ?", number, file, queue, j, found,
-		       e);
 }
 
 int
@@ -264,6 +269,127 @@ imp_spool_job_finished(sqlite3 *db, const char *number, int spoiled, const char 
 				spoiled ? "spoiled" : "used", number, e)) != 0)
 		return e->code ? e->code : rc;
 	return imp_ledger_set(db, number, spoiled ? "spoiled" : "printed", spoiled ? why : NULL, e);
+}
+
+/* ---- job files and the acknowledgement logs ------------------------------------- */
+
+int
+imp_spool_file_get(sqlite3 *db, const char *queue, const char *name, struct imp_spool_file *f,
+		   int *found, struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT batch, priority, jobs, bytes, sha256, "
+					    "state FROM spool_file WHERE queue = ? AND name = ?", e);
+	int rc;
+
+	*found = 0;
+	if (s == NULL)
+		return e->code;
+	text(s, 1, queue);
+	text(s, 2, name);
+	if ((rc = step(db, s, e)) == SQLITE_ROW) {
+		*found = 1;
+		snprintf(f->queue, sizeof f->queue, "%s", queue);
+		snprintf(f->name, sizeof f->name, "%s", name);
+		column(s, 0, f->batch, sizeof f->batch);
+		f->priority = sqlite3_column_int(s, 1);
+		f->jobs = (uint64_t)sqlite3_column_int64(s, 2);
+		f->bytes = (uint64_t)sqlite3_column_int64(s, 3);
+		column(s, 4, f->hash, sizeof f->hash);
+		column(s, 5, f->state, sizeof f->state);
+	}
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
+}
+
+int
+imp_spool_file_put(sqlite3 *db, const struct imp_spool_file *f, struct imp_err *e)
+{
+	struct imp_spool_file was;
+	sqlite3_stmt *s;
+	int rc, found;
+
+	if ((rc = imp_spool_file_get(db, f->queue, f->name, &was, &found, e)) != 0)
+		return rc;
+	if (found && (strcmp(was.hash, f->hash) != 0 || was.jobs != f->jobs))
+		return imp_fail(e, EX_DATAERR, "the job file %s of queue %s is not the one an "
+				"earlier run of batch %s wrote (%" PRIu64 " jobs, sha256 %.16s..., "
+				"now %" PRIu64 " jobs, %.16s...); have the batch checked", f->name,
+				f->queue, f->batch, was.jobs, was.hash, f->jobs, f->hash);
+	if (found)      /* found as written, or written again now: not an incident any more */
+		return run(db, "UPDATE spool_file SET state = 'written' WHERE queue = ? AND "
+			   "name = ?", f->queue, f->name, e);
+	if ((s = imp_state_prepare(db, "INSERT INTO spool_file(queue, name, batch, priority, jobs, "
+				   "bytes, sha256, state) VALUES(?,?,?,?,?,?,?,'written')", e)) ==
+	    NULL)
+		return e->code;
+	text(s, 1, f->queue);
+	text(s, 2, f->name);
+	text(s, 3, f->batch);
+	sqlite3_bind_int(s, 4, f->priority);
+	sqlite3_bind_int64(s, 5, (int64_t)f->jobs);
+	sqlite3_bind_int64(s, 6, (int64_t)f->bytes);
+	text(s, 7, f->hash);
+	rc = step(db, s, e);
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
+}
+
+int
+imp_spool_file_incident(sqlite3 *db, const char *queue, const char *name, struct imp_err *e)
+{
+	return run(db, "UPDATE spool_file SET state = 'incident' WHERE queue = ? AND name = ?",
+		   queue, name, e);
+}
+
+int
+imp_spool_file_open_jobs(sqlite3 *db, const char *queue, const char *name, uint64_t *n,
+			 struct imp_err *e)
+{
+	int64_t v = one_int(db, "SELECT count(*) FROM spool_job j LEFT JOIN spool_collect c ON "
+			    "c.id = j.collect WHERE j.queue = ? AND j.file = ? AND "
+			    "(c.sealed IS NULL OR c.sealed = 0)", queue, name, e);
+
+	*n = v < 0 ? 0 : (uint64_t)v;
+	return v < 0 ? e->code : 0;
+}
+
+int
+imp_spool_log_get(sqlite3 *db, const char *queue, uint64_t *offset,
+		  char hash[2 * IMP_HASH_LEN + 1], struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "SELECT offset, sha256 FROM spool_log WHERE "
+					    "queue = ?", e);
+	int rc;
+
+	*offset = 0;
+	hash[0] = '\0';
+	if (s == NULL)
+		return e->code;
+	text(s, 1, queue);
+	if ((rc = step(db, s, e)) == SQLITE_ROW) {
+		*offset = (uint64_t)sqlite3_column_int64(s, 0);
+		column(s, 1, hash, 2 * IMP_HASH_LEN + 1);
+	}
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
+}
+
+int
+imp_spool_log_set(sqlite3 *db, const char *queue, uint64_t offset, const char *hash,
+		  struct imp_err *e)
+{
+	sqlite3_stmt *s = imp_state_prepare(db, "INSERT OR REPLACE INTO spool_log(queue, offset, "
+					    "sha256) VALUES(?, ?, ?)", e);
+	int rc;
+
+	if (s == NULL)
+		return e->code;
+	text(s, 1, queue);
+	sqlite3_bind_int64(s, 2, (int64_t)offset);
+	text(s, 3, hash);
+	rc = step(db, s, e);
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
 }
 
 /* ---- batches -------------------------------------------------------------------- */
@@ -773,6 +899,17 @@ imp_spool_incident(sqlite3 *db, const char *queue, const char *folder, const cha
 		return e->code;
 	snprintf(moved_to, 32, "INC-%08" PRId64, (int64_t)sqlite3_last_insert_rowid(db));
 	return 0;
+}
+
+int
+imp_spool_incident_known(sqlite3 *db, const char *queue, const char *name, int *known,
+			 struct imp_err *e)
+{
+	int64_t n = one_int(db, "SELECT count(*) FROM spool_incident WHERE queue = ? AND name = ?",
+			    queue, name, e);
+
+	*known = n > 0;
+	return n < 0 ? e->code : 0;
 }
 
 int

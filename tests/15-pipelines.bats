@@ -17,10 +17,8 @@
 # and the print jobs carry the chips.
 #
 # setup_file makes the keys, the data and one uninterrupted reference run
-# ($KT/ref). The printers are print_jobs below: tests/fake-printer's moves
-# (new/ -> cur/ -> done/ or failed/ with NAME.why), in bulk, every fifth job
-# of a queue (name order) spoiled: fake-printer forks three times per job,
-# which is too slow for thousands of jobs under the sanitizers.
+# ($KT/ref). The printers are print_jobs below: tests/fake-printer, every
+# fifth job of a queue spoiled.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -82,32 +80,10 @@ mkcase() {
 nightly() { "$PIPES/nightly" --config impass.conf "$@"; }
 courier() { "$PIPES/courier" --config impass.conf "$@"; }
 
-# print_jobs SPOOL: every job waiting in new/ printed; every fifth of a
-# queue (name order) spoiled, with NAME.why written before it is moved
+# print_jobs SPOOL: every job waiting printed (tests/fake-printer); every
+# fifth of a queue (in the order printed) spoiled: "spoiled: ribbon jam"
 print_jobs() {
-	local q
-	for q in "$1"/print/*/; do
-		(
-			cd "$q/new" || exit 1
-			shopt -s nullglob
-			set -- *
-			[ $# -gt 0 ] || exit 0
-			mv -- "$@" ../cur/
-			cd ../cur && touch -- "$@"
-			local i=0 f ok=() bad=()
-			for f; do
-				i=$((i + 1))
-				if [ $((i % 5)) -eq 0 ]; then
-					printf 'spoiled: ribbon jam\n' > "../failed/$f.why"
-					bad+=("$f")
-				else
-					ok+=("$f")
-				fi
-			done
-			[ ${#bad[@]} -eq 0 ] || mv -- "${bad[@]}" ../failed/
-			[ ${#ok[@]} -eq 0 ] || mv -- "${ok[@]}" ../done/
-		)
-	done
+	"$TESTS"/fake-printer --fail-every 5 "$1" > /dev/null
 }
 
 # the run folders of a case (one nightly, one courier in the reference)
@@ -122,18 +98,7 @@ spooled_ids() { find "$1" -maxdepth 1 -type f -exec sed -s -n '2s/^record: //p' 
 
 # every print job of a spool, wherever it is (queue folders, archive):
 # "tracking_id number queue laminate priority outcome", batch ids left out
-jobs_of() {
-	find "$1/print" "$1/archive" -name '*.xml' -path '*/*/*/*' 2> /dev/null |
-		xargs -r awk '{
-			n = split(FILENAME, p, "/"); state = p[n - 1]; if (state == "new" || state == "cur") state = "waiting"
-			match($0, /tracking_id="[^"]*"/); t = substr($0, RSTART + 13, RLENGTH - 14)
-			match($0, / number="[^"]*"/); num = substr($0, RSTART + 9, RLENGTH - 10)
-			match($0, / queue="[^"]*"/); q = substr($0, RSTART + 8, RLENGTH - 9)
-			match($0, / laminate="[^"]*"/); l = substr($0, RSTART + 11, RLENGTH - 12)
-			match($0, / priority="[^"]*"/); pr = substr($0, RSTART + 11, RLENGTH - 12)
-			if (t != "") print t, num, q, l, pr, state
-		}' | sort
-}
+jobs_of() { spool_jobs "$1"; }
 
 # what the courier made of the printed: "id number consignment" per
 # manifested record, the spoiled ids of reprint.xml, the bundles' names
@@ -388,7 +353,7 @@ snapshot() {
 	run diff before after
 	assert_success
 	# the check can fail: one more job file is seen
-	cp "$(find spool/archive -name '*.xml' | head -n 1)" spool/print/p01/new/
+	cp "$(find spool/archive -name '*.jobs' | head -n 1)" spool/print/p01/new/
 	snapshot > after
 	run diff before after
 	assert_failure
@@ -400,7 +365,7 @@ snapshot() {
 	run spool-print --spool spool < "$n/07-sign.xml"
 	assert_success
 	assert_equal "$(jobs_of spool | wc -l)" "$OK"
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	assert_equal "$(queued_jobs spool)" 0
 }
 
 # crash CMD...: the run, killed (137) where KILL_* say
@@ -433,8 +398,8 @@ crash() {
 		last=0$k-$KILL_STAGE
 	done
 	# spool-print was killed with half the jobs delivered
-	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -gt 0 ]
-	[ "$(find spool/print -path '*/new/*.xml' | wc -l)" -lt "$OK" ]
+	[ "$(queued_jobs spool new)" -gt 0 ]
+	[ "$(queued_jobs spool new)" -lt "$OK" ]
 	unset KILL_STAGE
 	run nightly --resume "$r"
 	assert_success
@@ -452,7 +417,7 @@ crash() {
 	assert_success
 	assert_equal "$(spooled_ids spool/held)" "$(spooled_ids "$REF/spool/held")"
 	assert_equal "$(spooled_ids spool/rejected)" "$(spooled_ids "$REF/spool/rejected")"
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$OK"
+	assert_equal "$(queued_jobs spool)" "$OK"
 	# no number given twice, none left unsealed
 	run render-mrz --state spool/state.db --report
 	assert_success
@@ -493,7 +458,7 @@ crash() {
 	run courier
 	assert_success
 	assert_line 'courier: nothing printed since the last collection'
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	assert_equal "$(queued_jobs spool)" 0
 	run diff <(jobs_of "$REF/spool" | cut -d' ' -f1-2,6) <(jobs_of spool | cut -d' ' -f1-2,6)
 	assert_success
 }
@@ -511,9 +476,9 @@ crash() {
 	[ ! -e "$r/01-ingest.xml" ]
 	assert_line "impass reprint run $(basename "$r")"
 	# one new job per spoiled application, each with a new number
-	find spool/print -name '*.xml' -exec grep -ho 'tracking_id="[^"]*"' {} + | cut -d'"' -f2 | sort > new
+	find spool/print -name '*.jobs' -exec grep -ho 'tracking_id="[^"]*"' {} + | cut -d'"' -f2 | sort > new
 	assert_equal "$(cat new)" "$spoiled"
-	find spool/print -name '*.xml' -exec grep -ho ' number="[^"]*"' {} + | cut -d'"' -f2 | sort > numbers
+	find spool/print -name '*.jobs' -exec grep -ho ' number="[^"]*"' {} + | cut -d'"' -f2 | sort > numbers
 	assert_equal "$(comm -12 numbers <(printf '%s\n' "$old"))" ""
 	assert_equal "$(sort -u numbers | wc -l)" "$(wc -l < new)"
 	grep -q "^spool-print: B-[0-9]*-01-R1: $(wc -l < new) in, $(wc -l < new) jobs ($(wc -l < new) delivered now)" "$r/spool-print.log"
@@ -557,7 +522,7 @@ crash() {
 	r=$(rundir 2)
 	assert_line "nightly: waiting for approval: an approver runs nightly --approve $r --signer FPR"
 	[ -e "$r/WAITING" ] && [ -e "$r/06-render-mrz.xml" ] && [ ! -e "$r/07-sign.xml" ]
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	assert_equal "$(queued_jobs spool)" 0
 	run cat "$r/report.txt"
 	assert_line --regexp '^batch B-[0-9]+-01, waiting for approval$'
 	# the stage key may not approve (four eyes): still waiting
@@ -570,7 +535,7 @@ crash() {
 	run inspect "$r/07-sign.xml"
 	assert_line --regexp "^seal +good: sign by $APPROVER_FPR "
 	ok=$(grep -c '^<record [^>]*status="ok"' "$r/07-sign.xml")
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$ok"
+	assert_equal "$(queued_jobs spool)" "$ok"
 	grep -q ', complete$' "$r/report.txt"
 }
 
@@ -586,13 +551,13 @@ crash() {
 	assert_line "nightly: 07-sign.xml holds this batch's passport numbers (render-mrz gave them): spool-print runs again on that file, never the earlier stages or the export"
 	assert_line "nightly: fix the cause and resume: nightly --resume $r"
 	[ -e "$r/07-sign.xml" ] && [ ! -e "$r/08-spool-print.txt" ]
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" 0
+	assert_equal "$(queued_jobs spool)" 0
 	sed -i "s|^LAMINATES=.*|LAMINATES=$KT/lam.txt|" impass.conf
 	run nightly --resume "$r"
 	assert_success
 	ok=$(grep -c '^<record [^>]*status="ok"' "$r/07-sign.xml")
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "$ok"
-	assert_equal "$(find spool/print -name '*.xml' -exec basename {} \; | sort -u | wc -l)" "$ok"
+	assert_equal "$(queued_jobs spool)" "$ok"
+	assert_equal "$(find spool/print -name '*.jobs' | xargs "$TESTS"/print-jobs | cut -d' ' -f3 | sort -u | wc -l)" "$ok"
 }
 
 @test "e-Passports: with LDS_DS_CERT, render-lds runs after render-mrz (06-render-lds.xml), sign approves its output, each job carries its chip" {
@@ -615,8 +580,8 @@ crash() {
 	assert_equal "$(grep -c '<chip ' "$r/06-render-lds.xml")" "$(grep -c 'code="LDS_SIGNED"' "$r/06-render-lds.xml")"
 	signed=$(grep '^<record [^>]*status="ok"' "$r/07-sign.xml" | grep -c '<chip ' || true)
 	[ "$signed" -gt 50 ] || fail "only $signed e-Passports approved"
-	assert_equal "$(grep -l '<chip file="[A-Z0-9]*\.lds" sod="sha256:[0-9a-f]*" bytes="[0-9]*">' spool/print/*/new/*.xml | wc -l)" "$signed"
-	assert_equal "$(find spool/print -path '*/new/*' -name '*.xml' | wc -l)" "$signed"
+	assert_equal "$(cat spool/print/*/new/*.jobs | grep -o '<chip file="[A-Z0-9]*\.lds" sod="sha256:[0-9a-f]*" bytes="[0-9]*">' | wc -l)" "$signed"
+	assert_equal "$(queued_jobs spool new)" "$signed"
 	# one chip file per e-Passport render-lds signed, 0600
 	assert_equal "$(ls spool/lds | wc -l)" "$(grep -c 'code="LDS_SIGNED"' "$r/06-render-lds.xml")"
 	assert_equal "$(find spool/lds -type f ! -perm 600 | wc -l)" 0

@@ -441,7 +441,7 @@ loose() { find "$@" \( -type f -perm /077 -o -type d -perm /077 \) -printf '%M %
 		--state st.db 8.xml > 9.xml 2> /dev/null
 	dedup --record -H hist.db 9.xml 2> /dev/null
 	# everything was made, and ingest's batch number file in the spool
-	[ -n "$(ls spool/held)" ] && [ -n "$(ls spool/archive/*/done)" ] && [ -n "$(ls out/*.tar.gz)" ] &&
+	[ -n "$(ls spool/held)" ] && [ -n "$(ls spool/archive/*/*.jobs)" ] && [ -n "$(ls out/*.tar.gz)" ] &&
 		[ -n "$(ls proofs/*.svg)" ] || fail "$(find . | sort)"
 	run loose "$IMPASS_SPOOL/spool" "$IMPASS_SPOOL/out" "$IMPASS_SPOOL/proofs" "$TMPDIR"/*.db* "$IMPASS_SPOOL"/batch.seq
 	assert_output ''

@@ -113,7 +113,7 @@ csv_page_columns() {
 	assert_equal "$("$GEN" --seed 9 applications 5 | sed -n 5p | cut -d, -f11 | tr -d -)" \
 		"$("$GEN" --seed 9 nadra 5 | sed -n 5p | cut -d, -f1)"
 	run -0 --separate-stderr "$TESTS/fake-printer" --help
-	assert_line --index 0 "usage: fake-printer [--seed N] [--fail PERCENT] [--max N] [--stop-in-cur] SPOOL"
+	assert_line --index 0 "usage: fake-printer [--seed N] [--fail PERCENT] [--fail-every N] [--max N] [--stop-in-cur] SPOOL"
 	assert_equal "$stderr" ''
 	[ ! -e ./--help ]
 	run -64 --separate-stderr "$TESTS/fake-printer"

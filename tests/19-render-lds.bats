@@ -493,15 +493,18 @@ spool_of() {
 	cp "$KT/s.db" "$1/state.db"
 }
 spool() { spool-print --spool sp --queues 1 --laminates "$KT/laminates.txt" "${@:-$KT/ok.xml}"; }
-new_jobs() { find sp/print -path '*/new/*' -type f 2> /dev/null | wc -l; }
+new_jobs() { queued_jobs sp new; }
+# the jobs of the job files in new/, one file each: jobs/NUMBER.xml
+split_jobs() { rm -rf jobs && mkdir jobs && "$TESTS"/print-jobs --split jobs sp/print/*/new/*.jobs > /dev/null; }
 
 @test "spool-print: each e-Passport's job carries its chip (base64 of NUMBER.lds, the step's sod); valid print jobs" {
 	local num job sod
 	spool_of sp
 	run -0 --separate-stderr spool
 	assert_equal "${stderr_lines[1]%, *}" 'spool-print: B-L: 10 in, 6 jobs (6 delivered now), 3 held, 1 rejected'
+	split_jobs
 	for num in $(chips "$KT/o.xml"); do
-		job=sp/print/p01/new/2-$num.xml
+		job=jobs/$num.xml
 		run -0 xmllint --noout --schema "$TESTS/../schemas/printjob.xsd" "$job"
 		sod=$(grep -F "<passport number=\"$num\"" "$KT/ok.xml" | grep -o 'code="LDS_SIGNED" sod="sha256:[0-9a-f]*"' | cut -d'"' -f4)
 		run grep -o "<chip file=\"$num.lds\" sod=\"$sod\" bytes=\"$(stat -c %s "$KT/spool/lds/$num.lds")\">[A-Za-z0-9+/=]*</chip></job>$" "$job"
@@ -563,9 +566,10 @@ new_jobs() { find sp/print -path '*/new/*' -type f 2> /dev/null | wc -l; }
 	IMPASS_SIGNER=$APPROVER_FPR sign --state sp/state.db --require validate,render-mrz re-lds.xml > re-ok.xml 2> /dev/null
 	assert_equal "$(grep -c '<chip ' re-ok.xml)" "$spoiled"
 	run -0 spool-print --spool sp --queues 1 re-ok.xml
+	split_jobs
 	n=0
 	for num in $(chips re-ok.xml); do
-		run -0 grep -c "<chip file=\"$num.lds\" sod=\"sha256:" sp/print/p01/new/2-"$num".xml
+		run -0 grep -c "<chip file=\"$num.lds\" sod=\"sha256:" jobs/"$num".xml
 		n=$((n + 1))
 	done
 	assert_equal "$n" "$spoiled"

@@ -39,22 +39,9 @@ mkcase() {                        # mkcase DIR [BIN]
 	(cd "$1" && IMPASS_SPOOL=spool render-mrz --add-range STOCK-1 AB1000000-AB1999999 2> /dev/null)
 }
 
-# every third job of a queue spoiled, the rest printed
+# every third job of a queue spoiled, the rest printed (tests/fake-printer)
 print_jobs() {
-	local q f i
-	for q in "$1"/print/*/; do
-		i=0
-		for f in "$q"new/*.xml; do
-			[ -e "$f" ] || continue
-			i=$((i + 1))
-			if [ $((i % 3)) -eq 0 ]; then
-				printf 'spoiled: ribbon jam\n' > "$q/failed/$(basename "$f").why"
-				mv "$f" "$q/failed/"
-			else
-				mv "$f" "$q/done/"
-			fi
-		done
-	done
+	"$TESTS"/fake-printer --fail-every 3 "$1" > /dev/null
 }
 
 run_case() {                      # run_case DIR [BIN]: nightly, the printers, courier

@@ -231,7 +231,7 @@ csv_ids() { tail -n +2 "$1" | cut -d, -f2 | sort; }
 # the lines of a filled file that carry a decision
 decided_lines() { awk -F, 'NR > 1 && $0 !~ /,,,,$/' "$1"; }
 # every print job of the spool: "tracking_id batch number chip"
-jobs() { spool_jobs "$C/spool"; }
+jobs() { spool_job_batches "$C/spool"; }
 # night 0's batch id
 night0_batch() { attr "$(grep '^<batch ' "$(run_of "$KT/night0.csv" "$C/spool")/07-sign.xml")" id; }
 # the decisions of every officer's file: reviewer, screener, hand batch

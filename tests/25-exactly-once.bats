@@ -41,7 +41,8 @@ approved() {
 }
 numbers() { grep -o '<passport number="[A-Z0-9]*"' "$1" | cut -d'"' -f2; }
 ok_ids() { grep '^<record [^>]*status="ok"' "$1" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/'; }
-jobs_in() { find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.xml' -print 2> /dev/null | sed 's/.*-\([A-Z0-9]*\)\.xml$/\1/' | sort; }
+# every job in a job file of the queues and the archive, by number (impass-spool(5))
+jobs_in() { find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null | xargs -r "$TESTS"/print-jobs | cut -d' ' -f3 | sort; }
 spool() { spool-print --queues 2 --laminates lam.txt "$@"; }
 courier() { manifest-courier --offices "$PIPES/offices.csv" --couriers "$PIPES/couriers.csv" --date 2026-12-07 "$@"; }
 # ledger_row BATCH: the batch's row of render-mrz --report, one space between fields

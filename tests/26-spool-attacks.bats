@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # The spool against a user on the HQ LAN (README, Security; issue 18):
 # spool-print runs as root, the printer stations' account (a throwaway
-# user in a throwaway group, made here) moves jobs in the queues. Each
+# user in a throwaway group, made here) moves job files in the queues and
+# appends its acknowledgements to each queue's log. Each
 # attack of the review, as described: refused or harmless, with a clear
 # message and a sysexits code; the spool and its journal stay consistent.
 
@@ -50,18 +51,23 @@ as_printer() { setpriv --reuid="$PRN_USER" --regid="$PRN_GROUP" --clear-groups -
 spool() { spool-print --queues 2 --laminates lam.txt "$@"; }
 jobs_new() { find "$IMPASS_SPOOL"/print/*/new -type f | sort; }
 
-@test "folders: the printers' group may enter the queues and move jobs, nothing else; tmp, held, rejected, state.db are root's alone" {
+@test "folders: the printers' group may enter the queues, move job files and append to the log, nothing else; tmp, held, rejected, state.db are root's alone" {
 	run -0 spool ok.xml
 	assert_equal "$(stat -c '%a %G' "$IMPASS_SPOOL")" "710 $PRN_GROUP"
 	assert_equal "$(stat -c '%a %G' "$IMPASS_SPOOL/print/p01")" "750 $PRN_GROUP"
 	assert_equal "$(stat -c '%a %G' "$IMPASS_SPOOL/print/p01/new")" "770 $PRN_GROUP"
+	assert_equal "$(stat -c '%a %U %G' "$IMPASS_SPOOL/print/p01/log")" "660 root $PRN_GROUP"
 	assert_equal "$(stat -c '%a' "$IMPASS_SPOOL/print/p01/tmp" "$IMPASS_SPOOL/held" "$IMPASS_SPOOL/state.db")" "$(printf '700\n700\n600')"
-	f=$(jobs_new | head -n 1)
+	f=$(find "$IMPASS_SPOOL/print/p01/new" -type f | head -n 1)
 	assert_equal "$(stat -c '%a %G' "$f")" "640 $PRN_GROUP"
 	run -0 as_printer cat "$f"
 	run ! as_printer ls "$IMPASS_SPOOL/held"
 	run ! as_printer touch "$IMPASS_SPOOL/print/p01/tmp/x"
 	run ! as_printer ln -s /etc "$IMPASS_SPOOL/print/p01/x"
+	# the log: appended to, never removed or replaced
+	run -0 as_printer sh -c "printf '' >> $IMPASS_SPOOL/print/p01/log"
+	run ! as_printer rm -f "$IMPASS_SPOOL/print/p01/log"
+	run ! as_printer mv "$IMPASS_SPOOL/print/p01/log" "$IMPASS_SPOOL/print/p01/cur/"
 	run -0 as_printer mv "$f" "$IMPASS_SPOOL/print/p01/cur/"
 }
 
@@ -106,53 +112,109 @@ spool-print: B-ATK-01: $IMPASS_SPOOL/print/p02/tmp is a symbolic link, not a fol
 	[ "$(grep -c '^<record [^>]*status="rejected"' evil.xml)" -ge 2 ]
 }
 
-@test "3: a job planted in new/ under the next number is quarantined and the genuine one written; an edited job is an incident at --collect (65), never printed" {
-	n=$(grep -o '<passport number="[A-Z0-9]*"' ok.xml | head -n 1 | cut -d'"' -f2)
+@test "3: a job file planted in new/ under the batch's file name is quarantined and the genuine one written; an edited job file is an incident at --collect (65), never printed" {
 	# an earlier night made the spool and its queues
 	"$GEN" --seed 9 applications 1 > b0.csv
 	ingest -b B-ATK-00 b0.csv 2> /dev/null | validate 2> /dev/null | render-mrz 2> /dev/null |
 		sign -s "$APPROVER_FPR" --require validate,render-mrz > b0.xml 2> /dev/null
 	run -0 spool b0.xml
 	for q in p01 p02; do
-		for p in 0 1 2; do as_printer sh -c "echo planted > $IMPASS_SPOOL/print/$q/new/$p-$n.xml"; done
+		for p in 0 1 2; do as_printer sh -c "echo planted > $IMPASS_SPOOL/print/$q/new/$p-B-ATK-01.jobs"; done
 	done
 	run -65 --separate-stderr spool ok.xml
-	assert_regex "$stderr" "incident: print/p0[12]/new/[012]-$n.xml is not the job spool-print wrote"
-	# the one under the genuine job's name is out, the job written in its place;
-	# the others are not jobs of the journal: --collect will find them
-	assert_equal "$(grep -l planted "$IMPASS_SPOOL"/print/*/new/* 2> /dev/null | wc -l)" 5
-	assert_equal "$(grep -l "number=\"$n\"" "$IMPASS_SPOOL"/print/*/new/*-"$n".xml | wc -l)" 1
-	assert_equal "$(grep -l planted "$IMPASS_SPOOL"/incident/INC-* | wc -l)" 1
-	# the surname changed in a job in new/ by the printer account, then printed
-	f=$(jobs_new | tail -n 1)
-	as_printer sed -i 's#<surname>[^<]*</surname>#<surname>FORGED</surname>#' "$f"
+	assert_regex "$stderr" "incident: print/p0[12]/new/[012]-B-ATK-01.jobs is not the job file spool-print wrote \(its sha256 is [0-9a-f]{16}\.\.\., the file written was [0-9a-f]{16}\.\.\.\): moved to $IMPASS_SPOOL/incident/INC-[0-9]{8} for examination"
+	# the ones under the batch's file names are out, the job files written in
+	# their place; the others are not job files of the journal: --collect finds them
+	used=$(grep -l '^impass-printjobs 1 B-ATK-01 ' "$IMPASS_SPOOL"/print/*/new/* | wc -l)
+	[ "$used" -ge 2 ]
+	assert_equal "$(grep -l planted "$IMPASS_SPOOL"/print/*/new/* 2> /dev/null | wc -l)" $((6 - used))
+	assert_equal "$(grep -l planted "$IMPASS_SPOOL"/incident/INC-* | wc -l)" "$used"
+	assert_equal "$("$TESTS"/print-jobs $(grep -l '^impass-printjobs 1 B-ATK-01 ' "$IMPASS_SPOOL"/print/*/new/*) | wc -l)" "$(grep -c '^<record [^>]*status="ok"' ok.xml)"
+	# a surname changed (its length kept) in a job file in new/ by the printer account, then printed
+	f=$(grep -l '^impass-printjobs 1 B-ATK-01 ' "$IMPASS_SPOOL"/print/*/new/* | tail -n 1)
+	edited=$("$TESTS"/print-jobs "$f" | wc -l)
+	as_printer perl -0pi -e 's#<surname>([^<]*)</surname>#"<surname>" . ("X" x length($1)) . "</surname>"#e' "$f"
 	run -0 "$TESTS"/fake-printer "$IMPASS_SPOOL"
 	run -65 --separate-stderr spool-print --collect
 	assert_output ''
-	assert_regex "$stderr" "incident: print/p0[12]/done/$(basename "$f") is not the job spool-print wrote \(its sha256 is [0-9a-f]{16}\.\.\., the job written was [0-9a-f]{16}\.\.\.\): moved to $IMPASS_SPOOL/incident/INC-[0-9]{8} for examination; passport [A-Z0-9]{9} is not counted as printed from it"
+	assert_regex "$stderr" "incident: print/p0[12]/done/$(basename "$f") is not the job file spool-print wrote \(its sha256 is [0-9a-f]{16}\.\.\., the file written was [0-9a-f]{16}\.\.\.\): moved to $IMPASS_SPOOL/incident/INC-[0-9]{8} for examination; its $edited jobs? (is|are) not counted as printed from it"
 	assert_regex "$stderr" 'nothing was collected: have them examined, then run --collect again'
 	run -0 --separate-stderr spool-print --collect
-	refute_output --partial 'FORGED'
-	# every printed job of both batches but the edited one
-	assert_equal "$(grep -c '^<record ' <<< "$output")" $(( $(grep -c '^<record [^>]*status="ok"' ok.xml b0.xml | awk -F: '{ n += $2 } END { print n }') - 1 ))
+	printed=$output
+	run ! grep -q '<surname>XX*</surname>' <<< "$printed"
+	# every printed job of both batches but the edited file's
+	assert_equal "$(grep -c '^<record ' <<< "$printed")" $(( $(grep -c '^<record [^>]*status="ok"' ok.xml b0.xml | awk -F: '{ n += $2 } END { print n }') - edited ))
+	# their laminates are not accounted for: the file is no longer where it was written
+	run -65 spool-print --reconcile
+	assert_line "does not balance: $edited laminates unaccounted for"
 }
 
-@test "4: a FIFO or a link to /etc/shadow as a failed job's .why: --collect does not hang or read it" {
+@test "4: a FIFO or a link to /etc/shadow as a queue's log: refused (73) naming it, --collect does not hang or read it" {
 	run -0 spool ok.xml
-	f=$(jobs_new | head -n 1)
-	b=$(basename "$f") q=$(basename "$(dirname "$(dirname "$f")")")
-	as_printer mv "$f" "$IMPASS_SPOOL/print/$q/failed/$b"
-	as_printer mkfifo "$IMPASS_SPOOL/print/$q/failed/$b.why"
-	f2=$(jobs_new | head -n 1)
-	b2=$(basename "$f2") q2=$(basename "$(dirname "$(dirname "$f2")")")
-	as_printer mv "$f2" "$IMPASS_SPOOL/print/$q2/failed/$b2"
-	as_printer ln -s /etc/shadow "$IMPASS_SPOOL/print/$q2/failed/$b2.why"
-	run -0 --separate-stderr timeout 60 spool-print --collect --reprint re.xml
-	assert_regex "$stderr" '2 spoiled'
-	run -0 grep -c 'failed at the printer (its .why is not a regular file of at most 4096 bytes)' re.xml
-	assert_output 2
-	run ! grep -q "$(head -n 1 /etc/shadow | cut -d: -f1):" re.xml
-	run ! grep -rq "$(head -n 1 /etc/shadow | cut -d: -f1):" "$IMPASS_SPOOL/state.db"
+	mv "$IMPASS_SPOOL/print/p02/log" "$SP/log.keep"
+	mkfifo "$IMPASS_SPOOL/print/p02/log"
+	run -73 --separate-stderr timeout 60 spool-print --collect
+	assert_equal "$stderr" "spool-print: $IMPASS_SPOOL/print/p02/log is not a regular file of this account (uid 0): move it aside and run again"
+	rm "$IMPASS_SPOOL/print/p02/log"
+	ln -s /etc/shadow "$IMPASS_SPOOL/print/p02/log"
+	run -73 --separate-stderr timeout 60 spool-print --collect
+	assert_equal "$stderr" "spool-print: $IMPASS_SPOOL/print/p02/log is a symbolic link, not the log spool-print made: move it aside and run again"
+	run ! grep -rq "$(head -n 1 /etc/shadow | cut -d: -f1):" "$IMPASS_SPOOL/state.db" "$IMPASS_SPOOL/incident"
+	rm "$IMPASS_SPOOL/print/p02/log"
+	mv "$SP/log.keep" "$IMPASS_SPOOL/print/p02/log"
+	run -0 timeout 60 spool-print --collect
+}
+
+@test "5: the printers' log: forged, early, repeated, garbled or overlong acknowledgements are incidents, copied out, never counted; a changed or cut log too; each job is counted once" {
+	run -0 spool ok.xml
+	log=$IMPASS_SPOOL/print/p01/log
+	f=$(ls "$IMPASS_SPOOL/print/p01/new" | head -n 1)
+	read -r _ p1 n1 < <("$TESTS"/print-jobs "$IMPASS_SPOOL/print/p01/new/$f" | head -n 1)
+	t=2026-12-07T10:00:00Z
+	# acknowledged while its file waits in new/, a number of another queue, a
+	# place that is not the job's, garbage, and a reason with control bytes
+	other=$("$TESTS"/print-jobs "$IMPASS_SPOOL"/print/p02/new/* | head -n 1 | cut -d' ' -f3)
+	printf '%s\n' "$f $p1 $n1 done $t" "$f 1 $other done $t" "$f 9 $n1 done $t" 'rm -rf /' > lines
+	printf '%s 1 %s failed %s spoiled:\033[2J %s\n' "$f" "$n1" "$t" "$(printf 'x%.0s' $(seq 1 700))" >> lines
+	as_printer tee -a "$log" < lines > /dev/null
+	run -65 --separate-stderr spool-print --collect
+	assert_equal "$output" ''
+	assert_equal "${stderr_lines[0]}" "spool-print: incident: print/p01/log, byte 0: '$f $p1 $n1 done $t' is not an acknowledgement of a job at the printers (acknowledged while its job file was still in new/): copied to $IMPASS_SPOOL/incident/INC-00000001 for examination; it is not counted"
+	assert_regex "${stderr_lines[1]}" "log, byte [0-9]+: .* \(no such job was written to this queue\): copied to $IMPASS_SPOOL/incident/INC-00000002 "
+	assert_regex "${stderr_lines[2]}" "log, byte [0-9]+: .* \(no such job was written to this queue\): copied to $IMPASS_SPOOL/incident/INC-00000003 "
+	assert_regex "${stderr_lines[3]}" "log, byte [0-9]+: 'rm -rf /' is not .* \(not FILE PLACE NUMBER done\|failed YYYY-MM-DDTHH:MM:SSZ \[REASON\]\): copied to $IMPASS_SPOOL/incident/INC-00000004 "
+	assert_regex "${stderr_lines[4]}" "log, byte [0-9]+: '$f 1 $n1 failed [^']*\.\.\.' is not .* \(a line of more than 600 bytes\)"
+	assert_regex "${stderr_lines[5]}" '^spool-print: 5 incidents in the queues .* nothing was collected'
+	assert_equal "$(cat "$IMPASS_SPOOL"/incident/INC-00000004)" 'rm -rf /'
+	# reported once: the next run goes past them. The station took the early
+	# acknowledgement of $n1 for its own and never printed it: it is not
+	# counted, and stays at the printers in the account
+	run -0 "$TESTS"/fake-printer "$IMPASS_SPOOL"
+	printed=$(grep -c ' done$' <<< "$output")
+	refute_output --partial " $n1 "
+	n2=$(awk '$1 == "p01" { print $4; exit }' <<< "$output")
+	[ -n "$n2" ]
+	# a repeat of a genuine acknowledgement, after the printer's own
+	grep " $n2 " "$log" | tail -n 1 > again
+	as_printer tee -a "$log" < again > /dev/null
+	run -65 --separate-stderr spool-print --collect
+	assert_regex "$stderr" "incident: print/p01/log, byte [0-9]+: '[^ ]+ [0-9]+ $n2 (done|failed) [0-9T:Z-]+[^']*' is not .* \(acknowledged twice in the log\)"
+	run -0 --separate-stderr spool-print --collect
+	assert_equal "$(grep -c '^<record ' <<< "$output")" "$printed"
+	run ! grep -q "job=\"$n1\"" <<< "$output"
+	run -0 spool-print --reconcile
+	assert_line '  at the printers (spooled, not collected)   1'
+	# collected lines changed afterwards, or the log cut: an incident, nothing counted again
+	printf 3 | as_printer dd of="$log" conv=notrunc status=none
+	run -65 --separate-stderr spool-print --collect
+	assert_regex "$stderr" "incident: print/p01/log: the lines collected before were changed: copied to $IMPASS_SPOOL/incident/INC-[0-9]{8} for examination; what was collected from it stands"
+	as_printer sh -c ": > $log"
+	run -65 --separate-stderr spool-print --collect
+	assert_regex "$stderr" "incident: print/p01/log: the log is shorter than what was collected from it: cut or replaced: copied to "
+	run -0 --separate-stderr spool-print --collect
+	assert_equal "$stderr" 'spool-print: nothing new to collect'
+	run -0 spool-print --reconcile
+	assert_line '  at the printers (spooled, not collected)   1'
 }
 
 @test "a lock that is a link, a spool root that is a link, an unknown printers' group: refused with the path and what to fix" {

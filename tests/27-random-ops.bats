@@ -82,8 +82,8 @@ check() {                        # the invariants; prints what is broken
 	[ -z "$(q "SELECT j.number FROM spool_job j LEFT JOIN series_number n ON n.number = j.number WHERE n.number IS NULL OR n.tracking <> j.tracking_id OR n.batch <> j.batch OR n.state = 'void'")" ] ||
 		echo "$op: a job whose number the ledger did not give it, or void"
 	local files
-	files=$(find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.xml' -print 2> /dev/null | sed 's/.*-\([A-Z0-9]*\)\.xml$/\1/' | sort)
-	[ -z "$(uniq -d <<< "$files")" ] || echo "$op: a number in two job files"
+	files=$(find spool/print spool/archive -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null | xargs -r "$TESTS"/print-jobs | cut -d' ' -f3 | sort)
+	[ -z "$(uniq -d <<< "$files")" ] || echo "$op: a number in two jobs of the job files"
 	# printed (collected) = manifested, each once
 	local man printed
 	man=$(for f in out/*.tar.gz; do [ -e "$f" ] && bsdtar -xOf "$f" '*/manifest.csv' | tail -n +2; done | cut -d, -f2 | sort)

@@ -30,7 +30,7 @@
 # dedup. Where the example works on a spool that has printed before
 # (collect, courier, verify-passport), the test folder's spool holds an
 # approved batch of 20 other applications, spooled, its jobs printed by
-# the test's printer (every third spoiled: ribbon jam) and not yet
+# tests/fake-printer (every third job failed) and not yet
 # collected.
 
 bats_require_minimum_version 1.5.0
@@ -162,19 +162,7 @@ setup_file() {
 	to_dedup world B-WORLD-01
 	render-mrz --issue-date 2026-11-28 world.xml 2> /dev/null | sign -s "$APPROVER_FPR" 2> /dev/null |
 		spool-print --spool "$IMPASS_SPOOL" --queues 2 --laminates laminates.txt 2> /dev/null
-	local q f i
-	for q in "$IMPASS_SPOOL"/print/*/; do
-		i=0
-		for f in "$q"new/*.xml; do
-			i=$((i + 1))
-			if [ $((i % 3)) -eq 0 ]; then
-				printf 'spoiled: ribbon jam\n' > "$q/failed/$(basename "$f").why"
-				mv "$f" "$q/failed/"
-			else
-				mv "$f" "$q/done/"
-			fi
-		done
-	done
+	"$TESTS/fake-printer" --fail-every 3 "$IMPASS_SPOOL" > /dev/null
 	# an embassy's batch of presented passports (tests/gen-fixtures) from
 	# what a collection of the world would print: NUMBER MRZ1 MRZ2 LAMINATE PHOTO
 	cp -a world scratch
@@ -330,7 +318,7 @@ lds_setup() {
 	ok=$(inspect --counts "$(F)/applications.xml" 2> /dev/null | sed -n 's/^ok=//p')
 	[ "$ok" -ge 10 ]
 	[[ $stderr == *"spool-print: B-README-01: 20 in, $ok jobs ($ok delivered now)"* ]] || fail "stderr: $stderr"
-	assert_equal "$(grep -l '<chip file="AB1[0-9]*\.lds"' spool/print/*/new/*.xml | wc -l)" "$ok"
+	assert_equal "$(grep -o '<chip file="AB1[0-9]*\.lds"' spool/print/*/new/*.jobs | wc -l)" "$ok"
 }
 
 @test "README's chip check: render-lds --check of a chip dump against the CSCA and the data page, all good" {

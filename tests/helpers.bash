@@ -140,21 +140,14 @@ small() {
 	echo '</batch>'
 }
 
-# spool_jobs SPOOL: the print jobs of SPOOL, queued, printing or printed,
-# one line each, sorted: "TRACKING_ID BATCH NUMBER CHIP" (CHIP is chip when
-# the job carries the chip data, else -). The one place a suite reads the
-# queue folders' layout (impass-spool(5)).
-spool_jobs() {
-	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.xml' -print 2> /dev/null |
-		xargs -r awk 'function out() { if (job != "") print job, chip }
-			FNR == 1 { out(); job = ""; chip = "-" }
-			/<job / { tag = $0; sub(/^.*<job /, " ", tag); sub(/>.*/, "", tag)
-				  t = tag; sub(/.* tracking_id="/, "", t); sub(/".*/, "", t)
-				  b = tag; sub(/.* batch="/, "", b); sub(/".*/, "", b)
-				  n = tag; sub(/.* number="/, "", n); sub(/".*/, "", n)
-				  job = t " " b " " n }
-			/<chip[ >]/ { chip = "chip" }
-			END { out() }' | sort
+# spool_job_batches SPOOL: the print jobs of SPOOL, queued, printing or
+# printed, one line each, sorted: "TRACKING_ID BATCH NUMBER CHIP" (CHIP is
+# chip when the job carries the chip data, else -). With spool_jobs and
+# queued_jobs below, the one place a suite reads the queues' layout
+# (impass-spool(5)).
+spool_job_batches() {
+	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null |
+		xargs -r "$TESTS/print-jobs" --attrs | awk '{ print $4, $8, $3, $9 }' | sort
 }
 
 # stage_conserved STAGE STDERR FILE BATCH: the last line of STDERR is STAGE's
@@ -220,4 +213,29 @@ printer_teardown() {
 # to a folder the printer can read before running it so)
 as_printer() {
 	setpriv --reuid="$PRINTER_UID" --regid="$PRINTER_GID" --init-groups -- "$@"
+}
+
+# every print job of a spool (impass-spool(5)), wherever its job file is
+# (the queues, the archive): "tracking_id number queue laminate priority
+# outcome", the outcome the printers' acknowledgement in the queue's log
+# (done, failed), else waiting; sorted
+spool_jobs() {
+	local q acks
+	acks=$(mktemp "$BATS_TEST_TMPDIR/.acks.XXXXXX")   # (two may run at once: diff <(..) <(..))
+	for q in "$1"/print/*/; do
+		[ -f "$q/log" ] && sed "s#^#$(basename "$q") #" "$q/log"
+	done > "$acks"
+	find "$1/print" "$1/archive" -path '*/tmp' -prune -o -type f -name '*.jobs' -print 2> /dev/null |
+		xargs -r "$TESTS/print-jobs" --attrs |
+		awk -v acks="$acks" 'FILENAME == acks { o[$1 " " $2 " " $3] = $5; next }
+			{ n = split($1, p, "/"); k = $5 " " p[n] " " $2
+			  print $4, $3, $5, $6, $7, (k in o) ? o[k] : "waiting" }' "$acks" - | sort
+	rm -f "$acks"
+}
+
+# how many jobs the job files of a spool's queues hold (new, cur, done),
+# or of one folder of them (queued_jobs SPOOL new)
+queued_jobs() {
+	find "$1/print" -path '*/tmp' -prune -o -path "*/${2:-*}/*" -type f -name '*.jobs' -print \
+		2> /dev/null | xargs -r "$TESTS/print-jobs" | wc -l
 }

@@ -1649,10 +1649,11 @@ test_spool_journal(void)
 {
 	char dir[] = "/tmp/impass-unit-XXXXXX", db_path[64], serial[IMP_SERIAL_LEN + 1];
 	char out[512] = "", batch[IMP_ID_MAX + 1], to[32], state[16], job[16];
-	char *ids[] = { "T-1", "T-2" }, (*num)[IMP_NUMBER_LEN + 1];
+	char *ids[] = { "T-1", "T-2" }, (*num)[IMP_NUMBER_LEN + 1], hex[2 * IMP_HASH_LEN + 1];
 	struct imp_ledger_other other[2];
 	struct imp_series_use use = { 0 };
 	struct imp_spool_job j;
+	struct imp_spool_file f;
 	struct imp_spool_batch sb = { .spooled = "2026-12-07T00:00:00Z", .records = 3, .jobs = 2,
 				      .held = 1 };
 	struct imp_spool_account a;
@@ -1665,6 +1666,25 @@ test_spool_journal(void)
 
 	num = calloc(2, sizeof *num);
 	memset(&b, 0, sizeof b);
+	/* job file names: PRIORITY-BATCH.jobs, the batch a batch id */
+	CHECK(imp_jobs_name("2-B-20261207-01.jobs", &found, batch) && found == 2 &&
+	      strcmp(batch, "B-20261207-01") == 0);
+	CHECK(imp_jobs_name("0-B1-R1.jobs", &found, batch) && found == 0);
+	CHECK(!imp_jobs_name("3-B1.jobs", &found, batch) && !imp_jobs_name("2-.jobs", &found, batch) &&
+	      !imp_jobs_name("2-../x.jobs", &found, batch) && !imp_jobs_name("2-B1.xml", &found, batch) &&
+	      !imp_jobs_name("2-AB1000001.xml", &found, batch) && !imp_jobs_name("2-B 1.jobs", &found, batch));
+	/* SHA-256 in parts is SHA-256 of the whole */
+	{
+		struct imp_sha256_ctx *c = imp_sha256_begin();
+		unsigned char h1[IMP_HASH_LEN], h2[IMP_HASH_LEN];
+
+		CHECK(c != NULL);
+		imp_sha256_add(c, "job 1 ", 6);
+		imp_sha256_add(c, "AB1000001\n", 10);
+		imp_sha256_end(c, h1);
+		imp_sha256("job 1 AB1000001\n", 16, h2);
+		CHECK(memcmp(h1, h2, IMP_HASH_LEN) == 0);
+	}
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(db_path, sizeof db_path, "%s/state.db", dir);
 	CHECK(imp_spool_journal_open(db_path, 1000, &db, &e) == 0);
@@ -1676,13 +1696,14 @@ test_spool_journal(void)
 	CHECK(imp_spool_laminates_issue(db, "l2", "SL3\nSL4\n", 8, &n1, &e) == 0 && n1 == 1);
 	CHECK(imp_spool_laminate_next(db, serial, &found, &e) == 0 && found &&
 	      strcmp(serial, "SL1") == 0);
-	/* a job planned: found by number and by its name in the queue */
+	/* a job planned: found by number, with its job file and place */
 	memset(&j, 0, sizeof j);
 	snprintf(j.number, sizeof j.number, "%s", num[0]);
 	snprintf(j.batch, sizeof j.batch, "B1");
 	snprintf(j.tracking, sizeof j.tracking, "T-1");
 	snprintf(j.queue, sizeof j.queue, "p01");
-	snprintf(j.file, sizeof j.file, "2-%s.xml", num[0]);
+	snprintf(j.file, sizeof j.file, "2-B1.jobs");
+	j.place = 1;
 	snprintf(j.laminate, sizeof j.laminate, "SL1");
 	snprintf(j.created, sizeof j.created, "2026-12-07T00:00:00Z");
 	j.priority = 2;
@@ -1691,7 +1712,7 @@ test_spool_journal(void)
 	CHECK(imp_spool_job_plan(db, &j, &e) == 0);
 	snprintf(j.number, sizeof j.number, "%s", num[1]);
 	snprintf(j.tracking, sizeof j.tracking, "T-2");
-	snprintf(j.file, sizeof j.file, "2-%s.xml", num[1]);
+	j.place = 2;
 	snprintf(j.laminate, sizeof j.laminate, "SL2");
 	j.record = "<record id=\"T-2\"/>";
 	j.record_len = strlen(j.record);
@@ -1702,10 +1723,31 @@ test_spool_journal(void)
 	      strcmp(j.state, "planned") == 0 && strcmp(j.hash, "ab") == 0 &&
 	      strcmp(j.laminate, "SL1") == 0 && j.priority == 2 && j.record == NULL);
 	CHECK(imp_spool_job_get(db, "AB0000099", &j, &found, &e) == 0 && !found);
-	CHECK(imp_spool_job_in_queue(db, num[1], "2-AB0000002.xml", "p01", &j, &found, &e) == 0 &&
-	      found && strcmp(j.tracking, "T-2") == 0);
-	CHECK(imp_spool_job_in_queue(db, num[1], "2-AB0000002.xml", "p02", &j, &found, &e) == 0 &&
-	      !found);
+	CHECK(imp_spool_job_get(db, num[1], &j, &found, &e) == 0 && found &&
+	      strcmp(j.tracking, "T-2") == 0 && strcmp(j.file, "2-B1.jobs") == 0 && j.place == 2);
+	/* its job file: journalled once; the same again is fine, another refused */
+	memset(&f, 0, sizeof f);
+	snprintf(f.queue, sizeof f.queue, "p01");
+	snprintf(f.name, sizeof f.name, "2-B1.jobs");
+	snprintf(f.batch, sizeof f.batch, "B1");
+	snprintf(f.hash, sizeof f.hash, "%064d", 7);
+	f.priority = 2;
+	f.jobs = 2;
+	f.bytes = 99;
+	CHECK(imp_spool_file_put(db, &f, &e) == 0 && imp_spool_file_put(db, &f, &e) == 0);
+	f.jobs = 3;
+	CHECK(imp_spool_file_put(db, &f, &e) == EX_DATAERR);
+	memset(&f, 0, sizeof f);
+	CHECK(imp_spool_file_get(db, "p01", "2-B1.jobs", &f, &found, &e) == 0 && found &&
+	      f.jobs == 2 && f.bytes == 99 && f.priority == 2 && strcmp(f.batch, "B1") == 0 &&
+	      strcmp(f.state, "written") == 0);
+	CHECK(imp_spool_file_get(db, "p02", "2-B1.jobs", &f, &found, &e) == 0 && !found);
+	CHECK(imp_spool_file_open_jobs(db, "p01", "2-B1.jobs", &n1, &e) == 0 && n1 == 2);
+	/* a queue's log: nothing collected, then up to a byte */
+	CHECK(imp_spool_log_get(db, "p01", &n1, hex, &e) == 0 && n1 == 0 && hex[0] == '\0');
+	CHECK(imp_spool_log_set(db, "p01", 42, "ab", &e) == 0 &&
+	      imp_spool_log_set(db, "p01", 84, "cd", &e) == 0);
+	CHECK(imp_spool_log_get(db, "p01", &n1, hex, &e) == 0 && n1 == 84 && strcmp(hex, "cd") == 0);
 	CHECK(imp_spool_batch_room(db, "B1", &n1, &n2, &e) == 0 && n1 == 2 && n2 == 2);
 	CHECK(imp_spool_batch_queues(db, "B1", count_one, out, &e) == 0 &&
 	      strcmp(out, "p01/2=2 ") == 0);
@@ -1737,6 +1779,7 @@ test_spool_journal(void)
 	CHECK(imp_spool_job_collected(db, num[0], &found, &e) == 0 && !found);
 	CHECK(imp_spool_collection_sealed(db, &e) == 0);
 	CHECK(imp_spool_job_collected(db, num[0], &found, &e) == 0 && found);
+	CHECK(imp_spool_file_open_jobs(db, "p01", "2-B1.jobs", &n1, &e) == 0 && n1 == 0);
 	CHECK(imp_spool_collection_open(db, &coll, batch, &e) == 0 && coll == 0);
 	CHECK(imp_spool_laminate_get(db, "SL2", state, job, &found, &e) == 0 && found &&
 	      strcmp(state, "spoiled") == 0 && strcmp(job, "AB0000002") == 0);
@@ -1760,6 +1803,15 @@ test_spool_journal(void)
 	CHECK(imp_spool_incident(db, "p01", "new", "x", NULL, "test", to, &e) == 0 &&
 	      strcmp(to, "INC-00000001") == 0);
 	CHECK(imp_spool_incident_moved(db, to, &e) == 0);
+	CHECK(imp_spool_incident_known(db, "p01", "x", &found, &e) == 0 && found);
+	CHECK(imp_spool_incident_known(db, "p02", "x", &found, &e) == 0 && !found);
+	CHECK(imp_spool_file_incident(db, "p01", "2-B1.jobs", &e) == 0 &&
+	      imp_spool_file_get(db, "p01", "2-B1.jobs", &f, &found, &e) == 0 &&
+	      strcmp(f.state, "incident") == 0);
+	/* written again by a re-run of its batch: no longer an incident */
+	CHECK(imp_spool_file_put(db, &f, &e) == 0 &&
+	      imp_spool_file_get(db, "p01", "2-B1.jobs", &f, &found, &e) == 0 &&
+	      strcmp(f.state, "written") == 0);
 	imp_state_close(db);
 	CHECK(sh("rm -rf %s%s", dir, "") == 0);
 	free(num);
