@@ -48,42 +48,55 @@ struct csv_state {
 	uint64_t blank;               /* rows of empty cells skipped */
 };
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+/* The length of one strict UTF-8 sequence at s (of n bytes), its code
+ * point in *cp; 0 if none: no overlong forms, no surrogates, nothing above
+ * U+10FFFF. */
+size_t
+imp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, k;
+	uint32_t c = s[0], min;
+
+	if (c < 0x80)
+		len = 1, min = 0;
+	else if (c >= 0xc2 && c <= 0xdf)
+		len = 2, c &= 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, c &= 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, c &= 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[k] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Strict UTF-8 (imp_utf8_decode) throughout; else -1, *bad the offset. */
 int
 imp_utf8_check(const unsigned char *s, size_t n, size_t *bad)
 {
-	size_t i = 0, k, len;
-	uint32_t c, min;
+	size_t i = 0, len;
+	uint32_t c;
 
 	while (i < n) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
+		if (s[i] < 0x80)
+			len = 1;
+		else if ((len = imp_utf8_decode(s + i, n - i, &c)) == 0) {
+			*bad = i;
+			return -1;
 		}
-		if (c >= 0xc2 && c <= 0xdf)
-			len = 2, c &= 0x1f, min = 0x80;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3, c &= 0x0f, min = 0x800;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4, c &= 0x07, min = 0x10000;
-		else
-			goto fail;
-		if (i + len > n)
-			goto fail;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto fail;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			goto fail;
 		i += len;
 	}
 	return 0;
-fail:
-	*bad = i;
-	return -1;
 }
 
 /* Control characters other than CR, LF, TAB: C0, DEL, C1, and U+FFFE/U+FFFF. */

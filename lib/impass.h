@@ -444,6 +444,7 @@ int imp_csv_read_blank(const char *path, imp_row_fn *fn, void *arg, uint64_t *bl
 		       struct imp_err *e);
 int imp_csv_header(const struct imp_csv_row *row, const char *what, const char *const *columns,
 		   size_t n, size_t *col, struct imp_err *e);
+size_t imp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 int imp_utf8_check(const unsigned char *s, size_t n, size_t *bad);
 void imp_csv_cell(struct imp_buf *b, const char *s, int protect);
 

@@ -211,25 +211,10 @@ xml_char(uint32_t c)
 static size_t
 utf8_char(const unsigned char *s, size_t n)
 {
-	size_t len, k;
-	uint32_t c = s[0], min;
+	uint32_t c;
+	size_t len = imp_utf8_decode(s, n, &c);
 
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, c &= 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[k] & 0x3f);
-	}
-	return c >= min && xml_char(c) ? len : 0;
+	return len > 0 && xml_char(c) ? len : 0;
 }
 
 /* The reference at *pp ('&'), decoded into out; 0, or -1 outside the subset. */
