@@ -1996,17 +1996,6 @@ reprint_origin(sqlite3 *db, const char *batch, struct imp_batch *in, int *has,
 	return 0;
 }
 
-/* The passport element taken out of a record line (the number is spoiled). */
-static void
-drop_passport(struct imp_buf *b)
-{
-	char *p = strstr(b->p, "<passport "), *q = p ? strstr(p, "</passport>") : NULL;
-
-	if (q != NULL)
-		imp_buf_replace(b, (size_t)(p - b->p), (size_t)(q - p) + strlen("</passport>"),
-				"", 0);
-}
-
 struct reprinted {                    /* the reprint stream being written */
 	struct imp_writer *w;
 	struct imp_record *r;
@@ -2025,7 +2014,7 @@ reprint_job(void *arg, const struct imp_spool_job *j, struct imp_err *e)
 
 	imp_buf_reset(&rs->line);
 	imp_buf_add(&rs->line, j->record, j->record_len);
-	drop_passport(&rs->line);
+	imp_line_drop(&rs->line, "passport");
 	imp_lds_drop_chip(&rs->line);         /* and the chip data signed for it */
 	if (rs->line.oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
