@@ -28,7 +28,7 @@ PROGS="ingest validate verify-fee verify-nadra screen-pcl dedup render-mrz sign 
 
 # data: apps.csv (PN applications), nadra.csv, pcl.csv with planted entries
 PN=${PIPELINES_N:-500}
-if sanitized; then PN=${PIPELINES_N:-200}; fi   # the crash loops rerun it many times
+if sanitized; then PN=${PIPELINES_N:-250}; fi   # the crash loops rerun it many times (250: every code below planted)
 make_data() {
 	"$GEN" --seed 7 applications "$PN" > base.csv
 	"$GEN" --seed 7 nadra "$PN" > nadra.csv
