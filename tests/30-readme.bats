@@ -268,7 +268,7 @@ synopses() {
 	run_example -0 --separate-stderr
 	[[ $stderr =~ spool-print:\ B-[0-9]{8}-01:\ 20\ in,\ ([0-9]+)\ jobs ]] || fail "stderr: $stderr"
 	[ "${BASH_REMATCH[1]}" -ge 10 ]
-	assert_equal "$(find spool/print -name '*.xml' | wc -l)" "${BASH_REMATCH[1]}"
+	assert_equal "$(queued_jobs spool new)" "${BASH_REMATCH[1]}"
 }
 
 # run_console: each `$ ` command of the console example, its output (stdout
