@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * A file found in a print queue, as spool-print meets it (lib/safe.c):
- * its name read as a job's (imp_job_name) and the file read as a job
- * (imp_file_read, 64 KiB at most, no link followed, never blocking). The
+ * its name read as a job file's (imp_jobs_name) and the file read
+ * (imp_file_read, 64 KiB at most here, no link followed, never blocking). The
  * first byte picks what the printer account left under the name: 0 a
  * regular file holding the rest of the input, 1 a symbolic link to such a
  * file, 2 a FIFO, 3 a folder; the next byte is the name's length (at most
- * 32), then the name. Properties: a name is a job's exactly when it is
- * [0-2]-[A-Z]{2}[0-9]{7}.xml, and the number is its middle; only a
+ * 32), then the name. Properties: a name is a job file's exactly when it
+ * is [0-2]-BATCH.jobs, BATCH 1 to 64 of [A-Za-z0-9._-] starting with a
+ * letter or digit, and the priority and batch are what it says; only a
  * regular file of at most 64 KiB is read, and what is read is the file;
  * a link, a FIFO or a folder is refused at once (a FIFO does not hang).
  */
@@ -22,18 +23,15 @@
 #define JOB_MAX (64 * 1024)
 
 static int
-is_job(const char *n)
+is_jobs(const char *n)
 {
-	size_t i;
+	size_t len = strlen(n), i;
 
-	if (strlen(n) != 15 || !strchr("012", n[0]) || n[0] == '\0' || n[1] != '-' ||
-	    strcmp(n + 11, ".xml") != 0)
+	if (len < 8 || n[0] < '0' || n[0] > '2' || n[1] != '-' || strcmp(n + len - 5, ".jobs") != 0)
 		return 0;
-	for (i = 2; i < 4; i++)
-		if (n[i] < 'A' || n[i] > 'Z')
-			return 0;
-	for (i = 4; i < 11; i++)
-		if (n[i] < '0' || n[i] > '9')
+	for (i = 2; i < len - 5; i++)
+		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= 'a' && n[i] <= 'z') ||
+		      (n[i] >= '0' && n[i] <= '9') || (i > 2 && strchr("._-", n[i]) != NULL)))
 			return 0;
 	return 1;
 }
@@ -43,11 +41,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char dir[] = "/tmp/impass-fuzz-job-XXXXXX";
 	static int dfd = -1;
-	char name[40], num[10], target[64];
+	char name[40], batch[IMP_ID_MAX + 1], target[64];
 	struct imp_buf b = { 0 };
 	struct imp_err e = { 0 };
 	size_t len, i;
-	int kind, fd, rc;
+	int kind, fd, rc, prio = -1;
 
 	if (dfd < 0 && (mkdtemp(dir) == NULL || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0))
 		abort();
@@ -65,11 +63,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2 + len;
 	size -= 2 + len;
 
-	num[0] = '\0';
-	rc = imp_job_name(name, num);
-	FUZZ_ASSERT(rc == is_job(name));
+	batch[0] = '\0';
+	rc = imp_jobs_name(name, &prio, batch);
+	FUZZ_ASSERT(rc == is_jobs(name));
 	if (rc)
-		FUZZ_ASSERT(strlen(num) == 9 && memcmp(num, name + 2, 9) == 0);
+		FUZZ_ASSERT(prio == name[0] - '0' && strlen(batch) == len - 7 &&
+			    memcmp(batch, name + 2, len - 7) == 0);
 
 	unlinkat(dfd, name, 0);
 	unlinkat(dfd, name, AT_REMOVEDIR);
