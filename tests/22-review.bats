@@ -336,21 +336,24 @@ spool/decided/$b-D2.xml"
 }
 
 @test "review: after the next nights every released or corrected record is printed exactly once, every confirmed hold rejected" {
-	local b id n
+	local b id n all n0 rej
 	b=$(attr "$(grep '^<batch ' "$S")" id)
 	[ "$(all_filled | grep -cE ',(release|correct),')" -ge 17 ]
+	all=$(jobs)
+	n0=$(night0_batch)
 	for id in $(all_filled | grep -E ',(release|correct),' | cut -d, -f2); do
-		n=$(jobs | awk -v id="$id" '$1 == id' | wc -l)
+		n=$(awk -v id="$id" '$1 == id' <<< "$all" | wc -l)
 		[ "$n" -eq 1 ] || { echo "$id: $n print jobs"; return 1; }
-		jobs | awk -v id="$id" '$1 == id { print $2 }' | grep -Eq "^($b-D[12]|B-HAND-01-D1)$"
+		awk -v id="$id" '$1 == id { print $2 }' <<< "$all" | grep -Eq "^($b-D[12]|B-HAND-01-D1)$"
 	done
 	# (a rejected second export's application has the passport of its first, night 0's)
+	rej=$(rejected_in "$b-D1" "$b-D2" "B-HAND-01-D1")
 	for id in $(all_filled | grep ',reject,' | cut -d, -f2); do
-		[ "$(rejected_in "$b-D1" "$b-D2" "B-HAND-01-D1" | grep -cx "$id")" -eq 1 ]
-		[ "$(jobs | awk -v id="$id" -v n0="$(night0_batch)" '$1 == id && $2 != n0' | wc -l)" -eq 0 ]
+		[ "$(grep -cx "$id" <<< "$rej")" -eq 1 ]
+		[ "$(awk -v id="$id" -v n0="$n0" '$1 == id && $2 != n0' <<< "$all" | wc -l)" -eq 0 ]
 	done
 	# every job of a decided batch is one of those: nothing else printed
-	diff <(jobs | awk '$2 ~ /-D[0-9]+$/ { print $1 }' | sort) \
+	diff <(awk '$2 ~ /-D[0-9]+$/ { print $1 }' <<< "$all" | sort) \
 		<(all_filled | grep -E ',(release|correct),' | cut -d, -f2 | sort)
 	# nothing decided is lost: every held record is decided or still open
 	[ "$(cat "$C/reviewer.csv" "$C/screener.csv" | grep -cE ',(release|correct|reject),')" -eq "$(held_ids "$S" | wc -l)" ]
@@ -587,13 +590,16 @@ ledger_state() { sqlite3 "$C/spool/state.db" "SELECT state || ' ' || coalesce(wh
 
 # the held files of a spool: "record code office" of each, of one batch
 held_files() {
-	local f
-	for f in "$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
-		[ -e "$f" ] || continue
-		grep -qx "batch: $2" "$f" || continue
-		printf '%s %s %s\n' "$(sed -n 's/^record: //p' "$f")" "$(sed -n 's/^code: //p' "$f")" \
-			"$(sed -n 's/.*<office>\([^<]*\)<\/office>.*/\1/p' "$f")"
-	done | sort
+	local files=("$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9])
+	[ -e "${files[0]}" ] || return 0
+	awk -v b="batch: $2" '
+		function flush() { if (ok) print r, c, o; ok = 0; r = c = o = "" }
+		FNR == 1 { flush() }
+		$0 == b { ok = 1 }
+		/^record: / { r = substr($0, 9) }
+		/^code: / { c = substr($0, 7) }
+		match($0, /<office>[^<]*<\/office>/) { o = substr($0, RSTART + 8, RLENGTH - 17) }
+		END { flush() }' "${files[@]}" | sort
 }
 
 @test "review apply: the held files of decided records move out of held/ into reviewed/ as they were; held/ shows only what waits" {
@@ -616,7 +622,7 @@ held_files() {
 }
 
 @test "review holds: every hold of the spool with its office, wait and decision; the last night's report counts them by code and office" {
-	local b n d o line id dec f3 listing
+	local b n d o line id dec f3 listing reviewed
 	b=$(attr "$(grep '^<batch ' "$S")" id)
 	n=$(ls "$C/spool/held" "$C/spool/reviewed" | grep -c '\.[0-9]\{8\}$')
 	o=$(ls "$C/spool/held" | grep -c '\.[0-9]\{8\}$' || true)
@@ -624,13 +630,14 @@ held_files() {
 	run -0 --separate-stderr review holds
 	assert_line --index 0 "batch,id,office,stage,code,held_at,waited_days,decision,decided_at,into_batch"
 	listing=$output
+	reviewed=$(held_files "$C/spool/reviewed" "$b")
 	[ "${#lines[@]}" -eq $((n + 1)) ]
 	[ "$stderr" = "review: $C/spool: $n holds: $d decided, $o open" ]
 	# each decision of the first night, with its hold, office and batch of decided records
 	while IFS=, read -r id dec; do
 		line=$(printf '%s\n' "${lines[@]}" | grep "^$b,$id,")
 		[[ $line =~ ^$b,$id,[A-Z0-9-]+,[a-z-]+,[A-Z_]+,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z,0,$dec,[0-9]{4}-[0-9-]+T[0-9:]+Z,$b-D[12]$ ]] || { echo "$line"; return 1; }
-		[ "$(cut -d, -f3,5 <<< "$line" | tr , ' ')" = "$(held_files "$C/spool/reviewed" "$b" | awk -v id="$id" '$1 == id { print $3, $2 }')" ]
+		[ "$(cut -d, -f3,5 <<< "$line" | tr , ' ')" = "$(awk -v id="$id" '$1 == id { print $3, $2 }' <<< "$reviewed")" ]
 	done < <(cat "$C/reviewer.csv" "$C/screener.csv" | awk -F, '$8 ~ /^(release|correct|reject)$/ { print $2 "," $8 }')
 	# the report of the last night (night3) counts the same holds
 	f3=$(grep -lx "$KT/night3.csv" "$C"/spool/runs/2*/input.name)
