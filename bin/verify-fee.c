@@ -177,24 +177,24 @@ read_values(struct fee *f, struct imp_record *r, const char *v[V_N])
 	};
 	const char *line, *sec[2] = { NULL, NULL };
 	size_t len, n[2] = { 0, 0 }, i, k;
+	int found[V_N] = { 0 };
 
 	imp_record_line(r, &line, &len);
-	/* each section found once: <application>, then <normalised> after it */
+	/* each section found once: <application>, then <normalised> after it;
+	 * the fee and receipt as given, the choices normalised */
 	if (imp_line_section(line, len, "application", &sec[0], &n[0]) == 0)
 		k = (size_t)(sec[0] + n[0] - line);
 	else
 		k = 0;
 	if (imp_line_section(line + k, len - k, "normalised", &sec[1], &n[1]) != 0)
 		sec[1] = NULL;
-	for (i = 0; i < V_N; i++) {
-		k = i < V_TYPE ? 0 : 1;  /* the fee and receipt as given, the choices normalised */
-		v[i] = NULL;
-		if (sec[k] != NULL && imp_line_value(sec[k], n[k], name[i], &f->val[i]) == 0 &&
-		    f->val[i].len > 0)
-			v[i] = f->val[i].p;
-		else if (f->val[i].oom)
-			return -1;
-	}
+	if ((sec[0] != NULL &&
+	     imp_line_values(sec[0], n[0], name, V_TYPE, f->val, found) != 0) ||
+	    (sec[1] != NULL && imp_line_values(sec[1], n[1], name + V_TYPE, V_N - V_TYPE,
+					       f->val + V_TYPE, found + V_TYPE) != 0))
+		return -1;
+	for (i = 0; i < V_N; i++)
+		v[i] = found[i] && f->val[i].len > 0 ? f->val[i].p : NULL;
 	return 0;
 }
 
@@ -208,8 +208,8 @@ schedule_for(const struct fee *f, const char *type, const char *cat, int pages, 
 
 	for (i = 0; i < f->nrows; i++) {
 		r = &f->rows[i];
-		if (strcmp(r->type, type) == 0 && strcmp(r->category, cat) == 0 &&
-		    r->pages == pages && r->validity == validity &&
+		if (r->pages == pages && r->validity == validity &&
+		    strcmp(r->type, type) == 0 && strcmp(r->category, cat) == 0 &&
 		    imp_date_cmp(&r->from, on) <= 0 && (r->to.y == 0 || imp_date_cmp(on, &r->to) <= 0))
 			return r;
 	}
@@ -249,7 +249,12 @@ schedule_check(struct fee *f, const char *const *v, long fee)
 				"%s to %s)", fee, row->amount, f->schedule_path, row->line, type, cat,
 				pages, years, from, row->to.y ? to : "no end");
 	}
-	imp_buf_printf(&f->ok, "fee Rs. %ld as the schedule asks (line %lu)", fee, row->line);
+	/* (the sentence of nearly every record: made without printf) */
+	imp_buf_puts(&f->ok, "fee Rs. ");
+	imp_buf_uint(&f->ok, (unsigned long)fee);
+	imp_buf_puts(&f->ok, " as the schedule asks (line ");
+	imp_buf_uint(&f->ok, row->line);
+	imp_buf_puts(&f->ok, ")");
 }
 
 /* The receipt is the application's alone: recorded for it, or found another's. */
@@ -305,8 +310,12 @@ check_receipt(struct fee *f, struct imp_record *r, const char *receipt, long fee
 				f->payments_path, p.line);
 		return 0;
 	}
-	imp_buf_printf(&f->ok, ", paid on %s by %s, receipt %s", p.paid_on,
-		       p.channel[0] ? p.channel : "an unnamed channel", receipt);
+	imp_buf_puts(&f->ok, ", paid on ");
+	imp_buf_puts(&f->ok, p.paid_on);
+	imp_buf_puts(&f->ok, " by ");
+	imp_buf_puts(&f->ok, p.channel[0] ? p.channel : "an unnamed channel");
+	imp_buf_puts(&f->ok, ", receipt ");
+	imp_buf_puts(&f->ok, receipt);
 	return claim(f, r, at, receipt, other, e);
 }
 

@@ -4,7 +4,7 @@
  * status) as an index: a header, the receipts' entries in receipt order
  * (a receipt paid and reversed is reversed, one paid twice counts at its
  * first line), and (hash of the receipt, entry) pairs sorted by hash, found
- * by binary search. verify-fee builds it in memory from the CSV on every
+ * through a table of where each value of the hash's top bits begins. verify-fee builds it in memory from the CSV on every
  * run, or once into a file beside the export (verify-fee --index) that
  * each run maps: reading the CSV was a tenth of verify-fee's time.
  *
@@ -60,6 +60,8 @@ struct imp_payments {
 	const struct entry *v;
 	const struct imp_pair *pairs;
 	uint64_t n, twice;
+	uint32_t *start;              /* per top bits of a hash, its first pair */
+	unsigned bits;
 };
 
 /* ---- the export's cells ----------------------------------------------------- */
@@ -276,10 +278,16 @@ build(const char *csv, unsigned char **out, size_t *size, struct imp_err *e)
 	return 0;
 }
 
-static void
-attach(struct imp_payments *p, const unsigned char *base, size_t size)
+/*
+ * The pairs found by the top bits of their hash (about one pair a bucket),
+ * so that a look-up touches two cache lines instead of a binary search's
+ * dozen and more.
+ */
+static int
+attach(struct imp_payments *p, const unsigned char *base, size_t size, struct imp_err *e)
 {
 	const struct header *h = (const struct header *)base;
+	uint64_t i, b;
 
 	p->base = base;
 	p->size = size;
@@ -287,6 +295,19 @@ attach(struct imp_payments *p, const unsigned char *base, size_t size)
 	p->twice = h->twice;
 	p->v = (const struct entry *)(base + HEADER);
 	p->pairs = (const struct imp_pair *)(base + HEADER + p->n * sizeof(struct entry));
+	if (p->n >= UINT32_MAX)
+		return imp_fail(e, EX_DATAERR, "the payments export has more than %u receipts",
+				UINT32_MAX - 1);
+	for (p->bits = 1; p->bits < 32 && ((uint64_t)1 << p->bits) < p->n; p->bits++)
+		;
+	if ((p->start = malloc((((size_t)1 << p->bits) + 1) * sizeof *p->start)) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	for (i = 0, b = 0; b <= ((uint64_t)1 << p->bits); b++) {
+		while (i < p->n && p->pairs[i].key >> (64 - p->bits) < b)
+			i++;
+		p->start[b] = (uint32_t)i;
+	}
+	return 0;
 }
 
 int
@@ -300,8 +321,7 @@ imp_payments_load(const char *csv, struct imp_payments **pp, struct imp_err *e)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = build(csv, &base, &size, e)) != 0)
 		return rc;
-	attach(*pp, base, size);
-	return 0;
+	return attach(*pp, base, size, e);
 }
 
 /* The SHA-256 and size of a file's bytes. */
@@ -415,7 +435,8 @@ imp_payments_open(const char *index, const char *csv, struct imp_payments **pp,
 		return imp_fail(e, EX_DATAERR, "the payments index %s is damaged (its receipts do "
 				"not hash to its header's SHA-256); make it again with verify-fee "
 				"--index %s -o %s", index, csv, index);
-	attach(p, p->base, p->size);
+	if ((rc = attach(p, p->base, p->size, e)) != 0)
+		return rc;
 	for (i = 0; i < p->n; i++)   /* (what the builder wrote; cheap to be sure) */
 		if (p->v[i].receipt[IMP_RECEIPT_MAX] || p->v[i].channel[IMP_CHANNEL_MAX] ||
 		    p->v[i].paid_on[10] || p->v[i].status > IMP_PAY_REVERSED ||
@@ -452,16 +473,12 @@ imp_payments_twice(const struct imp_payments *p)
 int
 imp_payments_find(const struct imp_payments *p, const char *receipt, uint64_t *at)
 {
-	uint64_t key = receipt_hash(receipt), lo = 0, hi = p->n, mid;
+	uint64_t key = receipt_hash(receipt), b = key >> (64 - p->bits);
+	uint64_t lo = p->start[b], hi = p->start[b + 1];
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (p->pairs[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < p->n && p->pairs[lo].key == key; lo++)
+	for (; lo < hi && p->pairs[lo].key < key; lo++)
+		;
+	for (; lo < hi && p->pairs[lo].key == key; lo++)
 		if (p->pairs[lo].value < p->n && strcmp(p->v[p->pairs[lo].value].receipt, receipt) == 0) {
 			*at = p->pairs[lo].value;
 			return 0;
@@ -491,5 +508,6 @@ imp_payments_close(struct imp_payments *p)
 		munmap((void *)p->base, p->size);
 	else
 		free((void *)p->base);
+	free(p->start);
 	free(p);
 }
