@@ -450,7 +450,6 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 		{ "payments", required_argument, NULL, 'p' },
 		{ "payments-index", required_argument, NULL, 'i' },
 		{ "index", required_argument, NULL, 'I' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },

@@ -360,11 +360,16 @@ imp_payments_index(const char *csv, const char *out, uint64_t *count, struct imp
 {
 	unsigned char before[IMP_HASH_LEN], after[IMP_HASH_LEN], *base = NULL;
 	struct header *h;
+	struct stat in, to;
 	uint64_t size0, size1;
 	size_t size;
 	int rc;
 
 	*count = 0;
+	if (stat(csv, &in) == 0 && stat(out, &to) == 0 && in.st_dev == to.st_dev &&
+	    in.st_ino == to.st_ino)
+		return imp_fail(e, EX_CANTCREAT, "%s is the payments export itself: give the index "
+				"another name", out);
 	if ((rc = file_sha256(csv, before, &size0, e)) != 0 ||
 	    (rc = build(csv, &base, &size, e)) != 0 ||
 	    (rc = file_sha256(csv, after, &size1, e)) != 0) {

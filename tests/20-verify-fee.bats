@@ -395,6 +395,11 @@ index_refused() {
 	assert_equal "$stderr" "verify-fee: payments bad.csv line 17: status 'pending' is not paid or reversed; correct the export"
 	run -0 ls
 	refute_output --partial p.idx
+	# the export is never written over
+	cp bad.csv keep.csv
+	run -73 --separate-stderr verify-fee --index bad.csv -o ./bad.csv
+	assert_equal "$stderr" 'verify-fee: ./bad.csv is the payments export itself: give the index another name'
+	cmp bad.csv keep.csv
 	run -66 --separate-stderr verify-fee --index none.csv -o p.idx
 	[[ $stderr == 'verify-fee: '*'none.csv'* ]] || fail "$stderr"
 	[ ! -e p.idx ]
