@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,7 +16,6 @@
 #include "fees.h"
 
 #define PROG "verify-fee"
-#define CHANNEL_MAX 32
 
 struct fee_row {                      /* one row of the fee schedule */
 	char type[12], category[12];
@@ -25,28 +25,14 @@ struct fee_row {                      /* one row of the fee schedule */
 	unsigned long line;
 };
 
-enum { PAY_PAID, PAY_REVERSED };
-
-struct payment {
-	long amount;
-	char paid_on[11];
-	char channel[CHANNEL_MAX + 1];
-	int status;
-	unsigned long line;
-	char claimed_by[IMP_ID_MAX + 1];  /* the application of this batch it pays for */
-};
-
 /* the values of a record that verify-fee reads (read_values) */
 enum { V_FEE, V_RECEIPT, V_TYPE, V_CATEGORY, V_PAGES, V_YEARS, V_APPLIED, V_N };
 
 struct fee {
-	const char *schedule_path, *payments_path;
+	const char *schedule_path, *payments_path, *index_path;
 	struct fee_row *rows;
 	size_t nrows;
-	struct imp_map *receipts;     /* receipt -> index in pay */
-	struct payment *pay;
-	size_t npay, cap;
-	unsigned long twice;          /* receipts paid twice in the export */
+	struct imp_payments *pay;     /* the payments export, indexed by receipt */
 	sqlite3 *db;
 	struct imp_fees *claims;      /* the batch's receipts, recorded at its end */
 	struct imp_verdict v;
@@ -57,75 +43,24 @@ struct fee {
 	uint64_t fresh, own;          /* receipts recorded now, and by a run before */
 };
 
-/* ---- the two CSV files ------------------------------------------------------ */
+/* ---- the fee schedule ---------------------------------------------------------- */
 
 static const char *const schedule_cols[] = {
 	"passport_type", "category", "pages", "validity_years", "amount", "valid_from", "valid_to",
 };
 enum { S_TYPE, S_CATEGORY, S_PAGES, S_VALIDITY, S_AMOUNT, S_FROM, S_TO, S_NCOLS };
 
-static const char *const payment_cols[] = {
-	"receipt_no", "amount", "paid_on", "channel", "status",
-};
-enum { P_RECEIPT, P_AMOUNT, P_PAID_ON, P_CHANNEL, P_STATUS, P_NCOLS };
-
 struct csv_ctx {
 	struct fee *f;
-	size_t col[S_NCOLS];          /* S_NCOLS > P_NCOLS */
-	char cell[S_NCOLS][64];
+	size_t col[S_NCOLS];
+	char cell[S_NCOLS][IMP_CELL_MAX];
 };
 
-/* A whole number of rupees, 0 to 9999999. */
 static int
-rupees(const char *s, long *out)
+row_choices(struct fee_row *r, char (*cell)[IMP_CELL_MAX])
 {
-	size_t n = strspn(s, "0123456789");
-
-	if (n == 0 || n > 7 || s[n] != '\0')
-		return -1;
-	*out = strtol(s, NULL, 10);
-	return 0;
-}
-
-/* The row's cells, spaces around them dropped. */
-static int
-cells(struct csv_ctx *c, const struct imp_csv_row *row, const char *const *cols, size_t ncols,
-      const char *what, struct imp_err *e)
-{
-	const char *s;
-	size_t i, len;
-
-	if (row->n != ncols)
-		return imp_fail(e, EX_DATAERR, "%s %s line %lu: %zu fields, the header has %zu; "
-				"correct the file", what, row->file, row->line, row->n, ncols);
-	for (i = 0; i < ncols; i++) {
-		s = row->field[c->col[i]];
-		s += strspn(s, " ");
-		for (len = strlen(s); len > 0 && s[len - 1] == ' '; len--)
-			;
-		if (len >= sizeof c->cell[i])
-			return imp_fail(e, EX_DATAERR, "%s %s line %lu: the value of %s is longer "
-					"than %zu characters; correct the file", what, row->file,
-					row->line, cols[i],
-					sizeof c->cell[i] - 1);
-		memcpy(c->cell[i], s, len);
-		c->cell[i][len] = '\0';
-	}
-	return 0;
-}
-
-static void
-lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-}
-
-static int
-row_choices(struct fee_row *r, char (*cell)[64])
-{
-	lower(cell[S_TYPE]);
-	lower(cell[S_CATEGORY]);
+	imp_ascii_lower(cell[S_TYPE]);
+	imp_ascii_lower(cell[S_CATEGORY]);
 	if (strcmp(cell[S_TYPE], "ordinary") && strcmp(cell[S_TYPE], "official") &&
 	    strcmp(cell[S_TYPE], "diplomatic"))
 		return S_TYPE;
@@ -141,7 +76,7 @@ row_choices(struct fee_row *r, char (*cell)[64])
 	r->validity = atoi(cell[S_VALIDITY]);
 	if (strcmp(cell[S_VALIDITY], "5") && strcmp(cell[S_VALIDITY], "10"))
 		return S_VALIDITY;
-	if (rupees(cell[S_AMOUNT], &r->amount) != 0)
+	if (imp_rupees(cell[S_AMOUNT], &r->amount) != 0)
 		return S_AMOUNT;
 	if (imp_date_iso(cell[S_FROM], &r->from) != 0)
 		return S_FROM;
@@ -178,7 +113,8 @@ schedule_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 
 	if (row->header)
 		return imp_csv_header(row, "the fee schedule", schedule_cols, S_NCOLS, c->col, e);
-	if ((bad = cells(c, row, schedule_cols, S_NCOLS, "fee schedule", e)) != 0)
+	if ((bad = imp_fee_cells(row, c->col, schedule_cols, S_NCOLS, c->cell, "fee schedule",
+				 e)) != 0)
 		return bad;
 	if ((bad = row_choices(&r, c->cell)) >= 0)
 		return imp_fail(e, EX_DATAERR, "fee schedule %s line %lu: %s '%s' is %s; correct "
@@ -203,93 +139,24 @@ schedule_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 }
 
 static int
-add_payment(struct fee *f, const char *receipt, const struct payment *p, struct imp_err *e)
-{
-	struct payment *grown, *old;
-	uint64_t k;
-	int rc;
-
-	if ((rc = imp_map_put(f->receipts, receipt, f->npay, &k)) < 0)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	if (rc > 0) {                 /* listed before: a reversal wins */
-		old = &f->pay[k];
-		if (p->status == PAY_REVERSED && old->status == PAY_PAID)
-			*old = *p;
-		else if (p->status == PAY_PAID && old->status == PAY_PAID && ++f->twice <= 5)
-			imp_warn(PROG, NULL, "payments %s line %lu: receipt %s is paid twice in the "
-				 "export (line %lu first, which counts); ask the bank", f->payments_path,
-				 p->line, receipt, old->line);
-		return 0;
-	}
-	if (f->npay == f->cap) {
-		if ((grown = reallocarray(f->pay, f->cap ? f->cap * 2 : 1024, sizeof *grown)) == NULL)
-			return imp_fail(e, EX_SOFTWARE, "out of memory");
-		f->pay = grown;
-		f->cap = f->cap ? f->cap * 2 : 1024;
-	}
-	f->pay[f->npay++] = *p;
-	return 0;
-}
-
-static int
-payment_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
-{
-	struct csv_ctx *c = arg;
-	struct payment p;
-	struct imp_date d;
-	int rc;
-
-	if (row->header)
-		return imp_csv_header(row, "the payments export", payment_cols, P_NCOLS, c->col, e);
-	if ((rc = cells(c, row, payment_cols, P_NCOLS, "payments", e)) != 0)
-		return rc;
-	lower(c->cell[P_STATUS]);
-	p.line = row->line;
-	p.claimed_by[0] = '\0';
-	p.status = strcmp(c->cell[P_STATUS], "paid") == 0 ? PAY_PAID :
-		   strcmp(c->cell[P_STATUS], "reversed") == 0 ? PAY_REVERSED : -1;
-	if (c->cell[P_RECEIPT][0] == '\0' || strlen(c->cell[P_RECEIPT]) > IMP_RECEIPT_MAX)
-		return imp_fail(e, EX_DATAERR, "payments %s line %lu: receipt_no '%s' is empty or "
-				"longer than %d characters; correct the export", row->file,
-				row->line, c->cell[P_RECEIPT], IMP_RECEIPT_MAX);
-	if (rupees(c->cell[P_AMOUNT], &p.amount) != 0)
-		return imp_fail(e, EX_DATAERR, "payments %s line %lu: amount '%s' is not a whole "
-				"number of rupees (0 to 9999999); correct the export", row->file,
-				row->line, c->cell[P_AMOUNT]);
-	if (imp_date_iso(c->cell[P_PAID_ON], &d) != 0)
-		return imp_fail(e, EX_DATAERR, "payments %s line %lu: paid_on '%s' is not a date "
-				"YYYY-MM-DD; correct the export", row->file, row->line,
-				c->cell[P_PAID_ON]);
-	if (p.status < 0)
-		return imp_fail(e, EX_DATAERR, "payments %s line %lu: status '%s' is not paid or "
-				"reversed; correct the export", row->file, row->line,
-				c->cell[P_STATUS]);
-	if (strlen(c->cell[P_CHANNEL]) > CHANNEL_MAX)
-		return imp_fail(e, EX_DATAERR, "payments %s line %lu: channel is longer than %d "
-				"characters; correct the export", row->file, row->line, CHANNEL_MAX);
-	imp_date_str(&d, p.paid_on);
-	snprintf(p.channel, sizeof p.channel, "%.*s", CHANNEL_MAX, c->cell[P_CHANNEL]);
-	return add_payment(c->f, c->cell[P_RECEIPT], &p, e);
-}
-
-static int
 load(struct fee *f, struct imp_err *e)
 {
 	struct csv_ctx c = { .f = f };
+	uint64_t twice;
 	int rc;
 
-	if ((f->receipts = imp_map_new()) == NULL)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = imp_csv_read(f->schedule_path, schedule_row, &c, e)) != 0)
 		return rc;
 	if (f->nrows == 0)
 		return imp_fail(e, EX_DATAERR, "fee schedule %s has no rows; give the office's "
 				"schedule", f->schedule_path);
-	memset(&c, 0, sizeof c);
-	c.f = f;
-	if ((rc = imp_csv_read(f->payments_path, payment_row, &c, e)) == 0 && f->twice > 5)
-		imp_warn(PROG, NULL, "payments %s: %lu receipts paid twice in the export",
-			 f->payments_path, f->twice);
+	if (f->index_path == NULL)    /* the export read now (its warnings said as it is) */
+		return imp_payments_load(f->payments_path, &f->pay, e);
+	if ((rc = imp_payments_open(f->index_path, f->payments_path, &f->pay, e)) == 0 &&
+	    (twice = imp_payments_twice(f->pay)) > 0)
+		imp_warn(PROG, NULL, "payments %s: %" PRIu64 " receipts paid twice in the export "
+			 "(the first line of each counts; verify-fee --index named them)",
+			 f->payments_path, twice);
 	return rc;
 }
 
@@ -310,24 +177,24 @@ read_values(struct fee *f, struct imp_record *r, const char *v[V_N])
 	};
 	const char *line, *sec[2] = { NULL, NULL };
 	size_t len, n[2] = { 0, 0 }, i, k;
+	int found[V_N] = { 0 };
 
 	imp_record_line(r, &line, &len);
-	/* each section found once: <application>, then <normalised> after it */
+	/* each section found once: <application>, then <normalised> after it;
+	 * the fee and receipt as given, the choices normalised */
 	if (imp_line_section(line, len, "application", &sec[0], &n[0]) == 0)
 		k = (size_t)(sec[0] + n[0] - line);
 	else
 		k = 0;
 	if (imp_line_section(line + k, len - k, "normalised", &sec[1], &n[1]) != 0)
 		sec[1] = NULL;
-	for (i = 0; i < V_N; i++) {
-		k = i < V_TYPE ? 0 : 1;  /* the fee and receipt as given, the choices normalised */
-		v[i] = NULL;
-		if (sec[k] != NULL && imp_line_value(sec[k], n[k], name[i], &f->val[i]) == 0 &&
-		    f->val[i].len > 0)
-			v[i] = f->val[i].p;
-		else if (f->val[i].oom)
-			return -1;
-	}
+	if ((sec[0] != NULL &&
+	     imp_line_values(sec[0], n[0], name, V_TYPE, f->val, found) != 0) ||
+	    (sec[1] != NULL && imp_line_values(sec[1], n[1], name + V_TYPE, V_N - V_TYPE,
+					       f->val + V_TYPE, found + V_TYPE) != 0))
+		return -1;
+	for (i = 0; i < V_N; i++)
+		v[i] = found[i] && f->val[i].len > 0 ? f->val[i].p : NULL;
 	return 0;
 }
 
@@ -341,8 +208,8 @@ schedule_for(const struct fee *f, const char *type, const char *cat, int pages, 
 
 	for (i = 0; i < f->nrows; i++) {
 		r = &f->rows[i];
-		if (strcmp(r->type, type) == 0 && strcmp(r->category, cat) == 0 &&
-		    r->pages == pages && r->validity == validity &&
+		if (r->pages == pages && r->validity == validity &&
+		    strcmp(r->type, type) == 0 && strcmp(r->category, cat) == 0 &&
 		    imp_date_cmp(&r->from, on) <= 0 && (r->to.y == 0 || imp_date_cmp(on, &r->to) <= 0))
 			return r;
 	}
@@ -382,24 +249,23 @@ schedule_check(struct fee *f, const char *const *v, long fee)
 				"%s to %s)", fee, row->amount, f->schedule_path, row->line, type, cat,
 				pages, years, from, row->to.y ? to : "no end");
 	}
-	imp_buf_printf(&f->ok, "fee Rs. %ld as the schedule asks (line %lu)", fee, row->line);
+	/* (the sentence of nearly every record: made without printf) */
+	imp_buf_puts(&f->ok, "fee Rs. ");
+	imp_buf_uint(&f->ok, (unsigned long)fee);
+	imp_buf_puts(&f->ok, " as the schedule asks (line ");
+	imp_buf_uint(&f->ok, row->line);
+	imp_buf_puts(&f->ok, ")");
 }
 
 /* The receipt is the application's alone: recorded for it, or found another's. */
 static int
-claim(struct fee *f, struct imp_record *r, const char *receipt, struct payment *p, long fee,
-      const char **other, struct imp_err *e)
+claim(struct fee *f, struct imp_record *r, uint64_t at, const char *receipt, const char **other,
+      struct imp_err *e)
 {
-	const char *id = imp_record_id(r);
 	int rc, outcome;
 
-	if (p->claimed_by[0] != '\0') {          /* by an application before in the batch */
-		imp_fees_batch_use(f->claims, p->claimed_by, &f->use);
-		outcome = strcmp(p->claimed_by, id) == 0 ? IMP_FEE_OWN : IMP_FEE_OTHER;
-	} else if ((rc = imp_fees_claim(f->claims, receipt, id, fee, &outcome, &f->use, e)) != 0)
+	if ((rc = imp_fees_claim(f->claims, at, imp_record_id(r), &outcome, &f->use, e)) != 0)
 		return rc;
-	else if (outcome == IMP_FEE_FRESH)   /* (one recorded before keeps its time) */
-		snprintf(p->claimed_by, sizeof p->claimed_by, "%s", id);
 	if (outcome == IMP_FEE_FRESH)
 		f->fresh++;
 	else if (outcome == IMP_FEE_OWN)
@@ -418,35 +284,39 @@ static int
 check_receipt(struct fee *f, struct imp_record *r, const char *receipt, long fee,
 	      const char **other, struct imp_err *e)
 {
-	struct payment *p;
-	uint64_t k;
+	struct imp_payment p;
+	uint64_t at;
 
 	if (receipt == NULL) {
 		imp_verdict_add(&f->v, IMP_REJECTED, "FEE_NOT_PAID", "no fee_receipt; an ordinary "
 				"passport is paid before it is made");
 		return 0;
 	}
-	if (imp_map_get(f->receipts, receipt, &k) != 0) {
+	if (imp_payments_find(f->pay, receipt, &at) != 0) {
 		imp_verdict_add(&f->v, IMP_REJECTED, "FEE_NOT_PAID", "receipt %s is not in the "
 				"payments export %s", receipt, f->payments_path);
 		return 0;
 	}
-	p = &f->pay[k];
-	if (p->status == PAY_REVERSED) {
+	imp_payments_get(f->pay, at, &p);
+	if (p.status == IMP_PAY_REVERSED) {
 		imp_verdict_add(&f->v, IMP_REJECTED, "FEE_REVERSED", "receipt %s (Rs. %ld, %s, %s) "
-				"was reversed by the bank (%s line %lu)", receipt, p->amount,
-				p->paid_on, p->channel, f->payments_path, p->line);
+				"was reversed by the bank (%s line %lu)", receipt, p.amount,
+				p.paid_on, p.channel, f->payments_path, p.line);
 		return 0;
 	}
-	if (p->amount != fee) {
+	if (p.amount != fee) {
 		imp_verdict_add(&f->v, IMP_REJECTED, "FEE_AMOUNT_WRONG", "receipt %s paid Rs. %ld, "
-				"fee_amount is Rs. %ld (%s line %lu)", receipt, p->amount, fee,
-				f->payments_path, p->line);
+				"fee_amount is Rs. %ld (%s line %lu)", receipt, p.amount, fee,
+				f->payments_path, p.line);
 		return 0;
 	}
-	imp_buf_printf(&f->ok, ", paid on %s by %s, receipt %s", p->paid_on,
-		       p->channel[0] ? p->channel : "an unnamed channel", receipt);
-	return claim(f, r, receipt, p, fee, other, e);
+	imp_buf_puts(&f->ok, ", paid on ");
+	imp_buf_puts(&f->ok, p.paid_on);
+	imp_buf_puts(&f->ok, " by ");
+	imp_buf_puts(&f->ok, p.channel[0] ? p.channel : "an unnamed channel");
+	imp_buf_puts(&f->ok, ", receipt ");
+	imp_buf_puts(&f->ok, receipt);
+	return claim(f, r, at, receipt, other, e);
 }
 
 static void
@@ -476,7 +346,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	if (read_values(f, r, v) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	fee = v[V_FEE], receipt = v[V_RECEIPT], type = v[V_TYPE];
-	if (fee != NULL && rupees(fee, &amount) != 0)
+	if (fee != NULL && imp_rupees(fee, &amount) != 0)
 		return imp_record_step(r, PROG, IMP_REJECTED, "FEE_AMOUNT_WRONG", NULL, "fee_amount "
 				       "'%s' is not a whole number of rupees; it must come "
 				       "through validate", fee);
@@ -507,7 +377,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 	struct fee *f = arg;
 
 	snprintf(f->batch, sizeof f->batch, "%s", in->id);
-	return imp_fees_begin(f->db, in->id, &f->claims, e);
+	return imp_fees_begin(f->db, in->id, f->pay, &f->claims, e);
 }
 
 /* Before the output is sealed: the receipts recorded, or the run fails. */
@@ -526,11 +396,26 @@ end(void *arg, struct imp_err *e)
 	return 0;
 }
 
+/* verify-fee --index CSV -o OUT */
+static int
+build_index(const char *csv, const char *out, struct imp_err *e)
+{
+	double t0 = imp_now();
+	uint64_t n;
+	int rc;
+
+	if ((rc = imp_payments_index(csv, out, &n, e)) == 0)
+		fprintf(stderr, "%s: indexed %" PRIu64 " receipts of %s into %s, %.1f s\n", PROG, n,
+			csv, out, imp_now() - t0);
+	return rc;
+}
+
 static void
 usage(FILE *out)
 {
 	fputs("usage: verify-fee --schedule FILE --payments FILE [--state FILE] [-s FPR]\n"
-	      "                  [-t FILE] [FILE|-]\n", out);
+	      "                  [-t FILE] [--payments-index FILE] [FILE|-]\n"
+	      "       verify-fee --index CSV -o OUT\n", out);
 }
 
 static void
@@ -538,18 +423,22 @@ help(void)
 {
 	usage(stdout);
 	fputs("Check each application's fee against the fee schedule and the bank's payments;\n"
-	      "record the receipts used in the state database.\n"
-	      "  -f, --schedule FILE   the fee schedule (CSV)\n"
-	      "  -p, --payments FILE   the payments export of the bank or payment app (CSV)\n"
-	      "      --state FILE      the state database (default $IMPASS_SPOOL/state.db)\n"
-	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
-	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
-	      "  -h, --help            this text;  --version  the version\n"
+	      "record the receipts used in the state database; index a payments export.\n"
+	      "  -f, --schedule FILE         the fee schedule (CSV)\n"
+	      "  -p, --payments FILE         the payments export of the bank or payment app (CSV)\n"
+	      "  -i, --payments-index FILE   the export's index (made with --index), used\n"
+	      "                              instead of reading it; refused unless it is the\n"
+	      "                              export's as it is now\n"
+	      "      --state FILE            the state database (default $IMPASS_SPOOL/state.db)\n"
+	      "  -s, --signer FPR            stage key that seals (default $IMPASS_SIGNER)\n"
+	      "  -t, --trust FILE            trust file (default $IMPASS_TRUST)\n"
+	      "      --index CSV -o OUT      index the payments export CSV into OUT\n"
+	      "  -h, --help                  this text;  --version  the version\n"
 	      "See verify-fee(1).\n", stdout);
 }
 
 struct opts {
-	const char *state;
+	const char *state, *index, *out;
 	struct imp_stage_opts so;
 };
 
@@ -559,6 +448,8 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 	static const struct option longopts[] = {
 		{ "schedule", required_argument, NULL, 'f' },
 		{ "payments", required_argument, NULL, 'p' },
+		{ "payments-index", required_argument, NULL, 'i' },
+		{ "index", required_argument, NULL, 'I' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },
@@ -568,10 +459,13 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:p:s:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:p:i:o:s:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': f->schedule_path = optarg; break;
 		case 'p': f->payments_path = optarg; break;
+		case 'i': f->index_path = optarg; break;
+		case 'I': o->index = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'S': o->state = optarg; break;
 		case 's': o->so.signer = optarg; break;
 		case 't': o->so.trust = optarg; break;
@@ -579,6 +473,14 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 		case 'V': puts(PROG " " IMP_VERSION); exit(imp_close_stdout(PROG, NULL));
 		default: usage(stderr); return EX_USAGE;
 		}
+	}
+	if (o->index != NULL || o->out != NULL) {   /* index mode: nothing else */
+		if (o->index == NULL || o->out == NULL || argc > optind || f->schedule_path ||
+		    f->payments_path || f->index_path || o->state || o->so.signer || o->so.trust) {
+			usage(stderr);
+			return EX_USAGE;
+		}
+		return 0;
 	}
 	if (argc - optind > 1 || f->schedule_path == NULL || f->payments_path == NULL) {
 		usage(stderr);
@@ -593,9 +495,8 @@ cleanup(struct fee *f)
 {
 	imp_fees_free(f->claims);
 	imp_state_close(f->db);
-	imp_map_free(f->receipts);
+	imp_payments_close(f->pay);
 	free(f->rows);
-	free(f->pay);
 	imp_verdict_free(&f->v);
 	imp_buf_free(&f->ok);
 	for (size_t i = 0; i < V_N; i++)
@@ -619,6 +520,10 @@ main(int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, &f, &o)) != 0)
 		return rc;
 	imp_init(&run);
+	if (o.index != NULL) {
+		rc = build_index(o.index, o.out, &e);
+		return imp_exit(PROG, NULL, NULL, rc, &e);
+	}
 	if ((rc = load(&f, &e)) == 0 && (rc = imp_state_open(o.state, 30000, &f.db, &e)) == 0)
 		rc = imp_stage_run(PROG, &st, &o.so, &run, &e);
 	cleanup(&f);

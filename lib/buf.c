@@ -49,6 +49,19 @@ imp_buf_puts(struct imp_buf *b, const char *s)
 	imp_buf_add(b, s, strlen(s));
 }
 
+/* A number in decimal, without printf (a record's sentence is made per record). */
+void
+imp_buf_uint(struct imp_buf *b, unsigned long long n)
+{
+	char d[20];
+	size_t i = sizeof d;
+
+	do
+		d[--i] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	imp_buf_add(b, d + i, sizeof d - i);
+}
+
 void
 imp_buf_vprintf(struct imp_buf *b, const char *fmt, va_list ap)
 {

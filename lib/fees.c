@@ -6,11 +6,13 @@
  * leaves nothing, and a re-run of the batch finds its own applications'
  * receipts (the same tracking id), which are not a second use.
  *
- * While the batch is read each receipt is only looked up in the table
- * (a read) and kept in memory with the batch's others; at the end they are
- * inserted in receipt order. A night's receipts come in random order, and
- * inserting them so into the table's b-tree cost a fifth of verify-fee's
- * time; in order the pages fill one after the other.
+ * While the batch is read each receipt is only looked up in the table (a
+ * read) and marked, with the application that claims it, on the entry of
+ * the payments index that has it; at the end the marked ones are inserted
+ * in the index's order, which is the receipts' order. A night's receipts
+ * come in random order, and inserting them so into the table's b-tree cost
+ * a fifth of verify-fee's time; in order the pages fill one after the
+ * other.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +28,13 @@ static const char schema[] =
 	" amount INTEGER NOT NULL,"
 	" recorded TEXT NOT NULL) WITHOUT ROWID;";
 
-struct claim {
-	char receipt[IMP_RECEIPT_MAX + 1];   /* in place: a malloc and free each cost */
-	char tracking_id[IMP_ID_MAX + 1];
-	long amount;
-};
-
 struct imp_fees {
 	sqlite3 *db;
+	const struct imp_payments *pay;
 	char batch[IMP_ID_MAX + 1];
 	char at[21];                  /* when the batch's receipts are recorded */
-	struct claim *claim;
-	size_t n, cap;
+	uint32_t *claimed;            /* per entry of pay: 0, or 1 + where its id is in ids */
+	struct imp_buf ids;           /* the claiming applications' ids, NUL-terminated */
 };
 
 void
@@ -45,20 +42,26 @@ imp_fees_free(struct imp_fees *f)
 {
 	if (f == NULL)
 		return;
-	free(f->claim);
+	free(f->claimed);
+	imp_buf_free(&f->ids);
 	free(f);
 }
 
 int
-imp_fees_begin(sqlite3 *db, const char *batch, struct imp_fees **out, struct imp_err *e)
+imp_fees_begin(sqlite3 *db, const char *batch, const struct imp_payments *pay,
+	       struct imp_fees **out, struct imp_err *e)
 {
 	struct imp_fees *f = calloc(1, sizeof *f);
+	uint64_t n = imp_payments_count(pay);
 	int rc;
 
 	*out = NULL;
-	if (f == NULL)
+	if (f == NULL || (f->claimed = calloc(n ? n : 1, sizeof *f->claimed)) == NULL) {
+		imp_fees_free(f);
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
 	f->db = db;
+	f->pay = pay;
 	snprintf(f->batch, sizeof f->batch, "%s", batch);
 	imp_utc(f->at);
 	if ((rc = imp_state_exec(db, "PRAGMA cache_size = -65536", e)) != 0 ||
@@ -107,66 +110,57 @@ imp_fee_lookup(sqlite3 *db, const char *receipt, struct imp_fee_use *use, struct
 }
 
 int
-imp_fees_claim(struct imp_fees *f, const char *receipt, const char *id, long amount,
-	       int *outcome, struct imp_fee_use *other, struct imp_err *e)
+imp_fees_claim(struct imp_fees *f, uint64_t at, const char *id, int *outcome,
+	       struct imp_fee_use *other, struct imp_err *e)
 {
-	struct claim *grown;
+	struct imp_payment p;
+	size_t off = f->ids.len;
 	int rc;
 
-	if ((rc = imp_fee_lookup(f->db, receipt, other, e)) < 0)
-		return -rc;
-	if (rc == 1) {
+	if (f->claimed[at] != 0) {    /* by an application earlier in the batch */
+		snprintf(other->tracking_id, sizeof other->tracking_id, "%s",
+			 f->ids.p + f->claimed[at] - 1);
+		snprintf(other->batch, sizeof other->batch, "%s", f->batch);
+		snprintf(other->recorded, sizeof other->recorded, "%s", f->at);
 		*outcome = strcmp(other->tracking_id, id) == 0 ? IMP_FEE_OWN : IMP_FEE_OTHER;
 		return 0;
 	}
-	if (strlen(receipt) > IMP_RECEIPT_MAX)
-		return imp_fail(e, EX_DATAERR, "receipt %.40s... is longer than %d characters",
-				receipt, IMP_RECEIPT_MAX);
-	if (f->n == f->cap) {
-		if ((grown = reallocarray(f->claim, f->cap ? f->cap * 2 : 1024, sizeof *grown)) == NULL)
-			return imp_fail(e, EX_SOFTWARE, "out of memory");
-		f->claim = grown;
-		f->cap = f->cap ? f->cap * 2 : 1024;
+	imp_payments_get(f->pay, at, &p);
+	if ((rc = imp_fee_lookup(f->db, p.receipt, other, e)) < 0)
+		return -rc;
+	if (rc == 1) {                /* recorded by an earlier run (it keeps its time) */
+		*outcome = strcmp(other->tracking_id, id) == 0 ? IMP_FEE_OWN : IMP_FEE_OTHER;
+		return 0;
 	}
-	memcpy(f->claim[f->n].receipt, receipt, strlen(receipt) + 1);
-	snprintf(f->claim[f->n].tracking_id, sizeof f->claim[f->n].tracking_id, "%s", id);
-	f->claim[f->n++].amount = amount;
+	if (off >= UINT32_MAX - IMP_ID_MAX - 2)
+		return imp_fail(e, EX_SOFTWARE, "too many receipts in one batch");
+	imp_buf_add(&f->ids, id, strlen(id) + 1);
+	if (f->ids.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	f->claimed[at] = (uint32_t)off + 1;
 	*outcome = IMP_FEE_FRESH;
 	return 0;
-}
-
-/* Who claimed a receipt earlier in this batch, for its step. */
-void
-imp_fees_batch_use(const struct imp_fees *f, const char *id, struct imp_fee_use *use)
-{
-	snprintf(use->tracking_id, sizeof use->tracking_id, "%s", id);
-	snprintf(use->batch, sizeof use->batch, "%s", f->batch);
-	snprintf(use->recorded, sizeof use->recorded, "%s", f->at);
-}
-
-static int
-by_receipt(const void *a, const void *b)
-{
-	return strcmp(((const struct claim *)a)->receipt, ((const struct claim *)b)->receipt);
 }
 
 int
 imp_fees_commit(struct imp_fees *f, struct imp_err *e)
 {
+	struct imp_payment p;
 	sqlite3_stmt *s;
-	size_t i;
+	uint64_t i, n = imp_payments_count(f->pay);
 	int rc = SQLITE_DONE;
 
-	if (f->n > 0)           /* (qsort takes no null array, even of none) */
-		qsort(f->claim, f->n, sizeof *f->claim, by_receipt);
 	if ((s = imp_state_prepare(f->db, "INSERT INTO fee_receipt (receipt, tracking_id, batch, "
 				   "amount, recorded) VALUES (?1, ?2, ?3, ?4, ?5)", e)) == NULL)
 		return e->code;
-	for (i = 0; i < f->n && rc == SQLITE_DONE; i++) {
-		sqlite3_bind_text(s, 1, f->claim[i].receipt, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, f->claim[i].tracking_id, -1, SQLITE_STATIC);
+	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+		if (f->claimed[i] == 0)
+			continue;
+		imp_payments_get(f->pay, i, &p);
+		sqlite3_bind_text(s, 1, p.receipt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, f->ids.p + f->claimed[i] - 1, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, f->batch, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, f->claim[i].amount);
+		sqlite3_bind_int64(s, 4, p.amount);
 		sqlite3_bind_text(s, 5, f->at, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);

@@ -61,6 +61,7 @@ struct imp_buf {
 
 void imp_buf_add(struct imp_buf *b, const void *s, size_t n);
 void imp_buf_puts(struct imp_buf *b, const char *s);
+void imp_buf_uint(struct imp_buf *b, unsigned long long n);
 /* imp_buf_printf(NULL, ...) does nothing: the words of an explanation
  * nobody asked for (screen-pcl, dedup) cost no formatting. */
 void imp_buf_printf(struct imp_buf *b, const char *fmt, ...)
@@ -337,6 +338,10 @@ int imp_line_field(const char *line, size_t len, const char *section, const char
 int imp_line_section(const char *line, size_t len, const char *section, const char **start,
 		     size_t *n);
 int imp_line_value(const char *span, size_t len, const char *name, struct imp_buf *out);
+/* The texts of several elements of a span in one pass: found[i] says whether
+ * names[i] is there, its text in out[i]; -1 when out of memory. */
+int imp_line_values(const char *span, size_t len, const char *const *names, size_t n,
+		    struct imp_buf *out, int *found);
 void imp_line_drop(struct imp_buf *line, const char *name);
 void imp_xml_init(void);
 void imp_xml_done(void);

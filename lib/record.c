@@ -938,6 +938,56 @@ imp_line_value(const char *span, size_t len, const char *name, struct imp_buf *o
 	return out->oom ? -1 : 0;
 }
 
+/*
+ * One walk from tag to tag instead of a search of the span for each name:
+ * an element <name> of the names is taken with its text, up to the first
+ * '<' (values are escaped), which is its end tag in the writers' form
+ * (else the end tag is searched for, as imp_line_value does). The first
+ * element of each name counts; the walk ends when all are found.
+ */
+int
+imp_line_values(const char *span, size_t len, const char *const *names, size_t n,
+		struct imp_buf *out, int *found)
+{
+	const char *end = span + len, *p = span, *q, *t;
+	char tag[64];
+	size_t i, k, left = n;
+
+	for (i = 0; i < n; i++)
+		found[i] = 0;
+	while (left > 0 && p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		if (++p >= end || *p == '/')
+			continue;
+		for (q = p; q < end && *q != '>' && *q != ' ' && *q != '/'; q++)
+			;
+		if (q >= end || *q != '>')
+			continue;
+		k = (size_t)(q - p);
+		for (i = 0; i < n; i++)
+			if (!found[i] && strncmp(names[i], p, k) == 0 && names[i][k] == '\0')
+				break;
+		if (i == n)
+			continue;
+		q++;
+		t = memchr(q, '<', (size_t)(end - q));
+		if (t == NULL || (size_t)(end - t) < k + 3 || t[1] != '/' ||
+		    memcmp(t + 2, p, k) != 0 || t[2 + k] != '>') {
+			k = line_tag(tag, "</", names[i]);
+			if ((t = memmem(q, (size_t)(end - q), tag, k)) == NULL)
+				continue;
+		}
+		imp_buf_reset(&out[i]);
+		imp_buf_add(&out[i], q, (size_t)(t - q));
+		if (out[i].oom)
+			return -1;
+		out[i].len = imp_unescape(out[i].p);
+		found[i] = 1;
+		left--;
+		p = t;
+	}
+	return 0;
+}
+
 int
 imp_line_field(const char *line, size_t len, const char *section, const char *name,
 	       struct imp_buf *out)

@@ -657,6 +657,44 @@ crash() {
 	assert_output "args: --list $KT/pcl.csv --threshold 20.5 --name-only 15"
 }
 
+@test "PAYMENTS_INDEX: the run makes the export's index when there is none or the export is newer, and verify-fee uses it; the same batch as with the CSV" {
+	local p
+	mkdir wrap
+	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
+	rm wrap/verify-fee
+	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/verify-fee" "$@"\n' "$IMP_BIN" > wrap/verify-fee
+	chmod +x wrap/verify-fee
+	cp "$KT/payments.csv" pay.csv
+	mkcase a "$APPROVER_FPR" "$PWD/wrap"
+	mkcase b "$APPROVER_FPR" "$PWD/wrap"
+	sed -i "s|^PAYMENTS=.*|PAYMENTS=$PWD/pay.csv|" a/impass.conf b/impass.conf
+	echo "PAYMENTS_INDEX=$PWD/pay.idx" >> b/impass.conf
+	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
+	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
+	run -0 grep '^args: ' a/spool/runs/2*/verify-fee.log
+	assert_output "args: --schedule $KT/fees.csv --payments $PWD/pay.csv"
+	run -0 grep '^args: ' b/spool/runs/2*/verify-fee.log
+	assert_output "args: --schedule $KT/fees.csv --payments $PWD/pay.csv --payments-index $PWD/pay.idx"
+	run -0 grep 'verify-fee: indexed ' b/spool/runs/2*/run.log
+	[[ $output == *"verify-fee: indexed $(($(grep -c . pay.csv) - 1)) receipts of $PWD/pay.csv into $PWD/pay.idx, "* ]] || fail "$output"
+	[ "$(stat -c %a pay.idx)" = 600 ]
+	# (the ingest step names the run folder)
+	run diff <(records a/spool/runs/2*/02-verify-fee.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/') \
+		<(records b/spool/runs/2*/02-verify-fee.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/')
+	assert_success
+	# a run on the same export keeps the index; on a newer export it is made again
+	# (other batches: the first 50 and 40 applications)
+	cp pay.idx pay.kept
+	head -n 51 "$KT/small.csv" > b50.csv
+	head -n 41 "$KT/small.csv" > b40.csv
+	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
+	cmp pay.idx pay.kept
+	touch -d '+1 minute' pay.csv
+	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
+	run -0 grep -l 'verify-fee: indexed ' b/spool/runs/2*/run.log
+	assert_equal "${#lines[@]}" 2
+}
+
 @test "usage: no input (64), a run folder that is none (66), an unreadable input (66)" {
 	mkcase c
 	cd c

@@ -309,6 +309,109 @@ refused() {
 	step_is OK-BASE x.xml ok FEE_OK "$(paid)"
 }
 
+# ---- the payments index ---------------------------------------------------------------
+
+# state_rows DB: the receipts recorded, without their time
+state_rows() { sqlite3 "$1" 'SELECT receipt, tracking_id, batch, amount FROM fee_receipt ORDER BY receipt'; }
+
+@test "the payments index: --index writes it (0600); a run with it gives the records and receipts of a run with the CSV" {
+	run -0 --separate-stderr verify-fee --index p.csv -o p.idx
+	assert_output ''
+	[[ $stderr =~ ^'verify-fee: indexed 14 receipts of p.csv into p.idx, '[0-9.]+' s'$ ]] || fail "$stderr"
+	[ "$(stat -c %a p.idx)" = 600 ]
+	run -0 --separate-stderr verify-fee --schedule f.csv --payments p.csv --payments-index p.idx --state i.db v.xml
+	printf '%s\n' "$output" > oi.xml
+	run diff <(records o.xml | sed 's/recorded [0-9TZ:-]*)/recorded T)/') <(records oi.xml | sed 's/recorded [0-9TZ:-]*)/recorded T)/')
+	assert_success
+	assert_equal "$(state_rows i.db)" "$(state_rows s.db)"
+	assert_equal "$(state_rows i.db | wc -l)" 9
+	# a re-run with the index finds its own receipts, as with the CSV
+	run -0 --separate-stderr verify-fee --schedule f.csv --payments p.csv -i p.idx --state i.db v.xml
+	assert_equal "${stderr%%$'\n'*}" 'verify-fee: B-F: 0 receipts recorded now, 9 recorded for the same applications by an earlier run'
+	# and a receipt recorded by the CSV run is another's to a run with the index
+	{ echo "${APP_COLUMNS// /,}"; app NEXT-1 fee_receipt=260000000001; } > b.csv
+	ingest -b B-G b.csv 2> /dev/null | validate --today "$TODAY" > bv.xml 2> /dev/null
+	run -0 --separate-stderr verify-fee --schedule f.csv --payments p.csv -i p.idx --state s.db bv.xml
+	[[ $output == *'<step stage="verify-fee" result="held" code="FEE_RECEIPT_REUSED" other="OK-BASE">receipt 260000000001 paid for application OK-BASE already (batch B-F, recorded '* ]] || fail "$output"
+}
+
+# index_refused CODE MESSAGE: a run with p.idx refused, nothing read or recorded
+index_refused() {
+	run --separate-stderr verify-fee --schedule f.csv --payments p.csv --payments-index p.idx --state x.db v.xml
+	assert_equal "$status" "$1"
+	assert_output ''
+	assert_equal "$stderr" "$2"
+	[ ! -e x.db ] || fail "x.db was made"
+}
+
+@test "a stale, foreign or damaged payments index is refused (65), naming the index and the command that makes it again" {
+	again='make it again with verify-fee --index p.csv -o p.idx'
+	verify-fee --index p.csv -o p.idx 2> /dev/null
+	cp p.idx good.idx
+	# stale: the export changed after it was indexed (a row more; a byte changed)
+	cp p.csv p.orig
+	echo '260000000100,9000,2026-11-19,HBL branch 0042,paid' >> p.csv
+	index_refused 65 "verify-fee: the payments index p.idx is not that of p.csv: it was made from another export, or before p.csv changed; $again"
+	sed 's/^260000000005,4500,/260000000005,9000,/' p.orig > p.csv
+	[ "$(stat -c %s p.csv)" = "$(stat -c %s p.orig)" ]
+	index_refused 65 "verify-fee: the payments index p.idx is not that of p.csv: it was made from another export, or before p.csv changed; $again"
+	# another export's index
+	cp p.orig p.csv
+	head -n 5 p.csv > other.csv
+	verify-fee --index other.csv -o p.idx 2> /dev/null
+	index_refused 65 "verify-fee: the payments index p.idx is not that of p.csv: it was made from another export, or before p.csv changed; $again"
+	# foreign: the export itself, a NADRA index, an empty file
+	cp p.csv p.idx
+	index_refused 65 "verify-fee: p.idx is not a payments index: make one with verify-fee --index p.csv -o p.idx"
+	printf 'cnic,name,father_name,date_of_birth,sex,status\n3520100000011,A,B,1990-05-17,M,active\n' > n.csv
+	verify-nadra --index n.csv -o p.idx 2> /dev/null
+	index_refused 65 "verify-fee: p.idx is not a payments index: make one with verify-fee --index p.csv -o p.idx"
+	: > p.idx
+	index_refused 65 "verify-fee: p.idx is not a payments index: make one with verify-fee --index p.csv -o p.idx"
+	# damaged: one byte of a receipt's amount changed (8000 -> 8001 would pass a
+	# check of the layout alone), the file cut short
+	cp good.idx p.idx
+	printf '\001' | dd of=p.idx bs=1 seek=$((128 + 96 * 3)) conv=notrunc 2> /dev/null
+	cmp -s p.idx good.idx && fail "p.idx unchanged"
+	index_refused 65 "verify-fee: the payments index p.idx is damaged (its receipts do not hash to its header's SHA-256); $again"
+	head -c -16 good.idx > p.idx
+	index_refused 65 "verify-fee: the payments index p.idx is damaged (its size is not that of its 14 receipts); $again"
+	# another layout (byte order or version): the entry size in the header
+	cp good.idx p.idx
+	printf '\377' | dd of=p.idx bs=1 seek=12 conv=notrunc 2> /dev/null
+	index_refused 65 "verify-fee: the payments index p.idx was made on a machine of another byte order or by another version of verify-fee; make it again here with verify-fee --index p.csv -o p.idx"
+	# none at all
+	rm p.idx
+	index_refused 66 "verify-fee: cannot open the payments index p.idx: No such file or directory"
+	# the good one still works
+	cp good.idx p.idx
+	run -0 --separate-stderr verify-fee --schedule f.csv --payments p.csv --payments-index p.idx --state x.db v.xml
+	assert_equal "${stderr%%$'\n'*}" 'verify-fee: B-F: 9 receipts recorded now, 0 recorded for the same applications by an earlier run'
+}
+
+@test "--index checks the export as a run does: a bad row is refused (65) and no index is left; a receipt paid twice is named, and counted by each run" {
+	{ payments; echo '260000000100,9000,2026-11-19,HBL,pending'; } > bad.csv
+	run -65 --separate-stderr verify-fee --index bad.csv -o p.idx
+	assert_equal "$stderr" "verify-fee: payments bad.csv line 17: status 'pending' is not paid or reversed; correct the export"
+	run -0 ls
+	refute_output --partial p.idx
+	# the export is never written over
+	cp bad.csv keep.csv
+	run -73 --separate-stderr verify-fee --index bad.csv -o ./bad.csv
+	assert_equal "$stderr" 'verify-fee: ./bad.csv is the payments export itself: give the index another name'
+	cmp bad.csv keep.csv
+	run -66 --separate-stderr verify-fee --index none.csv -o p.idx
+	[[ $stderr == 'verify-fee: '*'none.csv'* ]] || fail "$stderr"
+	[ ! -e p.idx ]
+	{ payments; echo '260000000001,100,2026-11-20,HBL,paid'; } > p.csv
+	run -0 --separate-stderr verify-fee --index p.csv -o p.idx
+	assert_equal "${stderr%%$'\n'*}" 'verify-fee: payments p.csv line 17: receipt 260000000001 is paid twice in the export (line 2 first, which counts); ask the bank'
+	run -0 --separate-stderr verify-fee --schedule f.csv --payments p.csv --payments-index p.idx --state x.db v.xml
+	assert_equal "${stderr%%$'\n'*}" 'verify-fee: payments p.csv: 1 receipts paid twice in the export (the first line of each counts; verify-fee --index named them)'
+	printf '%s\n' "$output" > x.xml
+	step_is OK-BASE x.xml ok FEE_OK "$(paid)"
+}
+
 # ---- the input stream and the command line -------------------------------------------
 
 @test "a stream that has not been through validate, or has been through verify-fee, is refused (65)" {
@@ -334,8 +437,12 @@ refused() {
 		assert_equal "$stderr" ''
 	done
 	man=$(MANWIDTH=200 man -l "$TESTS/../bin/verify-fee.1" 2> /dev/null | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | tr -s ' \n' ' ')
-	[[ $man == *'verify-fee --schedule file --payments file [--state file] [-s fingerprint] [-t file] [file | -]'* ]] || fail "$man"
-	for args in '' '--schedule f.csv v.xml' '--payments p.csv v.xml' '--schedule f.csv --payments p.csv v.xml v.xml' '-x'; do
+	[[ $man == *'verify-fee --schedule file --payments file [--state file] [-s fingerprint] [-t file] [--payments-index file] [file | -] verify-fee --index csv -o out'* ]] || fail "$man"
+	assert_line --index 1 '                  [-t FILE] [--payments-index FILE] [FILE|-]'
+	assert_line --index 2 '       verify-fee --index CSV -o OUT'
+	for args in '' '--schedule f.csv v.xml' '--payments p.csv v.xml' '--schedule f.csv --payments p.csv v.xml v.xml' '-x' \
+		'--index p.csv' '-o p.idx' '--index p.csv -o p.idx v.xml' '--index p.csv -o p.idx --payments p.csv' \
+		'--index p.csv -o p.idx --schedule f.csv' '--schedule f.csv --payments-index p.idx v.xml'; do
 		# shellcheck disable=SC2086
 		run -64 --separate-stderr verify-fee $args
 		assert_output ''

@@ -1933,6 +1933,52 @@ test_line_section(void)
 	imp_buf_free(&b);
 }
 
+static void
+test_line_values(void)
+{
+	static const char span[] = "<fee_amount>9000</fee_amount><x a=\"1\">y</x><fee_receipt>R&amp;1"
+				   "</fee_receipt><note/><pages></pages><fee_amount>1</fee_amount>"
+				   "<odd>a<b>c</b>d</odd>";
+	static const char *const names[] = { "fee_amount", "fee_receipt", "pages", "none", "odd",
+					     "x", "fee" };
+	struct imp_buf out[7];
+	int found[7];
+	size_t i;
+
+	memset(out, 0, sizeof out);
+	CHECK(imp_line_values(span, strlen(span), names, 7, out, found) == 0);
+	/* the first of a name counts; an entity is unescaped */
+	CHECK(found[0] && strcmp(imp_buf_str(&out[0]), "9000") == 0);
+	CHECK(found[1] && strcmp(imp_buf_str(&out[1]), "R&1") == 0);
+	/* an empty element is found, empty; one not there is not */
+	CHECK(found[2] && out[2].len == 0);
+	CHECK(!found[3]);
+	/* an element holding others runs to its end tag, as imp_line_value reads it */
+	CHECK(found[4] && strcmp(imp_buf_str(&out[4]), "a<b>c</b>d") == 0);
+	CHECK(imp_line_value(span, strlen(span), "odd", &out[3]) == 0 &&
+	      strcmp(imp_buf_str(&out[3]), imp_buf_str(&out[4])) == 0);
+	/* an element with attributes is not a value; a name is matched whole */
+	CHECK(!found[5] && !found[6]);
+	/* one never closed is not there */
+	CHECK(imp_line_values("<pages>36", 9, names + 2, 1, out, found) == 0 && !found[0]);
+	for (i = 0; i < 7; i++)
+		imp_buf_free(&out[i]);
+}
+
+static void
+test_buf_uint(void)
+{
+	struct imp_buf b = { 0 };
+
+	imp_buf_uint(&b, 0);
+	imp_buf_puts(&b, " ");
+	imp_buf_uint(&b, 9000);
+	imp_buf_puts(&b, " ");
+	imp_buf_uint(&b, 18446744073709551615ULL);
+	CHECK(strcmp(imp_buf_str(&b), "0 9000 18446744073709551615") == 0);
+	imp_buf_free(&b);
+}
+
 /* ---- the progress line (lib/stage.c) ---- */
 
 /* imp_progress's output for N of RUN into OUT (stderr caught in a file) */
@@ -2006,6 +2052,9 @@ static const struct {
 	void (*fn)(void);
 } tests[] = {
 	{ "a record line's section found once, its values read in it", test_line_section },
+	{ "several values of a section read in one walk, as imp_line_value reads each",
+	  test_line_values },
+	{ "a number written without printf", test_buf_uint },
 	{ "issuance ledger: one number per application, identity, batch binding", test_ledger },
 	{ "spool journal: plan, spool, collect, reprint, laminate account, incidents",
 	  test_spool_journal },
