@@ -418,8 +418,8 @@ out:
 
 /*
  * The numbers of the batch not in ids void, then the rest of its given ones
- * sealed by one statement: an UPDATE per number spent a fifth of
- * render-mrz's time opening and closing SQLite's cursors.
+ * sealed by one statement, not one per number (each opened and closed
+ * SQLite's cursors and built the CHECK's IN list again).
  */
 int
 imp_series_sealed(sqlite3 *db, const char *batch, char *const *ids, size_t n,
