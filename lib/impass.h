@@ -310,6 +310,10 @@ void imp_writer_free(struct imp_writer *w);
 struct imp_record;
 struct _xmlNode;
 
+/* how a record line is parsed (libxml2's parser.h names the options) */
+#define IMP_RECORD_XML_OPTS \
+	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+
 struct imp_record *imp_record_new(void);
 void imp_record_free(struct imp_record *r);
 int imp_record_load(struct imp_record *r, const char *line, size_t len, struct imp_err *e);
@@ -321,8 +325,12 @@ void imp_record_line(const struct imp_record *r, const char **line, size_t *len)
 int imp_record_parse(struct imp_record *r, struct imp_err *e);
 const struct imp_err *imp_record_error(const struct imp_record *r);
 struct _xmlNode *imp_record_root(struct imp_record *r);
+int imp_record_plain(struct imp_record *r);
 const char *imp_record_field(struct imp_record *r, const char *section, const char *name);
 const char *imp_record_attr(struct imp_record *r, const char *section, const char *name);
+typedef void imp_field_fn(void *arg, const char *name, const char *value);
+int imp_record_each_field(struct imp_record *r, const char *section, imp_field_fn *fn,
+			  void *arg);
 int imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
 		       const char **text);
 int imp_record_step(struct imp_record *r, const char *stage, int result, const char *code,
@@ -650,6 +658,10 @@ struct _xmlDoc;
 
 int imp_xsd_open(struct imp_xsd **x, struct imp_err *e);
 int imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why);
+/* The same check as the line is parsed, without a tree: 0 valid, -1 not
+ * (the first error in why), 1 when the line is not well-formed (check its
+ * tree for the parser's error). */
+int imp_xsd_check_line(struct imp_xsd *x, const char *line, size_t len, struct imp_buf *why);
 void imp_xsd_close(struct imp_xsd *x);
 
 /* ---- lds.c: e-Passport chip data (ICAO 9303-10 LDS, 9303-12 EF.SOD) --------- */

@@ -421,22 +421,34 @@ imp_ledger_bind(sqlite3 *db, const struct imp_batch *b, const char *stage, struc
 
 /* ---- one passport per application --------------------------------------------- */
 
+/* The first row of s by (given, rowid): the query has no ORDER BY, which
+ * made SQLite build a temporary B-tree for every record looked up; it
+ * finds a handful of rows at most (those of one application or person). */
 static int
 other_row(sqlite3 *db, sqlite3_stmt *s, int kind, struct imp_ledger_other *o, struct imp_err *e)
 {
-	int rc = sqlite3_step(s);
+	char given[32] = "";
+	sqlite3_int64 rowid = 0;
+	const char *g;
+	int rc, c;
 
-	if (rc == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		g = (const char *)sqlite3_column_text(s, 4);
+		c = o->kind == IMP_LEDGER_NONE ? -1 : strcmp(g ? g : "", given);
+		if (c > 0 || (c == 0 && sqlite3_column_int64(s, 5) > rowid))
+			continue;
 		o->kind = kind;
+		snprintf(given, sizeof given, "%s", g ? g : "");
+		rowid = sqlite3_column_int64(s, 5);
 		snprintf(o->number, sizeof o->number, "%s", sqlite3_column_text(s, 0));
 		snprintf(o->batch, sizeof o->batch, "%s", sqlite3_column_text(s, 1));
 		snprintf(o->state, sizeof o->state, "%s", sqlite3_column_text(s, 2));
 		snprintf(o->tracking, sizeof o->tracking, "%s", sqlite3_column_text(s, 3));
 	}
 	imp_state_release(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE)
 		return -imp_state_fail(db, e, "reading the issuance ledger");
-	return rc == SQLITE_ROW;
+	return o->kind != IMP_LEDGER_NONE;
 }
 
 int
@@ -447,18 +459,17 @@ imp_ledger_conflict(sqlite3 *db, const char *batch, const char *tracking, const 
 	int rc;
 
 	memset(o, 0, sizeof *o);
-	if ((s = imp_state_prepare(db, "SELECT number, batch, state, tracking FROM series_number "
-				   "WHERE tracking = ?1 AND batch <> ?2 AND state NOT IN "
-				   "('void', 'spoiled') ORDER BY given, rowid LIMIT 1", e)) == NULL)
+	if ((s = imp_state_prepare(db, "SELECT number, batch, state, tracking, given, rowid FROM "
+				   "series_number WHERE tracking = ?1 AND batch <> ?2 AND state "
+				   "NOT IN ('void', 'spoiled')", e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, tracking, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, batch, -1, SQLITE_STATIC);
 	if ((rc = other_row(db, s, IMP_LEDGER_ISSUED, o, e)) != 0 || cnic == NULL || *cnic == '\0')
 		return rc < 0 ? -rc : 0;
-	if ((s = imp_state_prepare(db, "SELECT number, batch, state, tracking FROM series_number "
-				   "WHERE cnic = ?1 AND batch <> ?2 AND tracking <> ?3 AND state "
-				   "IN ('given', 'sealed', 'spooled') ORDER BY given, rowid "
-				   "LIMIT 1", e)) == NULL)
+	if ((s = imp_state_prepare(db, "SELECT number, batch, state, tracking, given, rowid FROM "
+				   "series_number WHERE cnic = ?1 AND batch <> ?2 AND tracking <> "
+				   "?3 AND state IN ('given', 'sealed', 'spooled')", e)) == NULL)
 		return e->code;
 	sqlite3_bind_text(s, 1, cnic, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, batch, -1, SQLITE_STATIC);

@@ -16,7 +16,7 @@
 
 #include "impass.h"
 
-#define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+#define XML_OPTS IMP_RECORD_XML_OPTS
 #define TRAIL_END "</trail></record>"
 
 struct entry {                   /* a section, one of its fields or attributes */
@@ -447,7 +447,7 @@ read_fields(struct imp_record *r)
 		if (r->err.code != 0 || r->len > INT32_MAX)
 			return -1;
 		if (canon_fields(r) == 0 && !r->text.oom) {
-			r->read = 1;
+			r->read = 2;          /* the writers' form */
 			return 0;
 		}
 		imp_buf_reset(&r->text);
@@ -462,6 +462,15 @@ read_fields(struct imp_record *r)
 			r->read = 1;
 	}
 	return r->read > 0 ? 0 : -1;
+}
+
+/* 1 when the line is in the writers' form (the scanner read it) and no tree
+ * was made: a field's value in the table is then the text of its one text
+ * node in the tree, and a SAX pass over the line is well-formed. */
+int
+imp_record_plain(struct imp_record *r)
+{
+	return r->doc == NULL && read_fields(r) == 0 && r->read == 2;
 }
 
 static const struct entry *
@@ -662,6 +671,25 @@ imp_record_field(struct imp_record *r, const char *section, const char *name)
 		return NULL;
 	r->copies[r->ncopies++] = copy;
 	return (const char *)copy;
+}
+
+/* Each field of the first <section> in the table, in order (0, or -1 when
+ * the line cannot be read without a tree). */
+int
+imp_record_each_field(struct imp_record *r, const char *section, imp_field_fn *fn, void *arg)
+{
+	const struct entry *s;
+	size_t i;
+
+	if (r->doc != NULL || read_fields(r) != 0)
+		return -1;
+	for (s = r->ent; s < r->ent + r->nent; s++)
+		if (s->kind == SECTION && strcmp(r->text.p + s->name, section) == 0)
+			break;
+	for (i = (size_t)(s - r->ent) + 1; i < r->nent && r->ent[i].kind != SECTION; i++)
+		if (r->ent[i].kind == FIELD)
+			fn(arg, r->text.p + r->ent[i].name, r->text.p + r->ent[i].value);
+	return 0;
 }
 
 static const char *prop(xmlNodePtr n, const char *name);

@@ -2,11 +2,14 @@
 /*
  * The record schema (schemas/impass.xsd), compiled into the library at
  * build time so that a program cannot run with another copy of it, parsed
- * and compiled once per run, and checked against a record already parsed.
+ * and compiled once per run, and checked against a record already parsed
+ * or as a record line is parsed (the way `xmllint --stream --schema` does:
+ * the validator's SAX handlers plugged into the parser, no tree).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 
 #include "impass.h"
@@ -17,6 +20,7 @@ extern const unsigned long imp_schema_xsd_len;
 struct imp_xsd {
 	xmlSchemaPtr schema;
 	xmlSchemaValidCtxtPtr valid;
+	xmlParserCtxtPtr parser;      /* reused for the lines checked as they are parsed */
 	struct imp_buf *why;          /* where the current check's first error goes */
 };
 
@@ -45,6 +49,8 @@ imp_xsd_open(struct imp_xsd **xp, struct imp_err *e)
 	xmlSchemaFreeParserCtxt(pc);
 	if (x->schema == NULL || (x->valid = xmlSchemaNewValidCtxt(x->schema)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "the compiled-in record schema does not compile");
+	if ((x->parser = xmlNewParserCtxt()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	xmlSchemaSetValidStructuredErrors(x->valid, first_error, x);
 	return 0;
 }
@@ -64,11 +70,53 @@ imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why)
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The line parsed with the same options as a record's tree, with only the
+ * validator's handlers: the parser context's own handlers are set aside
+ * while they are plugged in (with none, the plug installs the validator's
+ * and hands it the events directly).
+ */
+int
+imp_xsd_check_line(struct imp_xsd *x, const char *line, size_t len, struct imp_buf *why)
+{
+	xmlParserCtxtPtr p = x->parser;
+	xmlSAXHandlerPtr own = p->sax;
+	void *data = p->userData;
+	xmlSchemaSAXPlugPtr plug;
+	int valid, well;
+
+	imp_buf_reset(why);
+	if (len > INT32_MAX)
+		return 1;
+	p->sax = NULL;
+	if ((plug = xmlSchemaSAXPlug(x->valid, &p->sax, &p->userData)) == NULL) {
+		p->sax = own;
+		p->userData = data;
+		return 1;
+	}
+	x->why = why;
+	xmlCtxtReadMemory(p, line, (int)len, NULL, NULL, IMP_RECORD_XML_OPTS);
+	xmlSchemaSAXUnplug(plug);
+	x->why = NULL;
+	p->sax = own;
+	p->userData = data;
+	well = p->wellFormed;
+	valid = xmlSchemaIsValid(x->valid);
+	if (!well) {
+		imp_buf_reset(why);
+		return 1;
+	}
+	if (!valid && why->len == 0)
+		imp_buf_puts(why, "not valid against the record schema");
+	return valid ? 0 : -1;
+}
+
 void
 imp_xsd_close(struct imp_xsd *x)
 {
 	if (x == NULL)
 		return;
+	xmlFreeParserCtxt(x->parser);
 	xmlSchemaFreeValidCtxt(x->valid);
 	xmlSchemaFree(x->schema);
 	free(x);
