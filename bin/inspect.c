@@ -33,6 +33,7 @@ struct inspect {
 	int found;
 	struct code_count *codes;
 	size_t ncodes;
+	struct imp_err tally_err;     /* --counts: the first record that could not be counted */
 };
 
 static void
@@ -81,6 +82,8 @@ id_is(const char *line, size_t len, const char *id)
 	return strcmp(buf, id) == 0;
 }
 
+static int tally(struct inspect *s, uint64_t i, struct imp_err *e);
+
 static int
 on_line(void *arg, uint64_t i, const char *line, size_t len,
 	const unsigned char leaf[IMP_HASH_LEN], struct imp_err *e)
@@ -88,6 +91,14 @@ on_line(void *arg, uint64_t i, const char *line, size_t len,
 	struct inspect *s = arg;
 	void *p;
 
+	/* --counts counts as it verifies, so the stream is read once; what
+	 * went wrong is told only once the seal is known good */
+	if (s->mode == COUNTS) {
+		if (s->tally_err.code == 0 &&
+		    imp_record_load(s->rec, line, len, &s->tally_err) == 0)
+			tally(s, i, &s->tally_err);
+		return 0;
+	}
 	if (s->mode != PROVE)
 		return 0;
 	if ((i & (i - 1)) == 0) {             /* grow at powers of two */
@@ -214,10 +225,11 @@ counts_out(struct inspect *s, struct imp_err *e)
 {
 	const struct imp_batch *b = &s->b;
 	size_t i;
-	int rc;
 
-	if ((rc = each_record(s, tally, e)) != 0)
-		return rc;
+	if (s->tally_err.code != 0) {
+		*e = s->tally_err;
+		return e->code;
+	}
 	printf("batch=%s\nkind=%s\nstage=%s\nrecords=%" PRIu64 "\nok=%" PRIu64 "\nheld=%" PRIu64
 	       "\nrejected=%" PRIu64 "\n", b->id, b->kind, b->seal.stage, b->count,
 	       b->status[IMP_OK_STATUS], b->status[IMP_HELD], b->status[IMP_REJECTED]);

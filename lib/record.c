@@ -22,6 +22,7 @@
 struct entry {                   /* a section, one of its fields or attributes */
 	int kind, section;           /* section: the entry of the section */
 	size_t name, value;          /* offsets in text */
+	size_t at;                   /* a field's '<' in the line (the scanner's) */
 };
 
 enum { SECTION, FIELD, ATTR };
@@ -44,6 +45,11 @@ struct imp_record {
 	struct entry *ent;
 	size_t nent, capent;
 	int read;                    /* 1: the table holds the record; -1: it could not */
+	int deep;                    /* the scanner met an element inside a field */
+	struct imp_buf verdict;      /* the table's verdict: stage and code, */
+	long verdict_at[2];          /* at these offsets (-1: absent), */
+	size_t verdict_text;         /* its text in text; */
+	int verdict_read;            /* read once per record: 1 found, -1 none */
 	int depth, section, doctype;
 	struct imp_err err;          /* first error met by a lazy accessor */
 	uint64_t index;              /* position in the batch, from 0, when known */
@@ -420,6 +426,10 @@ canon_fields(struct imp_record *r)
 				r->section = (int)r->nent - 1;
 			} else if (depth == 3) {
 				add_entry(r, FIELD, p + 1, n);
+				if (r->nent > 0)
+					r->ent[r->nent - 1].at = (size_t)(p - r->line);
+			} else {
+				r->deep = 1;
 			}
 			p += n + 1;
 			if (canon_attrs(r, &p, end, depth) != 0)
@@ -446,8 +456,9 @@ read_fields(struct imp_record *r)
 		r->read = -1;
 		if (r->err.code != 0 || r->len > INT32_MAX)
 			return -1;
+		r->deep = 0;
 		if (canon_fields(r) == 0 && !r->text.oom) {
-			r->read = 2;          /* the writers' form */
+			r->read = 2;          /* the writers' form: at is known */
 			return 0;
 		}
 		imp_buf_reset(&r->text);
@@ -517,6 +528,7 @@ clear(struct imp_record *r)
 	imp_buf_reset(&r->text);
 	r->nent = 0;
 	r->read = 0;
+	r->verdict_read = 0;
 	r->changed = 0;
 	imp_buf_reset(&r->work);
 	imp_buf_reset(&r->id);
@@ -532,6 +544,7 @@ imp_record_free(struct imp_record *r)
 	imp_buf_free(&r->work);
 	imp_buf_free(&r->id);
 	imp_buf_free(&r->text);
+	imp_buf_free(&r->verdict);
 	free(r->ent);
 	xmlFreeParserCtxt(r->ctxt);
 	xmlFreeParserCtxt(r->sax);
@@ -850,16 +863,109 @@ prop(xmlNodePtr n, const char *name)
 	return (const char *)a->children->content;
 }
 
+/*
+ * The attributes of the start tag of a step the scanner read (at its '<'):
+ * stage and code into r->verdict, NUL-terminated, at off[0] and off[1]
+ * (-1: absent). Returns 1 when its result is other than ok, 0 when ok, -1
+ * when it has none.
+ */
+static int
+step_attrs(struct imp_record *r, size_t at, long off[2])
+{
+	const char *p = r->line + at + sizeof "<step" - 1, *end = r->line + r->len, *name;
+	struct imp_buf *out = &r->verdict;
+	size_t n, start;
+	int result = -1, which;
+
+	off[0] = off[1] = -1;
+	imp_buf_reset(out);
+	while (p < end && *p == ' ') {
+		name = ++p;
+		n = canon_name(p, end);
+		p += n + 2;                        /* name=" (the scanner checked it) */
+		which = n == 5 && memcmp(name, "stage", 5) == 0 ? 0 :
+			n == 4 && memcmp(name, "code", 4) == 0 ? 1 :
+			n == 6 && memcmp(name, "result", 6) == 0 ? 2 : -1;
+		start = out->len;
+		if (canon_chars(&p, end, 1, which >= 0 ? out : NULL) != 0)
+			return -1;
+		p++;                               /* the closing quote */
+		if (which == 2) {
+			result = out->len - start != 2 || memcmp(out->p + start, "ok", 2) != 0;
+			out->len = start;
+		} else if (which >= 0) {
+			imp_buf_add(out, "", 1);
+			off[which] = (long)start;
+		}
+	}
+	return result;
+}
+
+/*
+ * The verdict from the scanner's table, as the tree gives it: the last
+ * step of the first trail whose result is not ok. Only for a line the
+ * scanner read with no element inside a field (the tree gives a step's
+ * first text node, the table all its text). 1 found, -1 none, 0 not known.
+ */
+static int
+table_verdict(struct imp_record *r, const char **stage, const char **code, const char **text)
+{
+	struct imp_buf found = { 0 };
+	long off[2];
+	size_t i;
+	int rc;
+
+	if (r->verdict_read == 0) {
+		if (r->doc != NULL || read_fields(r) != 0 || r->read != 2 || r->deep)
+			return 0;
+		for (i = 0; i < r->nent; i++)
+			if (r->ent[i].kind == SECTION &&
+			    strcmp(r->text.p + r->ent[i].name, "trail") == 0)
+				break;
+		r->verdict_read = -1;
+		for (i++; i < r->nent && r->ent[i].kind != SECTION; i++) {
+			if (r->ent[i].kind != FIELD || strcmp(r->text.p + r->ent[i].name, "step") != 0)
+				continue;
+			if ((rc = step_attrs(r, r->ent[i].at, off)) == 1) {
+				r->verdict_read = 1;
+				r->verdict_at[0] = off[0], r->verdict_at[1] = off[1];
+				r->verdict_text = r->ent[i].value;
+				imp_buf_reset(&found);
+				imp_buf_add(&found, r->verdict.p, r->verdict.len);
+			}
+		}
+		imp_buf_reset(&r->verdict);
+		if (found.len > 0)
+			imp_buf_add(&r->verdict, found.p, found.len);
+		rc = found.oom || r->verdict.oom;
+		imp_buf_free(&found);
+		if (rc) {
+			r->verdict_read = 0;
+			return 0;
+		}
+	}
+	if (r->verdict_read < 0)
+		return -1;
+	*stage = r->verdict_at[0] >= 0 ? r->verdict.p + r->verdict_at[0] : NULL;
+	*code = r->verdict_at[1] >= 0 ? r->verdict.p + r->verdict_at[1] : NULL;
+	*text = r->text.p + r->verdict_text;
+	return 1;
+}
+
 /* The step that set the record's status (the first one not ok), if any. */
 int
 imp_record_verdict(struct imp_record *r, const char **stage, const char **code,
 		   const char **text)
 {
-	xmlNodePtr n = child(imp_record_root(r), "trail"), last = NULL;
+	xmlNodePtr n, last = NULL;
 	const char *res;
+	int rc;
 
+	if ((rc = table_verdict(r, stage, code, text)) != 0)
+		return rc > 0 ? 0 : -1;
 	/* the last: a record released by review and held again holds for that */
-	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
+	for (n = child(imp_record_root(r), "trail"), n = n ? n->children : NULL; n != NULL;
+	     n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "step") != 0)
 			continue;
 		if ((res = prop(n, "result")) != NULL && strcmp(res, "ok") != 0)

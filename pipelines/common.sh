@@ -68,19 +68,44 @@ log() {                           # to the run folder's log, stderr and syslog
 	logger -t "$SYSLOG_TAG" -- "$PROG: $*" 2> /dev/null || true
 }
 
-# stream_counts FILE: the counts of a sealed stream (inspect --counts, key=value
-# lines: never the programs' English summaries) in c_batch, c_records, c_ok,
-# c_held, c_rejected; false when FILE is no stream with a good seal. A
-# stream is verified once per run of the script: a stage's output is the
-# next stage's input, the same file (its path, size and time are the key).
+# counts_text FILE: inspect --counts FILE (key=value lines: never the
+# programs' English summaries), nothing when FILE is no stream with a good
+# seal. A stream of the run folder ($RUNDIR) is verified and counted once,
+# by whichever of the run's steps and its report asks first: its counts are
+# kept in the run folder as NAME.counts (02-validate.xml: validate.xml.counts)
+# under a first line holding the stream's size, times and inode, and a
+# stream whose line differs (written again, copied, touched) is counted
+# again.
+counts_text() {
+	local f=$1 c='' key='' line out
+	[ -s "$f" ] || return 0
+	if [ -n "${RUNDIR:-}" ] && [ "${f%/*}" = "$RUNDIR" ]; then
+		c=${f##*/}
+		c=$RUNDIR/${c#[0-9][0-9]-}.counts
+		key="# $(stat -L -c '%s %.9Y %.9Z %i' "$f")"
+		if [ -f "$c" ] && { IFS= read -r line && [ "$line" = "$key" ] && cat; } < "$c"; then
+			return 0
+		fi
+	fi
+	out=$(inspect --counts "$f" 2> /dev/null 9>&- || true)
+	[ -n "$out" ] || return 0
+	printf '%s\n' "$out"
+	[ -z "$c" ] || { printf '%s\n%s\n' "$key" "$out" > "$c.tmp" && mv "$c.tmp" "$c"; } 2> /dev/null ||
+		rm -f "$c.tmp"
+}
+
+# stream_counts FILE: the counts of a sealed stream (counts_text) in
+# c_batch, c_records, c_ok, c_held, c_rejected; false when FILE is no
+# stream with a good seal. A stream is read once per run of the script: a
+# stage's output is the next stage's input, the same file (its path, size
+# and time are the key).
 declare -A counts_seen=()
 stream_counts() {
 	local k v key
 	c_batch='' c_records='' c_ok='' c_held='' c_rejected=''
 	[ -s "$1" ] || return 1
 	key="$1 $(stat -c '%s %.9Y %.9Z %i' "$1")"
-	[ -n "${counts_seen[$key]:-}" ] ||
-		counts_seen[$key]="$(inspect --counts "$1" 2> /dev/null 9>&- || true)"
+	[ -n "${counts_seen[$key]:-}" ] || counts_seen[$key]="$(counts_text "$1")"
 	while IFS='=' read -r k v; do
 		case $k in
 		batch) c_batch=$v ;;

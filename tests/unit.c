@@ -541,6 +541,84 @@ test_xsd_stream(void)
 	imp_buf_free(&m);
 }
 
+/* same(a, b): two verdict strings equal, or both absent */
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
+}
+
+/* The verdict read from the scanner's table (first) and from the tree: the same. */
+static void
+test_record_verdict(void)
+{
+	static const char *const bodies[] = {
+		"<application><cnic>1</cnic></application>",
+		"<trail><step stage=\"a\" result=\"ok\" code=\"A_OK\">fine</step></trail>",
+		"<trail><step stage=\"s&amp;1\" result=\"held\" code=\"C&#65;&lt;\">a &lt;b&gt; "
+		"&#233;\xc3\xa9 &quot;q&quot;</step></trail>",
+		"<trail><step stage=\"a\" result=\"held\" code=\"A\">one</step><step stage=\"b\" "
+		"result=\"rejected\" code=\"B\">two</step><step stage=\"c\" result=\"ok\" "
+		"code=\"C\">three</step></trail>",
+		"<trail><step stage=\"a\" code=\"A\">no result</step><step result=\"\">empty "
+		"result</step><step stage=\"b\" result=\"ok\"/></trail>",
+		"<trail><step other=\"1\" result=\"held\" stage=\"x\" code=\"Y\" n=\"2\"/></trail>",
+		"<trail><step stage=\"x\" result=\"held\" code=\"Y\"></step></trail>",
+		"<trail><step stage=\"x\" result=\"held\" code=\"Y\">a<b>c</b>d</step></trail>",
+		"<trail><step stage=\"x\" result=\"held\" code=\"Y\">a<!-- c -->d</step></trail>",
+		"<trail><step stage=\"x\" result=\"held\">a<![CDATA[<b>]]>d</step></trail>",
+		"<trail><step stage=\"1\" result=\"held\">first</step></trail>"
+		"<trail><step stage=\"2\" result=\"held\">second</step></trail>",
+		"<application><step stage=\"x\" result=\"held\">not a trail</step></application>"
+		"<trail><note stage=\"y\" result=\"held\">not a step</note></trail>",
+		"<passport number=\"A\"><mrz>x</mrz></passport><trail><step stage=\"x\" "
+		"result=\"rejected\" code=\"Z\">deep elsewhere</step></trail>",
+		"<trail><step stage='q' result=\"held\" code=\"Y\">quoted</step></trail>",
+	};
+	struct imp_record *table = imp_record_new(), *tree = imp_record_new();
+	const char *s1, *c1, *t1, *s2, *c2, *t2;
+	struct imp_err e = { 0 };
+	char line[1024];
+	size_t i;
+	int r1, r2;
+
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[i]);
+		CHECK(imp_record_load(table, line, strlen(line), &e) == 0);
+		CHECK(imp_record_load(tree, line, strlen(line), &e) == 0);
+		CHECK(imp_record_parse(tree, &e) == 0);
+		s1 = c1 = t1 = s2 = c2 = t2 = NULL;
+		r1 = imp_record_verdict(table, &s1, &c1, &t1);
+		r2 = imp_record_verdict(tree, &s2, &c2, &t2);
+		CHECK(r1 == r2);
+		CHECK(same(s1, s2) && same(c1, c2) && same(t1, t2));
+		/* asked again: the same answer, from what was read */
+		CHECK(imp_record_verdict(table, &s2, &c2, &t2) == r1 && s2 == s1 && c2 == c1 &&
+		      t2 == t1);
+	}
+	/* and the values themselves */
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[2]);
+	CHECK(imp_record_load(table, line, strlen(line), &e) == 0);
+	CHECK(imp_record_verdict(table, &s1, &c1, &t1) == 0 && strcmp(s1, "s&1") == 0 &&
+	      strcmp(c1, "CA<") == 0 && strcmp(t1, "a <b> \xc3\xa9\xc3\xa9 \"q\"") == 0);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[3]);
+	CHECK(imp_record_load(table, line, strlen(line), &e) == 0);
+	CHECK(imp_record_verdict(table, &s1, &c1, &t1) == 0 && strcmp(s1, "b") == 0 &&
+	      strcmp(c1, "B") == 0 && strcmp(t1, "two") == 0);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[4]);
+	CHECK(imp_record_load(table, line, strlen(line), &e) == 0);
+	CHECK(imp_record_verdict(table, &s1, &c1, &t1) == 0 && s1 == NULL && c1 == NULL &&
+	      strcmp(t1, "empty result") == 0);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[7]);
+	CHECK(imp_record_load(table, line, strlen(line), &e) == 0);
+	CHECK(imp_record_verdict(table, &s1, &c1, &t1) == 0 && strcmp(t1, "a") == 0);
+	snprintf(line, sizeof line, "%s%s</record>", REC_HEAD, bodies[11]);
+	CHECK(imp_record_load(table, line, strlen(line), &e) == 0);
+	CHECK(imp_record_verdict(table, &s1, &c1, &t1) == -1);
+	imp_record_free(table);
+	imp_record_free(tree);
+}
+
 /* ---- UTF-8 and CSV cells ---- */
 
 static void
@@ -2137,6 +2215,7 @@ static const struct {
 	{ "record fields read without a tree equal those of the tree", test_record_sax },
 	{ "record schema: checked as the line is parsed, the same verdict and first error as "
 	  "the tree's", test_xsd_stream },
+	{ "record verdict read without a tree equals the tree's", test_record_verdict },
 	{ "strict UTF-8", test_utf8 },
 	{ "CSV cells: quoting and formula protection", test_csv_cell },
 	{ "seal statement text", test_statement },

@@ -3,7 +3,8 @@
  * The stream line parser (lib/stream.c, lib/lines.c, lib/record.c): an
  * input is read as a stream through both passes of the reader. Properties:
  * a stream that scans reads back in pass 2 to the same records and root;
- * every record line it accepts loads as a record; a step spliced into a
+ * every record line it accepts loads as a record; its fields and verdict
+ * read without a tree are the tree's; a step spliced into a
  * parsed record keeps the line canonical and well-formed; the provenance a writer makes
  * from the batch parses back with one more entry.
  */
@@ -67,8 +68,17 @@ on_line(void *arg, uint64_t index, const char *line, size_t len,
 		}
 	}
 	{
-		const char *st, *code, *text;
-		(void)imp_record_verdict(c->rec, &st, &code, &text);
+		/* the verdict without a tree first (vs, from the table), then the tree's */
+		const char *vs[3] = { 0 }, *vt[3] = { 0 };
+		size_t i;
+		int vr;
+
+		vr = imp_record_verdict(c->sax, &vs[0], &vs[1], &vs[2]);
+		FUZZ_ASSERT(imp_record_verdict(c->rec, &vt[0], &vt[1], &vt[2]) == vr);
+		for (i = 0; vr == 0 && i < 3; i++) {
+			FUZZ_ASSERT((vs[i] == NULL) == (vt[i] == NULL));
+			FUZZ_ASSERT(vs[i] == NULL || strcmp(vs[i], vt[i]) == 0);
+		}
 	}
 	if (imp_record_status(c->rec) == IMP_OK_STATUS) {
 		FUZZ_ASSERT(imp_record_step(c->rec, "fuzz", IMP_HELD, "FUZZ_HELD", NULL,
