@@ -34,10 +34,10 @@
 #define AREA_BLEND 20.0
 #define AREA_MOST 8.0                 /* the most an equal area can give */
 
-/* A name's words, packed: struct imp_name_words is 416 bytes whatever the
- * name, two of them for each of 78,000 entries 65 MB. The words lie one
- * after another in s->packed, each ended by a NUL; unpack gives the
- * struct back when a name is weighed. */
+/* A name's words, packed: struct imp_name_words is 800 bytes whatever the
+ * name, two of them for each of 78,000 entries 125 MB. The words lie one
+ * after another in s->packed, each folded then as written, each ended by
+ * a NUL; unpack gives the struct back when a name is weighed. */
 struct packed {
 	uint32_t at;                  /* in s->packed */
 	uint16_t weak, honorific;     /* bit i: word i is */
@@ -205,8 +205,10 @@ skeleton(struct screen *s, const char *w)
 }
 
 struct words {
-	const char *w[16];
-	size_t len[16], n;
+	const char *w[16], *r[16];    /* folded, and as written */
+	size_t len[16], rlen[16], n;
+	char letters[IMP_NAME_WORDS * IMP_WORD_MAX];   /* imp_name_letters of the name */
+	size_t nletters;
 };
 
 /* The words a name is indexed by (imp_index_words): honorifics left out
@@ -217,10 +219,13 @@ words_of(const struct imp_name_words *w, struct words *ws)
 {
 	size_t idx[IMP_NAME_WORDS], i;
 
+	ws->nletters = imp_name_letters(w, ws->letters, sizeof ws->letters);
 	ws->n = imp_index_words(w, idx);
 	for (i = 0; i < ws->n; i++) {
 		ws->w[i] = w->t[idx[i]];
 		ws->len[i] = strlen(w->t[idx[i]]);
+		ws->r[i] = w->r[idx[i]];
+		ws->rlen[i] = strlen(w->r[idx[i]]);
 	}
 }
 
@@ -269,20 +274,25 @@ typedef int key_fn(struct screen *, int weight, int whole, void *arg);
 static int
 typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *fn, void *arg)
 {
-	size_t k, n = ws->len[i];
+	const char *w = ws->w[i];
+	size_t k, n = ws->len[i], form;
 	int rc;
 
-	if (n < 3)
-		return 0;
-	for (k = 1; k <= n; k++) {            /* k == n: the word whole */
-		key_start(s, "Q:");
-		key_add(s, ws->w[i], k);
-		if (k < n)
-			key_add(s, ws->w[i] + k + 1, n - k - 1);
-		key_add(s, " ", 1);
-		key_add(s, ws->w[j], ws->len[j]);
-		if ((rc = fn(s, 2, 0, arg)) != 0)
-			return rc;
+	/* the word folded, and as written when the fold changed it: a typo
+	 * the fold makes two edits is one as written (HALEHEMA, HALEEMA) */
+	for (form = 0; form < 2; form++, w = ws->r[i], n = ws->rlen[i]) {
+		if (n < 3 || (form == 1 && strcmp(ws->r[i], ws->w[i]) == 0))
+			continue;
+		for (k = 1; k <= n; k++) {            /* k == n: the word whole */
+			key_start(s, "Q:");
+			key_add(s, w, k);
+			if (k < n)
+				key_add(s, w + k + 1, n - k - 1);
+			key_add(s, " ", 1);
+			key_add(s, ws->w[j], ws->len[j]);
+			if ((rc = fn(s, 2, 0, arg)) != 0)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -294,18 +304,24 @@ typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *
 static int
 deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
-	size_t i, n = ws->len[0];
+	const char *w = ws->w[0];
+	size_t i, n = ws->len[0], form;
 	int rc;
 
-	if (ws->n != 1 || n < 4)
+	if (ws->n != 1)
 		return 0;
-	for (i = 1; i <= n; i++) {            /* i == n: the word whole */
-		key_start(s, "D:");
-		key_add(s, ws->w[0], i);
-		if (i < n)
-			key_add(s, ws->w[0] + i + 1, n - i - 1);
-		if ((rc = fn(s, 1, 0, arg)) != 0)
-			return rc;
+	/* folded, and as written when the fold changed it (typo_pair) */
+	for (form = 0; form < 2; form++, w = ws->r[0], n = ws->rlen[0]) {
+		if (n < 4 || (form == 1 && strcmp(ws->r[0], ws->w[0]) == 0))
+			continue;
+		for (i = 1; i <= n; i++) {            /* i == n: the word whole */
+			key_start(s, "D:");
+			key_add(s, w, i);
+			if (i < n)
+				key_add(s, w + i + 1, n - i - 1);
+			if ((rc = fn(s, 1, 0, arg)) != 0)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -331,32 +347,35 @@ deletion_keys(struct screen *s, const char *prefix, const char *w, size_t n, key
 }
 
 /* Two words written as one (ABDURREHMAN for ABDUL REHMAN): an entry
- * indexes each pair of neighbouring words joined under J: and each long
+ * indexes each pair of neighbouring words joined (imp_word_joined, as the
+ * names module joins them: folded, and as written) under J: and each long
  * word under K:; an applicant looks its long words up under J: and its
  * pairs joined under K:, so that a word finds two and two find a word,
  * one typo (ABDUR for ABDUL) aside, and a word never finds itself. */
 static int
 join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
-	char joined[128], one[128];
-	size_t i, j, n, k;
+	char joined[2 * IMP_WORD_MAX], raw[2 * IMP_WORD_MAX];
+	size_t i, n, r;
 	int rc;
 
 	for (i = 0; i < ws->n; i++) {
-		if (ws->len[i] >= IMP_JOINED_MIN && ws->len[i] < sizeof one &&
+		if (ws->len[i] >= IMP_JOINED_MIN &&
 		    (rc = deletion_keys(s, s->query ? "J:" : "K:", ws->w[i], ws->len[i], fn,
 					arg)) != 0)
 			return rc;
-		if (i + 1 >= ws->n || ws->len[i] + ws->len[i + 1] >= sizeof one)
+		/* never an initial (the names module joins none) */
+		if (i + 1 >= ws->n || ws->len[i] < 2 || ws->len[i + 1] < 2)
 			continue;
-		memcpy(one, ws->w[i], ws->len[i]);
-		memcpy(one + ws->len[i], ws->w[i + 1], ws->len[i + 1]);
-		n = ws->len[i] + ws->len[i + 1];
-		for (k = 0, j = 0; k < n; k++)            /* doubled letters single */
-			if (k == 0 || one[k] != one[k - 1])
-				joined[j++] = one[k];
-		if (j >= IMP_JOINED_MIN && (rc = deletion_keys(s, s->query ? "K:" : "J:", joined, j, fn,
-						  arg)) != 0)
+		n = imp_word_joined(ws->w[i], ws->w[i + 1], joined);
+		if (n >= IMP_JOINED_MIN && (rc = deletion_keys(s, s->query ? "K:" : "J:", joined, n,
+							       fn, arg)) != 0)
+			return rc;
+		if (ws->rlen[i] == 0 || ws->rlen[i + 1] == 0)
+			continue;
+		r = imp_word_joined(ws->r[i], ws->r[i + 1], raw);
+		if (r >= IMP_JOINED_MIN && strcmp(raw, joined) != 0 &&
+		    (rc = deletion_keys(s, s->query ? "K:" : "J:", raw, r, fn, arg)) != 0)
 			return rc;
 	}
 	return 0;
@@ -378,6 +397,14 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	if ((rc = fn(s, 2, 1, arg)) != 0 || (rc = deletions(s, ws, fn, arg)) != 0 ||
 	    (rc = join_keys(s, ws, fn, arg)) != 0)
 		return rc;
+	/* the letters as written, spaces left out: words merged or split
+	 * whatever the split (imp_name_letters, as the names module compares) */
+	if (ws->nletters > 0) {
+		key_start(s, "W:");
+		key_add(s, ws->letters, ws->nletters);
+		if ((rc = fn(s, 2, 1, arg)) != 0)
+			return rc;
+	}
 	/* a middle name dropped from a name of two words (HALIMA RABIYA,
 	 * HALIMA): a name looks each of its words up as an entry's whole name */
 	for (i = 0; s->query && ws->n > 1 && i < ws->n; i++) {
@@ -739,6 +766,11 @@ pack(struct screen *s, const struct imp_name_words *w, struct packed *out)
 		if (s->packed.len != len + n)
 			return -1;            /* out of memory */
 		len += n;
+		n = strlen(w->r[i]) + 1;
+		imp_buf_add(&s->packed, w->r[i], n);
+		if (s->packed.len != len + n)
+			return -1;
+		len += n;
 		out->weak |= (uint16_t)((w->weak[i] != 0) << i);
 		out->honorific |= (uint16_t)((w->honorific[i] != 0) << i);
 	}
@@ -755,6 +787,9 @@ unpack(const struct screen *s, const struct packed *p, struct imp_name_words *w)
 	for (i = 0; i < p->n; i++, q += n + 1) {
 		n = strlen(q);
 		memcpy(w->t[i], q, n + 1);
+		q += n + 1;
+		n = strlen(q);
+		memcpy(w->r[i], q, n + 1);
 		w->weak[i] = (unsigned char)(p->weak >> i & 1);
 		w->honorific[i] = (unsigned char)(p->honorific >> i & 1);
 	}
@@ -944,46 +979,26 @@ may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 	       area_bits(ap, b) >= threshold_of(s, k);
 }
 
-/* Whether the names module may find words x and y alike: the same first
- * letter, and an initial, or lengths that the typos it forgives words of
- * such lengths (imp_word_typos) can bridge. */
-static int
-may_pair(const char *x, size_t lx, const char *y, size_t ly)
-{
-	size_t d = lx > ly ? lx - ly : ly - lx;
-
-	if (x[0] != y[0])
-		return 0;
-	if (lx == 1 || ly == 1 || d == 0)
-		return 1;
-	return d <= imp_word_typos(lx, ly);
-}
-
-/* Whether word x may be one typo from words y and z joined (pair_values):
- * the first letter of y, IMP_JOINED_MIN letters or more joined, and a
- * length one letter from theirs (one less when a doubled letter is made
- * single). */
-static int
-may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
-{
-	return x[0] == y[0] && ly + lz >= IMP_JOINED_MIN && lx + 2 >= ly + lz && lx <= ly + lz + 1;
-}
-
 /* Marks the words of a (and of b) that may be paired with a word of b,
- * alone or as two joined; two words are neighbours when no more than
- * honorifics, which may be left out, stand between them. */
+ * alone or as two joined, folded or as written (imp_word_may_pair,
+ * imp_word_may_join: the names module's own tests); two words are
+ * neighbours when no more than honorifics, which may be left out, stand
+ * between them. */
 static void
-pairable(const struct imp_name_words *a, const size_t *la, const struct imp_name_words *b,
-	 const size_t *lb, unsigned char *ua, unsigned char *ub)
+pairable(const struct imp_name_words *a, const size_t *la, const size_t *ra,
+	 const struct imp_name_words *b, const size_t *lb, const size_t *rb, unsigned char *ua,
+	 unsigned char *ub)
 {
 	size_t i, j, k;
 
 	for (i = 0; i < a->n; i++)
 		for (j = 0; j < b->n; j++) {
-			if (may_pair(a->t[i], la[i], b->t[j], lb[j]))
+			if (imp_word_may_pair(a->t[i], la[i], b->t[j], lb[j]) ||
+			    (ra[i] && rb[j] && imp_word_may_pair(a->r[i], ra[i], b->r[j], rb[j])))
 				ua[i] = ub[j] = 1;
 			for (k = j + 1; k < b->n; k++) {
-				if (may_join(a->t[i], la[i], b->t[j], lb[j], lb[k]))
+				if (imp_word_may_join(a->t[i], la[i], b->t[j], lb[j], lb[k]) ||
+				    imp_word_may_join(a->t[i], la[i], b->t[j], rb[j], rb[k]))
 					ua[i] = ub[j] = ub[k] = 1;
 				if (!b->honorific[k])
 					break;
@@ -1014,17 +1029,21 @@ may_be_alike(const struct screen *s, const struct applicant *ap, const struct en
 {
 	struct imp_name_words wb;
 	const struct imp_name_words *a = &ap->wname, *b = &wb;
-	size_t la[IMP_NAME_WORDS], lb[IMP_NAME_WORDS], i;
+	size_t la[IMP_NAME_WORDS], lb[IMP_NAME_WORDS], ra[IMP_NAME_WORDS], rb[IMP_NAME_WORDS], i;
 	unsigned char ua[IMP_NAME_WORDS] = { 0 }, ub[IMP_NAME_WORDS] = { 0 };
 	unsigned may = 0, not = 0;
 
 	unpack(s, &en->pname, &wb);
-	for (i = 0; i < a->n; i++)
+	for (i = 0; i < a->n; i++) {
 		la[i] = strlen(a->t[i]);
-	for (i = 0; i < b->n; i++)
+		ra[i] = strlen(a->r[i]);
+	}
+	for (i = 0; i < b->n; i++) {
 		lb[i] = strlen(b->t[i]);
-	pairable(a, la, b, lb, ua, ub);
-	pairable(b, lb, a, la, ub, ua);
+		rb[i] = strlen(b->r[i]);
+	}
+	pairable(a, la, ra, b, lb, rb, ua, ub);
+	pairable(b, lb, rb, a, la, ra, ub, ua);
 	for (i = 0; i < a->n; i++) {
 		may += ua[i];
 		not += !ua[i] && !a->weak[i] && !a->honorific[i];

@@ -480,6 +480,7 @@ struct imp_names;                     /* the variant tables of lib/names.txt */
 
 struct imp_name_words {               /* a name's words in canonical spelling */
 	char t[IMP_NAME_WORDS][IMP_WORD_MAX];
+	char r[IMP_NAME_WORDS][IMP_WORD_MAX];   /* ... and as written, before the fold */
 	unsigned char weak[IMP_NAME_WORDS], honorific[IMP_NAME_WORDS];
 	size_t n;
 };
@@ -493,6 +494,10 @@ double imp_name_words_similarity(const struct imp_name_words *a, const struct im
 double imp_name_words_compare(const struct imp_name_words *a, const struct imp_name_words *b,
 			      int *part);
 int imp_name_has_honorific(const struct imp_name_words *w);
+/* The letters of a name as written, its words one after another without
+ * spaces, into out; their number, 0 when a word is an initial or not known
+ * as written. */
+size_t imp_name_letters(const struct imp_name_words *w, char *out, size_t size);
 /* The typos the comparison forgives between words of la and lb letters
  * (0, 1 or 2), and the letters two words joined need to be compared with
  * one (ABDUL REHMAN, ABDULREHMAN): the bounds of screen-pcl's index. */
@@ -506,6 +511,17 @@ imp_word_typos(size_t la, size_t lb)
 	return min >= 8 ? 2 : 1;
 }
 #define IMP_JOINED_MIN 6
+/* Whether the comparison may find words x and y (lx, ly letters) alike:
+ * the same first letter, and an initial, the same length, or lengths the
+ * typos imp_word_typos forgives can bridge. Whether word x may be words y
+ * and z joined (one typo apart): the first letter of y, IMP_JOINED_MIN
+ * letters or more joined, x at most a letter longer. The comparison asks
+ * these first, and so does screen-pcl's index. */
+int imp_word_may_pair(const char *x, size_t lx, const char *y, size_t ly);
+int imp_word_may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz);
+/* Words x and y joined and folded as one word (ABDUL REHMAN: ABDULREHMAN),
+ * into out (2 * IMP_WORD_MAX); its length. */
+size_t imp_word_joined(const char *x, const char *y, char *out);
 
 /* ---- match.c: the rules of person matching (screen-pcl, dedup, verify-nadra) -- */
 

@@ -481,7 +481,7 @@ copy_word(char *out, const char *w)
 }
 
 /* A word (folded by spelling) into tk in its canonical spelling, unless
- * it is there already (MALIK AYESHA MALIK: one MALIK). */
+ * it is there already (MALIK AYESHA MALIK: one MALIK), and as written. */
 static void
 add_token(const struct imp_names *nm, const char *w, size_t n, struct imp_name_words *tk)
 {
@@ -494,6 +494,10 @@ add_token(const struct imp_names *nm, const char *w, size_t n, struct imp_name_w
 	if (tk->n >= TOKENS || has_word(tk, key))
 		return;
 	copy_word(tk->t[tk->n], key);
+	if (n >= TOKEN_MAX)
+		n = TOKEN_MAX - 1;
+	memcpy(tk->r[tk->n], w, n);
+	tk->r[tk->n][n] = '\0';
 	tk->weak[tk->n] = weak_word(nm, key);
 	tk->honorific[tk->n] = imp_map_get(nm->honorific, key, &v) == 0;
 	tk->n++;
@@ -589,6 +593,7 @@ drop_honorifics(struct imp_name_words *tk, const struct imp_name_words *other)
 	for (i = 0, k = 0; i < tk->n; i++)
 		if (!tk->honorific[i] || (other && has_word(other, tk->t[i]))) {
 			memmove(tk->t[k], tk->t[i], TOKEN_MAX);
+			memmove(tk->r[k], tk->r[i], TOKEN_MAX);
 			tk->honorific[k] = tk->honorific[i];
 			tk->weak[k++] = tk->weak[i];
 		}
@@ -607,26 +612,65 @@ imp_name_has_honorific(const struct imp_name_words *w)
 	return 0;
 }
 
+int
+imp_word_may_pair(const char *x, size_t lx, const char *y, size_t ly)
+{
+	size_t d = lx > ly ? lx - ly : ly - lx;
+
+	if (x[0] != y[0])
+		return 0;
+	if (lx == 1 || ly == 1 || d == 0)
+		return 1;
+	return d <= imp_word_typos(lx, ly);
+}
+
+int
+imp_word_may_join(const char *x, size_t lx, const char *y, size_t ly, size_t lz)
+{
+	return x[0] == y[0] && ly + lz >= IMP_JOINED_MIN && lx <= ly + lz + 1;
+}
+
 /*
- * How alike two words are: the same; an initial (for MUHAMMAD, as good as
- * the word); the typos imp_word_typos forgives, never in the first letter.
+ * How alike two forms of two words are (both folded, or both as written):
+ * the same; an initial (for MUHAMMAD, as good as the word); the typos
+ * imp_word_typos forgives (most two, as a word folded: typos is 1 for
+ * words as written), never in the first letter.
  */
 static double
-word_similarity(const char *a, const char *b, int weak)
+form_similarity(const char *a, size_t la, const char *b, size_t lb, int weak, size_t most)
 {
-	size_t la, lb, d, typos;
+	size_t d, typos;
 
-	if (a[0] != b[0])                     /* nothing below forgives the first letter */
+	if (!imp_word_may_pair(a, la, b, lb))  /* nothing below forgives the first letter */
 		return 0.0;
-	if (strcmp(a, b) == 0)
+	if (la == lb && memcmp(a, b, la) == 0)
 		return 1.0;
-	la = strlen(a), lb = strlen(b);
 	if (la == 1 || lb == 1)
 		return weak ? 1.0 : 0.6;
 	if ((typos = imp_word_typos(la, lb)) == 0)
 		return 0.0;
+	if (typos > most)
+		typos = most;
 	d = (size_t)imp_osa_distance(a, la, b, lb);
 	return d == 1 ? 0.9 : d == 2 && typos >= 2 ? 0.85 : 0.0;
+}
+
+/*
+ * How alike words i of a and j of b are: folded (form_similarity), or,
+ * when that finds them apart, one typo of the words as written (HALEHEMA
+ * and HALEEMA: EE folds to I, EHE does not; DURRANZE and DURRANEE; JATHT
+ * and JATT, whose fold JAT is too short to forgive a typo).
+ */
+static double
+word_similarity(const struct imp_name_words *a, size_t i, const struct imp_name_words *b,
+		size_t j, int weak)
+{
+	double s = form_similarity(a->t[i], strlen(a->t[i]), b->t[j], strlen(b->t[j]), weak, 2), r;
+
+	if (s >= 0.9 || a->r[i][0] == '\0' || b->r[j][0] == '\0')
+		return s;
+	r = form_similarity(a->r[i], strlen(a->r[i]), b->r[j], strlen(b->r[j]), weak, 1);
+	return r > s ? r : s;
 }
 
 struct pairing {
@@ -637,9 +681,8 @@ struct pairing {
 	double give[TOKENS][TOKENS][3];
 };
 
-/* Two words joined, doubled letters made single (ABDUL REHMAN: ABDULREHMAN). */
-static size_t
-joined(const char *x, const char *y, char *out)
+size_t
+imp_word_joined(const char *x, const char *y, char *out)
 {
 	char both[2 * TOKEN_MAX];
 	size_t lx = strlen(x), ly = strlen(y);
@@ -650,38 +693,53 @@ joined(const char *x, const char *y, char *out)
 	return strlen(out);
 }
 
+/*
+ * What word x gives against words j and j + 1 of name b joined (never an
+ * initial), one typo or none apart: folded, or as written and folded as
+ * one word (SANAH ARAEEN, SANAHARAEEN: the fold of SANAH alone leaves its
+ * silent H out, of the word joined not; KHADIJA AISHA, KHADIJAAISHA:
+ * AISHA alone is compared as AYESHA).
+ */
+static double
+join_similarity(const char *x, size_t lx, const struct imp_name_words *b, size_t j)
+{
+	char jb[2 * TOKEN_MAX];
+	size_t l;
+	double s = 0, r = 0;
+
+	if (j + 1 >= b->n || b->t[j][1] == '\0' || b->t[j + 1][1] == '\0')
+		return 0;
+	if (imp_word_may_join(x, lx, b->t[j], strlen(b->t[j]), strlen(b->t[j + 1])) &&
+	    (l = imp_word_joined(b->t[j], b->t[j + 1], jb)) >= IMP_JOINED_MIN)
+		s = form_similarity(x, lx, jb, l, 0, 2);
+	if (s < 0.9 && b->r[j][0] != '\0' && b->r[j + 1][0] != '\0' &&
+	    imp_word_may_join(x, lx, b->t[j], strlen(b->r[j]), strlen(b->r[j + 1])) &&
+	    (l = imp_word_joined(b->r[j], b->r[j + 1], jb)) >= IMP_JOINED_MIN)
+		r = form_similarity(x, lx, jb, l, 0, 2);
+	if (r > s)
+		s = r;
+	return s >= 0.9 ? s : 0;
+}
+
 static void
 pair_values(const struct imp_name_words *a, const struct imp_name_words *b, struct pairing *p)
 {
-	char ja[TOKENS][2 * TOKEN_MAX], jb[TOKENS][2 * TOKEN_MAX];
 	size_t i, j, la[TOKENS], lb[TOKENS];
-	double s;
 
-	/* two words joined (never an initial); a word against them needs the same first letter
-	 * (a joined pair begins with its first word's), so a pair is joined
-	 * only when a word of the other name could meet it: most never are */
+	/* a word against two of the other joined needs the same first letter
+	 * (a joined pair begins with its first word's): most pairs never are */
 	for (i = 0; i < a->n; i++)
-		la[i] = 0;
+		la[i] = strlen(a->t[i]);
 	for (j = 0; j < b->n; j++)
-		lb[j] = 0;
+		lb[j] = strlen(b->t[j]);
 	for (i = 0; i < a->n; i++)
 		for (j = 0; j < b->n; j++) {
-			p->give[i][j][0] = 2 * word_similarity(a->t[i], b->t[j], a->weak[i] || b->weak[j]);
+			p->give[i][j][0] = 2 * word_similarity(a, i, b, j, a->weak[i] || b->weak[j]);
 			p->give[i][j][1] = p->give[i][j][2] = 0;
 			if (a->t[i][0] != b->t[j][0])
 				continue;
-			if (j + 1 < b->n && lb[j] == 0)
-				lb[j] = joined(b->t[j], b->t[j + 1], jb[j]);
-			if (i + 1 < a->n && la[i] == 0)
-				la[i] = joined(a->t[i], a->t[i + 1], ja[i]);
-			s = 0;
-			if (j + 1 < b->n && lb[j] >= IMP_JOINED_MIN && b->t[j][1] && b->t[j + 1][1])
-				s = word_similarity(a->t[i], jb[j], 0);
-			p->give[i][j][1] = 3 * (s >= 0.9 ? s : 0);
-			s = 0;
-			if (i + 1 < a->n && la[i] >= IMP_JOINED_MIN && a->t[i][1] && a->t[i + 1][1])
-				s = word_similarity(b->t[j], ja[i], 0);
-			p->give[i][j][2] = 3 * (s >= 0.9 ? s : 0);
+			p->give[i][j][1] = 3 * join_similarity(a->t[i], la[i], b, j);
+			p->give[i][j][2] = 3 * join_similarity(b->t[j], lb[j], a, i);
 		}
 }
 
@@ -730,6 +788,22 @@ imp_name_words(const struct imp_names *nm, const char *name, struct imp_name_wor
 	tokenise(nm, name, w);
 }
 
+size_t
+imp_name_letters(const struct imp_name_words *w, char *out, size_t size)
+{
+	size_t i, k = 0, n;
+
+	for (i = 0; i < w->n; i++) {
+		n = strlen(w->r[i]);
+		if (n < 2 || k + n >= size)   /* an initial is joined to no word */
+			return 0;
+		memcpy(out + k, w->r[i], n);
+		k += n;
+	}
+	out[k] = '\0';
+	return k;
+}
+
 /*
  * Similarity of two names, 0 to 1, whatever the order of their words:
  * 2 × matched / (words of a + words of b), where words that were left
@@ -745,9 +819,16 @@ imp_name_words_compare(const struct imp_name_words *a0, const struct imp_name_wo
 	const struct imp_name_words *a = a0, *b = b0;
 	struct pairing p;
 	size_t i, words = 0, left_a = 0, left_b = 0;
+	char la[IMP_NAME_WORDS * IMP_WORD_MAX], lb[IMP_NAME_WORDS * IMP_WORD_MAX];
 
 	if (part != NULL)
 		*part = 0;
+	/* the same letters as written, words merged or split (SAIMAHTALPUR,
+	 * SAIMAH TALPUR; RANAHNIDAH, RANAH NIDAH, which the split of the
+	 * merged word cannot tell from RANA HNIDAH) */
+	if (imp_name_letters(a0, la, sizeof la) > 0 &&
+	    imp_name_letters(b0, lb, sizeof lb) > 0 && strcmp(la, lb) == 0)
+		return 1;
 	/* an honorific on one side only comes and goes; on both it is a word
 	 * (the names copied only when there is one to leave out) */
 	if ((imp_name_has_honorific(a0) || imp_name_has_honorific(b0)) && imp_honorifics(a0, b0) != IMP_HON_DIFFER) {

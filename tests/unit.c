@@ -916,6 +916,24 @@ test_name_similarity(void)
 		{ "NASRULLEH MAGSI", "NASRULLAH MAGSI", 1 },
 		/* an initial is not joined to a word */
 		{ "RAFIQ C", "RAFIQC", 0 },
+		/* one typo of a word as written where the fold makes it two
+		 * (EE folds to I, EHE does not), or a word too short folded */
+		{ "HALEHEMA BALOCH", "HALEEMA BALOCH", 1 },
+		{ "SAIMAH DURRANZE", "DURRANEE SAIMAH", 1 },
+		{ "ALI JATHT", "ALI JATT", 1 },
+		{ "ALI JATHT", "ALI JAT", 0 },             /* JAT too short as written too */
+		{ "ZAHID KHAN", "ZAHIR KHAN", 1 },          /* as before: one typo folded */
+		{ "NADEEM KHAN", "NADEEN KHAN", 1 },
+		{ "NADEEM KHAN", "NAMEEN KHAN", 0 },        /* two as written */
+		/* words joined as written and folded as one (the silent H of a
+		 * word alone is left out, inside a word not); the same letters
+		 * without spaces, however the merged word splits */
+		{ "SANAHARAEEN", "SANAH ARAEEN", 1 },
+		{ "KHADIJAAISHA NAQVI", "KHADIJA AISHA NAQVI", 1 },
+		{ "RANAHNIDAH", "RANAH NIDAH", 1 },
+		{ "MUHAMMADRASHIDHUSAIN SHAIKH", "MUHAMMAD RASHID HUSAIN SHAIKH", 1 },
+		{ "SANAHARAEEN", "SANAH ANSARI", 0 },
+		{ "SANAHARAEEN", "SANAH ARAIN", 1 },        /* ARAIN, ARAEEN: one fold */
 	};
 	struct imp_names *nm = NULL;
 	struct imp_err e = { 0 };
@@ -953,6 +971,21 @@ test_name_similarity(void)
 		imp_name_words(nm, "MUHAMMADALI NAQVEE", &a);    /* split, folded */
 		CHECK(a.n == 3 && strcmp(a.t[0], "MUHAMAD") == 0 && a.weak[0] &&
 		      strcmp(a.t[1], "ALI") == 0 && strcmp(a.t[2], "NAKVI") == 0);
+		/* each word as written too, and the letters of the name */
+		CHECK(strcmp(a.r[0], "MUHAMMAD") == 0 && strcmp(a.r[2], "NAQVEE") == 0);
+		{
+			char l[IMP_NAME_WORDS * IMP_WORD_MAX];
+
+			CHECK(imp_name_letters(&a, l, sizeof l) == 17 &&
+			      strcmp(l, "MUHAMMADALINAQVEE") == 0);
+			CHECK(imp_name_letters(&a, l, 17) == 0);          /* no room */
+			imp_name_words(nm, "RANAH NIDAH", &a);
+			CHECK(a.n == 2 && strcmp(a.t[0], "RANA") == 0 && strcmp(a.r[0], "RANAH") == 0 &&
+			      a.honorific[0]);
+			CHECK(imp_name_letters(&a, l, sizeof l) == 10 && strcmp(l, "RANAHNIDAH") == 0);
+			imp_name_words(nm, "RAFIQ C", &a);                /* an initial */
+			CHECK(imp_name_letters(&a, l, sizeof l) == 0);
+		}
 	}
 	imp_names_close(nm);
 }
@@ -1024,6 +1057,26 @@ test_match_distance(void)
 	CHECK(imp_word_typos(4, 5) == 1);
 	CHECK(imp_word_typos(7, 9) == 1);
 	CHECK(imp_word_typos(8, 9) == 2);
+	/* the tests the comparison asks first, and screen-pcl's index too */
+	CHECK(imp_word_may_pair("HALIMA", 6, "HALIMA", 6));
+	CHECK(imp_word_may_pair("H", 1, "HALIMA", 6));           /* an initial */
+	CHECK(!imp_word_may_pair("ALIMA", 5, "HALIMA", 6));      /* never the first letter */
+	CHECK(imp_word_may_pair("NADIM", 5, "NADIMA", 6));
+	CHECK(!imp_word_may_pair("NUR", 3, "NURA", 4));          /* short: no typo */
+	CHECK(!imp_word_may_pair("ALI", 3, "ALIABCD", 7));
+	CHECK(imp_word_may_pair("ABDULREHMAN", 11, "ABDURAHMAN", 10));
+	CHECK(imp_word_may_join("ABDULREHMAN", 11, "ABDUL", 5, 6));
+	CHECK(imp_word_may_join("ABDULREHMA", 10, "ABDUL", 5, 6));
+	CHECK(!imp_word_may_join("ABDULREHMANX", 13, "ABDUL", 5, 6));  /* 2 longer */
+	CHECK(!imp_word_may_join("RABDULREHMAN", 12, "ABDUL", 5, 6));  /* first letter */
+	CHECK(!imp_word_may_join("ALIRA", 5, "ALI", 3, 2));       /* under IMP_JOINED_MIN */
+	{
+		char j[2 * IMP_WORD_MAX];
+
+		CHECK(imp_word_joined("ABDUL", "LATIF", j) == 9 && strcmp(j, "ABDULATIF") == 0);
+		CHECK(imp_word_joined("SANAH", "ARAEEN", j) == 9 && strcmp(j, "SANAHAREN") == 0);
+		CHECK(imp_word_joined("SANA", "ARAEEN", j) == 7 && strcmp(j, "SANAREN") == 0);
+	}
 }
 
 static void
