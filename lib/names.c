@@ -776,11 +776,6 @@ best_pair(const struct imp_name_words *a, const struct imp_name_words *b, struct
 	return 1;
 }
 
-/*
- * Similarity of two normalised names, 0 to 1, whatever the order of their
- * words: 2 × matched / (words of a + words of b), where words that were
- * left unmatched and are weak (MUHAMMAD) do not count.
- */
 /* The words of a normalised name, as the comparison sees them. */
 void
 imp_name_words(const struct imp_names *nm, const char *name, struct imp_name_words *w)
@@ -866,6 +861,11 @@ imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_
 	return imp_name_words_compare(a, b, NULL);
 }
 
+/*
+ * Similarity of two normalised names, 0 to 1, whatever the order of their
+ * words: 2 × matched / (words of a + words of b), where words that were
+ * left unmatched and are weak (MUHAMMAD) do not count.
+ */
 double
 imp_name_similarity(const struct imp_names *nm, const char *a, const char *b)
 {
