@@ -126,11 +126,7 @@ struct build {
 static uint64_t
 receipt_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;      /* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return imp_hash_add(IMP_HASH_START, s, strlen(s));       /* FNV-1a */
 }
 
 static int
