@@ -566,7 +566,7 @@ evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_b
 		veto |= fc.conflict;
 		bits += fc.bits;
 	}
-	if ((a->sex == 'M' && b->sex == 'F') || (a->sex == 'F' && b->sex == 'M')) {
+	if (imp_sexes_differ(a->sex, b->sex)) {
 		imp_buf_printf(why, "; sex differs");
 		veto = 1;
 	}
@@ -1360,6 +1360,7 @@ history(struct dedup *d, struct imp_err *e)
 {
 	const struct rec *r = &d->r[d->cur];
 	struct imp_name_words nw;
+	struct imp_person_veto veto;
 	uint64_t keys[IMP_HISTORY_KEYS];
 	char dob[11] = "", valid[11];
 	size_t n;
@@ -1376,7 +1377,9 @@ history(struct dedup *d, struct imp_err *e)
 	imp_name_words(d->names, at(d, r->full), &nw);
 	n = imp_history_keys(&nw, dob, 0, keys, IMP_HISTORY_KEYS);
 	snprintf(valid, sizeof valid, "%s", valid_on(d));
-	return imp_store_by_keys(d->store, keys, n, valid, HISTORY_LIMIT, by_key, d, e);
+	veto.dob = r->dob;
+	veto.sex = r->sex;
+	return imp_store_by_keys(d->store, keys, n, valid, &veto, HISTORY_LIMIT, by_key, d, e);
 }
 
 static int

@@ -607,6 +607,8 @@ enum { IMP_DOB_UNKNOWN, IMP_DOB_DAY, IMP_DOB_MONTH, IMP_DOB_YEAR, IMP_DOB_TYPO, 
        IMP_DOB_DIFFERS, IMP_DOB_CLASSES };
 int imp_dob_compare(const struct imp_date *a, const struct imp_date *b);
 int imp_dob_other_year(int c);
+/* Whether two sexes (M, F, X; 0 not known) tell two people apart: M against F. */
+int imp_sexes_differ(char a, char b);
 
 /* ---- dates.c: calendar dates, partial dates, dates typed from paper ------- */
 

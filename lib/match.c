@@ -322,6 +322,12 @@ imp_dob_compare(const struct imp_date *a, const struct imp_date *b)
 }
 
 int
+imp_sexes_differ(char a, char b)
+{
+	return (a == 'M' && b == 'F') || (a == 'F' && b == 'M');
+}
+
+int
 imp_dob_other_year(int c)
 {
 	return c == IMP_DOB_TYPO || c == IMP_DOB_DIFFERS;

@@ -524,7 +524,15 @@ valid(const struct imp_passport *p)
 	return p->status != NULL && strcmp(p->status, "valid") == 0;
 }
 
-/* The base file's passport of this number: 0 with its ref and fields, -1 when none. */
+static int
+base_damaged(struct imp_store *s, struct imp_err *e)
+{
+	return imp_fail(e, EX_DATAERR, "the history's base file %s is damaged: load the history "
+			"again into an empty history (dedup --import-history)", s->base_path);
+}
+
+/* The base file's passport of this number: 0 with its ref and fields, -1
+ * when none, -2 when the file is damaged. */
 static int
 base_find(struct imp_store *s, const char *number, uint32_t *ref, struct imp_passport *p)
 {
@@ -532,7 +540,8 @@ base_find(struct imp_store *s, const char *number, uint32_t *ref, struct imp_pas
 
 	if (s->base == NULL)
 		return -1;
-	imp_histfile_find(s->base, IMP_HF_NUMBER, imp_store_hash(number), &lo, &hi);
+	if (imp_histfile_find(s->base, IMP_HF_NUMBER, imp_store_hash(number), &lo, &hi) != 0)
+		return -2;
 	for (; lo < hi; lo++) {
 		*ref = imp_histfile_ref(s->base, IMP_HF_NUMBER, lo);
 		if (imp_histfile_get(s->base, *ref, p) == 0 && strcmp(p->number, number) == 0)
@@ -576,8 +585,8 @@ base_put(struct imp_store *s, const struct imp_passport *p, struct imp_err *e)
 	uint32_t ref;
 	int rc;
 
-	if (base_find(s, p->number, &ref, &old) != 0)
-		return 0;
+	if ((rc = base_find(s, p->number, &ref, &old)) != 0)
+		return rc == -2 ? -base_damaged(s, e) : 0;
 	if ((rc = prepare(s, "SELECT 1 FROM history_passport WHERE passport_no = ?1",
 			  &s->in_delta, e)) != 0 ||
 	    (rc = prepare(s, "INSERT INTO history_passport (" COLUMNS ", base) VALUES (?1, ?2, "
@@ -1039,7 +1048,38 @@ struct merge {
 	const char *cnic;             /* IMP_HF_CNIC: the CNIC looked up */
 	const char *valid_on;         /* IMP_HF_KEY: valid passports expiring on or after */
 	int *left;                    /* at most this many more (NULL: no limit) */
+	const struct imp_person_veto *veto;  /* IMP_HF_KEY: passed over (NULL: none) */
 };
+
+int
+imp_person_vetoed(const struct imp_person_veto *v, const struct imp_date *dob, char sex)
+{
+	return imp_dob_compare(&v->dob, dob) == IMP_DOB_DIFFERS || imp_sexes_differ(v->sex, sex);
+}
+
+/* Whether m's veto passes over entry i of the base file's index (by its
+ * tag: the passport is not read) or passport p (a row of the tables). */
+static int
+entry_vetoed(struct imp_store *s, const struct merge *m, uint64_t i)
+{
+	struct imp_date dob;
+	char sex;
+
+	return m->veto != NULL && imp_histfile_tag(s->base, m->ix, i, &dob, &sex) == 0 &&
+	       imp_person_vetoed(m->veto, &dob, sex);
+}
+
+static int
+row_vetoed(const struct merge *m, const struct imp_passport *p)
+{
+	struct imp_date dob;
+
+	if (m == NULL || m->veto == NULL)
+		return 0;
+	if (imp_date_partial(p->date_of_birth, &dob) != 0)
+		memset(&dob, 0, sizeof dob);
+	return imp_person_vetoed(m->veto, &dob, p->sex[0]);
+}
 
 static int
 base_wanted(const struct merge *m, const struct imp_passport *p)
@@ -1068,22 +1108,23 @@ each(struct imp_store *s, sqlite3_stmt *st, const struct merge *m, imp_passport_
 			sqlite3_reset(st);
 			return rc;
 		}
-		imp_histfile_find(s->base, m->ix, m->h, &lo, &hi);
+		if (imp_histfile_find(s->base, m->ix, m->h, &lo, &hi) != 0) {
+			sqlite3_reset(st);
+			return base_damaged(s, e);
+		}
 	}
 	rc = st != NULL ? sqlite3_step(st) : SQLITE_DONE;
 	while (!stop && (m == NULL || m->left == NULL || *m->left > 0)) {
-		while (!have_ref && lo < hi) {
-			ref = imp_histfile_ref(s->base, m->ix, lo++);
-			have_ref = !shadowed(s, ref);
+		for (; !have_ref && lo < hi; lo++) {
+			ref = imp_histfile_ref(s->base, m->ix, lo);
+			have_ref = !shadowed(s, ref) && !entry_vetoed(s, m, lo);
 		}
 		order = rc == SQLITE_ROW ? row_order(st, 14) : UINT64_MAX;
 		if (have_ref && ref < order) {
 			have_ref = 0;
 			if (imp_histfile_get(s->base, ref, &p) != 0) {
 				sqlite3_reset(st);
-				return imp_fail(e, EX_DATAERR, "the history's base file %s is "
-						"damaged: load the history again into an empty "
-						"history (dedup --import-history)", s->base_path);
+				return base_damaged(s, e);
 			}
 			if (!base_wanted(m, &p))
 				continue;
@@ -1102,6 +1143,10 @@ each(struct imp_store *s, sqlite3_stmt *st, const struct merge *m, imp_passport_
 			p.batch = col(st, 12);
 			p.tracking_id = col(st, 13);
 			p.printed = 0;
+			if (row_vetoed(m, &p)) {
+				rc = sqlite3_step(st);
+				continue;
+			}
 			stop = fn(arg, &p);
 			if (m != NULL && m->left != NULL)
 				--*m->left;
@@ -1130,7 +1175,7 @@ int
 imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn, void *arg,
 		  struct imp_err *e)
 {
-	struct merge m = { IMP_HF_CNIC, imp_store_hash(cnic), cnic, NULL, NULL };
+	struct merge m = { IMP_HF_CNIC, imp_store_hash(cnic), cnic, NULL, NULL, NULL };
 	int rc;
 
 	if ((rc = prepare(s, "SELECT " SELECTED " FROM history_passport p WHERE p.cnic = ?1 "
@@ -1165,10 +1210,11 @@ by_signed(const void *a, const void *b)
 /* Key by key in SQLite's order (as signed integers), each once; by id in a key. */
 int
 imp_store_by_keys(struct imp_store *s, const uint64_t *keys, size_t n, const char *valid_on,
-		  int limit, imp_passport_fn *fn, void *arg, struct imp_err *e)
+		  const struct imp_person_veto *v, int limit, imp_passport_fn *fn, void *arg,
+		  struct imp_err *e)
 {
 	int64_t k[IMP_HISTORY_KEYS];
-	struct merge m = { IMP_HF_KEY, 0, NULL, valid_on, &limit };
+	struct merge m = { IMP_HF_KEY, 0, NULL, valid_on, &limit, v };
 	size_t i;
 	int rc;
 

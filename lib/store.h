@@ -66,11 +66,24 @@ int imp_store_by_cnic(struct imp_store *s, const char *cnic, imp_passport_fn *fn
 		      struct imp_err *e);
 int imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *fn, void *arg,
 		       struct imp_err *e);
+/*
+ * Who is looked up by keys: a passport whose date of birth (imp_dob_compare:
+ * IMP_DOB_DIFFERS) or sex (M against F) differs from these is not that
+ * person whatever else agrees, so it is passed over unread and uncounted.
+ * dob y 0, sex 0: not known, nothing passed over for it.
+ */
+struct imp_person_veto {
+	struct imp_date dob;
+	char sex;
+};
+int imp_person_vetoed(const struct imp_person_veto *v, const struct imp_date *dob, char sex);
+
 /* The valid passports, expiring on or after valid_on, that share one of the
- * keys (at most IMP_HISTORY_KEYS); at most limit rows, a passport perhaps
- * more than once. */
+ * keys (at most IMP_HISTORY_KEYS) and that v (NULL: none) does not rule
+ * out; at most limit rows, a passport perhaps more than once. */
 int imp_store_by_keys(struct imp_store *s, const uint64_t *keys, size_t n, const char *valid_on,
-		      int limit, imp_passport_fn *fn, void *arg, struct imp_err *e);
+		      const struct imp_person_veto *v, int limit, imp_passport_fn *fn, void *arg,
+		      struct imp_err *e);
 /* How many passports bear a canonical word in the name (father 0) or the
  * father's name (father 1). */
 int imp_store_word(struct imp_store *s, const char *word, int father, uint64_t *n,
@@ -104,8 +117,9 @@ uint64_t imp_store_hash(const char *s);
 int imp_histfile_open(const char *path, struct imp_histfile **f, struct imp_err *e);
 void imp_histfile_close(struct imp_histfile *f);
 uint64_t imp_histfile_count(const struct imp_histfile *f);
-void imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint64_t *hi);
-uint32_t imp_histfile_ref(const struct imp_histfile *f, int ix, uint64_t i);
+int imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint64_t *hi);
+uint32_t imp_histfile_ref(struct imp_histfile *f, int ix, uint64_t i);
+int imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *dob, char *sex);
 int imp_histfile_get(struct imp_histfile *f, uint32_t ref, struct imp_passport *p);
 uint64_t imp_histfile_word(const struct imp_histfile *f, const char *word, int father);
 

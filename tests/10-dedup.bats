@@ -698,6 +698,44 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	assert_equal "$output" ''
 }
 
+@test "passports whose date of birth or sex rule the applicant out are passed over unread, in the base file and the tables: 500 of them ahead of hers do not hide it" {
+	# FARZANA SIDDIQUI d/o ZAFAR SIDDIQUI, born 1975-04-04: 400 men of her
+	# names and day (every blocking key of hers) and 100 women of her names
+	# born 1962-04-04 (her names with the month and day) come first; each
+	# would count against the 400 passports read for a person
+	local i
+	{
+		head -n 1 h.csv
+		for i in $(seq 1 400); do
+			hist "PW$(printf %07d "$i")" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI' sex=M
+		done
+		for i in $(seq 1 100); do
+			hist "PY$(printf %07d "$i")" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI' \
+				date_of_birth=1962-04-04
+		done
+		tail -n +2 h.csv
+	} > many.csv
+	dedup -H m1.db --import-history many.csv 2> /dev/null
+	{ head -n 1 h.csv; sed -n 2p h.csv; } > one.csv
+	dedup -H m2.db --import-history one.csv 2> /dev/null
+	dedup -H m2.db --import-history many.csv 2> /dev/null
+	assert_equal "$(sqlite3 m2.db 'select count(*) from history_passport')" 510
+	for db in m1 m2; do
+		run -0 --separate-stderr dedup -H $db.db --explain v.xml
+		printf '%s\n' "$output" > $db.xml
+		held_as IDENTITY $db.xml DEDUP_OTHER_IDENTITY AB1000282
+		# read and weighed: her passport; passed over: the 500
+		[[ $stderr == *'dedup: IDENTITY ~ AB1000282: '* ]] || fail "$db: $stderr"
+		[[ $stderr != *' ~ PW'* && $stderr != *' ~ PY'* ]] || fail "$db read a passport it should pass over"
+	done
+	# the same file without the veto's tags (as an earlier dedup wrote it): refused
+	printf IMPHIST1 | dd of=m1.db-history conv=notrunc status=none
+	run --separate-stderr dedup -H m1.db v.xml
+	assert_failure 65
+	assert_equal "$stderr" "dedup: the history's base file m1.db-history was written by an earlier dedup, without the dates of birth in its index: load the history again into an empty history (dedup --import-history)"
+	assert_equal "$output" ''
+}
+
 @test "a missing history CSV (66), a missing history (66), an unwritable one (73)" {
 	run --separate-stderr dedup -H n.db --import-history nothere.csv
 	assert_failure 66
