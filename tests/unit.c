@@ -2180,6 +2180,63 @@ test_buf_uint(void)
 /* ---- the progress line (lib/stage.c) ---- */
 
 /* imp_progress's output for N of RUN into OUT (stderr caught in a file) */
+/* ---- NADRA index: found by pread, the search's first steps kept ---- */
+
+/* Citizen i of the test register: CNIC 3520100000000 + 2 i (odd ones
+ * absent); citizen 700 on 600 rows (more than one range read), 4000 on 5. */
+static unsigned
+nadra_copies(unsigned i)
+{
+	return i == 700 ? 600 : i == 4000 ? 5 : 1;
+}
+
+static void
+test_nadra_find(void)
+{
+	char csv[] = "/tmp/impass-unit-csv-XXXXXX", idx[] = "/tmp/impass-unit-idx-XXXXXX";
+	struct imp_citizen c[4];
+	struct imp_nadra *n = NULL;
+	struct imp_err e = { 0 };
+	uint64_t rows, skipped;
+	unsigned i, k, bad = 0, total = 0;
+	int cfd = mkstemp(csv), xfd = mkstemp(idx);
+	FILE *f = cfd >= 0 ? fdopen(cfd, "w") : NULL;
+	char want[32];
+	size_t got;
+
+	CHECK(f != NULL && xfd >= 0);
+	if (f == NULL || xfd < 0)
+		return;
+	fprintf(f, "cnic,name,father_name,date_of_birth,sex,status\n");
+	for (i = 0; i < 6000; i++)
+		for (k = 0; k < nadra_copies(i); k++, total++)
+			fprintf(f, "%013" PRIu64 ",NAME %u %u,FATHER %u,1980-01-01,M,%s\n",
+				UINT64_C(3520100000000) + 2 * i, i, k, i, k % 2 ? "cancelled" : "active");
+	fclose(f);
+	CHECK(imp_nadra_build(csv, xfd, &rows, &skipped, &e) == 0);
+	CHECK(rows == total && skipped == 0);
+	close(xfd);
+	CHECK(imp_nadra_open(idx, &n, &e) == 0);
+	CHECK(imp_nadra_rows(n) == total);
+	for (i = 0; i < 6000; i++) {
+		got = imp_nadra_find(n, UINT64_C(3520100000000) + 2 * i, c, 4);
+		snprintf(want, sizeof want, "NAME %u 0", i);
+		bad += got != nadra_copies(i) || strcmp(c[0].name, want) != 0 ||
+		       strcmp(c[0].date_of_birth, "1980-01-01") != 0 || strcmp(c[0].status, "active") != 0;
+		if (got >= 4) {
+			snprintf(want, sizeof want, "NAME %u 3", i);
+			bad += strcmp(c[3].name, want) != 0 || strcmp(c[3].status, "cancelled") != 0;
+		}
+		bad += imp_nadra_find(n, UINT64_C(3520100000001) + 2 * i, c, 4) != 0;
+	}
+	CHECK(bad == 0);
+	CHECK(imp_nadra_find(n, 1, c, 4) == 0);
+	CHECK(imp_nadra_find(n, UINT64_C(9999999999999), c, 4) == 0);
+	imp_nadra_close(n);
+	unlink(csv);
+	unlink(idx);
+}
+
 static void
 progress_of(struct imp_run *run, const char *what, uint64_t n, int done, char *out, size_t size)
 {
@@ -2302,6 +2359,8 @@ static const struct {
 	{ "LDS: a print job's chip file refused with the first fault", test_lds_chip_check },
 	{ "progress: the batch id from the start, n of total, percentage, time left after a second",
 	  test_progress },
+	{ "NADRA index: every CNIC of 6,000 found with its rows (600 of one), the ones between not",
+	  test_nadra_find },
 };
 
 int
