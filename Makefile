@@ -39,7 +39,7 @@ PIPEDATA  = pipelines/common.sh pipelines/offices.csv pipelines/couriers.csv pip
 
 DEB_PKGS = gcc libc6-dev make pkg-config libxml2-dev libxml2-utils libcsv-dev libgpgme-dev \
 	   libgcrypt20-dev libarchive-dev libarchive-tools libsqlite3-dev gnupg bats \
-	   bats-assert bats-support passwd util-linux mandoc chromium libssl-dev openssl \
+	   bats-assert bats-support passwd util-linux mandoc chromium libssl-dev openssl strace \
 	   libcurl4-openssl-dev libmicrohttpd-dev kannel kannel-extras python3 cmark sqlite3
 
 .PHONY: all deps check check-build demo bench bench-national install uninstall clean fuzz

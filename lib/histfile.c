@@ -19,11 +19,14 @@
  *             birth and sex in 3 bytes (its tag), so that passports these
  *             rule out are passed over without being read
  *
- * Read with pread, not through the mapping: on this machine (a virtual
- * one) a page fault of a mapped file costs 30-70 us against 5 us for a
- * pread of the same bytes from the page cache, and the pages read stay out
- * of the process's memory. The mapping serves the small sections alone
- * (dict, words), read at every look-up and kept.
+ * A file of up to MAP_WHOLE bytes (IMPASS_HISTORY_MAP) is read through its mapping (each page
+ * faulted in once, then read in place: a batch against 1 M passports
+ * touches most pages many times); a larger one with pread, its mapping
+ * serving the small sections alone (dict, words): on this machine (a
+ * virtual one) a page fault costs 30-70 us against 5 us for a pread of
+ * the same bytes from the page cache, and a batch against 72 M passports
+ * touches millions of pages once each, which would also stay in the
+ * process's memory.
  *
  * Built in one pass over the CSV: records written as they come, the index
  * entries into 64 temporary files by the top bits of their hash, each then
@@ -52,6 +55,7 @@
 #define PARTS 64                      /* temporary files per index while building */
 #define PART_SHIFT 58                 /* 64 - log2(PARTS) */
 #define REC_READ 256                  /* bytes read of a record first (most are < 100) */
+#define MAP_WHOLE ((uint64_t)1 << 30) /* files up to this size read through the mapping */
 
 enum { ST_VALID, ST_CANCELLED, ST_LOST, ST_EXPIRED };
 enum { F_RAW_NAMES = 0x10 };
@@ -86,13 +90,15 @@ struct imp_histfile {
 	unsigned char *map;
 	size_t size;
 	int fd;
+	int whole;                    /* read through the mapping (else pread) */
 	uint64_t rec;                 /* where the records start */
 	uint64_t count, rec_size, ndict, nwords;
 	const uint32_t *dict_off, *words;
 	const char *dict, *words_blob;
 	uint64_t dict_size, words_size;
 	struct ix ix[IMP_HF_NINDEX];
-	struct piece bucket;          /* the entries of the last bucket read, */
+	struct piece bucket;          /* the entries of the last bucket read */
+	const unsigned char *bucket_p;        /* (there or in the mapping), */
 	int bucket_ix;                /* of this index (-1: none), */
 	uint64_t bucket_at, bucket_n; /* the first entry and how many */
 	struct piece rec_buf;         /* the bytes of the last record read */
@@ -161,6 +167,21 @@ table_bits(uint64_t n)
 
 /* ---- reading ---------------------------------------------------------------------- */
 
+/* MAP_WHOLE, or the bytes IMPASS_HISTORY_MAP gives (0: pread always). */
+static uint64_t
+map_whole(void)
+{
+	const char *v = getenv("IMPASS_HISTORY_MAP");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return MAP_WHOLE;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return *end == '\0' && errno == 0 ? (uint64_t)n : MAP_WHOLE;
+}
+
 static int
 damaged(const char *path, struct imp_err *e)
 {
@@ -172,6 +193,30 @@ static int
 in_file(const struct imp_histfile *f, uint64_t off, uint64_t len)
 {
 	return off <= f->size && len <= f->size - off;
+}
+
+/* n bytes of the file at off into dst; -1 when they cannot be read. */
+static int
+copy_at(const struct imp_histfile *f, void *dst, uint64_t off, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	if (off > f->size || n > f->size - off)
+		return -1;
+	if (f->whole) {
+		memcpy(dst, f->map + off, n);
+		return 0;
+	}
+	while (got < n) {
+		if ((r = pread(f->fd, (char *)dst + got, n - got, (off_t)(off + got))) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	return 0;
 }
 
 static int
@@ -196,8 +241,7 @@ map_ix(struct imp_histfile *f, const struct ix_header *h, struct ix *x)
 	x->tag = h->tag;
 	x->stride = h->width + 4 + h->tag;
 	/* each bucket's bounds are checked when it is read */
-	if (pread(f->fd, &first, 4, (off_t)x->tab) != 4 ||
-	    pread(f->fd, &last, 4, (off_t)(x->tab + 4 * nb)) != 4)
+	if (copy_at(f, &first, x->tab, 4) != 0 || copy_at(f, &last, x->tab + 4 * nb, 4) != 0)
 		return -1;
 	return first == 0 && last == h->n ? 0 : -1;
 }
@@ -269,6 +313,7 @@ imp_histfile_open(const char *path, struct imp_histfile **fp, struct imp_err *e)
 	}
 	f->size = (size_t)st.st_size;
 	f->fd = fd;
+	f->whole = f->size <= map_whole();
 	f->bucket_ix = -1;
 	f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (f->map == MAP_FAILED) {
@@ -306,29 +351,22 @@ imp_histfile_count(const struct imp_histfile *f)
 	return f != NULL ? f->count : 0;
 }
 
-/* n bytes of the file at off into b; NULL when they cannot be read. */
+/* n bytes of the file at off: in the mapping, or read into b; NULL when
+ * they cannot be read. */
 static const unsigned char *
 read_piece(struct imp_histfile *f, struct piece *b, uint64_t off, size_t n)
 {
 	unsigned char *p;
-	size_t got = 0;
-	ssize_t r;
 
+	if (f->whole)
+		return off <= f->size && n <= f->size - off ? f->map + off : NULL;
 	if (n > b->cap) {
 		if ((p = realloc(b->p, n)) == NULL)
 			return NULL;
 		b->p = p;
 		b->cap = n;
 	}
-	while (got < n) {
-		if ((r = pread(f->fd, b->p + got, n - got, (off_t)(off + got))) <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return NULL;
-		}
-		got += (size_t)r;
-	}
-	return b->p;
+	return copy_at(f, b->p, off, n) == 0 ? b->p : NULL;
 }
 
 /* The entries of hash h in index ix: [*lo, *hi); -1 when the file is damaged
@@ -344,14 +382,15 @@ imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint
 
 	*lo = *hi = 0;
 	f->bucket_ix = -1;
-	if (pread(f->fd, bounds, sizeof bounds, (off_t)(x->tab + 4 * b)) != sizeof bounds ||
-	    bounds[0] > bounds[1] || bounds[1] > x->n)
+	if (copy_at(f, bounds, x->tab + 4 * b, sizeof bounds) != 0 || bounds[0] > bounds[1] ||
+	    bounds[1] > x->n)
 		return -1;
 	if (bounds[0] == bounds[1])
 		return 0;
 	if ((ent = read_piece(f, &f->bucket, x->ent + bounds[0] * stride,
 			      (bounds[1] - bounds[0]) * stride)) == NULL)
 		return -1;
+	f->bucket_p = ent;
 	f->bucket_ix = ix;
 	f->bucket_at = bounds[0];
 	f->bucket_n = bounds[1] - bounds[0];
@@ -381,8 +420,8 @@ imp_histfile_ref(struct imp_histfile *f, int ix, uint64_t i)
 	unsigned char v[4];
 
 	if (ix == f->bucket_ix && i >= f->bucket_at && i - f->bucket_at < f->bucket_n)
-		return (uint32_t)get_le(f->bucket.p + (i - f->bucket_at) * x->stride + x->width, 4);
-	if (i >= x->n || pread(f->fd, v, 4, (off_t)(x->ent + i * x->stride + x->width)) != 4)
+		return (uint32_t)get_le(f->bucket_p + (i - f->bucket_at) * x->stride + x->width, 4);
+	if (i >= x->n || copy_at(f, v, x->ent + i * x->stride + x->width, 4) != 0)
 		return UINT32_MAX;
 	return (uint32_t)get_le(v, 4);
 }
@@ -416,9 +455,8 @@ imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *do
 	if (x->tag == 0)
 		return -1;
 	if (ix == f->bucket_ix && i >= f->bucket_at && i - f->bucket_at < f->bucket_n)
-		memcpy(v, f->bucket.p + (i - f->bucket_at) * x->stride + x->width + 4, TAG);
-	else if (i >= x->n ||
-		 pread(f->fd, v, TAG, (off_t)(x->ent + i * x->stride + x->width + 4)) != TAG)
+		memcpy(v, f->bucket_p + (i - f->bucket_at) * x->stride + x->width + 4, TAG);
+	else if (i >= x->n || copy_at(f, v, x->ent + i * x->stride + x->width + 4, TAG) != 0)
 		return -1;
 	t = (uint32_t)get_le(v, TAG);
 	memset(dob, 0, sizeof *dob);

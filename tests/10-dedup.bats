@@ -698,6 +698,21 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	assert_equal "$output" ''
 }
 
+@test "a base file read piece by piece (IMPASS_HISTORY_MAP=0, as a large one is) gives the steps read through its mapping" {
+	for db in f h; do
+		in=$([ $db = f ] && echo fv.xml || echo v.xml)
+		out=$([ $db = f ] && echo fo.xml || echo o.xml)
+		run -0 --separate-stderr strace -f -qq -e trace=pread64 -o $db.trace \
+			env IMPASS_HISTORY_MAP=0 dedup -H $db.db $in
+		printf '%s\n' "$output" > $db-pread.xml
+		diff -u <(grep -o '<step stage="dedup".*</step>' $out) <(grep -o '<step stage="dedup".*</step>' $db-pread.xml)
+		# its passports were read with pread (256 bytes each), none through the mapping
+		[ "$(grep -c ', 256, [0-9]*) = ' $db.trace)" -gt 10 ] || fail "$db: $(grep -c pread64 $db.trace) preads"
+		run -0 --separate-stderr strace -f -qq -e trace=pread64 -o $db.trace2 dedup -H $db.db $in
+		assert_equal "$(grep -c ', 256, [0-9]*) = ' $db.trace2)" 0
+	done
+}
+
 @test "passports whose date of birth or sex rule the applicant out are passed over unread, in the base file and the tables: 500 of them ahead of hers do not hide it" {
 	# FARZANA SIDDIQUI d/o ZAFAR SIDDIQUI, born 1975-04-04: 400 men of her
 	# names and day (every blocking key of hers) and 100 women of her names
@@ -720,8 +735,9 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	dedup -H m2.db --import-history one.csv 2> /dev/null
 	dedup -H m2.db --import-history many.csv 2> /dev/null
 	assert_equal "$(sqlite3 m2.db 'select count(*) from history_passport')" 510
-	for db in m1 m2; do
-		run -0 --separate-stderr dedup -H $db.db --explain v.xml
+	for db in m1 m2 m1-pread m2-pread; do
+		run -0 --separate-stderr env IMPASS_HISTORY_MAP=$([[ $db == *-pread ]] && echo 0) \
+			dedup -H ${db%-pread}.db --explain v.xml
 		printf '%s\n' "$output" > $db.xml
 		held_as IDENTITY $db.xml DEDUP_OTHER_IDENTITY AB1000282
 		# read and weighed: her passport; passed over: the 500
