@@ -46,6 +46,23 @@ imp_write_fd(int fd, const char *path, const void *p, size_t n, int sync, struct
 	return rc;
 }
 
+int
+imp_pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		if ((r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got))) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
 /* Writes path (mode 0600: it may hold personal data) atomically. */
 int
 imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)

@@ -199,24 +199,13 @@ in_file(const struct imp_histfile *f, uint64_t off, uint64_t len)
 static int
 copy_at(const struct imp_histfile *f, void *dst, uint64_t off, size_t n)
 {
-	size_t got = 0;
-	ssize_t r;
-
 	if (off > f->size || n > f->size - off)
 		return -1;
 	if (f->whole) {
 		memcpy(dst, f->map + off, n);
 		return 0;
 	}
-	while (got < n) {
-		if ((r = pread(f->fd, (char *)dst + got, n - got, (off_t)(off + got))) <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	return 0;
+	return imp_pread_full(f->fd, dst, n, off);
 }
 
 static int

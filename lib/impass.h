@@ -50,6 +50,8 @@ int imp_write_file(const char *path, const void *data, size_t n, struct imp_err 
 int imp_write_fd(int fd, const char *path, const void *p, size_t n, int sync,
 		 struct imp_err *e);
 void imp_sync_dir(const char *path);
+/* n bytes at off of fd into buf; -1 when they cannot all be read. */
+int imp_pread_full(int fd, void *buf, size_t n, uint64_t off);
 
 /* ---- buf.c: growable byte buffers and XML escaping ---------------------- */
 

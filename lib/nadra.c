@@ -295,24 +295,6 @@ imp_nadra_rows(const struct imp_nadra *n)
 	return n->n;
 }
 
-/* n bytes at off into *buf (grown to *cap); -1 when they cannot all be read. */
-static int
-read_at(int fd, void *buf, uint64_t off, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		if ((r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got))) <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 static int
 grow(void **p, size_t *cap, size_t n)
 {
@@ -333,7 +315,7 @@ entry_at(struct imp_nadra *n, uint64_t i)
 {
 	struct entry v;
 
-	if (read_at(n->fd, &v, n->entries + i * sizeof v, sizeof v) != 0)
+	if (imp_pread_full(n->fd, &v, sizeof v, n->entries + i * sizeof v) != 0)
 		v.off = NOT_READ;
 	return v;
 }
@@ -354,7 +336,7 @@ row_at(struct imp_nadra *n, uint64_t off, size_t *used)
 			want = left;
 		if (grow((void **)&n->rows, &n->rows_cap, *used + (size_t)want + 5) != 0)
 			return -1;
-		if (want > 0 && read_at(n->fd, n->rows + *used, off, (size_t)want) != 0)
+		if (want > 0 && imp_pread_full(n->fd, n->rows + *used, (size_t)want, off) != 0)
 			want = left = 0;
 		for (i = 0, nul = 0; i < want && nul < 5; i++)
 			nul += n->rows[*used + i] == '\0';
@@ -407,7 +389,7 @@ imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size
 	len = hi - lo + 8 < n->n - lo ? hi - lo + 8 : n->n - lo;
 	while (!done && len > 0) {
 		if (grow((void **)&n->range, &n->range_cap, len * sizeof v) != 0 ||
-		    read_at(n->fd, n->range, n->entries + first * sizeof v, len * sizeof v) != 0)
+		    imp_pread_full(n->fd, n->range, len * sizeof v, n->entries + first * sizeof v) != 0)
 			return 0;
 		for (i = 0; i < len && !done; i++) {
 			if (n->range[i].cnic < cnic && k == 0)
