@@ -19,10 +19,16 @@ sanitized() {
 	ldd "$IMP_BIN/inspect" 2> /dev/null | grep -q libasan
 }
 
-# setup_file: one key set per suite, in a short path (gpg-agent sockets)
+# setup_file: one key set per suite, in a short path (gpg-agent sockets):
+# a copy of the keys tests/run made for the whole run (IMPASS_TEST_KEYS,
+# the same keys in homes of this suite's own), else made here
 keys_setup() {
 	KT=$(mktemp -d /tmp/imp.XXXXXX)
-	"$TESTS/mkkeys" "$KT/k"
+	if [ -n "${IMPASS_TEST_KEYS:-}" ] && [ -f "$IMPASS_TEST_KEYS/env" ]; then
+		cp -a "$IMPASS_TEST_KEYS" "$KT/k"
+	else
+		"$TESTS/mkkeys" "$KT/k"
+	fi
 	export KT
 }
 
