@@ -1928,29 +1928,28 @@ lists_sha(const struct opts *o, unsigned char out[][IMP_HASH_LEN], struct imp_er
 	return 0;
 }
 
+/* n bytes of p then zeros to padded, hashed into c and written to fd. */
 static int
 put(int fd, struct imp_sha256_ctx *c, const void *p, size_t n, uint64_t padded)
 {
 	static const char zero[16];
 	const char *q = p;
+	size_t left = n;
 	ssize_t w;
 
-	if (c != NULL) {
-		imp_sha256_add(c, p, n);
-		imp_sha256_add(c, zero, (size_t)(padded - n));
-		return 0;
-	}
-	while (n > 0) {
-		if ((w = write(fd, q, n)) < 0 && errno == EINTR)
+	imp_sha256_add(c, p, n);
+	imp_sha256_add(c, zero, (size_t)(padded - n));
+	while (left > 0) {
+		if ((w = write(fd, q, left)) < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -1;
-		q += w, n -= (size_t)w;
+		q += w, left -= (size_t)w;
 	}
-	return padded > 0 && write(fd, zero, (size_t)(padded - (q - (const char *)p))) < 0 ? -1 : 0;
+	return padded > n && write(fd, zero, (size_t)(padded - n)) != (ssize_t)(padded - n) ? -1 : 0;
 }
 
-/* Writes the sections of s after h (twice: c given, hashed; NULL, written). */
+/* The sections of s after h, hashed and written. */
 static int
 put_sections(struct screen *s, const struct index_header *h, const struct imp_buf *strs,
 	     int fd, struct imp_sha256_ctx *c)
@@ -1964,7 +1963,7 @@ put_sections(struct screen *s, const struct index_header *h, const struct imp_bu
 	if ((v = malloc(s->n * sizeof *v + 1)) == NULL)
 		return -2;
 	for (i = 0; i < s->n; i++) {
-		v[i] = s->e[i];
+		memcpy(&v[i], &s->e[i], sizeof *v);
 		v[i].id = v[i].name = v[i].father = v[i].category = NULL;
 		v[i].same_cnic = v[i].same_passport = 0;   /* made again as the maps are */
 	}
@@ -1979,8 +1978,8 @@ put_sections(struct screen *s, const struct index_header *h, const struct imp_bu
 }
 
 /* screen-pcl --index LIST... -o OUT: the lists read as for a run, then
- * written as they are in memory to a temporary file (0600) renamed to
- * OUT. */
+ * written as they are in memory to a temporary file (0600), its header
+ * last (with the hash of all), renamed to OUT. */
 static int
 build_index(struct screen *s, const struct opts *o, const char *out, double t0,
 	    struct imp_err *e)
@@ -1990,7 +1989,7 @@ build_index(struct screen *s, const struct opts *o, const char *out, double t0,
 	struct imp_sha256_ctx *c;
 	char tmp[4096];
 	size_t i;
-	int fd, rc = 0;
+	int fd, rc = 0, put_rc;
 
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, INDEX_MAGIC, 8);
@@ -2015,22 +2014,22 @@ build_index(struct screen *s, const struct opts *o, const char *out, double t0,
 		imp_buf_free(&strs);
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	}
-	imp_sha256_add(c, &h, sizeof h);
-	if (put_sections(s, &h, &strs, -1, c) == -2) {
-		imp_sha256_end(c, h.sha);
-		imp_buf_free(&strs);
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	}
-	imp_sha256_end(c, h.sha);
 	snprintf(tmp, sizeof tmp, "%s.XXXXXX", out);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		imp_sha256_end(c, h.sha);
 		imp_buf_free(&strs);
 		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", tmp, strerror(errno));
 	}
-	if (put(fd, NULL, &h, sizeof h, sizeof h) != 0 || put_sections(s, &h, &strs, fd, NULL) != 0 ||
-	    fsync(fd) != 0)
-		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	/* the header hashed with its hash zeroed, written again once it is known */
+	put_rc = put(fd, c, &h, sizeof h, sizeof h);
+	if (put_rc == 0)
+		put_rc = put_sections(s, &h, &strs, fd, c);
+	imp_sha256_end(c, h.sha);
 	imp_buf_free(&strs);
+	if (put_rc == -2)
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	else if (put_rc != 0 || pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(fd) != 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
 	if (close(fd) != 0 && rc == 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
 	if (rc == 0 && rename(tmp, out) != 0)
