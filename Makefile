@@ -78,6 +78,12 @@ $(LIB): $(LIBOBJ)
 $(O)bin/notify: PKG_LIBS += $(shell pkg-config --libs libcurl libmicrohttpd)
 $(O)bin/notify: ALL_CFLAGS += $(shell pkg-config --cflags libcurl libmicrohttpd)
 
+# screen-pcl's index of the lists (--index) holds keys made by these
+# sources: their hash, PCL_RULES, in its header refuses an index that
+# another build of them made
+PCL_RULES_SRC = lib/names.c lib/match.c lib/names.txt bin/screen-pcl.c
+$(O)bin/screen-pcl: ALL_CFLAGS += -DPCL_RULES='"$(shell cat $(PCL_RULES_SRC) | sha256sum | cut -c1-32)"'
+
 $(O)bin/%: bin/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)

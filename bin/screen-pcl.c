@@ -8,11 +8,14 @@
  * index of name keys built at start-up, never from a scan of every entry.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "impass.h"
@@ -125,6 +128,7 @@ struct screen {
 	struct imp_buf packed;        /* the entries' words (struct packed) */
 	uint64_t kh;                  /* the name key being made, hashed so far */
 	struct imp_verdict v;
+	char *blob;                   /* the index read (--list-index): e, the key table, pairs */
 };
 
 /* ---- keys ----------------------------------------------------------------------- */
@@ -1630,7 +1634,8 @@ out:
 	free(fill);
 	free(first);
 	free(order);
-	free(p->pair);
+	if (s->blob == NULL)
+		free(p->pair);
 	p->pair = NULL;
 	return rc;
 }
@@ -1706,8 +1711,9 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 static void
 usage(FILE *f)
 {
-	fputs("usage: screen-pcl --list FILE [--list FILE ...] [--threshold X] [--explain]\n"
-	      "                  [--name-only X] [-s FPR] [-t FILE] [FILE|-]\n", f);
+	fputs("usage: screen-pcl --list FILE [--list FILE ...] [--list-index IDX] [--threshold X]\n"
+	      "                  [--explain] [--name-only X] [-s FPR] [-t FILE] [FILE|-]\n"
+	      "       screen-pcl --index LIST [LIST ...] -o IDX\n", f);
 }
 
 static void
@@ -1720,6 +1726,9 @@ help(void)
 	      "      --name-only BITS  ... on an entry with no father's name, date of birth\n"
 	      "                        or CNIC (default: --threshold)\n"
 	      "      --explain         every candidate weighed, with its evidence, on stderr\n"
+	      "      --list-index IDX  read the lists' index IDX (made with --index) instead of\n"
+	      "                        the lists, which must be the ones it was made from\n"
+	      "      --index LIST... -o IDX  make the index of the lists (0600, atomically)\n"
 	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
 	      "  -h, --help            this text;  --version  the version\n"
@@ -1730,6 +1739,9 @@ struct opts {
 	const char *lists[16];
 	size_t nlists;
 	const char *trust, *signer, *input;
+	const char *list_index;       /* --list-index FILE */
+	const char *out;              /* --index ... -o FILE */
+	int index;
 };
 
 static int
@@ -1740,6 +1752,9 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 		{ "threshold", required_argument, NULL, 'T' },
 		{ "name-only", required_argument, NULL, 'N' },
 		{ "explain", no_argument, NULL, 'x' },
+		{ "list-index", required_argument, NULL, 'I' },
+		{ "index", no_argument, NULL, 'X' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1751,7 +1766,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 	int c;
 
 	s->threshold = 18;
-	while ((c = getopt_long(argc, argv, "l:s:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:o:s:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (o->nlists == sizeof o->lists / sizeof *o->lists) {
@@ -1772,6 +1787,9 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 			*(c == 'T' ? &s->threshold : &name_only) = bits;
 			break;
 		case 'x': s->explain = 1; break;
+		case 'I': o->list_index = optarg; break;
+		case 'X': o->index = 1; break;
+		case 'o': o->out = optarg; break;
 		case 's': o->signer = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'h': help(); exit(0);
@@ -1780,6 +1798,23 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 		}
 	}
 	s->name_only = name_only > 0 ? name_only : s->threshold;
+	if (o->index) {
+		if (o->nlists != 0 || o->list_index != NULL || o->out == NULL || optind == argc ||
+		    argc - optind > 16) {
+			imp_warn(PROG, NULL, "--index takes the lists (1 to 16) as arguments and -o "
+				 "FILE, no --list or --list-index");
+			usage(stderr);
+			return EX_USAGE;
+		}
+		while (optind < argc)
+			o->lists[o->nlists++] = argv[optind++];
+		return 0;
+	}
+	if (o->out != NULL) {
+		imp_warn(PROG, NULL, "-o is the index's file, with --index");
+		usage(stderr);
+		return EX_USAGE;
+	}
 	o->input = optind < argc ? argv[optind] : NULL;
 	if (argc - optind > 1 || o->nlists == 0) {
 		usage(stderr);
@@ -1787,6 +1822,9 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 	}
 	return 0;
 }
+
+static int load_index(struct screen *s, const struct opts *o, const char *path,
+		      struct imp_err *e);
 
 static int
 load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
@@ -1799,6 +1837,8 @@ load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = imp_names_open(&s->names, e)) != 0)
 		return rc;
+	if (o->list_index != NULL)
+		return load_index(s, o, o->list_index, e);
 	for (i = 0; i < o->nlists; i++) {
 		memset(&lf, 0, sizeof lf);
 		lf.s = s;
@@ -1808,21 +1848,380 @@ load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
 	return 0;
 }
 
+/* ---- the index of the lists (--index, --list-index) ------------------------------ */
+
+/*
+ * What reading the lists builds, kept in one file so that a run reads it
+ * whole instead of parsing 78,000 entries and making their keys: a header,
+ * then the entries, their strings, their packed words, the table of name
+ * keys, the counts of the lists' people and the (key, entry) pairs, each
+ * section padded to 16 bytes. The header holds the SHA-256 of each list it
+ * was made from and PCL_RULES, the hash of the sources that make the keys
+ * (Makefile: lib/names.c, lib/match.c, lib/names.txt, this file), so a
+ * changed list or another build of the rules refuses it; the SHA-256 of
+ * the whole file (this field zeroed) finds damage. In this machine's byte
+ * order: build it where it is used.
+ */
+#ifndef PCL_RULES
+#define PCL_RULES "unknown"
+#endif
+#define INDEX_MAGIC "IMPPCLX1"
+#define INDEX_MAX ((uint64_t)1 << 34)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+struct index_header {
+	char magic[8];
+	char rules[64];               /* PCL_RULES, NUL padded */
+	uint64_t nlists;
+	unsigned char list_sha[16][IMP_HASH_LEN];
+	uint64_t n, removed, people, carded;
+	uint64_t keys_cap, keys_n, counts_cap, counts_n;
+	uint64_t npair, nkeys, strings, packed;
+	unsigned char sha[IMP_HASH_LEN];      /* of the file, this field zeroed */
+};
+
+static uint64_t
+pad16(uint64_t n)
+{
+	return (n + 15) & ~(uint64_t)15;
+}
+
+/* The sections' sizes after the header, in file order. */
+static void
+index_sections(const struct index_header *h, uint64_t size[6])
+{
+	size[0] = pad16(h->n * sizeof(struct entry));
+	size[1] = pad16(h->strings);
+	size[2] = pad16(h->packed);
+	size[3] = pad16(h->keys_cap * sizeof(struct hslot));
+	size[4] = pad16(h->counts_cap * sizeof(struct hslot));
+	size[5] = pad16(h->npair * 2 * sizeof(uint32_t));
+}
+
+/* The SHA-256 of each list, in the order given. */
+static int
+lists_sha(const struct opts *o, unsigned char out[][IMP_HASH_LEN], struct imp_err *e)
+{
+	static char buf[1 << 16];
+	struct imp_sha256_ctx *c;
+	ssize_t got;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < o->nlists; i++) {
+		if ((fd = open(o->lists[i], O_RDONLY | O_CLOEXEC)) < 0)
+			return imp_fail(e, EX_NOINPUT, "cannot open the list %s: %s", o->lists[i],
+					strerror(errno));
+		if ((c = imp_sha256_begin()) == NULL) {
+			close(fd);
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		}
+		while ((got = read(fd, buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))
+			if (got > 0)
+				imp_sha256_add(c, buf, (size_t)got);
+		imp_sha256_end(c, out[i]);
+		close(fd);
+		if (got < 0)
+			return imp_fail(e, EX_IOERR, "cannot read the list %s: %s", o->lists[i],
+					strerror(errno));
+	}
+	return 0;
+}
+
+/* n bytes of p then zeros to padded, hashed into c and written to fd. */
+static int
+put(int fd, struct imp_sha256_ctx *c, const void *p, size_t n, uint64_t padded)
+{
+	static const char zero[16];
+	const char *q = p;
+	size_t left = n;
+	ssize_t w;
+
+	imp_sha256_add(c, p, n);
+	imp_sha256_add(c, zero, (size_t)(padded - n));
+	while (left > 0) {
+		if ((w = write(fd, q, left)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		q += w, left -= (size_t)w;
+	}
+	return padded > n && write(fd, zero, (size_t)(padded - n)) != (ssize_t)(padded - n) ? -1 : 0;
+}
+
+/* The sections of s after h, hashed and written. */
+static int
+put_sections(struct screen *s, const struct index_header *h, const struct imp_buf *strs,
+	     int fd, struct imp_sha256_ctx *c)
+{
+	uint64_t size[6];
+	struct entry *v;
+	size_t i;
+	int rc;
+
+	index_sections(h, size);
+	if ((v = malloc(s->n * sizeof *v + 1)) == NULL)
+		return -2;
+	for (i = 0; i < s->n; i++) {
+		memcpy(&v[i], &s->e[i], sizeof *v);
+		v[i].id = v[i].name = v[i].father = v[i].category = NULL;
+		v[i].same_cnic = v[i].same_passport = 0;   /* made again as the maps are */
+	}
+	rc = put(fd, c, v, s->n * sizeof *v, size[0]) != 0 ||
+		put(fd, c, strs->p, strs->len, size[1]) != 0 ||
+		put(fd, c, s->packed.p, s->packed.len, size[2]) != 0 ||
+		put(fd, c, s->keys.v, s->keys.cap * sizeof(struct hslot), size[3]) != 0 ||
+		put(fd, c, s->counts.v, s->counts.cap * sizeof(struct hslot), size[4]) != 0 ||
+		put(fd, c, s->post.pair, s->post.npair * 2 * sizeof(uint32_t), size[5]) != 0 ? -1 : 0;
+	free(v);
+	return rc;
+}
+
+/* screen-pcl --index LIST... -o OUT: the lists read as for a run, then
+ * written as they are in memory to a temporary file (0600), its header
+ * last (with the hash of all), renamed to OUT. */
+static int
+build_index(struct screen *s, const struct opts *o, const char *out, double t0,
+	    struct imp_err *e)
+{
+	struct index_header h;
+	struct imp_buf strs = { 0 };
+	struct imp_sha256_ctx *c;
+	char tmp[4096];
+	size_t i;
+	int fd, rc = 0, put_rc;
+
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, INDEX_MAGIC, 8);
+	snprintf(h.rules, sizeof h.rules, "%s", PCL_RULES);
+	h.nlists = o->nlists;
+	if ((rc = lists_sha(o, h.list_sha, e)) != 0)
+		return rc;
+	for (i = 0; i < s->n; i++) {
+		const struct entry *en = &s->e[i];
+
+		imp_buf_add(&strs, en->id, strlen(en->id) + 1);
+		imp_buf_add(&strs, en->category, strlen(en->category) + 1);
+		imp_buf_add(&strs, en->name ? en->name : "", en->name ? strlen(en->name) + 1 : 1);
+		imp_buf_add(&strs, en->father ? en->father : "", en->father ? strlen(en->father) + 1 : 1);
+	}
+	h.n = s->n, h.removed = s->removed, h.people = s->people, h.carded = s->carded;
+	h.keys_cap = s->keys.cap, h.keys_n = s->keys.n;
+	h.counts_cap = s->counts.cap, h.counts_n = s->counts.n;
+	h.npair = s->post.npair, h.nkeys = s->post.nkeys;
+	h.strings = strs.len, h.packed = s->packed.len;
+	if (strs.oom || s->packed.oom || (c = imp_sha256_begin()) == NULL) {
+		imp_buf_free(&strs);
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", out);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		imp_sha256_end(c, h.sha);
+		imp_buf_free(&strs);
+		return imp_fail(e, EX_CANTCREAT, "cannot create %s: %s", tmp, strerror(errno));
+	}
+	/* the header hashed with its hash zeroed, written again once it is known */
+	put_rc = put(fd, c, &h, sizeof h, sizeof h);
+	if (put_rc == 0)
+		put_rc = put_sections(s, &h, &strs, fd, c);
+	imp_sha256_end(c, h.sha);
+	imp_buf_free(&strs);
+	if (put_rc == -2)
+		rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+	else if (put_rc != 0 || pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(fd) != 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (close(fd) != 0 && rc == 0)
+		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, out) != 0)
+		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, out,
+			      strerror(errno));
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	imp_sync_dir(out);
+	fprintf(stderr, "%s: indexed %zu active entries of %zu list%s into %s, %" PRIu64
+		" removed ones left out, %.1f s\n", PROG, s->n, o->nlists, o->nlists > 1 ? "s" : "",
+		out, s->removed, imp_now() - t0);
+	return 0;
+}
+
+static int
+damaged(const char *path, const char *what, struct imp_err *e)
+{
+	return imp_fail(e, EX_DATAERR, "the index %s is damaged (%s): make it again with "
+			"screen-pcl --index LIST... -o %s", path, what, path);
+}
+
+/* Whether the packed words at 'at' lie within the n bytes of packed. */
+static int
+packed_ok(const char *packed, uint64_t n, const struct packed *p)
+{
+	uint64_t at = p->at;
+	const char *z;
+	size_t i;
+
+	if (p->n > IMP_NAME_WORDS)
+		return 0;
+	for (i = 0; i < 2u * p->n; i++) {
+		if (at >= n || (z = memchr(packed + at, '\0', (size_t)(n - at))) == NULL ||
+		    (size_t)(z - (packed + at)) >= IMP_WORD_MAX)
+			return 0;
+		at = (uint64_t)(z - packed) + 1;
+	}
+	return 1;
+}
+
+/* The index made by build_index, read whole, in place of reading the
+ * lists: refused (65) when it is not one, damaged, made by another build
+ * of the names rules or from other lists than o's, in their order. */
+static int
+load_index(struct screen *s, const struct opts *o, const char *path, struct imp_err *e)
+{
+	struct index_header h;
+	unsigned char sha[16][IMP_HASH_LEN], got[IMP_HASH_LEN];
+	uint64_t size[6], total, at, i;
+	struct imp_sha256_ctx *c;
+	struct stat st;
+	const char *str, *end;
+	uint32_t (*pair)[2];
+	ssize_t r;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ELOOP ? imp_fail(e, EX_DATAERR, "the index %s is a symbolic link: "
+						 "refused, give the file itself", path) :
+			imp_fail(e, errno == ENOENT ? EX_NOINPUT : EX_DATAERR,
+				 "cannot open the index %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > INDEX_MAX) {
+		close(fd);
+		return imp_fail(e, EX_DATAERR, "the index %s is not a regular file of at most "
+				"%" PRIu64 " bytes", path, INDEX_MAX);
+	}
+	/* in pages of 2 MB where the kernel gives them: a fault of a 4 KB
+	 * page costs 30 to 70 us on this kind of machine (README
+	 * "Performance") */
+	if (posix_memalign((void **)&s->blob, HUGE_PAGE, (size_t)st.st_size + 1) != 0) {
+		s->blob = NULL;
+		close(fd);
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	(void)madvise(s->blob, ((size_t)st.st_size + HUGE_PAGE) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+	for (at = 0; at < (uint64_t)st.st_size; at += (uint64_t)r) {
+		r = pread(fd, s->blob + at, (size_t)((uint64_t)st.st_size - at), (off_t)at);
+		if (r < 0 && errno == EINTR)
+			r = 0;
+		else if (r <= 0) {
+			rc = errno;
+			close(fd);
+			return r < 0 ? imp_fail(e, EX_IOERR, "cannot read the index %s: %s", path,
+						strerror(rc)) : damaged(path, "it shrank while read", e);
+		}
+	}
+	close(fd);
+	if ((uint64_t)st.st_size < sizeof h)
+		return damaged(path, "shorter than its header", e);
+	memcpy(&h, s->blob, sizeof h);
+	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0)
+		return imp_fail(e, EX_DATAERR, "%s is not an index of control lists (made with "
+				"screen-pcl --index LIST... -o FILE)", path);
+	if (h.rules[sizeof h.rules - 1] != '\0' || strcmp(h.rules, PCL_RULES) != 0)
+		return imp_fail(e, EX_DATAERR, "the index %s was made by another build of the names "
+				"rules (%.16s, this one %.16s): make it again with screen-pcl --index "
+				"LIST... -o %s", path, h.rules, PCL_RULES, path);
+	if ((rc = lists_sha(o, sha, e)) != 0)
+		return rc;
+	if (h.nlists != o->nlists || memcmp(h.list_sha, sha, o->nlists * IMP_HASH_LEN) != 0)
+		return imp_fail(e, EX_DATAERR, "the index %s was made from other lists than those "
+				"given (a list changed, or another list or order): make it again with "
+				"screen-pcl --index LIST... -o %s", path, path);
+	if (h.n >= UINT32_MAX || h.npair >= INDEX_MAX || h.keys_cap >= INDEX_MAX ||
+	    h.counts_cap >= INDEX_MAX || h.strings >= INDEX_MAX || h.packed >= UINT32_MAX)
+		return damaged(path, "its header", e);
+	index_sections(&h, size);
+	for (total = sizeof h, i = 0; i < 6; i++)
+		total += size[i];
+	if (total != (uint64_t)st.st_size)
+		return damaged(path, total > (uint64_t)st.st_size ? "truncated" : "too long", e);
+	if ((c = imp_sha256_begin()) == NULL)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	memset(((struct index_header *)s->blob)->sha, 0, IMP_HASH_LEN);
+	imp_sha256_add(c, s->blob, (size_t)total);
+	imp_sha256_end(c, got);
+	if (memcmp(got, h.sha, IMP_HASH_LEN) != 0)
+		return damaged(path, "its SHA-256 differs", e);
+	/* the sections in place, their values within bounds */
+	at = sizeof h;
+	s->e = (struct entry *)(s->blob + at);
+	s->n = s->cap = (size_t)h.n;
+	str = s->blob + (at += size[0]);
+	end = str + h.strings;
+	imp_buf_add(&s->packed, s->blob + (at += size[1]), (size_t)h.packed);
+	s->keys.v = (struct hslot *)(s->blob + (at += size[2]));
+	s->keys.cap = (size_t)h.keys_cap, s->keys.n = (size_t)h.keys_n;
+	if ((s->counts.v = malloc(size[4] + 1)) == NULL || s->packed.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	memcpy(s->counts.v, s->blob + (at += size[3]), (size_t)size[4]);
+	s->counts.cap = (size_t)h.counts_cap, s->counts.n = (size_t)h.counts_n;
+	pair = (uint32_t (*)[2])(s->blob + (at += size[4]));
+	s->post.pair = pair;
+	s->post.npair = s->post.cap = (size_t)h.npair;
+	s->post.nkeys = (uint32_t)h.nkeys;
+	s->removed = h.removed, s->people = h.people, s->carded = h.carded;
+	if ((s->keys.cap & (s->keys.cap - 1)) != 0 || s->keys.n >= s->keys.cap ||
+	    (s->counts.cap & (s->counts.cap - 1)) != 0 || s->counts.n > s->counts.cap ||
+	    h.nkeys >= UINT32_MAX)
+		return damaged(path, "its tables", e);
+	for (i = 0; i < s->keys.cap; i++)
+		if (s->keys.v[i].v > h.nkeys)
+			return damaged(path, "its keys", e);
+	for (i = 0; i < h.npair; i++)
+		if (pair[i][0] >= h.nkeys || pair[i][1] >= h.n)
+			return damaged(path, "its postings", e);
+	for (i = 0; i < h.n; i++) {
+		struct entry *en = &s->e[i];
+		const char *f[4];
+		size_t k;
+
+		for (k = 0; k < 4; k++) {
+			const char *z = str < end ? memchr(str, '\0', (size_t)(end - str)) : NULL;
+
+			if (z == NULL)
+				return damaged(path, "its strings", e);
+			f[k] = str;
+			str = z + 1;
+		}
+		en->id = (char *)f[0], en->category = (char *)f[1];
+		en->name = *f[2] ? (char *)f[2] : NULL;
+		en->father = *f[3] ? (char *)f[3] : NULL;
+		if (en->list[3] != '\0' || en->passport[sizeof en->passport - 1] != '\0' ||
+		    !packed_ok(s->packed.p, h.packed, &en->pname) ||
+		    !packed_ok(s->packed.p, h.packed, &en->pfather))
+			return damaged(path, "its entries", e);
+		if (add_maps(s, en, (uint32_t)i) != 0)
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
 static void
 cleanup(struct screen *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; s->blob == NULL && i < s->n; i++) {
 		free(s->e[i].id);             /* and its other strings (entry_strings) */
 	}
-	free(s->e);
-	free(s->post.pair);
+	if (s->blob == NULL) {
+		free(s->e);
+		free(s->post.pair);
+		ht_free(&s->keys);
+	}
+	free(s->blob);
 	free(s->post.start);
 	free(s->post.v);
 	free(s->post.by_most);
 	free(s->qk);
-	ht_free(&s->keys);
 	imp_map_free(s->cnics);
 	imp_map_free(s->passports);
 	ht_free(&s->counts);
@@ -1859,6 +2258,12 @@ main(int argc, char **argv)
 		return rc;
 	so = (struct imp_stage_opts){ o.input, o.trust, o.signer };
 	imp_init(&run);
+	if (o.index) {
+		if ((rc = load_lists(&s, &o, &e)) == 0)
+			rc = build_index(&s, &o, o.out, run.start, &e);
+		cleanup(&s);
+		return imp_exit(PROG, NULL, NULL, rc, &e);
+	}
 	if ((rc = load_lists(&s, &o, &e)) == 0) {
 		if (s.explain || isatty(2))
 			imp_warn(PROG, NULL, "%zu active entries, %" PRIu64 " removed ones left out, "

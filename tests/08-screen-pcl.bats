@@ -22,7 +22,7 @@ PHOTO=dddb32b03a7e8400719198323b6e917e78fb70f02cd254cd8442053ea7805599
 TODAY=2026-11-28
 PAD=1000
 CLEAR_TEXT='no active entry of the control lists matches the CNIC, previous passport or person'
-USAGE='usage: screen-pcl --list FILE [--list FILE ...] [--threshold X] [--explain]'
+USAGE='usage: screen-pcl --list FILE [--list FILE ...] [--list-index IDX] [--threshold X]'
 # the evidence of a person match whose father's name and date of birth are
 # the entry's (the family of the father's name has no other father)
 EQUAL="father's name equal (2 of 2 fathers of the family bear it); date of birth equal"
@@ -687,6 +687,124 @@ screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $ra
 	conserved "$stderr" pf.xml B-S
 }
 
+# ---- the index of the lists (--index, --list-index) --------------------------------
+
+# same_err A B: two stderrs of screen-pcl the same but for the times (the
+# entries line and the summary end in ", N.N s")
+same_err() {
+	diff <(sed -E 's/, [0-9]+\.[0-9] s$//' "$1") <(sed -E 's/, [0-9]+\.[0-9] s$//' "$2")
+}
+
+@test "--index LIST... -o IDX makes the lists' index, 0600, saying what it holds; with --list-index the output and --explain are those of the lists" {
+	run -0 --separate-stderr screen-pcl --index l.csv -o l.idx
+	assert_output ''
+	local active removed
+	read -r active removed < <(awk "$CSV_SPLIT"'NR > 1 { csv_split($0, f); if (f[12] != "") r++; else a++ } END { print a, r }' l.csv)
+	[[ $stderr =~ ^screen-pcl:\ indexed\ $active\ active\ entries\ of\ 1\ list\ into\ l\.idx,\ $removed\ removed\ ones\ left\ out,\ [0-9]+\.[0-9]\ s$ ]] ||
+		fail "stderr: $stderr"
+	run -0 stat -c %a l.idx
+	assert_output 600
+	run -0 find . -maxdepth 1 -name 'l.idx.*'
+	assert_output ''
+	screen-pcl -l l.csv --list-index l.idx v.xml > io.xml 2> io.err
+	diff <(unsealed o.xml) <(unsealed io.xml)
+	same_err o.err io.err
+	screen-pcl --explain -l l.csv --list-index l.idx v.xml > ix.xml 2> ix.err
+	diff <(unsealed x.xml) <(unsealed ix.xml)
+	same_err x.err ix.err
+	run -0 inspect io.xml
+}
+
+@test "an index of two lists gives the output of the two lists; made again over an old one, it replaces it" {
+	{ head -n 1 l.csv; grep '^[^,]*,PCL,' l.csv; } > p.csv
+	{ head -n 1 l.csv; grep '^[^,]*,FCL,' l.csv; } > f.csv
+	screen-pcl --list f.csv -l p.csv v.xml > pf.xml 2> /dev/null
+	screen-pcl --index l.csv -o pf.idx 2> /dev/null
+	run -0 --separate-stderr screen-pcl --index f.csv p.csv -o pf.idx
+	[[ $stderr == "screen-pcl: indexed "*" active entries of 2 lists into pf.idx, "* ]] || fail "$stderr"
+	run -0 --separate-stderr screen-pcl -l f.csv -l p.csv --list-index pf.idx v.xml
+	printf '%s\n' "$output" > ipf.xml
+	diff <(unsealed pf.xml) <(unsealed ipf.xml)
+	conserved "$stderr" ipf.xml B-S
+}
+
+@test "a damaged index (a byte changed, truncated, too long, its header alone, not an index) is refused (65) naming it and how to make it again; nothing on stdout" {
+	screen-pcl --index l.csv -o l.idx 2> /dev/null
+	local size again='make it again with screen-pcl --index LIST... -o'
+	size=$(stat -c %s l.idx)
+	cp l.idx flip.idx
+	printf 'Z' | dd of=flip.idx bs=1 seek=$((size / 2)) conv=notrunc 2> /dev/null
+	head -c $((size - 16)) l.idx > short.idx
+	{ cat l.idx; printf '%016d' 0; } > long.idx
+	head -c 100 l.idx > head.idx
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index flip.idx v.xml
+	assert_output ''
+	assert_equal "$stderr" "screen-pcl: the index flip.idx is damaged (its SHA-256 differs): $again flip.idx"
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index short.idx v.xml
+	assert_output ''
+	assert_equal "$stderr" "screen-pcl: the index short.idx is damaged (truncated): $again short.idx"
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index long.idx v.xml
+	assert_equal "$stderr" "screen-pcl: the index long.idx is damaged (too long): $again long.idx"
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index head.idx v.xml
+	assert_equal "$stderr" "screen-pcl: the index head.idx is damaged (shorter than its header): $again head.idx"
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index l.csv v.xml
+	assert_output ''
+	assert_equal "$stderr" 'screen-pcl: l.csv is not an index of control lists (made with screen-pcl --index LIST... -o FILE)'
+}
+
+@test "an index planted as a symbolic link is refused (65), a missing one is 66, a folder 65; nothing on stdout" {
+	screen-pcl --index l.csv -o l.idx 2> /dev/null
+	ln -s l.idx link.idx
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index link.idx v.xml
+	assert_output ''
+	assert_equal "$stderr" 'screen-pcl: the index link.idx is a symbolic link: refused, give the file itself'
+	run -66 --separate-stderr screen-pcl -l l.csv --list-index none.idx v.xml
+	assert_output ''
+	assert_equal "$stderr" 'screen-pcl: cannot open the index none.idx: No such file or directory'
+	mkdir dir.idx
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index dir.idx v.xml
+	assert_equal "$stderr" 'screen-pcl: the index dir.idx is not a regular file of at most 17179869184 bytes'
+}
+
+@test "a stale index (a list changed since, another list, the lists in another order or fewer) is refused (65); one made by another build of the names rules too" {
+	{ head -n 1 l.csv; grep '^[^,]*,PCL,' l.csv; } > p.csv
+	{ head -n 1 l.csv; grep '^[^,]*,FCL,' l.csv; } > f.csv
+	screen-pcl --index p.csv f.csv -o pf.idx 2> /dev/null
+	local stale="was made from other lists than those given (a list changed, or another list or order): make it again with screen-pcl --index LIST... -o pf.idx"
+	run -65 --separate-stderr screen-pcl -l f.csv -l p.csv --list-index pf.idx v.xml
+	assert_output ''
+	assert_equal "$stderr" "screen-pcl: the index pf.idx $stale"
+	run -65 --separate-stderr screen-pcl -l p.csv --list-index pf.idx v.xml
+	assert_equal "$stderr" "screen-pcl: the index pf.idx $stale"
+	# one entry removed from the PCL since the index was made
+	sed -i '2s/,$/,2026-11-01/' p.csv
+	run -65 --separate-stderr screen-pcl -l p.csv -l f.csv --list-index pf.idx v.xml
+	assert_equal "$stderr" "screen-pcl: the index pf.idx $stale"
+	# the rules' hash in the header (PCL_RULES, from byte 8) of another build
+	screen-pcl --index l.csv -o l.idx 2> /dev/null
+	printf 'ffffffffffffffffffffffffffffffff' | dd of=l.idx bs=1 seek=8 conv=notrunc 2> /dev/null
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index l.idx v.xml
+	assert_output ''
+	[[ $stderr =~ ^screen-pcl:\ the\ index\ l\.idx\ was\ made\ by\ another\ build\ of\ the\ names\ rules\ \(ffffffffffffffff,\ this\ one\ [0-9a-f]{16}\):\ make\ it\ again\ with\ screen-pcl\ --index\ LIST\.\.\.\ -o\ l\.idx$ ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "--index needs lists and -o, and takes no --list nor --list-index; -o without --index is a usage error (64); a folder that is not there is 73, no file left" {
+	local args
+	for args in "--index l.csv" "--index -o l.idx" "--index -l l.csv l.csv -o l.idx" "--index --list-index x.idx l.csv -o l.idx"; do
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr screen-pcl $args
+		assert_output ''
+		[[ $stderr == 'screen-pcl: --index takes the lists (1 to 16) as arguments and -o FILE, no --list or --list-index'*"$USAGE"* ]] || fail "$args: $stderr"
+	done
+	run -64 --separate-stderr screen-pcl -l l.csv -o l.idx v.xml
+	[[ $stderr == "screen-pcl: -o is the index's file, with --index"*"$USAGE"* ]] || fail "$stderr"
+	run -73 --separate-stderr screen-pcl --index l.csv -o none/l.idx
+	[[ $stderr == 'screen-pcl: cannot create none/l.idx.'*': No such file or directory' ]] || fail "$stderr"
+	run -0 find . -name '*.idx*'
+	assert_output ''
+}
+
 @test "a row with the wrong number of fields is refused (65), naming the file and the line" {
 	{ echo "$LIST_HEADER"; entry PCL-1 cnic=3630200000011; echo 'PCL-2,PCL,A'; } > short.csv
 	run -65 --separate-stderr screen-pcl -l short.csv v.xml
@@ -789,6 +907,11 @@ screen-pcl: AREA-RARE ~ PCL PCL-A2: $(bits %.2f "log2(P / 2) + log2(3 / 2) + $ra
 	local rc=0
 	screen-pcl --list pcl.csv sv.xml > so.xml 2> so.err || rc=$?
 	assert_equal "$rc" 0
+	# the lists' index gives the same records (--index, --list-index)
+	screen-pcl --index pcl.csv -o pcl.idx 2> /dev/null
+	screen-pcl --list pcl.csv --list-index pcl.idx sv.xml > si.xml 2> si.err
+	diff <(unsealed so.xml) <(unsealed si.xml)
+	same_err so.err si.err
 	conserved "$(cat so.err)" so.xml B-SCR
 	[[ $(cat so.err) =~ ^screen-pcl:\ B-SCR:\ 60000\ in,\ ([0-9]+)\ ok,\ ([0-9]+)\ rejected,\ ([0-9]+)\ held, ]] ||
 		fail "summary: $(cat so.err)"

@@ -695,6 +695,50 @@ crash() {
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "PCL_INDEX: the run makes the lists' index when there is none or a list is newer, and screen-pcl uses it; the same batch as with the lists; a list changed behind it stops the run (65)" {
+	local p
+	mkdir wrap
+	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
+	rm wrap/screen-pcl
+	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/screen-pcl" "$@"\n' "$IMP_BIN" > wrap/screen-pcl
+	chmod +x wrap/screen-pcl
+	cp "$KT/pcl.csv" pcl.csv
+	mkcase a "$APPROVER_FPR" "$PWD/wrap"
+	mkcase b "$APPROVER_FPR" "$PWD/wrap"
+	sed -i "s|^PCL_LISTS=.*|PCL_LISTS=$PWD/pcl.csv|" a/impass.conf b/impass.conf
+	echo "PCL_INDEX=$PWD/pcl.idx" >> b/impass.conf
+	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
+	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
+	run -0 grep '^args: ' a/spool/runs/2*/screen-pcl.log
+	assert_output "args: --list $PWD/pcl.csv"
+	run -0 grep '^args: ' b/spool/runs/2*/screen-pcl.log
+	assert_output "args: --list $PWD/pcl.csv --list-index $PWD/pcl.idx"
+	run -0 grep 'screen-pcl: indexed ' b/spool/runs/2*/run.log
+	[[ $output == *"screen-pcl: indexed $(awk -F, 'NR > 1 && $NF == ""' pcl.csv | grep -c .) active entries of 1 list into $PWD/pcl.idx, "* ]] || fail "$output"
+	[ "$(stat -c %a pcl.idx)" = 600 ]
+	run diff <(records a/spool/runs/2*/04-screen-pcl.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/') \
+		<(records b/spool/runs/2*/04-screen-pcl.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/')
+	assert_success
+	# a run on the same lists keeps the index; on a newer list it is made again
+	cp pcl.idx pcl.kept
+	head -n 51 "$KT/small.csv" > b50.csv
+	head -n 41 "$KT/small.csv" > b40.csv
+	head -n 31 "$KT/small.csv" > b30.csv
+	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
+	cmp pcl.idx pcl.kept
+	touch -d '+1 minute' pcl.csv
+	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
+	run -0 grep -l 'screen-pcl: indexed ' b/spool/runs/2*/run.log
+	assert_equal "${#lines[@]}" 2
+	# a list changed under an index that looks newer: screen-pcl refuses it
+	sed -i '2s/,$/,2026-11-01/' pcl.csv
+	touch -d '-1 day' pcl.csv
+	cd b
+	run nightly ../b30.csv
+	assert_equal "$status" 65
+	assert_output --partial "screen-pcl: the index $BATS_TEST_TMPDIR/pcl.idx was made from other lists than those given"
+}
+
 @test "usage: no input (64), a run folder that is none (66), an unreadable input (66)" {
 	mkcase c
 	cd c
