@@ -463,7 +463,10 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 				return rc;
 		}
 	/* a typo in word i: with the first of the other words, which both
-	 * names share when they differ by that typo alone */
+	 * names share when they differ by that typo alone; a name looks up
+	 * word i with each of its other words, so that a word the entry lacks
+	 * (a middle name dropped, RAHSID MAJEED ZAIDEE for RASHID ZAIDEE)
+	 * does not hide the entry's first */
 	for (i = 0; ws->n > 1 && i < ws->n; i++) {
 		size_t first = i == 0 ? 1 : 0;
 
@@ -472,6 +475,9 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 				first = j;
 		if ((rc = typo_pair(s, ws, i, first, fn, arg)) != 0)
 			return rc;
+		for (j = 0; s->query && ws->n > 2 && j < ws->n; j++)
+			if (j != i && j != first && (rc = typo_pair(s, ws, i, j, fn, arg)) != 0)
+				return rc;
 	}
 	return 0;
 }
