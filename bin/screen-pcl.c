@@ -381,6 +381,60 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 	return 0;
 }
 
+/*
+ * Word i one edit away (a letter but the first changed, added or dropped,
+ * or two neighbours swapped) beside initial j, under I: as an entry
+ * indexes a word with the initial of another: a name looks these up when
+ * it has an initial, whose typo no other key forgives (QTSIM B for QASIM
+ * BUKHARI). Letters as folded words have them, A to Z.
+ */
+static int
+initial_typos(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *fn, void *arg)
+{
+	char v[IMP_WORD_MAX + 1];
+	const char *w = ws->w[i];
+	size_t n = ws->len[i], k;
+	int op, c, rc;
+
+	if (n < 3 || n + 1 >= sizeof v)
+		return 0;
+	for (op = 0; op < 4; op++)
+		for (k = 1; k <= n; k++)
+			for (c = 'A'; c <= 'Z'; c++) {
+				if (op == 0) {                /* dropped */
+					if (k == n || c > 'A')
+						break;
+					memcpy(v, w, k);
+					memcpy(v + k, w + k + 1, n - k - 1);
+					v[n - 1] = '\0';
+				} else if (op == 1) {         /* swapped */
+					if (k + 1 >= n || c > 'A' || w[k] == w[k + 1])
+						break;
+					memcpy(v, w, n + 1);
+					v[k] = w[k + 1];
+					v[k + 1] = w[k];
+				} else if (op == 2) {         /* changed */
+					if (k == n)
+						break;
+					if (c == w[k])
+						continue;
+					memcpy(v, w, n + 1);
+					v[k] = (char)c;
+				} else {                      /* added */
+					memcpy(v, w, k);
+					v[k] = (char)c;
+					memcpy(v + k + 1, w + k, n - k + 1);
+				}
+				key_start(s, "I:");
+				key_add(s, v, strlen(v));
+				key_add(s, " ", 1);
+				key_add(s, ws->w[j], 1);
+				if ((rc = fn(s, 2, 0, arg)) != 0)
+					return rc;
+			}
+	return 0;
+}
+
 /* Calls fn for every key of a name (its hash in s->kh) with its weight: 2 for the
  * whole name, for a pair of words (with one typo, or written as one) and
  * for the deletions of a name of one word, 1 for a word or its consonants
@@ -460,6 +514,9 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 			key_add(s, " ", 1);
 			key_add(s, ws->w[j], 1);
 			if ((rc = fn(s, 2, 0, arg)) != 0)
+				return rc;
+			if (s->query && ws->len[j] == 1 &&
+			    (rc = initial_typos(s, ws, i, j, fn, arg)) != 0)
 				return rc;
 		}
 	/* a typo in word i: with the first of the other words, which both
