@@ -670,7 +670,19 @@ word_similarity(const struct imp_name_words *a, size_t i, const struct imp_name_
 	if (s >= 0.9 || a->r[i][0] == '\0' || b->r[j][0] == '\0')
 		return s;
 	r = form_similarity(a->r[i], strlen(a->r[i]), b->r[j], strlen(b->r[j]), weak, 1);
-	return r > s ? r : s;
+	if (r > s)
+		s = r;
+	/* one form against the other: a typo that made a pair the fold
+	 * changes (MAIJD, whose AI folds to E, for MAJID) */
+	if (s < 0.9) {
+		r = form_similarity(a->r[i], strlen(a->r[i]), b->t[j], strlen(b->t[j]), weak, 1);
+		if (r > s)
+			s = r;
+		r = form_similarity(a->t[i], strlen(a->t[i]), b->r[j], strlen(b->r[j]), weak, 1);
+		if (r > s)
+			s = r;
+	}
+	return s;
 }
 
 struct pairing {
