@@ -300,7 +300,8 @@ typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *
 /* A name of one strong word (WAQAS of WAQAS SHAIKH, the honorific left out)
  * has no pair to find a typo by: the word with each letter but the first
  * left out in turn, and whole, finds one letter changed, added, dropped or
- * two swapped (WAQAE and WAQAS share WAQA). */
+ * two swapped (WAQAE and WAQAS share WAQA), from three letters (ANA, the
+ * names module's ANAM with its last letter left out, shares ANA). */
 static int
 deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
@@ -312,7 +313,7 @@ deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		return 0;
 	/* folded, and as written when the fold changed it (typo_pair) */
 	for (form = 0; form < 2; form++, w = ws->r[0], n = ws->rlen[0]) {
-		if (n < 4 || (form == 1 && strcmp(ws->r[0], ws->w[0]) == 0))
+		if (n < 3 || (form == 1 && strcmp(ws->r[0], ws->w[0]) == 0))
 			continue;
 		for (i = 1; i <= n; i++) {            /* i == n: the word whole */
 			key_start(s, "D:");
