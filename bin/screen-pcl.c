@@ -304,7 +304,8 @@ typo_pair(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *
 /* A name of one strong word (WAQAS of WAQAS SHAIKH, the honorific left out)
  * has no pair to find a typo by: the word with each letter but the first
  * left out in turn, and whole, finds one letter changed, added, dropped or
- * two swapped (WAQAE and WAQAS share WAQA). */
+ * two swapped (WAQAE and WAQAS share WAQA), from three letters (ANA, the
+ * names module's ANAM with its last letter left out, shares ANA). */
 static int
 deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 {
@@ -316,7 +317,7 @@ deletions(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		return 0;
 	/* folded, and as written when the fold changed it (typo_pair) */
 	for (form = 0; form < 2; form++, w = ws->r[0], n = ws->rlen[0]) {
-		if (n < 4 || (form == 1 && strcmp(ws->r[0], ws->w[0]) == 0))
+		if (n < 3 || (form == 1 && strcmp(ws->r[0], ws->w[0]) == 0))
 			continue;
 		for (i = 1; i <= n; i++) {            /* i == n: the word whole */
 			key_start(s, "D:");
@@ -382,6 +383,60 @@ join_keys(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 		    (rc = deletion_keys(s, s->query ? "K:" : "J:", raw, r, fn, arg)) != 0)
 			return rc;
 	}
+	return 0;
+}
+
+/*
+ * Word i one edit away (a letter but the first changed, added or dropped,
+ * or two neighbours swapped) beside initial j, under I: as an entry
+ * indexes a word with the initial of another: a name looks these up when
+ * it has an initial, whose typo no other key forgives (QTSIM B for QASIM
+ * BUKHARI). Letters as folded words have them, A to Z.
+ */
+static int
+initial_typos(struct screen *s, const struct words *ws, size_t i, size_t j, key_fn *fn, void *arg)
+{
+	char v[IMP_WORD_MAX + 1];
+	const char *w = ws->w[i];
+	size_t n = ws->len[i], k;
+	int op, c, rc;
+
+	if (n < 3 || n + 1 >= sizeof v)
+		return 0;
+	for (op = 0; op < 4; op++)
+		for (k = 1; k <= n; k++)
+			for (c = 'A'; c <= 'Z'; c++) {
+				if (op == 0) {                /* dropped */
+					if (k == n || c > 'A')
+						break;
+					memcpy(v, w, k);
+					memcpy(v + k, w + k + 1, n - k - 1);
+					v[n - 1] = '\0';
+				} else if (op == 1) {         /* swapped */
+					if (k + 1 >= n || c > 'A' || w[k] == w[k + 1])
+						break;
+					memcpy(v, w, n + 1);
+					v[k] = w[k + 1];
+					v[k + 1] = w[k];
+				} else if (op == 2) {         /* changed */
+					if (k == n)
+						break;
+					if (c == w[k])
+						continue;
+					memcpy(v, w, n + 1);
+					v[k] = (char)c;
+				} else {                      /* added */
+					memcpy(v, w, k);
+					v[k] = (char)c;
+					memcpy(v + k + 1, w + k, n - k + 1);
+				}
+				key_start(s, "I:");
+				key_add(s, v, strlen(v));
+				key_add(s, " ", 1);
+				key_add(s, ws->w[j], 1);
+				if ((rc = fn(s, 2, 0, arg)) != 0)
+					return rc;
+			}
 	return 0;
 }
 
@@ -465,9 +520,15 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 			key_add(s, ws->w[j], 1);
 			if ((rc = fn(s, 2, 0, arg)) != 0)
 				return rc;
+			if (s->query && ws->len[j] == 1 &&
+			    (rc = initial_typos(s, ws, i, j, fn, arg)) != 0)
+				return rc;
 		}
 	/* a typo in word i: with the first of the other words, which both
-	 * names share when they differ by that typo alone */
+	 * names share when they differ by that typo alone; a name looks up
+	 * word i with each of its other words, so that a word the entry lacks
+	 * (a middle name dropped, RAHSID MAJEED ZAIDEE for RASHID ZAIDEE)
+	 * does not hide the entry's first */
 	for (i = 0; ws->n > 1 && i < ws->n; i++) {
 		size_t first = i == 0 ? 1 : 0;
 
@@ -476,6 +537,9 @@ each_key(struct screen *s, const struct words *ws, key_fn *fn, void *arg)
 				first = j;
 		if ((rc = typo_pair(s, ws, i, first, fn, arg)) != 0)
 			return rc;
+		for (j = 0; s->query && ws->n > 2 && j < ws->n; j++)
+			if (j != i && j != first && (rc = typo_pair(s, ws, i, j, fn, arg)) != 0)
+				return rc;
 	}
 	return 0;
 }

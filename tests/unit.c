@@ -934,6 +934,15 @@ test_name_similarity(void)
 		{ "MUHAMMADRASHIDHUSAIN SHAIKH", "MUHAMMAD RASHID HUSAIN SHAIKH", 1 },
 		{ "SANAHARAEEN", "SANAH ANSARI", 0 },
 		{ "SANAHARAEEN", "SANAH ARAIN", 1 },        /* ARAIN, ARAEEN: one fold */
+		/* one typo of a word as written against the other's fold (AI
+		 * folds to E: MEJD and MAJID are two apart folded) */
+		{ "MAIJD HASHMI", "MAJEED HASHMI", 1 },
+		{ "MAIJD HASHMI", "MAJEEB HASHMI", 0 },
+		/* a word of three or four letters with its last one left out */
+		{ "ANA ZAIDI", "ANAM ZAIDI", 1 },
+		{ "ASA JUNEJO", "ASAD JUNEJO", 1 },
+		{ "ANA ZAIDI", "AMNA ZAIDI", 0 },           /* not the last letter */
+		{ "SANA ZAIDI", "SABA ZAIDI", 0 },          /* changed: two names */
 	};
 	struct imp_names *nm = NULL;
 	struct imp_err e = { 0 };
@@ -1062,7 +1071,9 @@ test_match_distance(void)
 	CHECK(imp_word_may_pair("H", 1, "HALIMA", 6));           /* an initial */
 	CHECK(!imp_word_may_pair("ALIMA", 5, "HALIMA", 6));      /* never the first letter */
 	CHECK(imp_word_may_pair("NADIM", 5, "NADIMA", 6));
-	CHECK(!imp_word_may_pair("NUR", 3, "NURA", 4));          /* short: no typo */
+	CHECK(imp_word_may_pair("NUR", 3, "NURA", 4));           /* the last letter left out */
+	CHECK(!imp_word_may_pair("NUR", 3, "NAUR", 4));          /* short: no other typo */
+	CHECK(!imp_word_may_pair("NUR", 3, "NURAB", 5));
 	CHECK(!imp_word_may_pair("ALI", 3, "ALIABCD", 7));
 	CHECK(imp_word_may_pair("ABDULREHMAN", 11, "ABDURAHMAN", 10));
 	CHECK(imp_word_may_join("ABDULREHMAN", 11, "ABDUL", 5, 6));
