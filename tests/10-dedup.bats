@@ -702,18 +702,16 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	# LeakSanitizer cannot run under ptrace; the same runs without strace
 	# are leak-checked in the next test
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
-	for db in f h; do
-		in=$([ $db = f ] && echo fv.xml || echo v.xml)
-		out=$([ $db = f ] && echo fo.xml || echo o.xml)
-		run -0 --separate-stderr strace -f -qq -e trace=pread64 -o $db.trace \
-			env IMPASS_HISTORY_MAP=0 dedup -H $db.db $in
-		printf '%s\n' "$output" > $db-pread.xml
-		diff -u <(grep -o '<step stage="dedup".*</step>' $out) <(grep -o '<step stage="dedup".*</step>' $db-pread.xml)
-		# its passports were read with pread (256 bytes each), none through the mapping
-		[ "$(grep -c ', 256, [0-9]*) = ' $db.trace)" -gt 10 ] || fail "$db: $(grep -c pread64 $db.trace) preads"
-		run -0 --separate-stderr strace -f -qq -e trace=pread64 -o $db.trace2 dedup -H $db.db $in
-		assert_equal "$(grep -c ', 256, [0-9]*) = ' $db.trace2)" 0
-	done
+	# the seeded fixture (2,400 applications, 20,000 passports) read piece by piece
+	run -0 --separate-stderr strace -qq -e trace=pread64 -o f.trace \
+		env IMPASS_HISTORY_MAP=0 dedup -H f.db fv.xml
+	printf '%s\n' "$output" > f-pread.xml
+	diff -u <(grep -o '<step stage="dedup".*</step>' fo.xml) <(grep -o '<step stage="dedup".*</step>' f-pread.xml)
+	# its passports were read with pread (256 bytes each); through the
+	# mapping, none
+	[ "$(grep -c ', 256, [0-9]*) = ' f.trace)" -gt 10 ] || fail "$(grep -c pread64 f.trace) preads"
+	run -0 --separate-stderr strace -qq -e trace=pread64 -o h.trace dedup -H h.db v.xml
+	assert_equal "$(grep -c ', 256, [0-9]*) = ' h.trace)" 0
 }
 
 @test "passports whose date of birth or sex rule the applicant out are passed over unread, in the base file and the tables: 500 of them ahead of hers do not hide it" {
@@ -724,12 +722,11 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	local i
 	{
 		head -n 1 h.csv
-		for i in $(seq 1 400); do
-			hist "PW$(printf %07d "$i")" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI' sex=M
+		for ((i = 1000001; i <= 1000400; i++)); do
+			hist "PW$i" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI' sex=M
 		done
-		for i in $(seq 1 100); do
-			hist "PY$(printf %07d "$i")" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI' \
-				date_of_birth=1962-04-04
+		for ((i = 1000001; i <= 1000100; i++)); do
+			hist "PY$i" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI' date_of_birth=1962-04-04
 		done
 		tail -n +2 h.csv
 	} > many.csv
@@ -738,7 +735,7 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	dedup -H m2.db --import-history one.csv 2> /dev/null
 	dedup -H m2.db --import-history many.csv 2> /dev/null
 	assert_equal "$(sqlite3 m2.db 'select count(*) from history_passport')" 510
-	for db in m1 m2 m1-pread m2-pread; do
+	for db in m1 m2 m1-pread; do
 		run -0 --separate-stderr env IMPASS_HISTORY_MAP=$([[ $db == *-pread ]] && echo 0) \
 			dedup -H ${db%-pread}.db --explain v.xml
 		printf '%s\n' "$output" > $db.xml

@@ -703,22 +703,20 @@ crash() {
 	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/screen-pcl" "$@"\n' "$IMP_BIN" > wrap/screen-pcl
 	chmod +x wrap/screen-pcl
 	cp "$KT/pcl.csv" pcl.csv
-	mkcase a "$APPROVER_FPR" "$PWD/wrap"
 	mkcase b "$APPROVER_FPR" "$PWD/wrap"
-	sed -i "s|^PCL_LISTS=.*|PCL_LISTS=$PWD/pcl.csv|" a/impass.conf b/impass.conf
+	sed -i "s|^PCL_LISTS=.*|PCL_LISTS=$PWD/pcl.csv|" b/impass.conf
 	echo "PCL_INDEX=$PWD/pcl.idx" >> b/impass.conf
-	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
 	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
-	run -0 grep '^args: ' a/spool/runs/2*/screen-pcl.log
-	assert_output "args: --list $PWD/pcl.csv"
+	# without the index (the run's args then: the PCL_THRESHOLD test)
+	screen-pcl --list pcl.csv b/spool/runs/2*/03-verify-nadra.xml > a.xml 2> /dev/null
 	run -0 grep '^args: ' b/spool/runs/2*/screen-pcl.log
 	assert_output "args: --list $PWD/pcl.csv --list-index $PWD/pcl.idx"
 	run -0 grep 'screen-pcl: indexed ' b/spool/runs/2*/run.log
 	[[ $output == *"screen-pcl: indexed $(awk -F, 'NR > 1 && $NF == ""' pcl.csv | grep -c .) active entries of 1 list into $PWD/pcl.idx, "* ]] || fail "$output"
 	[ "$(stat -c %a pcl.idx)" = 600 ]
-	run diff <(records a/spool/runs/2*/04-screen-pcl.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/') \
-		<(records b/spool/runs/2*/04-screen-pcl.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/')
+	run diff <(records a.xml) <(records b/spool/runs/2*/04-screen-pcl.xml)
 	assert_success
+	[ "$(records a.xml | grep -c .)" -gt 0 ]
 	# a run on the same lists keeps the index; on a newer list it is made again
 	cp pcl.idx pcl.kept
 	head -n 51 "$KT/small.csv" > b50.csv
