@@ -2096,14 +2096,8 @@ build_index(struct screen *s, const struct opts *o, const char *out, double t0,
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
 	if (close(fd) != 0 && rc == 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, out) != 0)
-		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, out,
-			      strerror(errno));
-	if (rc != 0) {
-		unlink(tmp);
+	if ((rc = imp_file_install(tmp, out, rc, e)) != 0)
 		return rc;
-	}
-	imp_sync_dir(out);
 	fprintf(stderr, "%s: indexed %zu active entries of %zu list%s into %s, %" PRIu64
 		" removed ones left out, %.1f s\n", PROG, s->n, o->nlists, o->nlists > 1 ? "s" : "",
 		out, s->removed, imp_now() - t0);

@@ -600,14 +600,8 @@ build_index(const char *csv, const char *out, struct imp_err *e)
 	rc = imp_nadra_build(csv, fd, &rows, &skipped, e);
 	if (close(fd) != 0 && rc == 0)
 		rc = imp_fail(e, EX_IOERR, "cannot write %s: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, out) != 0)
-		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, out,
-			      strerror(errno));
-	if (rc != 0) {
-		unlink(tmp);
+	if ((rc = imp_file_install(tmp, out, rc, e)) != 0)
 		return rc;
-	}
-	imp_sync_dir(out);
 	fprintf(stderr, "%s: indexed %" PRIu64 " rows of %s into %s, %" PRIu64 " left out, "
 		"%.1f s\n", PROG, rows, csv, out, skipped, imp_now() - t0);
 	return 0;

@@ -63,6 +63,20 @@ imp_pread_full(int fd, void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
+int
+imp_file_install(const char *tmp, const char *path, int rc, struct imp_err *e)
+{
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = imp_fail(e, EX_CANTCREAT, "cannot rename %s to %s: %s", tmp, path,
+			      strerror(errno));
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	imp_sync_dir(path);
+	return 0;
+}
+
 /* Writes path (mode 0600: it may hold personal data) atomically. */
 int
 imp_write_file(const char *path, const void *data, size_t n, struct imp_err *e)

@@ -52,6 +52,9 @@ int imp_write_fd(int fd, const char *path, const void *p, size_t n, int sync,
 void imp_sync_dir(const char *path);
 /* n bytes at off of fd into buf; -1 when they cannot all be read. */
 int imp_pread_full(int fd, void *buf, size_t n, uint64_t off);
+/* A file written whole to tmp put in place: renamed to path when rc is 0,
+ * its folder synced; removed when rc (or the rename) failed. Returns rc. */
+int imp_file_install(const char *tmp, const char *path, int rc, struct imp_err *e);
 
 /* ---- buf.c: growable byte buffers and XML escaping ---------------------- */
 
