@@ -78,6 +78,18 @@ mkcase() {
 }
 
 nightly() { "$PIPES/nightly" --config impass.conf "$@"; }
+
+# wrap_args PROG: wrap/ holds every program, PROG wrapped to write its
+# arguments ("args: ...") to its stderr (the run's PROG.log) first
+wrap_args() {
+	local p
+	mkdir wrap
+	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
+	rm "wrap/$1"
+	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/%s" "$@"\n' "$IMP_BIN" "$1" > "wrap/$1"
+	chmod +x "wrap/$1"
+}
+
 courier() { "$PIPES/courier" --config impass.conf "$@"; }
 
 # print_jobs SPOOL: every job waiting printed (tests/fake-printer); every
@@ -640,12 +652,7 @@ crash() {
 @test "PCL_THRESHOLD and PCL_NAME_ONLY of the configuration reach screen-pcl as --threshold and --name-only; unset, neither is given" {
 	# BIN: the programs under test, screen-pcl behind a wrapper that writes
 	# its arguments to its log
-	local p
-	mkdir wrap
-	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
-	rm wrap/screen-pcl
-	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/screen-pcl" "$@"\n' "$IMP_BIN" > wrap/screen-pcl
-	chmod +x wrap/screen-pcl
+	wrap_args screen-pcl
 	mkcase a "$APPROVER_FPR" "$PWD/wrap"
 	mkcase b "$APPROVER_FPR" "$PWD/wrap"
 	printf '%s\n' 'PCL_THRESHOLD=20.5' 'PCL_NAME_ONLY=15' >> b/impass.conf
@@ -658,12 +665,7 @@ crash() {
 }
 
 @test "PAYMENTS_INDEX: the run makes the export's index when there is none or the export is newer, and verify-fee uses it; the same batch as with the CSV" {
-	local p
-	mkdir wrap
-	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
-	rm wrap/verify-fee
-	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/verify-fee" "$@"\n' "$IMP_BIN" > wrap/verify-fee
-	chmod +x wrap/verify-fee
+	wrap_args verify-fee
 	cp "$KT/payments.csv" pay.csv
 	mkcase a "$APPROVER_FPR" "$PWD/wrap"
 	mkcase b "$APPROVER_FPR" "$PWD/wrap"
@@ -696,12 +698,7 @@ crash() {
 }
 
 @test "PCL_INDEX: the run makes the lists' index when there is none or a list is newer, and screen-pcl uses it; the same batch as with the lists; a list changed behind it stops the run (65)" {
-	local p
-	mkdir wrap
-	for p in "$IMP_BIN"/*; do [ -x "$p" ] && ln -s "$p" wrap/; done
-	rm wrap/screen-pcl
-	printf '#!/bin/sh\necho "args: $*" >&2\nexec "%s/screen-pcl" "$@"\n' "$IMP_BIN" > wrap/screen-pcl
-	chmod +x wrap/screen-pcl
+	wrap_args screen-pcl
 	cp "$KT/pcl.csv" pcl.csv
 	mkcase b "$APPROVER_FPR" "$PWD/wrap"
 	sed -i "s|^PCL_LISTS=.*|PCL_LISTS=$PWD/pcl.csv|" b/impass.conf
