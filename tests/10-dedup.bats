@@ -698,6 +698,15 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	assert_equal "$output" ''
 }
 
+@test "a base file planted as a symbolic link is refused (66), even to the real file; nothing on stdout" {
+	mv h.db-history real-history
+	ln -s real-history h.db-history
+	run --separate-stderr dedup -H h.db v.xml
+	assert_failure 66
+	assert_equal "$stderr" "dedup: cannot open the history's base file h.db-history: Too many levels of symbolic links"
+	assert_equal "$output" ''
+}
+
 @test "a base file read piece by piece (IMPASS_HISTORY_MAP=0, as a large one is) gives the steps read through its mapping" {
 	# LeakSanitizer cannot run under ptrace; the same runs without strace
 	# are leak-checked in the next test
