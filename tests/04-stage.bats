@@ -109,7 +109,10 @@ rss() {
 	cat rss.out
 }
 
-@test "a 100 MB batch streams in constant memory" {
+# ingest keeps every tracking id of the batch, to refuse one used twice
+# (README "Performance": about 100 bytes a record); the stages that read a
+# stream keep nothing per record.
+@test "a 100 MB batch streams in constant memory; ingest grows only by the tracking ids it keeps" {
 	"$GEN" applications 10000 > small.csv
 	"$GEN" applications 105000 > big.csv
 	ingest -b B-SMALL small.csv > small.xml 2> /dev/null
@@ -120,7 +123,12 @@ rss() {
 		small=$(rss $prog $a)
 		big=$(rss $prog $b)
 		echo "# $prog: $small KiB for 10,000 records, $big KiB for 105,000" >&3
-		[ "$big" -lt $((small + 8192)) ] || fail "$prog grew from $small to $big KiB"
+		case $prog in
+		ingest*)   # 95,000 more ids at under 128 bytes each (an ASan build's red zones included)
+			[ "$big" -lt $((small + 95000 * 128 / 1024)) ] || fail "$prog grew from $small to $big KiB" ;;
+		*)
+			[ "$big" -lt $((small + 8192)) ] || fail "$prog grew from $small to $big KiB" ;;
+		esac
 	done
 }
 
