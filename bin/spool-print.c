@@ -770,7 +770,6 @@ stage_file(struct job_run *jr, int from, int to, const char *name, const char *a
 	return 0;
 }
 
-/* A held or rejected record: its file with the reasons, then the record itself. */
 /*
  * A held or rejected record: its file with the reasons, then the record
  * itself, named BATCH.NNNNNNNN by its place in the stream (a record id is
@@ -849,18 +848,22 @@ jobs_file(char out[JOBS_NAME_MAX], int prio, const char *batch)
 /*
  * The plan of one job: the row of an earlier run of this batch, or a new
  * row with a queue, its place in the queue's job file (jobs go into it in
- * stream order) and the next laminate from the stock.
+ * stream order) and the next laminate from the stock. A new row is left
+ * in *fresh (number not "") for one_job to journal with the job's hash:
+ * a row of about 4 KB (the record) written once, not written and then
+ * updated.
  */
 static int
 plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int *queue,
      char laminate[SERIAL_LEN + 1], char created[21], char hash[2 * IMP_HASH_LEN + 1],
-     struct imp_err *e)
+     struct imp_spool_job *fresh, struct imp_err *e)
 {
 	char file[JOBS_NAME_MAX];
 	struct imp_spool_job j;
 	int rc, found;
 
 	hash[0] = '\0';
+	fresh->number[0] = '\0';
 	if ((rc = imp_spool_job_get(jr->sp->db, number, &j, &found, e)) != 0)
 		return rc;
 	if (found) {
@@ -892,20 +895,17 @@ plan(struct job_run *jr, struct imp_record *r, const char *number, int prio, int
 		return imp_fail(e, EX_UNAVAILABLE, "record %s: no laminate left in stock",
 				imp_record_id(r));
 	*queue = pick_queue(jr, prio);
-	memset(&j, 0, sizeof j);
-	snprintf(j.number, sizeof j.number, "%s", number);
-	snprintf(j.batch, sizeof j.batch, "%s", jr->batch);
-	snprintf(j.tracking, sizeof j.tracking, "%s", imp_record_id(r));
-	snprintf(j.queue, sizeof j.queue, "%s", jr->sp->queue[*queue]);
-	jobs_file(j.file, prio, jr->batch);
-	j.place = jr->jf[*queue][prio].jobs + 1;
-	snprintf(j.laminate, sizeof j.laminate, "%s", laminate);
-	snprintf(j.created, sizeof j.created, "%s", jr->created);
+	memset(fresh, 0, sizeof *fresh);
+	snprintf(fresh->number, sizeof fresh->number, "%s", number);
+	snprintf(fresh->batch, sizeof fresh->batch, "%s", jr->batch);
+	snprintf(fresh->tracking, sizeof fresh->tracking, "%s", imp_record_id(r));
+	snprintf(fresh->queue, sizeof fresh->queue, "%s", jr->sp->queue[*queue]);
+	jobs_file(fresh->file, prio, jr->batch);
+	fresh->place = jr->jf[*queue][prio].jobs + 1;
+	snprintf(fresh->laminate, sizeof fresh->laminate, "%s", laminate);
+	snprintf(fresh->created, sizeof fresh->created, "%s", jr->created);
 	snprintf(created, 21, "%s", jr->created);
-	j.priority = prio;
-	imp_record_line(r, &j.record, &j.record_len);
-	if ((rc = imp_spool_job_plan(jr->sp->db, &j, e)) != 0)
-		return rc;
+	fresh->priority = prio;
 	jr->count[*queue][prio]++;
 	return 0;
 }
@@ -981,13 +981,14 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 	char hash[2 * IMP_HASH_LEN + 1], hex[2 * IMP_HASH_LEN + 1];
 	unsigned char h[IMP_HASH_LEN];
 	struct spool *sp = jr->sp;
+	struct imp_spool_job fresh;
 	int queue = 0, rc;
 
 	if (number == NULL || strlen(number) != IMP_NUMBER_LEN)
 		return park(jr, r, IMP_HELD, "SPOOL_NO_PASSPORT", "an approved record without a "
 			    "passport number: it cannot be printed; have it rendered and approved "
 			    "again", e);
-	if ((rc = plan(jr, r, number, prio, &queue, laminate, created, hash, e)) != 0)
+	if ((rc = plan(jr, r, number, prio, &queue, laminate, created, hash, &fresh, e)) != 0)
 		return rc;
 	jr->jobs++;
 	if ((rc = job_xml(jr, r, sp->queue[queue], prio, laminate, created, &jr->xml)) != 0)
@@ -999,8 +1000,14 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 		return rc;
 	imp_sha256(jr->xml.p, jr->xml.len, h);
 	imp_hex(h, IMP_HASH_LEN, hex);
-	if (hash[0] == '\0' && (rc = journal_hash(jr, number, hex, e)) != 0)
+	if (fresh.number[0] != '\0') {           /* a new job: its row, with the hash */
+		memcpy(fresh.hash, hex, sizeof fresh.hash);
+		imp_record_line(r, &fresh.record, &fresh.record_len);
+		if ((rc = imp_spool_job_plan(sp->db, &fresh, e)) != 0)
+			return rc;
+	} else if (hash[0] == '\0' && (rc = journal_hash(jr, number, hex, e)) != 0) {
 		return rc;
+	}
 	if (hash[0] != '\0' && strcmp(hash, hex) != 0)
 		return imp_fail(e, EX_SOFTWARE, "record %s: the job of passport %s is not the one "
 				"an earlier run of the batch planned; have the batch checked",

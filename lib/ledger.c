@@ -56,7 +56,7 @@ static const char number_sql[] =
  * spool's, not the history (dedup's, the bulk of the file) */
 static const char *const checked[] = {
 	"series_range", "series_number", "ledger_meta", "ledger_batch", "spool_job",
-	"spool_batch", "spool_laminate", "spool_collect", "courier_consignment",
+	"spool_job_record", "spool_batch", "spool_laminate", "spool_collect", "courier_consignment",
 	"courier_batch",
 };
 

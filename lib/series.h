@@ -191,7 +191,8 @@ int imp_spool_journal_open(const char *path, int busy_ms, sqlite3 **db, struct i
 int imp_spool_job_get(sqlite3 *db, const char *number, struct imp_spool_job *j, int *found,
 		      struct imp_err *e);
 /* A new job planned (number, batch, tracking, queue, priority, file, place,
- * laminate, created, record) and its laminate assigned to it. */
+ * laminate, created, record, and its hash unless "") and its laminate
+ * assigned to it. */
 int imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e);
 /* The job file's hash (hex), journalled with its plan. */
 int imp_spool_job_hash(sqlite3 *db, const char *number, const char *hex, struct imp_err *e);

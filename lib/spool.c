@@ -21,6 +21,13 @@ static const char schema_sql[] =
 	"  file TEXT NOT NULL, laminate TEXT UNIQUE, created TEXT NOT NULL, "
 	"  state TEXT NOT NULL, reason TEXT, printed TEXT, collect INTEGER, reprint TEXT, "
 	"  record TEXT NOT NULL);"
+	/* a job's record line (about 4 KB), apart from its row: the row is
+	 * updated as the job is spooled, printed and collected, and a row with
+	 * the record in it was written again whole, overflow pages and all
+	 * (spool_job.record is '' for these jobs; it holds the record of a job
+	 * journalled before this table) */
+	"CREATE TABLE IF NOT EXISTS spool_job_record(number TEXT PRIMARY KEY, "
+	"  record TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS spool_job_batch ON spool_job(batch, state);"
 	"CREATE INDEX IF NOT EXISTS spool_job_file ON spool_job(queue, file);"
 	/* a job file: one batch's jobs of one queue and priority */
@@ -50,9 +57,12 @@ static const char schema_sql[] =
 	"  queue TEXT NOT NULL, folder TEXT NOT NULL, name TEXT NOT NULL, moved_to TEXT NOT NULL, "
 	"  number TEXT, why TEXT NOT NULL);";
 
-/* every column of a job, in the order job_row reads them */
-#define JOB_COLUMNS "number, batch, tracking_id, queue, priority, file, laminate, created, " \
-	"state, reason, printed, reprint, job_sha256, place, record"
+/* every column of a job, in the order job_row reads them; JOB_FIELDS
+ * without the record line */
+#define JOB_FIELDS "number, batch, tracking_id, queue, priority, file, laminate, created, " \
+	"state, reason, printed, reprint, job_sha256, place"
+#define JOB_COLUMNS JOB_FIELDS ", coalesce((SELECT r.record FROM spool_job_record r " \
+	"WHERE r.number = spool_job.number), spool_job.record)"
 
 /* ---- small helpers ------------------------------------------------------------- */
 
@@ -190,7 +200,7 @@ one_job(sqlite3 *db, const char *where, const char *p1, const char *p2, const ch
 	int rc;
 
 	*found = 0;
-	snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM spool_job WHERE %s", where);
+	snprintf(sql, sizeof sql, "SELECT " JOB_FIELDS ", NULL FROM spool_job WHERE %s", where);
 	if ((s = imp_state_prepare(db, sql, e)) == NULL)
 		return e->code;
 	text(s, 1, p1);
@@ -220,8 +230,8 @@ imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e
 	int rc;
 
 	if ((s = imp_state_prepare(db, "INSERT INTO spool_job(number, batch, tracking_id, queue, "
-				   "priority, file, laminate, created, state, record, place) "
-				   "VALUES(?,?,?,?,?,?,?,?,'planned',?,?)", e)) == NULL)
+				   "priority, file, laminate, created, state, record, place, "
+				   "job_sha256) VALUES(?,?,?,?,?,?,?,?,'planned','',?,?)", e)) == NULL)
 		return e->code;
 	text(s, 1, j->number);
 	text(s, 2, j->batch);
@@ -231,8 +241,18 @@ imp_spool_job_plan(sqlite3 *db, const struct imp_spool_job *j, struct imp_err *e
 	text(s, 6, j->file);
 	text(s, 7, j->laminate);
 	text(s, 8, j->created);
-	sqlite3_bind_text(s, 9, j->record, (int)j->record_len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 10, (int64_t)j->place);
+	sqlite3_bind_int64(s, 9, (int64_t)j->place);
+	if (j->hash[0] != '\0')
+		text(s, 10, j->hash);
+	rc = step(db, s, e);
+	imp_state_release(s);
+	if (rc < 0)
+		return e->code;
+	if ((s = imp_state_prepare(db, "INSERT INTO spool_job_record(number, record) "
+				   "VALUES(?,?)", e)) == NULL)
+		return e->code;
+	text(s, 1, j->number);
+	sqlite3_bind_text(s, 2, j->record, (int)j->record_len, SQLITE_STATIC);
 	rc = step(db, s, e);
 	imp_state_release(s);
 	if (rc < 0)

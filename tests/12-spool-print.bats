@@ -372,6 +372,29 @@ nothing_spooled() {
 	assert_line "does not balance: $((n + 1)) laminates unaccounted for"
 }
 
+@test "each job's record line is journalled once, in spool_job_record; a job journalled before that table (its record in spool_job) is collected and reprinted the same" {
+	run -0 spooled
+	run -0 "$TESTS"/fake-printer --seed 3 --fail 30 spool
+	# the record lines of the approved stream's ok records (numbered in
+	# stream order), byte for byte, and none left in the job rows
+	assert_equal "$(sqlite3 spool/state.db "SELECT record FROM spool_job_record ORDER BY number")" \
+		"$(grep '^<record [^>]* status="ok">' approved.xml)"
+	assert_equal "$(sqlite3 spool/state.db "SELECT count(*) FROM spool_job WHERE record <> ''")" 0
+	cp -a spool old-spool
+	run -0 --separate-stderr spool-print --collect --reprint re.xml
+	grep -v '^<seal \|^<batch ' <<< "$output" > printed.new
+	grep -v '^<seal \|^<batch ' re.xml > re.new
+	# the same journal as an earlier version wrote it: the records in the job rows
+	sqlite3 old-spool/state.db "UPDATE spool_job SET record = (SELECT r.record FROM spool_job_record r WHERE r.number = spool_job.number); DELETE FROM spool_job_record;"
+	assert_equal "$(sqlite3 old-spool/state.db "SELECT count(*) FROM spool_job WHERE record = ''")" 0
+	rm -f re.xml
+	IMPASS_SPOOL=$PWD/old-spool run -0 --separate-stderr spool-print --collect --reprint re.xml
+	assert_equal "$(grep -v '^<seal \|^<batch ' <<< "$output")" "$(cat printed.new)"
+	assert_equal "$(grep -v '^<seal \|^<batch ' re.xml)" "$(cat re.new)"
+	[ "$(grep -c '^<record ' printed.new)" -gt 0 ]
+	[ "$(grep -c '^<record ' re.new)" -gt 0 ]
+}
+
 @test "--reprint: the spoiled applications without their passport, ready for render-mrz | sign | spool-print" {
 	run -0 spooled
 	run -0 "$TESTS"/fake-printer --seed 3 --fail 30 spool
