@@ -30,7 +30,7 @@
 
 #define MAGIC "IMPNADR2"
 #define MAGIC_OLD "IMPNADR"           /* any format: its first 7 bytes */
-#define HEADER 64
+#define HEADER 128
 #define PAGE 4096
 #define ENTRY 12                      /* CNIC, offset: 6 bytes each, little-endian */
 #define BLOCK (PAGE / ENTRY)          /* 341 entries, then 4 bytes of padding */
@@ -42,8 +42,12 @@ struct header {
 	uint64_t entries;             /* offset of the first block (a multiple of PAGE) */
 	uint64_t skipped;             /* rows of the CSV that could not be indexed */
 	uint64_t dir;                 /* offset of the directory */
-	char pad[HEADER - 40];
+	uint64_t known;               /* 1: the extract's size and time below */
+	uint64_t csv_size;            /* the extract's, when it was indexed */
+	int64_t csv_sec, csv_nsec;    /* its modification time then */
+	char pad[HEADER - 72];
 };
+_Static_assert(sizeof(struct header) == HEADER, "the header's size");
 
 #define ROW_READ 256                  /* bytes read of a row first (most are < 120) */
 #define MAX_FOUND 8                   /* rows of one CNIC given at most */
@@ -54,6 +58,7 @@ struct imp_nadra {
 	uint64_t n, skipped;
 	uint64_t nblocks;
 	uint64_t *dir;                /* the last CNIC of each block */
+	struct header h;
 	unsigned char block[PAGE];    /* the block read last */
 	char *rows;                   /* the fields of the rows found last */
 	size_t rows_cap;
@@ -71,6 +76,8 @@ struct build {
 	uint64_t n, cap, skipped;
 	size_t col[NCOL];
 	size_t ncols;                 /* fields in the header */
+	struct stat st;               /* the extract's before it is read */
+	int known;                    /* st is (the extract is a file) */
 	char buf[1 << 16];
 	size_t used;
 	struct imp_err *e;
@@ -223,6 +230,12 @@ finish(struct build *b)
 	h.count = b->n;
 	h.entries = b->at;
 	h.skipped = b->skipped;
+	if (b->known) {
+		h.known = 1;
+		h.csv_size = (uint64_t)b->st.st_size;
+		h.csv_sec = b->st.st_mtim.tv_sec;
+		h.csv_nsec = b->st.st_mtim.tv_nsec;
+	}
 	for (i = 0, rc = 0; i < b->n && rc == 0; i++) {
 		put48(ent, b->v[i].key);
 		put48(ent + 6, b->v[i].value);
@@ -246,6 +259,16 @@ finish(struct build *b)
 	return 0;
 }
 
+/* Whether path is still the file of size and modification time st. */
+static int
+same_file(const char *path, const struct stat *st)
+{
+	struct stat now;
+
+	return stat(path, &now) == 0 && now.st_size == st->st_size &&
+	       now.st_mtim.tv_sec == st->st_mtim.tv_sec && now.st_mtim.tv_nsec == st->st_mtim.tv_nsec;
+}
+
 /* Indexes the CSV into fd (an empty file). */
 int
 imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped, struct imp_err *e)
@@ -258,9 +281,13 @@ imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped, stru
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	b->fd = fd;
 	b->e = e;
+	b->known = strcmp(csv, "-") != 0 && stat(csv, &b->st) == 0 && S_ISREG(b->st.st_mode);
 	rc = put(b, zero, HEADER);
 	if (rc == 0)
 		rc = imp_csv_read(csv, on_row, b, e);
+	if (rc == 0 && b->known && !same_file(csv, &b->st))
+		rc = imp_fail(e, EX_DATAERR, "the NADRA extract %s changed while it was indexed: "
+			      "index it again", csv);
 	if (rc == 0)
 		rc = finish(b);
 	*rows = b->n;
@@ -300,6 +327,7 @@ open_index(struct imp_nadra *n, int fd, const char *path, struct imp_err *e)
 	n->n = h.count;
 	n->nblocks = nblocks;
 	n->skipped = h.skipped;
+	n->h = h;
 	return 0;
 damaged:
 	return imp_fail(e, EX_DATAERR, "NADRA index %s is damaged: build it again with "
@@ -351,6 +379,33 @@ imp_nadra_open(const char *path, struct imp_nadra **np, struct imp_err *e)
 	if ((rc = open_index(n, fd, path, e)) != 0)
 		close(fd);
 	return rc;
+}
+
+/*
+ * Whether n was made from csv as it is now: the same size and modification
+ * time as when it was indexed (a stat, not a read of the extract: a copy of
+ * it with another time is refused too). 65 when not, naming the command.
+ */
+int
+imp_nadra_extract(const struct imp_nadra *n, const char *index, const char *csv,
+		  struct imp_err *e)
+{
+	struct stat st;
+
+	if (stat(csv, &st) != 0)
+		return imp_fail(e, EX_NOINPUT, "cannot open the NADRA extract %s: %s", csv,
+				strerror(errno));
+	if (!n->h.known)
+		return imp_fail(e, EX_DATAERR, "the NADRA index %s was made from standard input, "
+				"not from a file: build it with verify-nadra --index %s -o %s",
+				index, csv, index);
+	if ((uint64_t)st.st_size != n->h.csv_size || st.st_mtim.tv_sec != n->h.csv_sec ||
+	    st.st_mtim.tv_nsec != n->h.csv_nsec)
+		return imp_fail(e, EX_DATAERR, "the NADRA index %s is not that of %s (made from "
+				"another extract, or before %s changed: its size or time differs): "
+				"build it again with verify-nadra --index %s -o %s", index, csv, csv,
+				csv, index);
+	return 0;
 }
 
 uint64_t
