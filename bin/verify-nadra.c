@@ -698,7 +698,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		imp_warn(PROG, NULL, "no register: pass --nadra FILE, the NADRA extract (CSV, see "
 			 "impass-csv(5)) or its index (made with --index CSV -o OUT)");
 	if (argc - optind > 1 || (o->index != NULL) != (o->out != NULL) ||
-	    (o->index == NULL && o->nadra == NULL) || (o->index && (o->nadra || o->extract || o->input))) {
+	    (o->index == NULL && o->nadra == NULL) ||
+	    (o->index && (o->nadra || o->extract || o->input))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
