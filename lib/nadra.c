@@ -308,8 +308,9 @@ open_index(struct imp_nadra *n, int fd, const char *path, struct imp_err *e)
 		goto damaged;
 	if (memcmp(h.magic, MAGIC, 8) != 0)
 		return imp_fail(e, EX_DATAERR, "NADRA index %s was made by another version of "
-				"verify-nadra (format %.1s, this one reads format %.1s): build it "
-				"again with verify-nadra --index", path, h.magic + 7, MAGIC + 7);
+				"verify-nadra (format %c, this one reads format %c): build it "
+				"again with verify-nadra --index", path,
+				h.magic[7] >= '0' && h.magic[7] <= '9' ? h.magic[7] : '?', MAGIC[7]);
 	nblocks = (h.count + BLOCK - 1) / BLOCK;
 	if (h.count >= MAX_OFF || h.entries < HEADER || h.entries % PAGE != 0 ||
 	    h.entries >= MAX_OFF || h.dir != ((h.entries + blocks_size(h.count) + 7) & ~(uint64_t)7) ||

@@ -668,6 +668,10 @@ one_step_each() { stage_one_step_each verify-nadra "$@"; }
 	run -65 --separate-stderr verify-nadra -n old.idx v.xml
 	assert_output ''
 	assert_equal "$stderr" 'verify-nadra: NADRA index old.idx was made by another version of verify-nadra (format 1, this one reads format 2): build it again with verify-nadra --index'
+	# a format that is no digit is not written out as it is
+	printf 'IMPNADR\033' | dd of=old.idx conv=notrunc status=none
+	run -65 --separate-stderr verify-nadra -n old.idx v.xml
+	assert_equal "$stderr" 'verify-nadra: NADRA index old.idx was made by another version of verify-nadra (format ?, this one reads format 2): build it again with verify-nadra --index'
 }
 
 @test "--extract: the index of the extract as it is runs as without it; another extract, the extract changed or copied (its time), or an index made from standard input is refused (65) naming the command" {
