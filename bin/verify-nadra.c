@@ -613,7 +613,8 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: verify-nadra --nadra FILE [--renunciations FILE] [--blocklist OUT]\n"
-	      "                    [--threshold X] [-s FPR] [-t FILE] [FILE|-]\n"
+	      "                    [--threshold X] [-s FPR] [-t FILE]\n"
+	      "                    [--extract CSV] [FILE|-]\n"
 	      "       verify-nadra --index CSV -o OUT\n", f);
 }
 
@@ -624,6 +625,7 @@ help(void)
 	fputs("Verify applicants against the NADRA register; build its index; list renounced\n"
 	      "citizens whose CNIC is still active.\n"
 	      "  -n, --nadra FILE          the NADRA extract (CSV) or its index\n"
+	      "      --extract CSV         refuse an index not made from CSV as it is now\n"
 	      "  -r, --renunciations FILE  RC register rows (CSV) or a citizenship stream\n"
 	      "  -b, --blocklist OUT       write the block list CSV; no stream is read then\n"
 	      "                            unless FILE or - is given\n"
@@ -636,7 +638,7 @@ help(void)
 }
 
 struct opts {
-	const char *nadra, *ren, *blocklist, *index, *out, *trust, *signer, *input;
+	const char *nadra, *extract, *ren, *blocklist, *index, *out, *trust, *signer, *input;
 	double threshold;
 };
 
@@ -655,6 +657,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "nadra", required_argument, NULL, 'n' },
+		{ "extract", required_argument, NULL, 'E' },
 		{ "renunciations", required_argument, NULL, 'r' },
 		{ "blocklist", required_argument, NULL, 'b' },
 		{ "threshold", required_argument, NULL, 'T' },
@@ -671,6 +674,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "n:r:b:o:s:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o->nadra = optarg; break;
+		case 'E': o->extract = optarg; break;
 		case 'r': o->ren = optarg; break;
 		case 'b': o->blocklist = optarg; break;
 		case 'o': o->out = optarg; break;
@@ -694,7 +698,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		imp_warn(PROG, NULL, "no register: pass --nadra FILE, the NADRA extract (CSV, see "
 			 "impass-csv(5)) or its index (made with --index CSV -o OUT)");
 	if (argc - optind > 1 || (o->index != NULL) != (o->out != NULL) ||
-	    (o->index == NULL && o->nadra == NULL) || (o->index && (o->nadra || o->input))) {
+	    (o->index == NULL && o->nadra == NULL) ||
+	    (o->index && (o->nadra || o->extract || o->input))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -714,6 +719,7 @@ run(struct verify *vf, const struct opts *o, struct imp_run *run, struct imp_err
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	if ((rc = imp_names_open(&vf->names, e)) != 0 ||
 	    (rc = imp_nadra_open(o->nadra, &vf->nadra, e)) != 0 ||
+	    (o->extract && (rc = imp_nadra_extract(vf->nadra, o->nadra, o->extract, e)) != 0) ||
 	    (o->ren && (rc = load_renunciations(vf, o->ren, o->trust, e)) != 0))
 		return rc;
 	vf->blocklist = o->blocklist;

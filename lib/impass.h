@@ -669,6 +669,8 @@ int imp_cnic_parse(const char *s, uint64_t *out);
 int imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped,
 		    struct imp_err *e);
 int imp_nadra_open(const char *path, struct imp_nadra **n, struct imp_err *e);
+int imp_nadra_extract(const struct imp_nadra *n, const char *index, const char *csv,
+		      struct imp_err *e);
 uint64_t imp_nadra_rows(const struct imp_nadra *n);
 size_t imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
 		      size_t max);

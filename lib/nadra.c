@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The NADRA extract (SPEC 5.2), up to tens of millions of rows, as an index
- * file: a header, the rows' fields (NUL separated), and an array of
- * (CNIC, offset) sorted by CNIC, found by binary search. The file is read
- * with pread, not mapped: on this machine (a virtual one) a page fault
- * costs 30-70 us against 5 us for a pread from the page cache, and the
- * pages stay out of the process's memory. The search's first TOP_LEVELS
- * steps always meet the same few entries, kept once read; the last range
- * of up to RANGE entries is read at once. Building it reads the CSV once, writing the fields as they come
- * and keeping only the array in memory (16 bytes a row); a CSV given to
- * imp_nadra_open is indexed into an unlinked temporary file the same way.
- * The file is in this machine's byte order: build it where it is used.
+ * The NADRA extract (SPEC 5.2), up to hundreds of millions of rows, as an
+ * index file (format 2): a header, the rows' fields (NUL separated), the
+ * (CNIC, offset) entries sorted by CNIC in blocks of BLOCK entries of 12
+ * bytes, each block one page of the file (4,096 bytes, aligned), then the
+ * directory: the last CNIC of each block. The directory is read whole at
+ * open (8 bytes a block: 2.8 MB for 120 M rows); a lookup is a binary
+ * search of it in memory, then one pread of one block and one of the
+ * row's fields: the same two reads against 1 M rows as against 120 M
+ * (format 1 searched the array itself with pread, a few reads more at
+ * 120 M, each a page of its own). The file is read with pread, not mapped:
+ * on this machine (a virtual one) a page fault costs 30-70 us against 5 us
+ * for a pread from the page cache, and the pages stay out of the process's
+ * memory. Building it reads the CSV once, writing the fields as they come
+ * and keeping only the (CNIC, offset) pairs in memory (16 bytes a row); a
+ * CSV given to imp_nadra_open is indexed into an unlinked temporary file
+ * the same way. The header and directory are in this machine's byte order,
+ * the entries little-endian: build it where it is used.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,36 +28,38 @@
 
 #include "impass.h"
 
-#define MAGIC "IMPNADR1"
-#define HEADER 64
+#define MAGIC "IMPNADR2"
+#define MAGIC_OLD "IMPNADR"           /* any format: its first 7 bytes */
+#define HEADER 128
+#define PAGE 4096
+#define ENTRY 12                      /* CNIC, offset: 6 bytes each, little-endian */
+#define BLOCK (PAGE / ENTRY)          /* 341 entries, then 4 bytes of padding */
+#define MAX_OFF ((uint64_t)1 << 48)
 
 struct header {
 	char magic[8];
 	uint64_t count;
-	uint64_t entries;             /* offset of the sorted array */
+	uint64_t entries;             /* offset of the first block (a multiple of PAGE) */
 	uint64_t skipped;             /* rows of the CSV that could not be indexed */
-	char pad[HEADER - 32];
+	uint64_t dir;                 /* offset of the directory */
+	uint64_t known;               /* 1: the extract's size and time below */
+	uint64_t csv_size;            /* the extract's, when it was indexed */
+	int64_t csv_sec, csv_nsec;    /* its modification time then */
+	char pad[HEADER - 72];
 };
+_Static_assert(sizeof(struct header) == HEADER, "the header's size");
 
-struct entry {
-	uint64_t cnic;
-	uint64_t off;
-};
-
-#define TOP_LEVELS 16                 /* steps of the search whose entries are kept */
-#define RANGE 256                     /* entries left to the search: read at once */
 #define ROW_READ 256                  /* bytes read of a row first (most are < 120) */
-#define NOT_READ UINT64_MAX           /* a kept entry not read yet (its off) */
 #define MAX_FOUND 8                   /* rows of one CNIC given at most */
 
 struct imp_nadra {
 	int fd;
-	uint64_t size;
-	uint64_t entries;             /* where the array starts */
+	uint64_t entries;             /* where the blocks start */
 	uint64_t n, skipped;
-	struct entry *top;            /* the first steps' entries, by heap position */
-	struct entry *range;          /* the last range read */
-	size_t range_cap;
+	uint64_t nblocks;
+	uint64_t *dir;                /* the last CNIC of each block */
+	struct header h;
+	unsigned char block[PAGE];    /* the block read last */
 	char *rows;                   /* the fields of the rows found last */
 	size_t rows_cap;
 };
@@ -64,10 +72,12 @@ static const char *const columns[] = {
 struct build {
 	int fd;
 	uint64_t at;                  /* where the next row's fields go */
-	struct imp_pair *v;           /* (CNIC, offset): struct entry's layout */
+	struct imp_pair *v;           /* (CNIC, offset) */
 	uint64_t n, cap, skipped;
 	size_t col[NCOL];
 	size_t ncols;                 /* fields in the header */
+	struct stat st;               /* the extract's before it is read */
+	int known;                    /* st is (the extract is a file) */
 	char buf[1 << 16];
 	size_t used;
 	struct imp_err *e;
@@ -167,32 +177,96 @@ on_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	return row->header ? header_row(arg, row, e) : data_row(arg, row, e);
 }
 
-/* Fields, then the sorted array, then the header: a half-written index has no magic. */
+static void
+put48(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 6; i++, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t
+get48(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 5; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Bytes of the blocks of n entries: full pages, then the last block's entries. */
+static uint64_t
+blocks_size(uint64_t n)
+{
+	return n / BLOCK * PAGE + n % BLOCK * ENTRY;
+}
+
+/*
+ * Fields, then the blocks of sorted entries, then the directory, then the
+ * header: a half-written index has no magic.
+ */
 static int
 finish(struct build *b)
 {
-	static const char zeros[8];
+	static const char zeros[PAGE];
+	unsigned char ent[ENTRY];
+	uint64_t i, nblocks = (b->n + BLOCK - 1) / BLOCK, *dir = NULL;
 	struct header h;
 	int rc;
 
-	if (b->at % 8 != 0 && (rc = put(b, zeros, 8 - b->at % 8)) != 0)
-		return rc;                     /* the array is read in place: align it */
+	if (b->at >= MAX_OFF)
+		return imp_fail(b->e, EX_DATAERR, "the NADRA extract's fields are over %" PRIu64
+				" bytes: too large for the index", MAX_OFF);
+	if (b->at % PAGE != 0 && (rc = put(b, zeros, PAGE - b->at % PAGE)) != 0)
+		return rc;                     /* a block is a page of the file */
 	/* by CNIC, a CNIC's rows in the order of the file (offsets grow) */
-	if (imp_pairs_sort(b->v, b->n) != 0)
+	if (imp_pairs_sort(b->v, b->n) != 0 ||
+	    (nblocks > 0 && (dir = malloc(nblocks * sizeof *dir)) == NULL))
 		return imp_fail(b->e, EX_SOFTWARE, "out of memory sorting the NADRA index");
 	memset(&h, 0, sizeof h);
 	h.count = b->n;
 	h.entries = b->at;
 	h.skipped = b->skipped;
-	if ((rc = flush(b)) != 0)
+	if (b->known) {
+		h.known = 1;
+		h.csv_size = (uint64_t)b->st.st_size;
+		h.csv_sec = b->st.st_mtim.tv_sec;
+		h.csv_nsec = b->st.st_mtim.tv_nsec;
+	}
+	for (i = 0, rc = 0; i < b->n && rc == 0; i++) {
+		put48(ent, b->v[i].key);
+		put48(ent + 6, b->v[i].value);
+		rc = put(b, (const char *)ent, ENTRY);
+		if (i % BLOCK == BLOCK - 1 || i == b->n - 1)
+			dir[i / BLOCK] = b->v[i].key;
+		if (rc == 0 && i % BLOCK == BLOCK - 1)
+			rc = put(b, zeros, PAGE - BLOCK * ENTRY);
+	}
+	if (rc == 0 && b->at % 8 != 0)
+		rc = put(b, zeros, 8 - b->at % 8);
+	h.dir = b->at;
+	for (i = 0; i < nblocks && rc == 0; i++)
+		rc = put(b, (const char *)&dir[i], sizeof *dir);
+	free(dir);
+	if (rc != 0 || (rc = flush(b)) != 0)
 		return rc;
-	if (b->n > 0 && pwrite(b->fd, b->v, b->n * sizeof *b->v, (off_t)b->at) !=
-			(ssize_t)(b->n * sizeof *b->v))
-		return imp_fail(b->e, EX_IOERR, "cannot write the NADRA index: %s", strerror(errno));
 	memcpy(h.magic, MAGIC, 8);
 	if (pwrite(b->fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(b->fd) != 0)
 		return imp_fail(b->e, EX_IOERR, "cannot write the NADRA index: %s", strerror(errno));
 	return 0;
+}
+
+/* Whether path is still the file of size and modification time st. */
+static int
+same_file(const char *path, const struct stat *st)
+{
+	struct stat now;
+
+	return stat(path, &now) == 0 && now.st_size == st->st_size &&
+	       now.st_mtim.tv_sec == st->st_mtim.tv_sec && now.st_mtim.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Indexes the CSV into fd (an empty file). */
@@ -207,9 +281,13 @@ imp_nadra_build(const char *csv, int fd, uint64_t *rows, uint64_t *skipped, stru
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	b->fd = fd;
 	b->e = e;
+	b->known = strcmp(csv, "-") != 0 && stat(csv, &b->st) == 0 && S_ISREG(b->st.st_mode);
 	rc = put(b, zero, HEADER);
 	if (rc == 0)
 		rc = imp_csv_read(csv, on_row, b, e);
+	if (rc == 0 && b->known && !same_file(csv, &b->st))
+		rc = imp_fail(e, EX_DATAERR, "the NADRA extract %s changed while it was indexed: "
+			      "index it again", csv);
 	if (rc == 0)
 		rc = finish(b);
 	*rows = b->n;
@@ -224,22 +302,37 @@ open_index(struct imp_nadra *n, int fd, const char *path, struct imp_err *e)
 {
 	struct header h;
 	struct stat st;
+	uint64_t i, nblocks;
 
-	if (fstat(fd, &st) != 0 || st.st_size < HEADER || pread(fd, &h, sizeof h, 0) != HEADER ||
-	    h.entries < HEADER || h.entries > (uint64_t)st.st_size || h.entries % 8 != 0 ||
-	    ((uint64_t)st.st_size - h.entries) / sizeof(struct entry) != h.count ||
-	    ((uint64_t)st.st_size - h.entries) % sizeof(struct entry) != 0)
-		return imp_fail(e, EX_DATAERR, "NADRA index %s is damaged: build it again with "
-				"verify-nadra --index", path);
-	if ((n->top = malloc(sizeof *n->top << TOP_LEVELS)) == NULL)
+	if (fstat(fd, &st) != 0 || st.st_size < HEADER || pread(fd, &h, sizeof h, 0) != HEADER)
+		goto damaged;
+	if (memcmp(h.magic, MAGIC, 8) != 0)
+		return imp_fail(e, EX_DATAERR, "NADRA index %s was made by another version of "
+				"verify-nadra (format %c, this one reads format %c): build it "
+				"again with verify-nadra --index", path,
+				h.magic[7] >= '0' && h.magic[7] <= '9' ? h.magic[7] : '?', MAGIC[7]);
+	nblocks = (h.count + BLOCK - 1) / BLOCK;
+	if (h.count >= MAX_OFF || h.entries < HEADER || h.entries % PAGE != 0 ||
+	    h.entries >= MAX_OFF || h.dir != ((h.entries + blocks_size(h.count) + 7) & ~(uint64_t)7) ||
+	    (uint64_t)st.st_size != h.dir + nblocks * sizeof *n->dir)
+		goto damaged;
+	if (nblocks > 0 && (n->dir = malloc(nblocks * sizeof *n->dir)) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	memset(n->top, 0xff, sizeof *n->top << TOP_LEVELS);      /* all NOT_READ */
+	if (nblocks > 0 && imp_pread_full(fd, n->dir, nblocks * sizeof *n->dir, h.dir) != 0)
+		goto damaged;
+	for (i = 1; i < nblocks; i++)
+		if (n->dir[i] < n->dir[i - 1])
+			goto damaged;
 	n->fd = fd;
-	n->size = (uint64_t)st.st_size;
 	n->entries = h.entries;
 	n->n = h.count;
+	n->nblocks = nblocks;
 	n->skipped = h.skipped;
+	n->h = h;
 	return 0;
+damaged:
+	return imp_fail(e, EX_DATAERR, "NADRA index %s is damaged: build it again with "
+			"verify-nadra --index", path);
 }
 
 static int
@@ -272,7 +365,7 @@ imp_nadra_open(const char *path, struct imp_nadra **np, struct imp_err *e)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return imp_fail(e, EX_NOINPUT, "cannot open the NADRA extract %s: %s", path,
 				strerror(errno));
-	if (read(fd, magic, 8) != 8 || memcmp(magic, MAGIC, 8) != 0) {
+	if (read(fd, magic, 8) != 8 || memcmp(magic, MAGIC_OLD, 7) != 0) {
 		close(fd);
 		if ((fd = temporary(e)) < 0)
 			return -fd;
@@ -287,6 +380,33 @@ imp_nadra_open(const char *path, struct imp_nadra **np, struct imp_err *e)
 	if ((rc = open_index(n, fd, path, e)) != 0)
 		close(fd);
 	return rc;
+}
+
+/*
+ * Whether n was made from csv as it is now: the same size and modification
+ * time as when it was indexed (a stat, not a read of the extract: a copy of
+ * it with another time is refused too). 65 when not, naming the command.
+ */
+int
+imp_nadra_extract(const struct imp_nadra *n, const char *index, const char *csv,
+		  struct imp_err *e)
+{
+	struct stat st;
+
+	if (stat(csv, &st) != 0)
+		return imp_fail(e, EX_NOINPUT, "cannot open the NADRA extract %s: %s", csv,
+				strerror(errno));
+	if (!n->h.known)
+		return imp_fail(e, EX_DATAERR, "the NADRA index %s was made from standard input, "
+				"not from a file: build it with verify-nadra --index %s -o %s",
+				index, csv, index);
+	if ((uint64_t)st.st_size != n->h.csv_size || st.st_mtim.tv_sec != n->h.csv_sec ||
+	    st.st_mtim.tv_nsec != n->h.csv_nsec)
+		return imp_fail(e, EX_DATAERR, "the NADRA index %s is not that of %s (made from "
+				"another extract, or before %s changed: its size or time differs): "
+				"build it again with verify-nadra --index %s -o %s", index, csv, csv,
+				csv, index);
+	return 0;
 }
 
 uint64_t
@@ -309,15 +429,15 @@ grow(void **p, size_t *cap, size_t n)
 	return 0;
 }
 
-/* Entry i of the array; its off NOT_READ when it cannot be read. */
-static struct entry
-entry_at(struct imp_nadra *n, uint64_t i)
+/* Block k into n->block; its entries, 0 when it cannot be read. */
+static uint64_t
+block_at(struct imp_nadra *n, uint64_t k)
 {
-	struct entry v;
+	uint64_t len = k + 1 < n->nblocks || n->n % BLOCK == 0 ? BLOCK : n->n % BLOCK;
 
-	if (imp_pread_full(n->fd, &v, sizeof v, n->entries + i * sizeof v) != 0)
-		v.off = NOT_READ;
-	return v;
+	if (imp_pread_full(n->fd, n->block, (size_t)(len * ENTRY), n->entries + k * PAGE) != 0)
+		return 0;
+	return len;
 }
 
 /*
@@ -349,58 +469,40 @@ row_at(struct imp_nadra *n, uint64_t off, size_t *used)
 	return 0;
 }
 
-/* The entry of the search's step at depth, heap position node, index mid. */
-static struct entry
-step(struct imp_nadra *n, size_t depth, uint64_t node, uint64_t mid)
-{
-	if (depth >= TOP_LEVELS)
-		return entry_at(n, mid);
-	if (n->top[node].off == NOT_READ)
-		n->top[node] = entry_at(n, mid);
-	return n->top[node];
-}
-
 /* The rows of cnic, at most max of them in out; returns how many there are
  * (0 also when the index cannot be read). */
 size_t
 imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
 {
-	uint64_t lo = 0, hi = n->n, mid, k = 0, node = 1, first, len, off[MAX_FOUND];
-	size_t depth = 0, used = 0, at[MAX_FOUND], i, j;
-	int done = 0;
-	struct entry v;
+	uint64_t lo = 0, hi = n->nblocks, mid, len, k = 0, off[MAX_FOUND];
+	size_t used = 0, at[MAX_FOUND], i, j;
 
 	if (max > MAX_FOUND)
 		max = MAX_FOUND;
-	for (; hi - lo > RANGE; depth++) {
+	/* the first block whose last CNIC is not below cnic: its rows start there */
+	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if ((v = step(n, depth, node, mid)).off == NOT_READ)
-			return 0;
-		if (v.cnic < cnic) {
+		if (n->dir[mid] < cnic)
 			lo = mid + 1;
-			node = 2 * node + 1;
-		} else {
+		else
 			hi = mid;
-			node = 2 * node;
-		}
 	}
-	/* the range, then the entries after it while they carry the CNIC */
-	first = lo;
-	len = hi - lo + 8 < n->n - lo ? hi - lo + 8 : n->n - lo;
-	while (!done && len > 0) {
-		if (grow((void **)&n->range, &n->range_cap, len * sizeof v) != 0 ||
-		    imp_pread_full(n->fd, n->range, len * sizeof v, n->entries + first * sizeof v) != 0)
+	for (; lo < n->nblocks; lo++) {
+		if ((len = block_at(n, lo)) == 0)
 			return 0;
-		for (i = 0; i < len && !done; i++) {
-			if (n->range[i].cnic < cnic && k == 0)
-				continue;
-			if (n->range[i].cnic != cnic)
-				done = 1;
-			else if (k++ < max)
-				off[k - 1] = n->range[i].off;
+		hi = len;                      /* the first entry not below cnic */
+		for (i = 0; k == 0 && i < hi; ) {
+			mid = i + (hi - i) / 2;
+			if (get48(n->block + mid * ENTRY) < cnic)
+				i = mid + 1;
+			else
+				hi = mid;
 		}
-		first += len;
-		len = n->n - first < RANGE ? n->n - first : RANGE;
+		for (i = k == 0 ? hi : 0; i < len && get48(n->block + i * ENTRY) == cnic; i++)
+			if (k++ < max)
+				off[k - 1] = get48(n->block + i * ENTRY + 6);
+		if (i < len || n->dir[lo] != cnic)
+			break;                 /* the next block starts past cnic */
 	}
 	for (j = 0; j < k && j < max; j++) {
 		at[j] = used;
@@ -425,8 +527,7 @@ imp_nadra_close(struct imp_nadra *n)
 		return;
 	if (n->fd >= 0)
 		close(n->fd);
-	free(n->top);
-	free(n->range);
+	free(n->dir);
 	free(n->rows);
 	free(n);
 }

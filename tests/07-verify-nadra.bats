@@ -595,8 +595,8 @@ one_step_each() { stage_one_step_each verify-nadra "$@"; }
 
 # ---- the index -------------------------------------------------------------------------
 
-@test "--index writes the index: magic IMPNADR1, mode 0600, a summary line on stderr" {
-	assert_equal "$(head -c 8 n.idx)" IMPNADR1
+@test "--index writes the index: magic IMPNADR2, mode 0600, a summary line on stderr" {
+	assert_equal "$(head -c 8 n.idx)" IMPNADR2
 	assert_equal "$(stat -c %a "$KT/n.idx")" 600
 	run -0 cat idx.err
 	assert_output --regexp "^verify-nadra: indexed $(($(grep -c . n.csv) - 1)) rows of n\\.csv into n\\.idx, 0 left out, [0-9]+\\.[0-9] s\$"
@@ -660,6 +660,50 @@ one_step_each() { stage_one_step_each verify-nadra "$@"; }
 	run -65 --separate-stderr verify-nadra -n head.idx v.xml
 	assert_output ''
 	[[ $stderr == *damaged* && $stderr == *'verify-nadra --index'* ]] || fail "stderr: $stderr"
+}
+
+@test "an index of another format (1, the array searched by pread) is refused (65): build it again" {
+	cp n.idx old.idx
+	printf IMPNADR1 | dd of=old.idx conv=notrunc status=none
+	run -65 --separate-stderr verify-nadra -n old.idx v.xml
+	assert_output ''
+	assert_equal "$stderr" 'verify-nadra: NADRA index old.idx was made by another version of verify-nadra (format 1, this one reads format 2): build it again with verify-nadra --index'
+	# a format that is no digit is not written out as it is
+	printf 'IMPNADR\033' | dd of=old.idx conv=notrunc status=none
+	run -65 --separate-stderr verify-nadra -n old.idx v.xml
+	assert_equal "$stderr" 'verify-nadra: NADRA index old.idx was made by another version of verify-nadra (format ?, this one reads format 2): build it again with verify-nadra --index'
+}
+
+@test "--extract: the index of the extract as it is runs as without it; another extract, the extract changed or copied (its time), or an index made from standard input is refused (65) naming the command" {
+	# setup copied n.csv here (another time): the extract the index was made from is "$KT/n.csv"
+	run -0 --separate-stderr verify-nadra -n n.idx --extract "$KT/n.csv" -r r.csv v.xml
+	printf '%s\n' "$output" > oe.xml
+	diff <(unsealed oi.xml) <(unsealed oe.xml)
+	local refused="build it again with verify-nadra --index n.csv -o n.idx"
+	run -65 --separate-stderr verify-nadra -n n.idx --extract n.csv v.xml
+	assert_output ''
+	assert_equal "$stderr" "verify-nadra: the NADRA index n.idx is not that of n.csv (made from another extract, or before n.csv changed: its size or time differs): $refused"
+	# the copy indexed: its index passes, and with another row or another time it does not
+	verify-nadra --index n.csv -o n.idx 2> n.err
+	run -0 --separate-stderr verify-nadra -n n.idx --extract n.csv v.xml
+	# a CSV given to --nadra is its own extract
+	run -0 --separate-stderr verify-nadra -n n.csv --extract n.csv v.xml
+	touch -d '2026-01-01 00:00:00' n.csv
+	run -65 --separate-stderr verify-nadra -n n.idx --extract n.csv v.xml
+	assert_equal "$stderr" "verify-nadra: the NADRA index n.idx is not that of n.csv (made from another extract, or before n.csv changed: its size or time differs): $refused"
+	verify-nadra --index n.csv -o n.idx 2> n.err
+	cp -p n.csv n2.csv
+	echo '3520100099999,ZAHID ALI,ALI AHMED,1970-01-01,M,active' >> n2.csv
+	touch -r n.csv n2.csv
+	run -65 --separate-stderr verify-nadra -n n.idx --extract n2.csv v.xml
+	assert_equal "$stderr" "verify-nadra: the NADRA index n.idx is not that of n2.csv (made from another extract, or before n2.csv changed: its size or time differs): build it again with verify-nadra --index n2.csv -o n.idx"
+	# an index made from standard input has no extract to compare
+	verify-nadra --index - -o in.idx < n.csv 2> in.err
+	run -65 --separate-stderr verify-nadra -n in.idx --extract n.csv v.xml
+	assert_equal "$stderr" "verify-nadra: the NADRA index in.idx was made from standard input, not from a file: build it with verify-nadra --index n.csv -o in.idx"
+	# no extract there
+	run -66 --separate-stderr verify-nadra -n n.idx --extract missing.csv v.xml
+	assert_equal "$stderr" "verify-nadra: cannot open the NADRA extract missing.csv: No such file or directory"
 }
 
 # ---- the register CSV ------------------------------------------------------------------
@@ -758,15 +802,16 @@ one_step_each() { stage_one_step_each verify-nadra "$@"; }
 	assert_equal "$stderr" "verify-nadra: --threshold 'nan' is not a number from 0 to 1"
 }
 
-@test "usage: -h and --help on stdout (0); a bad option, two operands, --index without -o or with --nadra (64) on stderr" {
+@test "usage: -h and --help on stdout (0); a bad option, two operands, --index without -o or with --nadra or --extract (64) on stderr" {
 	for opt in -h --help; do
 		run -0 --separate-stderr verify-nadra "$opt"
 		assert_line --index 0 "$USAGE"
 		assert_line --partial '--index CSV -o OUT'
 		assert_line --partial '--threshold X'
+		assert_line --partial '--extract CSV'
 		assert_equal "$stderr" ''
 	done
-	for args in '-x' '-n n.idx v.xml v.xml' '--index n.csv' '--index n.csv -o x.idx -n n.csv' '--index n.csv -o x.idx v.xml'; do
+	for args in '-x' '-n n.idx v.xml v.xml' '--index n.csv' '--index n.csv -o x.idx -n n.csv' '--index n.csv -o x.idx v.xml' '--index n.csv -o x.idx --extract n.csv'; do
 		# shellcheck disable=SC2086
 		run -64 --separate-stderr verify-nadra $args
 		assert_output ''

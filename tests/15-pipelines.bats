@@ -697,6 +697,50 @@ crash() {
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "NADRA_EXTRACT: the run makes the register's index NADRA when there is none or the extract is newer, and verify-nadra checks it against the extract; the same batch as with the CSV; an index of another extract stops the run (65)" {
+	wrap_args verify-nadra
+	cp "$KT/nadra.csv" nadra.csv
+	mkcase a "$APPROVER_FPR" "$PWD/wrap"
+	mkcase b "$APPROVER_FPR" "$PWD/wrap"
+	sed -i "s|^NADRA=.*|NADRA=$PWD/nadra.csv|" a/impass.conf
+	sed -i "s|^NADRA=.*|NADRA=$PWD/nadra.idx|" b/impass.conf
+	echo "NADRA_EXTRACT=$PWD/nadra.csv" >> b/impass.conf
+	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
+	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
+	run -0 grep '^args: ' a/spool/runs/2*/verify-nadra.log
+	assert_output "args: --nadra $PWD/nadra.csv"
+	run -0 grep '^args: ' b/spool/runs/2*/verify-nadra.log
+	assert_output "args: --nadra $PWD/nadra.idx --extract $PWD/nadra.csv"
+	run -0 grep 'verify-nadra: indexed ' b/spool/runs/2*/run.log
+	[[ $output == *"verify-nadra: indexed $(($(grep -c . nadra.csv) - 1)) rows of $PWD/nadra.csv into $PWD/nadra.idx, 0 left out, "* ]] || fail "$output"
+	[ "$(stat -c %a nadra.idx)" = 600 ]
+	# (the ingest step names the run folder)
+	run diff <(records a/spool/runs/2*/03-verify-nadra.xml | sed 's|runs/[^/]*/input|RUN|') \
+		<(records b/spool/runs/2*/03-verify-nadra.xml | sed 's|runs/[^/]*/input|RUN|')
+	assert_success
+	[ "$(records a/spool/runs/2*/03-verify-nadra.xml | grep -c 'stage="verify-nadra"')" -gt 0 ]
+	# a run on the same extract keeps the index; on a newer extract it is made again
+	cp nadra.idx nadra.kept
+	head -n 51 "$KT/small.csv" > b50.csv
+	head -n 41 "$KT/small.csv" > b40.csv
+	head -n 31 "$KT/small.csv" > b30.csv
+	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
+	cmp nadra.idx nadra.kept
+	touch -d '+1 minute' nadra.csv
+	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
+	run -0 grep -l 'verify-nadra: indexed ' b/spool/runs/2*/run.log
+	assert_equal "${#lines[@]}" 2
+	# another extract put in place, older than the index: verify-nadra refuses the index
+	cp -p nadra.csv other.csv
+	echo '3520100099999,ZAHID ALI,ALI AHMED,1970-01-01,M,active' >> other.csv
+	touch -d '-1 day' other.csv
+	mv other.csv nadra.csv
+	cd b
+	run nightly ../b30.csv
+	assert_equal "$status" 65
+	assert_output --partial "verify-nadra: the NADRA index $BATS_TEST_TMPDIR/nadra.idx is not that of $BATS_TEST_TMPDIR/nadra.csv (made from another extract, or before $BATS_TEST_TMPDIR/nadra.csv changed: its size or time differs): build it again with verify-nadra --index $BATS_TEST_TMPDIR/nadra.csv -o $BATS_TEST_TMPDIR/nadra.idx"
+}
+
 @test "PCL_INDEX: the run makes the lists' index when there is none or a list is newer, and screen-pcl uses it; the same batch as with the lists; a list changed behind it stops the run (65)" {
 	wrap_args screen-pcl
 	cp "$KT/pcl.csv" pcl.csv

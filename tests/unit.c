@@ -2191,14 +2191,15 @@ test_buf_uint(void)
 /* ---- the progress line (lib/stage.c) ---- */
 
 /* imp_progress's output for N of RUN into OUT (stderr caught in a file) */
-/* ---- NADRA index: found by pread, the search's first steps kept ---- */
+/* ---- NADRA index: a directory of blocks, each block read by pread ---- */
 
 /* Citizen i of the test register: CNIC 3520100000000 + 2 i (odd ones
- * absent); citizen 700 on 600 rows (more than one range read), 4000 on 5. */
+ * absent); citizen 700 on 600 rows (over two blocks of 341), 4000 on 5,
+ * 21200 on 600 (rows 21803 to 22402, over blocks 63 to 65). */
 static unsigned
 nadra_copies(unsigned i)
 {
-	return i == 700 ? 600 : i == 4000 ? 5 : 1;
+	return i == 700 || i == 21200 ? 600 : i == 4000 ? 5 : 1;
 }
 
 static void
@@ -2219,7 +2220,7 @@ test_nadra_find(void)
 	if (f == NULL || xfd < 0)
 		return;
 	fprintf(f, "cnic,name,father_name,date_of_birth,sex,status\n");
-	for (i = 0; i < 6000; i++)
+	for (i = 0; i < 30000; i++)
 		for (k = 0; k < nadra_copies(i); k++, total++)
 			fprintf(f, "%013" PRIu64 ",NAME %u %u,FATHER %u,1980-01-01,M,%s\n",
 				UINT64_C(3520100000000) + 2 * i, i, k, i, k % 2 ? "cancelled" : "active");
@@ -2229,7 +2230,7 @@ test_nadra_find(void)
 	close(xfd);
 	CHECK(imp_nadra_open(idx, &n, &e) == 0);
 	CHECK(imp_nadra_rows(n) == total);
-	for (i = 0; i < 6000; i++) {
+	for (i = 0; i < 30000; i++) {
 		got = imp_nadra_find(n, UINT64_C(3520100000000) + 2 * i, c, 4);
 		snprintf(want, sizeof want, "NAME %u 0", i);
 		bad += got != nadra_copies(i) || strcmp(c[0].name, want) != 0 ||
@@ -2370,7 +2371,7 @@ static const struct {
 	{ "LDS: a print job's chip file refused with the first fault", test_lds_chip_check },
 	{ "progress: the batch id from the start, n of total, percentage, time left after a second",
 	  test_progress },
-	{ "NADRA index: every CNIC of 6,000 found with its rows (600 of one), the ones between not",
+	{ "NADRA index: every CNIC of 30,000 found with its rows (600 of two, over blocks), the ones between not",
 	  test_nadra_find },
 };
 
