@@ -996,6 +996,34 @@ test_name_similarity(void)
 			CHECK(imp_name_letters(&a, l, sizeof l) == 0);
 		}
 	}
+	/* the words kept (names.c's memo): a name's words the same read from
+	 * the memo, read again after 20,000 other words took its slots, and
+	 * read by another table of names with nothing kept */
+	if (nm != NULL) {
+		static const char *const again[] = {
+			"MUHAMMADALI NAQVEE", "ABDULLAH KHAN", "RANAH NIDAH", "SYEDTAUQIR HUSSAIN",
+			"MALIK AYESHA MALIK", "MUHAMAE SAMIULLAH", "RAFIQ C",
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ KHAN",      /* a word too long to keep */
+		};
+		struct imp_name_words a, b, c;
+		struct imp_names *other = NULL;
+		char w[24];
+		size_t j, k;
+
+		CHECK(imp_names_open(&other, &e) == 0);
+		for (j = 0; other != NULL && j < sizeof again / sizeof *again; j++) {
+			imp_name_words(nm, again[j], &a);
+			imp_name_words(other, again[j], &c);
+			CHECK(memcmp(&a, &c, sizeof a) == 0);
+			for (k = 0; k < 20000; k++) {
+				snprintf(w, sizeof w, "W%zu QASIM", k);
+				imp_name_words(nm, w, &c);
+			}
+			imp_name_words(nm, again[j], &b);
+			CHECK(memcmp(&a, &b, sizeof a) == 0);
+		}
+		imp_names_close(other);
+	}
 	imp_names_close(nm);
 }
 
