@@ -593,6 +593,32 @@ struct imp_words {
 	unsigned weak, hon;
 };
 void imp_words_split(const char *s, unsigned weak, unsigned hon, struct imp_words *w);
+/*
+ * A father's name in 13 bits, for the history's index (IMP_FT_*): the
+ * first letters of its words but honorifics in six groups, the same of
+ * all its words (IMP_FT_ALL bits up), whether one of them is an initial or
+ * IMP_FT_LONG letters or more; 0 when it has no words.
+ * imp_father_vetoed: whether a passport's father's name of that tag must
+ * conflict, in dedup's comparison, with the father's name an applicant's
+ * veto was made of (imp_father_veto_make): a word of the passport's that
+ * begins like none of the applicant's (it stays unpaired), and a strong
+ * word of the applicant's that begins like none of the passport's, nor
+ * joined with the word before it. Typos are forgiven in the first letter
+ * too (dedup's word_like): a typo there is the one variation the tag does
+ * not see (README "National scale").
+ */
+enum {
+	IMP_FT_LETTERS = 0x3f, IMP_FT_ALL = 6, IMP_FT_ODD_LENGTH = 0x1000, IMP_FT_LONG = 10,
+};
+struct imp_father_veto {
+	unsigned any, explained;
+	size_t nx;
+	struct { unsigned first, join, join_long; } x[IMP_NAME_WORDS];
+};
+unsigned imp_father_tag(const struct imp_name_words *f);
+void imp_father_veto_make(const struct imp_name_words *f, struct imp_father_veto *v);
+int imp_father_vetoed(const struct imp_father_veto *v, unsigned tag);
+
 void imp_words_from(const struct imp_name_words *nw, struct imp_words *w);
 
 /* How two names' honorifics agree: one side has none; both have some but

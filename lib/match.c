@@ -332,3 +332,83 @@ imp_dob_other_year(int c)
 {
 	return c == IMP_DOB_TYPO || c == IMP_DOB_DIFFERS;
 }
+
+/* ---- a father's name in 13 bits (the history's index) ----------------------------- */
+
+/* The first letters of words (folded: O, Q, W are U, K, V) in six groups. */
+static unsigned
+letter_group(char c)
+{
+	switch (c) {
+	case 'M':
+		return 0;
+	case 'A':
+		return 1;
+	case 'S': case 'Z': case 'C': case 'X': case 'E': case 'I': case 'O': case 'U': case 'Y':
+		return 2;
+	case 'B': case 'P': case 'F': case 'V': case 'W': case 'T':
+		return 3;
+	case 'R': case 'N': case 'D': case 'L':
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+unsigned
+imp_father_tag(const struct imp_name_words *f)
+{
+	unsigned t = 0, g;
+	size_t i, len;
+
+	for (i = 0; i < f->n; i++) {
+		g = 1u << letter_group(f->t[i][0]);
+		len = strlen(f->t[i]);
+		t |= g << IMP_FT_ALL;
+		if (!f->honorific[i])
+			t |= g;
+		if (len == 1 || len >= IMP_FT_LONG)
+			t |= IMP_FT_ODD_LENGTH;
+	}
+	return t;
+}
+
+void
+imp_father_veto_make(const struct imp_name_words *f, struct imp_father_veto *v)
+{
+	size_t i, n = 0;
+
+	memset(v, 0, sizeof *v);
+	v->any = f->n > 0;
+	for (i = 0; i < f->n; i++)
+		v->explained |= 1u << letter_group(f->t[i][0]);
+	for (i = 0; i < f->n; i++) {
+		if (f->weak[i] || f->honorific[i])
+			continue;
+		v->x[n].first = 1u << letter_group(f->t[i][0]) << IMP_FT_ALL;
+		if (i > 0) {
+			v->x[n].join = 1u << letter_group(f->t[i - 1][0]) << IMP_FT_ALL;
+			v->x[n].join_long = strlen(f->t[i - 1]) + strlen(f->t[i]) >= IMP_FT_LONG + 2;
+		}
+		n++;
+	}
+	v->nx = n;
+}
+
+int
+imp_father_vetoed(const struct imp_father_veto *v, unsigned tag)
+{
+	size_t i;
+
+	/* a word of theirs that begins like none of his: it stays unpaired */
+	if (!v->any || (tag & IMP_FT_LETTERS & ~v->explained) == 0)
+		return 0;
+	/* and a strong word of his that begins like none of theirs, nor
+	 * joined with the word before it (too long for any of theirs but a
+	 * long one or an initial) */
+	for (i = 0; i < v->nx; i++)
+		if ((tag & v->x[i].first) == 0 &&
+		    ((tag & v->x[i].join) == 0 || (v->x[i].join_long && !(tag & IMP_FT_ODD_LENGTH))))
+			return 1;
+	return 0;
+}
