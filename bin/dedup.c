@@ -1381,7 +1381,7 @@ history(struct dedup *d, struct imp_err *e)
 	veto.sex = r->sex;
 	/* a father's name that must conflict is a veto (evidence) */
 	imp_name_words(d->names, at(d, r->father_full), &nw);
-	imp_father_veto_make(&nw, &veto.father);
+	imp_father_veto_make(d->names, &nw, &veto.father);
 	return imp_store_by_keys(d->store, keys, n, valid, &veto, HISTORY_LIMIT, by_key, d, e);
 }
 

@@ -335,48 +335,75 @@ imp_dob_other_year(int c)
 
 /* ---- a father's name in 13 bits (the history's index) ----------------------------- */
 
-/* The first letters of words (folded: O, Q, W are U, K, V) in six groups. */
+int
+imp_word_may_like(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t i, min = la < lb ? la : lb;
+	int k;
+
+	if (la == lb && memcmp(a, b, la) == 0)
+		return 1;
+	if (la == 0 || lb == 0)
+		return 0;
+	if (la == 1 || lb == 1)
+		return a[0] == b[0];
+	if (la == lb && la >= 4 && a[0] == b[0]) {
+		for (i = 1; i < la && (a[i] == b[i] || (strchr("AEIOUY", a[i]) && strchr("AEIOUY", b[i])));
+		     i++)
+			;
+		if (i == la)
+			return 1;
+	}
+	if (min < 3)
+		return 0;
+	k = imp_osa_distance(a, la, b, lb);
+	return k == 1 || (k == 2 && min >= 7);
+}
+
+/* The first letters of words (folded: O, Q, W are U, K, V) in eleven groups. */
 static unsigned
 letter_group(char c)
 {
 	switch (c) {
-	case 'M':
-		return 0;
-	case 'A':
-		return 1;
-	case 'S': case 'Z': case 'C': case 'X': case 'E': case 'I': case 'O': case 'U': case 'Y':
-		return 2;
-	case 'B': case 'P': case 'F': case 'V': case 'W': case 'T':
-		return 3;
-	case 'R': case 'N': case 'D': case 'L':
-		return 4;
-	default:
-		return 5;
+	case 'M': return 0;
+	case 'A': return 1;
+	case 'S': return 2;
+	case 'B': return 3;
+	case 'R': return 4;
+	case 'G': return 5;
+	case 'H': return 6;
+	case 'K': case 'Q': return 7;
+	case 'N': case 'D': case 'L': case 'T': return 8;
+	case 'C': case 'J': case 'Z': case 'X': return 9;
+	default: return 10;
 	}
 }
 
 unsigned
 imp_father_tag(const struct imp_name_words *f)
 {
-	unsigned t = 0, g;
+	unsigned t = 0;
 	size_t i, len;
 
 	for (i = 0; i < f->n; i++) {
-		g = 1u << letter_group(f->t[i][0]);
 		len = strlen(f->t[i]);
-		t |= g << IMP_FT_ALL;
-		if (!f->honorific[i])
-			t |= g;
 		if (len == 1 || len >= IMP_FT_LONG)
 			t |= IMP_FT_ODD_LENGTH;
+		if (f->honorific[i])
+			t |= IMP_FT_HONORIFIC;
+		else
+			t |= 1u << letter_group(f->t[i][0]);
 	}
 	return t;
 }
 
 void
-imp_father_veto_make(const struct imp_name_words *f, struct imp_father_veto *v)
+imp_father_veto_make(const struct imp_names *nm, const struct imp_name_words *f,
+		     struct imp_father_veto *v)
 {
+	char joined[2 * IMP_WORD_MAX];
 	size_t i, n = 0;
+	int hon = imp_name_has_honorific(f), near;
 
 	memset(v, 0, sizeof *v);
 	v->any = f->n > 0;
@@ -385,9 +412,24 @@ imp_father_veto_make(const struct imp_name_words *f, struct imp_father_veto *v)
 	for (i = 0; i < f->n; i++) {
 		if (f->weak[i] || f->honorific[i])
 			continue;
-		v->x[n].first = 1u << letter_group(f->t[i][0]) << IMP_FT_ALL;
+		/* an honorific of theirs is compared when he has one too: then
+		 * a word of his alike one (or joined with a neighbour) may pair
+		 * with it */
+		near = 0;
+		if (hon) {
+			near = imp_names_near_honorific(nm, f->t[i], strlen(f->t[i]));
+			if (!near && i > 0) {
+				snprintf(joined, sizeof joined, "%s%s", f->t[i - 1], f->t[i]);
+				near = imp_names_near_honorific(nm, joined, strlen(joined));
+			}
+			if (!near && i + 1 < f->n) {
+				snprintf(joined, sizeof joined, "%s%s", f->t[i], f->t[i + 1]);
+				near = imp_names_near_honorific(nm, joined, strlen(joined));
+			}
+		}
+		v->x[n].first = 1u << letter_group(f->t[i][0]) | (near ? IMP_FT_HONORIFIC : 0);
 		if (i > 0) {
-			v->x[n].join = 1u << letter_group(f->t[i - 1][0]) << IMP_FT_ALL;
+			v->x[n].join = 1u << letter_group(f->t[i - 1][0]);
 			v->x[n].join_long = strlen(f->t[i - 1]) + strlen(f->t[i]) >= IMP_FT_LONG + 2;
 		}
 		n++;
@@ -405,7 +447,7 @@ imp_father_vetoed(const struct imp_father_veto *v, unsigned tag)
 		return 0;
 	/* and a strong word of his that begins like none of theirs, nor
 	 * joined with the word before it (too long for any of theirs but a
-	 * long one or an initial) */
+	 * long one or an initial), nor alike an honorific they have */
 	for (i = 0; i < v->nx; i++)
 		if ((tag & v->x[i].first) == 0 &&
 		    ((tag & v->x[i].join) == 0 || (v->x[i].join_long && !(tag & IMP_FT_ODD_LENGTH))))
