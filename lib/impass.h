@@ -500,8 +500,9 @@ double imp_name_words_compare(const struct imp_name_words *a, const struct imp_n
 			      int *part);
 int imp_name_has_honorific(const struct imp_name_words *w);
 /* Whether dedup's comparison may pair a word (folded) with an honorific,
- * or with one joined to the word after it (imp_word_may_like). */
-int imp_names_near_honorific(const struct imp_names *n, const char *w, size_t len);
+ * or, unless it is two words joined, with one joined to the word after it
+ * (imp_word_may_like). */
+int imp_names_near_honorific(const struct imp_names *n, const char *w, size_t len, int joined);
 /* The letters of a name as written, its words one after another without
  * spaces, into out; their number, 0 when a word is an initial or not known
  * as written. */

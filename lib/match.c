@@ -417,14 +417,14 @@ imp_father_veto_make(const struct imp_names *nm, const struct imp_name_words *f,
 		 * with it */
 		near = 0;
 		if (hon) {
-			near = imp_names_near_honorific(nm, f->t[i], strlen(f->t[i]));
+			near = imp_names_near_honorific(nm, f->t[i], strlen(f->t[i]), 0);
 			if (!near && i > 0) {
 				snprintf(joined, sizeof joined, "%s%s", f->t[i - 1], f->t[i]);
-				near = imp_names_near_honorific(nm, joined, strlen(joined));
+				near = imp_names_near_honorific(nm, joined, strlen(joined), 1);
 			}
 			if (!near && i + 1 < f->n) {
 				snprintf(joined, sizeof joined, "%s%s", f->t[i], f->t[i + 1]);
-				near = imp_names_near_honorific(nm, joined, strlen(joined));
+				near = imp_names_near_honorific(nm, joined, strlen(joined), 1);
 			}
 		}
 		v->x[n].first = 1u << letter_group(f->t[i][0]) | (near ? IMP_FT_HONORIFIC : 0);

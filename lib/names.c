@@ -615,7 +615,7 @@ imp_name_has_honorific(const struct imp_name_words *w)
 struct near {
 	const char *w;
 	size_t len;
-	int near;
+	int joined, near;
 };
 
 /* Whether word w may be honorific h joined to a word after it: its
@@ -653,14 +653,15 @@ near_one(void *arg, const char *key, uint64_t value)
 	size_t kl = strlen(key);
 
 	(void)value;
-	n->near |= imp_word_may_like(n->w, n->len, key, kl) || may_begin_with(n->w, n->len, key, kl);
+	n->near |= imp_word_may_like(n->w, n->len, key, kl) ||
+		   (!n->joined && may_begin_with(n->w, n->len, key, kl));
 	return 0;
 }
 
 int
-imp_names_near_honorific(const struct imp_names *nm, const char *w, size_t len)
+imp_names_near_honorific(const struct imp_names *nm, const char *w, size_t len, int joined)
 {
-	struct near n = { w, len, 0 };
+	struct near n = { w, len, joined, 0 };
 
 	if (len == 0)
 		return 0;
