@@ -608,8 +608,9 @@ void imp_words_split(const char *s, unsigned weak, unsigned hon, struct imp_word
  * of the applicant's (it stays unpaired), and a strong word of the
  * applicant's that begins like none of the passport's, nor joined with the
  * word before it, nor is alike an honorific when both have one (it stays
- * unpaired too). dedup forgives a typo in the first letter as well: that
- * is the one variation the tag cannot see (README "National scale").
+ * unpaired too). What the tag cannot see (README "The history"): a typo
+ * in a first letter, which dedup forgives too; two words of the passport's
+ * joined to pair with one of the applicant's, when his has a word more.
  * imp_word_may_like: whether dedup's word_like may find two words alike,
  * whatever their counts.
  */
