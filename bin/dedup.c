@@ -1379,6 +1379,9 @@ history(struct dedup *d, struct imp_err *e)
 	snprintf(valid, sizeof valid, "%s", valid_on(d));
 	veto.dob = r->dob;
 	veto.sex = r->sex;
+	/* a father's name that must conflict is a veto (evidence) */
+	imp_name_words(d->names, at(d, r->father_full), &nw);
+	imp_father_veto_make(d->names, &nw, &veto.father);
 	return imp_store_by_keys(d->store, keys, n, valid, &veto, HISTORY_LIMIT, by_key, d, e);
 }
 

@@ -16,8 +16,9 @@
  *             where each bucket starts, the rest of it and the ref stored:
  *             a lookup reads the table and one page of entries; an entry
  *             of the blocking keys also carries the passport's date of
- *             birth and sex in 3 bytes (its tag), so that passports these
- *             rule out are passed over without being read
+ *             birth, sex and 13 bits of its father's name in 4 bytes (its
+ *             tag, imp_father_tag), so that passports these rule out are
+ *             passed over without being read
  *
  * A file of up to MAP_WHOLE bytes (IMPASS_HISTORY_MAP) is read through its mapping (each page
  * faulted in once, then read in place: a batch against 1 M passports
@@ -47,10 +48,11 @@
 
 #include "store.h"
 
-#define MAGIC "IMPHIST2"
+#define MAGIC "IMPHIST3"
 #define MAGIC_V1 "IMPHIST1"            /* before the tags: refused, to load again */
-#define TAG 3                         /* bytes of an entry's tag (IMP_HF_KEY) */
-#define TAG_YEAR0 1800                /* a tag's year is counted from this one */
+#define MAGIC_V2 "IMPHIST2"            /* tags without the father's name: the same */
+#define TAG 4                         /* bytes of an entry's tag (IMP_HF_KEY) */
+#define TAG_YEAR0 1879                /* a tag's year is counted from this one (1 to 255) */
 #define HEADER 256
 #define PARTS 64                      /* temporary files per index while building */
 #define PART_SHIFT 58                 /* 64 - log2(PARTS) */
@@ -290,11 +292,12 @@ imp_histfile_open(const char *path, struct imp_histfile **fp, struct imp_err *e)
 		close(fd);
 		return damaged(path, e);
 	}
-	if (memcmp(h.magic, MAGIC_V1, 8) == 0) {
+	if (memcmp(h.magic, MAGIC_V1, 8) == 0 || memcmp(h.magic, MAGIC_V2, 8) == 0) {
 		close(fd);
 		return imp_fail(e, EX_DATAERR, "the history's base file %s was written by an "
-				"earlier dedup, without the dates of birth in its index: load the "
-				"history again into an empty history (dedup --import-history)", path);
+				"earlier dedup, without the %s in its index: load the history "
+				"again into an empty history (dedup --import-history)", path,
+				h.magic[7] == '1' ? "dates of birth" : "fathers' names");
 	}
 	if ((f = calloc(1, sizeof *f)) == NULL) {
 		close(fd);
@@ -415,27 +418,30 @@ imp_histfile_ref(struct imp_histfile *f, int ix, uint64_t i)
 	return (uint32_t)get_le(v, 4);
 }
 
-/* A passport's date of birth and sex as an entry's tag: the date in the
- * low 22 bits (0: not known), the sex (sex_code) above. */
+/* A passport's date of birth, sex and father's name as an entry's tag:
+ * the date in the low 17 bits (0: not known, or a year the 8 bits from
+ * TAG_YEAR0 cannot hold), the sex (sex_code) in 2 bits, the father's name
+ * (imp_father_tag, 13 bits) above. */
 static uint32_t
-tag_of(const char *dob, const char *sex)
+tag_of(const char *dob, const char *sex, unsigned father)
 {
 	struct imp_date d;
 	uint32_t t = 0;
 
 	if (dob != NULL && *dob != '\0' && imp_date_partial(dob, &d) == 0 && d.y > TAG_YEAR0 &&
-	    d.y < TAG_YEAR0 + 8192)
+	    d.y < TAG_YEAR0 + 256)
 		t = (uint32_t)(d.y - TAG_YEAR0) << 9 | (uint32_t)d.m << 5 | (uint32_t)d.d;
-	return t | sex_code(sex) << 22;
+	return t | sex_code(sex) << 17 | (uint32_t)(father & 0x1fff) << 19;
 }
 
 /*
- * The date of birth (y 0: not known) and sex ('M', 'F', 'X' or 0) of the
- * passport of entry i of index ix (of the bucket found last), from its
- * tag; -1 when the index has none.
+ * The date of birth (y 0: not known), sex ('M', 'F', 'X' or 0) and father's
+ * name (imp_father_tag) of the passport of entry i of index ix (of the
+ * bucket found last), from its tag; -1 when the index has none.
  */
 int
-imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *dob, char *sex)
+imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *dob, char *sex,
+		 unsigned *father)
 {
 	const struct ix *x = &f->ix[ix];
 	unsigned char v[TAG];
@@ -449,12 +455,13 @@ imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *do
 		return -1;
 	t = (uint32_t)get_le(v, TAG);
 	memset(dob, 0, sizeof *dob);
-	if ((t & 0x3fffff) != 0) {
-		dob->y = (int)(t >> 9 & 8191) + TAG_YEAR0;
+	if ((t & 0x1ffff) != 0) {
+		dob->y = (int)(t >> 9 & 255) + TAG_YEAR0;
 		dob->m = (int)(t >> 5 & 15);
 		dob->d = (int)(t & 31);
 	}
-	*sex = sexes[t >> 22 & 3][0];
+	*sex = sexes[t >> 17 & 3][0];
+	*father = t >> 19;
 	return 0;
 }
 
@@ -760,12 +767,13 @@ status_code(const char *s)
 
 /*
  * One passport of an import (fields checked and normalised by the CSV's
- * reader); keys: its blocking keys when it is valid. A number is 1 to 16
- * letters and digits, a CNIC 13 digits, the dates imp_date_partial's.
+ * reader); keys: its blocking keys when it is valid; father: its father's
+ * name's imp_father_tag. A number is 1 to 16 letters and digits, a CNIC 13
+ * digits, the dates imp_date_partial's.
  */
 int
 imp_histfile_add(struct imp_histfile_build *b, const struct imp_passport *p,
-		 const uint64_t *keys, size_t nkeys, struct imp_err *e)
+		 const uint64_t *keys, size_t nkeys, unsigned father, struct imp_err *e)
 {
 	const char *name[3] = { p->surname ? p->surname : "", p->given_names ? p->given_names : "",
 				p->father_name ? p->father_name : "" };
@@ -799,7 +807,7 @@ imp_histfile_add(struct imp_histfile_build *b, const struct imp_passport *p,
 	    (p->cnic && *p->cnic &&
 	     entry_out(b, IMP_HF_CNIC, imp_store_hash(p->cnic), ref, 0) != 0))
 		return b->e->code;
-	tag = nkeys > 0 ? tag_of(p->date_of_birth, p->sex) : 0;
+	tag = nkeys > 0 ? tag_of(p->date_of_birth, p->sex, father) : 0;
 	for (i = 0; i < nkeys; i++)
 		if (entry_out(b, IMP_HF_KEY, keys[i], ref, tag) != 0)
 			return b->e->code;

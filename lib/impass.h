@@ -499,6 +499,10 @@ double imp_name_words_similarity(const struct imp_name_words *a, const struct im
 double imp_name_words_compare(const struct imp_name_words *a, const struct imp_name_words *b,
 			      int *part);
 int imp_name_has_honorific(const struct imp_name_words *w);
+/* Whether dedup's comparison may pair a word (folded) with an honorific,
+ * or, unless it is two words joined, with one joined to the word after it
+ * (imp_word_may_like). */
+int imp_names_near_honorific(const struct imp_names *n, const char *w, size_t len, int joined);
 /* The letters of a name as written, its words one after another without
  * spaces, into out; their number, 0 when a word is an initial or not known
  * as written. */
@@ -593,6 +597,38 @@ struct imp_words {
 	unsigned weak, hon;
 };
 void imp_words_split(const char *s, unsigned weak, unsigned hon, struct imp_words *w);
+/*
+ * A father's name in 13 bits, for the history's index (IMP_FT_*): the
+ * first letters of its words but honorifics in eleven groups, whether one
+ * of its words is an initial or IMP_FT_LONG letters or more, whether it
+ * has an honorific; 0 when it has no words. imp_father_vetoed: whether a
+ * passport's father's name of that tag must conflict, in dedup's
+ * comparison, with the father's name an applicant's veto was made of
+ * (imp_father_veto_make): a word of the passport's that begins like none
+ * of the applicant's (it stays unpaired), and a strong word of the
+ * applicant's that begins like none of the passport's, nor joined with the
+ * word before it, nor is alike an honorific when both have one (it stays
+ * unpaired too). What the tag cannot see (README "The history"): a typo
+ * in a first letter, which dedup forgives too; two words of the passport's
+ * joined to pair with one of the applicant's, when his has a word more.
+ * imp_word_may_like: whether dedup's word_like may find two words alike,
+ * whatever their counts.
+ */
+enum {
+	IMP_FT_LETTERS = 0x7ff, IMP_FT_ODD_LENGTH = 0x800, IMP_FT_HONORIFIC = 0x1000,
+	IMP_FT_LONG = 10,
+};
+struct imp_father_veto {
+	unsigned any, explained;
+	size_t nx;
+	struct { unsigned first, join, join_long; } x[IMP_NAME_WORDS];
+};
+unsigned imp_father_tag(const struct imp_name_words *f);
+void imp_father_veto_make(const struct imp_names *nm, const struct imp_name_words *f,
+			  struct imp_father_veto *v);
+int imp_father_vetoed(const struct imp_father_veto *v, unsigned tag);
+int imp_word_may_like(const char *a, size_t la, const char *b, size_t lb);
+
 void imp_words_from(const struct imp_name_words *nw, struct imp_words *w);
 
 /* How two names' honorifics agree: one side has none; both have some but

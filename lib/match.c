@@ -332,3 +332,125 @@ imp_dob_other_year(int c)
 {
 	return c == IMP_DOB_TYPO || c == IMP_DOB_DIFFERS;
 }
+
+/* ---- a father's name in 13 bits (the history's index) ----------------------------- */
+
+int
+imp_word_may_like(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t i, min = la < lb ? la : lb;
+	int k;
+
+	if (la == lb && memcmp(a, b, la) == 0)
+		return 1;
+	if (la == 0 || lb == 0)
+		return 0;
+	if (la == 1 || lb == 1)
+		return a[0] == b[0];
+	if (la == lb && la >= 4 && a[0] == b[0]) {
+		for (i = 1; i < la && (a[i] == b[i] || (strchr("AEIOUY", a[i]) && strchr("AEIOUY", b[i])));
+		     i++)
+			;
+		if (i == la)
+			return 1;
+	}
+	if (min < 3)
+		return 0;
+	k = imp_osa_distance(a, la, b, lb);
+	return k == 1 || (k == 2 && min >= 7);
+}
+
+/* The first letters of words (folded: O, Q, W are U, K, V) in eleven groups. */
+static unsigned
+letter_group(char c)
+{
+	switch (c) {
+	case 'M': return 0;
+	case 'A': return 1;
+	case 'S': return 2;
+	case 'B': return 3;
+	case 'R': return 4;
+	case 'G': return 5;
+	case 'H': return 6;
+	case 'K': case 'Q': return 7;
+	case 'N': case 'D': case 'L': case 'T': return 8;
+	case 'C': case 'J': case 'Z': case 'X': return 9;
+	default: return 10;
+	}
+}
+
+unsigned
+imp_father_tag(const struct imp_name_words *f)
+{
+	unsigned t = 0;
+	size_t i, len;
+
+	for (i = 0; i < f->n; i++) {
+		len = strlen(f->t[i]);
+		if (len == 1 || len >= IMP_FT_LONG)
+			t |= IMP_FT_ODD_LENGTH;
+		if (f->honorific[i])
+			t |= IMP_FT_HONORIFIC;
+		else
+			t |= 1u << letter_group(f->t[i][0]);
+	}
+	return t;
+}
+
+void
+imp_father_veto_make(const struct imp_names *nm, const struct imp_name_words *f,
+		     struct imp_father_veto *v)
+{
+	char joined[2 * IMP_WORD_MAX];
+	size_t i, n = 0;
+	int hon = imp_name_has_honorific(f), near;
+
+	memset(v, 0, sizeof *v);
+	v->any = f->n > 0;
+	for (i = 0; i < f->n; i++)
+		v->explained |= 1u << letter_group(f->t[i][0]);
+	for (i = 0; i < f->n; i++) {
+		if (f->weak[i] || f->honorific[i])
+			continue;
+		/* an honorific of theirs is compared when he has one too: then
+		 * a word of his alike one (or joined with a neighbour) may pair
+		 * with it */
+		near = 0;
+		if (hon) {
+			near = imp_names_near_honorific(nm, f->t[i], strlen(f->t[i]), 0);
+			if (!near && i > 0) {
+				snprintf(joined, sizeof joined, "%s%s", f->t[i - 1], f->t[i]);
+				near = imp_names_near_honorific(nm, joined, strlen(joined), 1);
+			}
+			if (!near && i + 1 < f->n) {
+				snprintf(joined, sizeof joined, "%s%s", f->t[i], f->t[i + 1]);
+				near = imp_names_near_honorific(nm, joined, strlen(joined), 1);
+			}
+		}
+		v->x[n].first = 1u << letter_group(f->t[i][0]) | (near ? IMP_FT_HONORIFIC : 0);
+		if (i > 0) {
+			v->x[n].join = 1u << letter_group(f->t[i - 1][0]);
+			v->x[n].join_long = strlen(f->t[i - 1]) + strlen(f->t[i]) >= IMP_FT_LONG + 2;
+		}
+		n++;
+	}
+	v->nx = n;
+}
+
+int
+imp_father_vetoed(const struct imp_father_veto *v, unsigned tag)
+{
+	size_t i;
+
+	/* a word of theirs that begins like none of his: it stays unpaired */
+	if (!v->any || (tag & IMP_FT_LETTERS & ~v->explained) == 0)
+		return 0;
+	/* and a strong word of his that begins like none of theirs, nor
+	 * joined with the word before it (too long for any of theirs but a
+	 * long one or an initial), nor alike an honorific they have */
+	for (i = 0; i < v->nx; i++)
+		if ((tag & v->x[i].first) == 0 &&
+		    ((tag & v->x[i].join) == 0 || (v->x[i].join_long && !(tag & IMP_FT_ODD_LENGTH))))
+			return 1;
+	return 0;
+}

@@ -671,6 +671,63 @@ imp_name_has_honorific(const struct imp_name_words *w)
 	return 0;
 }
 
+struct near {
+	const char *w;
+	size_t len;
+	int joined, near;
+};
+
+/* Whether word w may be honorific h joined to a word after it: its
+ * initial, or beginning with h's first letter and with the rest of h but
+ * for vowels or the typos a word of w's length is forgiven (one; two from
+ * seven letters). */
+static int
+may_begin_with(const char *w, size_t len, const char *h, size_t hl)
+{
+	size_t i, l, typos = len >= 7 ? 2 : 1;
+
+	if (w[0] != h[0])
+		return 0;
+	if (len == 1)
+		return 1;
+	if (len > hl) {
+		for (i = 1; i < hl && (w[i] == h[i] || (strchr("AEIOUY", w[i]) && strchr("AEIOUY", h[i])));
+		     i++)
+			;
+		if (i == hl)
+			return 1;
+	}
+	if (len < 3)
+		return 0;
+	for (l = hl > typos ? hl - typos : 1; l <= hl + typos && l <= len; l++)
+		if ((size_t)imp_osa_distance(w, l, h, hl) <= typos)
+			return 1;
+	return 0;
+}
+
+static int
+near_one(void *arg, const char *key, uint64_t value)
+{
+	struct near *n = arg;
+	size_t kl = strlen(key);
+
+	(void)value;
+	n->near |= imp_word_may_like(n->w, n->len, key, kl) ||
+		   (!n->joined && may_begin_with(n->w, n->len, key, kl));
+	return 0;
+}
+
+int
+imp_names_near_honorific(const struct imp_names *nm, const char *w, size_t len, int joined)
+{
+	struct near n = { w, len, joined, 0 };
+
+	if (len == 0)
+		return 0;
+	imp_map_each(nm->honorific, near_one, &n);
+	return n.near;
+}
+
 /* Whether a word of three letters or four is the other with its last
  * letter left out (ANA, ANAM; ASA, ASAD): too short for a typo to be
  * forgiven anywhere else (SANA, SABA are two names). */

@@ -887,10 +887,10 @@ build_put(struct imp_store *s, const struct imp_passport *p, int *outcome, struc
 	imp_name_words(s->names, imp_buf_str(&s->full), &name);
 	if (valid(p))
 		n = imp_history_keys(&name, p->date_of_birth, 1, keys, IMP_HISTORY_KEYS);
-	if ((rc = imp_histfile_add(s->build, p, keys, n, e)) != 0)
+	imp_name_words(s->names, p->father_name ? p->father_name : "", &father);
+	if ((rc = imp_histfile_add(s->build, p, keys, n, imp_father_tag(&father), e)) != 0)
 		return rc;
 	*outcome = IMP_STORE_ADDED;
-	imp_name_words(s->names, p->father_name ? p->father_name : "", &father);
 	if (count_words(s->count_name, &name) != 0 || count_words(s->count_father, &father) != 0)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	return 0;
@@ -1070,9 +1070,11 @@ struct merge {
 };
 
 int
-imp_person_vetoed(const struct imp_person_veto *v, const struct imp_date *dob, char sex)
+imp_person_vetoed(const struct imp_person_veto *v, const struct imp_date *dob, char sex,
+		  unsigned father)
 {
-	return imp_dob_compare(&v->dob, dob) == IMP_DOB_DIFFERS || imp_sexes_differ(v->sex, sex);
+	return imp_dob_compare(&v->dob, dob) == IMP_DOB_DIFFERS || imp_sexes_differ(v->sex, sex) ||
+	       imp_father_vetoed(&v->father, father);
 }
 
 /* Whether m's veto passes over entry i of the base file's index (by its
@@ -1081,22 +1083,29 @@ static int
 entry_vetoed(struct imp_store *s, const struct merge *m, uint64_t i)
 {
 	struct imp_date dob;
+	unsigned father;
 	char sex;
 
-	return m->veto != NULL && imp_histfile_tag(s->base, m->ix, i, &dob, &sex) == 0 &&
-	       imp_person_vetoed(m->veto, &dob, sex);
+	return m->veto != NULL && imp_histfile_tag(s->base, m->ix, i, &dob, &sex, &father) == 0 &&
+	       imp_person_vetoed(m->veto, &dob, sex, father);
 }
 
+/* The same veto of a row of the tables: its tag made of the row. */
 static int
-row_vetoed(const struct merge *m, const struct imp_passport *p)
+row_vetoed(struct imp_store *s, const struct merge *m, const struct imp_passport *p)
 {
+	struct imp_name_words father;
 	struct imp_date dob;
 
 	if (m == NULL || m->veto == NULL)
 		return 0;
 	if (imp_date_partial(p->date_of_birth, &dob) != 0)
 		memset(&dob, 0, sizeof dob);
-	return imp_person_vetoed(m->veto, &dob, p->sex[0]);
+	if (imp_dob_compare(&m->veto->dob, &dob) == IMP_DOB_DIFFERS ||
+	    imp_sexes_differ(m->veto->sex, p->sex[0]))
+		return 1;
+	imp_name_words(s->names, p->father_name, &father);
+	return imp_person_vetoed(m->veto, &dob, p->sex[0], imp_father_tag(&father));
 }
 
 static int
@@ -1161,7 +1170,7 @@ each(struct imp_store *s, sqlite3_stmt *st, const struct merge *m, imp_passport_
 			p.batch = col(st, 12);
 			p.tracking_id = col(st, 13);
 			p.printed = 0;
-			if (row_vetoed(m, &p)) {
+			if (row_vetoed(s, m, &p)) {
 				rc = sqlite3_step(st);
 				continue;
 			}

@@ -68,15 +68,19 @@ int imp_store_by_photo(struct imp_store *s, const char *photo, imp_passport_fn *
 		       struct imp_err *e);
 /*
  * Who is looked up by keys: a passport whose date of birth (imp_dob_compare:
- * IMP_DOB_DIFFERS) or sex (M against F) differs from these is not that
- * person whatever else agrees, so it is passed over unread and uncounted.
- * dob y 0, sex 0: not known, nothing passed over for it.
+ * IMP_DOB_DIFFERS) or sex (M against F) differs from these, or whose
+ * father's name must conflict with this one (imp_father_vetoed), is not
+ * that person whatever else agrees, so it is passed over unread and
+ * uncounted. dob y 0, sex 0, a father's name of no words: not known,
+ * nothing passed over for it.
  */
 struct imp_person_veto {
 	struct imp_date dob;
 	char sex;
+	struct imp_father_veto father;
 };
-int imp_person_vetoed(const struct imp_person_veto *v, const struct imp_date *dob, char sex);
+int imp_person_vetoed(const struct imp_person_veto *v, const struct imp_date *dob, char sex,
+		      unsigned father);
 
 /* The valid passports, expiring on or after valid_on, that share one of the
  * keys (at most IMP_HISTORY_KEYS) and that v (NULL: none) does not rule
@@ -119,13 +123,14 @@ void imp_histfile_close(struct imp_histfile *f);
 uint64_t imp_histfile_count(const struct imp_histfile *f);
 int imp_histfile_find(struct imp_histfile *f, int ix, uint64_t h, uint64_t *lo, uint64_t *hi);
 uint32_t imp_histfile_ref(struct imp_histfile *f, int ix, uint64_t i);
-int imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *dob, char *sex);
+int imp_histfile_tag(struct imp_histfile *f, int ix, uint64_t i, struct imp_date *dob, char *sex,
+		     unsigned *father);
 int imp_histfile_get(struct imp_histfile *f, uint32_t ref, struct imp_passport *p);
 uint64_t imp_histfile_word(const struct imp_histfile *f, const char *word, int father);
 
 int imp_histfile_begin(const char *path, struct imp_histfile_build **b, struct imp_err *e);
 int imp_histfile_add(struct imp_histfile_build *b, const struct imp_passport *p,
-		     const uint64_t *keys, size_t nkeys, struct imp_err *e);
+		     const uint64_t *keys, size_t nkeys, unsigned father, struct imp_err *e);
 uint64_t imp_histfile_built(const struct imp_histfile_build *b);
 int imp_histfile_finish(struct imp_histfile_build *b, struct imp_map *count_name,
 			struct imp_map *count_father, const char *what);

@@ -761,6 +761,39 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	assert_equal "$output" ''
 }
 
+@test "passports whose father's name must conflict with hers are passed over unread, in the base file and the tables: 400 of them ahead of hers do not hide it; a base file of before the fathers' names is refused (65)" {
+	# FARZANA SIDDIQUI d/o ZAFAR SIDDIQUI, born 1975-04-04: 400 women of
+	# her names and day, daughters of NAZIR SIDDIQUI (NAZIR begins like
+	# no word of her father's name, ZAFAR like none of theirs), come first
+	local i
+	{
+		head -n 1 h.csv
+		for ((i = 1000001; i <= 1000400; i++)); do
+			hist "PF$i" '' "${OTHER[@]}" 'father_name=NAZIR SIDDIQUI'
+		done
+		tail -n +2 h.csv
+	} > fathers.csv
+	dedup -H f1.db --import-history fathers.csv 2> /dev/null
+	{ head -n 1 h.csv; sed -n 2p h.csv; } > one.csv
+	dedup -H f2.db --import-history one.csv 2> /dev/null
+	dedup -H f2.db --import-history fathers.csv 2> /dev/null
+	assert_equal "$(sqlite3 f2.db 'select count(*) from history_passport')" 410
+	for db in f1 f2 f1-pread; do
+		run -0 --separate-stderr env IMPASS_HISTORY_MAP=$([[ $db == *-pread ]] && echo 0) \
+			dedup -H ${db%-pread}.db --explain v.xml
+		printf '%s\n' "$output" > $db.xml
+		held_as IDENTITY $db.xml DEDUP_OTHER_IDENTITY AB1000282
+		[[ $stderr == *'dedup: IDENTITY ~ AB1000282: '* ]] || fail "$db: $stderr"
+		[[ $stderr != *' ~ PF'* ]] || fail "$db read a passport it should pass over"
+	done
+	# the same file with the tags of before the fathers' names: refused
+	printf IMPHIST2 | dd of=f1.db-history conv=notrunc status=none
+	run --separate-stderr dedup -H f1.db v.xml
+	assert_failure 65
+	assert_equal "$stderr" "dedup: the history's base file f1.db-history was written by an earlier dedup, without the fathers' names in its index: load the history again into an empty history (dedup --import-history)"
+	assert_equal "$output" ''
+}
+
 @test "a missing history CSV (66), a missing history (66), an unwritable one (73)" {
 	run --separate-stderr dedup -H n.db --import-history nothere.csv
 	assert_failure 66
