@@ -222,44 +222,19 @@ typo_of(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, int
 
 /* ---- comparing ------------------------------------------------------------------------- */
 
-static int
-vowel(char c)
-{
-	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
-}
-
 /*
- * How alike two canonical words are: the same (1); a spelling, the same
- * letters but for vowels (SHAHZAD, SHEHZAD: 0.9); a typo, one letter
- * changed, added, dropped or two swapped, or two in a long word, when one
- * of the words is rare (two common names a letter apart, ZAHID and ZAHIR,
- * are two names: 0.8, 0.7); an initial (0.5, MUHAMMAD's 1).
+ * How alike two canonical words are (imp_word_alike), a typo forgiven
+ * when one of the words is rare (two common names a letter apart, ZAHID
+ * and ZAHIR, are two names).
  */
 static double
 word_like(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, int weak,
 	  int father)
 {
-	size_t i, min = la < lb ? la : lb;
-	int k;
+	int typo;
+	double s = imp_word_alike(a, la, b, lb, weak, &typo);
 
-	if (la == lb && memcmp(a, b, la) == 0)
-		return 1;
-	if (la == 1 || lb == 1)
-		return a[0] != b[0] ? 0 : weak ? 1 : 0.5;
-	if (la == lb && la >= 4 && a[0] == b[0]) {
-		for (i = 1; i < la && (a[i] == b[i] || (vowel(a[i]) && vowel(b[i]))); i++)
-			;
-		if (i == la)
-			return 0.9;
-	}
-	if (min < 3)
-		return 0;
-	k = imp_osa_distance(a, la, b, lb);
-	if (k == 1 && typo_of(d, a, la, b, lb, father))
-		return 0.8;
-	if (k == 2 && min >= 7 && typo_of(d, a, la, b, lb, father))
-		return 0.7;
-	return 0;
+	return typo && !typo_of(d, a, la, b, lb, father) ? 0 : s;
 }
 
 struct name_cmp {

@@ -628,6 +628,12 @@ void imp_father_veto_make(const struct imp_names *nm, const struct imp_name_word
 			  struct imp_father_veto *v);
 int imp_father_vetoed(const struct imp_father_veto *v, unsigned tag);
 int imp_word_may_like(const char *a, size_t la, const char *b, size_t lb);
+/* How alike two canonical words are by their letters: the same (1); the
+ * same letters but for vowels (SHAHZAD, SHEHZAD: 0.9); a typo, one letter
+ * changed, added, dropped or two swapped (0.8), or two in a word of seven
+ * letters or more (0.7), with *typo set: the caller forgives it or not
+ * (dedup: when one of the words is rare); an initial (0.5, 1 when weak). */
+double imp_word_alike(const char *a, size_t la, const char *b, size_t lb, int weak, int *typo);
 
 void imp_words_from(const struct imp_name_words *nw, struct imp_words *w);
 

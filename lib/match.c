@@ -335,29 +335,44 @@ imp_dob_other_year(int c)
 
 /* ---- a father's name in 13 bits (the history's index) ----------------------------- */
 
-int
-imp_word_may_like(const char *a, size_t la, const char *b, size_t lb)
+static int
+vowel(char c)
+{
+	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
+}
+
+double
+imp_word_alike(const char *a, size_t la, const char *b, size_t lb, int weak, int *typo)
 {
 	size_t i, min = la < lb ? la : lb;
 	int k;
 
+	*typo = 0;
 	if (la == lb && memcmp(a, b, la) == 0)
 		return 1;
 	if (la == 0 || lb == 0)
 		return 0;
 	if (la == 1 || lb == 1)
-		return a[0] == b[0];
+		return a[0] != b[0] ? 0 : weak ? 1 : 0.5;
 	if (la == lb && la >= 4 && a[0] == b[0]) {
-		for (i = 1; i < la && (a[i] == b[i] || (strchr("AEIOUY", a[i]) && strchr("AEIOUY", b[i])));
-		     i++)
+		for (i = 1; i < la && (a[i] == b[i] || (vowel(a[i]) && vowel(b[i]))); i++)
 			;
 		if (i == la)
-			return 1;
+			return 0.9;
 	}
 	if (min < 3)
 		return 0;
 	k = imp_osa_distance(a, la, b, lb);
-	return k == 1 || (k == 2 && min >= 7);
+	*typo = k == 1 || (k == 2 && min >= 7);
+	return k == 1 ? 0.8 : *typo ? 0.7 : 0;
+}
+
+int
+imp_word_may_like(const char *a, size_t la, const char *b, size_t lb)
+{
+	int typo;
+
+	return imp_word_alike(a, la, b, lb, 1, &typo) > 0;
 }
 
 /* The first letters of words (folded: O, Q, W are U, K, V) in eleven groups. */
