@@ -1184,9 +1184,7 @@ passport_who(struct dedup *d, const struct imp_passport *pp, struct who *w)
 {
 	struct imp_name_words nw;
 
-	imp_buf_reset(&d->line);
-	imp_buf_printf(&d->line, "%s%s%s", pp->given_names, *pp->given_names && *pp->surname ?
-		       " " : "", pp->surname);
+	imp_buf_full_name(&d->line, pp->given_names, pp->surname);
 	w->id = pp->number;
 	w->full = imp_buf_str(&d->line);
 	w->father_full = pp->father_name;

@@ -709,9 +709,7 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 	g = &c->groups[s->group];
 	given = field(r, "given_names");
 	surname = field(r, "surname");
-	imp_buf_reset(&c->a);
-	imp_buf_printf(&c->a, "%s%s%s", given ? given : "", given && *given && surname &&
-		       *surname ? " " : "", surname ? surname : "");
+	imp_buf_full_name(&c->a, given, surname);
 	manifest_item(c, g, s->number, imp_record_id(r), imp_buf_str(&c->a), class_names[s->cls],
 		      imp_record_field(r, "application", "address"));
 	imp_buf_reset(&c->b);

@@ -49,6 +49,20 @@ imp_buf_puts(struct imp_buf *b, const char *s)
 	imp_buf_add(b, s, strlen(s));
 }
 
+void
+imp_buf_full_name(struct imp_buf *b, const char *given, const char *surname)
+{
+	int g = given != NULL && *given != '\0', f = surname != NULL && *surname != '\0';
+
+	imp_buf_reset(b);
+	if (g)
+		imp_buf_puts(b, given);
+	if (g && f)
+		imp_buf_add(b, " ", 1);
+	if (f)
+		imp_buf_puts(b, surname);
+}
+
 /* A number in decimal, without printf (a record's sentence is made per record). */
 void
 imp_buf_uint(struct imp_buf *b, unsigned long long n)

@@ -67,6 +67,9 @@ struct imp_buf {
 void imp_buf_add(struct imp_buf *b, const void *s, size_t n);
 void imp_buf_puts(struct imp_buf *b, const char *s);
 void imp_buf_uint(struct imp_buf *b, unsigned long long n);
+/* b made the full name: given names, a space, surname (either NULL or
+ * empty, and then no space), without printf (a name per passport read). */
+void imp_buf_full_name(struct imp_buf *b, const char *given, const char *surname);
 /* imp_buf_printf(NULL, ...) does nothing: the words of an explanation
  * nobody asked for (screen-pcl, dedup) cost no formatting. */
 void imp_buf_printf(struct imp_buf *b, const char *fmt, ...)

@@ -438,20 +438,6 @@ bind_passport(sqlite3_stmt *st, const struct imp_passport *p)
 	bind(st, 13, p->tracking_id);
 }
 
-static void
-full_name(struct imp_buf *b, const char *given, const char *surname)
-{
-	int g = given != NULL && *given != '\0', f = surname != NULL && *surname != '\0';
-
-	imp_buf_reset(b);
-	if (g)
-		imp_buf_puts(b, given);
-	if (g && f)
-		imp_buf_puts(b, " ");
-	if (f)
-		imp_buf_puts(b, surname);
-}
-
 static int
 count_words(struct imp_map *m, const struct imp_name_words *w)
 {
@@ -482,7 +468,7 @@ set_keys(struct imp_store *s, sqlite3_int64 id, const char *given, const char *s
 	    (rc = prepare(s, "DELETE FROM history_key WHERE key = ?1 AND id = ?2",
 			  &s->unkey, e)) != 0)
 		return rc;
-	full_name(&s->full, given, surname);
+	imp_buf_full_name(&s->full, given, surname);
 	imp_name_words(s->names, imp_buf_str(&s->full), &w);
 	n = imp_history_keys(&w, dob, 1, keys, IMP_HISTORY_KEYS);
 	st = add ? s->key : s->unkey;
@@ -883,7 +869,7 @@ build_put(struct imp_store *s, const struct imp_passport *p, int *outcome, struc
 	size_t n = 0;
 	int rc;
 
-	full_name(&s->full, p->given_names, p->surname);
+	imp_buf_full_name(&s->full, p->given_names, p->surname);
 	imp_name_words(s->names, imp_buf_str(&s->full), &name);
 	if (valid(p))
 		n = imp_history_keys(&name, p->date_of_birth, 1, keys, IMP_HISTORY_KEYS);
