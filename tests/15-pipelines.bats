@@ -90,6 +90,25 @@ wrap_args() {
 	chmod +x "wrap/$1"
 }
 
+# kept_then_remade SOURCE INDEX PROGRAM: case b's run on the same SOURCE
+# keeps INDEX (a batch of the first 50 applications); on a SOURCE newer
+# than it, INDEX is made again (the first 40): two "PROGRAM: indexed"
+# lines in all of b's run logs, the first run's among them. Leaves
+# b30.csv, the first 30, for the test's next run.
+kept_then_remade() {
+	local src=$1 idx=$2 prog=$3
+	cp "$idx" "$idx.kept"
+	head -n 51 "$KT/small.csv" > b50.csv
+	head -n 41 "$KT/small.csv" > b40.csv
+	head -n 31 "$KT/small.csv" > b30.csv
+	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
+	cmp "$idx" "$idx.kept"
+	touch -d '+1 minute' "$src"
+	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
+	run -0 grep -l "$prog: indexed " b/spool/runs/2*/run.log
+	assert_equal "${#lines[@]}" 2
+}
+
 courier() { "$PIPES/courier" --config impass.conf "$@"; }
 
 # print_jobs SPOOL: every job waiting printed (tests/fake-printer); every
@@ -685,16 +704,7 @@ crash() {
 		<(records b/spool/runs/2*/02-verify-fee.xml | sed 's|runs/[^/]*/input|RUN|; s/recorded [0-9TZ:-]*)/recorded T)/')
 	assert_success
 	# a run on the same export keeps the index; on a newer export it is made again
-	# (other batches: the first 50 and 40 applications)
-	cp pay.idx pay.kept
-	head -n 51 "$KT/small.csv" > b50.csv
-	head -n 41 "$KT/small.csv" > b40.csv
-	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
-	cmp pay.idx pay.kept
-	touch -d '+1 minute' pay.csv
-	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
-	run -0 grep -l 'verify-fee: indexed ' b/spool/runs/2*/run.log
-	assert_equal "${#lines[@]}" 2
+	kept_then_remade pay.csv pay.idx verify-fee
 }
 
 @test "NADRA_EXTRACT: the run makes the register's index NADRA when there is none or the extract is newer, and verify-nadra checks it against the extract; the same batch as with the CSV; an index of another extract stops the run (65)" {
@@ -720,16 +730,7 @@ crash() {
 	assert_success
 	[ "$(records a/spool/runs/2*/03-verify-nadra.xml | grep -c 'stage="verify-nadra"')" -gt 0 ]
 	# a run on the same extract keeps the index; on a newer extract it is made again
-	cp nadra.idx nadra.kept
-	head -n 51 "$KT/small.csv" > b50.csv
-	head -n 41 "$KT/small.csv" > b40.csv
-	head -n 31 "$KT/small.csv" > b30.csv
-	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
-	cmp nadra.idx nadra.kept
-	touch -d '+1 minute' nadra.csv
-	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
-	run -0 grep -l 'verify-nadra: indexed ' b/spool/runs/2*/run.log
-	assert_equal "${#lines[@]}" 2
+	kept_then_remade nadra.csv nadra.idx verify-nadra
 	# another extract put in place, older than the index: verify-nadra refuses the index
 	cp -p nadra.csv other.csv
 	echo '3520100099999,ZAHID ALI,ALI AHMED,1970-01-01,M,active' >> other.csv
@@ -759,16 +760,7 @@ crash() {
 	assert_success
 	[ "$(records a.xml | grep -c .)" -gt 0 ]
 	# a run on the same lists keeps the index; on a newer list it is made again
-	cp pcl.idx pcl.kept
-	head -n 51 "$KT/small.csv" > b50.csv
-	head -n 41 "$KT/small.csv" > b40.csv
-	head -n 31 "$KT/small.csv" > b30.csv
-	(cd b && nightly ../b50.csv > /dev/null 2>&1) || true
-	cmp pcl.idx pcl.kept
-	touch -d '+1 minute' pcl.csv
-	(cd b && nightly ../b40.csv > /dev/null 2>&1) || true
-	run -0 grep -l 'screen-pcl: indexed ' b/spool/runs/2*/run.log
-	assert_equal "${#lines[@]}" 2
+	kept_then_remade pcl.csv pcl.idx screen-pcl
 	# a list changed under an index that looks newer: screen-pcl refuses it
 	sed -i '2s/,$/,2026-11-01/' pcl.csv
 	touch -d '-1 day' pcl.csv
