@@ -1123,13 +1123,6 @@ may_be_alike(const struct screen *s, const struct applicant *ap, const struct en
 	return (1 - ALIKE_PART) * may >= ALIKE_PART * not || one_typo(ap->full, en->name);
 }
 
-/* Whether entry k may be held: the test before an entry is weighed. */
-static int
-may_hold(const struct screen *s, const struct applicant *ap, uint32_t k)
-{
-	return may_reach(s, ap, k) && may_be_alike(s, ap, &s->e[k]);
-}
-
 static void
 touch(struct screen *s, uint32_t k, int weight)
 {
@@ -1416,6 +1409,14 @@ father_bits(const struct entry *en)
 	return en->n_family > en->n_father ? log2((double)en->n_family / en->n_father) : 0;
 }
 
+/* What the father's names add: father_bits when they agree (ev > 0), 8
+ * bits off when they differ (ev < 0), nothing when one is missing. */
+static double
+father_weight(const struct entry *en, double ev)
+{
+	return ev > 0 ? father_bits(en) : ev < 0 ? -8 : 0;
+}
+
 /*
  * The evidence that applicant and entry are one person, in bits: what the
  * name says, by how few people in the lists and the batch bear it (scaled
@@ -1456,16 +1457,41 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
 	ev = father_evidence(s, ap, en, why);
 	if (ev > 0)
 		imp_buf_printf(why, " (%u of %u fathers of the family bear it)", en->n_father, en->n_family);
-	if (ev > 0)
-		bits += father_bits(en);
-	else if (ev < 0)
-		bits -= 8;
+	bits += father_weight(en, ev);
 	bits += area_evidence(s, ap, en, why);
 	if (ap->have_dob)
 		bits += dob_evidence(&ap->dob, &en->dob, why);
 	else
 		imp_buf_printf(why, "; applicant gave no date of birth");
 	return bits;
+}
+
+/*
+ * Whether entry k may reach its threshold once the fathers' names are
+ * weighed: score as if the names were equal (alike at 1) and as rare as
+ * the commoner of the two names' rarest counts (score takes the commoner
+ * of the applicant's and the entry's count, with or without honorifics),
+ * the father's names weighed (father_evidence), the areas and dates of
+ * birth as score does, added in score's order. The fathers' names are
+ * weighed first: most candidates' fathers differ, and a father's name is
+ * shorter to compare than the names (with the applicant's count this is
+ * a tighter test than may_reach's).
+ */
+static int
+may_score(struct screen *s, const struct applicant *ap, uint32_t k)
+{
+	const struct entry *en = &s->e[k];
+	const struct brief *b = &s->brief[k];
+	uint32_t am = ap->n_hname < ap->n_name ? ap->n_hname : ap->n_name;
+	uint32_t em = en->n_hname < en->n_name ? en->n_hname : en->n_name;
+	double bits = name_bits(s, am > em ? am : em), thr = threshold_of(s, k) - 1e-9;
+	double dob = ap->have_dob ? dob_evidence(&ap->dob, &b->dob, NULL) : 0;
+
+	/* the fathers' names at their best first, then as they are */
+	if (bits + (en->father ? father_bits(en) : 0) + area_bits(ap, b) + dob < thr)
+		return 0;
+	return bits + father_weight(en, father_evidence(s, ap, en, NULL)) + area_bits(ap, b) +
+	       dob >= thr;
 }
 
 /* ---- one applicant ------------------------------------------------------------------ */
@@ -1525,7 +1551,9 @@ person_matches(struct screen *s, const char *id, const struct applicant *ap, str
 	gather_all(s, ap);
 	for (i = 0; i < s->ntouched; i++) {
 		k = s->touched[i];
-		if (s->weight[k] >= need && (s->explain || may_hold(s, ap, k))) {
+		if (s->weight[k] >= need &&
+		    (s->explain || (may_reach(s, ap, k) && may_score(s, ap, k) &&
+				    may_be_alike(s, ap, &s->e[k])))) {
 			sc = score(s, ap, &s->e[k], s->explain ? &s->sentence : NULL);
 			if (sc > NOT_ALIKE)
 				explain(s, id, &s->e[k], sc, &s->sentence);
