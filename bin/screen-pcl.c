@@ -27,6 +27,7 @@
 #define NOT_ALIKE -99.0               /* names too unlike to be weighed */
 #define ALIKE 0.75                    /* the similarity from which names are weighed */
 #define ALIKE_PART 0.66               /* ... when one name is the other but for a word */
+#define FATHER_ALIKE 0.85             /* the similarity from which fathers' names agree */
 /* The area of a CNIC, its first four digits (province, division, district,
  * tehsil): a listed person who applies under another CNIC is taken to be
  * registered in the entry's area four times in five (AREA_KEPT). How many
@@ -1345,6 +1346,18 @@ dob_bounds(struct screen *s)
 }
 
 
+/* How alike the fathers' names of applicant and entry are (wf the
+ * entry's words): as the names module finds them, 0.9 when they differ
+ * by one typo as written; alike from FATHER_ALIKE. */
+static double
+father_similarity(const struct applicant *ap, const struct entry *en,
+		  const struct imp_name_words *wf)
+{
+	double f = imp_name_words_similarity(&ap->wfather, wf);
+
+	return f < FATHER_ALIKE && one_typo(ap->father, en->father) ? 0.9 : f;
+}
+
 static double
 father_evidence(const struct screen *s, const struct applicant *ap, const struct entry *en,
 		struct imp_buf *why)
@@ -1359,16 +1372,31 @@ father_evidence(const struct screen *s, const struct applicant *ap, const struct
 		return 0;
 	}
 	unpack(s, &en->pfather, &wf);
-	f = imp_name_words_similarity(&ap->wfather, &wf);
-	if (f < 0.85 && one_typo(a, b))
-		f = 0.9;
+	f = father_similarity(ap, en, &wf);
 	if (f >= 0.99)
 		imp_buf_printf(why, "%s", "; father's name equal");
-	else if (f >= 0.85)
+	else if (f >= FATHER_ALIKE)
 		imp_buf_printf(why, "; father's name alike (%s, list %s)", a, b);
 	else
 		imp_buf_printf(why, "; father's name differs (%s, list %s)", a, b);
-	return f >= 0.85 ? 1 : -1;
+	return f >= FATHER_ALIKE ? 1 : -1;
+}
+
+/* father_evidence, without its sentence, the names compared only when
+ * they may be alike (imp_name_words_most, or a typo apart): most fathers'
+ * names of the candidates differ at a glance. */
+static double
+father_agrees(const struct screen *s, const struct applicant *ap, const struct entry *en)
+{
+	struct imp_name_words wf;
+
+	if (ap->father == NULL || en->father == NULL)
+		return 0;
+	unpack(s, &en->pfather, &wf);
+	if (imp_name_words_most(&ap->wfather, &wf) < FATHER_ALIKE - 1e-9 &&
+	    !one_typo(ap->father, en->father))
+		return -1;
+	return father_similarity(ap, en, &wf) >= FATHER_ALIKE ? 1 : -1;
 }
 
 /* The bits the areas of two CNICs give (AREA_KEPT): the entry's area_same
@@ -1473,9 +1501,9 @@ score(struct screen *s, const struct applicant *ap, const struct entry *en, stru
  * of the applicant's and the entry's count, with or without honorifics),
  * the father's names weighed (father_evidence), the areas and dates of
  * birth as score does, added in score's order. The fathers' names are
- * weighed first: most candidates' fathers differ, and a father's name is
- * shorter to compare than the names (with the applicant's count this is
- * a tighter test than may_reach's).
+ * weighed before the names are compared: of 349,000 candidates of 40,000
+ * applicants that pass may_reach, the fathers' names of 298,000 differ,
+ * most at a glance (father_agrees), and 2,500 are left to compare by name.
  */
 static int
 may_score(struct screen *s, const struct applicant *ap, uint32_t k)
@@ -1490,7 +1518,7 @@ may_score(struct screen *s, const struct applicant *ap, uint32_t k)
 	/* the fathers' names at their best first, then as they are */
 	if (bits + (en->father ? father_bits(en) : 0) + area_bits(ap, b) + dob < thr)
 		return 0;
-	return bits + father_weight(en, father_evidence(s, ap, en, NULL)) + area_bits(ap, b) +
+	return bits + father_weight(en, father_agrees(s, ap, en)) + area_bits(ap, b) +
 	       dob >= thr;
 }
 

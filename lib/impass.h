@@ -498,6 +498,9 @@ double imp_name_words_similarity(const struct imp_name_words *a, const struct im
 /* The same, and in *part whether one name's words all paired, the other having more. */
 double imp_name_words_compare(const struct imp_name_words *a, const struct imp_name_words *b,
 			      int *part);
+/* The most imp_name_words_compare can give a and b (an upper bound, found
+ * without comparing a word: what may pair and what cannot). */
+double imp_name_words_most(const struct imp_name_words *a, const struct imp_name_words *b);
 int imp_name_has_honorific(const struct imp_name_words *w);
 /* The letters of a name as written, its words one after another without
  * spaces, into out; their number, 0 when a word is an initial or not known
