@@ -74,8 +74,8 @@ struct brief {
 };
 
 /* A table of keys by their 64-bit hash, hash and value in one slot (one
- * cache line read): two keys that share a hash (one chance in 2^64) would
- * share candidates, which are weighed anyway. */
+ * cache line read): the counts of names, and the name keys while the
+ * lists are read (struct ktab the table of them read). */
 struct hslot {
 	uint64_t h;                   /* 0: empty */
 	uint32_t v;
@@ -86,13 +86,30 @@ struct htab {
 	size_t cap, n;
 };
 
-/* The postings of the name keys, one array: key i's entries are
- * v[start[i]] .. v[start[i + 1] - 1], by year of birth, then by most. */
+/* The name keys of the lists, each with where its entries are: hash and
+ * posting in 16 bytes, so that one cache line read finds a key and its
+ * entries' place (a 64-bit hash: two keys that share one, one chance in
+ * 2^64, would share candidates, which are weighed anyway). Open
+ * addressing, at most 5 slots in 8 used: 32 MB for 78,000 entries' 1.1
+ * million keys. */
+struct kslot {
+	uint64_t h;                   /* 0: empty */
+	uint32_t at, n;               /* its entries: post.v[at] .. v[at + n - 1] */
+};
+
+struct ktab {
+	struct kslot *v;
+	size_t cap, n;
+};
+
+/* The postings of the name keys, one array, each key's entries together
+ * (kslot): in v by year of birth, then by most (sort_postings; in entry
+ * order as the lists are read and in the index), in by_most by most. */
 struct postings {
 	uint32_t (*pair)[2];          /* while the lists are read: key, entry */
 	size_t npair, cap;
 	uint32_t nkeys;
-	uint32_t *start, *v;
+	uint32_t *v;
 	uint32_t *by_most;            /* the same entries, by most alone */
 };
 
@@ -101,7 +118,8 @@ struct screen {
 	struct entry *e;
 	size_t n, cap;
 	uint64_t removed, refused;
-	struct htab keys;             /* name key -> posting + 1 */
+	struct htab made;             /* while the lists are read: name key -> its number + 1 */
+	struct ktab keys;             /* name key -> its posting */
 	struct postings post;
 	struct imp_map *cnics, *passports;   /* -> entry index + 1 (first of them) */
 	struct htab counts;           /* name, father and family keys -> people */
@@ -115,7 +133,7 @@ struct screen {
 	int query;                    /* keys made to look up, not to index */
 	struct qkey {                 /* an applicant's keys, looked up together */
 		uint64_t h;
-		uint32_t key;         /* + 1; 0: no entry bears it */
+		uint32_t at, n;       /* its posting (kslot); n 0: no entry bears it */
 		unsigned char weight, whole, word;
 	} *qk;
 	size_t nqk, qcap;
@@ -188,6 +206,29 @@ static void
 ht_free(struct htab *t)
 {
 	free(t->v);
+	t->v = NULL;
+	t->cap = t->n = 0;
+}
+
+/* The key of hash h; NULL when no entry bears it. */
+static const struct kslot *
+kt_find(const struct ktab *t, uint64_t h)
+{
+	size_t i;
+
+	if (t->cap == 0)
+		return NULL;
+	for (i = h & (t->cap - 1); t->v[i].h != 0; i = (i + 1) & (t->cap - 1))
+		if (t->v[i].h == h)
+			return &t->v[i];
+	return NULL;
+}
+
+static void
+kt_prefetch(const struct ktab *t, uint64_t h)
+{
+	if (t->cap != 0)
+		__builtin_prefetch(&t->v[h & (t->cap - 1)]);
 }
 
 /* A name key is only ever hashed: its bytes go into the hash (imp_hash's)
@@ -1163,14 +1204,13 @@ year_from(const struct screen *s, const uint32_t *v, uint32_t lo, uint32_t hi, i
  * of birth count against) are read only while they can still reach it.
  */
 static void
-gather(struct screen *s, uint32_t key, int weight, int whole, const struct applicant *ap)
+gather(struct screen *s, const struct qkey *q, const struct applicant *ap)
 {
 	const struct postings *p = &s->post;
-	uint32_t lo, hi, i, a, b, k;
+	uint32_t lo = q->at, hi = q->at + q->n, i, a, b, k;
 	double thr = fmin(s->threshold, s->name_only);   /* the lower, for the bounds */
+	int weight = q->weight, whole = q->whole;
 
-	lo = p->start[key];
-	hi = p->start[key + 1];
 	if (hi - lo > (ap->ws.n == 1 ? POSTING_CAP_ONE : POSTING_CAP) && !whole)
 		return;
 	if (s->explain || !ap->have_dob) {
@@ -1236,11 +1276,11 @@ post(struct screen *s, const struct words *ws, uint32_t idx)
 		for (j = i; j > 0 && s->qk[j].h < s->qk[j - 1].h; j--)
 			t = s->qk[j], s->qk[j] = s->qk[j - 1], s->qk[j - 1] = t;
 	for (i = 0; i < s->nqk; i++)
-		ht_prefetch(&s->keys, s->qk[i].h);
+		ht_prefetch(&s->made, s->qk[i].h);
 	for (i = 0; i < s->nqk; i++) {
 		if (i > 0 && s->qk[i].h == s->qk[i - 1].h)
 			continue;              /* a key twice in one name */
-		if ((slot = ht_slot(&s->keys, s->qk[i].h, 1)) == NULL)
+		if ((slot = ht_slot(&s->made, s->qk[i].h, 1)) == NULL)
 			return -1;
 		if (*slot == 0)
 			*slot = ++p->nkeys;
@@ -1264,7 +1304,8 @@ static int
 gather_all(struct screen *s, const struct applicant *ap)
 {
 	const struct postings *p = &s->post;
-	const uint32_t *slot;
+	const struct kslot *slot;
+	struct qkey *q;
 	size_t i;
 
 	s->nqk = 0;
@@ -1273,20 +1314,21 @@ gather_all(struct screen *s, const struct applicant *ap)
 		return -1;
 	s->query = 0;
 	for (i = 0; i < s->nqk; i++)
-		ht_prefetch(&s->keys, s->qk[i].h);
+		kt_prefetch(&s->keys, s->qk[i].h);
 	for (i = 0; i < s->nqk; i++) {
-		slot = ht_slot(&s->keys, s->qk[i].h, 0);
-		s->qk[i].key = slot != NULL ? *slot : 0;
-		if (slot != NULL)
-			__builtin_prefetch(&p->start[*slot - 1]);
+		q = &s->qk[i];
+		slot = kt_find(&s->keys, q->h);
+		q->at = slot != NULL ? slot->at : 0;
+		q->n = slot != NULL ? slot->n : 0;
+		if (q->n != 0) {
+			__builtin_prefetch(&p->v[q->at]);
+			__builtin_prefetch(&p->by_most[q->at]);
+		}
 	}
 	for (i = 0; i < s->nqk; i++)
-		if (s->qk[i].key != 0)
-			__builtin_prefetch(&p->v[p->start[s->qk[i].key - 1]]);
-	for (i = 0; i < s->nqk; i++)
-		if (s->qk[i].key != 0) {
+		if (s->qk[i].n != 0) {
 			s->word = s->qk[i].word;
-			gather(s, s->qk[i].key - 1, s->qk[i].weight, s->qk[i].whole, ap);
+			gather(s, &s->qk[i], ap);
 		}
 	s->word = 0;
 	/* the names of the entries that will be weighed (person_matches),
@@ -1710,54 +1752,114 @@ by_most(const void *a, const void *b)
 	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
-/* The pairs of key and entry into one array of postings, each in order of
- * year of birth and most (gather). */
 static int
-index_postings(struct screen *s)
+by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The n entries v in the order of their rank (an order of all entries,
+ * rank its inverse). */
+static void
+sort_by_rank(uint32_t *v, uint32_t n, const uint32_t *rank, const uint32_t *order)
+{
+	uint32_t i, j, t;
+
+	if (n < 2)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = rank[v[i]];
+	if (n > 32)
+		qsort(v, n, sizeof *v, by_u32);
+	else
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && v[j] < v[j - 1]; j--)
+				t = v[j], v[j] = v[j - 1], v[j - 1] = t;
+	for (i = 0; i < n; i++)
+		v[i] = order[v[i]];
+}
+
+/* Each key's entries in order of year of birth and most (v, in place),
+ * and of most alone (by_most), as gather reads them: the entries sorted
+ * once in each order, then each posting by its entries' rank (the most of
+ * an entry counts the batch's people: known only now). */
+static int
+sort_postings(struct screen *s)
 {
 	struct postings *p = &s->post;
-	uint32_t *fill = NULL, *first = NULL, *order = NULL, *out, k, e;
-	size_t i, j, pass;
-	int rc = -1;
+	uint32_t *order = NULL, *rank = NULL, e;
+	size_t i, pass;
 
-	if ((p->start = calloc(p->nkeys + 2, sizeof *p->start)) == NULL ||
-	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL ||
-	    (p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL ||
-	    (fill = malloc((p->nkeys + 1) * sizeof *fill)) == NULL ||
-	    (first = calloc(s->n + 2, sizeof *first)) == NULL ||
-	    (order = malloc((s->n + 1) * sizeof *order)) == NULL)
-		goto out;
-	for (i = 0; i < p->npair; i++) {
-		p->start[p->pair[i][0] + 1]++;
-		first[p->pair[i][1] + 1]++;   /* an entry's pairs are together */
+	if ((p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL ||
+	    (order = malloc((s->n + 1) * sizeof *order)) == NULL ||
+	    (rank = malloc((s->n + 1) * sizeof *rank)) == NULL) {
+		free(order);
+		return -1;
 	}
-	for (k = 0; k < p->nkeys; k++)
-		p->start[k + 1] += p->start[k];
-	for (e = 0; e < s->n; e++)
-		first[e + 1] += first[e];
-	/* the entries once in each order, each posting filled in that order */
+	memcpy(p->by_most, p->v, p->npair * sizeof *p->v);
 	sort_brief = s->brief;
 	for (pass = 0; pass < 2; pass++) {
-		out = pass == 0 ? p->v : p->by_most;
 		for (e = 0; e < s->n; e++)
 			order[e] = e;
 		qsort(order, s->n, sizeof *order, pass == 0 ? by_year_most : by_most);
-		memset(fill, 0, (p->nkeys + 1) * sizeof *fill);
-		for (i = 0; i < s->n; i++)
-			for (j = first[order[i]]; j < first[order[i] + 1]; j++) {
-				k = p->pair[j][0];
-				out[p->start[k] + fill[k]++] = order[i];
-			}
+		for (e = 0; e < s->n; e++)
+			rank[order[e]] = e;
+		for (i = 0; i < s->keys.cap; i++)
+			if (s->keys.v[i].h != 0)
+				sort_by_rank((pass == 0 ? p->v : p->by_most) + s->keys.v[i].at,
+					     s->keys.v[i].n, rank, order);
 	}
-	rc = 0;
-out:
-	free(fill);
-	free(first);
 	free(order);
-	if (s->blob == NULL)
-		free(p->pair);
+	free(rank);
+	return 0;
+}
+
+/* The keys made while the lists were read (s->made, the pairs of key and
+ * entry) as the table read (s->keys, each key's entries together in
+ * s->post.v, in entry order). */
+static int
+key_table(struct screen *s)
+{
+	struct postings *p = &s->post;
+	uint32_t *at, *fill, k;
+	size_t i, j, cap = 1024;
+
+	for (; cap * 5 < (size_t)p->nkeys * 8; cap *= 2)
+		;
+	if ((at = calloc((size_t)p->nkeys + 1, sizeof *at)) == NULL)
+		return -1;
+	if ((fill = calloc((size_t)p->nkeys + 1, sizeof *fill)) == NULL ||
+	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL ||
+	    (s->keys.v = calloc(cap, sizeof *s->keys.v)) == NULL) {
+		free(at);
+		free(fill);
+		return -1;
+	}
+	for (i = 0; i < p->npair; i++)
+		at[p->pair[i][0] + 1]++;
+	for (k = 0; k < p->nkeys; k++)
+		at[k + 1] += at[k];
+	for (i = 0; i < p->npair; i++) {
+		k = p->pair[i][0];
+		p->v[at[k] + fill[k]++] = p->pair[i][1];
+	}
+	s->keys.cap = cap;
+	for (i = 0; i < s->made.cap; i++)
+		if (s->made.v[i].h != 0) {
+			k = s->made.v[i].v - 1;
+			for (j = s->made.v[i].h & (cap - 1); s->keys.v[j].h != 0; j = (j + 1) & (cap - 1))
+				;
+			s->keys.v[j] = (struct kslot){ s->made.v[i].h, at[k], at[k + 1] - at[k] };
+			s->keys.n++;
+		}
+	free(at);
+	free(fill);
+	free(p->pair);
 	p->pair = NULL;
-	return rc;
+	ht_free(&s->made);
+	return 0;
 }
 
 /* What an equal and another area say of entry k (AREA_KEPT): p, the share
@@ -1818,7 +1920,7 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 			en->n_hname < en->n_name ? en->n_hname : en->n_name) + (en->father ?
 			father_bits(en) : 0)) + s->brief[i].area_same;
 	}
-	if (index_postings(s) != 0 ||
+	if (sort_postings(s) != 0 ||
 	    (s->weight = calloc(s->n + 1, sizeof *s->weight)) == NULL ||
 	    (s->stamp = calloc(s->n + 1, sizeof *s->stamp)) == NULL ||
 	    (s->touched = calloc(s->n + 1, sizeof *s->touched)) == NULL)
@@ -1965,7 +2067,7 @@ load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
 		if ((rc = imp_csv_read(o->lists[i], list_row, &lf, e)) != 0)
 			return rc;
 	}
-	return 0;
+	return key_table(s) != 0 ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
 /* ---- the index of the lists (--index, --list-index) ------------------------------ */
@@ -1974,8 +2076,9 @@ load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
  * What reading the lists builds, kept in one file so that a run reads it
  * whole instead of parsing 78,000 entries and making their keys: a header,
  * then the entries, their strings, their packed words, the table of name
- * keys, the counts of the lists' people and the (key, entry) pairs, each
- * section padded to 16 bytes. The header holds the SHA-256 of each list it
+ * keys (struct kslot), the counts of the lists' people and the keys'
+ * postings (each key's entries together, in entry order), each section
+ * padded to 16 bytes. The header holds the SHA-256 of each list it
  * was made from and PCL_RULES, the hash of the sources that make the keys
  * (Makefile: lib/names.c, lib/match.c, lib/names.txt, this file), so a
  * changed list or another build of the rules refuses it; the SHA-256 of
@@ -1985,7 +2088,7 @@ load_lists(struct screen *s, const struct opts *o, struct imp_err *e)
 #ifndef PCL_RULES
 #define PCL_RULES "unknown"
 #endif
-#define INDEX_MAGIC "IMPPCLX1"
+#define INDEX_MAGIC "IMPPCLX2"            /* 2: the keys with their postings (kslot) */
 #define INDEX_MAX ((uint64_t)1 << 34)
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -2013,9 +2116,9 @@ index_sections(const struct index_header *h, uint64_t size[6])
 	size[0] = pad16(h->n * sizeof(struct entry));
 	size[1] = pad16(h->strings);
 	size[2] = pad16(h->packed);
-	size[3] = pad16(h->keys_cap * sizeof(struct hslot));
+	size[3] = pad16(h->keys_cap * sizeof(struct kslot));
 	size[4] = pad16(h->counts_cap * sizeof(struct hslot));
-	size[5] = pad16(h->npair * 2 * sizeof(uint32_t));
+	size[5] = pad16(h->npair * sizeof(uint32_t));
 }
 
 /* The SHA-256 of each list, in the order given. */
@@ -2090,9 +2193,9 @@ put_sections(struct screen *s, const struct index_header *h, const struct imp_bu
 	rc = put(fd, c, v, s->n * sizeof *v, size[0]) != 0 ||
 		put(fd, c, strs->p, strs->len, size[1]) != 0 ||
 		put(fd, c, s->packed.p, s->packed.len, size[2]) != 0 ||
-		put(fd, c, s->keys.v, s->keys.cap * sizeof(struct hslot), size[3]) != 0 ||
+		put(fd, c, s->keys.v, s->keys.cap * sizeof(struct kslot), size[3]) != 0 ||
 		put(fd, c, s->counts.v, s->counts.cap * sizeof(struct hslot), size[4]) != 0 ||
-		put(fd, c, s->post.pair, s->post.npair * 2 * sizeof(uint32_t), size[5]) != 0 ? -1 : 0;
+		put(fd, c, s->post.v, s->post.npair * sizeof(uint32_t), size[5]) != 0 ? -1 : 0;
 	free(v);
 	return rc;
 }
@@ -2198,7 +2301,6 @@ load_index(struct screen *s, const struct opts *o, const char *path, struct imp_
 	struct imp_sha256_ctx *c;
 	struct stat st;
 	const char *str, *end;
-	uint32_t (*pair)[2];
 	ssize_t r;
 	int fd, rc;
 
@@ -2271,15 +2373,14 @@ load_index(struct screen *s, const struct opts *o, const char *path, struct imp_
 	str = s->blob + (at += size[0]);
 	end = str + h.strings;
 	imp_buf_add(&s->packed, s->blob + (at += size[1]), (size_t)h.packed);
-	s->keys.v = (struct hslot *)(s->blob + (at += size[2]));
+	s->keys.v = (struct kslot *)(s->blob + (at += size[2]));
 	s->keys.cap = (size_t)h.keys_cap, s->keys.n = (size_t)h.keys_n;
 	if ((s->counts.v = malloc(size[4] + 1)) == NULL || s->packed.oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
 	memcpy(s->counts.v, s->blob + (at += size[3]), (size_t)size[4]);
 	s->counts.cap = (size_t)h.counts_cap, s->counts.n = (size_t)h.counts_n;
-	pair = (uint32_t (*)[2])(s->blob + (at += size[4]));
-	s->post.pair = pair;
-	s->post.npair = s->post.cap = (size_t)h.npair;
+	s->post.v = (uint32_t *)(s->blob + (at += size[4]));
+	s->post.npair = (size_t)h.npair;
 	s->post.nkeys = (uint32_t)h.nkeys;
 	s->removed = h.removed, s->people = h.people, s->carded = h.carded;
 	if ((s->keys.cap & (s->keys.cap - 1)) != 0 || s->keys.n >= s->keys.cap ||
@@ -2287,10 +2388,11 @@ load_index(struct screen *s, const struct opts *o, const char *path, struct imp_
 	    h.nkeys >= UINT32_MAX)
 		return damaged(path, "its tables", e);
 	for (i = 0; i < s->keys.cap; i++)
-		if (s->keys.v[i].v > h.nkeys)
+		if (s->keys.v[i].h != 0 && (s->keys.v[i].n == 0 ||
+					    (uint64_t)s->keys.v[i].at + s->keys.v[i].n > h.npair))
 			return damaged(path, "its keys", e);
 	for (i = 0; i < h.npair; i++)
-		if (pair[i][0] >= h.nkeys || pair[i][1] >= h.n)
+		if (s->post.v[i] >= h.n)
 			return damaged(path, "its postings", e);
 	for (i = 0; i < h.n; i++) {
 		struct entry *en = &s->e[i];
@@ -2328,12 +2430,12 @@ cleanup(struct screen *s)
 	}
 	if (s->blob == NULL) {
 		free(s->e);
-		free(s->post.pair);
-		ht_free(&s->keys);
+		free(s->keys.v);
+		free(s->post.v);
 	}
+	free(s->post.pair);
+	ht_free(&s->made);
 	free(s->blob);
-	free(s->post.start);
-	free(s->post.v);
 	free(s->post.by_most);
 	free(s->qk);
 	imp_map_free(s->cnics);
