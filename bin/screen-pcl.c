@@ -103,14 +103,17 @@ struct ktab {
 };
 
 /* The postings of the name keys, one array, each key's entries together
- * (kslot): in v by year of birth, then by most (sort_postings; in entry
- * order as the lists are read and in the index), in by_most by most. */
+ * (kslot): in v by year of birth, then by most, in by_most by most, once
+ * the key is first looked up (sort_posting; before, v in entry order, as
+ * the lists are read and in the index). */
 struct postings {
 	uint32_t (*pair)[2];          /* while the lists are read: key, entry */
 	size_t npair, cap;
 	uint32_t nkeys;
 	uint32_t *v;
 	uint32_t *by_most;            /* the same entries, by most alone */
+	uint32_t *order[2], *rank[2]; /* the entries by year and most, by most (sort_postings) */
+	unsigned char *sorted;        /* per key slot: its postings sorted */
 };
 
 struct screen {
@@ -134,6 +137,7 @@ struct screen {
 	struct qkey {                 /* an applicant's keys, looked up together */
 		uint64_t h;
 		uint32_t at, n;       /* its posting (kslot); n 0: no entry bears it */
+		uint32_t slot;        /* its slot in s->keys */
 		unsigned char weight, whole, word;
 	} *qk;
 	size_t nqk, qcap;
@@ -1296,6 +1300,8 @@ post(struct screen *s, const struct words *ws, uint32_t idx)
 	return 0;
 }
 
+static void sort_posting(struct screen *s, size_t i);
+
 /* The entries that bear the applicant's keys, touched with their weight.
  * The keys are looked up together, each step fetched for all of them
  * before any is read: the table and the postings are far larger than the
@@ -1320,11 +1326,15 @@ gather_all(struct screen *s, const struct applicant *ap)
 		slot = kt_find(&s->keys, q->h);
 		q->at = slot != NULL ? slot->at : 0;
 		q->n = slot != NULL ? slot->n : 0;
+		q->slot = slot != NULL ? (uint32_t)(slot - s->keys.v) : 0;
 		if (q->n != 0) {
 			__builtin_prefetch(&p->v[q->at]);
 			__builtin_prefetch(&p->by_most[q->at]);
 		}
 	}
+	for (i = 0; i < s->nqk; i++)
+		if (s->qk[i].n != 0)
+			sort_posting(s, s->qk[i].slot);
 	for (i = 0; i < s->nqk; i++)
 		if (s->qk[i].n != 0) {
 			s->word = s->qk[i].word;
@@ -1781,39 +1791,49 @@ sort_by_rank(uint32_t *v, uint32_t n, const uint32_t *rank, const uint32_t *orde
 		v[i] = order[v[i]];
 }
 
-/* Each key's entries in order of year of birth and most (v, in place),
- * and of most alone (by_most), as gather reads them: the entries sorted
- * once in each order, then each posting by its entries' rank (the most of
- * an entry counts the batch's people: known only now). */
+/* The orders gather reads a key's entries in (the most of an entry
+ * counts the batch's people: known only now): all entries sorted once by
+ * year of birth and most, and by most, each order with its inverse (rank);
+ * a key's postings are sorted by them when the key is first looked up
+ * (sort_posting), a fraction of the keys in a run. */
 static int
 sort_postings(struct screen *s)
 {
 	struct postings *p = &s->post;
-	uint32_t *order = NULL, *rank = NULL, e;
-	size_t i, pass;
+	uint32_t e;
+	size_t pass;
 
 	if ((p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL ||
-	    (order = malloc((s->n + 1) * sizeof *order)) == NULL ||
-	    (rank = malloc((s->n + 1) * sizeof *rank)) == NULL) {
-		free(order);
+	    (p->sorted = calloc(s->keys.cap + 1, 1)) == NULL)
 		return -1;
-	}
-	memcpy(p->by_most, p->v, p->npair * sizeof *p->v);
 	sort_brief = s->brief;
 	for (pass = 0; pass < 2; pass++) {
+		if ((p->order[pass] = malloc((s->n + 1) * sizeof **p->order)) == NULL ||
+		    (p->rank[pass] = malloc((s->n + 1) * sizeof **p->rank)) == NULL)
+			return -1;
 		for (e = 0; e < s->n; e++)
-			order[e] = e;
-		qsort(order, s->n, sizeof *order, pass == 0 ? by_year_most : by_most);
+			p->order[pass][e] = e;
+		qsort(p->order[pass], s->n, sizeof **p->order, pass == 0 ? by_year_most : by_most);
 		for (e = 0; e < s->n; e++)
-			rank[order[e]] = e;
-		for (i = 0; i < s->keys.cap; i++)
-			if (s->keys.v[i].h != 0)
-				sort_by_rank((pass == 0 ? p->v : p->by_most) + s->keys.v[i].at,
-					     s->keys.v[i].n, rank, order);
+			p->rank[pass][p->order[pass][e]] = e;
 	}
-	free(order);
-	free(rank);
 	return 0;
+}
+
+/* The postings of key slot i in gather's orders: v in place, by_most a
+ * copy (sort_postings). */
+static void
+sort_posting(struct screen *s, size_t i)
+{
+	struct postings *p = &s->post;
+	const struct kslot *k = &s->keys.v[i];
+
+	if (p->sorted[i])
+		return;
+	p->sorted[i] = 1;
+	memcpy(p->by_most + k->at, p->v + k->at, k->n * sizeof *p->v);
+	sort_by_rank(p->v + k->at, k->n, p->rank[0], p->order[0]);
+	sort_by_rank(p->by_most + k->at, k->n, p->rank[1], p->order[1]);
 }
 
 /* The keys made while the lists were read (s->made, the pairs of key and
@@ -2437,6 +2457,11 @@ cleanup(struct screen *s)
 	ht_free(&s->made);
 	free(s->blob);
 	free(s->post.by_most);
+	free(s->post.sorted);
+	for (i = 0; i < 2; i++) {
+		free(s->post.order[i]);
+		free(s->post.rank[i]);
+	}
 	free(s->qk);
 	imp_map_free(s->cnics);
 	imp_map_free(s->passports);
