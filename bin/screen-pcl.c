@@ -1341,14 +1341,15 @@ gather_all(struct screen *s, const struct applicant *ap)
 			gather(s, &s->qk[i], ap);
 		}
 	s->word = 0;
-	/* the names of the entries that will be weighed (person_matches),
-	 * fetched together: each is read from far in memory */
+	/* the fathers' names of the entries that will be weighed
+	 * (person_matches: may_score), fetched together: each is read from far
+	 * in memory */
 	for (i = 0; i < s->ntouched; i++)
 		if (s->weight[s->touched[i]] >= (ap->ws.n > 1 ? 2 : 1)) {
 			const struct entry *en = &s->e[s->touched[i]];
 
-			__builtin_prefetch(s->packed.p + en->pname.at);
-			__builtin_prefetch(en->name);
+			__builtin_prefetch(s->packed.p + en->pfather.at);
+			__builtin_prefetch(en->father);
 		}
 	return 0;
 }
