@@ -94,8 +94,9 @@ struct htab {
  * million keys. */
 struct kslot {
 	uint64_t h;                   /* 0: empty */
-	uint32_t at, n;               /* its entries: post.v[at] .. v[at + n - 1] */
+	uint32_t at, n;               /* its entries: post.v[at] .. v[at + n - 1]; n | SORTED */
 };
+#define SORTED 0x80000000u            /* in kslot.n: its postings sorted (sort_posting) */
 
 struct ktab {
 	struct kslot *v;
@@ -113,7 +114,6 @@ struct postings {
 	uint32_t *v;
 	uint32_t *by_most;            /* the same entries, by most alone */
 	uint32_t *order[2], *rank[2]; /* the entries by year and most, by most (sort_postings) */
-	unsigned char *sorted;        /* per key slot: its postings sorted */
 };
 
 struct screen {
@@ -1198,6 +1198,8 @@ year_from(const struct screen *s, const uint32_t *v, uint32_t lo, uint32_t hi, i
 	return lo;
 }
 
+static void sort_posting(struct screen *s, struct kslot *k);
+
 /*
  * Adds the weight of key to the entries that bear it. A key borne by very
  * many entries gives none (the whole name always does). Only entries that
@@ -1217,6 +1219,7 @@ gather(struct screen *s, const struct qkey *q, const struct applicant *ap)
 
 	if (hi - lo > (ap->ws.n == 1 ? POSTING_CAP_ONE : POSTING_CAP) && !whole)
 		return;
+	sort_posting(s, &s->keys.v[q->slot]);
 	if (s->explain || !ap->have_dob) {
 		for (i = lo; i < hi; i++)
 			if (s->explain || may_reach(s, ap, p->v[i]))
@@ -1300,7 +1303,6 @@ post(struct screen *s, const struct words *ws, uint32_t idx)
 	return 0;
 }
 
-static void sort_posting(struct screen *s, size_t i);
 
 /* The entries that bear the applicant's keys, touched with their weight.
  * The keys are looked up together, each step fetched for all of them
@@ -1325,16 +1327,13 @@ gather_all(struct screen *s, const struct applicant *ap)
 		q = &s->qk[i];
 		slot = kt_find(&s->keys, q->h);
 		q->at = slot != NULL ? slot->at : 0;
-		q->n = slot != NULL ? slot->n : 0;
+		q->n = slot != NULL ? slot->n & ~SORTED : 0;
 		q->slot = slot != NULL ? (uint32_t)(slot - s->keys.v) : 0;
 		if (q->n != 0) {
 			__builtin_prefetch(&p->v[q->at]);
 			__builtin_prefetch(&p->by_most[q->at]);
 		}
 	}
-	for (i = 0; i < s->nqk; i++)
-		if (s->qk[i].n != 0)
-			sort_posting(s, s->qk[i].slot);
 	for (i = 0; i < s->nqk; i++)
 		if (s->qk[i].n != 0) {
 			s->word = s->qk[i].word;
@@ -1806,8 +1805,7 @@ sort_postings(struct screen *s)
 	uint32_t e;
 	size_t pass;
 
-	if ((p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL ||
-	    (p->sorted = calloc(s->keys.cap + 1, 1)) == NULL)
+	if ((p->by_most = malloc((p->npair + 1) * sizeof *p->by_most)) == NULL)
 		return -1;
 	sort_brief = s->brief;
 	for (pass = 0; pass < 2; pass++) {
@@ -1823,20 +1821,20 @@ sort_postings(struct screen *s)
 	return 0;
 }
 
-/* The postings of key slot i in gather's orders: v in place, by_most a
- * copy (sort_postings). */
+/* The postings of key k in gather's orders: v in place, by_most a copy
+ * (sort_postings); marked SORTED in the key's slot, just read. */
 static void
-sort_posting(struct screen *s, size_t i)
+sort_posting(struct screen *s, struct kslot *k)
 {
 	struct postings *p = &s->post;
-	const struct kslot *k = &s->keys.v[i];
+	uint32_t n = k->n;
 
-	if (p->sorted[i])
+	if (n & SORTED)
 		return;
-	p->sorted[i] = 1;
-	memcpy(p->by_most + k->at, p->v + k->at, k->n * sizeof *p->v);
-	sort_by_rank(p->v + k->at, k->n, p->rank[0], p->order[0]);
-	sort_by_rank(p->by_most + k->at, k->n, p->rank[1], p->order[1]);
+	k->n = n | SORTED;
+	memcpy(p->by_most + k->at, p->v + k->at, n * sizeof *p->v);
+	sort_by_rank(p->v + k->at, n, p->rank[0], p->order[0]);
+	sort_by_rank(p->by_most + k->at, n, p->rank[1], p->order[1]);
 }
 
 /* The keys made while the lists were read (s->made, the pairs of key and
@@ -2411,7 +2409,7 @@ load_index(struct screen *s, const struct opts *o, const char *path, struct imp_
 	    h.nkeys >= UINT32_MAX)
 		return damaged(path, "its tables", e);
 	for (i = 0; i < s->keys.cap; i++)
-		if (s->keys.v[i].h != 0 && (s->keys.v[i].n == 0 ||
+		if (s->keys.v[i].h != 0 && (s->keys.v[i].n == 0 || (s->keys.v[i].n & SORTED) ||
 					    (uint64_t)s->keys.v[i].at + s->keys.v[i].n > h.npair))
 			return damaged(path, "its keys", e);
 	for (i = 0; i < h.npair; i++)
@@ -2460,7 +2458,6 @@ cleanup(struct screen *s)
 	ht_free(&s->made);
 	free(s->blob);
 	free(s->post.by_most);
-	free(s->post.sorted);
 	for (i = 0; i < 2; i++) {
 		free(s->post.order[i]);
 		free(s->post.rank[i]);
