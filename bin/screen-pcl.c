@@ -1852,8 +1852,7 @@ key_table(struct screen *s)
 	if ((at = calloc((size_t)p->nkeys + 1, sizeof *at)) == NULL)
 		return -1;
 	if ((fill = calloc((size_t)p->nkeys + 1, sizeof *fill)) == NULL ||
-	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL ||
-	    (s->keys.v = calloc(cap, sizeof *s->keys.v)) == NULL) {
+	    (p->v = malloc((p->npair + 1) * sizeof *p->v)) == NULL) {
 		free(at);
 		free(fill);
 		return -1;
@@ -1866,6 +1865,14 @@ key_table(struct screen *s)
 		k = p->pair[i][0];
 		p->v[at[k] + fill[k]++] = p->pair[i][1];
 	}
+	/* the pairs freed before the table is made: a lower peak */
+	free(fill);
+	free(p->pair);
+	p->pair = NULL;
+	if ((s->keys.v = calloc(cap, sizeof *s->keys.v)) == NULL) {
+		free(at);
+		return -1;
+	}
 	s->keys.cap = cap;
 	for (i = 0; i < s->made.cap; i++)
 		if (s->made.v[i].h != 0) {
@@ -1876,9 +1883,6 @@ key_table(struct screen *s)
 			s->keys.n++;
 		}
 	free(at);
-	free(fill);
-	free(p->pair);
-	p->pair = NULL;
 	ht_free(&s->made);
 	return 0;
 }
