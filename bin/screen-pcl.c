@@ -2363,10 +2363,13 @@ load_index(struct screen *s, const struct opts *o, const char *path, struct imp_
 	if ((uint64_t)st.st_size < sizeof h)
 		return damaged(path, "shorter than its header", e);
 	memcpy(&h, s->blob, sizeof h);
-	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0)
+	if (memcmp(h.magic, INDEX_MAGIC, 7) != 0)
 		return imp_fail(e, EX_DATAERR, "%s is not an index of control lists (made with "
 				"screen-pcl --index LIST... -o FILE)", path);
-	if (h.rules[sizeof h.rules - 1] != '\0' || strcmp(h.rules, PCL_RULES) != 0)
+	/* an index of another format (IMPPCLX1, before the keys held their
+	 * postings) is one of another build of the rules */
+	if (h.rules[sizeof h.rules - 1] != '\0' || strcmp(h.rules, PCL_RULES) != 0 ||
+	    memcmp(h.magic, INDEX_MAGIC, 8) != 0)
 		return imp_fail(e, EX_DATAERR, "the index %s was made by another build of the names "
 				"rules (%.16s, this one %.16s): make it again with screen-pcl --index "
 				"LIST... -o %s", path, h.rules, PCL_RULES, path);
