@@ -501,6 +501,9 @@ double imp_name_words_similarity(const struct imp_name_words *a, const struct im
 /* The same, and in *part whether one name's words all paired, the other having more. */
 double imp_name_words_compare(const struct imp_name_words *a, const struct imp_name_words *b,
 			      int *part);
+/* The most imp_name_words_compare can give a and b (an upper bound, found
+ * without comparing a word: what may pair and what cannot). */
+double imp_name_words_most(const struct imp_name_words *a, const struct imp_name_words *b);
 int imp_name_has_honorific(const struct imp_name_words *w);
 /* Whether dedup's comparison may pair a word (folded) with an honorific,
  * or, unless it is two words joined, with one joined to the word after it

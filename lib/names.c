@@ -995,6 +995,83 @@ imp_name_words_compare(const struct imp_name_words *a0, const struct imp_name_wo
 	return words ? p.sum / (double)words : 0;
 }
 
+/*
+ * Marks the words of a (and of b) that imp_name_words_compare may pair
+ * with a word of b, alone or joined: a word against a word in any of the
+ * forms word_similarity compares (folded, as written, one against the
+ * other: imp_word_may_pair), and a word against two neighbours of b
+ * joined (join_similarity: imp_word_may_join, the neighbours' lengths
+ * folded or as written); neighbours are words with no more than
+ * honorifics, which may be left out, between them.
+ */
+static void
+may_use(const struct imp_name_words *a, const size_t *la, const size_t *ra,
+	const struct imp_name_words *b, const size_t *lb, const size_t *rb, unsigned char *ua,
+	unsigned char *ub)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++) {
+			if (imp_word_may_pair(a->t[i], la[i], b->t[j], lb[j]) ||
+			    (ra[i] && rb[j] && (imp_word_may_pair(a->r[i], ra[i], b->r[j], rb[j]) ||
+						imp_word_may_pair(a->r[i], ra[i], b->t[j], lb[j]) ||
+						imp_word_may_pair(a->t[i], la[i], b->r[j], rb[j]))))
+				ua[i] = ub[j] = 1;
+			if (lb[j] < 2)
+				continue;
+			for (k = j + 1; k < b->n; k++) {
+				if (lb[k] >= 2 &&
+				    (imp_word_may_join(a->t[i], la[i], b->t[j], lb[j], lb[k]) ||
+				     (rb[j] && rb[k] &&
+				      imp_word_may_join(a->t[i], la[i], b->t[j], rb[j], rb[k]))))
+					ua[i] = ub[j] = ub[k] = 1;
+				if (!b->honorific[k])
+					break;
+			}
+		}
+}
+
+/*
+ * The most imp_name_words_compare can find a and b alike, without
+ * comparing a word: 1 when their letters as written are the same;
+ * otherwise each word paired gives at most 1, and a word that may pair
+ * with none (may_use) counts against unless weak or an honorific (which
+ * may be left out), so at most the words that may pair over those and
+ * the words that cannot. A bound for the comparison to be skipped by.
+ */
+double
+imp_name_words_most(const struct imp_name_words *a, const struct imp_name_words *b)
+{
+	size_t la[TOKENS] = { 0 }, lb[TOKENS] = { 0 }, ra[TOKENS] = { 0 }, rb[TOKENS] = { 0 };
+	size_t i, may = 0, not = 0;
+	unsigned char ua[TOKENS] = { 0 }, ub[TOKENS] = { 0 };
+	char xa[TOKENS * TOKEN_MAX], xb[TOKENS * TOKEN_MAX];
+
+	if (imp_name_letters(a, xa, sizeof xa) > 0 && imp_name_letters(b, xb, sizeof xb) > 0 &&
+	    strcmp(xa, xb) == 0)
+		return 1;
+	for (i = 0; i < a->n; i++) {
+		la[i] = strlen(a->t[i]);
+		ra[i] = strlen(a->r[i]);
+	}
+	for (i = 0; i < b->n; i++) {
+		lb[i] = strlen(b->t[i]);
+		rb[i] = strlen(b->r[i]);
+	}
+	may_use(a, la, ra, b, lb, rb, ua, ub);
+	may_use(b, lb, rb, a, la, ra, ub, ua);
+	for (i = 0; i < a->n; i++) {
+		may += ua[i];
+		not += !ua[i] && !a->weak[i] && !a->honorific[i];
+	}
+	for (i = 0; i < b->n; i++) {
+		may += ub[i];
+		not += !ub[i] && !b->weak[i] && !b->honorific[i];
+	}
+	return may + not == 0 ? 1 : (double)may / (double)(may + not);
+}
+
 double
 imp_name_words_similarity(const struct imp_name_words *a, const struct imp_name_words *b)
 {

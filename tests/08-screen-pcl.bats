@@ -787,6 +787,14 @@ same_err() {
 	assert_output ''
 	[[ $stderr =~ ^screen-pcl:\ the\ index\ l\.idx\ was\ made\ by\ another\ build\ of\ the\ names\ rules\ \(ffffffffffffffff,\ this\ one\ [0-9a-f]{16}\):\ make\ it\ again\ with\ screen-pcl\ --index\ LIST\.\.\.\ -o\ l\.idx$ ]] ||
 		fail "stderr: $stderr"
+	# an index of the first format (IMPPCLX1: the keys without their
+	# postings), made by the builds before it: another build too
+	screen-pcl --index l.csv -o l1.idx 2> /dev/null
+	printf 'IMPPCLX1' | dd of=l1.idx bs=1 seek=0 conv=notrunc 2> /dev/null
+	run -65 --separate-stderr screen-pcl -l l.csv --list-index l1.idx v.xml
+	assert_output ''
+	[[ $stderr =~ ^screen-pcl:\ the\ index\ l1\.idx\ was\ made\ by\ another\ build\ of\ the\ names\ rules\ \([0-9a-f]{16},\ this\ one\ [0-9a-f]{16}\):\ make\ it\ again\ with\ screen-pcl\ --index\ LIST\.\.\.\ -o\ l1\.idx$ ]] ||
+		fail "stderr: $stderr"
 }
 
 @test "--index needs lists and -o, and takes no --list nor --list-index; -o without --index is a usage error (64); a folder that is not there is 73, no file left" {
