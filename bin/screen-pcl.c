@@ -1093,33 +1093,6 @@ may_reach(const struct screen *s, const struct applicant *ap, uint32_t k)
 	       area_bits(ap, b) >= threshold_of(s, k);
 }
 
-/* Marks the words of a (and of b) that may be paired with a word of b,
- * alone or as two joined, folded or as written (imp_word_may_pair,
- * imp_word_may_join: the names module's own tests); two words are
- * neighbours when no more than honorifics, which may be left out, stand
- * between them. */
-static void
-pairable(const struct imp_name_words *a, const size_t *la, const size_t *ra,
-	 const struct imp_name_words *b, const size_t *lb, const size_t *rb, unsigned char *ua,
-	 unsigned char *ub)
-{
-	size_t i, j, k;
-
-	for (i = 0; i < a->n; i++)
-		for (j = 0; j < b->n; j++) {
-			if (imp_word_may_pair(a->t[i], la[i], b->t[j], lb[j]) ||
-			    (ra[i] && rb[j] && imp_word_may_pair(a->r[i], ra[i], b->r[j], rb[j])))
-				ua[i] = ub[j] = 1;
-			for (k = j + 1; k < b->n; k++) {
-				if (imp_word_may_join(a->t[i], la[i], b->t[j], lb[j], lb[k]) ||
-				    imp_word_may_join(a->t[i], la[i], b->t[j], rb[j], rb[k]))
-					ua[i] = ub[j] = ub[k] = 1;
-				if (!b->honorific[k])
-					break;
-			}
-		}
-}
-
 /* Whether two names of eight letters or more, as written, differ by one
  * typo: a letter changed, added or dropped (ALLAE DITTA and ALLAH DITTA,
  * whose words are too short for the names module to forgive it). */
@@ -1142,31 +1115,10 @@ static int
 may_be_alike(const struct screen *s, const struct applicant *ap, const struct entry *en)
 {
 	struct imp_name_words wb;
-	const struct imp_name_words *a = &ap->wname, *b = &wb;
-	size_t la[IMP_NAME_WORDS], lb[IMP_NAME_WORDS], ra[IMP_NAME_WORDS], rb[IMP_NAME_WORDS], i;
-	unsigned char ua[IMP_NAME_WORDS] = { 0 }, ub[IMP_NAME_WORDS] = { 0 };
-	unsigned may = 0, not = 0;
 
 	unpack(s, &en->pname, &wb);
-	for (i = 0; i < a->n; i++) {
-		la[i] = strlen(a->t[i]);
-		ra[i] = strlen(a->r[i]);
-	}
-	for (i = 0; i < b->n; i++) {
-		lb[i] = strlen(b->t[i]);
-		rb[i] = strlen(b->r[i]);
-	}
-	pairable(a, la, ra, b, lb, rb, ua, ub);
-	pairable(b, lb, rb, a, la, ra, ub, ua);
-	for (i = 0; i < a->n; i++) {
-		may += ua[i];
-		not += !ua[i] && !a->weak[i] && !a->honorific[i];
-	}
-	for (i = 0; i < b->n; i++) {
-		may += ub[i];
-		not += !ub[i] && !b->weak[i] && !b->honorific[i];
-	}
-	return (1 - ALIKE_PART) * may >= ALIKE_PART * not || one_typo(ap->full, en->name);
+	return imp_name_words_most(&ap->wname, &wb) >= ALIKE_PART - 1e-9 ||
+	       one_typo(ap->full, en->name);
 }
 
 static void
