@@ -50,6 +50,17 @@ imp_buf_puts(struct imp_buf *b, const char *s)
 }
 
 void
+imp_str_copy(char *out, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		n = size - 1;
+	memmove(out, s, n);
+	out[n] = '\0';
+}
+
+void
 imp_buf_full_name(struct imp_buf *b, const char *given, const char *surname)
 {
 	int g = given != NULL && *given != '\0', f = surname != NULL && *surname != '\0';

@@ -70,6 +70,9 @@ void imp_buf_uint(struct imp_buf *b, unsigned long long n);
 /* b made the full name: given names, a space, surname (either NULL or
  * empty, and then no space), without printf (a name per passport read). */
 void imp_buf_full_name(struct imp_buf *b, const char *given, const char *surname);
+/* s into out (size bytes, size > 0), cut as snprintf would cut it,
+ * without its cost (words and fields copied millions of times). */
+void imp_str_copy(char *out, size_t size, const char *s);
 /* imp_buf_printf(NULL, ...) does nothing: the words of an explanation
  * nobody asked for (screen-pcl, dedup) cost no formatting. */
 void imp_buf_printf(struct imp_buf *b, const char *fmt, ...)

@@ -491,18 +491,6 @@ weak_word(const struct imp_names *nm, const char *key)
 	return 0;
 }
 
-/* A word into TOKEN_MAX bytes, cut as snprintf would cut it (without its cost). */
-static void
-copy_word(char *out, const char *w)
-{
-	size_t n = strlen(w);
-
-	if (n >= TOKEN_MAX)
-		n = TOKEN_MAX - 1;
-	memmove(out, w, n);
-	out[n] = '\0';
-}
-
 /* A word (folded by spelling) in its canonical spelling, weak or not, an
  * honorific or not. */
 static void
@@ -512,7 +500,7 @@ token_of(const struct imp_names *nm, const char *w, size_t n, struct token *t)
 
 	spelling(w, n, t->key, sizeof t->key);
 	if (imp_map_get(nm->canonical, t->key, &v) == 0)
-		copy_word(t->key, nm->words[v]);
+		imp_str_copy(t->key, TOKEN_MAX, nm->words[v]);
 	t->weak = (unsigned char)weak_word(nm, t->key);
 	t->honorific = imp_map_get(nm->honorific, t->key, &v) == 0;
 }
@@ -524,7 +512,7 @@ add_token(const struct token *t, const char *w, size_t n, struct imp_name_words 
 {
 	if (tk->n >= TOKENS || has_word(tk, t->key))
 		return;
-	copy_word(tk->t[tk->n], t->key);
+	imp_str_copy(tk->t[tk->n], TOKEN_MAX, t->key);
 	if (n >= TOKEN_MAX)
 		n = TOKEN_MAX - 1;
 	memcpy(tk->r[tk->n], w, n);

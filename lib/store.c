@@ -722,19 +722,6 @@ load_number(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
 	return k == 0 ? bad_row(row, e, "passport_no", "", "1 to 16 letters and digits") : 0;
 }
 
-/* v into out (size bytes), cut as snprintf would cut it, without its
- * cost (three fields a row of a load of millions). */
-static void
-copy_field(char *out, size_t size, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-}
-
 static int
 load_dates(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
 {
@@ -746,19 +733,19 @@ load_dates(struct load *l, const struct imp_csv_row *row, struct imp_err *e)
 	if (*v != '\0' && imp_date_partial(v, &d) != 0)
 		return bad_row(row, e, "date_of_birth", v, "a date YYYY-MM-DD (or YYYY-MM, YYYY)");
 	if (*v != '\0')
-		copy_field(l->dob, sizeof l->dob, v);
+		imp_str_copy(l->dob, sizeof l->dob, v);
 	v = row->field[l->col[H_ISSUED]];
 	l->issued[0] = '\0';
 	if (*v != '\0' && imp_date_iso(v, &d) != 0)
 		return bad_row(row, e, "issued_on", v, "a date YYYY-MM-DD");
-	copy_field(l->issued, sizeof l->issued, v);
+	imp_str_copy(l->issued, sizeof l->issued, v);
 	v = row->field[l->col[H_EXPIRES]];
 	if (*v == '\0' && strcmp(l->status, "valid") == 0)
 		return bad_row(row, e, "expires_on", v, "a date YYYY-MM-DD (a valid passport "
 			       "expires)");
 	if (*v != '\0' && imp_date_iso(v, &d) != 0)
 		return bad_row(row, e, "expires_on", v, "a date YYYY-MM-DD");
-	copy_field(l->expires, sizeof l->expires, v);
+	imp_str_copy(l->expires, sizeof l->expires, v);
 	return 0;
 }
 
