@@ -31,6 +31,12 @@ setup() {
 	seq -f 'SL%08g' 1 5000 > lam.txt
 }
 
+# a failed test shows what the stages of its batches said (chain keeps their
+# messages in e-BATCH.log; a CI run once failed here with status 69 and no word)
+teardown() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || tail -n 5 e-*.log 2> /dev/null || true
+}
+
 q() { sqlite3 "$IMPASS_SPOOL/state.db" "$1"; }
 spool() { spool-print --queues 3 --laminates lam.txt "$@"; }
 courier() { manifest-courier -o out --offices "$PIPES/offices.csv" --couriers "$PIPES/couriers.csv" --date 2026-12-07 "$@"; }
@@ -39,19 +45,19 @@ courier() { manifest-courier -o out --offices "$PIPES/offices.csv" --couriers "$
 chain() {
 	local in=$1 b=$2 fault=${3:-} prog=${4:-}
 	if [ "${in##*.}" = csv ]; then
-		ingest -b "$b" "$in" 2> /dev/null | validate > "v-$b.xml" 2> /dev/null
+		ingest -b "$b" "$in" 2>> "e-$b.log" | validate > "v-$b.xml" 2>> "e-$b.log"
 	else
 		cp "$in" "v-$b.xml"
 	fi
 	if [ "$prog" = render-mrz ]; then
 		IMPASS_FAULT=$fault render-mrz --issue-date 2026-12-07 "v-$b.xml" > /dev/null 2>&1 || true
 	fi
-	render-mrz --issue-date 2026-12-07 "v-$b.xml" 2> /dev/null |
-		sign -s "$APPROVER_FPR" --require validate,render-mrz > "s-$b.xml" 2> /dev/null
+	render-mrz --issue-date 2026-12-07 "v-$b.xml" 2>> "e-$b.log" |
+		sign -s "$APPROVER_FPR" --require validate,render-mrz > "s-$b.xml" 2>> "e-$b.log"
 	if [ "$prog" = spool-print ]; then
 		IMPASS_FAULT=$fault spool "s-$b.xml" > /dev/null 2>&1 || true
 	fi
-	spool "s-$b.xml" > /dev/null 2>&1
+	spool "s-$b.xml" > /dev/null 2>> "e-$b.log"
 }
 
 collect_and_courier() {
