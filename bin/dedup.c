@@ -1632,7 +1632,8 @@ record(const char *input, const char *path, const char *trust, char *batch,
 static void
 usage(FILE *f)
 {
-	fputs("usage: dedup [-H FILE] [--threshold BITS] [--explain] [-s FPR] [-t FILE] [FILE|-]\n"
+	fputs("usage: dedup [-H FILE] [--threshold BITS] [--explain] [-s FPR] [-t FILE]\n"
+	      "             [--counts FILE] [FILE|-]\n"
 	      "       dedup --import-history CSV [-H FILE]\n"
 	      "       dedup --record [-H FILE] [-t FILE] [FILE|-]\n", f);
 }
@@ -1649,12 +1650,14 @@ help(void)
 	      "      --record            add the passports of a printed stream to the history\n"
 	      "  -s, --signer FPR        stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE        trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE       the counts of the run and of the output stream (as\n"
+	      "                          inspect --counts gives them) as key=value lines to FILE\n"
 	      "  -h, --help              this text;  --version  the version\n"
 	      "See dedup(1).\n", stdout);
 }
 
 struct opts {
-	const char *history, *import, *trust, *signer, *input;
+	const char *history, *import, *trust, *signer, *input, *counts;
 	int record;
 };
 
@@ -1668,6 +1671,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct dedup *d)
 		{ "import-history", required_argument, NULL, 'I' },
 		{ "record", no_argument, NULL, 'R' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1684,6 +1688,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct dedup *d)
 		case 'R': o->record = 1; break;
 		case 'x': d->explain = 1; break;
 		case 's': o->signer = optarg; break;
+		case IMP_COUNTS_OPT: o->counts = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'T':
 			errno = 0;
@@ -1714,7 +1719,7 @@ run(struct dedup *d, const struct opts *o, struct imp_run *r, struct imp_err *e)
 	static const char *const kinds[] = { "application", "citizenship", NULL };
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .scan = scan, .begin = begin,
 				.record = each, .end = end, .arg = d };
-	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer, o->counts };
 	struct imp_date today;
 	int rc;
 

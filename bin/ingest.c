@@ -293,7 +293,7 @@ on_row(void *arg, const struct imp_csv_row *row, struct imp_err *e)
 	    (rc = step(g, row)) != 0)
 		return rc ? rc : imp_fail(e, EX_SOFTWARE, "out of memory");
 	imp_record_line(g->rec, &line, &len);
-	g->run.out[imp_record_status(g->rec)]++;
+	imp_run_count(&g->run, g->rec, line, len);
 	imp_progress(PROG, &g->run, "read", g->run.in, 0);
 	return imp_writer_record(&g->out, line, len, e);
 }
@@ -327,6 +327,8 @@ run(struct ingest *g, const char *input, const char *trust, const char *signer,
 	imp_progress(PROG, &g->run, "", 0, 1);
 	if (rc == 0)
 		rc = imp_writer_seal(&g->out, g->keys.gpg, PROG, g->keys.signer, e);
+	if (rc == 0)
+		imp_run_sealed(&g->run, &g->out, &g->keys);
 	return rc;
 }
 

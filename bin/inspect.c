@@ -15,12 +15,6 @@
 
 enum mode { SUMMARY, RECORD, CSV, COUNTS, PROVE, CHECK_PROOF };
 
-struct code_count {
-	char code[64];
-	int status;
-	uint64_t n;
-};
-
 struct inspect {
 	enum mode mode;
 	const char *id;
@@ -31,8 +25,7 @@ struct inspect {
 	unsigned char (*leaves)[IMP_HASH_LEN];
 	uint64_t index;               /* of the first record named id */
 	int found;
-	struct code_count *codes;
-	size_t ncodes;
+	struct imp_tally codes;
 	struct imp_err tally_err;     /* --counts: the first record that could not be counted */
 };
 
@@ -114,28 +107,6 @@ on_line(void *arg, uint64_t i, const char *line, size_t len,
 	return 0;
 }
 
-static int
-count_code(struct inspect *s, const char *code, int status)
-{
-	struct code_count *v;
-	size_t i;
-
-	for (i = 0; i < s->ncodes; i++)
-		if (s->codes[i].status == status && strcmp(s->codes[i].code, code) == 0)
-			break;
-	if (i == s->ncodes) {
-		if ((v = realloc(s->codes, (i + 1) * sizeof *v)) == NULL)
-			return -1;
-		s->codes = v;
-		s->ncodes++;
-		snprintf(v[i].code, sizeof v[i].code, "%s", code);
-		v[i].status = status;
-		v[i].n = 0;
-	}
-	s->codes[i].n++;
-	return 0;
-}
-
 /* Pass 2 over the records: fn is called for each one. */
 static int
 each_record(struct inspect *s, int (*fn)(struct inspect *, uint64_t, struct imp_err *),
@@ -159,20 +130,8 @@ each_record(struct inspect *s, int (*fn)(struct inspect *, uint64_t, struct imp_
 static int
 tally(struct inspect *s, uint64_t i, struct imp_err *e)
 {
-	const char *stage, *code, *text;
-
 	(void)i;
-	if (imp_record_status(s->rec) == IMP_OK_STATUS)
-		return 0;
-	if (imp_record_verdict(s->rec, &stage, &code, &text) != 0)
-		code = "(no step)";
-	if (imp_record_error(s->rec) != NULL) {
-		*e = *imp_record_error(s->rec);
-		return e->code;
-	}
-	if (count_code(s, code ? code : "(no code)", imp_record_status(s->rec)) != 0)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	return 0;
+	return imp_tally_record(&s->codes, s->rec, e);
 }
 
 /* listed: the seal is not valid, so the name is only what the trust file says */
@@ -213,9 +172,10 @@ summary(struct inspect *s, const struct imp_err *verdict, struct imp_err *e)
 	}
 	if ((rc = each_record(s, tally, e)) != 0)
 		return rc;
-	for (i = 0; i < s->ncodes; i++)
+	for (i = 0; i < s->codes.n; i++)
 		printf("%s%-10s  %-28s %" PRIu64 "\n", i == 0 ? "codes       " : "            ",
-		       imp_status_name(s->codes[i].status), s->codes[i].code, s->codes[i].n);
+		       imp_status_name(s->codes.codes[i].status), s->codes.codes[i].code,
+		       s->codes.codes[i].n);
 	return 0;
 }
 
@@ -224,21 +184,20 @@ static int
 counts_out(struct inspect *s, struct imp_err *e)
 {
 	const struct imp_batch *b = &s->b;
-	size_t i;
+	struct imp_buf out = { 0 };
+	int rc;
 
 	if (s->tally_err.code != 0) {
 		*e = s->tally_err;
 		return e->code;
 	}
-	printf("batch=%s\nkind=%s\nstage=%s\nrecords=%" PRIu64 "\nok=%" PRIu64 "\nheld=%" PRIu64
-	       "\nrejected=%" PRIu64 "\n", b->id, b->kind, b->seal.stage, b->count,
-	       b->status[IMP_OK_STATUS], b->status[IMP_HELD], b->status[IMP_REJECTED]);
-	printf("signer=%s\nsigner_name=%s\ncreated=%s\n", b->seal.signer,
-	       imp_trust_name(&s->keys.trust, b->seal.signer), b->seal.created);
-	for (i = 0; i < s->ncodes; i++)
-		printf("%s.%s=%" PRIu64 "\n", imp_status_name(s->codes[i].status), s->codes[i].code,
-		       s->codes[i].n);
-	return 0;
+	imp_stream_counts(&out, "", b->id, b->kind, &b->seal, b->count, b->status,
+			  imp_trust_name(&s->keys.trust, b->seal.signer), &s->codes);
+	rc = out.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") : 0;
+	if (rc == 0)
+		fwrite(out.p, 1, out.len, stdout);
+	imp_buf_free(&out);
+	return rc;
 }
 
 static void
@@ -523,7 +482,7 @@ main(int argc, char **argv)
 	imp_reader_close(s.in);
 	imp_batch_free(&s.b);
 	free(s.leaves);
-	free(s.codes);
+	imp_tally_free(&s.codes);
 	imp_keys_close(&s.keys);
 	return imp_exit(PROG, batch, &run, rc, &e);
 }

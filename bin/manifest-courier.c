@@ -1159,7 +1159,7 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .input_stage = "spool-print",
 				.scan = scan, .begin = begin, .record = each, .end = end,
 				.arg = &c };
-	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_stage_opts so = { .input = o->input, .trust = o->trust, .signer = o->signer };
 	struct imp_date today;
 	int rc;
 

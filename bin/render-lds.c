@@ -28,7 +28,7 @@
 
 struct opts {
 	int check;
-	const char *input, *trust, *signer, *spool, *photos, *ds_cert, *ds_key, *csca, *mrz;
+	const char *input, *trust, *signer, *counts, *spool, *photos, *ds_cert, *ds_key, *csca, *mrz;
 	unsigned types;               /* bit per passport type that gets a chip */
 	int dg11, dg12;               /* --groups */
 };
@@ -363,7 +363,7 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	struct lds l;
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "render-mrz",
 				.record = each, .end = end, .arg = &l };
-	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer, o->counts };
 	int rc;
 
 	memset(&l, 0, sizeof l);
@@ -607,7 +607,7 @@ usage(FILE *f)
 {
 	fputs("usage: render-lds --ds-cert FILE --ds-key FILE --csca FILE --photos DIR\n"
 	      "                  [--types LIST] [--groups LIST] [--spool DIR] [-s FPR]\n"
-	      "                  [-t FILE] [FILE|-]\n"
+	      "                  [-t FILE] [--counts FILE] [FILE|-]\n"
 	      "       render-lds --check --csca FILE [--mrz FILE] CHIP\n", f);
 }
 
@@ -630,6 +630,8 @@ help(void)
 	      "      --mrz FILE        with --check: the data page's two MRZ lines\n"
 	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE     the counts of the run and of the output stream (as\n"
+	      "                        inspect --counts gives them) as key=value lines to FILE\n"
 	      "  -h, --help            this text;  --version  the version\n"
 	      "See render-lds(1).\n", stdout);
 }
@@ -704,6 +706,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "check", no_argument, NULL, 'c' },
 		{ "mrz", required_argument, NULL, 'M' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -724,6 +727,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'c': o->check = 1; break;
 		case 'M': o->mrz = optarg; break;
 		case 's': o->signer = optarg; break;
+		case IMP_COUNTS_OPT: o->counts = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'h': help(); exit(imp_close_stdout(PROG, NULL));
 		case 'V': puts(PROG " " IMP_VERSION); exit(imp_close_stdout(PROG, NULL));

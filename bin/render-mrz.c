@@ -27,7 +27,7 @@ enum mode { RENDER, TSV, CHECK, ADD_RANGE, REPORT, VOID };
 
 struct opts {
 	enum mode mode;
-	const char *state, *trust, *signer, *input, *batch, *range_name, *range, *proof;
+	const char *state, *trust, *signer, *input, *counts, *batch, *range_name, *range, *proof;
 	struct imp_date issue;
 };
 
@@ -348,7 +348,7 @@ run_stage(const struct opts *o, struct imp_run *run, struct imp_err *e)
 	struct render rd;
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "validate", .scan = scan,
 				.begin = begin, .record = each, .arg = &rd };
-	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer, o->counts };
 	struct imp_buf voided = { 0 };
 	int rc;
 
@@ -573,7 +573,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: render-mrz [--state FILE] [--issue-date YYYY-MM-DD] [--proof DIR] [-s FPR]\n"
-	      "                  [-t FILE] [FILE|-]\n"
+	      "                  [-t FILE] [--counts FILE] [FILE|-]\n"
 	      "       render-mrz --tsv [FILE|-]\n"
 	      "       render-mrz --check [FILE|-]\n"
 	      "       render-mrz [--state FILE] --add-range NAME FIRST-LAST | --report | "
@@ -596,6 +596,8 @@ help(void)
 	      "      --void BATCH       void the numbers given to BATCH and never sealed\n"
 	      "  -s, --signer FPR       stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE       trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE      the counts of the run and of the output stream (as\n"
+	      "                         inspect --counts gives them) as key=value lines to FILE\n"
 	      "  -h, --help             this text;  --version  the version\n"
 	      "See render-mrz(1).\n", stdout);
 }
@@ -625,6 +627,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "void", required_argument, NULL, 'O' },
 		{ "proof", required_argument, NULL, 'P' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -649,6 +652,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'O': rc = set_mode(o, VOID); o->batch = optarg; break;
 		case 'P': o->proof = optarg; break;
 		case 's': o->signer = optarg; break;
+		case IMP_COUNTS_OPT: o->counts = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'h': help(); exit(0);
 		case 'V': puts(PROG " " IMP_VERSION); exit(0);

@@ -1911,7 +1911,8 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: screen-pcl --list FILE [--list FILE ...] [--list-index IDX] [--threshold X]\n"
-	      "                  [--explain] [--name-only X] [-s FPR] [-t FILE] [FILE|-]\n"
+	      "                  [--explain] [--name-only X] [-s FPR] [-t FILE]\n"
+	      "                  [--counts FILE] [FILE|-]\n"
 	      "       screen-pcl --index LIST [LIST ...] -o IDX\n", f);
 }
 
@@ -1930,6 +1931,8 @@ help(void)
 	      "      --index LIST... -o IDX  make the index of the lists (0600, atomically)\n"
 	      "  -s, --signer FPR      stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE     the counts of the run and of the output stream (as\n"
+	      "                        inspect --counts gives them) as key=value lines to FILE\n"
 	      "  -h, --help            this text;  --version  the version\n"
 	      "See screen-pcl(1).\n", stdout);
 }
@@ -1937,7 +1940,7 @@ help(void)
 struct opts {
 	const char *lists[16];
 	size_t nlists;
-	const char *trust, *signer, *input;
+	const char *trust, *signer, *input, *counts;
 	const char *list_index;       /* --list-index FILE */
 	const char *out;              /* --index ... -o FILE */
 	int index;
@@ -1955,6 +1958,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 		{ "index", no_argument, NULL, 'X' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1990,6 +1994,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct screen *s)
 		case 'X': o->index = 1; break;
 		case 'o': o->out = optarg; break;
 		case 's': o->signer = optarg; break;
+		case IMP_COUNTS_OPT: o->counts = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'h': help(); exit(0);
 		case 'V': puts(PROG " " IMP_VERSION); exit(0);
@@ -2456,7 +2461,7 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	if ((rc = parse_opts(argc, argv, &o, &s)) != 0)
 		return rc;
-	so = (struct imp_stage_opts){ o.input, o.trust, o.signer };
+	so = (struct imp_stage_opts){ o.input, o.trust, o.signer, o.counts };
 	imp_init(&run);
 	if (o.index) {
 		if ((rc = load_lists(&s, &o, &e)) == 0)

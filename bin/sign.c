@@ -184,7 +184,8 @@ begin(void *arg, const struct imp_batch *in, struct imp_err *e)
 static void
 usage(FILE *f)
 {
-	fputs("usage: sign [--require STAGE,...] [--state DB] [-s FPR] [-t FILE] [FILE|-]\n", f);
+	fputs("usage: sign [--require STAGE,...] [--state DB] [-s FPR] [-t FILE] [--counts FILE]\n"
+	      "            [FILE|-]\n", f);
 }
 
 static void
@@ -201,6 +202,8 @@ help(void)
 	      "                        (default $IMPASS_SPOOL/state.db, when it exists)\n"
 	      "  -s, --signer FPR      approver key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE      trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE     the counts of the run and of the output stream (as\n"
+	      "                        inspect --counts gives them) as key=value lines to FILE\n"
 	      "  -h, --help            this text;  --version  the version\n"
 	      "See sign(1).\n", stdout);
 }
@@ -213,6 +216,7 @@ main(int argc, char **argv)
 		{ "require", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -235,6 +239,7 @@ main(int argc, char **argv)
 		case 'r': require = optarg; sg.explicit = 1; break;
 		case 'S': sg.state = optarg; break;
 		case 's': so.signer = optarg; break;
+		case IMP_COUNTS_OPT: so.counts = optarg; break;
 		case 't': so.trust = optarg; break;
 		case 'h': help(); return 0;
 		case 'V': puts(PROG " " IMP_VERSION); return 0;

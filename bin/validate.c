@@ -98,8 +98,8 @@ each(void *arg, struct imp_record *r, struct imp_err *e)
 static void
 usage(FILE *f)
 {
-	fputs("usage: validate [-s FPR] [-t FILE] [--today YYYY-MM-DD] [--dates day-first|any] "
-	      "[FILE|-]\n", f);
+	fputs("usage: validate [-s FPR] [-t FILE] [--today YYYY-MM-DD] [--dates day-first|any]\n"
+	      "                [--counts FILE] [FILE|-]\n", f);
 }
 
 static void
@@ -109,6 +109,8 @@ help(void)
 	fputs("Check every ok record against the record schema and the field rules.\n"
 	      "  -s, --signer FPR    stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE    trust file (default $IMPASS_TRUST, /etc/impass/trust)\n"
+	      "      --counts FILE   the counts of the run and of the output stream (as\n"
+	      "                      inspect --counts gives them) as key=value lines to FILE\n"
 	      "      --today DATE    the date rules count from (default: today)\n"
 	      "      --dates HOW     certificates: day-first reads 03/04/98 as 3 April, as\n"
 	      "                      the register is written; any (default) reads a date\n"
@@ -122,6 +124,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "today", required_argument, NULL, 'T' },
 		{ "dates", required_argument, NULL, 'D' },
@@ -143,6 +146,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.signer = optarg; break;
+		case IMP_COUNTS_OPT: o.counts = optarg; break;
 		case 't': o.trust = optarg; break;
 		case 'T': today = optarg; break;
 		case 'D':

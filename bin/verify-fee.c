@@ -414,7 +414,7 @@ static void
 usage(FILE *out)
 {
 	fputs("usage: verify-fee --schedule FILE --payments FILE [--state FILE] [-s FPR]\n"
-	      "                  [-t FILE] [--payments-index FILE] [FILE|-]\n"
+	      "                  [-t FILE] [--payments-index FILE] [--counts FILE] [FILE|-]\n"
 	      "       verify-fee --index CSV -o OUT\n", out);
 }
 
@@ -432,6 +432,8 @@ help(void)
 	      "      --state FILE            the state database (default $IMPASS_SPOOL/state.db)\n"
 	      "  -s, --signer FPR            stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE            trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE           the counts of the run and of the output stream (as\n"
+	      "                              inspect --counts gives them) as key=value lines to FILE\n"
 	      "      --index CSV -o OUT      index the payments export CSV into OUT\n"
 	      "  -h, --help                  this text;  --version  the version\n"
 	      "See verify-fee(1).\n", stdout);
@@ -452,6 +454,7 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 		{ "index", required_argument, NULL, 'I' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -468,6 +471,7 @@ parse_opts(int argc, char **argv, struct fee *f, struct opts *o)
 		case 'o': o->out = optarg; break;
 		case 'S': o->state = optarg; break;
 		case 's': o->so.signer = optarg; break;
+		case IMP_COUNTS_OPT: o->so.counts = optarg; break;
 		case 't': o->so.trust = optarg; break;
 		case 'h': help(); exit(imp_close_stdout(PROG, NULL));
 		case 'V': puts(PROG " " IMP_VERSION); exit(imp_close_stdout(PROG, NULL));

@@ -614,7 +614,7 @@ usage(FILE *f)
 {
 	fputs("usage: verify-nadra --nadra FILE [--renunciations FILE] [--blocklist OUT]\n"
 	      "                    [--threshold X] [-s FPR] [-t FILE]\n"
-	      "                    [--extract CSV] [FILE|-]\n"
+	      "                    [--extract CSV] [--counts FILE] [FILE|-]\n"
 	      "       verify-nadra --index CSV -o OUT\n", f);
 }
 
@@ -632,13 +632,15 @@ help(void)
 	      "      --threshold X         name similarity needed, 0 to 1 (default 0.85)\n"
 	      "  -s, --signer FPR          stage key that seals (default $IMPASS_SIGNER)\n"
 	      "  -t, --trust FILE          trust file (default $IMPASS_TRUST)\n"
+	      "      --counts FILE         the counts of the run and of the output stream (as\n"
+	      "                            inspect --counts gives them) as key=value lines to FILE\n"
 	      "      --index CSV -o OUT    build the index of a NADRA extract\n"
 	      "  -h, --help                this text;  --version  the version\n"
 	      "See verify-nadra(1).\n", stdout);
 }
 
 struct opts {
-	const char *nadra, *extract, *ren, *blocklist, *index, *out, *trust, *signer, *input;
+	const char *nadra, *extract, *ren, *blocklist, *index, *out, *trust, *signer, *input, *counts;
 	double threshold;
 };
 
@@ -663,6 +665,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "threshold", required_argument, NULL, 'T' },
 		{ "index", required_argument, NULL, 'I' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ "trust", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -680,6 +683,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->out = optarg; break;
 		case 'I': o->index = optarg; break;
 		case 's': o->signer = optarg; break;
+		case IMP_COUNTS_OPT: o->counts = optarg; break;
 		case 't': o->trust = optarg; break;
 		case 'T':
 			if (parse_threshold(optarg, &o->threshold) != 0) {
@@ -712,7 +716,7 @@ run(struct verify *vf, const struct opts *o, struct imp_run *run, struct imp_err
 	static const char *const kinds[] = { "application", NULL };
 	struct imp_stage st = { .name = PROG, .kinds = kinds, .after = "validate",
 				.begin = begin, .record = each, .end = end, .arg = vf };
-	struct imp_stage_opts so = { o->input, o->trust, o->signer };
+	struct imp_stage_opts so = { o->input, o->trust, o->signer, o->counts };
 	int rc;
 
 	if ((vf->renounced = imp_map_new()) == NULL)

@@ -307,6 +307,7 @@ struct imp_writer {
 	struct imp_buf prov;          /* provenance line written, without newline */
 	struct imp_merkle tree;
 	int err;
+	struct imp_sealed seal;       /* the seal written (imp_writer_seal) */
 };
 
 int imp_writer_begin(struct imp_writer *w, FILE *out, const char *batch, const char *kind,
@@ -412,7 +413,30 @@ struct imp_stage_opts {
 	const char *input;                 /* file, or NULL / "-" for stdin */
 	const char *trust;                 /* --trust, or NULL */
 	const char *signer;                /* --signer, or NULL */
+	const char *counts;                /* --counts FILE, or NULL */
 };
+
+/* getopt_long's value for every stage's --counts FILE (no short option) */
+#define IMP_COUNTS_OPT 1000
+
+/*
+ * The held and rejected records of a stream by code, in the order they come
+ * (inspect --counts' "held.CODE=N" lines, and a stage's --counts).
+ */
+struct imp_code_count {
+	char code[64];
+	int status;
+	uint64_t n;
+};
+
+struct imp_tally {
+	struct imp_code_count *codes;
+	size_t n;
+	int bad;                     /* a record's verdict could not be read */
+};
+
+int imp_tally_record(struct imp_tally *t, struct imp_record *r, struct imp_err *e);
+void imp_tally_free(struct imp_tally *t);
 
 struct imp_run {
 	char batch[IMP_ID_MAX + 1];
@@ -426,6 +450,14 @@ struct imp_run {
 	const char *counts;          /* --counts FILE: the key=value summary, or NULL */
 	uint64_t blank_rows;         /* ingest: rows of empty cells skipped */
 	int empty;                   /* ingest: refused as an empty export */
+	/* the stream written, once sealed (imp_run_sealed): --counts adds its
+	 * counts as inspect --counts prints them, each key after "stream." */
+	int sealed;
+	char kind[16];
+	struct imp_sealed seal;
+	char signer_name[128];
+	struct imp_tally tally;
+	struct imp_record *scratch;  /* the line as written, its code read */
 };
 
 int imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,
@@ -433,8 +465,14 @@ int imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp
 void imp_summary(const char *prog, const struct imp_run *run);
 int imp_counts_write(const char *prog, const struct imp_run *run, int status,
 		     struct imp_err *e);
+void imp_run_count(struct imp_run *run, struct imp_record *r, const char *line, size_t len);
+void imp_run_sealed(struct imp_run *run, const struct imp_writer *w, const struct imp_keys *k);
+void imp_stream_counts(struct imp_buf *b, const char *prefix, const char *batch,
+		       const char *kind, const struct imp_sealed *seal, uint64_t records,
+		       const uint64_t status[IMP_NSTATUS], const char *signer_name,
+		       const struct imp_tally *t);
 void imp_init(struct imp_run *run);
-int imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
+int imp_exit(const char *prog, const char *batch, struct imp_run *run, int rc,
 	     const struct imp_err *e);
 void imp_run_init(struct imp_run *run);
 void imp_progress(const char *prog, struct imp_run *run, const char *what, uint64_t n, int done);

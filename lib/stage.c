@@ -79,8 +79,124 @@ imp_init(struct imp_run *run)
 }
 
 /*
+ * One held or rejected record more under its code (the code of the step
+ * that held or rejected it), in the order the codes first come. A verdict
+ * that cannot be read marks the tally bad (its codes are then not told)
+ * and is the error of e.
+ */
+int
+imp_tally_record(struct imp_tally *t, struct imp_record *r, struct imp_err *e)
+{
+	const char *stage, *code, *text;
+	struct imp_code_count *v;
+	int status = imp_record_status(r);
+	size_t i;
+
+	if (status == IMP_OK_STATUS || t->bad)
+		return 0;
+	if (imp_record_verdict(r, &stage, &code, &text) != 0)
+		code = "(no step)";
+	if (imp_record_error(r) != NULL) {
+		t->bad = 1;
+		*e = *imp_record_error(r);
+		return e->code;
+	}
+	if (code == NULL)
+		code = "(no code)";
+	for (i = 0; i < t->n; i++)
+		if (t->codes[i].status == status && strcmp(t->codes[i].code, code) == 0)
+			break;
+	if (i == t->n) {
+		if ((v = realloc(t->codes, (i + 1) * sizeof *v)) == NULL) {
+			t->bad = 1;
+			return imp_fail(e, EX_SOFTWARE, "out of memory");
+		}
+		t->codes = v;
+		t->n++;
+		snprintf(v[i].code, sizeof v[i].code, "%s", code);
+		v[i].status = status;
+		v[i].n = 0;
+	}
+	t->codes[i].n++;
+	return 0;
+}
+
+void
+imp_tally_free(struct imp_tally *t)
+{
+	free(t->codes);
+	memset(t, 0, sizeof *t);
+}
+
+/*
+ * A record written to the output (line): counted by its status, and with
+ * --counts by its code when held or rejected, read from the line as
+ * written (a record the stage changed reads as it came). A verdict that
+ * cannot be read is no error of the stage (the record passes as it came);
+ * --counts then leaves the stream's counts out, and a script counts the
+ * stream itself (inspect --counts).
+ */
+void
+imp_run_count(struct imp_run *run, struct imp_record *r, const char *line, size_t len)
+{
+	struct imp_err e = { 0 };
+	int status = imp_record_status(r);
+
+	run->out[status]++;
+	if (run->counts == NULL || status == IMP_OK_STATUS || run->tally.bad)
+		return;
+	if (run->scratch == NULL && (run->scratch = imp_record_new()) == NULL) {
+		run->tally.bad = 1;
+		return;
+	}
+	if (imp_record_load(run->scratch, line, len, &e) != 0)
+		run->tally.bad = 1;
+	else
+		(void)imp_tally_record(&run->tally, run->scratch, &e);
+}
+
+/* The output stream is sealed: what --counts tells of it. */
+void
+imp_run_sealed(struct imp_run *run, const struct imp_writer *w, const struct imp_keys *k)
+{
+	run->sealed = 1;
+	snprintf(run->kind, sizeof run->kind, "%s", w->kind);
+	run->seal = w->seal;
+	snprintf(run->signer_name, sizeof run->signer_name, "%s",
+		 imp_trust_name(&k->trust, w->seal.signer));
+}
+
+/*
+ * A sealed stream's counts as key=value lines (inspect --counts), each key
+ * after prefix: the batch, its kind, the stage that sealed it, its records
+ * by status, the signer and when, then the held and rejected by code.
+ */
+void
+imp_stream_counts(struct imp_buf *b, const char *prefix, const char *batch, const char *kind,
+		  const struct imp_sealed *seal, uint64_t records,
+		  const uint64_t status[IMP_NSTATUS], const char *signer_name,
+		  const struct imp_tally *t)
+{
+	const char *p = prefix;
+	size_t i;
+
+	imp_buf_printf(b, "%sbatch=%s\n%skind=%s\n%sstage=%s\n%srecords=%" PRIu64 "\n%sok=%" PRIu64
+		       "\n%sheld=%" PRIu64 "\n%srejected=%" PRIu64 "\n", p, batch, p, kind, p,
+		       seal->stage, p, records, p, status[IMP_OK_STATUS], p, status[IMP_HELD], p,
+		       status[IMP_REJECTED]);
+	imp_buf_printf(b, "%ssigner=%s\n%ssigner_name=%s\n%screated=%s\n", p, seal->signer, p,
+		       signer_name, p, seal->created);
+	for (i = 0; i < t->n; i++)
+		imp_buf_printf(b, "%s%s.%s=%" PRIu64 "\n", p, imp_status_name(t->codes[i].status),
+			       t->codes[i].code, t->codes[i].n);
+}
+
+/*
  * The summary as key=value lines for scripts (--counts FILE), written
  * atomically whatever the outcome: status is the program's exit status.
+ * When the program sealed a stream, its counts follow, each key after
+ * "stream." (what inspect --counts of that stream prints), so that a
+ * script need not read the stream again to count it.
  */
 int
 imp_counts_write(const char *prog, const struct imp_run *run, int status, struct imp_err *e)
@@ -93,6 +209,10 @@ imp_counts_write(const char *prog, const struct imp_run *run, int status, struct
 		       prog, run->batch, run->in, run->out[IMP_OK_STATUS], run->out[IMP_HELD],
 		       run->out[IMP_REJECTED], run->blank_rows, run->empty, imp_now() - run->start,
 		       status);
+	if (status == 0 && run->sealed && !run->tally.bad)
+		imp_stream_counts(&b, "stream.", run->batch, run->kind, &run->seal,
+				  run->out[IMP_OK_STATUS] + run->out[IMP_HELD] +
+				  run->out[IMP_REJECTED], run->out, run->signer_name, &run->tally);
 	rc = b.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
 		imp_write_file(run->counts, b.p, b.len, e);
 	imp_buf_free(&b);
@@ -101,16 +221,20 @@ imp_counts_write(const char *prog, const struct imp_run *run, int status, struct
 
 /* --counts FILE, when asked for; a file that cannot be written is the outcome */
 static int
-counts(const char *prog, const struct imp_run *run, int rc)
+counts(const char *prog, struct imp_run *run, int rc)
 {
 	struct imp_err e = { 0 };
 
-	if (run == NULL || run->counts == NULL)
+	if (run == NULL)
 		return rc;
-	if (imp_counts_write(prog, run, rc, &e) == 0)
-		return rc;
-	imp_report(prog, run->batch, &e);
-	return rc != 0 ? rc : e.code;
+	if (run->counts != NULL && imp_counts_write(prog, run, rc, &e) != 0) {
+		imp_report(prog, run->batch, &e);
+		rc = rc != 0 ? rc : e.code;
+	}
+	imp_tally_free(&run->tally);
+	imp_record_free(run->scratch);
+	run->scratch = NULL;
+	return rc;
 }
 
 /*
@@ -119,7 +243,7 @@ counts(const char *prog, const struct imp_run *run, int rc)
  * Returns the exit status.
  */
 int
-imp_exit(const char *prog, const char *batch, const struct imp_run *run, int rc,
+imp_exit(const char *prog, const char *batch, struct imp_run *run, int rc,
 	 const struct imp_err *e)
 {
 	if (rc != 0) {
@@ -265,7 +389,7 @@ one_record(struct stage_ctx *c, const char *line, size_t len, struct imp_err *e)
 			return rc;
 	}
 	imp_record_line(c->rec, &line, &len);
-	c->run->out[imp_record_status(c->rec)]++;
+	imp_run_count(c->run, c->rec, line, len);
 	return imp_writer_record(&c->out, line, len, e);
 }
 
@@ -302,6 +426,8 @@ imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_sta
 	int rc;
 
 	memset(&c, 0, sizeof c);
+	if (o->counts != NULL)
+		run->counts = o->counts;
 	c.prog = prog;
 	c.st = st;
 	c.run = run;
@@ -314,6 +440,8 @@ imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_sta
 	imp_progress(prog, run, "", 0, 1);
 	if (rc == 0)
 		rc = imp_writer_seal(&c.out, c.keys.gpg, st->name, c.keys.signer, e);
+	if (rc == 0)
+		imp_run_sealed(run, &c.out, &c.keys);
 	imp_record_free(c.rec);
 	imp_writer_free(&c.out);
 	imp_reader_close(c.in);

@@ -754,6 +754,8 @@ imp_writer_seal(struct imp_writer *w, struct imp_gpg *g, const char *stage, cons
 		else if (put(w, line.p, line.len) != 0 || fflush(w->out) != 0 || ferror(w->out))
 			rc = imp_fail(e, EX_IOERR, "cannot write the seal: %s",
 				      strerror(w->err ? w->err : errno));
+		else
+			w->seal = s;
 	}
 	imp_buf_free(&st);
 	imp_buf_free(&sig);

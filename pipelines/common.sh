@@ -134,10 +134,27 @@ stage_summary() {                 # stage_summary NAME IN OUT SECONDS
 	fi
 }
 
+# counts_keep OUT: the counts a stage wrote of its own output stream OUT
+# (--counts RUNDIR/NAME.counts, its stream.* lines: what inspect --counts
+# OUT prints) kept as OUT's counts in the run folder (counts_text), so that
+# neither the run's log nor its report reads OUT again to count it (the
+# next stage verifies OUT's seal as it reads it). Nothing is kept unless the
+# stage ended well and wrote them.
+counts_keep() {                   # counts_keep NAME OUT
+	local f=$RUNDIR/$1.counts out=$2 c
+	[ -f "$f" ] && [ "${out%/*}" = "$RUNDIR" ] || return 0
+	grep -qx 'status=0' "$f" && grep -q '^stream\.records=' "$f" || return 0
+	c=${out##*/}
+	c=$RUNDIR/${c#[0-9][0-9]-}.counts
+	{ printf '# %s\n' "$(stat -L -c '%s %.9Y %.9Z %i' "$out")" &&
+		sed -n 's/^stream\.//p' "$f"; } > "$c.tmp" 2> /dev/null && mv "$c.tmp" "$c" || rm -f "$c.tmp"
+}
+
 # stage NAME OUT IN COMMAND...: runs COMMAND < IN > OUT.tmp, renames it to OUT
 # when it succeeds; a stage whose OUT exists already is done (resume).
 # Its stderr goes to NAME.log; its counts (stage_summary) to the run log
-# and syslog.
+# and syslog. A COMMAND given --counts RUNDIR/NAME.counts tells the counts
+# of its output itself (counts_keep); else OUT is counted (inspect).
 # With RESUME_HINT=0 the caller says what to do after a failure (nightly:
 # an empty export is not resumed).
 # With KEEP_TMP=1 (a stage whose output must not be made twice, e.g. the
@@ -157,6 +174,7 @@ stage() {
 		log "$name: $(basename "$out").tmp of the interrupted run is whole and its seal good: kept, $name not run again"
 		return 0
 	fi
+	rm -f "$RUNDIR/$name.counts"
 	# 9>&-: a daemon a stage starts (gpg-agent) must not keep the run's lock
 	"$@" < "$in" > "$out.tmp" 2> "$RUNDIR/$name.log" 9>&- || rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -170,6 +188,7 @@ stage() {
 		exit "$rc"
 	fi
 	mv "$out.tmp" "$out"
+	counts_keep "$name" "$out"
 	stage_summary "$name" "$in" "$out" $((SECONDS - t0))
 	log "$summary"
 }

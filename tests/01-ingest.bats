@@ -641,7 +641,7 @@ steps() { grep -o '<step [^>]*>[^<]*</step>' "$1"; }
 	summary B-XL 3 3 0
 	sealed xl.xml
 	assert_equal "$(grep -c '^<record ' xl.xml)" 3
-	run -0 sed 's/^seconds=[0-9]*\.[0-9]$/seconds=S/' c.txt
+	run -0 sed '/^stream\./d; s/^seconds=[0-9]*\.[0-9]$/seconds=S/' c.txt
 	assert_output "program=ingest
 batch=B-XL
 in=3
@@ -652,6 +652,11 @@ blank_rows=4
 empty=0
 seconds=S
 status=0"
+	# then the sealed stream's counts, as inspect --counts gives them
+	run -0 sed -n 's/^stream\.//p' c.txt
+	assert_equal "$output" "$(inspect --counts xl.xml 2> /dev/null)"
+	assert_line --index 0 batch=B-XL
+	assert_line --index 3 records=3
 	assert_equal "$(stat -c %a c.txt)" 600
 	# a row with one cell filled is a record (rejected: no tracking id)
 	{ cat a.csv; echo ",,,,,,,,,,,,,,,,,,,,,,2026-11-26"; } > one.csv

@@ -49,6 +49,30 @@ setup() {
 	assert_equal "$(grep 'status="held"' <<< "$output")" "$want"
 }
 
+@test "--counts FILE: the run's counts, then its sealed stream's as inspect --counts prints them (a record held by this stage by its new code); a failed run only the first" {
+	id=$(sed -n 3p mixed.xml | sed 's/.* id="\([^"]*\)".*/\1/')
+	run -0 --separate-stderr passthru --hold "$id" --counts c.txt mixed.xml
+	echo "$output" > out.xml
+	run -0 cat c.txt
+	assert_equal "$(sed -n '1,6p;10p' c.txt)" "program=passthru
+batch=B-MIXED
+in=5
+ok=2
+held=1
+rejected=2
+status=0"
+	assert_equal "$(sed -n 's/^stream\.//p' c.txt)" "$(inspect --counts out.xml 2> /dev/null)"
+	assert_equal "$(sed -n '/^stream\.\(held\|rejected\)\./p' c.txt)" "stream.held.PASSTHRU_HOLD=1
+stream.rejected.INGEST_FIELD_COUNT=1
+stream.rejected.INGEST_NO_ID=1"
+	stat -c %a c.txt | grep -qx 600
+	# the stream was not sealed: no stream's counts
+	run -66 passthru --counts c2.txt out.xml.missing
+	run -0 grep -x 'status=66' c2.txt
+	run -1 grep -c '^stream\.' c2.txt
+	assert_output 0
+}
+
 @test "a stage reads the fields of a record it examines" {
 	cnic=$(sed -n 3p mixed.xml | sed 's/.*<cnic>\([^<]*\)<.*/\1/')
 	run -0 passthru --field cnic mixed.xml

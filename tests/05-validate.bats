@@ -16,7 +16,7 @@ PHOTO=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 TODAY=2026-11-28
 R='<record xmlns="urn:impass:batch:1"'
-USAGE='usage: validate [-s FPR] [-t FILE] [--today YYYY-MM-DD] [--dates day-first|any] [FILE|-]'
+USAGE='usage: validate [-s FPR] [-t FILE] [--today YYYY-MM-DD] [--dates day-first|any]'
 A10=ABCDEFGHIJ
 A100=$A10$A10$A10$A10$A10$A10$A10$A10$A10$A10
 # 100 characters, 105 letters once transliterated (Ü is UE)

@@ -18,7 +18,7 @@ APP_COLUMNS="tracking_id office category passport_type surname given_names fathe
 CIT_COLUMNS="register certificate_no issued_on name father_name date_of_birth place_of_birth cnic previous_nationality country mission remarks"
 HIST_HEADER=passport_no,cnic,surname,given_names,father_name,date_of_birth,sex,issued_on,expires_on,status
 TODAY=2026-11-28
-USAGE='usage: dedup [-H FILE] [--threshold BITS] [--explain] [-s FPR] [-t FILE] [FILE|-]'
+USAGE='usage: dedup [-H FILE] [--threshold BITS] [--explain] [-s FPR] [-t FILE]'
 FIXTURE_HISTORY=20000
 FIXTURE_COUNT=2400
 
@@ -899,7 +899,7 @@ printed() {
 	for opt in $(grep -o '^\.It Fl [A-Za-z] ' <<< "$options" | cut -d' ' -f3); do
 		[[ $output == *"  -$opt, --"* ]] || fail "--help does not mention -$opt of dedup.1"
 	done
-	[ "$(grep -c '^\.It Fl' <<< "$options")" -eq 9 ]
+	[ "$(grep -c '^\.It Fl' <<< "$options")" -eq 10 ]
 	run --separate-stderr dedup --version
 	assert_output "dedup 0.1.0"
 }

@@ -312,6 +312,22 @@ setup() {
 	grep -qE "^[0-9TZ:-]+ [0-9]+ spoiled jobs wait in .*: print them again with nightly --reprint spool/runs/$(basename "$c")/reprint.xml$" "$c/run.log"
 }
 
+@test "each stage counts its own stream (--counts RUNDIR/NAME.counts): the run keeps those counts, the same as inspect --counts of the stream, under the stream's size, times and inode" {
+	n=$(rundir 2 "$REF")
+	for s in ingest validate verify-fee verify-nadra screen-pcl dedup render-mrz sign; do
+		f=$(ls "$n"/0?-$s.xml)
+		run -0 grep -x 'status=0' "$n/$s.counts"
+		run -0 sed -n 's/^stream\.//p' "$n/$s.counts"
+		[ "${#lines[@]}" -ge 10 ] || fail "$s.counts: ${#lines[@]} stream lines"
+		assert_equal "$output" "$(inspect --counts "$f" 2> /dev/null)"
+		assert_equal "$(head -n 1 "$n/$s.xml.counts")" "# $(stat -L -c '%s %.9Y %.9Z %i' "$f")"
+		assert_equal "$(tail -n +2 "$n/$s.xml.counts")" "$output"
+	done
+	# codes of the records held and rejected, as inspect tells them
+	run -0 grep -c '^stream\.\(held\|rejected\)\.' "$n/sign.counts"
+	[ "$output" -ge 3 ]
+}
+
 @test "the runs record each application's events (track --record): a held one is held, a printed one dispatched with its consignment" {
 	n=$(rundir 2 "$REF") c=$(rundir courier "$REF")
 	grep -qE "^[0-9TZ:-]+ track: $N records of 1 streams, [0-9]+ events recorded now\$" "$n/run.log"
@@ -678,9 +694,9 @@ crash() {
 	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
 	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
 	run -0 grep '^args: ' a/spool/runs/2*/screen-pcl.log
-	assert_output "args: --list $KT/pcl.csv"
+	assert_output "args: --list $KT/pcl.csv --counts $(cd a && echo spool/runs/2*)/screen-pcl.counts"
 	run -0 grep '^args: ' b/spool/runs/2*/screen-pcl.log
-	assert_output "args: --list $KT/pcl.csv --threshold 20.5 --name-only 15"
+	assert_output "args: --list $KT/pcl.csv --threshold 20.5 --name-only 15 --counts $(cd b && echo spool/runs/2*)/screen-pcl.counts"
 }
 
 @test "PAYMENTS_INDEX: the run makes the export's index when there is none or the export is newer, and verify-fee uses it; the same batch as with the CSV" {
@@ -693,9 +709,9 @@ crash() {
 	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
 	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
 	run -0 grep '^args: ' a/spool/runs/2*/verify-fee.log
-	assert_output "args: --schedule $KT/fees.csv --payments $PWD/pay.csv"
+	assert_output "args: --schedule $KT/fees.csv --payments $PWD/pay.csv --counts $(cd a && echo spool/runs/2*)/verify-fee.counts"
 	run -0 grep '^args: ' b/spool/runs/2*/verify-fee.log
-	assert_output "args: --schedule $KT/fees.csv --payments $PWD/pay.csv --payments-index $PWD/pay.idx"
+	assert_output "args: --schedule $KT/fees.csv --payments $PWD/pay.csv --payments-index $PWD/pay.idx --counts $(cd b && echo spool/runs/2*)/verify-fee.counts"
 	run -0 grep 'verify-fee: indexed ' b/spool/runs/2*/run.log
 	[[ $output == *"verify-fee: indexed $(($(grep -c . pay.csv) - 1)) receipts of $PWD/pay.csv into $PWD/pay.idx, "* ]] || fail "$output"
 	[ "$(stat -c %a pay.idx)" = 600 ]
@@ -718,9 +734,9 @@ crash() {
 	(cd a && nightly "$KT/small.csv" > /dev/null 2>&1)
 	(cd b && nightly "$KT/small.csv" > /dev/null 2>&1)
 	run -0 grep '^args: ' a/spool/runs/2*/verify-nadra.log
-	assert_output "args: --nadra $PWD/nadra.csv"
+	assert_output "args: --nadra $PWD/nadra.csv --counts $(cd a && echo spool/runs/2*)/verify-nadra.counts"
 	run -0 grep '^args: ' b/spool/runs/2*/verify-nadra.log
-	assert_output "args: --nadra $PWD/nadra.idx --extract $PWD/nadra.csv"
+	assert_output "args: --nadra $PWD/nadra.idx --extract $PWD/nadra.csv --counts $(cd b && echo spool/runs/2*)/verify-nadra.counts"
 	run -0 grep 'verify-nadra: indexed ' b/spool/runs/2*/run.log
 	[[ $output == *"verify-nadra: indexed $(($(grep -c . nadra.csv) - 1)) rows of $PWD/nadra.csv into $PWD/nadra.idx, 0 left out, "* ]] || fail "$output"
 	[ "$(stat -c %a nadra.idx)" = 600 ]
@@ -752,7 +768,7 @@ crash() {
 	# without the index (the run's args then: the PCL_THRESHOLD test)
 	screen-pcl --list pcl.csv b/spool/runs/2*/03-verify-nadra.xml > a.xml 2> /dev/null
 	run -0 grep '^args: ' b/spool/runs/2*/screen-pcl.log
-	assert_output "args: --list $PWD/pcl.csv --list-index $PWD/pcl.idx"
+	assert_output "args: --list $PWD/pcl.csv --list-index $PWD/pcl.idx --counts $(cd b && echo spool/runs/2*)/screen-pcl.counts"
 	run -0 grep 'screen-pcl: indexed ' b/spool/runs/2*/run.log
 	[[ $output == *"screen-pcl: indexed $(awk -F, 'NR > 1 && $NF == ""' pcl.csv | grep -c .) active entries of 1 list into $PWD/pcl.idx, "* ]] || fail "$output"
 	[ "$(stat -c %a pcl.idx)" = 600 ]

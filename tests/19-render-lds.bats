@@ -413,14 +413,14 @@ words() { sed 's/^\(....\)\(..\)\(..\)\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6 UTC
 	run -0 render-lds --help
 	assert_line --index 0 "$USAGE"
 	assert_line --index 1 '                  [--types LIST] [--groups LIST] [--spool DIR] [-s FPR]'
-	assert_line --index 2 '                  [-t FILE] [FILE|-]'
+	assert_line --index 2 '                  [-t FILE] [--counts FILE] [FILE|-]'
 	assert_line --index 3 '       render-lds --check --csca FILE [--mrz FILE] CHIP'
 	run -64 --separate-stderr render-lds --ds-cert a --ds-key b --photos c
 	assert_output ''
 	assert_equal "$stderr" "render-lds: --csca is required
 $USAGE
                   [--types LIST] [--groups LIST] [--spool DIR] [-s FPR]
-                  [-t FILE] [FILE|-]
+                  [-t FILE] [--counts FILE] [FILE|-]
        render-lds --check --csca FILE [--mrz FILE] CHIP"
 	run -64 render-lds --csca a --ds-cert a --ds-key b
 	assert_line --index 0 'render-lds: --photos is required'

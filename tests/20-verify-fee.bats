@@ -437,8 +437,8 @@ index_refused() {
 		assert_equal "$stderr" ''
 	done
 	man=$(MANWIDTH=200 man -l "$TESTS/../bin/verify-fee.1" 2> /dev/null | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | tr -s ' \n' ' ')
-	[[ $man == *'verify-fee --schedule file --payments file [--state file] [-s fingerprint] [-t file] [--payments-index file] [file | -] verify-fee --index csv -o out'* ]] || fail "$man"
-	assert_line --index 1 '                  [-t FILE] [--payments-index FILE] [FILE|-]'
+	[[ $man == *'verify-fee --schedule file --payments file [--state file] [-s fingerprint] [-t file] [--payments-index file] [--counts file] [file | -] verify-fee --index csv -o out'* ]] || fail "$man"
+	assert_line --index 1 '                  [-t FILE] [--payments-index FILE] [--counts FILE] [FILE|-]'
 	assert_line --index 2 '       verify-fee --index CSV -o OUT'
 	for args in '' '--schedule f.csv v.xml' '--payments p.csv v.xml' '--schedule f.csv --payments p.csv v.xml v.xml' '-x' \
 		'--index p.csv' '-o p.idx' '--index p.csv -o p.idx v.xml' '--index p.csv -o p.idx --payments p.csv' \

@@ -44,6 +44,7 @@ main(int argc, char **argv)
 		{ "annotate", no_argument, NULL, 'a' },
 		{ "field", required_argument, NULL, 'f' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "counts", required_argument, NULL, IMP_COUNTS_OPT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts po = { 0 };
@@ -62,6 +63,7 @@ main(int argc, char **argv)
 		case 'a': po.annotate = 1; break;
 		case 'f': po.field = optarg, po.annotate = 1; break;
 		case 'H': po.hold = optarg; break;
+		case IMP_COUNTS_OPT: o.counts = optarg; break;
 		default: return EX_USAGE;
 		}
 	}
