@@ -183,12 +183,12 @@ quick_tag(const char *p, const char *end, struct tag *t, const char **next)
 		q++;
 	t->len = (size_t)(q - t->name);
 	t->attrs = q;
-	while (q < end && *q == ' ')
+	while (q < end && *q == ' ') {
 		if ((q = memchr(q, '"', (size_t)(end - q))) == NULL ||
 		    (q = memchr(q + 1, '"', (size_t)(end - q - 1))) == NULL)
 			return 0;
-		else
-			q++;
+		q++;
+	}
 	t->attrs_len = (size_t)(q - t->attrs);
 	t->empty = q < end && *q == '/';
 	q += t->empty;
