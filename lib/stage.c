@@ -298,7 +298,6 @@ int
 imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_stage_opts *o,
 	      struct imp_run *run, struct imp_err *e)
 {
-	static char out_buf[1 << 16];      /* stdout's, until the program exits */
 	struct stage_ctx c;
 	int rc;
 
@@ -306,9 +305,7 @@ imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_sta
 	c.prog = prog;
 	c.st = st;
 	c.run = run;
-	/* glibc takes the size only with a buffer: without, it is st_blksize
-	 * (a write(2) every 4 KB) */
-	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = prepare(&c, o, e);
 	if (rc == 0)
 		rc = records(&c, e);
