@@ -776,6 +776,9 @@ int imp_xsd_check(struct imp_xsd *x, struct _xmlDoc *doc, struct imp_buf *why);
  * (the first error in why), 1 when the line is not well-formed (check its
  * tree for the parser's error). */
 int imp_xsd_check_line(struct imp_xsd *x, const char *line, size_t len, struct imp_buf *why);
+/* 1 when a record line in the writers' form (imp_record_plain) is valid by a
+ * walk that knows the lines validate reads; 0: ask imp_xsd_check_line. */
+int imp_xsd_quick(const char *line, size_t len);
 void imp_xsd_close(struct imp_xsd *x);
 
 /* ---- lds.c: e-Passport chip data (ICAO 9303-10 LDS, 9303-12 EF.SOD) --------- */
