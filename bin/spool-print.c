@@ -1183,6 +1183,7 @@ drop_old_parked(struct spool *sp, const char *batch)
 			close(fd);
 			continue;
 		}
+		rewinddir(dir);        /* the descriptor's offset is the folder's */
 		while ((d = readdir(dir)) != NULL)
 			if (old_parked_name(d->d_name, batch) &&
 			    imp_file_is_ours(parked_dir(sp, k), d->d_name) &&

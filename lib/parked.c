@@ -55,6 +55,26 @@ imp_parked_end(struct imp_buf *b, uint64_t n)
 	imp_buf_printf(b, "end %" PRIu64 "\n", n);
 }
 
+/* The value of "key: value" among the first lines of a record's text
+ * (up to its blank line) into out, "" when none. */
+void
+imp_parked_value(const char *p, size_t len, const char *key, struct imp_buf *out)
+{
+	const char *end = p + len, *nl;
+	size_t k = strlen(key);
+
+	imp_buf_reset(out);
+	for (; p < end && *p != '\n'; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return;
+		if ((size_t)(nl - p) > k + 1 && strncmp(p, key, k) == 0 && p[k] == ':' &&
+		    p[k + 1] == ' ') {
+			imp_buf_add(out, p + k + 2, (size_t)(nl - p - k - 2));
+			return;
+		}
+	}
+}
+
 /* A decimal number of at most 19 digits ending at c: 0, or -1. */
 static int
 number(const char **p, const char *end, char c, uint64_t *v)

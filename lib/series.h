@@ -50,6 +50,9 @@ void imp_parked_end(struct imp_buf *b, uint64_t n);
  * (1 with its place and text; 0 at the end line; -1 when malformed). */
 int imp_parked_begin(struct imp_parked *pk, const char *p, size_t len);
 int imp_parked_next(struct imp_parked *pk, uint64_t *place, const char **body, size_t *len);
+/* The value of "key: value" among the first lines of a record's text
+ * (batch, record, status, stage, code, reason) into out, "" when none. */
+void imp_parked_value(const char *p, size_t len, const char *key, struct imp_buf *out);
 /* The parked file of batch and kind in folder dir into out: 0 when it is
  * the file journalled (ours, whole, its SHA-256 the journal's), -1 absent,
  * 1 when it is not (why says how), else the error's code. */
@@ -75,6 +78,11 @@ int imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 
 int imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e);
 int imp_review_dir(int spool, const char *spool_path, const char *name, int make, int *fd,
 		   struct imp_err *e);
+/* Moves held/BATCH.parked to reviewed/ once every record in it is decided,
+ * *moved its records; a file that is not the one journalled stays, with a
+ * warning. */
+int imp_review_archive_parked(int held, int reviewed, sqlite3 *db, const char *spool_path,
+			      const char *batch, uint64_t *moved, struct imp_err *e);
 int imp_review_archive(int held, int reviewed, const char *spool_path, const char *batch,
 		       uint64_t index, const char *record, struct imp_err *e);
 

@@ -245,3 +245,24 @@ queued_jobs() {
 	find "$1/print" -path '*/tmp' -prune -o -path "*/${2:-*}/*" -type f -name '*.jobs' -print \
 		2> /dev/null | xargs -r "$TESTS/print-jobs" | wc -l
 }
+
+# every record parked in the folders given (SPOOL/held, rejected,
+# reviewed): "BATCH PLACE ID STATUS STAGE CODE" a line (PLACE 8 digits),
+# read from a batch's file (BATCH.parked) or from an earlier version's
+# record file (BATCH.NNNNNNNN), in file and place order
+parked_records() {
+	local d f
+	for d; do
+		for f in "$d"/*.parked "$d"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+			[ -f "$f" ] || continue
+			awk -v old="${f##*.}" '
+				FNR == 1 && old != "parked" { p = old }
+				/^record [0-9]+ [0-9]+$/ { p = sprintf("%08d", $2) }
+				/^batch: / { b = substr($0, 8) }
+				/^record: / { r = substr($0, 9) }
+				/^status: / { s = substr($0, 9) }
+				/^stage: / { t = substr($0, 8) }
+				/^code: / { print b, p, r, s, t, substr($0, 7) }' "$f"
+		done
+	done
+}
