@@ -964,9 +964,9 @@ help(void)
 	fputs("Officers' decisions on the held records of an approved batch (sign's output).\n"
 	      "  export              the open holds as review.csv on standard output\n"
 	      "  apply               the filled file's decisions (release, reject, correct)\n"
-	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml; the held\n"
-	      "                      files of the decided records move to SPOOL/reviewed/\n"
-	      "  holds               every hold of the spool, open or decided, as CSV\n"
+	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml; the batch's\n"
+	      "                      held file moves to SPOOL/reviewed/ once all are decided\n"
+	      "  holds               every hold of the spool, open then decided, as CSV\n"
 	      "  -d, --decisions FILE  the filled review.csv\n"
 	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl,\n"
 	      "                      dedup and render-mrz holds (default $IMPASS_SIGNER)\n"
@@ -1086,7 +1086,7 @@ main(int argc, char **argv)
 		rc = applying ? apply(&rv, &e) : export(&rv, &e);
 	if (rc == 0 && applying)
 		fprintf(stderr, "%s: %s: %zu decided into %s: %llu released or corrected, %llu "
-			"rejected; %llu held files moved to %s/reviewed\n", PROG, rv.b.id, rv.n,
+			"rejected; %llu held records moved to %s/reviewed\n", PROG, rv.b.id, rv.n,
 			rv.n ? rv.into : "nothing", (unsigned long long)rv.count[IMP_OK_STATUS],
 			(unsigned long long)rv.count[IMP_REJECTED], (unsigned long long)rv.moved,
 			rv.spool);

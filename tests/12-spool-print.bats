@@ -433,20 +433,6 @@ rejected|1|$(stat -c %s "$f")|$(sha256sum < "$f" | cut -c1-64)"
 	[ ! -e again.xml ]
 }
 
-# the same batch's parked files as an earlier version wrote them: a file
-# per record, BATCH.NNNNNNNN, into the folder of each (old_layout FOLDER)
-old_layout() {
-	local f
-	for f in "$1"/*.parked; do
-		awk -v d="$1" -v b="$(basename "$f" .parked)" '
-			FNR == 1 { next }
-			/^record [0-9]+ [0-9]+$/ { close(o); o = sprintf("%s/%s.%08d", d, b, $2); next }
-			/^end [0-9]+$/ { exit }
-			{ print > o }' "$f"
-		rm "$f"
-	done
-}
-
 @test "killed between writing the parked files and journalling them: no parked file delivered or journalled; the re-run writes each once" {
 	run -137 env IMPASS_FAULT=parked-written spool-print --queues 4 --laminates laminates.txt approved.xml
 	assert_equal "$(ls -A spool/held spool/rejected | grep -c '^\.B-SPOOL-01\.parked$')" 2

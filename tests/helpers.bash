@@ -266,3 +266,20 @@ parked_records() {
 		done
 	done
 }
+
+# the same batch's parked files as an earlier version wrote them: a file
+# per record, BATCH.NNNNNNNN, of its time, into the folder of each
+# (old_layout FOLDER)
+old_layout() {
+	local f
+	for f in "$1"/*.parked; do
+		[ -f "$f" ] || continue
+		awk -v d="$1" -v b="$(basename "$f" .parked)" '
+			FNR == 1 { next }
+			/^record [0-9]+ [0-9]+$/ { close(o); o = sprintf("%s/%s.%08d", d, b, $2); next }
+			/^end [0-9]+$/ { exit }
+			{ print > o }' "$f"
+		touch -r "$f" "${f%.parked}".[0-9]*
+		rm "$f"
+	done
+}
