@@ -594,9 +594,11 @@ ledger_state() { sqlite3 "$C/spool/state.db" "SELECT state || ' ' || coalesce(wh
 # the held records of a spool's folder: "record code office" of each, of
 # one batch (from its BATCH.parked, or an earlier version's record files)
 held_files() {
-	local files=("$1"/*.parked "$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9])
-	files=($(ls -d "${files[@]}" 2> /dev/null))
-	[ -e "${files[0]:-}" ] || return 0
+	local f files=()
+	for f in "$1"/*.parked "$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+		if [ -e "$f" ]; then files+=("$f"); fi
+	done
+	[ ${#files[@]} -gt 0 ] || return 0
 	awk -v b="batch: $2" '
 		function flush() { if (ok) print r, c, o; ok = 0; r = c = o = "" }
 		FNR == 1 || /^record [0-9]+ [0-9]+$/ { flush() }
