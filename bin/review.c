@@ -941,8 +941,9 @@ holds(struct review *rv, struct imp_err *e)
 	free(v);
 	if (rc == 0) {
 		fputs(holds_header, stdout);
-		fwrite(rv->rows[0].p, 1, rv->rows[0].len, stdout);
-		fwrite(rv->rows[1].p, 1, rv->rows[1].len, stdout);
+		for (i = 0; i < 2; i++)
+			if (rv->rows[i].len > 0)
+				fwrite(rv->rows[i].p, 1, rv->rows[i].len, stdout);
 	}
 	return rc;
 }
