@@ -65,6 +65,7 @@ struct review {
 	struct imp_map *byid;          /* record id -> index in v + 1 */
 	size_t col[NCOLS];
 	struct imp_buf out;            /* apply: the decided record lines */
+	struct imp_buf rows[2];        /* holds: the open holds' lines, the decided ones' */
 	struct imp_buf made;           /* apply: one decided record line */
 	char number[32];               /* apply: the passport number it carried, or "" */
 	struct imp_decision *dec;
@@ -73,7 +74,7 @@ struct review {
 	size_t ndec;
 	uint64_t held, listed, before, count[3];
 	uint64_t index;                /* of the record read last, from 1 */
-	uint64_t moved;                /* held files moved to reviewed/ */
+	uint64_t moved;                /* held records moved to reviewed/ */
 	int spoolfd, heldfd, reviewedfd;
 };
 
@@ -200,6 +201,22 @@ archive(struct review *rv, uint64_t index, const char *record, struct imp_err *e
 	return 0;
 }
 
+/* The batch's file of held records out of held/ when none in it waits. */
+static int
+archive_parked(struct review *rv, struct imp_err *e)
+{
+	uint64_t n;
+	int rc;
+
+	if (rv->heldfd < 0)
+		return 0;
+	if ((rc = imp_review_archive_parked(rv->heldfd, rv->reviewedfd, rv->db, rv->spool,
+					    rv->b.id, &n, e)) != 0)
+		return rc;
+	rv->moved += n;
+	return 0;
+}
+
 /* The moves made durable: both folders synced. */
 static void
 archived(struct review *rv)
@@ -292,6 +309,8 @@ export(struct review *rv, struct imp_err *e)
 		fwrite(rv->csv.p, 1, rv->csv.len, stdout);
 		rv->listed++;
 	}
+	if (rc == 0 && rv->before > 0 && (rc = archive_parked(rv, e)) != 0)
+		return rc;
 	archived(rv);
 	return rc < 0 ? e->code : imp_reader_finish(rv->in, &rv->b, e);
 }
@@ -712,6 +731,8 @@ apply(struct review *rv, struct imp_err *e)
 	for (i = 0; i < rv->n; i++)
 		if ((rc = archive(rv, rv->v[i].index, rv->v[i].cell[C_ID], e)) != 0)
 			break;
+	if (rc == 0)
+		rc = archive_parked(rv, e);
 	archived(rv);
 	return rc;
 }
@@ -721,12 +742,16 @@ apply(struct review *rv, struct imp_err *e)
 static const char holds_header[] =
 	"batch,id,office,stage,code,held_at,waited_days,decision,decided_at,into_batch\n";
 
-/* A held file's name: BATCH.NNNNNNNN (spool-print's), nothing else. */
+/* A held file's name: an earlier version's BATCH.NNNNNNNN (a record's)
+ * or BATCH.parked (a batch's), nothing else. */
 static int
 held_name(const char *n)
 {
+	char batch[IMP_ID_MAX + 1];
 	size_t len = strlen(n), i;
 
+	if (imp_parked_name(n, batch))
+		return 1;
 	if (n[0] == '.' || len < 10 || len > IMP_ID_MAX + 9 || n[len - 9] != '.')
 		return 0;
 	for (i = len - 8; i < len; i++)
@@ -735,58 +760,46 @@ held_name(const char *n)
 	return 1;
 }
 
+struct hold_file {                     /* a held file found, and its folder */
+	char *name;
+	int k;                         /* 0 held/, 1 reviewed/ */
+};
+
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct hold_file *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->k - y->k;
 }
 
-/* The value of "key: value" among the header lines of a held file. */
-static void
-header_value(const char *p, const char *key, struct imp_buf *out)
-{
-	size_t k = strlen(key);
-	const char *nl;
-
-	imp_buf_reset(out);
-	for (; *p != '\0' && *p != '\n'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			return;
-		if (strncmp(p, key, k) == 0 && p[k] == ':' && p[k + 1] == ' ') {
-			imp_buf_add(out, p + k + 2, (size_t)(nl - p - k - 2));
-			return;
-		}
-	}
-}
-
-/* One held file's line of the listing; 0 when the file is not one. */
+/*
+ * One held record's line of the listing (p: its text, as a held file of
+ * an earlier version holds it, or a record of a batch's file), among the
+ * open holds' lines or the decided ones'; held_at is its file's time.
+ */
 static int
-hold_line(struct review *rv, int dir, const char *where, const char *name, time_t now,
-	  struct imp_err *e)
+hold_row(struct review *rv, const char *p, size_t len, time_t mtime, time_t now,
+	 struct imp_err *e)
 {
 	struct imp_buf *c = rv->cell;      /* batch, id, office, stage, code */
-	char shown[4400], when[33] = "", into[IMP_ID_MAX + 1] = "", decision[16] = "";
-	char at[21];
-	const char *txt, *body, *office;
-	struct stat st;
+	char when[33] = "", into[IMP_ID_MAX + 1] = "", decision[16] = "", at[21];
+	const char *body, *office, *nl;
 	struct tm tm;
 	time_t end = now;
 	int rc;
 
-	snprintf(shown, sizeof shown, "%s/%s/%s", rv->spool, where, name);
-	if (!imp_file_is_ours(dir, name) || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return 0;
-	if ((rc = imp_file_read(dir, name, shown, 2 * IMP_LINE_MAX, &rv->tmp, e)) != 0)
-		return rc < 0 ? 0 : rc;
-	txt = imp_buf_str(&rv->tmp);
-	header_value(txt, "batch", &c[C_BATCH]);
-	header_value(txt, "record", &c[C_ID]);
-	header_value(txt, "stage", &c[C_STAGE]);
-	header_value(txt, "code", &c[C_CODE]);
+	imp_parked_value(p, len, "batch", &c[C_BATCH]);
+	imp_parked_value(p, len, "record", &c[C_ID]);
+	imp_parked_value(p, len, "stage", &c[C_STAGE]);
+	imp_parked_value(p, len, "code", &c[C_CODE]);
 	imp_buf_reset(&c[C_OFFICE]);
-	if ((body = strstr(txt, "\n\n")) != NULL) {
+	if ((body = memmem(p, len, "\n\n", 2)) != NULL) {
 		body += 2;
-		if (imp_record_load(rv->rec, body, strcspn(body, "\n"), e) == 0 &&
+		nl = memchr(body, '\n', (size_t)(p + len - body));
+		if (imp_record_load(rv->rec, body, nl ? (size_t)(nl - body) :
+				    (size_t)(p + len - body), e) == 0 &&
 		    imp_record_parse(rv->rec, e) == 0 &&
 		    ((office = imp_record_field(rv->rec, "application", "office")) != NULL ||
 		     (office = imp_record_attr(rv->rec, "certificate", "register")) != NULL))
@@ -799,37 +812,116 @@ hold_line(struct review *rv, int dir, const char *where, const char *name, time_
 		return e->code;
 	if (rc > 0 && strptime(when, "%Y-%m-%dT%H:%M:%SZ", memset(&tm, 0, sizeof tm)) != NULL)
 		end = timegm(&tm);
-	gmtime_r(&st.st_mtime, &tm);
+	gmtime_r(&mtime, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	imp_buf_reset(&rv->csv);
 	for (rc = 0; rc < 5; rc++) {
 		imp_csv_cell(&rv->csv, imp_buf_str(&c[rc]), 1);
 		imp_buf_add(&rv->csv, ",", 1);
 	}
-	imp_buf_printf(&rv->csv, "%s,%lld,%s,%s,", at, end > st.st_mtime ?
-		       (long long)(end - st.st_mtime) / 86400 : 0LL, decision, when);
+	imp_buf_printf(&rv->csv, "%s,%lld,%s,%s,", at, end > mtime ?
+		       (long long)(end - mtime) / 86400 : 0LL, decision, when);
 	imp_csv_cell(&rv->csv, into, 1);
 	imp_buf_add(&rv->csv, "\n", 1);
-	if (rv->csv.oom)
+	imp_buf_add(&rv->rows[decision[0] ? 1 : 0], rv->csv.p, rv->csv.len);
+	if (rv->csv.oom || rv->rows[decision[0] ? 1 : 0].oom)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	fwrite(rv->csv.p, 1, rv->csv.len, stdout);
 	rv->listed++;
 	rv->count[decision[0] ? 1 : 0]++;
 	return 0;
 }
 
-/* The holds of every batch spooled: held/ (open, or decided and not yet
- * moved) and reviewed/ (decided), as CSV, in name order. */
+/* The lines of one held file: a record's (an earlier version's) or a
+ * batch's, the latter only as spool-print journalled it. */
+static int
+hold_lines(struct review *rv, const struct hold_file *f, time_t now, struct imp_err *e)
+{
+	static const char *const where[] = { "held", "reviewed" };
+	int dir = f->k ? rv->reviewedfd : rv->heldfd, rc;
+	char shown[4400], batch[IMP_ID_MAX + 1], why[160];
+	struct imp_parked pk;
+	const char *body;
+	uint64_t place;
+	struct stat st;
+	size_t len;
+
+	snprintf(shown, sizeof shown, "%s/%s/%s", rv->spool, where[f->k], f->name);
+	if (!imp_parked_name(f->name, batch)) {
+		if (!imp_file_is_ours(dir, f->name) ||
+		    fstatat(dir, f->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return 0;
+		if ((rc = imp_file_read(dir, f->name, shown, 2 * IMP_LINE_MAX, &rv->tmp, e)) != 0)
+			return rc < 0 ? 0 : rc;
+		return hold_row(rv, rv->tmp.p, rv->tmp.len, st.st_mtime, now, e);
+	}
+	if ((rc = imp_parked_read(dir, rv->db, batch, "held", shown, &rv->out, why, e)) == 1)
+		imp_warn(PROG, NULL, "%s is not the file of held records spool-print wrote (%s): "
+			 "its holds are not listed; have it examined", shown, why);
+	if (rc != 0 || fstatat(dir, f->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    imp_parked_begin(&pk, rv->out.p, rv->out.len) != 0)
+		return rc > 1 ? rc : 0;
+	while ((rc = imp_parked_next(&pk, &place, &body, &len)) > 0)
+		if ((rc = hold_row(rv, body, len, st.st_mtime, now, e)) != 0)
+			return rc;
+	return 0;
+}
+
+/* The held files of held/ (open, or decided and not yet moved) and
+ * reviewed/ (decided) into *v, sorted by name. */
+static int
+hold_files(struct review *rv, struct hold_file **v, size_t *n, struct imp_err *e)
+{
+	static const char *const where[] = { "held", "reviewed" };
+	struct hold_file *w;
+	struct dirent *d;
+	size_t cap = 0;
+	DIR *dir;
+	int k, fd, rc = 0;
+
+	for (k = 0; k < 2 && rc == 0; k++) {
+		if ((rc = imp_review_dir(rv->spoolfd, rv->spool, where[k], 0, &fd, e)) != 0)
+			break;
+		if (fd < 0)
+			continue;
+		*(k ? &rv->reviewedfd : &rv->heldfd) = fd;
+		if ((fd = dup(fd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+			if (fd >= 0)
+				close(fd);
+			return imp_fail(e, EX_IOERR, "cannot read %s/%s: %s", rv->spool, where[k],
+					strerror(errno));
+		}
+		while (rc == 0 && (errno = 0, d = readdir(dir)) != NULL) {
+			if (!held_name(d->d_name))
+				continue;
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 256;
+				if ((w = reallocarray(*v, cap, sizeof **v)) == NULL) {
+					rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+					break;
+				}
+				*v = w;
+			}
+			if (((*v)[*n].name = strdup(d->d_name)) == NULL)
+				rc = imp_fail(e, EX_SOFTWARE, "out of memory");
+			else
+				(*v)[(*n)++].k = k;
+		}
+		closedir(dir);
+	}
+	if (*n > 0)
+		qsort(*v, *n, sizeof **v, by_name);
+	return rc;
+}
+
+/* The holds of every batch spooled, as CSV: the open ones, then the
+ * decided ones, each in the order of their files' names and their places. */
 static int
 holds(struct review *rv, struct imp_err *e)
 {
-	static const char *const where[] = { "held", "reviewed" };
-	char **names = NULL, **v;
-	size_t n = 0, cap = 0, i, k;
-	struct dirent *d;
+	struct hold_file *v = NULL;
+	size_t n = 0, i;
 	time_t now = time(NULL);
-	DIR *dir;
-	int rc = 0, fd;
+	int rc = 0;
 	char path[4200];
 
 	snprintf(path, sizeof path, "%s/state.db", rv->spool);
@@ -840,48 +932,19 @@ holds(struct review *rv, struct imp_err *e)
 	if ((rv->spoolfd = open(rv->spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return imp_fail(e, EX_NOINPUT, "cannot open the spool %s: %s", rv->spool,
 				strerror(errno));
-	fputs(holds_header, stdout);
-	for (k = 0; k < 2 && rc == 0; k++) {
-		if ((rc = imp_review_dir(rv->spoolfd, rv->spool, where[k], 0, &fd, e)) != 0)
-			break;
-		if (fd < 0)
-			continue;
-		*(k ? &rv->reviewedfd : &rv->heldfd) = fd;
-		if ((fd = dup(fd)) < 0 || (dir = fdopendir(fd)) == NULL) {
-			if (fd >= 0)
-				close(fd);
-			rc = imp_fail(e, EX_IOERR, "cannot read %s/%s: %s", rv->spool, where[k],
-				      strerror(errno));
-			break;
-		}
-		while (rc == 0 && (errno = 0, d = readdir(dir)) != NULL) {
-			if (!held_name(d->d_name))
-				continue;
-			if (n == cap) {
-				cap = cap ? 2 * cap : 256;
-				if ((v = reallocarray(names, cap, sizeof *names)) == NULL) {
-					rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-					break;
-				}
-				names = v;
-			}
-			if ((names[n] = strdup(d->d_name)) == NULL)
-				rc = imp_fail(e, EX_SOFTWARE, "out of memory");
-			else
-				n++;
-		}
-		closedir(dir);
-		if (n > 0)
-			qsort(names, n, sizeof *names, by_name);
-		for (i = 0; i < n; i++) {
-			if (rc == 0)
-				rc = hold_line(rv, k ? rv->reviewedfd : rv->heldfd, where[k], names[i],
-					       now, e);
-			free(names[i]);
-		}
-		n = 0;
+	rc = hold_files(rv, &v, &n, e);
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = hold_lines(rv, &v[i], now, e);
+		free(v[i].name);
 	}
-	free(names);
+	free(v);
+	if (rc == 0) {
+		fputs(holds_header, stdout);
+		for (i = 0; i < 2; i++)
+			if (rv->rows[i].len > 0)
+				fwrite(rv->rows[i].p, 1, rv->rows[i].len, stdout);
+	}
 	return rc;
 }
 
@@ -902,9 +965,9 @@ help(void)
 	fputs("Officers' decisions on the held records of an approved batch (sign's output).\n"
 	      "  export              the open holds as review.csv on standard output\n"
 	      "  apply               the filled file's decisions (release, reject, correct)\n"
-	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml; the held\n"
-	      "                      files of the decided records move to SPOOL/reviewed/\n"
-	      "  holds               every hold of the spool, open or decided, as CSV\n"
+	      "                      as a sealed batch SPOOL/decided/BATCH-Dn.xml; the batch's\n"
+	      "                      held file moves to SPOOL/reviewed/ once all are decided\n"
+	      "  holds               every hold of the spool, open then decided, as CSV\n"
 	      "  -d, --decisions FILE  the filled review.csv\n"
 	      "  -s, --signer FPR    the officer's key: reviewer, or screening for screen-pcl,\n"
 	      "                      dedup and render-mrz holds (default $IMPASS_SIGNER)\n"
@@ -935,6 +998,8 @@ cleanup(struct review *rv)
 	imp_buf_free(&rv->csv);
 	imp_buf_free(&rv->tmp);
 	imp_buf_free(&rv->out);
+	imp_buf_free(&rv->rows[0]);
+	imp_buf_free(&rv->rows[1]);
 	imp_buf_free(&rv->made);
 	imp_map_free(rv->byid);
 	imp_rules_close(rv->rules);
@@ -1022,7 +1087,7 @@ main(int argc, char **argv)
 		rc = applying ? apply(&rv, &e) : export(&rv, &e);
 	if (rc == 0 && applying)
 		fprintf(stderr, "%s: %s: %zu decided into %s: %llu released or corrected, %llu "
-			"rejected; %llu held files moved to %s/reviewed\n", PROG, rv.b.id, rv.n,
+			"rejected; %llu held records moved to %s/reviewed\n", PROG, rv.b.id, rv.n,
 			rv.n ? rv.into : "nothing", (unsigned long long)rv.count[IMP_OK_STATUS],
 			(unsigned long long)rv.count[IMP_REJECTED], (unsigned long long)rv.moved,
 			rv.spool);

@@ -55,7 +55,7 @@ enum { TMP, NEW, CUR, DONE, NDIRS };
  */
 struct spool {
 	char root[4096];
-	int lock, fd, print, held, rejected, archive, incident;
+	int lock, fd, print, held, rejected, archive, incident, reviewed;
 	sqlite3 *db;
 	char queue[MAX_QUEUES][QUEUE_NAME_MAX + 1];
 	int dir[MAX_QUEUES][NDIRS];      /* each queue's tmp new cur done */
@@ -72,13 +72,15 @@ struct staged {                       /* a file written aside, to be renamed in 
 	char *name, *as;
 };
 
-struct jobfile {                      /* a batch's jobs of one queue and priority, in tmp/ */
-	int fd;                          /* -1 until its first job */
+struct jobfile {                      /* a batch's jobs of one queue and priority, in tmp/, */
+	int fd;                          /* or its held or rejected records; -1 until the first */
 	uint64_t jobs, bytes;
 	struct imp_sha256_ctx *h;        /* of what was written */
 	struct imp_buf buf;              /* not yet written */
-	char name[JOBS_NAME_MAX];
+	char name[IMP_ID_MAX + 16];
 };
+
+static const char *const kinds[] = { "held", "rejected" };
 
 struct job_run {                      /* one run of the batch being spooled */
 	struct spool *sp;
@@ -93,6 +95,7 @@ struct job_run {                      /* one run of the batch being spooled */
 	char created[21];
 	uint64_t count[MAX_QUEUES][3];   /* this batch's jobs per queue and priority */
 	struct jobfile jf[MAX_QUEUES][3];
+	struct jobfile parked[2];        /* held, rejected */
 	struct staged *st;
 	size_t nst, cap;
 	uint64_t jobs, fresh, held, rejected, files;
@@ -310,7 +313,7 @@ spool_init(struct spool *sp)
 	size_t q, d;
 
 	sp->lock = sp->fd = sp->print = sp->held = sp->rejected = sp->archive = -1;
-	sp->incident = -1;
+	sp->incident = sp->reviewed = -1;
 	sp->group = (gid_t)-1;
 	for (q = 0; q < MAX_QUEUES; q++) {
 		for (d = 0; d < NDIRS; d++)
@@ -344,23 +347,39 @@ spool_close(struct spool *sp)
 		close(sp->archive);
 	if (sp->incident >= 0)
 		close(sp->incident);
+	if (sp->reviewed >= 0)
+		close(sp->reviewed);
 	if (sp->fd >= 0)
 		close(sp->fd);
 	if (sp->lock >= 0)
 		close(sp->lock);       /* releases the flock */
 }
 
-/* A parked record's file being written: .BATCH.NNNNNNNN (the record's index). */
+/* A record's file of an earlier version, BATCH.NNNNNNNN (its place), when
+ * batch is not NULL of that batch. */
 static int
-parked_tmp_name(const char *name)
+old_parked_name(const char *name, const char *batch)
 {
 	const char *dot = strrchr(name, '.');
 	size_t n;
 
-	if (name[0] != '.' || dot == NULL || dot == name)
+	if (dot == NULL || dot == name ||
+	    (batch != NULL && ((size_t)(dot - name) != strlen(batch) ||
+			       strncmp(name, batch, strlen(batch)) != 0)))
 		return 0;
 	n = strspn(dot + 1, "0123456789");
 	return n >= 8 && dot[1 + n] == '\0';
+}
+
+/* Parked records being written: .BATCH.parked, or an earlier version's
+ * .BATCH.NNNNNNNN. */
+static int
+parked_tmp_name(const char *name)
+{
+	char batch[IMP_ID_MAX + 1];
+
+	return name[0] == '.' && (old_parked_name(name + 1, NULL) ||
+				  imp_parked_name(name + 1, batch));
 }
 
 /*
@@ -460,6 +479,35 @@ quarantine(struct spool *sp, int from, const char *queue, const char *folder, co
 			 why, sp->root, to);
 	sp->incidents++;
 	return rc;
+}
+
+/*
+ * A file under the name of a batch's parked records that is not the one
+ * written there (planted, edited, a link, a FIFO): moved to incident/ and
+ * journalled as a queue's is; the batch's own file takes its place.
+ */
+static int
+parked_incident(struct spool *sp, int from, const char *folder, const char *name,
+		const char *why, struct imp_err *e)
+{
+	char to[32];
+	int rc;
+
+	if (sp->incident < 0 &&
+	    (rc = spool_dir(sp, sp->fd, -1, "incident", 0700, (gid_t)-1, &sp->incident, e)) != 0)
+		return rc;
+	if ((rc = imp_spool_incident(sp->db, "-", folder, name, NULL, why, to, e)) != 0)
+		return rc;
+	if (renameat(from, name, sp->incident, to) != 0)
+		return imp_fail(e, EX_IOERR, "cannot move %s/%s/%s aside: %s; remove it by hand and "
+				"have it examined", sp->root, folder, name, strerror(errno));
+	if ((rc = imp_spool_incident_moved(sp->db, to, e)) != 0)
+		return rc;
+	imp_warn(PROG, NULL, "incident: %s/%s is not the file of parked records spool-print "
+		 "wrote (%s): moved to %s/incident/%s for examination", folder, name, why,
+		 sp->root, to);
+	sp->incidents++;
+	return 0;
 }
 
 /* archive/QUEUE, opened once (made when missing). */
@@ -770,44 +818,80 @@ stage_file(struct job_run *jr, int from, int to, const char *name, const char *a
 	return 0;
 }
 
+/* The buffered bytes of f written to its file (of folder, in messages). */
+static int
+buf_flush(struct spool *sp, struct jobfile *f, const char *folder, struct imp_err *e)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	if (f->buf.oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_sha256_add(f->h, f->buf.p, f->buf.len);
+	f->bytes += f->buf.len;
+	while (done < f->buf.len) {
+		if ((w = write(f->fd, f->buf.p + done, f->buf.len - done)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return imp_fail(e, EX_IOERR, "cannot write %s/%s/%s: %s", sp->root, folder,
+					f->name, strerror(errno));
+		done += (size_t)w;
+	}
+	imp_buf_reset(&f->buf);
+	return 0;
+}
+
+/* The folder of parked records of kind k (0 held, 1 rejected). */
+static int
+parked_dir(const struct spool *sp, int k)
+{
+	return k ? sp->rejected : sp->held;
+}
+
 /*
- * A held or rejected record: its file with the reasons, then the record
- * itself, named BATCH.NNNNNNNN by its place in the stream (a record id is
- * data: it never becomes a file name).
+ * A held or rejected record into its batch's file of that kind, being
+ * written as .BATCH.parked (0600, made at its first record, no link
+ * followed): its place in the stream (a record id is data: it never
+ * becomes a file name), the reasons, then the record itself.
  */
 static int
 park(struct job_run *jr, struct imp_record *r, int status, const char *code, const char *why,
      struct imp_err *e)
 {
-	const char *where = status == IMP_REJECTED ? "rejected" : "held";
-	int fd = status == IMP_REJECTED ? jr->sp->rejected : jr->sp->held;
+	int k = status == IMP_REJECTED;
+	struct jobfile *f = &jr->parked[k];
 	const char *line, *stage = "", *c = "", *text = "";
-	struct imp_buf body = { 0 };
-	char name[IMP_ID_MAX + 32], shown[IMP_ID_MAX + 48];
+	struct imp_buf *body = &jr->why;
 	size_t len;
-	int rc;
 
+	if (f->fd < 0) {
+		imp_parked_file(f->name, jr->batch, 1);
+		f->fd = openat(parked_dir(jr->sp, k), f->name, O_WRONLY | O_CREAT | O_EXCL |
+			       O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f->fd < 0 || (f->h = imp_sha256_begin()) == NULL)
+			return imp_fail(e, EX_CANTCREAT, "cannot create %s/%s/%s: %s", jr->sp->root,
+					kinds[k], f->name, strerror(errno));
+		imp_parked_head(&f->buf, jr->batch, kinds[k]);
+	}
 	if (code == NULL && imp_record_verdict(r, &stage, &c, &text) != 0)
 		stage = c = text = "";
 	imp_record_line(r, &line, &len);
-	imp_buf_printf(&body, "batch: %s\nrecord: %s\nstatus: %s\nstage: %s\ncode: %s\nreason: ",
-		       jr->batch, imp_record_id(r), where, code ? PROG : stage, code ? code : c);
-	imp_buf_puts(&body, code ? why : text);
-	imp_buf_puts(&body, "\n\n");
-	imp_buf_add(&body, line, len);
-	imp_buf_puts(&body, "\n");
-	snprintf(name, sizeof name, ".%s.%08" PRIu64, jr->batch, jr->index);
-	snprintf(shown, sizeof shown, "%s/%s", where, name);
-	rc = body.oom ? imp_fail(e, EX_SOFTWARE, "out of memory") :
-		imp_file_create(fd, name, shown, 0600, (gid_t)-1, body.p, body.len, e);
-	if (rc == 0)
-		rc = stage_file(jr, fd, fd, name, name + 1, e);
-	if (status == IMP_REJECTED)
+	imp_buf_reset(body);
+	imp_buf_printf(body, "batch: %s\nrecord: %s\nstatus: %s\nstage: %s\ncode: %s\nreason: ",
+		       jr->batch, imp_record_id(r), kinds[k], code ? PROG : stage, code ? code : c);
+	imp_buf_puts(body, code ? why : text);
+	imp_buf_puts(body, "\n\n");
+	imp_buf_add(body, line, len);
+	imp_buf_puts(body, "\n");
+	if (body->oom)
+		return imp_fail(e, EX_SOFTWARE, "out of memory");
+	imp_parked_add(&f->buf, jr->index, body->p, body->len);
+	f->jobs++;
+	if (k)
 		jr->rejected++;
 	else
 		jr->held++;
-	imp_buf_free(&body);
-	return rc;
+	return f->buf.len >= FLUSH_AT ? buf_flush(jr->sp, f, kinds[k], e) : 0;
 }
 
 static int
@@ -925,23 +1009,7 @@ journal_hash(struct job_run *jr, const char *number, const char *hex, struct imp
 static int
 file_flush(struct job_run *jr, struct jobfile *f, size_t q, struct imp_err *e)
 {
-	size_t done = 0;
-	ssize_t w;
-
-	if (f->buf.oom)
-		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	imp_sha256_add(f->h, f->buf.p, f->buf.len);
-	f->bytes += f->buf.len;
-	while (done < f->buf.len) {
-		if ((w = write(f->fd, f->buf.p + done, f->buf.len - done)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return imp_fail(e, EX_IOERR, "cannot write %s/print/%s/tmp/%s: %s",
-					jr->sp->root, jr->sp->queue[q], f->name, strerror(errno));
-		done += (size_t)w;
-	}
-	imp_buf_reset(&f->buf);
-	return 0;
+	return buf_flush(jr->sp, f, path_of(&jr->path, "print/%s/tmp", jr->sp->queue[q]), e);
 }
 
 static int
@@ -1016,6 +1084,119 @@ one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 }
 
 /*
+ * Whether the parked file p of kind k is where an earlier run of the batch
+ * delivered it, as written: 1 in held/ or rejected/ (or, held, in
+ * reviewed/: review moved it), 0 not there; -code on error. Any other
+ * file under its name is an incident (0).
+ */
+static int
+parked_there(struct spool *sp, int k, const struct imp_spool_parked *p, struct imp_err *e)
+{
+	char name[IMP_ID_MAX + 16], hex[2 * IMP_HASH_LEN + 1], why[160];
+	int fd = parked_dir(sp, k), rc;
+	struct stat st;
+
+	imp_parked_file(name, p->batch, 0);
+	if (k == 0 && sp->reviewed < 0 &&
+	    (rc = imp_review_dir(sp->fd, sp->root, "reviewed", 0, &sp->reviewed, e)) != 0)
+		return -rc;
+	if (k == 0 && sp->reviewed >= 0 && imp_file_is_ours(sp->reviewed, name) &&
+	    hash_file(sp->reviewed, name, hex) == 0 && strcmp(hex, p->hash) == 0)
+		return 1;
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : -imp_fail(e, EX_IOERR, "cannot look at %s/%s/%s: %s",
+						       sp->root, kinds[k], name, strerror(errno));
+	if ((rc = hash_file(fd, name, hex)) < 0)
+		return -imp_fail(e, EX_IOERR, "cannot read %s/%s/%s: %s", sp->root, kinds[k], name,
+				 strerror(errno));
+	if (rc == 0 && strcmp(hex, p->hash) == 0 && imp_file_is_ours(fd, name))
+		return 1;
+	if (rc == 0 && strcmp(hex, p->hash) == 0)
+		snprintf(why, sizeof why, "not a file of this account");
+	else if (rc == 0)
+		snprintf(why, sizeof why, "its sha256 is %.16s..., the file written is %.16s...",
+			 hex, p->hash);
+	else
+		snprintf(why, sizeof why, "not a regular file");
+	rc = parked_incident(sp, fd, kinds[k], name, why, e);
+	return rc != 0 ? -rc : 0;
+}
+
+/*
+ * The batch's parked records of kind k finished ("end N"), journalled,
+ * and staged for their name, unless an earlier run of the batch delivered
+ * the same file.
+ */
+static int
+parked_finish(struct job_run *jr, int k, struct imp_err *e)
+{
+	struct spool *sp = jr->sp;
+	struct jobfile *f = &jr->parked[k];
+	struct imp_spool_parked p;
+	unsigned char h[IMP_HASH_LEN];
+	int rc, there;
+
+	if (f->fd < 0)
+		return 0;
+	imp_parked_end(&f->buf, f->jobs);
+	if ((rc = buf_flush(sp, f, kinds[k], e)) != 0)
+		return rc;
+	close(f->fd);
+	f->fd = -1;
+	imp_sha256_end(f->h, h);
+	f->h = NULL;
+	imp_fault("parked-written");
+	memset(&p, 0, sizeof p);
+	snprintf(p.batch, sizeof p.batch, "%s", jr->batch);
+	snprintf(p.kind, sizeof p.kind, "%s", kinds[k]);
+	imp_hex(h, IMP_HASH_LEN, p.hash);
+	p.records = f->jobs;
+	p.bytes = f->bytes;
+	if ((there = parked_there(sp, k, &p, e)) < 0)
+		return -there;
+	if ((rc = imp_spool_parked_put(sp->db, &p, e)) != 0)
+		return rc;
+	if (there) {
+		unlinkat(parked_dir(sp, k), f->name, 0);
+		return 0;
+	}
+	return stage_file(jr, parked_dir(sp, k), parked_dir(sp, k), f->name, f->name + 1, e);
+}
+
+/*
+ * The record files of an earlier version's run of this batch that did not
+ * finish (BATCH.NNNNNNNN in held/ and rejected/): the batch's parked files
+ * hold their records now. Only regular files of ours are removed.
+ */
+static void
+drop_old_parked(struct spool *sp, const char *batch)
+{
+	struct dirent *d;
+	uint64_t n = 0;
+	DIR *dir;
+	int k, fd;
+
+	for (k = 0; k < 2; k++) {
+		if ((fd = dup(parked_dir(sp, k))) < 0)
+			continue;
+		if ((dir = fdopendir(fd)) == NULL) {
+			close(fd);
+			continue;
+		}
+		rewinddir(dir);        /* the descriptor's offset is the folder's */
+		while ((d = readdir(dir)) != NULL)
+			if (old_parked_name(d->d_name, batch) &&
+			    imp_file_is_ours(parked_dir(sp, k), d->d_name) &&
+			    unlinkat(parked_dir(sp, k), d->d_name, 0) == 0)
+				n++;
+		closedir(dir);
+	}
+	if (n > 0)
+		imp_warn(PROG, batch, "removed %" PRIu64 " record files of an earlier version's "
+			 "run that did not finish: the batch's parked files hold their records", n);
+}
+
+/*
  * Each job file finished ("end JOBS"), journalled, and staged for new/,
  * unless an earlier run of the batch delivered it as it is now (in new/,
  * cur/, done/ or the archive). A changed file under its name is an
@@ -1067,6 +1248,9 @@ files_finish(struct job_run *jr, struct imp_err *e)
 			jr->fresh += jf->jobs;
 		}
 	}
+	for (p = 0; p < 2; p++)
+		if ((rc = parked_finish(jr, p, e)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -1269,8 +1453,9 @@ job_run_free(struct job_run *jr)
 		free(jr->st[i].as);
 	}
 	free(jr->st);
-	for (i = 0; i < MAX_QUEUES * 3; i++) {
-		struct jobfile *f = &jr->jf[i / 3][i % 3];
+	for (i = 0; i < MAX_QUEUES * 3 + 2; i++) {
+		struct jobfile *f = i < MAX_QUEUES * 3 ? &jr->jf[i / 3][i % 3] :
+			&jr->parked[i - MAX_QUEUES * 3];
 
 		if (f->fd >= 0)
 			close(f->fd);
@@ -1302,6 +1487,7 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	jr.run = run;
 	for (i = 0; i < MAX_QUEUES * 3; i++)
 		jr.jf[i / 3][i % 3].fd = -1;
+	jr.parked[0].fd = jr.parked[1].fd = -1;
 	how.arg = &jr;
 	imp_utc(jr.created);
 	if ((jr.r = imp_record_new()) == NULL) {
@@ -1327,14 +1513,15 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 	imp_fault("planned");
 	if ((rc = deliver(&jr, e)) != 0)
 		goto out;
+	drop_old_parked(sp, b.id);
 	imp_fault("delivered");
 	if ((rc = journal(&jr, &b, run->in, e)) != 0)
 		goto out;
 	imp_fault("journalled");
 	imp_progress(PROG, run, "", 0, 1);
 	if (sp->incidents > 0)
-		imp_warn(PROG, b.id, "%" PRIu64 " file%s in the queues %s not the job file%s "
-			 "written there: moved to %s/incident (above); the batch's own job files "
+		imp_warn(PROG, b.id, "%" PRIu64 " file%s in the spool %s not the file%s "
+			 "written there: moved to %s/incident (above); the batch's own files "
 			 "are delivered", sp->incidents, sp->incidents == 1 ? "" : "s",
 			 sp->incidents == 1 ? "was" : "were", sp->incidents == 1 ? "" : "s",
 			 sp->root);
@@ -1342,7 +1529,7 @@ spool_batch(const struct opts *o, struct spool *sp, struct imp_run *run, struct 
 		PRIu64 " held, %" PRIu64 " rejected, %.1f s\n", PROG, b.id, run->in, jr.jobs,
 		jr.fresh, jr.held, jr.rejected, imp_now() - run->start);
 	if (sp->incidents > 0)
-		rc = imp_fail(e, EX_DATAERR, "incidents in the queues: have the files in "
+		rc = imp_fail(e, EX_DATAERR, "incidents in the spool: have the files in "
 			      "%s/incident examined (spool-print(1), INCIDENTS)", sp->root);
 out:
 	job_run_free(&jr);

@@ -273,3 +273,54 @@ imp_review_archive(int held, int reviewed, const char *spool_path, const char *b
 	imp_buf_free(&want);
 	return rc;
 }
+
+/*
+ * Moves held/BATCH.parked, the held records of batch, to reviewed/ once
+ * every record in it is decided: held/ then shows only files with holds
+ * that still wait. The file moves only when it is the one spool-print
+ * journalled (a file planted or edited under the name stays, with a
+ * warning). *moved: the records moved, 0 when the file stays.
+ */
+int
+imp_review_archive_parked(int held, int reviewed, sqlite3 *db, const char *spool_path,
+			  const char *batch, uint64_t *moved, struct imp_err *e)
+{
+	char name[IMP_ID_MAX + 16], shown[4400], why[160], when[33], into[IMP_ID_MAX + 1];
+	struct imp_buf b = { 0 }, id = { 0 };
+	struct imp_parked pk;
+	const char *body;
+	uint64_t place;
+	size_t len;
+	int rc, waits = 0;
+
+	*moved = 0;
+	imp_parked_file(name, batch, 0);
+	snprintf(shown, sizeof shown, "%s/held/%s", spool_path, name);
+	rc = imp_parked_read(held, db, batch, "held", shown, &b, why, e);
+	if (rc == 1)
+		imp_warn("review", batch, "%s is not the file of held records spool-print wrote "
+			 "(%s): left in held/; have it examined", shown, why);
+	if (rc == 0 && imp_parked_begin(&pk, b.p, b.len) == 0) {
+		while ((rc = imp_parked_next(&pk, &place, &body, &len)) > 0) {
+			imp_parked_value(body, len, "record", &id);
+			if ((rc = imp_review_decided(db, batch, imp_buf_str(&id), when, into, NULL,
+						     e)) <= 0) {
+				waits = 1;      /* a hold still waits (0), or an error */
+				rc = rc < 0 ? e->code : 0;
+				break;
+			}
+		}
+		if (rc == 0 && !waits && renameat2(held, name, reviewed, name, RENAME_NOREPLACE) != 0)
+			rc = errno == EEXIST ?
+				imp_fail(e, EX_CANTCREAT, "cannot move %s to %s/reviewed/: a file of "
+					 "that name is there already; have both examined", shown,
+					 spool_path) :
+				imp_fail(e, EX_IOERR, "cannot move %s to %s/reviewed/: %s", shown,
+					 spool_path, strerror(errno));
+		else if (rc == 0 && !waits)
+			*moved = pk.n;
+	}
+	imp_buf_free(&b);
+	imp_buf_free(&id);
+	return rc < 0 || rc == 1 ? 0 : rc;
+}

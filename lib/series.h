@@ -26,6 +26,39 @@ int imp_state_commit(sqlite3 *db, struct imp_err *e);
 void imp_state_rollback(sqlite3 *db);
 void imp_state_close(sqlite3 *db);
 
+/* parked.c: a batch's held or rejected records, one file a kind:
+ * SPOOL/held/BATCH.parked and SPOOL/rejected/BATCH.parked, written as
+ * .BATCH.parked beside it: a line "impass-parked 1 BATCH KIND", for each
+ * record a line "record PLACE BYTES" and BYTES bytes (the lines batch:,
+ * record:, status:, stage:, code:, reason:, a blank line, the record's
+ * stream line), then "end N" (impass-spool(5)). */
+struct imp_parked {                   /* a parked file being read */
+	const char *p;
+	size_t len, off;
+	char batch[IMP_ID_MAX + 1], kind[9];
+	uint64_t n, last;             /* records read, the last one's place */
+};
+
+/* BATCH.parked: 1 with the batch out, else 0. */
+int imp_parked_name(const char *name, char batch[IMP_ID_MAX + 1]);
+/* The file's name, or (tmp) the name it is written under, .BATCH.parked. */
+void imp_parked_file(char out[IMP_ID_MAX + 16], const char *batch, int tmp);
+void imp_parked_head(struct imp_buf *b, const char *batch, const char *kind);
+void imp_parked_add(struct imp_buf *b, uint64_t place, const char *body, size_t len);
+void imp_parked_end(struct imp_buf *b, uint64_t n);
+/* Reading: the first line (0, -1 when it is not one), then each record
+ * (1 with its place and text; 0 at the end line; -1 when malformed). */
+int imp_parked_begin(struct imp_parked *pk, const char *p, size_t len);
+int imp_parked_next(struct imp_parked *pk, uint64_t *place, const char **body, size_t *len);
+/* The value of "key: value" among the first lines of a record's text
+ * (batch, record, status, stage, code, reason) into out, "" when none. */
+void imp_parked_value(const char *p, size_t len, const char *key, struct imp_buf *out);
+/* The parked file of batch and kind in folder dir into out: 0 when it is
+ * the file journalled (ours, whole, its SHA-256 the journal's), -1 absent,
+ * 1 when it is not (why says how), else the error's code. */
+int imp_parked_read(int dir, sqlite3 *db, const char *batch, const char *kind, const char *shown,
+		    struct imp_buf *out, char why[160], struct imp_err *e);
+
 /* review.c: the ledger of officers' decisions on held records */
 struct imp_decision {
 	const char *batch, *record;   /* the held record */
@@ -45,6 +78,11 @@ int imp_review_next_batch(sqlite3 *db, const char *batch, char out[IMP_ID_MAX + 
 int imp_review_record(sqlite3 *db, const struct imp_decision *d, size_t n, struct imp_err *e);
 int imp_review_dir(int spool, const char *spool_path, const char *name, int make, int *fd,
 		   struct imp_err *e);
+/* Moves held/BATCH.parked to reviewed/ once every record in it is decided,
+ * *moved its records; a file that is not the one journalled stays, with a
+ * warning. */
+int imp_review_archive_parked(int held, int reviewed, sqlite3 *db, const char *spool_path,
+			      const char *batch, uint64_t *moved, struct imp_err *e);
 int imp_review_archive(int held, int reviewed, const char *spool_path, const char *batch,
 		       uint64_t index, const char *record, struct imp_err *e);
 
@@ -169,6 +207,12 @@ struct imp_spool_file {               /* a job file: a batch's jobs of one queue
 	uint64_t jobs, bytes;
 };
 
+struct imp_spool_parked {             /* a batch's held or rejected records: one file */
+	char batch[IMP_ID_MAX + 1], kind[9];           /* held or rejected */
+	char hash[2 * IMP_HASH_LEN + 1];
+	uint64_t records, bytes;
+};
+
 struct imp_spool_batch {              /* a batch spooled whole */
 	char spooled[21];
 	uint64_t records, jobs, held, rejected;
@@ -204,6 +248,13 @@ int imp_spool_job_finished(sqlite3 *db, const char *number, int spoiled, const c
 /* A job file as written, journalled with its jobs' plans (state written);
  * one journalled before must be the same (65 otherwise). */
 int imp_spool_file_put(sqlite3 *db, const struct imp_spool_file *f, struct imp_err *e);
+/* A batch's parked file of a kind (held, rejected) as written: an earlier
+ * run's of the batch must be the same. */
+int imp_spool_parked_put(sqlite3 *db, const struct imp_spool_parked *p, struct imp_err *e);
+/* The parked file journalled for batch and kind; *found 0 when none (or a
+ * journal older than parked files). */
+int imp_spool_parked_get(sqlite3 *db, const char *batch, const char *kind,
+			 struct imp_spool_parked *p, int *found, struct imp_err *e);
 /* The job file of that name written to queue; *found 0 when none. */
 int imp_spool_file_get(sqlite3 *db, const char *queue, const char *name,
 		       struct imp_spool_file *f, int *found, struct imp_err *e);

@@ -53,6 +53,10 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS spool_collect(id INTEGER PRIMARY KEY, batch TEXT NOT NULL, "
 	"  created TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);"
 	/* a file found in a queue that is not the job written there */
+	/* a batch's held or rejected records, one file a kind (impass-spool(5)) */
+	"CREATE TABLE IF NOT EXISTS spool_parked(batch TEXT NOT NULL, kind TEXT NOT NULL, "
+	"  records INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, "
+	"  PRIMARY KEY(batch, kind));"
 	"CREATE TABLE IF NOT EXISTS spool_incident(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
 	"  queue TEXT NOT NULL, folder TEXT NOT NULL, name TEXT NOT NULL, moved_to TEXT NOT NULL, "
 	"  number TEXT, why TEXT NOT NULL);";
@@ -407,6 +411,67 @@ imp_spool_log_set(sqlite3 *db, const char *queue, uint64_t offset, const char *h
 	text(s, 1, queue);
 	sqlite3_bind_int64(s, 2, (int64_t)offset);
 	text(s, 3, hash);
+	rc = step(db, s, e);
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
+}
+
+/* ---- parked records: a batch's held or rejected records, a file each kind ----------- */
+
+int
+imp_spool_parked_get(sqlite3 *db, const char *batch, const char *kind,
+		     struct imp_spool_parked *p, int *found, struct imp_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*found = 0;
+	memset(p, 0, sizeof *p);
+	/* review reads journals that no spool-print of this version wrote yet */
+	if ((rc = (int)one_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+			       "name = 'spool_parked'", NULL, NULL, e)) <= 0)
+		return rc < 0 ? e->code : 0;
+	if ((s = imp_state_prepare(db, "SELECT records, bytes, sha256 FROM spool_parked WHERE "
+				   "batch = ? AND kind = ?", e)) == NULL)
+		return e->code;
+	text(s, 1, batch);
+	text(s, 2, kind);
+	if ((rc = step(db, s, e)) == SQLITE_ROW) {
+		*found = 1;
+		snprintf(p->batch, sizeof p->batch, "%s", batch);
+		snprintf(p->kind, sizeof p->kind, "%s", kind);
+		p->records = (uint64_t)sqlite3_column_int64(s, 0);
+		p->bytes = (uint64_t)sqlite3_column_int64(s, 1);
+		column(s, 2, p->hash, sizeof p->hash);
+	}
+	imp_state_release(s);
+	return rc < 0 ? e->code : 0;
+}
+
+int
+imp_spool_parked_put(sqlite3 *db, const struct imp_spool_parked *p, struct imp_err *e)
+{
+	struct imp_spool_parked was;
+	sqlite3_stmt *s;
+	int rc, found;
+
+	if ((rc = imp_spool_parked_get(db, p->batch, p->kind, &was, &found, e)) != 0)
+		return rc;
+	if (found && (strcmp(was.hash, p->hash) != 0 || was.records != p->records))
+		return imp_fail(e, EX_DATAERR, "the %s records of batch %s are not the ones an "
+				"earlier run wrote (%" PRIu64 " records, sha256 %.16s..., now %"
+				PRIu64 " records, %.16s...); have the batch checked", p->kind,
+				p->batch, was.records, was.hash, p->records, p->hash);
+	if (found)
+		return 0;
+	if ((s = imp_state_prepare(db, "INSERT INTO spool_parked(batch, kind, records, bytes, "
+				   "sha256) VALUES(?,?,?,?,?)", e)) == NULL)
+		return e->code;
+	text(s, 1, p->batch);
+	text(s, 2, p->kind);
+	sqlite3_bind_int64(s, 3, (int64_t)p->records);
+	sqlite3_bind_int64(s, 4, (int64_t)p->bytes);
+	text(s, 5, p->hash);
 	rc = step(db, s, e);
 	imp_state_release(s);
 	return rc < 0 ? e->code : 0;

@@ -109,28 +109,40 @@ nothing_spooled() {
 	assert_equal "$(cat jobs/*.xml | grep -o 'laminate="SL[0-9]*"' | sort -u | wc -l)" 10
 }
 
-@test "held and rejected records get one file each with their reasons; in = jobs + held + rejected" {
+@test "held and rejected records go into one file per batch and kind, each record by its place with its reasons; in = jobs + held + rejected" {
+	local f bytes
 	run -0 spooled
 	rej=$(grep 'status="rejected"' approved.xml | sed 's/.* id="\([^"]*\)".*/\1/')
 	held=$(grep 'status="held"' approved.xml | sed 's/.* id="\([^"]*\)".*/\1/')
-	# named by the record's place in the stream, never by its id (data)
+	# a record is known by its place in the stream, never by its id (data)
 	rej_n=$(grep '^<record ' approved.xml | grep -n 'status="rejected"' | cut -d: -f1)
 	held_n=$(grep '^<record ' approved.xml | grep -n 'status="held"' | cut -d: -f1)
-	assert_equal "$(ls spool/rejected)" "$(printf 'B-SPOOL-01.%08d' "$rej_n")"
-	assert_equal "$(ls spool/held)" "$(printf 'B-SPOOL-01.%08d' "$held_n")"
-	run cat spool/rejected/B-SPOOL-01.*
-	assert_line --index 0 'batch: B-SPOOL-01'
-	assert_line --index 1 "record: $rej"
-	assert_line --index 2 'status: rejected'
-	assert_line --index 3 'stage: validate'
-	assert_line --index 4 'code: CNIC_FORMAT'
-	assert_line --partial 'reason: '
-	assert_line "$(grep "id=\"$rej\"" approved.xml)"
-	run cat spool/held/B-SPOOL-01.*
-	assert_line --index 1 "record: $held"
-	assert_line --index 4 'code: PREVIOUS_PASSPORT_FORMAT'
+	assert_equal "$(ls -A spool/rejected)" B-SPOOL-01.parked
+	assert_equal "$(ls -A spool/held)" B-SPOOL-01.parked
+	assert_equal "$(parked_records spool/rejected)" "B-SPOOL-01 $(printf %08d "$rej_n") $rej rejected validate CNIC_FORMAT"
+	assert_equal "$(parked_records spool/held | cut -d' ' -f1-4,6)" "B-SPOOL-01 $(printf %08d "$held_n") $held held PREVIOUS_PASSPORT_FORMAT"
+	f=spool/rejected/B-SPOOL-01.parked
+	run cat "$f"
+	assert_line --index 0 'impass-parked 1 B-SPOOL-01 rejected'
+	assert_line --index 1 --regexp "^record $rej_n [0-9]+\$"
+	assert_line --index 2 'batch: B-SPOOL-01'
+	assert_line --index 3 "record: $rej"
+	assert_line --index 4 'status: rejected'
+	assert_line --index 5 'stage: validate'
+	assert_line --index 6 'code: CNIC_FORMAT'
+	assert_line --index 7 --partial 'reason: '
+	assert_line --index 8 "$(grep "id=\"$rej\"" approved.xml)"
+	assert_line --index 9 'end 1'
+	# BYTES: the record's text to the line before "end"
+	bytes=$(sed -n '2s/.* //p' "$f")
+	assert_equal "$(tail -n +3 "$f" | head -c "$bytes" | tail -n 1)" "$(grep "id=\"$rej\"" approved.xml)"
+	assert_equal "$(tail -n +3 "$f" | tail -c +$((bytes + 1)))" 'end 1'
+	# each file journalled: its records, bytes and SHA-256
+	assert_equal "$(sqlite3 spool/state.db "SELECT kind, records, bytes, sha256 FROM spool_parked WHERE batch = 'B-SPOOL-01' ORDER BY kind")" \
+		"held|1|$(stat -c %s spool/held/B-SPOOL-01.parked)|$(sha256sum < spool/held/B-SPOOL-01.parked | cut -c1-64)
+rejected|1|$(stat -c %s "$f")|$(sha256sum < "$f" | cut -c1-64)"
 	in=$(grep -c '^<record ' approved.xml)
-	assert_equal $(( $(new_jobs) + $(ls spool/held | wc -l) + $(ls spool/rejected | wc -l) )) "$in"
+	assert_equal $(( $(new_jobs) + $(parked_records spool/held spool/rejected | wc -l) )) "$in"
 }
 
 @test "fast track, then urgent, then normal: the priority leads the job file's name and the printer takes it first" {
@@ -230,12 +242,16 @@ nothing_spooled() {
 }
 
 @test "each crash point, then a re-run: every job exactly once, no leftovers" {
-	for point in tmp-written planned delivered-half delivered journalled; do
+	local parked
+	parked=$(grep '^<record ' approved.xml | grep -n 'status="\(held\|rejected\)"' |
+		sed 's/^\([0-9]*\):.*status="\([a-z]*\)".*/\1 \2/' | awk '{ printf "%08d %s\n", $1, $2 }' | sort -k2,2 -k1,1)
+	for point in tmp-written parked-written planned delivered-half delivered journalled; do
 		fresh_spool
 		run -137 env IMPASS_FAULT=$point spool-print --queues 4 --laminates laminates.txt approved.xml
 		run -0 spooled
 		diff <(ok_numbers) <(jobs_in) || { echo "after $point"; false; }
 		assert_equal "$(find spool/print/*/tmp spool/held spool/rejected -name '.*' -o -path '*/tmp/*' -type f | wc -l)" 0
+		assert_equal "$(parked_records spool/held spool/rejected | cut -d' ' -f2,4)" "$parked"
 		run -0 spool-print --reconcile
 		assert_line '  at the printers (spooled, not collected)   10'
 		run -0 --separate-stderr spooled
@@ -415,4 +431,89 @@ nothing_spooled() {
 	run -0 --separate-stderr spool-print --reprint again.xml
 	assert_regex "$stderr" 'no spoiled job waits for a reprint'
 	[ ! -e again.xml ]
+}
+
+@test "killed between writing the parked files and journalling them: no parked file delivered or journalled; the re-run writes each once" {
+	run -137 env IMPASS_FAULT=parked-written spool-print --queues 4 --laminates laminates.txt approved.xml
+	assert_equal "$(ls -A spool/held spool/rejected | grep -c '^\.B-SPOOL-01\.parked$')" 2
+	assert_equal "$(find spool/held spool/rejected -name 'B-*' | wc -l)" 0
+	assert_equal "$(sqlite3 spool/state.db "SELECT count(*) FROM spool_parked")" 0
+	run -0 --separate-stderr spooled
+	assert_regex "$stderr" 'removed 8 unfinished files of a run that crashed'
+	assert_equal "$(ls -A spool/held spool/rejected | grep -v ':$' | grep -v '^$')" "B-SPOOL-01.parked
+B-SPOOL-01.parked"
+	assert_equal "$(parked_records spool/held spool/rejected | wc -l)" 2
+	assert_equal "$(sqlite3 spool/state.db "SELECT count(*) FROM spool_parked")" 2
+}
+
+@test "a second run of a batch writes no parked file again: after a crash at delivered the files stay as they are; spooled whole, nothing new" {
+	local was
+	run -137 env IMPASS_FAULT=delivered spool-print --queues 4 --laminates laminates.txt approved.xml
+	was=$(stat -c '%i %Y %s' spool/held/B-SPOOL-01.parked spool/rejected/B-SPOOL-01.parked)
+	sleep 1
+	# LeakSanitizer cannot run under ptrace
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
+	run -0 --separate-stderr strace -qq -f -e trace=openat,rename,renameat,renameat2 -o trace spool-print --queues 4 --laminates laminates.txt approved.xml
+	assert_equal "$(stat -c '%i %Y %s' spool/held/B-SPOOL-01.parked spool/rejected/B-SPOOL-01.parked)" "$was"
+	# written again aside, found the same where the first run put it, removed
+	run ! grep -E 'rename.*B-SPOOL-01\.parked' trace
+	assert_equal "$(parked_records spool/held spool/rejected | wc -l)" 2
+	run -0 --separate-stderr spooled
+	assert_regex "$stderr" 'nothing new was written'
+	assert_equal "$(stat -c '%i %Y %s' spool/held/B-SPOOL-01.parked spool/rejected/B-SPOOL-01.parked)" "$was"
+}
+
+@test "a file planted, edited, a link or a FIFO under a batch's parked file name: an incident (65), moved to incident/, the genuine file delivered; nothing written through the link" {
+	local f
+	mkdir -m 0700 spool/held spool/rejected
+	echo planted > spool/held/B-SPOOL-01.parked
+	ln -s "$PWD/victim" spool/rejected/B-SPOOL-01.parked
+	echo keep > victim
+	run -65 --separate-stderr timeout 60 spool-print --queues 4 --laminates laminates.txt approved.xml
+	assert_regex "$stderr" "incident: held/B-SPOOL-01.parked is not the file of parked records spool-print wrote \(its sha256 is [0-9a-f]{16}\.\.\., the file written is [0-9a-f]{16}\.\.\.\): moved to $PWD/spool/incident/INC-[0-9]{8} for examination"
+	assert_regex "$stderr" "incident: rejected/B-SPOOL-01.parked is not the file of parked records spool-print wrote \(not a regular file\)"
+	assert_equal "$(cat victim)" keep
+	assert_equal "$(grep -l planted spool/incident/INC-* | wc -l)" 1
+	assert_equal "$(find spool/incident -type l | wc -l)" 1
+	assert_equal "$(parked_records spool/held spool/rejected | wc -l)" 2
+	assert_equal "$(find spool/held spool/rejected -type f | wc -l)" 2
+	# an unfinished run's file edited (one record's code) before the re-run: an incident, the genuine one back
+	fresh_spool
+	run -137 env IMPASS_FAULT=delivered spool-print --queues 4 --laminates laminates.txt approved.xml
+	f=spool/held/B-SPOOL-01.parked
+	sed -i 's/^code: .*/code: NONE/' "$f"
+	run -65 --separate-stderr spooled
+	assert_regex "$stderr" "incident: held/B-SPOOL-01.parked is not the file of parked records spool-print wrote \(its sha256"
+	assert_equal "$(sha256sum < "$f" | cut -c1-64)" "$(sqlite3 spool/state.db "SELECT sha256 FROM spool_parked WHERE kind = 'held'")"
+	run ! grep -q 'code: NONE' "$f"
+	grep -q 'code: NONE' spool/incident/INC-*
+	# a FIFO: an incident too, read without waiting for a writer
+	fresh_spool
+	mkdir -m 0700 spool/held
+	mkfifo -m 0600 spool/held/B-SPOOL-01.parked
+	run -65 --separate-stderr timeout 60 spool-print --queues 4 --laminates laminates.txt approved.xml
+	assert_regex "$stderr" "incident: held/B-SPOOL-01.parked is not the file of parked records spool-print wrote \(not a regular file\)"
+	[ -f spool/held/B-SPOOL-01.parked ]
+}
+
+@test "an earlier version's record files: a run of it that did not finish is finished with the batch's files (the record files removed); a batch it spooled whole keeps them" {
+	run -137 env IMPASS_FAULT=delivered spool-print --queues 4 --laminates laminates.txt approved.xml
+	parked=$(parked_records spool/held spool/rejected)
+	old_layout spool/held
+	old_layout spool/rejected
+	sqlite3 spool/state.db "DROP TABLE spool_parked"
+	assert_equal "$(parked_records spool/held spool/rejected)" "$parked"
+	assert_equal "$(ls spool/held spool/rejected | grep -c '^B-SPOOL-01\.[0-9]\{8\}$')" 2
+	run -0 --separate-stderr spooled
+	assert_regex "$stderr" 'removed 2 record files of an earlier version.s run that did not finish'
+	assert_equal "$(ls -A spool/held spool/rejected | grep -v ':$' | grep -v '^$')" "B-SPOOL-01.parked
+B-SPOOL-01.parked"
+	assert_equal "$(parked_records spool/held spool/rejected)" "$parked"
+	# spooled whole by the earlier version: its files stay, read as they are
+	old_layout spool/held
+	old_layout spool/rejected
+	run -0 --separate-stderr spooled
+	assert_regex "$stderr" 'nothing new was written'
+	assert_equal "$(parked_records spool/held spool/rejected)" "$parked"
+	assert_equal "$(ls spool/held spool/rejected | grep -c '^B-SPOOL-01\.[0-9]\{8\}$')" 2
 }

@@ -123,9 +123,9 @@ rundir() { ls -d "${2:+$2/}"spool/runs/"$1"* | head -n 1; }
 # tracking ids: of a CSV; of a stream's records (optionally of a status)
 csv_ids() { tail -n +2 "$1" | cut -d, -f1 | sort; }
 ids_of() { grep "^<record [^>]*status=\"${2:-[a-z]*}\"" "$1" | sed 's/^<record [^>]* id="\([^"]*\)".*/\1/' | sort; }
-# the record ids of spool/held or spool/rejected (files BATCH.NNNNNNNN, the
-# record's place; its id on the file's second line)
-spooled_ids() { find "$1" -maxdepth 1 -type f -exec sed -s -n '2s/^record: //p' {} + | sort; }
+# the record ids of spool/held or spool/rejected (a batch's file BATCH.parked
+# each, its records by place, helpers.bash parked_records)
+spooled_ids() { parked_records "$1" | cut -d' ' -f3 | sort; }
 
 # every print job of a spool, wherever it is (queue folders, archive):
 # "tracking_id number queue laminate priority outcome", batch ids left out
@@ -269,7 +269,7 @@ setup() {
 	done
 	# spool-print: in, jobs = files spooled, rejected and held = spool files
 	assert_equal "$(report_row spool-print "$n/report.txt")" \
-		"$N $(jobs_of "$REF/spool" | wc -l) $(ls "$REF/spool/rejected" | wc -l) $(ls "$REF/spool/held" | wc -l)"
+		"$N $(jobs_of "$REF/spool" | wc -l) $(spooled_ids "$REF/spool/rejected" | wc -l) $(spooled_ids "$REF/spool/held" | wc -l)"
 	grep -q "^spool-print  .* $OK jobs\$" "$n/report.txt"
 	# the held and rejected codes, with inspect's counts
 	run grep -E '^(held|rejected) +[A-Z_]+ +[0-9]+  ' "$n/report.txt"

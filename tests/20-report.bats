@@ -258,8 +258,8 @@ kv() { inspect --counts "$1" 2> /dev/null | sed -n "s/^$2=//p"; }
 	local b ok held rej printed spoiled
 	b=$(kv "$N/07-sign.xml" batch)
 	ok=$(kv "$N/07-sign.xml" ok)
-	held=$(ls "$REF/spool/held" | wc -l)
-	rej=$(ls "$REF/spool/rejected" | wc -l)
+	held=$(parked_records "$REF/spool/held" | wc -l)
+	rej=$(parked_records "$REF/spool/rejected" | wc -l)
 	printed=$(grep -c '^<record ' "$C/01-collect.xml")
 	spoiled=$(grep -c '^<record ' "$C/reprint.xml")
 	run -0 --separate-stderr inspect --spooled "$b" --spool "$REF/spool"

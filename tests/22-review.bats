@@ -236,8 +236,8 @@ jobs() { spool_job_batches "$C/spool"; }
 night0_batch() { attr "$(grep '^<batch ' "$(run_of "$KT/night0.csv" "$C/spool")/07-sign.xml")" id; }
 # the decisions of every officer's file: reviewer, screener, hand batch
 all_filled() { cat "$C/reviewer.csv" "$C/screener.csv" "$C/hand.filled.csv"; }
-# the record ids of the spool's rejected files of those batches (files
-# BATCH.NNNNNNNN, the record's place in its stream; the id is inside)
+# the record ids of the spool's rejected records of those batches (a file
+# BATCH.parked each, the records by their place in the stream, ids inside)
 rejected_in() {
 	local b
 	for b; do
@@ -288,8 +288,11 @@ spool_copy() { cp -a "$C/spool" sp; export IMPASS_SPOOL=$PWD/sp; }
 	run -0 cat "$C/apply1.out" "$C/apply2.out"
 	assert_output "spool/decided/$b-D1.xml
 spool/decided/$b-D2.xml"
+	# the batch's file of held records stays in held/ until its last hold is decided
 	run -0 cat "$C/apply1.err"
-	assert_output "review: $b: $(decided_lines "$C/reviewer.csv" | wc -l) decided into $b-D1: $(decided_lines "$C/reviewer.csv" | grep -cE ',(release|correct),') released or corrected, $(decided_lines "$C/reviewer.csv" | grep -c ',reject,') rejected; $(decided_lines "$C/reviewer.csv" | wc -l) held files moved to spool/reviewed"
+	assert_output "review: $b: $(decided_lines "$C/reviewer.csv" | wc -l) decided into $b-D1: $(decided_lines "$C/reviewer.csv" | grep -cE ',(release|correct),') released or corrected, $(decided_lines "$C/reviewer.csv" | grep -c ',reject,') rejected; 0 held records moved to spool/reviewed"
+	run -0 cat "$C/apply2.err"
+	assert_output "review: $b: $(decided_lines "$C/screener.csv" | wc -l) decided into $b-D2: $(decided_lines "$C/screener.csv" | grep -cE ',(release|correct),') released or corrected, $(decided_lines "$C/screener.csv" | grep -c ',reject,') rejected; $(held_ids "$S" | wc -l) held records moved to spool/reviewed"
 	run -0 inspect "$C/decided.applied/$b-D1.xml"
 	assert_line --regexp "^seal +good: review by $OTHER_FPR \\(Officer Bilal Ahmed\\), [0-9]+ records, "
 	# the batch is sealed by the reviewer's key, every record names it
@@ -588,13 +591,17 @@ ledger_state() { sqlite3 "$C/spool/state.db" "SELECT state || ' ' || coalesce(wh
 	assert_output '<normalised><register>PCC</register><name>ZAFAR IQBAL</name><father_name>MUHAMMAD IQBAL</father_name><old_nic>65780291030</old_nic><issued_on>1998-04-03</issued_on><date_of_birth>1961</date_of_birth></normalised>'
 }
 
-# the held files of a spool: "record code office" of each, of one batch
+# the held records of a spool's folder: "record code office" of each, of
+# one batch (from its BATCH.parked, or an earlier version's record files)
 held_files() {
-	local files=("$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9])
-	[ -e "${files[0]}" ] || return 0
+	local f files=()
+	for f in "$1"/*.parked "$1"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+		if [ -e "$f" ]; then files+=("$f"); fi
+	done
+	[ ${#files[@]} -gt 0 ] || return 0
 	awk -v b="batch: $2" '
 		function flush() { if (ok) print r, c, o; ok = 0; r = c = o = "" }
-		FNR == 1 { flush() }
+		FNR == 1 || /^record [0-9]+ [0-9]+$/ { flush() }
 		$0 == b { ok = 1 }
 		/^record: / { r = substr($0, 9) }
 		/^code: / { c = substr($0, 7) }
@@ -602,30 +609,29 @@ held_files() {
 		END { flush() }' "${files[@]}" | sort
 }
 
-@test "review apply: the held files of decided records move out of held/ into reviewed/ as they were; held/ shows only what waits" {
-	local b f
+@test "review apply: the batch's file of held records moves out of held/ into reviewed/ as it was once every hold in it is decided; held/ shows only what waits" {
+	local b
 	b=$(attr "$(grep '^<batch ' "$S")" id)
-	# the night parked every held record in held/
+	# the night parked every held record in its batch's file in held/
 	diff <(held_ids "$S") <(held_files "$C/spool.night1/held" "$b" | cut -d' ' -f1)
 	# all decided: none left in held/, each in reviewed/ once, unchanged
 	[ -z "$(held_files "$C/spool/held" "$b")" ]
 	diff <(cat "$C/reviewer.csv" "$C/screener.csv" | grep -E ',(release|correct|reject),' | cut -d, -f2 | sort) \
 		<(held_files "$C/spool/reviewed" "$b" | cut -d' ' -f1)
-	for f in "$C/spool/reviewed/$b".*; do
-		cmp "$f" "$C/spool.night1/held/${f##*/}"
-	done
+	assert_equal "$(ls "$C/spool/reviewed" | grep "^$b\.")" "$b.parked"
+	cmp "$C/spool/reviewed/$b.parked" "$C/spool.night1/held/$b.parked"
 	[ "$(stat -c %a "$C/spool/reviewed")" = 700 ]
 	[ -z "$(find "$C/spool/reviewed" -type f ! -perm 0600)" ]
 	# the later nights' holds wait in held/, none of them decided
 	run -0 --separate-stderr review holds
-	[ "$(printf '%s\n' "${lines[@]:1}" | awk -F, '$8 == ""' | wc -l)" -eq "$(ls "$C/spool/held" | wc -l)" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | awk -F, '$8 == ""' | wc -l)" -eq "$(parked_records "$C/spool/held" | wc -l)" ]
 }
 
 @test "review holds: every hold of the spool with its office, wait and decision; the last night's report counts them by code and office" {
 	local b n d o line id dec f3 listing reviewed
 	b=$(attr "$(grep '^<batch ' "$S")" id)
-	n=$(ls "$C/spool/held" "$C/spool/reviewed" | grep -c '\.[0-9]\{8\}$')
-	o=$(ls "$C/spool/held" | grep -c '\.[0-9]\{8\}$' || true)
+	n=$(parked_records "$C/spool/held" "$C/spool/reviewed" | wc -l)
+	o=$(parked_records "$C/spool/held" | wc -l)
 	d=$(all_filled | grep -cE ',(release|correct|reject),')
 	run -0 --separate-stderr review holds
 	assert_line --index 0 "batch,id,office,stage,code,held_at,waited_days,decision,decided_at,into_batch"
@@ -643,11 +649,11 @@ held_files() {
 	f3=$(grep -lx "$KT/night3.csv" "$C"/spool/runs/2*/input.name)
 	run -0 cat "${f3%/input.name}/report.txt"
 	assert_line "holds of all batches spooled (review holds): $n opened, $d decided ($(all_filled | grep -c ',release,') released, $(all_filled | grep -c ',correct,') corrected, $(all_filled | grep -c ',reject,') rejected), $o still open"
-	# by code: each code's files in held/ and reviewed/ (none decided holds waits)
+	# by code: each code's records in held/ and reviewed/ (none decided holds waits)
 	local code all open
-	for code in $(cat "$C"/spool/held/* "$C"/spool/reviewed/* 2> /dev/null | sed -n 's/^code: //p' | sort -u); do
-		all=$(grep -lx "code: $code" "$C"/spool/held/* "$C"/spool/reviewed/* 2> /dev/null | wc -l)
-		open=$( (grep -lx "code: $code" "$C"/spool/held/* 2> /dev/null || true) | wc -l)
+	for code in $(parked_records "$C/spool/held" "$C/spool/reviewed" | cut -d' ' -f6 | sort -u); do
+		all=$(parked_records "$C/spool/held" "$C/spool/reviewed" | awk -v c="$code" '$6 == c' | wc -l)
+		open=$(parked_records "$C/spool/held" | awk -v c="$code" '$6 == c' | wc -l)
 		assert_line --regexp "^$code +$all +$((all - open)) +$open  $([ "$open" -eq 0 ] && echo - || echo '0 d')\$"
 	done
 	assert_line --regexp "^open holds waiting: $o under a day, 0 1 to 6 days, 0 7 to 29 days, 0 30 days or more\$"
@@ -658,52 +664,85 @@ held_files() {
 	assert_output "$(($(tail -n +2 <<< "$listing" | cut -d, -f3 | sort -u | wc -l) + 1))"
 }
 
-@test "review holds and the report: how long the open holds have waited (the held file's time), by code, office and waiting time" {
-	local b f1 f2 code1 code2 n
+@test "review holds and the report: how long the open holds have waited (their batch file's time), by code, office and waiting time" {
+	local b f1 f2 code1 code2 n n1 n2
 	b=$(attr "$(grep '^<batch ' "$S")" id)
-	n=$(($(held_ids "$S" | wc -l) + $(held_ids "$H" | wc -l)))
+	n1=$(held_ids "$S" | wc -l)
+	n2=$(held_ids "$H" | wc -l)
+	n=$((n1 + n2))
 	cp -a "$C/spool.night1" sp
 	cp -a "$N1" run
 	rm -f run/report.*
-	f1=$(ls sp/held | head -n 1)
-	f2=$(ls sp/held | tail -n 1)
+	assert_equal "$(ls sp/held)" "$b.parked
+B-HAND-01.parked"
+	f1=$b.parked
+	f2=B-HAND-01.parked
 	touch -d '10 days ago' "sp/held/$f1"
 	touch -d '40 days ago' "sp/held/$f2"
-	code1=$(sed -n 's/^code: //p' "sp/held/$f1")
+	code1=$(sed -n 's/^code: //p' "sp/held/$f1" | head -n 1)
 	run -0 --separate-stderr review holds --spool sp
 	[ "$stderr" = "review: sp: $n holds: 0 decided, $n open" ]
-	[ "$(ls sp/held | wc -l)" -eq "$n" ]
-	assert_line --index 1 --regexp "^$b,$(sed -n 's/^record: //p' "sp/held/$f1"),[A-Z0-9-]+,[a-z-]+,$code1,[0-9T:-]+Z,10,,,\$"
-	assert_line --index "$n" --regexp "^B-HAND-01,$(sed -n 's/^record: //p' "sp/held/$f2"),[A-Z0-9-]+,sign,SIGN_STAGE_MISSING,[0-9T:-]+Z,40,,,\$"
+	[ "$(parked_records sp/held | wc -l)" -eq "$n" ]
+	assert_line --index 1 --regexp "^$b,$(sed -n 's/^record: //p' "sp/held/$f1" | head -n 1),[A-Z0-9-]+,[a-z-]+,$code1,[0-9T:-]+Z,10,,,\$"
+	assert_line --index "$n" --regexp "^B-HAND-01,$(sed -n 's/^record: //p' "sp/held/$f2" | tail -n 1),[A-Z0-9-]+,sign,SIGN_STAGE_MISSING,[0-9T:-]+Z,40,,,\$"
+	# each record in place order, its batch file's time
+	assert_equal "$(printf '%s\n' "${lines[@]:1}" | cut -d, -f1,2,7)" "$(parked_records sp/held | awk '{ print $1 "," $3 "," ($1 == "B-HAND-01" ? 40 : 10) }')"
 	export IMPASS_SPOOL=$PWD/sp
 	run -0 "$PIPES/report" run
 	assert_line "holds of all batches spooled (review holds): $n opened, 0 decided (0 released, 0 corrected, 0 rejected), $n still open"
-	assert_line "open holds waiting: $((n - 2)) under a day, 0 1 to 6 days, 1 7 to 29 days, 1 30 days or more"
-	code2=$(sed -n 's/^code: //p' "sp/held/$f2")
+	assert_line "open holds waiting: 0 under a day, 0 1 to 6 days, $n1 7 to 29 days, $n2 30 days or more"
+	code2=$(sed -n 's/^code: //p' "sp/held/$f2" | head -n 1)
 	assert_line --regexp "^$code2 +[0-9]+ +0 +[0-9]+  40 d\$"
 	run -0 xmllint --xpath 'string(//table[@id="holds-waiting"]/tr[2])' run/report.html
-	assert_output "holds$((n - 2))011"
+	assert_output "holds00$n1$n2"
 }
 
-@test "review apply killed after recording its decisions: the next export moves the held files; a file edited under the name stays" {
-	local b id planted
+@test "review holds and apply on an earlier version's record files (BATCH.NNNNNNNN): the same listing as from the batches' files; a decided record's file moves alone" {
+	local b listing
 	b=$(attr "$(grep '^<batch ' "$S")" id)
 	cp -a "$C/spool.night1" sp
 	export IMPASS_SPOOL=$PWD/sp
-	IMPASS_FAULT=review-recorded run -137 review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
-	[ -s "sp/decided/$b-D1.xml" ]
-	[ "$(held_files sp/held "$b" | wc -l)" -eq "$(held_ids "$S" | wc -l)" ]
-	# one held file of a decided record edited: another record's name in it
-	id=$(decided_lines "$C/reviewer.csv" | head -n 1 | cut -d, -f2)
-	planted=$(grep -lx "record: $id" sp/held/*)
-	sed -i "s/^record: $id\$/record: SOMEONE-ELSE/" "$planted"
+	run -0 --separate-stderr review holds
+	listing=$output
+	old_layout sp/held
+	sqlite3 sp/state.db "DROP TABLE spool_parked"
+	assert_equal "$(ls sp/held | grep -vc '\.[0-9]\{8\}$')" 0
+	run -0 --separate-stderr review holds
+	assert_equal "$output" "$listing"
+	# the reviewer's decisions: their records' files move, the screener's wait
+	run -0 --separate-stderr review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
+	assert_regex "$stderr" "; $(decided_lines "$C/reviewer.csv" | wc -l) held records moved to $PWD/sp/reviewed\$"
+	diff <(decided_lines "$C/reviewer.csv" | cut -d, -f2 | sort) <(held_files sp/reviewed "$b" | cut -d' ' -f1)
+	diff <(decided_lines "$C/screener.csv" | cut -d, -f2 | sort) <(held_files sp/held "$b" | cut -d' ' -f1)
+}
+
+@test "review apply killed after recording its decisions: the next export moves the batch's held file; a file edited under the name stays" {
+	local b n
+	b=$(attr "$(grep '^<batch ' "$S")" id)
+	n=$(held_ids "$S" | wc -l)
+	cp -a "$C/spool.night1" sp
+	export IMPASS_SPOOL=$PWD/sp
+	run -0 review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
+	IMPASS_FAULT=review-recorded run -137 review apply -s "$SCREEN_FPR" -d "$C/screener.csv" "$S"
+	[ -s "sp/decided/$b-D2.xml" ]
+	[ "$(held_files sp/held "$b" | wc -l)" -eq "$n" ]
+	# the file edited: one record's code changed
+	cp "sp/held/$b.parked" keep
+	sed -i '0,/^code: .*/s//code: NONE/' "sp/held/$b.parked"
 	run -0 --separate-stderr review export "$S"
-	assert_equal "$stderr" "review: $b: $PWD/sp/held/${planted##*/} is not the held file of record $id (another account's, or edited): left in held/; have it examined
-review: $b: $(held_ids "$S" | wc -l) held, $(decided_lines "$C/screener.csv" | wc -l) to decide in review.csv, $(decided_lines "$C/reviewer.csv" | wc -l) decided before; their held files moved to reviewed/"
-	# the other decided ones moved; the open ones and the edited one stay
-	diff <(decided_lines "$C/reviewer.csv" | cut -d, -f2 | grep -vx "$id" | sort) <(held_files sp/reviewed "$b" | cut -d' ' -f1)
-	[ -e "$planted" ]
-	[ "$(held_files sp/held "$b" | wc -l)" -eq $(($(decided_lines "$C/screener.csv" | wc -l) + 1)) ]
+	assert_regex "$stderr" "^review: $b: $PWD/sp/held/$b.parked is not the file of held records spool-print wrote \(its sha256 is [0-9a-f]{16}\.\.\., the file written was [0-9a-f]{16}\.\.\.\): left in held/; have it examined
+review: $b: $n held, 0 to decide in review.csv, $n decided before\$"
+	[ -e "sp/held/$b.parked" ] && [ ! -e "sp/reviewed/$b.parked" ]
+	# review holds does not list an edited file's records: it says so
+	run -0 --separate-stderr review holds
+	assert_regex "$stderr" "review: $PWD/sp/held/$b.parked is not the file of held records spool-print wrote \(its sha256 is"
+	run ! grep -q "^$b," <<< "$output"
+	# the file as written: the next export moves it
+	cp keep "sp/held/$b.parked"
+	run -0 --separate-stderr review export "$S"
+	assert_equal "$stderr" "review: $b: $n held, 0 to decide in review.csv, $n decided before; their held files moved to reviewed/"
+	cmp "sp/reviewed/$b.parked" keep
+	[ ! -e "sp/held/$b.parked" ]
 	# applied again: refused, nothing moved back or twice
 	run -65 review apply -s "$OTHER_FPR" -d "$C/reviewer.csv" "$S"
 	assert_output --partial "decided already"

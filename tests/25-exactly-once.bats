@@ -62,7 +62,7 @@ ledger_row() { render-mrz --report | awk -v b="$1" '$1 == b { $1 = $1; print }';
 	done
 	# one job per application, whatever was run twice
 	diff <(echo "$first") <(jobs_in)
-	assert_equal "$(ls spool/held | wc -l)" 12
+	assert_equal "$(parked_records spool/held | wc -l)" 12
 	assert_equal "$(ledger_row B-EO-01)" 'B-EO-01 6 0 0 6 0 0 0 0'
 	assert_equal "$(ledger_row B-EO-02)" ''
 }
@@ -230,6 +230,9 @@ ledger_row() { render-mrz --report | awk -v b="$1" '$1 == b { $1 = $1; print }';
 		render-mrz --report | sed -n '/^batch /,$p'
 		ls out 2> /dev/null | grep -c 'tar.gz$'
 		find spool/print -path '*/tmp/*' -type f | wc -l
+		# every held or rejected record parked once, no file left aside
+		parked_records spool/held spool/rejected
+		find spool/held spool/rejected -name '.*' | wc -l
 	}
 	# Every run starts from the same ledger (base.db) and the same
 	# validated stream (v.xml, made once). A crash in collect, the courier
@@ -270,7 +273,7 @@ ledger_row() { render-mrz --report | awk -v b="$1" '$1 == b { $1 = $1; print }';
 	ref=$(final)
 	[ "$(grep -c '^<record ' re.xml)" -gt 0 ] || fail "no spoiled job to reprint"
 	for pm in before-give:mrz series-give:mrz given:mrz write:mrz sealed:mrz \
-		tmp-written:spool planned:spool delivered-half:spool delivered:spool journalled:spool \
+		tmp-written:spool parked-written:spool planned:spool delivered-half:spool delivered:spool journalled:spool \
 		collected:collect emitted:collect sealed:collect archived-some:collect \
 		numbered:courier half:courier bundles:courier sealed:courier reprint-written:reprint; do
 		run_all "${pm%%:*}" "${pm##*:}"

@@ -103,12 +103,12 @@ spool-print: B-ATK-01: $IMPASS_SPOOL/print/p02/tmp is a symbolic link, not a fol
 	reseal evil.u "$APPROVER_FPR" sign > evil.xml
 	run -0 --separate-stderr spool evil.xml
 	[ ! -e "$SP/victimfile" ] && [ ! -e /victimfile ] && [ ! -e "$IMPASS_SPOOL/victimfile" ]
-	# every parked record has a file of its own, named by its place in the stream
-	assert_equal "$(ls "$IMPASS_SPOOL/rejected" | wc -l)" "$(grep -c 'status="rejected"' evil.xml)"
-	assert_equal "$(ls "$IMPASS_SPOOL/held" | wc -l)" "$(grep -c 'status="held"' evil.xml)"
-	assert_equal "$(ls "$IMPASS_SPOOL/rejected" "$IMPASS_SPOOL/held" | grep -v ':$' | grep -v '^$' | grep -vc '^B-ATK-01\.[0-9]\{8\}$')" 0
-	grep -lq 'record: /../../../victimfile' "$IMPASS_SPOOL"/rejected/*
-	# the two duplicates of row 3 are rejected, each in its own file
+	# every parked record is in its batch's file, known by its place in the stream
+	assert_equal "$(parked_records "$IMPASS_SPOOL/rejected" | cut -d' ' -f2)" "$(grep '^<record ' evil.xml | grep -n 'status="rejected"' | cut -d: -f1 | xargs printf '%08d\n')"
+	assert_equal "$(parked_records "$IMPASS_SPOOL/held" | wc -l)" "$(grep -c 'status="held"' evil.xml)"
+	assert_equal "$(ls -A "$IMPASS_SPOOL/rejected" "$IMPASS_SPOOL/held" | grep -v ':$' | grep -v '^$' | grep -vc '^B-ATK-01\.parked$')" 0
+	parked_records "$IMPASS_SPOOL/rejected" | grep -q '^B-ATK-01 [0-9]\{8\} /../../../victimfile rejected '
+	# the two duplicates of row 3 are rejected, each a record of its own
 	[ "$(grep -c '^<record [^>]*status="rejected"' evil.xml)" -ge 2 ]
 }
 

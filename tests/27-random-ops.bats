@@ -114,13 +114,11 @@ check() {
 	[ "$man" = "$printed" ] || echo "$op: printed and manifested differ: $(diff <(echo "$printed") <(echo "$man") | head -4 | tr '\n' ' ')"
 	# every record of a spooled batch in exactly one place: its records
 	# (grep -c of each stream), its jobs, its records parked in held or
-	# rejected (files BATCH.NNNNNNNN)
+	# rejected (a batch's file of each, its records by place: parked_records)
 	local f b
-	for f in spool/held/* spool/rejected/*; do
-		[[ ${f##*/} =~ ^(.*)\.[0-9]{8}$ ]] || continue
-		b=${BASH_REMATCH[1]}
+	while read -r b f; do
 		parked_of[$b]=$((${parked_of[$b]:-0} + 1))
-	done
+	done < <(parked_records spool/held spool/rejected)
 	if [ ${#batches[@]} -gt 0 ]; then
 		while IFS= read -r line; do
 			records_of[${line%:*}]=${line##*:}

@@ -245,3 +245,41 @@ queued_jobs() {
 	find "$1/print" -path '*/tmp' -prune -o -path "*/${2:-*}/*" -type f -name '*.jobs' -print \
 		2> /dev/null | xargs -r "$TESTS/print-jobs" | wc -l
 }
+
+# every record parked in the folders given (SPOOL/held, rejected,
+# reviewed): "BATCH PLACE ID STATUS STAGE CODE" a line (PLACE 8 digits),
+# read from a batch's file (BATCH.parked) or from an earlier version's
+# record file (BATCH.NNNNNNNN), in file and place order
+parked_records() {
+	local d f
+	for d; do
+		for f in "$d"/*.parked "$d"/*.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+			[ -f "$f" ] || continue
+			awk -v old="${f##*.}" '
+				FNR == 1 && old != "parked" { p = old }
+				/^record [0-9]+ [0-9]+$/ { p = sprintf("%08d", $2) }
+				/^batch: / { b = substr($0, 8) }
+				/^record: / { r = substr($0, 9) }
+				/^status: / { s = substr($0, 9) }
+				/^stage: / { t = substr($0, 8) }
+				/^code: / { print b, p, r, s, t, substr($0, 7) }' "$f"
+		done
+	done
+}
+
+# the same batch's parked files as an earlier version wrote them: a file
+# per record, BATCH.NNNNNNNN, of its time, into the folder of each
+# (old_layout FOLDER)
+old_layout() {
+	local f
+	for f in "$1"/*.parked; do
+		[ -f "$f" ] || continue
+		awk -v d="$1" -v b="$(basename "$f" .parked)" '
+			FNR == 1 { next }
+			/^record [0-9]+ [0-9]+$/ { close(o); o = sprintf("%s/%s.%08d", d, b, $2); next }
+			/^end [0-9]+$/ { exit }
+			{ print > o }' "$f"
+		touch -r "$f" "${f%.parked}".[0-9]*
+		rm "$f"
+	done
+}
