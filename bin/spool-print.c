@@ -735,6 +735,44 @@ holder_elem(struct imp_buf *b, struct imp_record *r, const char *name, const cha
 		imp_buf_elem(b, name, v, strlen(v));
 }
 
+/* The <mrz> lines of a record's passport, from the field table. */
+struct mrz_lines {
+	const char *v[3];
+	size_t n;
+};
+
+static void
+mrz_line(void *arg, const char *name, const char *value)
+{
+	struct mrz_lines *ml = arg;
+
+	/* an empty one is not a line (the tree has no text node for it) */
+	if (strcmp(name, "mrz") == 0 && *value != '\0' && ml->n < 3)
+		ml->v[ml->n++] = value;
+}
+
+/*
+ * 1 when the lines were read from the table: the line is in the writers'
+ * form (no tree made; a value is the text of its one text node) with one
+ * <passport> (the tree's walk takes the last one's lines, the table the
+ * first's); 0 when the tree is to be walked.
+ */
+static int
+mrz_lines(struct imp_record *r, struct mrz_lines *ml)
+{
+	const char *line, *p;
+	size_t len, passports = 0;
+
+	if (!imp_record_plain(r))
+		return 0;
+	imp_record_line(r, &line, &len);
+	for (p = line; (p = memmem(p, len - (size_t)(p - line), "<passport", 9)) != NULL; p += 9)
+		passports += p + 9 < line + len && (p[9] == ' ' || p[9] == '>' || p[9] == '/');
+	if (passports > 1 || imp_record_each_field(r, "passport", mrz_line, ml) != 0)
+		return 0;
+	return 1;
+}
+
 /* The job file: what the printer puts on the data page (schemas/printjob.xsd). */
 static int
 job_xml(struct job_run *jr, struct imp_record *r, const char *queue, int prio,
@@ -743,12 +781,15 @@ job_xml(struct job_run *jr, struct imp_record *r, const char *queue, int prio,
 	xmlNodePtr pass = NULL, n;
 	const char *photo = imp_record_field(r, "application", "photo_sha256");
 	char prio_s[2] = { (char)('0' + prio), '\0' }, hex[65];
+	struct mrz_lines ml = { 0 };
 	size_t i;
 	int lines = 0;
 
-	for (n = imp_record_root(r)->children; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "passport") == 0)
-			pass = n;
+	if (!mrz_lines(r, &ml))
+		for (n = imp_record_root(r)->children; n != NULL; n = n->next)
+			if (n->type == XML_ELEMENT_NODE &&
+			    strcmp((const char *)n->name, "passport") == 0)
+				pass = n;
 	imp_buf_reset(b);
 	imp_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		     "<job xmlns=\"urn:impass:printjob:1\"");
@@ -775,6 +816,8 @@ job_xml(struct job_run *jr, struct imp_record *r, const char *queue, int prio,
 	imp_buf_attr(b, "authority", AUTHORITY);
 	imp_buf_attr(b, "pages", imp_record_field(r, "normalised", "pages"));
 	imp_buf_puts(b, "/>");
+	for (i = 0; i < ml.n; i++, lines++)
+		imp_buf_elem(b, "mrz", ml.v[i], strlen(ml.v[i]));
 	for (n = pass ? pass->children : NULL; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "mrz") != 0 ||
 		    n->children == NULL || n->children->type != XML_TEXT_NODE)
@@ -1042,8 +1085,11 @@ file_add(struct job_run *jr, size_t q, int prio, const char *number, const struc
 static int
 one_job(struct job_run *jr, struct imp_record *r, struct imp_err *e)
 {
-	/* the job's XML is made from the tree: parsed first, the fields are read from it */
-	const char *number = imp_record_root(r) ? imp_record_attr(r, "passport", "number") : NULL;
+	/* the job's XML is made from the field table of a line in the writers'
+	 * form (mrz_lines), else from the tree: parsed first, the fields are
+	 * read from it (a line libxml2 cannot parse has no number) */
+	const char *number = imp_record_plain(r) || imp_record_root(r) ?
+		imp_record_attr(r, "passport", "number") : NULL;
 	int prio = priority_of(imp_record_field(r, "normalised", "category"));
 	char laminate[SERIAL_LEN + 1] = "", created[21];
 	char hash[2 * IMP_HASH_LEN + 1], hex[2 * IMP_HASH_LEN + 1];

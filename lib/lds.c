@@ -1007,6 +1007,25 @@ signed_step(xmlNodePtr root, int *ever)
 	return code && strcmp(code, "LDS_SIGNED") == 0 ? lds : NULL;
 }
 
+/*
+ * 1 when a line in the writers' form has no <chip> and no step of
+ * render-lds, read without a tree: neither name is written otherwise there
+ * (no prefixes; a character reference, which could spell one, sends the
+ * line to the tree).
+ */
+static int
+no_chip(struct imp_record *r)
+{
+	const char *line;
+	size_t len;
+
+	if (!imp_record_plain(r))
+		return 0;
+	imp_record_line(r, &line, &len);
+	return memmem(line, len, "<chip", 5) == NULL && memmem(line, len, "render-lds", 10) == NULL &&
+	       memmem(line, len, "&#", 2) == NULL;
+}
+
 /* The passport's two MRZ lines as 88 characters, or 0. */
 static int
 mrz88(xmlNodePtr root, char out[89])
@@ -1041,14 +1060,21 @@ imp_lds_job_chip(int spool, const char *root, struct imp_record *r, struct imp_b
 		 struct imp_err *e)
 {
 	int ever, dir = -1, rc = 0;
-	xmlNodePtr rec = imp_record_root(r), chip = elem(rec, "chip"), st = signed_step(rec, &ever);
-	const char *id = imp_record_id(r), *number = imp_record_attr(r, "passport", "number");
-	const char *file = chip ? attr(chip, "file") : NULL, *sod = st ? attr(st, "sod") : NULL;
+	xmlNodePtr rec, chip, st;
+	const char *id = imp_record_id(r), *number, *file, *sod;
 	struct imp_buf b = { 0 }, why = { 0 }, x = { 0 }, shown = { 0 };
 	struct imp_err fe = { 0 };
 	char name[32], mrz[89];
 	struct stat sb;
 
+	if (no_chip(r))
+		return 0;
+	rec = imp_record_root(r);
+	chip = elem(rec, "chip");
+	st = signed_step(rec, &ever);
+	number = imp_record_attr(r, "passport", "number");
+	file = chip ? attr(chip, "file") : NULL;
+	sod = st ? attr(st, "sod") : NULL;
 	if (chip == NULL && st == NULL && !ever)
 		return 0;
 	/* the file's name is the number: only letters and digits, never a path */
