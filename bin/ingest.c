@@ -308,7 +308,7 @@ run(struct ingest *g, const char *input, const char *trust, const char *signer,
 		return rc;
 	if ((g->rec = imp_record_new()) == NULL || (g->ids = imp_map_new()) == NULL)
 		return imp_fail(e, EX_SOFTWARE, "out of memory");
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	imp_stdout_buffer();
 	rc = imp_csv_read_blank(input, on_row, g, &g->run.blank_rows, e);
 	if (rc == 0 && g->run.blank_rows > 0)
 		imp_warn(PROG, g->run.batch[0] ? g->run.batch : NULL, "%" PRIu64 " row%s of empty "

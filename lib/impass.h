@@ -310,6 +310,7 @@ struct imp_writer {
 	struct imp_sealed seal;       /* the seal written (imp_writer_seal) */
 };
 
+void imp_stdout_buffer(void);
 int imp_writer_begin(struct imp_writer *w, FILE *out, const char *batch, const char *kind,
 		     const struct imp_batch *in, struct imp_err *e);
 int imp_writer_record(struct imp_writer *w, const char *line, size_t len, struct imp_err *e);

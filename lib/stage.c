@@ -431,7 +431,7 @@ imp_stage_run(const char *prog, const struct imp_stage *st, const struct imp_sta
 	c.prog = prog;
 	c.st = st;
 	c.run = run;
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	imp_stdout_buffer();
 	rc = prepare(&c, o, e);
 	if (rc == 0)
 		rc = records(&c, e);

@@ -117,6 +117,23 @@ stream.rejected.INGEST_NO_ID=1"
 	[[ $stderr == *"cannot write"* ]]
 }
 
+@test "a stage writes its stream in 64 KB writes, the rest of the records before the seal; a full disk then is the stream's error" {
+	# LeakSanitizer cannot run under ptrace
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
+	"$GEN" applications 400 > w.csv
+	ingest -b B-WRITES w.csv > w.xml 2> /dev/null
+	[ "$(stat -c %s w.xml)" -gt 262144 ]
+	run -0 --separate-stderr sh -c 'strace -qq -e trace=write -o w.trace passthru w.xml > out.xml'
+	grep '^write(1, ' w.trace | sed 's/.*) = //' > sizes
+	# full 64 KB writes, then what was left of the records, then the seal
+	[ "$(grep -c '^65536$' sizes)" -ge 4 ] || fail "$(tr '\n' ' ' < sizes)"
+	assert_equal "$(grep -vc '^65536$' sizes)" 2
+	assert_equal "$(tail -n 1 sizes)" "$(grep '^<seal ' out.xml | wc -c | awk '{ print $1 + 9 }')"
+	cmp <(grep '^<record ' out.xml) <(grep '^<record ' w.xml)
+	run -74 --separate-stderr sh -c 'passthru w.xml > /dev/full'
+	assert_equal "$stderr" 'passthru: B-WRITES: cannot write the stream: No space left on device'
+}
+
 @test "an input that is not a stream at all is refused with 65" {
 	printf 'tracking_id,office\n' > notastream.xml
 	run -65 --separate-stderr passthru notastream.xml
