@@ -503,6 +503,30 @@ imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *w
 	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "recording a passport's state");
 }
 
+/* imp_ledger_set for each number the query (one text parameter, ?1)
+ * selects, in one statement; the time is the statement's. */
+int
+imp_ledger_set_all(sqlite3 *db, const char *select, const char *param, const char *state,
+		   struct imp_err *e)
+{
+	char sql[512], now[21];
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((size_t)snprintf(sql, sizeof sql, "UPDATE series_number SET state = ?2, changed = ?3 "
+			     "WHERE number IN (%s) AND state <> 'void'", select) >= sizeof sql)
+		return imp_fail(e, EX_SOFTWARE, "a ledger query too long");
+	if ((s = imp_state_prepare(db, sql, e)) == NULL)
+		return e->code;
+	imp_utc(now);
+	sqlite3_bind_text(s, 1, param, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	imp_state_release(s);
+	return rc == SQLITE_DONE ? 0 : imp_state_fail(db, e, "recording the passports' state");
+}
+
 /* 1 when this ledger gave number to record tracking of batch and it was
  * not printed or voided since (given or sealed), 0 when not (or the
  * database has no ledger), -1 on error. */

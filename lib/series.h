@@ -164,6 +164,10 @@ int imp_ledger_conflict(sqlite3 *db, const char *batch, const char *tracking, co
  * a void number stays void. */
 int imp_ledger_set(sqlite3 *db, const char *number, const char *state, const char *why,
 		   struct imp_err *e);
+/* imp_ledger_set (why kept) for each number a query selects (one text
+ * parameter, ?1), in one statement. */
+int imp_ledger_set_all(sqlite3 *db, const char *select, const char *param, const char *state,
+		       struct imp_err *e);
 /* Whether number is record tracking's of batch, given or sealed, in this
  * ledger: 1, 0 (also when the database has no ledger), -1 (e says why). */
 int imp_ledger_held(sqlite3 *db, const char *number, const char *tracking, const char *batch,

@@ -558,28 +558,8 @@ imp_spool_unfinished(sqlite3 *db, const char *batch, imp_spool_count_fn *fn, voi
 static int
 ledger_spooled(sqlite3 *db, const char *batch, struct imp_err *e)
 {
-	sqlite3_stmt *s = imp_state_prepare(db, "SELECT number FROM spool_job WHERE batch = ? AND "
-					    "state = 'spooled'", e);
-	struct imp_buf nums = { 0 };
-	char *p, *nl;
-	int rc;
-
-	if (s == NULL)
-		return e->code;
-	text(s, 1, batch);
-	while ((rc = step(db, s, e)) == SQLITE_ROW)
-		imp_buf_printf(&nums, "%s\n", sqlite3_column_text(s, 0));
-	imp_state_release(s);
-	if (rc == SQLITE_DONE && nums.oom)
-		rc = -imp_fail(e, EX_SOFTWARE, "out of memory");
-	for (p = nums.p; rc == SQLITE_DONE && p != NULL && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		*nl = '\0';
-		if (imp_ledger_set(db, p, "spooled", NULL, e) != 0)
-			rc = -1;
-	}
-	imp_buf_free(&nums);
-	return rc == SQLITE_DONE ? 0 : e->code ? e->code : EX_SOFTWARE;
+	return imp_ledger_set_all(db, "SELECT number FROM spool_job WHERE batch = ?1 AND "
+				  "state = 'spooled'", batch, "spooled", e);
 }
 
 int

@@ -107,6 +107,8 @@ nothing_spooled() {
 	assert_equal "$(find spool/print/*/tmp -type f | wc -l)" 0
 	# every laminate given once
 	assert_equal "$(cat jobs/*.xml | grep -o 'laminate="SL[0-9]*"' | sort -u | wc -l)" 10
+	# the ledger: each job's passport spooled, at the time the batch was
+	assert_equal "$(sqlite3 spool/state.db "SELECT state, count(*), count(DISTINCT changed) FROM series_number GROUP BY state")" 'spooled|10|1'
 }
 
 @test "a job is the same whether its record is read in the writers' form, with a character reference, or as a tree" {
