@@ -240,6 +240,10 @@ word_like(struct dedup *d, const char *a, size_t la, const char *b, size_t lb, i
 struct name_cmp {
 	double bits;
 	int matched, conflict, extra, differ;   /* differ: word pairs that differ */
+	/* given names MUHAMMAD alone on one side, MUHAMMAD and one more on
+	 * the other (lone_given): the MUHAMMAD and the word */
+	const char *lone_m, *lone_w;
+	int lone, lone_m_len, lone_w_len;
 };
 
 static int
@@ -336,8 +340,42 @@ note_pairs(struct imp_buf *why, const char *fa, const char *fb, const struct imp
 	if (c->differ > 0)
 		imp_buf_printf(why, "; %d word%s of each differ%s", c->differ, c->differ > 1 ? "s" : "",
 		     c->differ > 1 ? "" : "s");
-	if (c->extra > 0)
+	if (c->lone)
+		imp_buf_printf(why, "; %.*s %.*s on one side, %.*s alone on the other: two given names",
+		     c->lone_m_len, c->lone_m, c->lone_w_len, c->lone_w, c->lone_m_len, c->lone_m);
+	else if (c->extra > 0)
 		imp_buf_printf(why, "; %d word%s on one side only", c->extra, c->extra > 1 ? "s" : "");
+}
+
+/*
+ * Whether the given names of s are MUHAMMAD alone (with an honorific and a
+ * family name, or none: MUHAMMAD KHAN) while l has MUHAMMAD and a word more
+ * right after it (MUHAMMAD ALI KHAN), every other word paired: the name a
+ * person is called by, present on one side only (twins: MUHAMMAD and
+ * MUHAMMAD ALI). *at: that word of l.
+ */
+static int
+lone_given(const struct imp_words *s, const struct imp_words *l, const int *used_s,
+	   const int *skip_s, const int *used_l, const int *skip_l, size_t *at)
+{
+	size_t i, strong = 0, weak = 0, extra = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (skip_s[i] || (s->hon >> i & 1))
+			continue;
+		if (!used_s[i])
+			return 0;
+		if (s->weak >> i & 1)
+			weak++;
+		else
+			strong++;     /* the family name */
+	}
+	if (weak == 0 || strong > 1)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (!used_l[i] && !skip_l[i] && !(l->weak >> i & 1))
+			extra++, *at = i;
+	return extra == 1 && *at > 0 && (l->weak >> (*at - 1) & 1) && used_l[*at - 1];
 }
 
 /* Words of both names paired; what agrees counts by its rarity, words on
@@ -393,6 +431,19 @@ compare_words(struct dedup *d, const struct imp_words *a, const struct imp_words
 	c->differ = c->conflict ? (int)(ua + wa < ub + wb ? ua + wa : ub + wb) : 0;
 	c->extra = !c->conflict ? (int)(ua + ub) : ua > ub ? (int)(ua - ub) : (int)(ub - ua);
 	c->bits -= 3 * c->extra;
+	if (!father && !c->conflict && c->extra == 1) {
+		const struct imp_words *l = NULL;
+
+		if (lone_given(a, b, p.used_a, p.skip_a, p.used_b, p.skip_b, &i))
+			l = b;
+		else if (lone_given(b, a, p.used_b, p.skip_b, p.used_a, p.skip_a, &i))
+			l = a;
+		if (l != NULL) {
+			c->lone = 1;
+			c->lone_m = l->w[i - 1], c->lone_m_len = (int)l->len[i - 1];
+			c->lone_w = l->w[i], c->lone_w_len = (int)l->len[i];
+		}
+	}
 }
 
 /* Dates of birth (imp_dob_compare): 14 bits the same day, 10 the same
@@ -524,10 +575,13 @@ evidence(struct dedup *d, const struct who *a, const struct who *b, struct imp_b
 		     "one side");
 	} else {
 		compare_words(d, &a->name, &b->name, 0, NULL, NULL, &nc, pairs);
+		/* MUHAMMAD alone against MUHAMMAD ALI: a middle name dropped, or
+		 * twins; with fathers to compare, a given name that differs */
+		nc.lone &= a->father.n > 0 && b->father.n > 0;
 		note_pairs(why, a->full, b->full, pairs, &nc);
 		/* a given name that differs, with fathers to compare: twins,
 		 * brothers and sisters; without them, evidence against */
-		if (!nc.matched || (nc.conflict && a->father.n > 0 && b->father.n > 0))
+		if (!nc.matched || ((nc.conflict || nc.lone) && a->father.n > 0 && b->father.n > 0))
 			veto = 1;
 		bits += nc.bits - 12 * nc.differ;
 	}

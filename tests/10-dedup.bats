@@ -529,6 +529,35 @@ EMPTY_PHOTO=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 		fail "explain: $stderr"
 }
 
+@test "twins named MUHAMMAD and MUHAMMAD HUSAIN (one father, one day, one house) are never linked; a middle name dropped where a given name remains is still held" {
+	local addr='"House 9, Street 3, Gulberg, Lahore"'
+	{
+		echo "${APP_COLUMNS// /,}"
+		# twins: the given names MUHAMMAD alone, and MUHAMMAD HUSAIN
+		app TM-A cnic=3520200000711 surname=MUGHAL given_names=MUHAMMAD \
+			'father_name=ZAHID IQBAL MUGHAL' date_of_birth=1999-06-01 address="$addr"
+		app TM-B cnic=3520200000723 surname=MUGHAL 'given_names=MUHAMMAD HUSAIN' \
+			'father_name=ZAHID IQBAL MUGHAL' date_of_birth=1999-06-01 address="$addr"
+		# one person, SAJID dropped once: FAROOQ remains after MUHAMMAD
+		app MD-A cnic=3520200000731 surname=BHATTI 'given_names=MUHAMMAD SAJID FAROOQ' \
+			'father_name=NAZIR AHMED BHATTI' date_of_birth=1983-11-19
+		app MD-B cnic=3520200000745 surname=BHATTI 'given_names=MUHAMMAD FAROOQ' \
+			'father_name=NAZIR AHMED BHATTI' date_of_birth=1983-11-19
+	} > tm.csv
+	ingest -b B-TM tm.csv 2> /dev/null | validate --today "$TODAY" > tm.xml 2> /dev/null
+	run --separate-stderr dedup -H h.db --explain tm.xml
+	assert_success
+	echo "$output" > tmo.xml
+	clear TM-A tmo.xml
+	clear TM-B tmo.xml
+	held_as MD-A tmo.xml DEDUP_SAME_PERSON MD-B
+	held_as MD-B tmo.xml DEDUP_SAME_PERSON MD-A
+	[[ $stderr == *"dedup: TM-A ~ TM-B: -40.0 bits ("*" needed): name MUHAMMAD MUGHAL ~ MUHAMMAD HUSAIN MUGHAL: MUHAMAD (1 in "*"), MUGHAL (1 in "*") agree; MUHAMAD HUSEN on one side, MUHAMAD alone on the other: two given names; date of birth 1999-06-01 equal;"* ]] ||
+		fail "explain: $stderr"
+	[[ $stderr == *"dedup: MD-A ~ MD-B: "*" bits ("*" needed): name MUHAMMAD SAJID FAROOQ BHATTI ~ MUHAMMAD FAROOQ BHATTI: "*"; 1 word on one side only; date of birth 1983-11-19 equal;"* ]] ||
+		fail "explain: $stderr"
+}
+
 @test "a citizenship stream: a certificate typed twice is held, both named, in one register or two" {
 	{
 		echo "${CIT_COLUMNS// /,}"
