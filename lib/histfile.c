@@ -526,7 +526,7 @@ record_out(struct imp_histfile *f, const unsigned char *r, const unsigned char *
 	f->number[len] = '\0';
 	r += 2 + len;
 	if ((cnic = get_le(r, 6)) != 0)
-		snprintf(f->cnic, sizeof f->cnic, "%013" PRIu64, (cnic - 1) % UINT64_C(10000000000000));
+		imp_put_digits(f->cnic, (cnic - 1) % UINT64_C(10000000000000), 13), f->cnic[13] = '\0';
 	else
 		f->cnic[0] = '\0';
 	unpack_date((uint32_t)get_le(r + 6, 3), f->dob);

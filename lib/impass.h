@@ -720,6 +720,7 @@ int imp_date_iso(const char *s, struct imp_date *d);
 int imp_date_partial(const char *s, struct imp_date *d);
 int imp_date_cmp(const struct imp_date *a, const struct imp_date *b);
 void imp_date_str(const struct imp_date *d, char out[11]);
+void imp_put_digits(char *p, uint64_t v, int n);
 int imp_date_today(struct imp_date *d);
 struct imp_date imp_date_add_years(struct imp_date d, int n);
 int imp_date_messy(const char *s, int how, const struct imp_date *lo,

@@ -1035,6 +1035,45 @@ test_name_relation(void)
 	CHECK(imp_name_relation("S/O 12", &k) == IMP_REL_NONE);
 }
 
+/* imp_date_str and imp_put_digits write what printf's "%04u-%02u-%02u"
+ * and "%013llu" write */
+static void
+test_date_str(void)
+{
+	struct imp_date d;
+	char got[16], want[16];
+	int y, m, day, bad = 0;
+	uint64_t v;
+
+	for (y = -1; y <= 10001; y += 7)
+		for (m = 0; m <= 13; m++)
+			for (day = 0; day <= 32; day += 4) {
+				d.y = y, d.m = m, d.d = day;
+				imp_date_str(&d, got);
+				if (m % 100 == 0)
+					snprintf(want, 11, "%04u", (unsigned)y % 10000);
+				else if (day % 100 == 0)
+					snprintf(want, 11, "%04u-%02u", (unsigned)y % 10000, (unsigned)m);
+				else
+					snprintf(want, 11, "%04u-%02u-%02u", (unsigned)y % 10000,
+						 (unsigned)m, (unsigned)day);
+				bad += strcmp(got, want) != 0;
+			}
+	CHECK(bad == 0);
+	d.y = 1996, d.m = 7, d.d = 5;
+	imp_date_str(&d, got);
+	CHECK(strcmp(got, "1996-07-05") == 0);
+	for (v = 0; v < UINT64_C(10000000000000); v = v * 3 + 1) {
+		imp_put_digits(got, v, 13);
+		got[13] = '\0';
+		snprintf(want, sizeof want, "%013" PRIu64, v);
+		bad += strcmp(got, want) != 0;
+	}
+	imp_put_digits(got, UINT64_C(9999999999999), 13);
+	got[13] = '\0';
+	CHECK(bad == 0 && strcmp(got, "9999999999999") == 0);
+}
+
 static void
 test_dates(void)
 {
@@ -2617,6 +2656,7 @@ static const struct {
 	{ "CSV cells: quoting and formula protection", test_csv_cell },
 	{ "seal statement text", test_statement },
 	{ "names normalised and transliterated (ICAO 9303-3)", test_names },
+	{ "dates: written as printf writes them", test_date_str },
 	{ "dates: strict, partial, and typed from paper", test_dates },
 	{ "dates: a register declared day first", test_dates_day_first },
 	{ "names: relation prefixes before a father's name", test_name_relation },
