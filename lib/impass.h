@@ -765,6 +765,8 @@ int imp_nadra_extract(const struct imp_nadra *n, const char *index, const char *
 uint64_t imp_nadra_rows(const struct imp_nadra *n);
 size_t imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out,
 		      size_t max);
+size_t imp_nadra_offsets(struct imp_nadra *n, uint64_t cnic, uint64_t *off, size_t max);
+int imp_nadra_fields(struct imp_nadra *n, uint64_t off, struct imp_buf *out);
 void imp_nadra_close(struct imp_nadra *n);
 
 /* ---- xsd.c: the record schema, compiled into the library ------------------ */

@@ -469,16 +469,14 @@ row_at(struct imp_nadra *n, uint64_t off, size_t *used)
 	return 0;
 }
 
-/* The rows of cnic, at most max of them in out; returns how many there are
- * (0 also when the index cannot be read). */
+/* The offsets of cnic's rows, at most max of them in off; returns how many
+ * there are (0 also when the index cannot be read). */
 size_t
-imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
+imp_nadra_offsets(struct imp_nadra *n, uint64_t cnic, uint64_t *off, size_t max)
 {
-	uint64_t lo = 0, hi = n->nblocks, mid, len, k = 0, off[MAX_FOUND];
-	size_t used = 0, at[MAX_FOUND], i, j;
+	uint64_t lo = 0, hi = n->nblocks, mid, len, k = 0;
+	size_t i;
 
-	if (max > MAX_FOUND)
-		max = MAX_FOUND;
 	/* the first block whose last CNIC is not below cnic: its rows start there */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -504,6 +502,33 @@ imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size
 		if (i < len || n->dir[lo] != cnic)
 			break;                 /* the next block starts past cnic */
 	}
+	return (size_t)k;
+}
+
+/* The five fields of the row at off (an offset imp_nadra_offsets gave),
+ * each NUL terminated, appended to out; -1 when out of memory. */
+int
+imp_nadra_fields(struct imp_nadra *n, uint64_t off, struct imp_buf *out)
+{
+	size_t used = 0;
+
+	if (row_at(n, off, &used) != 0)
+		return -1;
+	imp_buf_add(out, n->rows, used);
+	return out->oom ? -1 : 0;
+}
+
+/* The rows of cnic, at most max of them in out; returns how many there are
+ * (0 also when the index cannot be read). */
+size_t
+imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size_t max)
+{
+	uint64_t off[MAX_FOUND];
+	size_t used = 0, at[MAX_FOUND], i, j, k;
+
+	if (max > MAX_FOUND)
+		max = MAX_FOUND;
+	k = imp_nadra_offsets(n, cnic, off, max);
 	for (j = 0; j < k && j < max; j++) {
 		at[j] = used;
 		if (row_at(n, off[j], &used) != 0)
@@ -517,7 +542,7 @@ imp_nadra_find(struct imp_nadra *n, uint64_t cnic, struct imp_citizen *out, size
 		for (i = 0; i < 5; i++, p += strlen(p) + 1)
 			*f[i] = p;
 	}
-	return (size_t)k;
+	return k;
 }
 
 void
