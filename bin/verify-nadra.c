@@ -502,7 +502,7 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	int status;
 
 	(void)e;
-	if (!vf->prefetch || imp_record_head(line, len, &id, &idlen, &status) != 0 ||
+	if (!vf->prefetch || imp_record_head(line, len, &id, &idlen, &status) == 0 ||
 	    status != IMP_OK_STATUS || imp_line_field(line, len, "normalised", "cnic", &vf->a) != 0 ||
 	    imp_cnic_parse(imp_buf_str(&vf->a), &c) != 0)
 		return 0;
