@@ -490,21 +490,35 @@ prefetch_drop(struct verify *vf)
 	imp_buf_free(&vf->fields);
 }
 
-/* Every record line as the input is verified: the CNIC of each that the
- * stage will check. */
+/*
+ * Every record line as the input is verified: the CNIC of each that the
+ * stage will check, the last <cnic> of the line (the normalised one, the
+ * trail's text being escaped), found from the line's end; a line where it
+ * is another is only looked up again by each.
+ */
 static int
 scan(void *arg, const char *line, size_t len, struct imp_err *e)
 {
 	struct verify *vf = arg;
-	const char *id;
-	size_t idlen;
+	const char *id, *p = line + len, *q;
+	char digits[14];
+	size_t idlen, n;
 	uint64_t c, *w;
 	int status;
 
 	(void)e;
 	if (!vf->prefetch || imp_record_head(line, len, &id, &idlen, &status) == 0 ||
-	    status != IMP_OK_STATUS || imp_line_field(line, len, "normalised", "cnic", &vf->a) != 0 ||
-	    imp_cnic_parse(imp_buf_str(&vf->a), &c) != 0)
+	    status != IMP_OK_STATUS)
+		return 0;
+	while ((p = memrchr(line, '<', (size_t)(p - line))) != NULL &&
+	       (line + len - p < 6 || memcmp(p, "<cnic>", 6) != 0))
+		;
+	if (p == NULL || (q = memchr(p + 6, '<', (size_t)(line + len - p - 6))) == NULL ||
+	    (n = (size_t)(q - p - 6)) >= sizeof digits)
+		return 0;
+	memcpy(digits, p + 6, n);
+	digits[n] = '\0';
+	if (imp_cnic_parse(digits, &c) != 0)
 		return 0;
 	if (vf->nwant == vf->capwant) {
 		vf->capwant = vf->capwant ? 2 * vf->capwant : 1 << 12;
