@@ -46,19 +46,10 @@ struct verify {
 	/* the batch's CNICs, gathered while the input is verified (scan), then
 	 * looked up in ascending order before the first record (prefetch) */
 	int prefetch;                 /* 0: IMPASS_NADRA_PREFETCH=0, or given up */
-	uint64_t *want;
+	uint64_t *want;               /* in the order of the batch */
 	size_t nwant, capwant;
-	struct found *found;          /* sorted by CNIC */
-	size_t nfound;
-	uint32_t *slot;               /* hash of CNIC -> index in found + 1 */
-	size_t mask;
-	struct imp_buf fields;        /* the found rows' fields, NUL terminated */
-};
-
-struct found {
-	uint64_t cnic;
-	size_t rows;                  /* as imp_nadra_find returns */
-	size_t at[MAX_ROWS];          /* each row's fields in vf->fields */
+	struct imp_buf seq;           /* what each look-up found, in that order */
+	size_t at;                    /* the next record's in seq */
 };
 
 /* ---- renunciations ----------------------------------------------------------- */
@@ -466,41 +457,28 @@ by_number(const void *a, const void *b)
  * tree's nodes. The rows found are kept; a record whose CNIC was not
  * gathered is looked up as before, so the result is the same either way.
  */
-static uint32_t *
-slot_of(const struct verify *vf, uint64_t cnic)
-{
-	size_t i = (size_t)((cnic * 0x9E3779B97F4A7C15u) >> 32) & vf->mask;
-
-	while (vf->slot[i] != 0 && vf->found[vf->slot[i] - 1].cnic != cnic)
-		i = (i + 1) & vf->mask;
-	return &vf->slot[i];
-}
-
 static void
 prefetch_drop(struct verify *vf)
 {
 	vf->prefetch = 0;
 	free(vf->want);
-	free(vf->found);
-	free(vf->slot);
 	vf->want = NULL;
-	vf->found = NULL;
-	vf->slot = NULL;
-	vf->nwant = vf->nfound = 0;
-	imp_buf_free(&vf->fields);
+	vf->nwant = vf->at = 0;
+	imp_buf_free(&vf->seq);
 }
 
 /*
  * Every record line as the input is verified: the CNIC of each that the
- * stage will check, the last <cnic> of the line (the normalised one, the
- * trail's text being escaped), found from the line's end; a line where it
- * is another is only looked up again by each.
+ * stage will check (ok, not released past this stage), the last <cnic> of
+ * the line when it is inside <normalised> (the trail's text is escaped),
+ * found from the line's end. A record whose CNIC is not gathered, or
+ * another than the one it gives each, is looked up when it comes.
  */
 static int
 scan(void *arg, const char *line, size_t len, struct imp_err *e)
 {
 	struct verify *vf = arg;
-	const char *id, *p = line + len, *q;
+	const char *id, *p = line + len, *q, *t;
 	char digits[14];
 	size_t idlen, n;
 	uint64_t c, *w;
@@ -508,7 +486,7 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 
 	(void)e;
 	if (!vf->prefetch || imp_record_head(line, len, &id, &idlen, &status) == 0 ||
-	    status != IMP_OK_STATUS)
+	    status != IMP_OK_STATUS || imp_review_skips(line, len, PROG))
 		return 0;
 	while ((p = memrchr(line, '<', (size_t)(p - line))) != NULL &&
 	       (line + len - p < 6 || memcmp(p, "<cnic>", 6) != 0))
@@ -516,6 +494,12 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	if (p == NULL || (q = memchr(p + 6, '<', (size_t)(line + len - p - 6))) == NULL ||
 	    (n = (size_t)(q - p - 6)) >= sizeof digits)
 		return 0;
+	for (t = p; (t = memrchr(line, '<', (size_t)(t - line))) != NULL; )
+		if (line + len - t >= 12 && (memcmp(t, "<normalised>", 12) == 0 ||
+					     memcmp(t, "</applicati", 11) == 0))
+			break;
+	if (t == NULL || t[1] == '/')
+		return 0;                      /* not the normalised CNIC */
 	memcpy(digits, p + 6, n);
 	digits[n] = '\0';
 	if (imp_cnic_parse(digits, &c) != 0)
@@ -533,73 +517,142 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	return 0;
 }
 
-/* The gathered CNICs looked up in ascending order, their rows read in the
- * order of the file. */
+/* Where cnic is in the n sorted CNICs u. */
+static size_t
+position(const uint64_t *u, size_t n, uint64_t cnic)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (u[mid] < cnic)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The gathered CNICs looked up in ascending order, their rows read in the
+ * order of the file; then what each record will need, in the order of the
+ * batch, in vf->seq (the CNIC, how many rows, the first MAX_ROWS rows'
+ * five fields), which the records read from front to back.
+ */
 static void
 prefetch(struct verify *vf)
 {
-	uint64_t off[MAX_ROWS];
+	uint64_t off[MAX_ROWS], *u = NULL, c;
+	size_t (*at)[MAX_ROWS] = NULL, *rows = NULL;
+	struct imp_buf fields = { 0 };
 	struct imp_pair *v = NULL;
-	size_t i, j, k, nv = 0, size;
+	size_t i, j, k, nv = 0, capv, f, end;
+	uint32_t r;
 
 	if (!vf->prefetch || vf->nwant == 0)
 		return;
-	qsort(vf->want, vf->nwant, sizeof *vf->want, by_number);
+	if ((u = malloc(vf->nwant * sizeof *u)) == NULL)
+		goto drop;
+	memcpy(u, vf->want, vf->nwant * sizeof *u);
+	qsort(u, vf->nwant, sizeof *u, by_number);
 	for (i = 1, k = 1; i < vf->nwant; i++)
-		if (vf->want[i] != vf->want[k - 1])
-			vf->want[k++] = vf->want[i];
-	vf->nwant = k;
-	for (size = 4; size < 2 * k; size *= 2)
-		;
-	vf->mask = size - 1;
-	if ((vf->found = calloc(k, sizeof *vf->found)) == NULL ||
-	    (vf->slot = calloc(size, sizeof *vf->slot)) == NULL ||
-	    (v = malloc(k * MAX_ROWS * sizeof *v)) == NULL)
+		if (u[i] != u[k - 1])
+			u[k++] = u[i];
+	capv = k + 64;
+	if ((rows = malloc(k * sizeof *rows)) == NULL || (at = malloc(k * sizeof *at)) == NULL ||
+	    (v = malloc(capv * sizeof *v)) == NULL)
 		goto drop;
 	for (i = 0; i < k; i++) {
-		vf->found[i].cnic = vf->want[i];
-		vf->found[i].rows = imp_nadra_offsets(vf->nadra, vf->want[i], off, MAX_ROWS);
-		for (j = 0; j < vf->found[i].rows && j < MAX_ROWS; j++)
+		rows[i] = imp_nadra_offsets(vf->nadra, u[i], off, MAX_ROWS);
+		for (j = 0; j < rows[i] && j < MAX_ROWS; j++) {
+			if (nv == capv) {
+				struct imp_pair *w = realloc(v, 2 * capv * sizeof *v);
+
+				if (w == NULL)
+					goto drop;
+				v = w;
+				capv *= 2;
+			}
 			v[nv++] = (struct imp_pair){ off[j], i * MAX_ROWS + j };
+		}
 	}
 	if (imp_pairs_sort(v, nv) != 0)
 		goto drop;
 	for (i = 0; i < nv; i++) {
-		vf->found[v[i].value / MAX_ROWS].at[v[i].value % MAX_ROWS] = vf->fields.len;
-		if (imp_nadra_fields(vf->nadra, v[i].key, &vf->fields) != 0)
+		at[v[i].value / MAX_ROWS][v[i].value % MAX_ROWS] = fields.len;
+		if (imp_nadra_fields(vf->nadra, v[i].key, &fields) != 0)
 			goto drop;
 	}
-	for (i = 0; i < k; i++)
-		*slot_of(vf, vf->found[i].cnic) = (uint32_t)(i + 1);
-	vf->nfound = k;
-	free(v);
-	return;
+	for (i = 0; i < vf->nwant; i++) {
+		c = vf->want[i];
+		f = position(u, k, c);
+		r = (uint32_t)(rows[f] < UINT32_MAX ? rows[f] : UINT32_MAX);
+		imp_buf_add(&vf->seq, &c, sizeof c);
+		imp_buf_add(&vf->seq, &r, sizeof r);
+		for (j = 0; j < rows[f] && j < MAX_ROWS; j++) {
+			for (end = at[f][j], r = 0; r < 5; r++)
+				end += strlen(fields.p + end) + 1;
+			imp_buf_add(&vf->seq, fields.p + at[f][j], end - at[f][j]);
+		}
+	}
+	if (vf->seq.oom)
+		goto drop;
+	free(vf->want);
+	vf->want = NULL;
+	goto done;
 drop:
-	free(v);
 	prefetch_drop(vf);
+done:
+	imp_buf_free(&fields);
+	free(v);
+	free(at);
+	free(rows);
+	free(u);
 }
 
-/* The rows of cnic: kept by prefetch, else looked up now. */
+/* One look-up of vf->seq at p: its CNIC, rows and the fields of the first
+ * MAX_ROWS into c (when not NULL); where the next starts. */
+static const char *
+seq_entry(const char *p, uint64_t *cnic, uint32_t *rows, struct imp_citizen *c)
+{
+	uint32_t i, j;
+
+	memcpy(cnic, p, sizeof *cnic);
+	memcpy(rows, p + sizeof *cnic, sizeof *rows);
+	p += sizeof *cnic + sizeof *rows;
+	for (j = 0; j < *rows && j < MAX_ROWS; j++) {
+		const char **f[5] = { &c[j].name, &c[j].father_name, &c[j].date_of_birth,
+				      &c[j].sex, &c[j].status };
+
+		for (i = 0; i < 5; i++) {
+			*f[i] = p;
+			p += strlen(p) + 1;
+		}
+	}
+	return p;
+}
+
+/*
+ * The rows of cnic: the next look-up prefetch made when it is of cnic (as
+ * it is unless the record's CNIC was not gathered, or a record gathered
+ * did not come here: then the one after), else one made now.
+ */
 static size_t
 find(struct verify *vf, uint64_t cnic, struct imp_citizen *c)
 {
-	const struct found *f;
-	const char *p;
-	uint32_t s;
-	size_t j;
+	const char *p = vf->seq.p + vf->at, *end = vf->seq.p + vf->seq.len;
+	uint64_t got;
+	uint32_t rows;
+	int tries;
 
-	if (vf->nfound == 0 || (s = *slot_of(vf, cnic)) == 0)
-		return imp_nadra_find(vf->nadra, cnic, c, MAX_ROWS);
-	f = &vf->found[s - 1];
-	for (j = 0; j < f->rows && j < MAX_ROWS; j++) {
-		p = vf->fields.p + f->at[j];
-		c[j].name = p;
-		c[j].father_name = p += strlen(p) + 1;
-		c[j].date_of_birth = p += strlen(p) + 1;
-		c[j].sex = p += strlen(p) + 1;
-		c[j].status = p + strlen(p) + 1;
+	for (tries = 0; tries < 2 && p < end; tries++) {
+		p = seq_entry(p, &got, &rows, c);
+		if (got == cnic) {
+			vf->at = (size_t)(p - vf->seq.p);
+			return rows;
+		}
 	}
-	return f->rows;
+	return imp_nadra_find(vf->nadra, cnic, c, MAX_ROWS);
 }
 
 static int
