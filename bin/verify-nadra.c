@@ -20,6 +20,7 @@
 
 #define PROG "verify-nadra"
 #define MAX_ROWS 4
+#define PREFETCH_MAX (1 << 22)        /* CNICs gathered at most (about 200 bytes each) */
 
 struct renounced {
 	char *certificate, *issued, *name, *father;
@@ -485,7 +486,8 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 	int status;
 
 	(void)e;
-	if (!vf->prefetch || imp_record_head(line, len, &id, &idlen, &status) == 0 ||
+	if (!vf->prefetch || vf->nwant >= PREFETCH_MAX ||
+	    imp_record_head(line, len, &id, &idlen, &status) == 0 ||
 	    status != IMP_OK_STATUS || imp_review_skips(line, len, PROG))
 		return 0;
 	while ((p = memrchr(line, '<', (size_t)(p - line))) != NULL &&
@@ -506,8 +508,7 @@ scan(void *arg, const char *line, size_t len, struct imp_err *e)
 		return 0;
 	if (vf->nwant == vf->capwant) {
 		vf->capwant = vf->capwant ? 2 * vf->capwant : 1 << 12;
-		if (vf->capwant > UINT32_MAX / 2 ||
-		    (w = realloc(vf->want, vf->capwant * sizeof *w)) == NULL) {
+		if ((w = realloc(vf->want, vf->capwant * sizeof *w)) == NULL) {
 			prefetch_drop(vf);     /* looked up one by one instead */
 			return 0;
 		}
