@@ -50,6 +50,7 @@ struct verify {
 	uint64_t *want;               /* in the order of the batch */
 	size_t nwant, capwant;
 	struct imp_buf seq;           /* what each look-up found, in that order */
+	struct imp_buf digits;        /* scan's CNIC as written */
 	size_t at;                    /* the next record's in seq */
 };
 
@@ -466,45 +467,30 @@ prefetch_drop(struct verify *vf)
 	vf->want = NULL;
 	vf->nwant = vf->at = 0;
 	imp_buf_free(&vf->seq);
+	imp_buf_free(&vf->digits);
 }
 
 /*
- * Every record line as the input is verified: the CNIC of each that the
- * stage will check (ok, not released past this stage), the last <cnic> of
- * the line when it is inside <normalised> (the trail's text is escaped),
- * found from the line's end. A record whose CNIC is not gathered, or
- * another than the one it gives each, is looked up when it comes.
+ * Every record line as the input is verified: the normalised CNIC of each
+ * that the stage will check (ok, not released past this stage). A record
+ * whose CNIC is not gathered, or another than the one it gives each, is
+ * looked up when it comes.
  */
 static int
 scan(void *arg, const char *line, size_t len, struct imp_err *e)
 {
 	struct verify *vf = arg;
-	const char *id, *p = line + len, *q, *t;
-	char digits[14];
-	size_t idlen, n;
+	const char *id;
+	size_t idlen;
 	uint64_t c, *w;
 	int status;
 
 	(void)e;
 	if (!vf->prefetch || vf->nwant >= PREFETCH_MAX ||
 	    imp_record_head(line, len, &id, &idlen, &status) == 0 ||
-	    status != IMP_OK_STATUS || imp_review_skips(line, len, PROG))
-		return 0;
-	while ((p = memrchr(line, '<', (size_t)(p - line))) != NULL &&
-	       (line + len - p < 6 || memcmp(p, "<cnic>", 6) != 0))
-		;
-	if (p == NULL || (q = memchr(p + 6, '<', (size_t)(line + len - p - 6))) == NULL ||
-	    (n = (size_t)(q - p - 6)) >= sizeof digits)
-		return 0;
-	for (t = p; (t = memrchr(line, '<', (size_t)(t - line))) != NULL; )
-		if (line + len - t >= 12 && (memcmp(t, "<normalised>", 12) == 0 ||
-					     memcmp(t, "</applicati", 11) == 0))
-			break;
-	if (t == NULL || t[1] == '/')
-		return 0;                      /* not the normalised CNIC */
-	memcpy(digits, p + 6, n);
-	digits[n] = '\0';
-	if (imp_cnic_parse(digits, &c) != 0)
+	    status != IMP_OK_STATUS || imp_review_skips(line, len, PROG) ||
+	    imp_line_field(line, len, "normalised", "cnic", &vf->digits) != 0 ||
+	    imp_cnic_parse(imp_buf_str(&vf->digits), &c) != 0)
 		return 0;
 	if (vf->nwant == vf->capwant) {
 		vf->capwant = vf->capwant ? 2 * vf->capwant : 1 << 12;
